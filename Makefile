@@ -1,0 +1,41 @@
+# hop's verbs. Every target installs what it needs; CI calls the same targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(if $(shell command -v uv 2>/dev/null),uv,$(TOOLS)/bin/uv)
+RUN := $(UV) run --frozen
+COVERAGE_FLOOR ?= 80
+
+.PHONY: help install test test-fast lint fmt typecheck bench bench-instrumentation clean
+
+help: ## List the verbs
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-24s %s\n", $$1, $$2}'
+
+$(TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+install: $(if $(filter uv,$(UV)),,$(TOOLS)/bin/uv) ## Install hop and its development tools into .venv
+	$(UV) sync --frozen --all-packages --all-extras
+
+test: install ## Run every test (unit, PostgreSQL, Redis, processes) with branch coverage
+	$(RUN) coverage run -m pytest $(PYTEST_ARGS)
+	$(RUN) coverage report --fail-under=$(COVERAGE_FLOOR)
+
+lint: install ## Check formatting, lint rules and types
+	$(RUN) ruff format --check .
+	$(RUN) ruff check .
+	$(RUN) mypy services/*/src
+
+fmt: install ## Format and autofix
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+bench-instrumentation: install ## Throughput cost of hop_instrumentation vs plain FastAPI and the popular options
+	$(RUN) python bench/instrumentation.py
+
+bench: bench-instrumentation ## Every benchmark
+
+clean: ## Remove local environments and caches
+	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .coverage

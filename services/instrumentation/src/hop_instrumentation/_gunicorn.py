@@ -1,0 +1,92 @@
+"""Multicore mode: gunicorn's arbiter with uvicorn workers built on `GracefulServer`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import Any, ClassVar
+
+from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
+from gunicorn.glogging import Logger
+from prometheus_client import multiprocess
+from uvicorn_worker import UvicornWorker
+
+from hop_instrumentation.app import get_instrumentation
+from hop_instrumentation.serving import GracefulServer, build_asgi_app, shutdown_budget
+from hop_instrumentation.settings import ServiceSettings
+
+
+class Worker(UvicornWorker):  # type: ignore[misc]
+    """A uvicorn worker whose server fails readiness before it stops."""
+
+    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {
+        "loop": "auto",
+        "http": "auto",
+        "lifespan": "on",
+        "access_log": False,
+        "server_header": False,
+        "proxy_headers": False,
+    }
+
+    async def _serve(self) -> None:
+        self.config.app = self.wsgi
+        settings: ServiceSettings = self.app.settings
+        self.config.timeout_graceful_shutdown = max(1, int(settings.drain_timeout))
+        readiness = get_instrumentation(self.wsgi.api).readiness
+        server = GracefulServer(self.config, readiness=readiness, delay=settings.shutdown_delay)
+        self._install_sigquit_handler()
+        await server.serve(sockets=self.sockets)
+        if not server.started:
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)
+
+    def run(self) -> None:
+        asyncio.run(self._serve())
+
+
+class _Logger(Logger):  # type: ignore[misc]
+    """Send gunicorn's own log through hop's handler instead of gunicorn's."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        self.error_log.handlers = []
+        self.error_log.propagate = True
+        self.access_log.disabled = True
+
+
+def _child_exit(server: Any, worker: Any) -> None:
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+class _Application(BaseApplication):  # type: ignore[misc]
+    def __init__(self, factory: str, settings: ServiceSettings) -> None:
+        self.factory = factory
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        s = self.settings
+        options = {
+            "bind": [f"{s.host}:{s.http_port}", f"{s.host}:{s.management_port}"],
+            "workers": s.workers,
+            "worker_class": f"{Worker.__module__}.{Worker.__name__}",
+            "keepalive": max(1, int(s.keepalive_timeout)),
+            "graceful_timeout": shutdown_budget(s),
+            "timeout": 30,
+            "logger_class": f"{_Logger.__module__}.{_Logger.__name__}",
+            "child_exit": _child_exit,
+            "accesslog": None,
+            "proc_name": f"hop-{s.service_name}",
+        }
+        for key, value in options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return build_asgi_app(self.factory)
+
+
+def run_gunicorn(factory: str, settings: ServiceSettings) -> None:
+    """Run gunicorn with ``settings.workers`` uvicorn workers until it is told to stop."""
+    logging.getLogger("hop.serving").info("starting gunicorn", extra={"workers": settings.workers})
+    _Application(factory, settings).run()

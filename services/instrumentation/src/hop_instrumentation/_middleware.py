@@ -1,0 +1,147 @@
+"""The one pure ASGI middleware: metrics, trace context and the access log in a single pass."""
+
+from __future__ import annotations
+
+import logging
+from time import perf_counter
+from typing import Any, Final
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, StatusCode
+from prometheus_client import Gauge, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hop_instrumentation._routes import method_label, route_template
+from hop_instrumentation.logging import ACCESS_LOGGER
+from hop_instrumentation.metrics import Metrics, is_multiprocess
+from hop_instrumentation.tracing import PROPAGATOR
+
+_TRACEPARENT: Final = b"traceparent"
+_TRACESTATE: Final = b"tracestate"
+_access_logger = logging.getLogger(ACCESS_LOGGER)
+
+
+class RequestObserver:
+    """Record one request's metrics, span end and access event; shared with fast paths."""
+
+    def __init__(self, metrics: Metrics, tracer: trace.Tracer) -> None:
+        self._metrics = metrics
+        self._tracer = tracer
+        self._durations: dict[tuple[str, str, int], Histogram] = {}
+        self._active: dict[str, Gauge] = {}
+        self._exemplars = not is_multiprocess()
+
+    def start(self, scope: Scope) -> tuple[trace.Span, object, Gauge, float]:
+        """Open the request: count it active, start its server span and attach the context."""
+        method = method_label(scope["method"])
+        active = self._active.get(method)
+        if active is None:
+            active = self._active[method] = self._metrics.active_requests.labels(method)
+        active.inc()
+        parent = _extract(scope["headers"])
+        span = self._tracer.start_span(
+            method if method != "_OTHER" else "HTTP",
+            context=parent,
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": method, "url.path": scope["path"]},
+        )
+        token = otel_context.attach(trace.set_span_in_context(span, parent))
+        return span, token, active, perf_counter()
+
+    def finish(
+        self,
+        scope: Scope,
+        opened: tuple[trace.Span, object, Gauge, float],
+        route: str,
+        status: int,
+    ) -> None:
+        """Close the request: observe its duration, end its span, log it, detach the context."""
+        span, token, active, started = opened
+        duration = perf_counter() - started
+        method = method_label(scope["method"])
+        key = (method, route, status)
+        histogram = self._durations.get(key)
+        if histogram is None:
+            histogram = self._durations[key] = self._metrics.request_duration.labels(*key)
+        active.dec()
+        context = span.get_span_context()
+        if context.trace_flags.sampled and span.is_recording():
+            if self._exemplars:
+                histogram.observe(duration, {"trace_id": format(context.trace_id, "032x")})
+            else:
+                histogram.observe(duration)
+            span.update_name(f"{span.name} {route}")  # type: ignore[attr-defined]
+            span.set_attribute("http.route", route)
+            span.set_attribute("http.response.status_code", status)
+            if status >= 500:
+                span.set_status(StatusCode.ERROR)
+        else:
+            histogram.observe(duration)
+        if _access_logger.isEnabledFor(logging.INFO) and not _access_logger.disabled:
+            _access_logger.info(
+                "%s %s %d",
+                method,
+                route,
+                status,
+                extra={
+                    "http_request_method": method,
+                    "http_route": route,
+                    "http_response_status_code": status,
+                    "url_path": scope["path"],
+                    "duration_ms": round(duration * 1000, 3),
+                },
+            )
+        span.end()
+        otel_context.detach(token)  # type: ignore[arg-type]
+
+
+def _extract(headers: list[tuple[bytes, bytes]]) -> otel_context.Context | None:
+    traceparent = tracestate = None
+    for name, value in headers:
+        if name == _TRACEPARENT:
+            traceparent = value.decode("latin-1")
+        elif name == _TRACESTATE:
+            tracestate = value.decode("latin-1")
+    if traceparent is None:
+        return None
+    carrier = {"traceparent": traceparent}
+    if tracestate is not None:
+        carrier["tracestate"] = tracestate
+    return PROPAGATOR.extract(carrier)
+
+
+class InstrumentationMiddleware:
+    """Observe every HTTP request of the app it wraps (pure ASGI, one pass)."""
+
+    def __init__(self, app: ASGIApp, *, observer: RequestObserver) -> None:
+        self.app = app
+        self._observer = observer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        root_path = scope.get("root_path", "")
+        opened = self._observer.start(scope)
+        status = 500
+
+        async def send_observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_observed)
+        except BaseException as err:
+            _record_exception(opened[0], err)
+            raise
+        finally:
+            self._observer.finish(scope, opened, route_template(scope, root_path), status)
+
+
+def _record_exception(span: Any, err: BaseException) -> None:
+    if span.is_recording():
+        span.record_exception(err)
+        span.set_status(StatusCode.ERROR, type(err).__name__)
