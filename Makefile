@@ -7,7 +7,7 @@ UV := $(if $(shell command -v uv 2>/dev/null),uv,$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen
 COVERAGE_FLOOR ?= 80
 
-.PHONY: help install test test-fast lint fmt typecheck bench bench-instrumentation clean
+.PHONY: help install test lint fmt bench bench-instrumentation bench-links bench-redirect bench-analytics clean
 
 help: ## List the verbs
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-24s %s\n", $$1, $$2}'
@@ -35,7 +35,16 @@ fmt: install ## Format and autofix
 bench-instrumentation: install ## Throughput cost of hop_instrumentation vs plain FastAPI and the popular options
 	$(RUN) python bench/instrumentation.py
 
-bench: bench-instrumentation ## Every benchmark
+bench-links: install ## links: resolve and create throughput on PostgreSQL
+	$(RUN) python bench/links.py
+
+bench-redirect: install ## redirect vs Express 5, side by side with wrk (the headline ratio)
+	$(RUN) python bench/redirect.py
+
+bench-analytics: install ## analytics: stream ingestion rate into PostgreSQL, stats p99
+	$(RUN) python bench/analytics.py
+
+bench: bench-instrumentation bench-links bench-redirect bench-analytics ## Every benchmark
 
 clean: ## Remove local environments and caches
 	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .coverage

@@ -34,7 +34,7 @@ class Worker(UvicornWorker):  # type: ignore[misc]
         self.config.app = self.wsgi
         settings: ServiceSettings = self.app.settings
         self.config.timeout_graceful_shutdown = max(1, int(settings.drain_timeout))
-        readiness = get_instrumentation(self.wsgi.api).readiness
+        readiness = get_instrumentation(self.wsgi.app).readiness
         server = GracefulServer(self.config, readiness=readiness, delay=settings.shutdown_delay)
         self._install_sigquit_handler()
         await server.serve(sockets=self.sockets)

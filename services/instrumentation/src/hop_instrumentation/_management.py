@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from starlette.types import Receive, Scope, Send
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hop_instrumentation.health import Readiness, ReadinessState
 from hop_instrumentation.metrics import Metrics
@@ -96,7 +97,10 @@ async def _respond(
 class PortDispatcher:
     """Serve the management app on the management port and the API app everywhere else."""
 
-    def __init__(self, api: object, management: ManagementApp, management_port: int) -> None:
+    def __init__(
+        self, app: FastAPI, api: ASGIApp, management: ManagementApp, management_port: int
+    ) -> None:
+        self.app = app
         self.api = api
         self.management = management
         self.management_port = management_port
@@ -106,4 +110,4 @@ class PortDispatcher:
         if scope["type"] != "lifespan" and server and server[1] == self.management_port:
             await self.management(scope, receive, send)
         else:
-            await self.api(scope, receive, send)  # type: ignore[operator]
+            await self.api(scope, receive, send)

@@ -23,7 +23,15 @@ _access_logger = logging.getLogger(ACCESS_LOGGER)
 
 
 class RequestObserver:
-    """Record one request's metrics, span end and access event; shared with fast paths."""
+    """Record one request's metrics, server span and access event.
+
+    The middleware uses it for every request FastAPI serves; a pure ASGI fast path in
+    front of the app (see `Instrumentation.front`) uses it the same way::
+
+        opened = observer.start(scope)
+        ...                                   # answer the request
+        observer.finish(scope, opened, "/{code}", status)
+    """
 
     def __init__(self, metrics: Metrics, tracer: trace.Tracer) -> None:
         self._metrics = metrics
@@ -55,8 +63,13 @@ class RequestObserver:
         opened: tuple[trace.Span, object, Gauge, float],
         route: str,
         status: int,
+        *,
+        log: bool = True,
     ) -> None:
-        """Close the request: observe its duration, end its span, log it, detach the context."""
+        """Close the request: observe its duration, end its span, log it, detach the context.
+
+        ``log=False`` skips the access event (a hot path may log a sample of requests).
+        """
         span, token, active, started = opened
         duration = perf_counter() - started
         method = method_label(scope["method"])
@@ -78,7 +91,7 @@ class RequestObserver:
                 span.set_status(StatusCode.ERROR)
         else:
             histogram.observe(duration)
-        if _access_logger.isEnabledFor(logging.INFO) and not _access_logger.disabled:
+        if log and _access_logger.isEnabledFor(logging.INFO) and not _access_logger.disabled:
             _access_logger.info(
                 "%s %s %d",
                 method,

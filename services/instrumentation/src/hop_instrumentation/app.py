@@ -31,6 +31,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.trace import Tracer
+from starlette.types import ASGIApp
 
 from hop_instrumentation._management import ManagementApp
 from hop_instrumentation._middleware import InstrumentationMiddleware, RequestObserver
@@ -64,6 +65,20 @@ class Instrumentation:
     tracer_provider: TracerProvider
     observer: RequestObserver
     management_app: ManagementApp
+    #: A pure ASGI app served in front of the FastAPI app on the API port, for a hot
+    #: path that bypasses FastAPI's routing; it hands every other request to the app
+    #: and observes its own requests with `observer`.
+    front: ASGIApp | None = None
+    app: FastAPI | None = None
+
+    @property
+    def api_app(self) -> ASGIApp:
+        """Return what the API port serves: the front app if one is set, else the FastAPI app."""
+        if self.front is not None:
+            return self.front
+        if self.app is None:
+            raise LookupError("The instrumentation is not attached to an app yet.")
+        return self.app
 
     @property
     def tracer(self) -> Tracer:
@@ -110,6 +125,7 @@ def create_app(
         **fastapi_options,
     )
     app.state.instrumentation = instrumentation
+    instrumentation.app = app
     app.add_middleware(InstrumentationMiddleware, observer=observer)
     app.add_exception_handler(Exception, _unhandled_error)
     return app

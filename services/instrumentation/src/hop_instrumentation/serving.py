@@ -67,7 +67,7 @@ def build_asgi_app(factory: str) -> PortDispatcher:
         raise TypeError(f"{factory} returned {type(app).__name__}, not a FastAPI app.")
     instrumentation = get_instrumentation(app)
     port = instrumentation.settings.management_port
-    return PortDispatcher(app, instrumentation.management_app, port)
+    return PortDispatcher(app, instrumentation.api_app, instrumentation.management_app, port)
 
 
 def uvicorn_config(app: PortDispatcher, settings: ServiceSettings, **extra: Any) -> uvicorn.Config:
@@ -112,7 +112,7 @@ class GracefulServer(uvicorn.Server):
 
 def _serve_single(factory: str, settings: ServiceSettings) -> None:
     app = build_asgi_app(factory)
-    readiness = get_instrumentation(app.api).readiness  # type: ignore[arg-type]
+    readiness = get_instrumentation(app.app).readiness
     server = GracefulServer(
         uvicorn_config(app, settings), readiness=readiness, delay=settings.shutdown_delay
     )

@@ -132,7 +132,7 @@ async def app_client(
     lifespan state into requests.
     """
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=get_instrumentation(app).api_app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
 
