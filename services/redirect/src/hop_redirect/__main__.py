@@ -1,0 +1,3 @@
+from hop_redirect.cli import main
+
+main()

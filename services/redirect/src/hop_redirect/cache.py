@@ -1,0 +1,155 @@
+"""The link cache: in-process LRU with TTL, negative caching and single flight; optional L2.
+
+Staleness bound: an entry is fresh for ``ttl`` seconds counted from the moment its
+resolve *started*, so a link changed or deleted in links at time T is never served
+from this cache after T + ``ttl`` (T + ``negative_ttl`` for a code created after it
+was remembered as unknown). An entry read from the shared cache keeps the age it had
+there, so the bound holds across both levels. Only while links is unreachable may an
+expired entry be served, for at most ``stale_if_error`` seconds past its TTL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Generic, Protocol, TypeVar
+
+from hop_redirect.metrics import CacheMetrics
+from hop_redirect.types import Link, LinksUnavailableError
+
+__all__ = ["LinkCache", "Resolver", "SharedCache"]
+
+V = TypeVar("V")
+logger = logging.getLogger("hop.redirect.cache")
+
+
+class Resolver(Protocol):
+    """Resolve a code at the source of truth (links)."""
+
+    async def resolve(self, code: str) -> Link | None:
+        """Return the link, None if unknown; raise `LinksUnavailableError` on failure."""
+        ...
+
+
+class SharedCache(Protocol):
+    """A cache shared by every replica (L2); failures must not fail a redirect."""
+
+    async def get(self, code: str) -> tuple[Link | None, float] | None:
+        """Return the cached link (None: known unknown) and its age in seconds, or None."""
+        ...
+
+    async def put(self, code: str, link: Link | None, ttl: float) -> None:
+        """Store the link (or its absence) for ``ttl`` seconds."""
+        ...
+
+
+class _Entry(Generic[V]):
+    __slots__ = ("fresh_until", "negative", "stale_until", "value")
+
+    def __init__(self, value: V, negative: bool, fresh_until: float, stale_until: float) -> None:
+        self.value = value
+        self.negative = negative
+        self.fresh_until = fresh_until
+        self.stale_until = stale_until
+
+
+class LinkCache(Generic[V]):
+    """Map codes to what ``build`` makes of their link, resolving misses once per code."""
+
+    def __init__(
+        self,
+        *,
+        resolver: Resolver,
+        build: Callable[[str, Link | None], V],
+        metrics: CacheMetrics,
+        size: int,
+        ttl: float,
+        negative_ttl: float,
+        stale_if_error: float = 0.0,
+        shared: SharedCache | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._resolver = resolver
+        self._build = build
+        self._size = size
+        self._ttl = ttl
+        self._negative_ttl = negative_ttl
+        self._stale_if_error = stale_if_error
+        self._shared = shared
+        self._clock = clock
+        self._entries: OrderedDict[str, _Entry[V]] = OrderedDict()
+        self._flights: dict[str, asyncio.Future[V]] = {}
+        self._metrics = metrics
+        self._hit = metrics.hits.inc
+        self._negative_hit = metrics.negative_hits.inc
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def lookup(self, code: str) -> V | None:
+        """Return the fresh cached value for ``code``, or None (the caller then calls `fetch`)."""
+        entry = self._entries.get(code)
+        if entry is None or entry.fresh_until <= self._clock():
+            return None
+        self._entries.move_to_end(code)
+        if entry.negative:
+            self._negative_hit()
+        else:
+            self._hit()
+        return entry.value
+
+    async def fetch(self, code: str) -> V:
+        """Resolve ``code`` (one call to links however many requests wait) and cache it."""
+        flight = self._flights.get(code)
+        if flight is None:
+            flight = asyncio.ensure_future(self._load(code))
+            self._flights[code] = flight
+            flight.add_done_callback(lambda done: self._landed(code, done))
+        return await asyncio.shield(flight)
+
+    def _landed(self, code: str, flight: asyncio.Future[V]) -> None:
+        self._flights.pop(code, None)
+        if not flight.cancelled():
+            flight.exception()  # retrieved here: every waiter may have gone away
+
+    async def _load(self, code: str) -> V:
+        self._metrics.misses.inc()
+        started = self._clock()
+        if self._shared is not None:
+            shared = await self._shared.get(code)
+            if shared is not None:
+                link, age = shared
+                return self._store(code, link, started - age)
+        try:
+            link = await self._resolver.resolve(code)
+        except LinksUnavailableError as err:
+            return self._stale_or_raise(code, err)
+        value = self._store(code, link, started)
+        if self._shared is not None:
+            await self._shared.put(code, link, self._ttl_of(link))
+        return value
+
+    def _stale_or_raise(self, code: str, err: LinksUnavailableError) -> V:
+        entry = self._entries.get(code)
+        if entry is None or entry.stale_until <= self._clock():
+            raise err
+        self._metrics.stale_served.inc()
+        return entry.value
+
+    def _ttl_of(self, link: Link | None) -> float:
+        return self._negative_ttl if link is None else self._ttl
+
+    def _store(self, code: str, link: Link | None, resolved_at: float) -> V:
+        value = self._build(code, link)
+        fresh_until = resolved_at + self._ttl_of(link)
+        stale_until = fresh_until + (self._stale_if_error if link is not None else 0.0)
+        self._entries[code] = _Entry(value, link is None, fresh_until, stale_until)
+        self._entries.move_to_end(code)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+            self._metrics.evictions.inc()
+        self._metrics.size.set(len(self._entries))
+        return value

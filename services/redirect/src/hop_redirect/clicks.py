@@ -1,0 +1,117 @@
+"""Click events: recorded on the hot path as raw tuples, turned into events at flush time.
+
+The redirect only appends a tuple to a bounded deque (no id, no parsing, no I/O);
+the flusher later gives each event its id, timestamp text, decoded headers and bot
+flag, off the hot path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import deque
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, Final
+
+from ua_parser import parse_device
+
+from hop_redirect._ratelimit import RateLimitedLog
+from hop_redirect.metrics import ClickMetrics
+
+__all__ = ["ClickBuffer", "RawClick", "is_bot", "to_event"]
+
+logger = logging.getLogger("hop.redirect.clicks")
+
+#: code, wall-clock time, referer, user agent, country, traceparent (header bytes as sent).
+RawClick = tuple[str, float, bytes | None, bytes | None, bytes | None, str | None]
+
+_MAX_HEADER_CHARS: Final = 2048
+
+
+class ClickBuffer:
+    """A bounded FIFO of raw clicks; full means the new click is dropped and counted."""
+
+    __slots__ = ("_batch_size", "_bound", "_drops", "_items", "_metrics", "wakeup")
+
+    def __init__(self, *, bound: int, batch_size: int, metrics: ClickMetrics) -> None:
+        self._items: deque[RawClick] = deque()
+        self._bound = bound
+        self._batch_size = batch_size
+        self._metrics = metrics
+        self._drops = RateLimitedLog(logger, "click buffer full; clicks dropped")
+        #: Set when a full batch is waiting, so the flusher does not wait for its timer.
+        self.wakeup = asyncio.Event()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def record(
+        self,
+        code: str,
+        referrer: bytes | None,
+        user_agent: bytes | None,
+        country: bytes | None,
+        traceparent: str | None,
+    ) -> None:
+        """Append one click, or drop it if the buffer is full. Never blocks."""
+        items = self._items
+        size = len(items)
+        if size >= self._bound:
+            self._metrics.dropped_buffer_full.inc()
+            self._drops.record(bound=self._bound)
+            return
+        items.append((code, time.time(), referrer, user_agent, country, traceparent))
+        if size + 1 == self._batch_size:
+            self.wakeup.set()
+
+    def take(self, limit: int) -> list[RawClick]:
+        """Remove and return up to ``limit`` of the oldest clicks."""
+        items = self._items
+        count = min(limit, len(items))
+        return [items.popleft() for _ in range(count)]
+
+
+def to_event(raw: RawClick) -> dict[str, Any]:
+    """Return the contract's JSON event for a raw click, with a fresh unique id."""
+    code, at, referrer, user_agent, country, traceparent = raw
+    agent = _text(user_agent)
+    event: dict[str, Any] = {
+        "id": uuid.uuid4().hex,
+        "code": code,
+        "timestamp": _timestamp(at),
+        "referrer": _text(referrer),
+        "user_agent": agent,
+        "is_bot": is_bot(agent) if agent else False,
+        "country": _country(country),
+    }
+    if traceparent is not None:
+        event["traceparent"] = traceparent
+    return event
+
+
+@lru_cache(maxsize=8192)
+def is_bot(user_agent: str) -> bool:
+    """Tell whether a user agent is a crawler, per the maintained uap-core rules."""
+    device = parse_device(user_agent)
+    return device is not None and device.family == "Spider"
+
+
+def _text(value: bytes | None) -> str | None:
+    if not value:
+        return None
+    return value.decode("utf-8", "replace")[:_MAX_HEADER_CHARS]
+
+
+def _country(value: bytes | None) -> str | None:
+    if value is None or len(value) != 2 or not value.isalpha():
+        return None  # absent, or a CDN placeholder such as Cloudflare's "T1" (Tor)
+    code = value.decode("ascii").upper()
+    return None if code == "XX" else code
+
+
+def _timestamp(at: float) -> str:
+    moment = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
+    return moment.replace("+00:00", "Z")

@@ -1,0 +1,137 @@
+"""The hot path: a pure ASGI app answering ``GET``/``HEAD /{code}`` before FastAPI routes anything.
+
+Anything that is not a single valid code segment (``/``, two segments, encoded
+slashes, dots, unicode, codes over 64 characters) or is a reserved word (``/docs``,
+``/api``...) goes to the FastAPI app, which answers a JSON 404.
+
+Access-log policy: every answer other than a redirect (404, 405, 410, 503) is logged;
+redirects are logged for a random ``access_log_sample_ratio`` share (1% by default).
+Metrics and (parent-based, sampled) traces cover every request, as for FastAPI routes.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from typing import Final
+
+import orjson
+from opentelemetry.trace import format_span_id, format_trace_id
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from hop_instrumentation._middleware import RequestObserver
+from hop_redirect.cache import LinkCache
+from hop_redirect.clicks import ClickBuffer
+from hop_redirect.responses import EMPTY_BODY, Answer, Renderer, Route
+from hop_redirect.types import LinksUnavailableError
+
+__all__ = ["CODE_PATTERN", "RESERVED_CODES", "ROUTE", "RedirectFront"]
+
+ROUTE: Final = "/{code}"
+CODE_PATTERN: Final = re.compile(r"/([A-Za-z0-9_-]{1,64})")
+#: Paths that look like codes but are never links (links refuses to create them).
+RESERVED_CODES: Final = frozenset(
+    {"api", "docs", "redoc", "internal", "livez", "readyz", "healthz", "metrics", "static"}
+)
+_ALLOWED: Final = b"GET, HEAD"
+
+
+class RedirectFront:
+    """Serve redirects from the cache and record their clicks; hand the rest to ``app``."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        cache: LinkCache[Route],
+        renderer: Renderer,
+        clicks: ClickBuffer,
+        observer: RequestObserver,
+        country_header: str | None = None,
+        log_sample_ratio: float = 0.01,
+    ) -> None:
+        self.app = app
+        self._lookup = cache.lookup
+        self._fetch = cache.fetch
+        self._renderer = renderer
+        self._record = clicks.record
+        self._observer = observer
+        self._country = country_header.lower().encode("latin-1") if country_header else None
+        self._sample = log_sample_ratio
+        self._not_allowed = _method_not_allowed()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        match = CODE_PATTERN.fullmatch(scope["path"])
+        if match is None or match[1] in RESERVED_CODES:
+            await self.app(scope, receive, send)
+            return
+        observer = self._observer
+        opened = observer.start(scope)
+        status = 500
+        try:
+            status = await self._answer(scope, send, match[1], opened[0])
+        finally:
+            log = status >= 400 or random.random() < self._sample
+            observer.finish(scope, opened, ROUTE, status, log=log)
+
+    async def _answer(self, scope: Scope, send: Send, code: str, span: object) -> int:
+        method = scope["method"]
+        if method != "GET" and method != "HEAD":
+            await send(self._not_allowed.json_start)
+            await send(self._not_allowed.json_body)
+            return 405
+        route = self._lookup(code)
+        if route is None:
+            try:
+                route = await self._fetch(code)
+            except LinksUnavailableError:
+                route = Route(self._renderer.unavailable)
+        accept = referrer = agent = country = None
+        country_header = self._country
+        for name, value in scope["headers"]:
+            if name == b"accept":
+                accept = value
+            elif name == b"user-agent":
+                agent = value
+            elif name == b"referer":
+                referrer = value
+            elif name == country_header:
+                country = value
+        answer = self._choose(route, scope)
+        if accept is not None and b"text/html" in accept:
+            await send(answer.html_start)
+            await send(answer.html_body if method == "GET" else EMPTY_BODY)
+        else:
+            await send(answer.json_start)
+            await send(answer.json_body if method == "GET" else EMPTY_BODY)
+        status = answer.status
+        if status < 400:
+            self._record(code, referrer, agent, country, _traceparent(span))
+        return status
+
+    def _choose(self, route: Route, scope: Scope) -> Answer:
+        expires_at = route.expires_at
+        if expires_at is not None and time.time() >= expires_at and route.gone is not None:
+            return route.gone
+        if route.forward_query:
+            query: bytes = scope["query_string"]
+            if query:
+                return self._renderer.with_query(route, query)
+        return route.answer
+
+
+def _traceparent(span: object) -> str | None:
+    context = span.get_span_context()  # type: ignore[attr-defined]
+    if not context.trace_flags.sampled:
+        return None
+    return f"00-{format_trace_id(context.trace_id)}-{format_span_id(context.span_id)}-01"
+
+
+def _method_not_allowed() -> Answer:
+    body = orjson.dumps({"detail": "Short links answer GET and HEAD only."})
+    headers = [(b"allow", _ALLOWED), (b"cache-control", b"no-store")]
+    return Answer(405, headers, body, body)

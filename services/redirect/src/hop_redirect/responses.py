@@ -1,0 +1,129 @@
+"""Precomputed ASGI responses: built once per cached link, reused for every request.
+
+A cached code holds its response messages ready to send, in JSON and in HTML (for
+browsers), so a cache hit allocates almost nothing. ``Cache-Control`` fits the
+status: 301/308 may be cached for ``permanent_max_age``; 302/307 and every error are
+``no-store`` (a browser that cached a 302 would stop producing clicks).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any, Final
+from urllib.parse import quote, quote_from_bytes
+
+import orjson
+
+from hop_redirect.types import Link
+
+__all__ = ["EMPTY_BODY", "Answer", "Renderer", "Route"]
+
+Message = dict[str, Any]
+EMPTY_BODY: Final[Message] = {"type": "http.response.body", "body": b""}
+_URL_SAFE: Final = ":/?#[]@!$&'()*+,;=%-._~"
+_QUERY_SAFE: Final = "/?:@!$&'()*+,;=%-._~"
+_JSON: Final = (b"content-type", b"application/json")
+_HTML: Final = (b"content-type", b"text/html; charset=utf-8")
+_NO_STORE: Final = (b"cache-control", b"no-store")
+_PERMANENT: Final = frozenset({301, 308})
+
+
+class Answer:
+    """One response in both representations, as ready-to-send ASGI messages."""
+
+    __slots__ = ("html_body", "html_start", "json_body", "json_start", "status")
+
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], json: bytes, html: bytes):
+        self.status = status
+        self.json_start = _start(status, headers, _JSON, json)
+        self.json_body: Message = {"type": "http.response.body", "body": json}
+        self.html_start = _start(status, headers, _HTML, html)
+        self.html_body: Message = {"type": "http.response.body", "body": html}
+
+
+class Route:
+    """What the fast path needs to answer one code."""
+
+    __slots__ = ("answer", "expires_at", "forward_query", "gone", "url")
+
+    def __init__(
+        self,
+        answer: Answer,
+        *,
+        url: str = "",
+        forward_query: bool = False,
+        expires_at: float | None = None,
+        gone: Answer | None = None,
+    ) -> None:
+        self.answer = answer
+        self.url = url
+        self.forward_query = forward_query
+        self.expires_at = expires_at
+        self.gone = gone
+
+
+class Renderer:
+    """Build the answers of the redirect service."""
+
+    def __init__(self, *, permanent_max_age: int, retry_after: int) -> None:
+        self._permanent = (b"cache-control", f"public, max-age={permanent_max_age}".encode())
+        self.not_found = _error(404, "No link has this code.", "Not found")
+        self.unavailable = _error(
+            503,
+            "The link cannot be resolved right now; retry shortly.",
+            "Temporarily unavailable",
+            [(b"retry-after", str(retry_after).encode())],
+        )
+
+    def route(self, code: str, link: Link | None) -> Route:
+        """Return the route of a code: its redirect, or the error it answers."""
+        if link is None or link.disabled:
+            return Route(self.not_found)
+        url = quote(link.url, safe=_URL_SAFE)
+        gone = None
+        if link.expires_at is not None:
+            gone = _error(410, f"The link {code!r} has expired.", "Link expired")
+        return Route(
+            self.redirect(link.redirect_status, url),
+            url=url,
+            forward_query=link.forward_query,
+            expires_at=link.expires_at,
+            gone=gone,
+        )
+
+    def redirect(self, status: int, url: str) -> Answer:
+        """Return a redirect to ``url`` (already percent-encoded)."""
+        cache = self._permanent if status in _PERMANENT else _NO_STORE
+        headers = [(b"location", url.encode("ascii")), cache]
+        if status in _PERMANENT:
+            headers.append((b"vary", b"accept"))
+        json = orjson.dumps({"location": url})
+        link = escape(url)
+        html = f'<!doctype html><title>Redirecting</title><a href="{link}">{link}</a>\n'
+        return Answer(status, headers, json, html.encode())
+
+    def with_query(self, route: Route, query: bytes) -> Answer:
+        """Return the route's redirect with the request's query string appended."""
+        url, hash_, fragment = route.url.partition("#")
+        separator = "&" if "?" in url else "?"
+        extra = quote_from_bytes(query, safe=_QUERY_SAFE)
+        return self.redirect(route.answer.status, f"{url}{separator}{extra}{hash_}{fragment}")
+
+
+def _error(
+    status: int, detail: str, title: str, headers: list[tuple[bytes, bytes]] | None = None
+) -> Answer:
+    json = orjson.dumps({"detail": detail})
+    html = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{escape(detail)}</p>\n"
+    return Answer(status, [_NO_STORE, *(headers or [])], json, html.encode())
+
+
+def _start(
+    status: int, headers: list[tuple[bytes, bytes]], content_type: tuple[bytes, bytes], body: bytes
+) -> Message:
+    length = (b"content-length", str(len(body)).encode())
+    return {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [*headers, content_type, length],
+    }

@@ -1,0 +1,106 @@
+"""Where click batches go: analytics over HTTP, or a Redis stream. One `Protocol`, two classes."""
+
+from __future__ import annotations
+
+from typing import Any, Final, Protocol
+
+import httpx
+import orjson
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from hop_redirect.types import RedirectError
+
+__all__ = [
+    "BatchRejectedError",
+    "ClickTransport",
+    "DeliveryFailedError",
+    "HttpClickTransport",
+    "RedisClickTransport",
+]
+
+CLICKS_PATH: Final = "/internal/v1/clicks"
+_JSON: Final = {"content-type": "application/json"}
+
+
+class DeliveryFailedError(RedirectError):
+    """Raise when a batch may not have been delivered and may be sent again."""
+
+
+class BatchRejectedError(RedirectError):
+    """Raise when the receiver refused a batch for good (a 4xx); resending cannot help."""
+
+
+class ClickTransport(Protocol):
+    """Deliver a batch of click events (at least once; receivers dedupe on ``id``)."""
+
+    async def send(self, events: list[dict[str, Any]]) -> None:
+        """Deliver ``events`` or raise `DeliveryFailedError` / `BatchRejectedError`."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise unless the receiver is reachable."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
+
+
+class HttpClickTransport:
+    """POST batches to analytics' ``/internal/v1/clicks``."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def send(self, events: list[dict[str, Any]]) -> None:
+        """POST one batch; 2xx delivered, 4xx rejected, anything else failed."""
+        body = orjson.dumps({"events": events})
+        try:
+            response = await self._client.post(CLICKS_PATH, content=body, headers=_JSON)
+        except httpx.HTTPError as err:
+            raise DeliveryFailedError(f"analytics is unreachable: {type(err).__name__}.") from err
+        status = response.status_code
+        if 400 <= status < 500 and status not in (408, 429):
+            raise BatchRejectedError(f"analytics rejected the batch ({status}): {response.text}")
+        if status >= 300:
+            raise DeliveryFailedError(f"analytics answered {status}.")
+
+    async def ping(self) -> None:
+        """Raise unless analytics answers HTTP (any status below 500)."""
+        try:
+            response = await self._client.get(CLICKS_PATH)
+        except httpx.HTTPError as err:
+            raise DeliveryFailedError(f"analytics is unreachable: {type(err).__name__}.") from err
+        if response.status_code >= 500:
+            raise DeliveryFailedError(f"analytics answered {response.status_code}.")
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+
+class RedisClickTransport:
+    """XADD one stream entry per event (``event`` field, JSON), pipelined per batch."""
+
+    def __init__(self, client: Redis, *, stream: str) -> None:
+        self._client = client
+        self._stream = stream
+
+    async def send(self, events: list[dict[str, Any]]) -> None:
+        """Append every event of the batch to the stream in one round trip."""
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for event in events:
+                    pipe.xadd(self._stream, {"event": orjson.dumps(event)})
+                await pipe.execute()
+        except (RedisError, OSError) as err:
+            raise DeliveryFailedError(f"Redis is unavailable: {type(err).__name__}.") from err
+
+    async def ping(self) -> None:
+        """Raise unless Redis answers."""
+        await self._client.ping()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from hop_instrumentation.testing import make_test_settings
+from hop_redirect.app import create_redirect_app
+from hop_redirect.settings import RedirectSettings
+from hop_redirect.testing import ClickSink, FakeLinks, link_body
+
+AppFactory = Callable[..., tuple[FastAPI, FakeLinks, ClickSink]]
+
+
+def settings(**overrides: Any) -> RedirectSettings:
+    values: dict[str, Any] = {
+        "links_url": "http://links.test",
+        "analytics_url": "http://analytics.test",
+        "click_flush_interval": 0.05,
+        "click_retry_max_delay": 0.1,
+    }
+    values.update(overrides)
+    return make_test_settings(RedirectSettings, **values)
+
+
+@pytest.fixture
+def make_app() -> AppFactory:
+    """Build a redirect app over a fake links and an in-process click sink."""
+
+    def build(
+        links: dict[str, dict[str, Any]] | None = None, **overrides: Any
+    ) -> tuple[FastAPI, FakeLinks, ClickSink]:
+        fake = FakeLinks(
+            links if links is not None else {"abc": link_body("abc", "https://example.com/x")}
+        )
+        sink = ClickSink()
+        app = create_redirect_app(
+            settings(**overrides),
+            links_transport=httpx.ASGITransport(fake),
+            analytics_transport=httpx.ASGITransport(sink),
+        )
+        return app, fake, sink
+
+    return build
+
+
+@pytest.fixture
+def make_settings() -> Callable[..., RedirectSettings]:
+    """Build test settings pointing at hosts that do not exist unless overridden."""
+    return settings
