@@ -1,0 +1,147 @@
+"""The analytics app: wiring of store, ingestion, stream consumer, ownership checks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from hop_analytics._sqltracing import trace_sql
+from hop_analytics.consumer import ConsumerOptions, StreamConsumer
+from hop_analytics.ingestion import Ingestor
+from hop_analytics.metrics import AnalyticsMetrics
+from hop_analytics.migrate import upgrade
+from hop_analytics.owners import OwnerChecker
+from hop_analytics.routes import internal, stats
+from hop_analytics.settings import AnalyticsSettings, ClickTransport
+from hop_analytics.store import ClickStore
+from hop_instrumentation import (
+    HealthCheck,
+    create_app,
+    create_http_client,
+    get_instrumentation,
+    instrument_redis,
+    load_settings,
+)
+
+__all__ = ["app_from_environment", "create_analytics_app", "create_engine"]
+
+logger = logging.getLogger("hop.analytics")
+_STOP_GRACE = 5.0
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    """Return the async engine for a database URL (pooled for PostgreSQL)."""
+    if database_url.startswith("postgresql"):
+        return create_async_engine(database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(database_url)
+
+
+def create_analytics_app(
+    settings: AnalyticsSettings, *, links_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """Return the analytics app; ``links_transport`` replaces the network to links (tests)."""
+    app = create_app(settings, title="hop analytics", lifespan=_lifespan)
+    app.state.settings = settings
+    app.state.links_transport = links_transport
+    app.include_router(stats)
+    app.include_router(internal)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Build the app from ``HOP_*`` variables (what `hop-analytics serve` runs)."""
+    return create_analytics_app(load_settings(AnalyticsSettings))
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: AnalyticsSettings = app.state.settings
+    hop = get_instrumentation(app)
+    if settings.run_migrations:
+        await asyncio.to_thread(upgrade, settings.database_url)
+    engine = create_engine(settings.database_url)
+    trace_sql(engine, tracer_provider=hop.tracer_provider)
+    store = ClickStore(engine)
+    metrics = AnalyticsMetrics(hop.metrics.registry)
+    client = create_http_client(
+        settings.links_url,
+        tracer_provider=hop.tracer_provider,
+        transport=app.state.links_transport,
+    )
+    app.state.store = store
+    app.state.owners = OwnerChecker(client, ttl=settings.owner_cache_ttl)
+    app.state.ingestor = Ingestor(store, metrics, hop.tracer)
+    hop.readiness.add_check(HealthCheck("database", store.ping))
+    tasks = [asyncio.create_task(_prune_forever(store, settings))]
+    redis, consumer = None, None
+    if settings.click_transport is ClickTransport.REDIS:
+        redis, consumer = _start_consumer(app, settings)
+        tasks.append(asyncio.create_task(consumer.run()))
+    try:
+        yield
+    finally:
+        if consumer is not None:
+            consumer.stop()
+            await asyncio.wait(tasks[1:], timeout=settings.block_ms / 1000 + _STOP_GRACE)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if redis is not None:
+            await redis.aclose()
+        await client.aclose()
+        await engine.dispose()
+
+
+def _start_consumer(app: FastAPI, settings: AnalyticsSettings) -> tuple[Redis, StreamConsumer]:
+    hop = get_instrumentation(app)
+    redis = Redis.from_url(settings.redis_url, socket_timeout=settings.block_ms / 1000 + 5)
+    instrument_redis(redis, tracer_provider=hop.tracer_provider)
+    options = ConsumerOptions(
+        stream=settings.click_stream,
+        group=settings.consumer_group,
+        consumer=settings.consumer_name,
+        batch_size=settings.batch_size,
+        block_ms=settings.block_ms,
+        claim_idle_ms=settings.claim_idle_ms,
+    )
+    consumer = StreamConsumer(redis, app.state.ingestor, options)
+    app.state.consumer = consumer
+
+    async def stream_check() -> None:
+        await redis.ping()
+        if not consumer.is_healthy:
+            raise RuntimeError(f"The stream consumer is {consumer.state.value}.")
+
+    hop.readiness.add_check(HealthCheck("stream", stream_check, critical=False))
+    return redis, consumer
+
+
+async def _prune_forever(store: ClickStore, settings: AnalyticsSettings) -> None:
+    while True:
+        await asyncio.sleep(settings.prune_interval)
+        with contextlib.suppress(Exception):
+            pruned = await store.prune(timedelta(days=settings.retention_days))
+            logger.info("raw click events pruned", extra={"pruned": pruned})
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, RequestValidationError) and request.url.path == "/internal/v1/clicks":
+        events = exc.body.get("events") if isinstance(exc.body, dict) else None
+        rejected = len(events) if isinstance(events, list) else 1
+        ingestor: Ingestor = request.app.state.ingestor
+        ingestor.metrics.received.labels("http").inc(rejected)
+        ingestor.metrics.rejected.labels("http").inc(rejected)
+    return await request_validation_exception_handler(request, exc)  # type: ignore[arg-type]

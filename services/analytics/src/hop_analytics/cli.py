@@ -1,0 +1,56 @@
+"""``hop-analytics``: serve, migrate, prune."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import typer
+
+from hop_analytics.app import create_engine
+from hop_analytics.migrate import upgrade
+from hop_analytics.settings import AnalyticsSettings
+from hop_analytics.store import ClickStore
+from hop_instrumentation import load_settings, serve
+
+__all__ = ["main"]
+
+cli = typer.Typer(help="hop analytics: click ingestion and per-link stats.", no_args_is_help=True)
+
+
+@cli.command("serve")
+def serve_command() -> None:
+    """Serve the API and the management endpoints (settings from HOP_* variables)."""
+    serve("hop_analytics.app:app_from_environment", load_settings(AnalyticsSettings))
+
+
+@cli.command("migrate")
+def migrate_command(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Migrate the database (HOP_DATABASE_URL) to the latest schema."""
+    upgrade(load_settings(AnalyticsSettings).database_url, revision)
+    typer.echo(f"analytics database migrated to {revision}")
+
+
+@cli.command("prune")
+def prune_command(
+    days: int | None = typer.Option(None, min=1, help="Keep this many days (HOP_RETENTION_DAYS)."),
+) -> None:
+    """Delete raw click events older than the retention (aggregates are kept)."""
+    settings = load_settings(AnalyticsSettings)
+    pruned = asyncio.run(_prune(settings.database_url, days or settings.retention_days))
+    typer.echo(
+        f"pruned {pruned} raw click events older than {days or settings.retention_days} days"
+    )
+
+
+async def _prune(database_url: str, days: int) -> int:
+    engine = create_engine(database_url)
+    try:
+        return await ClickStore(engine).prune(timedelta(days=days))
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    """Run the command line."""
+    cli()

@@ -1,0 +1,184 @@
+"""The Redis stream consumer: read with a group, commit, then acknowledge.
+
+A batch is acknowledged only after its transaction committed, so a consumer killed
+mid-batch leaves its entries pending; a live consumer reclaims them with XAUTOCLAIM
+once they have been idle ``claim_idle_ms``. Ingestion is idempotent on the event id,
+so redelivery never counts a click twice. Malformed entries go to ``<stream>:dead``
+(with the reason) and are acknowledged: they are never retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from hop_analytics.events import Click, MalformedEventError, parse_event_json
+from hop_analytics.ingestion import Ingestor
+from hop_analytics.metrics import ConsumerState
+
+__all__ = ["ConsumerOptions", "StreamConsumer"]
+
+logger = logging.getLogger("hop.analytics.consumer")
+Entry = tuple[bytes, dict[bytes, bytes] | None]
+_MAX_BACKOFF: Final = 5.0
+_CLAIM_ROUNDS: Final = 10
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class ConsumerOptions:
+    """Where and how the consumer reads."""
+
+    stream: str
+    group: str
+    consumer: str
+    batch_size: int = 1000
+    block_ms: int = 1000
+    claim_idle_ms: int = 30_000
+
+    @property
+    def dead_stream(self) -> str:
+        """Return the stream malformed entries are moved to."""
+        return f"{self.stream}:dead"
+
+
+class StreamConsumer:
+    """Consume click events from a Redis stream until stopped."""
+
+    def __init__(self, redis: Redis, ingestor: Ingestor, options: ConsumerOptions) -> None:
+        self._redis = redis
+        self._ingestor = ingestor
+        self._options = options
+        self._metrics = ingestor.metrics
+        self._stopping = asyncio.Event()
+        self._backlog = True
+        self._next_claim = 0.0
+        self.state = ConsumerState.STARTING
+        self._set_state(ConsumerState.STARTING)
+
+    async def ensure_group(self) -> None:
+        """Create the stream and the consumer group if they do not exist yet."""
+        try:
+            await self._redis.xgroup_create(
+                self._options.stream, self._options.group, id="0", mkstream=True
+            )
+        except ResponseError as err:
+            if "BUSYGROUP" not in str(err):
+                raise
+
+    async def run(self) -> None:
+        """Consume until `stop`; back off on errors and pick the backlog up again."""
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                if self.state is ConsumerState.STARTING or failures:
+                    await self.ensure_group()
+                await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                failures += 1
+                self._backlog = True
+                self._set_state(ConsumerState.BACKOFF)
+                logger.warning("stream consumer failed", extra={"error": repr(err)[:300]})
+                await self._sleep(min(_MAX_BACKOFF, 0.1 * 2**failures))
+            else:
+                failures = 0
+                self._set_state(ConsumerState.RUNNING)
+        self._set_state(ConsumerState.STOPPED)
+
+    def stop(self) -> None:
+        """Ask `run` to return after the batch in hand."""
+        self._stopping.set()
+
+    @property
+    def is_healthy(self) -> bool:
+        """Tell whether the last step succeeded."""
+        return self.state is ConsumerState.RUNNING
+
+    async def step(self) -> int:
+        """Claim idle entries of dead consumers, then read and handle one batch."""
+        handled = 0
+        if time.monotonic() >= self._next_claim:
+            handled += await self._claim()
+            self._next_claim = time.monotonic() + self._options.claim_idle_ms / 2000
+        entries = await self._read("0" if self._backlog else ">")
+        if self._backlog and not entries:
+            self._backlog = False
+        return handled + await self.handle(entries)
+
+    async def _read(self, start: str) -> list[Entry]:
+        options = self._options
+        block = None if start == "0" else options.block_ms
+        response: list[Any] | None = await self._redis.xreadgroup(  # type: ignore[assignment]
+            options.group, options.consumer, {options.stream: start}, options.batch_size, block
+        )
+        return [entry for _stream, entries in response or [] for entry in entries]
+
+    async def _claim(self) -> int:
+        options = self._options
+        cursor: bytes | str = "0-0"
+        handled = 0
+        for _round in range(_CLAIM_ROUNDS):
+            reply: list[Any] = await self._redis.xautoclaim(
+                options.stream,
+                options.group,
+                options.consumer,
+                options.claim_idle_ms,
+                start_id=cursor,
+                count=options.batch_size,
+            )
+            cursor, entries = reply[0], reply[1]
+            if entries:
+                logger.info("reclaimed pending clicks", extra={"entries": len(entries)})
+            handled += await self.handle(entries)
+            if cursor in (b"0-0", "0-0"):
+                break
+        return handled
+
+    async def handle(self, entries: Sequence[Entry]) -> int:
+        """Store the valid events, move the malformed aside, then acknowledge every entry."""
+        if not entries:
+            return 0
+        clicks: list[Click] = []
+        dead: list[tuple[bytes, bytes, str]] = []
+        for entry_id, fields in entries:
+            raw = (fields or {}).get(b"event", b"")
+            try:
+                clicks.append(parse_event_json(raw))
+            except MalformedEventError as err:
+                dead.append((entry_id, raw, str(err)))
+        self._metrics.received.labels("redis").inc(len(entries))
+        if clicks:
+            await self._ingestor.ingest(clicks, transport="redis")
+        await self._settle([entry_id for entry_id, _ in entries], dead)
+        return len(entries)
+
+    async def _settle(self, ids: list[bytes], dead: list[tuple[bytes, bytes, str]]) -> None:
+        options = self._options
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for entry_id, raw, reason in dead:
+                fields = {"event": raw, "reason": reason, "source_id": entry_id}
+                pipe.xadd(options.dead_stream, fields)  # type: ignore[arg-type]
+            pipe.xack(options.stream, options.group, *ids)
+            await pipe.execute()
+        if dead:
+            self._metrics.rejected.labels("redis").inc(len(dead))
+            logger.warning("malformed clicks moved aside", extra={"entries": len(dead)})
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            return
+
+    def _set_state(self, state: ConsumerState) -> None:
+        if state is not self.state or state is ConsumerState.STARTING:
+            self._metrics.set_consumer_state(state)
+        self.state = state

@@ -1,0 +1,87 @@
+"""analytics' own metrics, registered on the instrumentation's registry."""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from typing import Final
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from hop_analytics.store import IngestOutcome
+
+__all__ = ["AnalyticsMetrics", "ConsumerState"]
+
+_BATCH_BUCKETS: Final = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+
+
+class ConsumerState(StrEnum):
+    """Lifecycle of the stream consumer, exported as a one-hot gauge."""
+
+    STARTING = "starting"
+    RUNNING = "running"
+    BACKOFF = "backoff"
+    STOPPED = "stopped"
+
+
+class AnalyticsMetrics:
+    """Count events through ingestion; ``transport`` is ``http`` or ``redis``."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.received = Counter(
+            "hop_analytics_events_received",
+            "Click events received, valid or not.",
+            ["transport"],
+            registry=registry,
+        )
+        self.ingested = Counter(
+            "hop_analytics_events_ingested",
+            "Click events stored for the first time.",
+            ["transport"],
+            registry=registry,
+        )
+        self.duplicates = Counter(
+            "hop_analytics_events_duplicates",
+            "Click events already stored (redelivered or retried), not counted again.",
+            ["transport"],
+            registry=registry,
+        )
+        self.rejected = Counter(
+            "hop_analytics_events_rejected",
+            "Malformed click events (HTTP 422, or moved to the dead-letter stream).",
+            ["transport"],
+            registry=registry,
+        )
+        self.batch_size = Histogram(
+            "hop_analytics_batch_size",
+            "Events per committed batch.",
+            ["transport"],
+            buckets=_BATCH_BUCKETS,
+            registry=registry,
+        )
+        self.lag = Gauge(
+            "hop_analytics_ingestion_lag_seconds",
+            "Now minus the event time of the newest event of the last committed batch.",
+            registry=registry,
+            multiprocess_mode="max",
+        )
+        self.consumer_state = Gauge(
+            "hop_analytics_stream_consumer_state",
+            "1 for the stream consumer's current state, 0 for the others.",
+            ["state"],
+            registry=registry,
+            multiprocess_mode="livemax",
+        )
+
+    def observe_batch(self, transport: str, received: int, outcome: IngestOutcome) -> None:
+        """Record a committed batch."""
+        self.ingested.labels(transport).inc(outcome.accepted)
+        self.duplicates.labels(transport).inc(outcome.duplicates)
+        self.batch_size.labels(transport).observe(received)
+        if outcome.newest is not None:
+            self.lag.set(max(0.0, time.time() - outcome.newest.timestamp()))
+
+    def set_consumer_state(self, state: ConsumerState) -> None:
+        """Make ``state`` the one current consumer state."""
+        for each in ConsumerState:
+            self.consumer_state.labels(each.value).set(1 if each is state else 0)

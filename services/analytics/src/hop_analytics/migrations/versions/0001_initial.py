@@ -1,0 +1,58 @@
+"""Raw click events and daily aggregates.
+
+Revision ID: 0001
+Revises:
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "click_events",
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("code", sa.String(64), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("is_bot", sa.Boolean(), nullable=False),
+        sa.Column("referrer_host", sa.String(255), nullable=False),
+        sa.Column("browser", sa.String(255), nullable=False),
+        sa.Column("os", sa.String(255), nullable=False),
+        sa.Column("device", sa.String(16), nullable=False),
+        sa.Column("country", sa.String(2), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_click_events"),
+    )
+    op.create_index("ix_click_events_ingested_at", "click_events", ["ingested_at"])
+    op.create_table(
+        "daily_clicks",
+        sa.Column("code", sa.String(64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("clicks", sa.BigInteger(), nullable=False),
+        sa.Column("bot_clicks", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("code", "day", name="pk_daily_clicks"),
+    )
+    op.create_table(
+        "daily_breakdown",
+        sa.Column("code", sa.String(64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("dimension", sa.String(16), nullable=False),
+        sa.Column("value", sa.String(255), nullable=False),
+        sa.Column("clicks", sa.BigInteger(), nullable=False),
+        sa.Column("bot_clicks", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("code", "day", "dimension", "value", name="pk_daily_breakdown"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("daily_breakdown")
+    op.drop_table("daily_clicks")
+    op.drop_index("ix_click_events_ingested_at", table_name="click_events")
+    op.drop_table("click_events")

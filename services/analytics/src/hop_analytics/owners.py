@@ -1,0 +1,89 @@
+"""Ask links whether the caller's API key owns a code, and remember the answer briefly."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Final
+from urllib.parse import quote
+
+import httpx
+
+from hop_analytics.errors import LinksUnavailableError
+
+__all__ = ["OwnerChecker", "Ownership"]
+
+logger = logging.getLogger("hop.analytics.owners")
+_MAX_ENTRIES: Final = 10_000
+
+
+class Ownership(StrEnum):
+    """What links said about (key, code)."""
+
+    OWNER = "owner"
+    NOT_OWNER = "not_owner"
+    UNAUTHENTICATED = "unauthenticated"
+
+
+_BY_STATUS: Final = {
+    200: Ownership.OWNER,
+    404: Ownership.NOT_OWNER,
+    401: Ownership.UNAUTHENTICATED,
+    403: Ownership.NOT_OWNER,
+}
+
+
+class OwnerChecker:
+    """Forward the caller's ``Authorization`` to links' ``GET /api/v1/links/{code}``."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        ttl: float,
+        max_entries: int = _MAX_ENTRIES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._ttl = ttl
+        self._max_entries = max_entries
+        self._clock = clock
+        self._cache: OrderedDict[tuple[str, str], tuple[float, Ownership]] = OrderedDict()
+
+    async def check(self, authorization: str, code: str) -> Ownership:
+        """Return what links says about this key and code; cached for ``ttl`` seconds."""
+        # Only a digest of the key is kept in memory, never the key itself.
+        key = (hashlib.sha256(authorization.encode()).hexdigest(), code)
+        cached = self._cache.get(key)
+        now = self._clock()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        answer = await self._ask(authorization, code)
+        self._remember(key, now + self._ttl, answer)
+        return answer
+
+    async def _ask(self, authorization: str, code: str) -> Ownership:
+        try:
+            response = await self._client.get(
+                f"/api/v1/links/{quote(code, safe='')}", headers={"Authorization": authorization}
+            )
+        except httpx.HTTPError as err:
+            logger.warning("links unreachable", extra={"error": type(err).__name__})
+            raise LinksUnavailableError("links did not answer the ownership check.") from None
+        answer = _BY_STATUS.get(response.status_code)
+        if answer is None:
+            logger.warning("links answered unexpectedly", extra={"status": response.status_code})
+            raise LinksUnavailableError(f"links answered {response.status_code}.")
+        return answer
+
+    def _remember(self, key: tuple[str, str], expires: float, answer: Ownership) -> None:
+        if self._ttl <= 0:
+            return
+        self._cache[key] = (expires, answer)
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._max_entries:
+            self._cache.popitem(last=False)

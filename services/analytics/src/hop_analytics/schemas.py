@@ -1,0 +1,78 @@
+"""The stats API's response shapes (the HTTP boundary)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hop_analytics.store import LinkStats
+
+__all__ = ["DailyClicks", "RankedValue", "StatsResponse", "TopValues"]
+
+
+class DailyClicks(BaseModel):
+    """Clicks of one UTC day; days without clicks are present with zeros."""
+
+    date: date
+    clicks: int
+    bot_clicks: int
+
+
+class RankedValue(BaseModel):
+    """One value of a breakdown with its clicks."""
+
+    value: str
+    clicks: int
+
+
+class TopValues(BaseModel):
+    """The most frequent values per breakdown, most clicks first (at most ``HOP_TOP_N``)."""
+
+    referrers: list[RankedValue]
+    browsers: list[RankedValue]
+    operating_systems: list[RankedValue]
+    devices: list[RankedValue]
+    countries: list[RankedValue]
+
+
+class StatsResponse(BaseModel):
+    """A link's clicks over ``from``..``to`` (inclusive, UTC days)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    code: str
+    from_: date = Field(alias="from")
+    to: date
+    include_bots: bool = Field(description="Whether the top lists count bot clicks too.")
+    total_clicks: int = Field(description="Human clicks in the range (bots never included).")
+    bot_clicks: int = Field(description="Clicks by bots in the range.")
+    daily: list[DailyClicks]
+    top: TopValues
+
+    @classmethod
+    def of(cls, stats: LinkStats) -> StatsResponse:
+        """Build the response from the store's stats."""
+
+        def ranked(dimension: str) -> list[RankedValue]:
+            return [RankedValue(value=r.value, clicks=r.clicks) for r in stats.top[dimension]]
+
+        return cls(
+            code=stats.code,
+            from_=stats.start,
+            to=stats.end,
+            include_bots=stats.include_bots,
+            total_clicks=stats.total_clicks,
+            bot_clicks=stats.bot_clicks,
+            daily=[
+                DailyClicks(date=d.day, clicks=d.clicks, bot_clicks=d.bot_clicks)
+                for d in stats.daily
+            ],
+            top=TopValues(
+                referrers=ranked("referrer"),
+                browsers=ranked("browser"),
+                operating_systems=ranked("os"),
+                devices=ranked("device"),
+                countries=ranked("country"),
+            ),
+        )

@@ -1,0 +1,54 @@
+"""analytics' settings: the only place that reads the environment."""
+
+from __future__ import annotations
+
+import os
+import socket
+from enum import StrEnum
+
+from pydantic import Field
+
+from hop_instrumentation import ServiceSettings
+
+__all__ = ["AnalyticsSettings", "ClickTransport"]
+
+
+class ClickTransport(StrEnum):
+    """How click events reach analytics."""
+
+    HTTP = "http"
+    REDIS = "redis"
+
+
+def _default_consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class AnalyticsSettings(ServiceSettings):
+    """Settings of the analytics service (``HOP_`` prefix)."""
+
+    service_name: str = "analytics"
+    database_url: str = Field(default="sqlite+aiosqlite:///hop-analytics.db", min_length=1)
+    run_migrations: bool = False
+    links_url: str = Field(default="http://127.0.0.1:8001", pattern=r"^https?://")
+
+    click_transport: ClickTransport = ClickTransport.HTTP
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", pattern=r"^rediss?://")
+    click_stream: str = Field(default="hop:clicks", min_length=1)
+    consumer_group: str = Field(default="analytics", min_length=1)
+    consumer_name: str = Field(default_factory=_default_consumer_name, min_length=1)
+    batch_size: int = Field(default=1000, ge=1, le=10_000)
+    block_ms: int = Field(default=1000, ge=1, le=60_000)
+    claim_idle_ms: int = Field(
+        default=30_000,
+        ge=100,
+        description="Pending entries idle this long belong to a dead consumer and are reclaimed.",
+    )
+
+    retention_days: int = Field(
+        default=7, ge=1, le=3650, description="Days raw events are kept: the dedupe window."
+    )
+    prune_interval: float = Field(default=3600.0, gt=0, description="Seconds between prunes.")
+    max_range_days: int = Field(default=366, ge=1, le=3660)
+    top_n: int = Field(default=10, ge=1, le=100)
+    owner_cache_ttl: float = Field(default=30.0, ge=0, le=3600)

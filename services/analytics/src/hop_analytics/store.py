@@ -1,0 +1,187 @@
+"""ClickStore: idempotent batch ingestion, stats queries and pruning over SQLAlchemy."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Final
+
+from sqlalchemy import Select, delete, func, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hop_analytics._summary import EventRow, enrich, summarize
+from hop_analytics._writers import writer_for
+from hop_analytics.events import Click
+from hop_analytics.tables import DIMENSIONS, click_events, daily_breakdown, daily_clicks
+
+__all__ = ["ClickStore", "DailyCount", "IngestOutcome", "LinkStats", "Ranked"]
+
+logger = logging.getLogger("hop.analytics.store")
+_RETRIES: Final = 3
+_PRUNE_CHUNK: Final = 10_000
+#: SQLSTATEs worth retrying a batch for: serialization failure, deadlock.
+_RETRYABLE: Final = frozenset({"40001", "40P01"})
+
+
+@dataclass(slots=True, frozen=True)
+class IngestOutcome:
+    """What a batch did: new events, known events, the newest committed event time."""
+
+    accepted: int
+    duplicates: int
+    newest: datetime | None
+
+
+@dataclass(slots=True, frozen=True)
+class DailyCount:
+    """Clicks of one UTC day."""
+
+    day: date
+    clicks: int
+    bot_clicks: int
+
+
+@dataclass(slots=True, frozen=True)
+class Ranked:
+    """One value of a breakdown and its clicks."""
+
+    value: str
+    clicks: int
+
+
+@dataclass(slots=True, frozen=True)
+class LinkStats:
+    """A link's stats over a range of days."""
+
+    code: str
+    start: date
+    end: date
+    include_bots: bool
+    total_clicks: int
+    bot_clicks: int
+    daily: list[DailyCount]
+    top: dict[str, list[Ranked]]
+
+
+class ClickStore:
+    """Store clicks and answer stats; every method opens its own transaction."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._writer = writer_for(engine.dialect.name)
+
+    async def ping(self) -> None:
+        """Raise unless the database answers."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def ingest(
+        self, clicks: Sequence[Click], *, now: datetime | None = None
+    ) -> IngestOutcome:
+        """Store a batch in one transaction; events already stored are counted as duplicates."""
+        unique = list({click.id: click for click in reversed(clicks)}.values())
+        rows = [enrich(click) for click in unique]
+        moment = now or datetime.now(UTC)
+        for attempt in range(1, _RETRIES + 1):
+            try:
+                inserted = await self._write(rows, moment)
+            except DBAPIError as err:
+                if attempt == _RETRIES or _sqlstate(err) not in _RETRYABLE:
+                    raise
+                logger.warning("ingestion retried", extra={"attempt": attempt})
+                continue
+            break
+        newest = max((row.occurred_at for row in rows if row.id in inserted), default=None)
+        return IngestOutcome(len(inserted), len(clicks) - len(inserted), newest)
+
+    async def _write(self, rows: Sequence[EventRow], now: datetime) -> set[str]:
+        if not rows:
+            return set()
+        async with self.engine.begin() as conn:
+            inserted = await self._writer.insert_events(conn, rows, now)
+            fresh = [row for row in rows if row.id in inserted]
+            await self._writer.add_aggregates(conn, summarize(fresh))
+        return inserted
+
+    async def prune(self, older_than: timedelta, *, now: datetime | None = None) -> int:
+        """Delete raw events ingested before ``now - older_than``; return how many."""
+        cutoff = (now or datetime.now(UTC)) - older_than
+        total = 0
+        while True:
+            chunk = (
+                select(click_events.c.id)
+                .where(click_events.c.ingested_at < cutoff)
+                .limit(_PRUNE_CHUNK)
+                .scalar_subquery()
+            )
+            async with self.engine.begin() as conn:
+                result = await conn.execute(
+                    delete(click_events).where(click_events.c.id.in_(chunk))
+                )
+            total += result.rowcount
+            if result.rowcount < _PRUNE_CHUNK:
+                return total
+
+    async def stats(
+        self, code: str, start: date, end: date, *, include_bots: bool, top_n: int
+    ) -> LinkStats:
+        """Return a link's totals, zero-filled daily series and top values per breakdown."""
+        async with self.engine.connect() as conn:
+            days = await conn.execute(
+                select(daily_clicks.c.day, daily_clicks.c.clicks, daily_clicks.c.bot_clicks)
+                .where(daily_clicks.c.code == code)
+                .where(daily_clicks.c.day >= start, daily_clicks.c.day <= end)
+            )
+            counted = {row.day: (row.clicks, row.bot_clicks) for row in days}
+            ranked = await conn.execute(_top_query(code, start, end, include_bots, top_n))
+            top: dict[str, list[Ranked]] = {dimension: [] for dimension in DIMENSIONS}
+            for row in ranked:
+                top[row.dimension].append(Ranked(row.value, int(row.total)))
+        daily = [DailyCount(day, *counted.get(day, (0, 0))) for day in _days(start, end)]
+        return LinkStats(
+            code=code,
+            start=start,
+            end=end,
+            include_bots=include_bots,
+            total_clicks=sum(d.clicks for d in daily),
+            bot_clicks=sum(d.bot_clicks for d in daily),
+            daily=daily,
+            top=top,
+        )
+
+
+def _top_query(
+    code: str, start: date, end: date, include_bots: bool, top_n: int
+) -> Select[tuple[str, str, int]]:
+    table = daily_breakdown
+    counted = table.c.clicks + table.c.bot_clicks if include_bots else table.c.clicks
+    total = func.sum(counted).label("total")
+    rank = (
+        func.row_number()
+        .over(partition_by=table.c.dimension, order_by=(total.desc(), table.c.value))
+        .label("rank")
+    )
+    grouped = (
+        select(table.c.dimension, table.c.value, total, rank)
+        .where(table.c.code == code, table.c.day >= start, table.c.day <= end)
+        .group_by(table.c.dimension, table.c.value)
+        .subquery()
+    )
+    return (
+        select(grouped.c.dimension, grouped.c.value, grouped.c.total)
+        .where(grouped.c.rank <= top_n, grouped.c.total > 0)
+        .order_by(grouped.c.dimension, grouped.c.rank)
+    )
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+
+
+def _sqlstate(err: DBAPIError) -> str | None:
+    original = err.orig
+    code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    return str(code) if code else None

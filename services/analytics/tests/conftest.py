@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hop_analytics.app import create_analytics_app, create_engine
+from hop_analytics.migrate import upgrade
+from hop_analytics.settings import AnalyticsSettings
+from hop_analytics.store import ClickStore
+from hop_instrumentation.testing import make_test_settings
+
+PG_ADMIN_URL = os.environ.get("HOP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("HOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+OWNER_KEY = "Bearer owner-key"
+OTHER_KEY = "Bearer other-key"
+
+
+def event(
+    event_id: str | None = None,
+    *,
+    code: str = "abc1234",
+    timestamp: str = "2026-11-28T08:00:00.123Z",
+    **fields: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": event_id or str(uuid.uuid4()),
+        "code": code,
+        "timestamp": timestamp,
+        "referrer": "https://news.example/a",
+        "user_agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+        "is_bot": False,
+        "country": "DE",
+    }
+    body.update(fields)
+    return body
+
+
+async def _create_pg_database() -> str:
+    import asyncpg
+
+    name = f"hop_analytics_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return name
+
+
+async def _drop_pg_database(name: str) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[str]:
+    """A migrated, empty database: SQLite in a temp dir, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'analytics.db'}"
+        await asyncio.to_thread(upgrade, url)
+        yield url
+        return
+    name = await _create_pg_database()
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    url = f"{base}/{name}"
+    try:
+        await asyncio.to_thread(upgrade, url)
+        yield url
+    finally:
+        await _drop_pg_database(name)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def store(engine: AsyncEngine) -> ClickStore:
+    return ClickStore(engine)
+
+
+def links_owner_transport(
+    owned: dict[str, set[str]], calls: list[str] | None = None
+) -> httpx.MockTransport:
+    """Fake links: ``owned`` maps an Authorization header to the codes its owner has."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        code = request.url.path.rsplit("/", 1)[-1]
+        key = request.headers.get("authorization", "")
+        if calls is not None:
+            calls.append(code)
+        if key not in owned:
+            return httpx.Response(401, json={"detail": "Unknown API key."})
+        if code not in owned[key]:
+            return httpx.Response(404, json={"detail": "Not found."})
+        return httpx.Response(200, json={"code": code})
+
+    return httpx.MockTransport(handler)
+
+
+AppFactory = Callable[..., FastAPI]
+
+
+@pytest.fixture
+def make_app(database_url: str) -> AppFactory:
+    """Build an analytics app on the test database with a fake links."""
+
+    def build(transport: httpx.AsyncBaseTransport | None = None, **overrides: Any) -> FastAPI:
+        values: dict[str, Any] = {
+            "database_url": database_url,
+            "links_url": "http://links.test",
+            "owner_cache_ttl": 0.0,
+        }
+        values.update(overrides)
+        settings = make_test_settings(AnalyticsSettings, **values)
+        fake = transport or links_owner_transport({OWNER_KEY: {"abc1234"}, OTHER_KEY: {"xyz9876"}})
+        return create_analytics_app(settings, links_transport=fake)
+
+    return build
+
+
+@pytest.fixture
+async def stream_name() -> AsyncIterator[str]:
+    name = f"hop-test:{uuid.uuid4().hex}"
+    yield name
+    await _delete_keys(name, f"{name}:dead")
+
+
+async def _delete_keys(*keys: str) -> None:
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        await redis.delete(*keys)
+    finally:
+        await redis.aclose()
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    client = Redis.from_url(REDIS_URL)
+    yield client
+    await client.aclose()
+
+
+def today() -> str:
+    return datetime.now(UTC).date().isoformat()

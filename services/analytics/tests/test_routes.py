@@ -1,0 +1,247 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+
+from hop_analytics.app import create_analytics_app
+from hop_analytics.settings import AnalyticsSettings
+from hop_instrumentation import get_instrumentation
+from hop_instrumentation.testing import (
+    SpanCapture,
+    app_client,
+    make_test_settings,
+    management_client,
+    metric_value,
+)
+
+from .conftest import OTHER_KEY, OWNER_KEY, AppFactory, event, links_owner_transport
+
+DAY = "2026-11-28"
+RANGE = {"from": DAY, "to": DAY}
+
+
+def zero_top() -> dict[str, list[object]]:
+    return {k: [] for k in ("referrers", "browsers", "operating_systems", "devices", "countries")}
+
+
+async def test_post_clicks_new_batch_accepts_all(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app_client(app) as client:
+        response = await client.post("/internal/v1/clicks", json={"events": [event("a")]})
+        again = await client.post("/internal/v1/clicks", json={"events": [event("a")]})
+    assert (response.status_code, response.json()) == (200, {"accepted": 1, "duplicates": 0})
+    assert (again.status_code, again.json()) == (200, {"accepted": 0, "duplicates": 1})
+    registry = get_instrumentation(app).metrics.registry
+    labels = {"transport": "http"}
+    assert metric_value(registry, "hop_analytics_events_received_total", labels) == 2
+    assert metric_value(registry, "hop_analytics_events_ingested_total", labels) == 1
+    assert metric_value(registry, "hop_analytics_events_duplicates_total", labels) == 1
+    assert metric_value(registry, "hop_analytics_batch_size_count", labels) == 2
+    assert metric_value(registry, "hop_analytics_ingestion_lag_seconds") > 0
+
+
+async def test_post_clicks_malformed_event_rejects_batch_naming_field(make_app: AppFactory) -> None:
+    app = make_app()
+    bad = event("b", timestamp="yesterday")
+    async with app_client(app) as client:
+        response = await client.post("/internal/v1/clicks", json={"events": [event("a"), bad]})
+        stats = await client.get(
+            "/api/v1/stats/abc1234", params=RANGE, headers={"Authorization": OWNER_KEY}
+        )
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "events", 1, "timestamp"]
+    assert stats.json()["total_clicks"] == 0
+    registry = get_instrumentation(app).metrics.registry
+    assert metric_value(registry, "hop_analytics_events_rejected_total", {"transport": "http"}) == 2
+
+
+async def test_post_clicks_empty_or_oversized_batch_is_422(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app_client(app) as client:
+        empty = await client.post("/internal/v1/clicks", json={"events": []})
+        big = await client.post(
+            "/internal/v1/clicks", json={"events": [event() for _ in range(1001)]}
+        )
+        garbage = await client.post("/internal/v1/clicks", content=b"{nope")
+    assert [empty.status_code, big.status_code, garbage.status_code] == [422, 422, 422]
+
+
+async def test_post_clicks_traceparent_links_ingestion_span(make_app: AppFactory) -> None:
+    spans = SpanCapture()
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    parent = f"00-{trace_id}-00f067aa0ba902b7-01"
+    settings = make_test_settings(
+        AnalyticsSettings, database_url=make_app().state.settings.database_url
+    )
+
+    app = create_analytics_app(settings, links_transport=links_owner_transport({}))
+    get_instrumentation(app).tracer_provider.add_span_processor(spans.processor)
+    async with app_client(app) as client:
+        await client.post("/internal/v1/clicks", json={"events": [event(traceparent=parent)]})
+    [span] = spans.named("ingest clicks")
+    assert [format(link.context.trace_id, "032x") for link in span.links] == [trace_id]
+
+
+async def test_stats_owner_sees_counts_and_zero_filled_series(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app_client(app) as client:
+        await client.post(
+            "/internal/v1/clicks",
+            json={"events": [event("a"), event("b", is_bot=True), event("c", code="xyz9876")]},
+        )
+        response = await client.get(
+            "/api/v1/stats/abc1234",
+            params={"from": "2026-11-27", "to": DAY},
+            headers={"Authorization": OWNER_KEY},
+        )
+    assert response.status_code == 200
+    chrome = {"value": "Chrome", "clicks": 1}
+    assert response.json() == {
+        "code": "abc1234",
+        "from": "2026-11-27",
+        "to": DAY,
+        "include_bots": False,
+        "total_clicks": 1,
+        "bot_clicks": 1,
+        "daily": [
+            {"date": "2026-11-27", "clicks": 0, "bot_clicks": 0},
+            {"date": DAY, "clicks": 1, "bot_clicks": 1},
+        ],
+        "top": {
+            "referrers": [{"value": "news.example", "clicks": 1}],
+            "browsers": [chrome],
+            "operating_systems": [{"value": "Windows", "clicks": 1}],
+            "devices": [{"value": "desktop", "clicks": 1}],
+            "countries": [{"value": "DE", "clicks": 1}],
+        },
+    }
+
+
+async def test_stats_include_bots_counts_bots_in_top_lists(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app_client(app) as client:
+        await client.post(
+            "/internal/v1/clicks", json={"events": [event("a"), event("b", is_bot=True)]}
+        )
+        response = await client.get(
+            "/api/v1/stats/abc1234",
+            params={**RANGE, "include_bots": "true"},
+            headers={"Authorization": OWNER_KEY},
+        )
+    body = response.json()
+    assert (body["total_clicks"], body["bot_clicks"], body["include_bots"]) == (1, 1, True)
+    assert body["top"]["devices"] == [
+        {"value": "bot", "clicks": 1},
+        {"value": "desktop", "clicks": 1},
+    ]
+
+
+async def test_stats_other_owners_code_is_404(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app_client(app) as client:
+        response = await client.get(
+            "/api/v1/stats/abc1234", params=RANGE, headers={"Authorization": OTHER_KEY}
+        )
+    assert (response.status_code, response.json()) == (
+        404,
+        {"detail": "No link with code 'abc1234' among your links."},
+    )
+
+
+async def test_stats_missing_or_unknown_key_is_401(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app_client(app) as client:
+        missing = await client.get("/api/v1/stats/abc1234", params=RANGE)
+        unknown = await client.get(
+            "/api/v1/stats/abc1234", params=RANGE, headers={"Authorization": "Bearer nope"}
+        )
+    assert (missing.status_code, missing.headers["www-authenticate"]) == (401, "Bearer")
+    assert missing.json() == {
+        "detail": "Missing API key; send it as 'Authorization: Bearer <key>'."
+    }
+    assert (unknown.status_code, unknown.json()) == (401, {"detail": "Unknown or revoked API key."})
+
+
+async def test_stats_links_unreachable_is_503_with_retry_after(make_app: AppFactory) -> None:
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    app = make_app(httpx.MockTransport(down))
+    async with app_client(app) as client:
+        response = await client.get(
+            "/api/v1/stats/abc1234", params=RANGE, headers={"Authorization": OWNER_KEY}
+        )
+    assert (response.status_code, response.headers["retry-after"]) == (503, "5")
+    assert response.json() == {"detail": "links cannot check ownership right now; retry later."}
+
+
+async def test_stats_ownership_answers_are_cached_per_key_and_code(make_app: AppFactory) -> None:
+    calls: list[str] = []
+    app = make_app(links_owner_transport({OWNER_KEY: {"abc1234"}}, calls), owner_cache_ttl=60)
+    async with app_client(app) as client:
+        for key in (OWNER_KEY, OWNER_KEY, OTHER_KEY, OTHER_KEY):
+            await client.get("/api/v1/stats/abc1234", params=RANGE, headers={"Authorization": key})
+    assert calls == ["abc1234", "abc1234"]
+
+
+async def test_stats_default_range_is_last_30_days(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app_client(app) as client:
+        response = await client.get("/api/v1/stats/abc1234", headers={"Authorization": OWNER_KEY})
+    body = response.json()
+    today = datetime.now(UTC).date()
+    assert (body["from"], body["to"]) == (str(today - timedelta(days=29)), str(today))
+    assert len(body["daily"]) == 30
+    assert body["top"] == zero_top()
+
+
+async def test_stats_bad_ranges_are_422_saying_what_is_wrong(make_app: AppFactory) -> None:
+    app = make_app(max_range_days=90)
+    cases = {
+        ("2026-13-01", DAY): "'from' must be a date as YYYY-MM-DD, got '2026-13-01'.",
+        ("2026-11-01", "28.11.2026"): "'to' must be a date as YYYY-MM-DD, got '28.11.2026'.",
+        ("2026-11-29", DAY): "'from' (2026-11-29) is after 'to' (2026-11-28); swap them.",
+        ("2026-01-01", DAY): "The range 2026-01-01..2026-11-28 covers 332 days; the maximum is 90.",
+    }
+    async with app_client(app) as client:
+        for (start, end), detail in cases.items():
+            response = await client.get(
+                "/api/v1/stats/abc1234",
+                params={"from": start, "to": end},
+                headers={"Authorization": OWNER_KEY},
+            )
+            assert (response.status_code, response.json()) == (422, {"detail": detail})
+
+
+async def test_stats_malformed_code_is_422(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app_client(app) as client:
+        response = await client.get(
+            "/api/v1/stats/bad%20code", headers={"Authorization": OWNER_KEY}
+        )
+    assert response.status_code == 422
+
+
+async def test_readyz_database_check_passes(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app_client(app), management_client(app) as management:
+        response = await management.get("/readyz", params={"verbose": ""})
+    assert response.status_code == 200
+    assert "[+]database ok" in response.text
+
+
+async def test_stats_for_one_day_range_uses_date_boundaries(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app_client(app) as client:
+        await client.post(
+            "/internal/v1/clicks",
+            json={"events": [event("late", timestamp="2026-11-28T23:59:59.999Z")]},
+        )
+        response = await client.get(
+            "/api/v1/stats/abc1234", params=RANGE, headers={"Authorization": OWNER_KEY}
+        )
+    assert response.json()["daily"] == [
+        {"date": str(date(2026, 11, 28)), "clicks": 1, "bot_clicks": 0}
+    ]
