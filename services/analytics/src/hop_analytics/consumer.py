@@ -108,9 +108,12 @@ class StreamConsumer:
         if time.monotonic() >= self._next_claim:
             handled += await self._claim()
             self._next_claim = time.monotonic() + self._options.claim_idle_ms / 2000
-        entries = await self._read("0" if self._backlog else ">")
-        if self._backlog and not entries:
-            self._backlog = False
+        entries: list[Entry] = []
+        if self._backlog:  # our own pending entries first (after a restart or a failure)
+            entries = await self._read("0")
+            self._backlog = bool(entries)
+        if not entries:
+            entries = await self._read(">")
         return handled + await self.handle(entries)
 
     async def _read(self, start: str) -> list[Entry]:
