@@ -8,6 +8,7 @@ Usage::
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -41,6 +42,7 @@ from hop_redirect.transports import ClickTransport, HttpClickTransport, RedisCli
 
 __all__ = ["RedirectState", "app_from_environment", "create_redirect_app", "get_state"]
 
+_PUBLISH_INTERVAL = 1.0
 _NOT_FOUND = (
     "Nothing here: a short link is one path segment of 1 to 64 letters, digits, '-' or '_'."
 )
@@ -183,11 +185,21 @@ def _click_transport(
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = get_state(app)
     state.pipeline.start()
+    publisher = asyncio.create_task(_publish_cache_metrics(state.cache))
     try:
         yield
     finally:
+        publisher.cancel()
+        await asyncio.gather(publisher, return_exceptions=True)
+        state.cache.publish_metrics()
         await state.pipeline.stop(state.settings.click_shutdown_timeout)
         await state.aclose()
+
+
+async def _publish_cache_metrics(cache: LinkCache[Route]) -> None:
+    while True:
+        await asyncio.sleep(_PUBLISH_INTERVAL)
+        cache.publish_metrics()
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

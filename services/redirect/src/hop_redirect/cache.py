@@ -83,8 +83,10 @@ class LinkCache(Generic[V]):
         self._entries: OrderedDict[str, _Entry[V]] = OrderedDict()
         self._flights: dict[str, asyncio.Future[V]] = {}
         self._metrics = metrics
-        self._hit = metrics.hits.inc
-        self._negative_hit = metrics.negative_hits.inc
+        # Hits are counted in plain ints (a prometheus Counter takes a lock per inc) and
+        # published by `publish_metrics`, which the app calls every second.
+        self._hits = 0
+        self._negative_hits = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -96,10 +98,19 @@ class LinkCache(Generic[V]):
             return None
         self._entries.move_to_end(code)
         if entry.negative:
-            self._negative_hit()
+            self._negative_hits += 1
         else:
-            self._hit()
+            self._hits += 1
         return entry.value
+
+    def publish_metrics(self) -> None:
+        """Move the hit counts gathered since the last call into the Prometheus counters."""
+        hits, negative_hits = self._hits, self._negative_hits
+        self._hits = self._negative_hits = 0
+        if hits:
+            self._metrics.hits.inc(hits)
+        if negative_hits:
+            self._metrics.negative_hits.inc(negative_hits)
 
     async def fetch(self, code: str) -> V:
         """Resolve ``code`` (one call to links however many requests wait) and cache it."""

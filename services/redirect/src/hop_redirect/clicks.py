@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
-import uuid
 from collections import deque
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -21,7 +21,7 @@ from ua_parser import parse_device
 from hop_redirect._ratelimit import RateLimitedLog
 from hop_redirect.metrics import ClickMetrics
 
-__all__ = ["ClickBuffer", "RawClick", "is_bot", "to_event"]
+__all__ = ["ClickBuffer", "RawClick", "is_bot", "to_event", "to_events"]
 
 logger = logging.getLogger("hop.redirect.clicks")
 
@@ -29,6 +29,7 @@ logger = logging.getLogger("hop.redirect.clicks")
 RawClick = tuple[str, float, bytes | None, bytes | None, bytes | None, str | None]
 
 _MAX_HEADER_CHARS: Final = 2048
+_VARIANT: Final = "89ab"
 
 
 class ClickBuffer:
@@ -74,12 +75,18 @@ class ClickBuffer:
         return [items.popleft() for _ in range(count)]
 
 
-def to_event(raw: RawClick) -> dict[str, Any]:
-    """Return the contract's JSON event for a raw click, with a fresh unique id."""
+def to_events(raws: list[RawClick]) -> list[dict[str, Any]]:
+    """Return the contract's JSON events for raw clicks, each with a fresh random UUID4 id."""
+    random = os.urandom(16 * len(raws)).hex()
+    return [to_event(raw, _uuid4_hex(random, 32 * i)) for i, raw in enumerate(raws)]
+
+
+def to_event(raw: RawClick, event_id: str) -> dict[str, Any]:
+    """Return the contract's JSON event for a raw click."""
     code, at, referrer, user_agent, country, traceparent = raw
     agent = _text(user_agent)
     event: dict[str, Any] = {
-        "id": uuid.uuid4().hex,
+        "id": event_id,
         "code": code,
         "timestamp": _timestamp(at),
         "referrer": _text(referrer),
@@ -112,6 +119,18 @@ def _country(value: bytes | None) -> str | None:
     return None if code == "XX" else code
 
 
+def _uuid4_hex(random: str, start: int) -> str:
+    # A UUID4 is 122 random bits with the version nibble 4 and the variant bits 10.
+    chunk = random[start : start + 32]
+    variant = _VARIANT[int(chunk[16], 16) & 3]
+    return f"{chunk[:12]}4{chunk[13:16]}{variant}{chunk[17:]}"
+
+
+@lru_cache(maxsize=4)
+def _second(whole: int) -> str:
+    return datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def _timestamp(at: float) -> str:
-    moment = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
-    return moment.replace("+00:00", "Z")
+    whole, millis = divmod(int(at * 1000), 1000)
+    return f"{_second(whole)}.{millis:03d}Z"

@@ -17,7 +17,7 @@ import time
 from typing import Final
 
 import orjson
-from opentelemetry.trace import format_span_id, format_trace_id
+from opentelemetry.trace import Span, format_span_id, format_trace_id
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hop_instrumentation._middleware import RequestObserver
@@ -59,7 +59,7 @@ class RedirectFront:
         self._observer = observer
         self._country = country_header.lower().encode("latin-1") if country_header else None
         self._sample = log_sample_ratio
-        self._not_allowed = _method_not_allowed()
+        self._method_not_allowed = _method_not_allowed()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,49 +69,53 @@ class RedirectFront:
         if match is None or match[1] in RESERVED_CODES:
             await self.app(scope, receive, send)
             return
+        code = match[1]
         observer = self._observer
         opened = observer.start(scope)
         status = 500
         try:
-            status = await self._answer(scope, send, match[1], opened[0])
+            method = scope["method"]
+            if method != "GET" and method != "HEAD":
+                status = await self._not_allowed(send)
+                return
+            route = self._lookup(code)
+            if route is None:
+                route = await self._resolve(code)
+            accept = referrer = agent = country = None
+            country_header = self._country
+            for name, value in scope["headers"]:
+                if name == b"accept":
+                    accept = value
+                elif name == b"user-agent":
+                    agent = value
+                elif name == b"referer":
+                    referrer = value
+                elif name == country_header:
+                    country = value
+            answer = route.answer if route.plain else self._choose(route, scope)
+            if accept is not None and b"text/html" in accept:
+                await send(answer.html_start)
+                await send(answer.html_body if method == "GET" else EMPTY_BODY)
+            else:
+                await send(answer.json_start)
+                await send(answer.json_body if method == "GET" else EMPTY_BODY)
+            status = answer.status
+            if status < 400:
+                self._record(code, referrer, agent, country, _traceparent(opened[0]))
         finally:
             log = status >= 400 or random.random() < self._sample
             observer.finish(scope, opened, ROUTE, status, log=log)
 
-    async def _answer(self, scope: Scope, send: Send, code: str, span: object) -> int:
-        method = scope["method"]
-        if method != "GET" and method != "HEAD":
-            await send(self._not_allowed.json_start)
-            await send(self._not_allowed.json_body)
-            return 405
-        route = self._lookup(code)
-        if route is None:
-            try:
-                route = await self._fetch(code)
-            except LinksUnavailableError:
-                route = Route(self._renderer.unavailable)
-        accept = referrer = agent = country = None
-        country_header = self._country
-        for name, value in scope["headers"]:
-            if name == b"accept":
-                accept = value
-            elif name == b"user-agent":
-                agent = value
-            elif name == b"referer":
-                referrer = value
-            elif name == country_header:
-                country = value
-        answer = self._choose(route, scope)
-        if accept is not None and b"text/html" in accept:
-            await send(answer.html_start)
-            await send(answer.html_body if method == "GET" else EMPTY_BODY)
-        else:
-            await send(answer.json_start)
-            await send(answer.json_body if method == "GET" else EMPTY_BODY)
-        status = answer.status
-        if status < 400:
-            self._record(code, referrer, agent, country, _traceparent(span))
-        return status
+    async def _resolve(self, code: str) -> Route:
+        try:
+            return await self._fetch(code)
+        except LinksUnavailableError:
+            return Route(self._renderer.unavailable)
+
+    async def _not_allowed(self, send: Send) -> int:
+        await send(self._method_not_allowed.json_start)
+        await send(self._method_not_allowed.json_body)
+        return 405
 
     def _choose(self, route: Route, scope: Scope) -> Answer:
         expires_at = route.expires_at
@@ -124,8 +128,8 @@ class RedirectFront:
         return route.answer
 
 
-def _traceparent(span: object) -> str | None:
-    context = span.get_span_context()  # type: ignore[attr-defined]
+def _traceparent(span: Span) -> str | None:
+    context = span.get_span_context()
     if not context.trace_flags.sampled:
         return None
     return f"00-{format_trace_id(context.trace_id)}-{format_span_id(context.span_id)}-01"

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from hop_redirect._ratelimit import RateLimitedLog
-from hop_redirect.clicks import ClickBuffer, to_event
+from hop_redirect.clicks import ClickBuffer, to_events
 from hop_redirect.metrics import ClickMetrics, DropReason
 from hop_redirect.transports import BatchRejectedError, ClickTransport, DeliveryFailedError
 
@@ -72,7 +72,7 @@ class ClickPipeline:
         """Deliver every buffered click, batch by batch, retrying until ``deadline``."""
         while self._batch is not None or len(self.buffer):
             if self._batch is None:
-                self._batch = [to_event(raw) for raw in self.buffer.take(self._batch_size)]
+                self._batch = to_events(self.buffer.take(self._batch_size))
             await self._deliver(self._batch, deadline)
             self._batch = None
             self._update_gauge()

@@ -44,7 +44,7 @@ class Answer:
 class Route:
     """What the fast path needs to answer one code."""
 
-    __slots__ = ("answer", "expires_at", "forward_query", "gone", "url")
+    __slots__ = ("answer", "expires_at", "forward_query", "gone", "plain", "url")
 
     def __init__(
         self,
@@ -60,6 +60,8 @@ class Route:
         self.forward_query = forward_query
         self.expires_at = expires_at
         self.gone = gone
+        #: Nothing to decide per request: the precomputed answer always applies.
+        self.plain = expires_at is None and not forward_query
 
 
 class Renderer:
