@@ -98,7 +98,9 @@ def report(name: str, result: WrkResult, rss: float) -> None:
     )
 
 
-def miss_path(tmp: Path, links_url: str, analytics_url: str, script: str, duration: int) -> WrkResult:
+def miss_path(
+    tmp: Path, links_url: str, analytics_url: str, script: str, duration: int
+) -> WrkResult:
     with hop_redirect(tmp, links_url, analytics_url, cache_size=1) as (url, _, _):
         return run_wrk(url + "/", duration=duration, script=script)
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -10,7 +13,7 @@ from fastapi import FastAPI
 from hop_instrumentation.testing import make_test_settings
 from hop_redirect.app import create_redirect_app
 from hop_redirect.settings import RedirectSettings
-from hop_redirect.testing import ClickSink, FakeLinks, link_body
+from hop_redirect.testing import ClickSink, FakeLinks, link_body, wait_until
 
 AppFactory = Callable[..., tuple[FastAPI, FakeLinks, ClickSink]]
 
@@ -51,3 +54,42 @@ def make_app() -> AppFactory:
 def make_settings() -> Callable[..., RedirectSettings]:
     """Build test settings pointing at hosts that do not exist unless overridden."""
     return settings
+
+
+class Processes:
+    """Start real processes on loopback; every one is killed when the test ends."""
+
+    def __init__(self) -> None:
+        self.started: list[subprocess.Popen[bytes]] = []
+
+    def sink(self, port: int) -> subprocess.Popen[bytes]:
+        argv = [sys.executable, "-m", "hop_redirect.testing", "sink", "--port", str(port)]
+        return self.start(argv, ready_url=f"http://127.0.0.1:{port}/events")
+
+    def start(
+        self, argv: list[str], *, ready_url: str, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
+            argv,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.started.append(proc)
+        wait_until(ready_url, proc)
+        return proc
+
+    def stop_all(self) -> None:
+        for proc in self.started:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture
+def processes() -> Iterator[Processes]:
+    started = Processes()
+    try:
+        yield started
+    finally:
+        started.stop_all()

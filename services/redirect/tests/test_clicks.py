@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+
+from hop_instrumentation import get_instrumentation
+from hop_instrumentation.testing import app_client, metric_value
+from hop_redirect.app import create_redirect_app, get_state
+from hop_redirect.settings import RedirectSettings
+from hop_redirect.testing import ClickSink, FakeLinks, free_port, link_body, poll
+
+AppFactory = Callable[..., tuple[FastAPI, FakeLinks, ClickSink]]
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+def metric(app: FastAPI, name: str, labels: dict[str, str] | None = None) -> float:
+    return metric_value(get_instrumentation(app).metrics.registry, name, labels)
+
+
+async def test_click_redirect_records_one_event_with_its_fields(make_app: AppFactory) -> None:
+    app, _, sink = make_app(country_header="CF-IPCountry", trace_sample_ratio=0.0)
+    headers = {"referer": "https://news.example/", "user-agent": FIREFOX, "cf-ipcountry": "de"}
+    async with app_client(app) as client:
+        await client.get("/abc", headers=headers)
+        await get_state(app).pipeline.flush()
+    [event] = sink.events.values()
+    assert uuid.UUID(event.pop("id")).version == 4
+    assert event.pop("timestamp").endswith("Z")
+    assert event == {
+        "code": "abc",
+        "referrer": "https://news.example/",
+        "user_agent": FIREFOX,
+        "is_bot": False,
+        "country": "DE",
+    }
+
+
+async def test_click_crawler_is_flagged_as_bot(make_app: AppFactory) -> None:
+    app, _, sink = make_app()
+    async with app_client(app) as client:
+        await client.get("/abc", headers={"user-agent": GOOGLEBOT})
+        await client.get("/abc", headers={"user-agent": ""})
+        await get_state(app).pipeline.flush()
+    assert sorted(e["is_bot"] for e in sink.events.values()) == [False, True]
+
+
+async def test_click_never_carries_the_client_address(make_app: AppFactory) -> None:
+    app, _, sink = make_app(country_header="CF-IPCountry")
+    headers = {"x-forwarded-for": "203.0.113.9", "cf-ipcountry": "T1"}
+    async with app_client(app) as client:
+        await client.get("/abc", headers=headers)
+        await get_state(app).pipeline.flush()
+    [event] = sink.events.values()
+    assert "203.0.113.9" not in str(event)
+    assert event["country"] is None
+
+
+async def test_click_sampled_request_carries_its_traceparent(make_app: AppFactory) -> None:
+    app, _, sink = make_app(trace_sample_ratio=1.0)
+    parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    async with app_client(app) as client:
+        await client.get("/abc", headers={"traceparent": parent})
+        await get_state(app).pipeline.flush()
+    [event] = sink.events.values()
+    assert event["traceparent"].startswith("00-0af7651916cd43dd8448eb211c80319c-")
+    assert event["traceparent"].endswith("-01")
+
+
+async def test_click_errors_record_no_event(make_app: AppFactory) -> None:
+    app, _, sink = make_app()
+    async with app_client(app) as client:
+        await client.get("/missing")
+        await client.post("/abc")
+        await get_state(app).pipeline.flush()
+    assert sink.events == {}
+
+
+async def test_click_buffer_full_drops_and_counts_without_failing_redirects(
+    make_app: AppFactory,
+) -> None:
+    app, _, sink = make_app(click_buffer_size=3, click_flush_interval=60.0)
+    async with app_client(app) as client:
+        statuses = [(await client.get("/abc")).status_code for _ in range(5)]
+        await get_state(app).pipeline.flush()
+    assert statuses == [302] * 5
+    assert len(sink.events) == 3
+    dropped = {"reason": "buffer_full"}
+    assert metric(app, "hop_redirect_clicks_dropped_total", dropped) == 2
+    assert metric(app, "hop_redirect_clicks_sent_total") == 3
+
+
+async def test_click_batch_rejected_with_4xx_is_dropped_not_retried(
+    make_settings: Callable[..., RedirectSettings],
+) -> None:
+    posts: list[int] = []
+
+    def reject(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            posts.append(1)
+        return httpx.Response(422, json={"detail": "events.0.code: too long"})
+
+    links = FakeLinks({"abc": link_body("abc", "https://example.com/")})
+    app = create_redirect_app(
+        make_settings(),
+        links_transport=httpx.ASGITransport(links),
+        analytics_transport=httpx.MockTransport(reject),
+    )
+    async with app_client(app) as client:
+        await client.get("/abc")
+        await get_state(app).pipeline.flush()
+    assert posts == [1]
+    assert metric(app, "hop_redirect_clicks_dropped_total", {"reason": "rejected"}) == 1
+
+
+async def test_click_flushes_by_size_and_by_time(make_app: AppFactory) -> None:
+    app, _, sink = make_app(click_batch_size=2, click_flush_interval=0.05)
+    async with app_client(app) as client:
+        for _ in range(5):
+            await client.get("/abc")
+
+        async def all_sent() -> bool:
+            return len(sink.events) == 5
+
+        await poll(all_sent)
+    assert sink.batches >= 3
+
+
+@pytest.mark.process
+async def test_click_analytics_outage_buffers_then_delivers_each_once(
+    make_settings: Callable[..., RedirectSettings], processes: Any
+) -> None:
+    port = free_port()
+    links = FakeLinks({"abc": link_body("abc", "https://example.com/")})
+    settings = make_settings(analytics_url=f"http://127.0.0.1:{port}", click_batch_size=10)
+    app = create_redirect_app(settings, links_transport=httpx.ASGITransport(links))
+    async with app_client(app) as client, httpx.AsyncClient() as probe:
+        for _ in range(25):
+            assert (await client.get("/abc")).status_code == 302
+        assert metric(app, "hop_redirect_clicks_sent_total") == 0
+        processes.sink(port)
+
+        async def delivered() -> bool:
+            body = (await probe.get(f"http://127.0.0.1:{port}/events")).json()
+            return len(body["events"]) >= 25
+
+        await poll(delivered)
+        body = (await probe.get(f"http://127.0.0.1:{port}/events")).json()
+    ids = [event["id"] for event in body["events"]]
+    assert (len(ids), len(set(ids)), body["received"]) == (25, 25, 25)
+
+
+@pytest.mark.redis
+async def test_click_redis_transport_appends_one_stream_entry_per_event(
+    make_settings: Callable[..., RedirectSettings],
+) -> None:
+    stream = f"hop-test:redirect:{uuid.uuid4().hex}"
+    links = FakeLinks({"abc": link_body("abc", "https://example.com/")})
+    settings = make_settings(click_transport="redis", click_stream=stream)
+    app = create_redirect_app(settings, links_transport=httpx.ASGITransport(links))
+    client = aioredis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        async with app_client(app) as http:
+            for _ in range(3):
+                await http.get("/abc", headers={"user-agent": GOOGLEBOT})
+            await get_state(app).pipeline.flush()
+        entries = await client.xrange(stream)
+    finally:
+        await client.delete(stream)
+        await client.aclose()
+    events = [orjson_loads(fields[b"event"]) for _, fields in entries]
+    assert [(e["code"], e["is_bot"]) for e in events] == [("abc", True)] * 3
+    assert len({e["id"] for e in events}) == 3
+
+
+def orjson_loads(raw: bytes) -> dict[str, Any]:
+    import orjson
+
+    value: dict[str, Any] = orjson.loads(raw)
+    return value
