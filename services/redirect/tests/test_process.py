@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+
+from hop_instrumentation.testing import app_client, make_test_settings, management_client
+from hop_redirect.app import create_redirect_app
+from hop_redirect.settings import RedirectSettings
+from hop_redirect.testing import FakeLinks, free_port, link_body, poll
+
+pytestmark = pytest.mark.process
+FAKE = [sys.executable, "-m", "hop_redirect.testing"]
+
+
+def start_redirect(processes: Any, tmp_path: Path, **env: str) -> tuple[Any, str]:
+    port, management = free_port(), free_port()
+    variables = {
+        "HOP_HOST": "127.0.0.1",
+        "HOP_HTTP_PORT": str(port),
+        "HOP_MANAGEMENT_PORT": str(management),
+        "HOP_CLICK_FLUSH_INTERVAL": "0.2",
+        "HOP_DRAIN_TIMEOUT": "5",
+        **env,
+    }
+    proc = processes.start(
+        [sys.executable, "-m", "hop_redirect", "serve"],
+        ready_url=f"http://127.0.0.1:{management}/readyz",
+        env=variables,
+    )
+    return proc, f"http://127.0.0.1:{port}"
+
+
+async def test_process_sigterm_under_load_flushes_every_click(
+    processes: Any, tmp_path: Path
+) -> None:
+    links_port, sink_port = free_port(), free_port()
+    bodies = tmp_path / "links.json"
+    bodies.write_text(json.dumps([link_body("abc", "https://example.com/")]))
+    processes.start(
+        [*FAKE, "links", "--port", str(links_port), "--links", str(bodies)],
+        ready_url=f"http://127.0.0.1:{links_port}/internal/v1/links/abc",
+    )
+    processes.sink(sink_port)
+    proc, url = start_redirect(
+        processes,
+        tmp_path,
+        HOP_LINKS_URL=f"http://127.0.0.1:{links_port}",
+        HOP_ANALYTICS_URL=f"http://127.0.0.1:{sink_port}",
+        HOP_CLICK_BATCH_SIZE="1000",
+        HOP_CLICK_FLUSH_INTERVAL="30",
+    )
+    redirected = 0
+    stop = asyncio.Event()
+
+    async def load(client: httpx.AsyncClient) -> None:
+        nonlocal redirected
+        while not stop.is_set():
+            try:
+                response = await client.get("/abc")
+            except httpx.HTTPError:
+                return
+            if response.status_code == 302:
+                redirected += 1
+
+    async with httpx.AsyncClient(base_url=url) as client:
+        workers = [asyncio.create_task(load(client)) for _ in range(8)]
+
+        async def loaded() -> bool:
+            return redirected >= 300
+
+        await poll(loaded)
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.3)
+        stop.set()
+        await asyncio.gather(*workers)
+    assert await asyncio.to_thread(proc.wait, 30) == 0
+    async with httpx.AsyncClient() as probe:
+        body = (await probe.get(f"http://127.0.0.1:{sink_port}/events")).json()
+    assert len(body["events"]) == redirected
+    assert len({e["id"] for e in body["events"]}) == redirected
+
+
+@pytest.mark.redis
+async def test_process_shared_cache_serves_a_second_replica_without_links() -> None:
+    prefix = f"hop-test:redirect:{uuid.uuid4().hex}:"
+    overrides = {"redis_cache": True, "redis_cache_prefix": prefix, "links_url": "http://l"}
+    overrides |= {"analytics_url": "http://a"}
+    first_links = FakeLinks({"abc": link_body("abc", "https://example.com/")})
+    second_links = FakeLinks({})
+    first = create_redirect_app(
+        make_test_settings(RedirectSettings, **overrides),
+        links_transport=httpx.ASGITransport(first_links),
+    )
+    second = create_redirect_app(
+        make_test_settings(RedirectSettings, **overrides),
+        links_transport=httpx.ASGITransport(second_links),
+    )
+    redis = aioredis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        async with app_client(first) as one, app_client(second) as two:
+            assert (await one.get("/abc")).status_code == 302
+            response = await two.get("/abc")
+        assert response.headers["location"] == "https://example.com/"
+        assert second_links.calls["abc"] == 0
+    finally:
+        keys = await redis.keys(prefix + "*")
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+
+
+async def test_process_readyz_stays_ready_with_links_and_analytics_down() -> None:
+    settings = make_test_settings(
+        RedirectSettings, links_url="http://127.0.0.1:9", analytics_url="http://127.0.0.1:9"
+    )
+    app = create_redirect_app(settings)
+    async with app_client(app), management_client(app) as management:
+        ready = await management.get("/readyz")
+        verbose = await management.get("/readyz?verbose")
+    assert (ready.status_code, ready.text) == (200, "ok\n")
+    lines = verbose.text.splitlines()
+    assert lines[0] == "[+]lifecycle running"
+    assert lines[1].startswith("[-]links failed: ")
+    assert lines[1].endswith("(non-critical)")
+    assert lines[2].startswith("[-]analytics failed: ")
+    assert lines[-1] == "readyz check passed"
