@@ -1,0 +1,137 @@
+"""Owners and their API keys: creation, revocation, listing and authentication."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hop_links.errors import (
+    KeyNotFoundError,
+    LinksError,
+    OwnerExistsError,
+    OwnerNotFoundError,
+    UnauthorizedError,
+)
+from hop_links.keys import KEY_PREFIX, generate_key, hash_key, key_prefix
+from hop_links.records import ApiKey, Caller, NewApiKey, Owner
+from hop_links.tables import api_keys, owners
+
+__all__ = ["AccountStore"]
+
+MAX_OWNER_NAME = 100
+_KEY_MAX_LENGTH = 200
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class AccountStore:
+    """Keep owners and API keys; keys are only ever stored as hashes."""
+
+    def __init__(self, engine: AsyncEngine, *, now: Callable[[], datetime] = _utcnow) -> None:
+        self._engine = engine
+        self._now = now
+
+    async def create_owner(self, name: str) -> Owner:
+        """Create an owner named ``name`` (unique, 1 to 100 printable characters)."""
+        if not name or len(name) > MAX_OWNER_NAME or not name.isprintable():
+            raise LinksError(
+                f"The owner name {name[:40]!r} is invalid: use 1 to {MAX_OWNER_NAME} "
+                "printable characters."
+            )
+        created_at = self._now()
+        try:
+            async with self._engine.begin() as connection:
+                result = await connection.execute(
+                    insert(owners).values(name=name, created_at=created_at)
+                )
+        except IntegrityError:
+            raise OwnerExistsError(f"An owner named {name!r} already exists.") from None
+        owner_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        return Owner(id=owner_id, name=name, created_at=created_at)
+
+    async def get_owner(self, name: str) -> Owner:
+        """Return the owner named ``name`` or raise `OwnerNotFoundError`."""
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(select(owners).where(owners.c.name == name))).first()
+        if row is None:
+            raise OwnerNotFoundError(
+                f"No owner is named {name!r}; create it with `hop-links owners create`."
+            )
+        return Owner(id=row.id, name=row.name, created_at=row.created_at)
+
+    async def list_owners(self) -> list[Owner]:
+        """Return every owner, oldest first."""
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(select(owners).order_by(owners.c.id))
+        return [Owner(id=row.id, name=row.name, created_at=row.created_at) for row in rows]
+
+    async def create_key(self, owner_name: str) -> NewApiKey:
+        """Create an API key for the owner ``owner_name``; its secret is returned only here."""
+        owner = await self.get_owner(owner_name)
+        secret = generate_key()
+        created_at = self._now()
+        values = {
+            "owner_id": owner.id,
+            "prefix": key_prefix(secret),
+            "key_hash": hash_key(secret),
+            "created_at": created_at,
+        }
+        async with self._engine.begin() as connection:
+            result = await connection.execute(insert(api_keys).values(**values))
+        key_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        key = ApiKey(key_id, owner.id, values["prefix"], created_at, None)  # type: ignore[arg-type]
+        return NewApiKey(key=key, secret=secret)
+
+    async def revoke_key(self, key_id: int) -> ApiKey:
+        """Revoke the key ``key_id`` (idempotent) and return it."""
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(api_keys)
+                .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=self._now())
+            )
+            row = (
+                await connection.execute(select(api_keys).where(api_keys.c.id == key_id))
+            ).first()
+        if row is None:
+            raise KeyNotFoundError(f"No API key has the id {key_id}; see `hop-links keys list`.")
+        return _key(row)
+
+    async def list_keys(self, owner_name: str) -> list[ApiKey]:
+        """Return the owner's keys, oldest first, revoked ones included."""
+        owner = await self.get_owner(owner_name)
+        query = select(api_keys).where(api_keys.c.owner_id == owner.id).order_by(api_keys.c.id)
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(query)
+        return [_key(row) for row in rows]
+
+    async def authenticate(self, secret: str | None) -> Caller:
+        """Return the caller a key acts for, or raise `UnauthorizedError`."""
+        if not secret:
+            raise UnauthorizedError("Send an API key as `Authorization: Bearer <key>`.")
+        if not secret.startswith(KEY_PREFIX) or len(secret) > _KEY_MAX_LENGTH:
+            raise UnauthorizedError("The API key is unknown or revoked.")
+        query = select(api_keys.c.id, api_keys.c.owner_id).where(
+            api_keys.c.key_hash == hash_key(secret), api_keys.c.revoked_at.is_(None)
+        )
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        if row is None:
+            raise UnauthorizedError("The API key is unknown or revoked.")
+        return Caller(owner_id=row.owner_id, key_id=row.id)
+
+
+def _key(row: Row[tuple[object, ...]]) -> ApiKey:
+    return ApiKey(
+        id=row.id,
+        owner_id=row.owner_id,
+        prefix=row.prefix,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )

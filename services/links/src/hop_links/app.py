@@ -1,0 +1,78 @@
+"""The links service's app factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from hop_instrumentation import (
+    HealthCheck,
+    get_instrumentation,
+    load_settings,
+)
+from hop_instrumentation import (
+    create_app as create_instrumented_app,
+)
+from hop_links import migrate
+from hop_links.accounts import AccountStore
+from hop_links.database import create_engine, instrument_engine, ping
+from hop_links.dependencies import LinksServices
+from hop_links.http_errors import install_error_handlers
+from hop_links.metrics import LinksMetrics
+from hop_links.routers import internal, links
+from hop_links.settings import LinksSettings
+from hop_links.store import LinkStore
+
+__all__ = ["app_from_environment", "create_app"]
+
+DESCRIPTION = """\
+Short links, their owners and API keys.
+
+Every `/api/v1/links` route needs `Authorization: Bearer <api key>`; an operator creates
+keys with `hop-links keys create OWNER`. An API key sees and changes only its owner's links.
+`/internal/v1/links/{code}` is cluster-internal: the redirect service's cache-miss path.
+"""
+
+
+def create_app(settings: LinksSettings) -> FastAPI:
+    """Return the links app: routes, database engine, readiness check and metrics."""
+    app = create_instrumented_app(
+        settings,
+        lifespan=_lifespan,
+        title="hop links",
+        version=settings.service_version,
+        description=DESCRIPTION,
+    )
+    hop = get_instrumentation(app)
+    engine = create_engine(settings)
+    instrument_engine(engine, tracer_provider=hop.tracer_provider)
+    app.state.engine = engine
+    app.state.links = LinksServices(
+        settings=settings,
+        links=LinkStore(engine, public_host=settings.public_host),
+        accounts=AccountStore(engine),
+        metrics=LinksMetrics.register(hop.metrics.registry),
+    )
+    hop.readiness.add_check(HealthCheck("database", lambda: ping(engine)))
+    install_error_handlers(app)
+    app.include_router(links.router)
+    app.include_router(internal.router)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    services: LinksServices = app.state.links
+    if services.settings.run_migrations:
+        await migrate.upgrade(app.state.engine)
+    try:
+        yield
+    finally:
+        await app.state.engine.dispose()
+
+
+def app_from_environment() -> FastAPI:
+    """Build the app from ``HOP_*`` variables (what `hop-links serve` runs)."""
+    return create_app(load_settings(LinksSettings))

@@ -1,0 +1,124 @@
+"""``hop-links``: serve the API, migrate the database, manage owners and API keys.
+
+Every command reads the same ``HOP_*`` settings as the service (``HOP_DATABASE_URL``...),
+so it works the same locally and inside the container (``kubectl exec``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hop_instrumentation import SettingsError, load_settings
+from hop_instrumentation import serve as serve_app
+from hop_links import migrate as migrations
+from hop_links.accounts import AccountStore
+from hop_links.database import create_engine
+from hop_links.errors import LinksError
+from hop_links.records import ApiKey
+from hop_links.settings import LinksSettings
+
+__all__ = ["app", "main"]
+
+T = TypeVar("T")
+app = typer.Typer(help="hop's links service.", no_args_is_help=True, add_completion=False)
+owners_app = typer.Typer(help="Create and list owners.", no_args_is_help=True)
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app.add_typer(owners_app, name="owners")
+app.add_typer(keys_app, name="keys")
+
+
+def _settings() -> LinksSettings:
+    try:
+        return load_settings(LinksSettings)
+    except SettingsError as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(2) from None
+
+
+def _run(action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    """Run ``action`` on an engine for the configured database; report domain errors."""
+
+    async def run() -> T:
+        engine = create_engine(_settings())
+        try:
+            return await action(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except LinksError as err:
+        typer.echo(f"error: {err.message}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def serve() -> None:
+    """Serve the API and the management endpoints (HOP_HTTP_PORT, HOP_MANAGEMENT_PORT)."""
+    serve_app("hop_links.app:app_from_environment", _settings())
+
+
+@app.command()
+def migrate() -> None:
+    """Migrate the database (HOP_DATABASE_URL) to the newest schema."""
+
+    async def run(engine: AsyncEngine) -> str | None:
+        await migrations.upgrade(engine)
+        return await migrations.current_revision(engine)
+
+    typer.echo(f"database at revision {_run(run)}")
+
+
+@owners_app.command("create")
+def create_owner(name: Annotated[str, typer.Argument(help="Unique owner name.")]) -> None:
+    """Create an owner."""
+    owner = _run(lambda engine: AccountStore(engine).create_owner(name))
+    typer.echo(f"created owner {owner.name} (id {owner.id})")
+
+
+@owners_app.command("list")
+def list_owners() -> None:
+    """List every owner."""
+    for owner in _run(lambda engine: AccountStore(engine).list_owners()):
+        typer.echo(f"{owner.id}\t{owner.name}\t{owner.created_at.isoformat()}")
+
+
+@keys_app.command("create")
+def create_key(owner: Annotated[str, typer.Argument(help="The owner's name.")]) -> None:
+    """Create an API key for OWNER and print it: this is the only time it is shown."""
+    new = _run(lambda engine: AccountStore(engine).create_key(owner))
+    typer.echo(
+        f"created key {new.key.id} ({new.key.prefix}...) for {owner}; store it now:", err=True
+    )
+    typer.echo(new.secret)
+
+
+@keys_app.command("revoke")
+def revoke_key(
+    key_id: Annotated[int, typer.Argument(help="The key's id (see keys list).")],
+) -> None:
+    """Revoke an API key; requests with it answer 401 from now on."""
+    key = _run(lambda engine: AccountStore(engine).revoke_key(key_id))
+    typer.echo(f"revoked key {key.id} ({key.prefix}...)")
+
+
+@keys_app.command("list")
+def list_keys(owner: Annotated[str, typer.Argument(help="The owner's name.")]) -> None:
+    """List OWNER's keys: id, prefix, creation time and revocation time."""
+    for key in _run(lambda engine: AccountStore(engine).list_keys(owner)):
+        typer.echo(_key_line(key))
+
+
+def _key_line(key: ApiKey) -> str:
+    revoked = key.revoked_at.isoformat() if key.revoked_at else "active"
+    return f"{key.id}\t{key.prefix}...\t{key.created_at.isoformat()}\t{revoked}"
+
+
+def main() -> None:
+    """Run the ``hop-links`` command line."""
+    app()

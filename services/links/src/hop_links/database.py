@@ -1,0 +1,69 @@
+"""The async engine: driver options for SQLite and PostgreSQL, and the readiness ping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry.metrics import NoOpMeterProvider
+from opentelemetry.trace import TracerProvider
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from hop_links.settings import LinksSettings
+
+_SCOPE = "hop_instrumentation"
+
+__all__ = ["create_engine", "instrument_engine", "is_sqlite", "ping"]
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    """Tell whether ``engine`` talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+def create_engine(settings: LinksSettings) -> AsyncEngine:
+    """Return the service's engine; it connects lazily, on first use."""
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_timeout=settings.database_pool_timeout,
+        pool_recycle=1800,
+        connect_args={"timeout": settings.database_pool_timeout},
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Run ``SELECT 1``; raise if the database does not answer."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+def instrument_engine(engine: AsyncEngine, *, tracer_provider: TracerProvider) -> None:
+    """Emit a span per SQL statement, like `hop_instrumentation.instrument_sqlalchemy`.
+
+    That helper hands the contrib EngineTracer ``connections_usage=None``, which breaks
+    on the first pool connect (``'NoneType' object has no attribute 'add'``); until it
+    is fixed, hop_links passes a no-op counter itself.
+    """
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+
+    counter = (
+        NoOpMeterProvider().get_meter(_SCOPE).create_up_down_counter("db.client.connections.usage")
+    )
+    EngineTracer(  # type: ignore[no-untyped-call]
+        tracer_provider.get_tracer(_SCOPE), engine.sync_engine, counter
+    )

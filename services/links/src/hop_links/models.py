@@ -1,0 +1,167 @@
+"""The HTTP API's request and response models, with the examples the OpenAPI document shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from hop_links.codes import ALIAS_PATTERN
+from hop_links.validation import MAX_TAG_LENGTH, MAX_TAGS, MAX_URL_LENGTH, TAG_PATTERN
+
+__all__ = [
+    "Alias",
+    "ErrorMessage",
+    "Link",
+    "LinkCreate",
+    "LinkPage",
+    "LinkUpdate",
+    "RedirectStatus",
+    "ResolvedLinkOut",
+    "Tag",
+    "TargetUrl",
+]
+
+RedirectStatus = Literal[301, 302, 307, 308]
+TargetUrl = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_URL_LENGTH,
+        description="Absolute http(s) URL to redirect to; not on hop's own host.",
+        examples=["https://example.com/docs/getting-started?ref=hop"],
+    ),
+]
+Alias = Annotated[
+    str,
+    StringConstraints(min_length=3, max_length=64, pattern=ALIAS_PATTERN),
+    Field(
+        description="Custom code: 3-64 of A-Z a-z 0-9 _ -, starting with a letter or digit; "
+        "reserved words (api, docs, internal, livez, readyz, metrics, ...) are refused.",
+        examples=["spring-sale"],
+    ),
+]
+Tag = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_TAG_LENGTH, pattern=TAG_PATTERN),
+    Field(examples=["campaign:spring"]),
+]
+Tags = Annotated[
+    list[Tag], Field(max_length=MAX_TAGS, description=f"At most {MAX_TAGS} tags; kept sorted.")
+]
+Expiry = Annotated[
+    AwareDatetime,
+    Field(
+        description="When the link stops redirecting; with a time zone, in the future.",
+        examples=["2030-01-01T00:00:00Z"],
+    ),
+]
+
+_CREATE_EXAMPLE: dict[str, Any] = {
+    "url": "https://example.com/docs/getting-started?ref=hop",
+    "code": "spring-sale",
+    "redirect_status": 302,
+    "forward_query": False,
+    "expires_at": "2030-01-01T00:00:00Z",
+    "tags": ["campaign:spring"],
+}
+_LINK_EXAMPLE: dict[str, Any] = {
+    **_CREATE_EXAMPLE,
+    "short_url": "https://hop.example/spring-sale",
+    "disabled": False,
+    "created_at": "2026-11-28T08:00:00Z",
+    "updated_at": "2026-11-28T08:00:00Z",
+}
+
+
+class LinkCreate(BaseModel):
+    """A link to create."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_CREATE_EXAMPLE]})
+
+    url: TargetUrl
+    code: Alias | None = Field(default=None, description="Custom alias; omit for a random code.")
+    redirect_status: RedirectStatus = Field(
+        default=302, description="302 (default) and 307 keep every click counted."
+    )
+    forward_query: bool = Field(
+        default=False, description="Append the short URL's query string to the target."
+    )
+    expires_at: Expiry | None = None
+    tags: Tags = Field(default_factory=list)
+
+
+class LinkUpdate(BaseModel):
+    """Changes to a link; absent fields (and null, except for expires_at) stay as they are."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"url": "https://example.com/new", "disabled": True}]},
+    )
+
+    url: TargetUrl | None = None
+    redirect_status: RedirectStatus | None = None
+    forward_query: bool | None = None
+    expires_at: Expiry | None = Field(default=None, description="null removes the expiry.")
+    tags: Tags | None = Field(default=None, description="Replaces every tag.")
+    disabled: bool | None = Field(default=None, description="A disabled link answers 404.")
+
+
+class Link(BaseModel):
+    """A short link."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_LINK_EXAMPLE]})
+
+    code: str = Field(examples=["spring-sale"])
+    short_url: str = Field(examples=["https://hop.example/spring-sale"])
+    url: str
+    redirect_status: RedirectStatus
+    forward_query: bool
+    expires_at: datetime | None
+    disabled: bool
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class LinkPage(BaseModel):
+    """One page of links, newest first."""
+
+    items: list[Link]
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page; null on the last page.",
+        examples=["bDE6NDI"],
+    )
+
+
+class ResolvedLinkOut(BaseModel):
+    """What the redirect service needs to answer a code (internal API)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "abc1234",
+                    "url": "https://example.com/x",
+                    "redirect_status": 302,
+                    "forward_query": False,
+                    "expires_at": None,
+                    "disabled": False,
+                }
+            ]
+        }
+    )
+
+    code: str
+    url: str
+    redirect_status: RedirectStatus
+    forward_query: bool
+    expires_at: datetime | None
+    disabled: bool
+
+
+class ErrorMessage(BaseModel):
+    """An error: ``detail`` says what was wrong and how to fix it."""
+
+    detail: str = Field(examples=["No link with code 'abc1234' exists for this API key."])

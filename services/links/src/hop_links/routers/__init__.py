@@ -1,0 +1,1 @@
+"""The links service's routers: the public API and the internal resolve API."""

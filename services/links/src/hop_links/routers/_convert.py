@@ -1,0 +1,65 @@
+"""Between the API's pydantic models and the store's records."""
+
+from __future__ import annotations
+
+from hop_links.batch_models import BatchItemResult, InvalidItem
+from hop_links.errors import InvalidLinkError, LinksError
+from hop_links.http_errors import status_of
+from hop_links.models import Link, LinkCreate, LinkUpdate
+from hop_links.records import BatchOutcome, LinkChanges, LinkDraft, LinkRecord
+from hop_links.settings import LinksSettings
+
+__all__ = ["batch_result", "to_changes", "to_draft", "to_link"]
+
+
+def to_draft(body: LinkCreate | InvalidItem) -> LinkDraft | LinksError:
+    """Return the store's draft for a create body, or the error of an invalid batch item."""
+    if isinstance(body, InvalidItem):
+        return InvalidLinkError(body.field, body.message)
+    return LinkDraft(
+        url=body.url,
+        code=body.code,
+        redirect_status=body.redirect_status,
+        forward_query=body.forward_query,
+        expires_at=body.expires_at,
+        tags=list(body.tags),
+    )
+
+
+def to_changes(body: LinkUpdate) -> LinkChanges:
+    """Return the store's partial update for a PATCH body."""
+    return LinkChanges(
+        fields=frozenset(body.model_fields_set),
+        url=body.url,
+        redirect_status=body.redirect_status,
+        forward_query=body.forward_query,
+        expires_at=body.expires_at,
+        tags=None if body.tags is None else list(body.tags),
+        disabled=body.disabled,
+    )
+
+
+def to_link(record: LinkRecord, settings: LinksSettings) -> Link:
+    """Return the API's view of a stored link."""
+    return Link(
+        code=record.code,
+        short_url=settings.short_url(record.code),
+        url=record.url,
+        redirect_status=record.redirect_status,
+        forward_query=record.forward_query,
+        expires_at=record.expires_at,
+        disabled=record.disabled,
+        tags=record.tags,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+    )
+
+
+def batch_result(outcome: BatchOutcome, settings: LinksSettings) -> BatchItemResult:
+    """Return one item's result: 201 and its link, or its error's status and message."""
+    if outcome.link is not None:
+        return BatchItemResult(
+            index=outcome.index, status=201, link=to_link(outcome.link, settings)
+        )
+    error = outcome.error or LinksError("The item was not created.")
+    return BatchItemResult(index=outcome.index, status=status_of(error), detail=error.message)

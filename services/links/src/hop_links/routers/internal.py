@@ -1,0 +1,50 @@
+"""The internal API (cluster-internal, never routed by the Ingress): resolve a code.
+
+This is the cache-miss path of every redirect: one indexed read, the body serialised
+straight to bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Path, Request, Response
+
+from hop_links.dependencies import LinksServices
+from hop_links.errors import LinkNotFoundError
+from hop_links.http_errors import ERROR_RESPONSES
+from hop_links.models import ResolvedLinkOut
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/internal/v1/links", tags=["internal"])
+
+
+@router.get(
+    "/{code}",
+    summary="Resolve a code (for the redirect service)",
+    response_model=ResolvedLinkOut,
+    responses={404: ERROR_RESPONSES[404], 503: ERROR_RESPONSES[503]},
+)
+async def resolve_link(
+    code: Annotated[str, Path(description="The code to resolve.")], request: Request
+) -> Response:
+    """Return the target, status, query forwarding, expiry and disabled state of any code."""
+    services: LinksServices = request.app.state.links
+    try:
+        link = await services.links.resolve(code)
+    except LinkNotFoundError:
+        services.metrics.resolves.labels("miss").inc()
+        raise
+    services.metrics.resolves.labels("hit").inc()
+    expires_at = link.expires_at.isoformat().replace("+00:00", "Z") if link.expires_at else None
+    body = {
+        "code": link.code,
+        "url": link.url,
+        "redirect_status": link.redirect_status,
+        "forward_query": link.forward_query,
+        "expires_at": expires_at,
+        "disabled": link.disabled,
+    }
+    return Response(orjson.dumps(body), media_type="application/json")

@@ -1,0 +1,100 @@
+"""The public links API: ``/api/v1/links...``, Bearer API key on every route."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from hop_links.batch_models import BatchCreate, BatchResult
+from hop_links.dependencies import CallerDep, ServicesDep
+from hop_links.errors import AliasTakenError, LinksError
+from hop_links.http_errors import ERROR_RESPONSES
+from hop_links.models import Link, LinkCreate, LinkPage, LinkUpdate, Tag
+from hop_links.routers._convert import batch_result, to_changes, to_draft, to_link
+
+__all__ = ["router"]
+
+_AUTH: dict[int | str, dict[str, Any]] = {401: ERROR_RESPONSES[401], 503: ERROR_RESPONSES[503]}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {**_AUTH, 404: ERROR_RESPONSES[404]}
+router = APIRouter(prefix="/api/v1/links", tags=["links"], responses=_AUTH)
+CodePath = Annotated[str, Path(description="The link's code.", examples=["spring-sale"])]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a short link",
+    responses={409: ERROR_RESPONSES[409]},
+)
+async def create_link(body: LinkCreate, caller: CallerDep, services: ServicesDep) -> Link:
+    """Create a link with a random 7-character code, or with the custom `code` given."""
+    draft = to_draft(body)
+    if isinstance(draft, LinksError):  # pragma: no cover - LinkCreate is already valid
+        raise draft
+    try:
+        record = await services.links.create(caller.owner_id, draft)
+    except LinksError as err:
+        reason = "taken" if isinstance(err, AliasTakenError) else "invalid"
+        services.metrics.create_failures.labels(reason).inc()
+        raise
+    services.metrics.created.labels("single").inc()
+    return to_link(record, services.settings)
+
+
+@router.post(":batch", summary="Create up to 1,000 short links")
+async def create_links(body: BatchCreate, caller: CallerDep, services: ServicesDep) -> BatchResult:
+    """Create up to 1,000 links; each item succeeds or fails on its own.
+
+    The answer is 200 with one result per item, in request order: `status` 201 and the
+    `link`, or 409/422 and a `detail`. Only a malformed envelope fails the whole request.
+    """
+    drafts = [to_draft(item) for item in body.items]
+    outcomes = await services.links.create_many(caller.owner_id, drafts)
+    results = [batch_result(outcome, services.settings) for outcome in outcomes]
+    created = sum(1 for result in results if result.status == status.HTTP_201_CREATED)
+    services.metrics.created.labels("batch").inc(created)
+    return BatchResult(created=created, failed=len(results) - created, results=results)
+
+
+@router.get("", summary="List your links, newest first")
+async def list_links(
+    caller: CallerDep,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=100, description="Links per page.")] = 20,
+    cursor: Annotated[
+        str | None, Query(max_length=100, description="next_cursor of the previous page.")
+    ] = None,
+    tag: Annotated[Tag | None, Query(description="Only links with this tag.")] = None,
+) -> LinkPage:
+    """List the caller's links, newest first, a page at a time."""
+    page = await services.links.page(caller.owner_id, limit=limit, cursor=cursor, tag=tag)
+    items = [to_link(record, services.settings) for record in page.items]
+    return LinkPage(items=items, next_cursor=page.next_cursor)
+
+
+@router.get("/{code}", summary="Get one of your links", responses=_NOT_FOUND)
+async def get_link(code: CodePath, caller: CallerDep, services: ServicesDep) -> Link:
+    """Return the link; another owner's code answers 404 as if it did not exist."""
+    return to_link(await services.links.get(caller.owner_id, code), services.settings)
+
+
+@router.patch("/{code}", summary="Change one of your links", responses=_NOT_FOUND)
+async def update_link(
+    code: CodePath, body: LinkUpdate, caller: CallerDep, services: ServicesDep
+) -> Link:
+    """Change the target, status, query forwarding, expiry or tags, or disable the link."""
+    record = await services.links.update(caller.owner_id, code, to_changes(body))
+    return to_link(record, services.settings)
+
+
+@router.delete(
+    "/{code}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete one of your links",
+    responses=_NOT_FOUND,
+)
+async def delete_link(code: CodePath, caller: CallerDep, services: ServicesDep) -> Response:
+    """Delete the link; its code stops resolving."""
+    await services.links.delete(caller.owner_id, code)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,255 @@
+"""LinkStore: links, owner-scoped, on SQLite or PostgreSQL. No HTTP in here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from hop_links._cursor import decode_cursor, encode_cursor
+from hop_links._rows import link_record, link_row, load_tags
+from hop_links.codes import generate_code, is_plausible_code, validate_alias
+from hop_links.errors import AliasTakenError, InvalidLinkError, LinkNotFoundError, LinksError
+from hop_links.records import (
+    BatchOutcome,
+    LinkChanges,
+    LinkDraft,
+    LinkPage,
+    LinkRecord,
+    ResolvedLink,
+)
+from hop_links.tables import link_tags, links
+from hop_links.validation import validate_expiry, validate_tags, validate_target
+
+__all__ = ["LinkStore"]
+
+_ATTEMPTS: Final = 5
+_RESOLVE = select(
+    links.c.code,
+    links.c.url,
+    links.c.redirect_status,
+    links.c.forward_query,
+    links.c.expires_at,
+    links.c.disabled,
+).where(links.c.code == bindparam("code"))
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class LinkStore:
+    """Create, read, change and resolve links; every read and write is scoped to an owner."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        public_host: str,
+        now: Callable[[], datetime] = _utcnow,
+        generate: Callable[[], str] = generate_code,
+    ) -> None:
+        self._engine = engine
+        self._public_host = public_host
+        self._now = now
+        self._generate = generate
+
+    async def resolve(self, code: str) -> ResolvedLink:
+        """Return what redirect needs for ``code`` (any owner), or raise `LinkNotFoundError`."""
+        if not is_plausible_code(code):
+            raise LinkNotFoundError(code)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(_RESOLVE, {"code": code})).first()
+        if row is None:
+            raise LinkNotFoundError(code)
+        return ResolvedLink(*row)
+
+    async def create(self, owner_id: int, draft: LinkDraft) -> LinkRecord:
+        """Create a link; raise `InvalidLinkError` or `AliasTakenError` when refused."""
+        draft = self.validate(draft)
+        for _ in range(_ATTEMPTS):
+            code = draft.code or self._generate()
+            try:
+                async with self._engine.begin() as connection:
+                    return (await self._insert(connection, owner_id, [(code, draft)]))[0]
+            except IntegrityError:
+                if draft.code:
+                    raise AliasTakenError(code) from None
+        raise LinksError(f"No free code was found in {_ATTEMPTS} attempts; try again.")
+
+    async def create_many(
+        self, owner_id: int, items: Sequence[LinkDraft | LinksError]
+    ) -> list[BatchOutcome]:
+        """Create many links at once; a refused item does not stop the others."""
+        outcomes: dict[int, BatchOutcome] = {}
+        drafts: dict[int, LinkDraft] = {}
+        for index, item in enumerate(items):
+            try:
+                if isinstance(item, LinksError):
+                    raise item
+                drafts[index] = self.validate(item)
+            except LinksError as err:
+                outcomes[index] = BatchOutcome(index, error=err)
+        codes = await self._assign_codes(drafts, outcomes)
+        try:
+            async with self._engine.begin() as connection:
+                pairs = [(codes[index], drafts[index]) for index in codes]
+                created = await self._insert(connection, owner_id, pairs)
+        except IntegrityError:  # a concurrent writer took a code: go one by one
+            return await self._create_each(owner_id, drafts, outcomes)
+        for index, record in zip(codes, created, strict=True):
+            outcomes[index] = BatchOutcome(index, link=record)
+        return [outcomes[index] for index in range(len(items))]
+
+    async def get(self, owner_id: int, code: str) -> LinkRecord:
+        """Return the owner's link ``code`` or raise `LinkNotFoundError`."""
+        async with self._engine.connect() as connection:
+            return await self._load(connection, owner_id, code)
+
+    async def page(
+        self, owner_id: int, *, limit: int, cursor: str | None = None, tag: str | None = None
+    ) -> LinkPage:
+        """Return one page of the owner's links, newest first, optionally with one tag."""
+        query = select(links).where(links.c.owner_id == owner_id)
+        if cursor is not None:
+            query = query.where(links.c.id < decode_cursor(cursor))
+        if tag is not None:
+            tagged = select(link_tags.c.link_id).where(link_tags.c.tag == tag)
+            query = query.where(links.c.id.in_(tagged))
+        query = query.order_by(links.c.id.desc()).limit(limit + 1)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+            tags = await load_tags(connection, [row.id for row in rows[:limit]])
+        items = [link_record(row._mapping, tags.get(row.id, [])) for row in rows[:limit]]
+        next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+        return LinkPage(items=items, next_cursor=next_cursor)
+
+    async def update(self, owner_id: int, code: str, changes: LinkChanges) -> LinkRecord:
+        """Apply ``changes`` to the owner's link ``code`` and return it."""
+        values = self._validated_changes(changes)
+        async with self._engine.begin() as connection:
+            link_id = await self._link_id(connection, owner_id, code)
+            tags = values.pop("tags", None)
+            await connection.execute(update(links).where(links.c.id == link_id).values(values))
+            if tags is not None:
+                await connection.execute(delete(link_tags).where(link_tags.c.link_id == link_id))
+                await _insert_tags(connection, {link_id: tags})
+            return await self._load(connection, owner_id, code)
+
+    async def delete(self, owner_id: int, code: str) -> None:
+        """Delete the owner's link ``code`` or raise `LinkNotFoundError`."""
+        async with self._engine.begin() as connection:
+            link_id = await self._link_id(connection, owner_id, code)
+            await connection.execute(delete(link_tags).where(link_tags.c.link_id == link_id))
+            await connection.execute(delete(links).where(links.c.id == link_id))
+
+    def validate(self, draft: LinkDraft) -> LinkDraft:
+        """Return ``draft`` normalised, or raise `InvalidLinkError` naming the bad field."""
+        validate_target(draft.url, public_host=self._public_host)
+        if draft.code is not None:
+            validate_alias(draft.code)
+        _check_status(draft.redirect_status)
+        expires_at = validate_expiry(draft.expires_at, now=self._now())
+        return replace(draft, expires_at=expires_at, tags=validate_tags(draft.tags))
+
+    def _validated_changes(self, changes: LinkChanges) -> dict[str, Any]:
+        values: dict[str, Any] = {"updated_at": self._now()}
+        for name in sorted(changes.fields):
+            value = getattr(changes, name)
+            if value is None and name != "expires_at":
+                continue  # null leaves a non-nullable field unchanged
+            values[name] = value
+        if "url" in values:
+            validate_target(values["url"], public_host=self._public_host)
+        if "redirect_status" in values:
+            _check_status(values["redirect_status"])
+        if "expires_at" in values:
+            values["expires_at"] = validate_expiry(values["expires_at"], now=self._now())
+        if "tags" in values:
+            values["tags"] = validate_tags(values["tags"])
+        return values
+
+    async def _assign_codes(
+        self, drafts: dict[int, LinkDraft], outcomes: dict[int, BatchOutcome]
+    ) -> dict[int, str]:
+        codes: dict[int, str] = {}
+        for index, draft in drafts.items():
+            code = draft.code or self._generate()
+            if code in codes.values():
+                if draft.code:
+                    outcomes[index] = BatchOutcome(index, error=AliasTakenError(code))
+                    continue
+                code = self._generate()  # a clash here is left to the insert's fallback
+            codes[index] = code
+        async with self._engine.connect() as connection:
+            query = select(links.c.code).where(links.c.code.in_(list(codes.values())))
+            taken = set((await connection.execute(query)).scalars())
+        for index in [index for index, code in codes.items() if code in taken]:
+            if drafts[index].code:
+                outcomes[index] = BatchOutcome(index, error=AliasTakenError(codes.pop(index)))
+            else:
+                codes[index] = self._generate()
+        return codes
+
+    async def _create_each(
+        self, owner_id: int, drafts: dict[int, LinkDraft], outcomes: dict[int, BatchOutcome]
+    ) -> list[BatchOutcome]:
+        for index, draft in drafts.items():
+            if index in outcomes:
+                continue
+            try:
+                outcomes[index] = BatchOutcome(index, link=await self.create(owner_id, draft))
+            except LinksError as err:
+                outcomes[index] = BatchOutcome(index, error=err)
+        return [outcomes[index] for index in sorted(outcomes)]
+
+    async def _insert(
+        self, connection: AsyncConnection, owner_id: int, pairs: list[tuple[str, LinkDraft]]
+    ) -> list[LinkRecord]:
+        if not pairs:
+            return []
+        now = self._now()
+        rows = [link_row(owner_id, code, draft, now) for code, draft in pairs]
+        statement = insert(links).returning(links.c.id, sort_by_parameter_order=True)
+        ids = list((await connection.execute(statement, rows)).scalars())
+        await _insert_tags(connection, {i: d.tags for i, (_, d) in zip(ids, pairs, strict=True)})
+        for row, link_id in zip(rows, ids, strict=True):
+            row["id"] = link_id
+        return [link_record(row, draft.tags) for row, (_, draft) in zip(rows, pairs, strict=True)]
+
+    async def _link_id(self, connection: AsyncConnection, owner_id: int, code: str) -> int:
+        if not is_plausible_code(code):
+            raise LinkNotFoundError(code)
+        query = select(links.c.id).where(links.c.code == code, links.c.owner_id == owner_id)
+        link_id = (await connection.execute(query)).scalar()
+        if link_id is None:
+            raise LinkNotFoundError(code)
+        return int(link_id)
+
+    async def _load(self, connection: AsyncConnection, owner_id: int, code: str) -> LinkRecord:
+        if not is_plausible_code(code):
+            raise LinkNotFoundError(code)
+        query = select(links).where(links.c.code == code, links.c.owner_id == owner_id)
+        row = (await connection.execute(query)).first()
+        if row is None:
+            raise LinkNotFoundError(code)
+        tags = await load_tags(connection, [row.id])
+        return link_record(row._mapping, tags.get(row.id, []))
+
+
+def _check_status(status: int) -> None:
+    if status not in (301, 302, 307, 308):
+        raise InvalidLinkError(
+            "redirect_status", f"The redirect_status must be 301, 302, 307 or 308 (got {status})."
+        )
+
+
+async def _insert_tags(connection: AsyncConnection, tags: dict[int, list[str]]) -> None:
+    rows = [{"link_id": link_id, "tag": tag} for link_id, names in tags.items() for tag in names]
+    if rows:
+        await connection.execute(insert(link_tags), rows)

@@ -1,0 +1,141 @@
+"""Fixtures: a migrated database (SQLite, and the real PostgreSQL), the app, API keys."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from hop_instrumentation.testing import app_client, make_test_settings
+from hop_links import migrate
+from hop_links.app import create_app
+from hop_links.dependencies import LinksServices
+from hop_links.settings import LinksSettings
+
+PUBLIC_BASE_URL = "https://hop.test"
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+TABLES = "link_tags, links, api_keys, owners"
+
+
+def _migrate(url: str) -> None:
+    async def run() -> None:
+        engine = create_async_engine(url)
+        try:
+            await migrate.upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for every test."""
+    path = tmp_path_factory.mktemp("template") / "links.db"
+    _migrate(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A migrated PostgreSQL database of this test run, dropped at the end."""
+    name = f"hop_links_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    try:
+        _migrate(url)
+        yield url
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(statement: str, dsn: str = POSTGRES_ADMIN) -> None:
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A fresh migrated SQLite database for this test."""
+    path = tmp_path / "links.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database for this test: SQLite, then PostgreSQL."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_url")
+        return
+    url: str = request.getfixturevalue("postgres_url")
+    yield url
+    dsn = url.replace("postgresql+asyncpg", "postgresql")
+    asyncio.run(_admin(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE", dsn))
+
+
+def build_app(database_url: str, **overrides: Any) -> FastAPI:
+    """Build the links app on ``database_url`` with test settings."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "public_base_url": PUBLIC_BASE_URL,
+        # Python 3.11's wait_for can swallow a cancel that races a check finishing, which
+        # hangs Readiness.stop(); a slow re-check interval keeps that race out of tests.
+        "health_check_interval": 30.0,
+        **overrides,
+    }
+    settings = make_test_settings(LinksSettings, **values)
+    return create_app(settings)
+
+
+def services(app: FastAPI) -> LinksServices:
+    """Return the app's services (stores, settings, metrics)."""
+    found: LinksServices = app.state.links
+    return found
+
+
+async def new_key(app: FastAPI, owner: str | None = None) -> str:
+    """Create an owner (a fresh one unless named) and return a new API key of it."""
+    accounts = services(app).accounts
+    name = owner or f"owner-{uuid.uuid4().hex[:8]}"
+    if owner is None:
+        await accounts.create_owner(name)
+    return (await accounts.create_key(name)).secret
+
+
+def bearer(key: str) -> dict[str, str]:
+    """Return the Authorization header for ``key``."""
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def app(database_url: str) -> FastAPI:
+    return build_app(database_url)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(app) as client:
+        yield client
+
+
+@pytest.fixture
+async def key(app: FastAPI, client: httpx.AsyncClient) -> str:
+    return await new_key(app)
+
+
+@pytest.fixture
+def auth(key: str) -> dict[str, str]:
+    return bearer(key)
