@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+from contextvars import Token
 from time import perf_counter
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 from prometheus_client import Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hop_instrumentation._routes import method_label, route_template
+from hop_instrumentation._routes import KNOWN_METHODS, route_template
+from hop_instrumentation._sampling import RootSampling
 from hop_instrumentation.logging import ACCESS_LOGGER
 from hop_instrumentation.metrics import Metrics, is_multiprocess
 from hop_instrumentation.tracing import PROPAGATOR
@@ -20,6 +22,16 @@ from hop_instrumentation.tracing import PROPAGATOR
 _TRACEPARENT: Final = b"traceparent"
 _TRACESTATE: Final = b"tracestate"
 _access_logger = logging.getLogger(ACCESS_LOGGER)
+
+
+class Opened(NamedTuple):
+    """What `RequestObserver.start` hands to `RequestObserver.finish`."""
+
+    span: trace.Span
+    token: Token[otel_context.Context]
+    active: Gauge
+    method: str
+    started: float
 
 
 class RequestObserver:
@@ -33,34 +45,32 @@ class RequestObserver:
         observer.finish(scope, opened, "/{code}", status)
     """
 
-    def __init__(self, metrics: Metrics, tracer: trace.Tracer) -> None:
+    def __init__(self, metrics: Metrics, tracer: trace.Tracer, sampling: RootSampling) -> None:
         self._metrics = metrics
         self._tracer = tracer
+        self._sampling = sampling
         self._durations: dict[tuple[str, str, int], Histogram] = {}
         self._active: dict[str, Gauge] = {}
         self._exemplars = not is_multiprocess()
 
-    def start(self, scope: Scope) -> tuple[trace.Span, object, Gauge, float]:
+    def start(self, scope: Scope) -> Opened:
         """Open the request: count it active, start its server span and attach the context."""
-        method = method_label(scope["method"])
+        method = scope["method"]
+        if method not in KNOWN_METHODS:
+            method = "_OTHER"
         active = self._active.get(method)
         if active is None:
             active = self._active[method] = self._metrics.active_requests.labels(method)
         active.inc()
         parent = _extract(scope["headers"])
-        span = self._tracer.start_span(
-            method if method != "_OTHER" else "HTTP",
-            context=parent,
-            kind=SpanKind.SERVER,
-            attributes={"http.request.method": method, "url.path": scope["path"]},
-        )
+        span = self._sampling.start_span(self._tracer, method, scope["path"], parent)
         token = otel_context.attach(trace.set_span_in_context(span, parent))
-        return span, token, active, perf_counter()
+        return Opened(span, token, active, method, perf_counter())
 
     def finish(
         self,
         scope: Scope,
-        opened: tuple[trace.Span, object, Gauge, float],
+        opened: Opened,
         route: str,
         status: int,
         *,
@@ -70,17 +80,16 @@ class RequestObserver:
 
         ``log=False`` skips the access event (a hot path may log a sample of requests).
         """
-        span, token, active, started = opened
+        span, token, active, method, started = opened
         duration = perf_counter() - started
-        method = method_label(scope["method"])
         key = (method, route, status)
         histogram = self._durations.get(key)
         if histogram is None:
             histogram = self._durations[key] = self._metrics.request_duration.labels(*key)
         active.dec()
-        context = span.get_span_context()
-        if context.trace_flags.sampled and span.is_recording():
-            if self._exemplars:
+        if span.is_recording():
+            context = span.get_span_context()
+            if self._exemplars and context.trace_flags.sampled:
                 histogram.observe(duration, {"trace_id": format(context.trace_id, "032x")})
             else:
                 histogram.observe(duration)
@@ -106,10 +115,11 @@ class RequestObserver:
                 },
             )
         span.end()
-        otel_context.detach(token)  # type: ignore[arg-type]
+        otel_context.detach(token)
 
 
 def _extract(headers: list[tuple[bytes, bytes]]) -> otel_context.Context | None:
+    # Scanning the raw header list is cheaper than building a mapping for the propagator.
     traceparent = tracestate = None
     for name, value in headers:
         if name == _TRACEPARENT:
@@ -148,7 +158,7 @@ class InstrumentationMiddleware:
         try:
             await self.app(scope, receive, send_observed)
         except BaseException as err:
-            _record_exception(opened[0], err)
+            _record_exception(opened.span, err)
             raise
         finally:
             self._observer.finish(scope, opened, route_template(scope, root_path), status)

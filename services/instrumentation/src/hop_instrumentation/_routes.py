@@ -25,11 +25,11 @@ def route_template(scope: MutableMapping[str, Any], root_path: str) -> str:
     it since is the mount's prefix.
     """
     route = scope.get("route")
-    if route is None:
-        return UNMATCHED_ROUTE
     mount_prefix: str = scope.get("root_path", "")[len(root_path) :]
-    if isinstance(route, Mount):
-        return f"{mount_prefix}/{{path}}"
+    if route is None or isinstance(route, Mount):
+        # A mount moved the prefix into root_path; its app matched nothing of its own
+        # (or is not a router), so the mount is the most specific template known.
+        return f"{mount_prefix}/{{path}}" if mount_prefix else UNMATCHED_ROUTE
     fastapi_scope = scope.get(_FASTAPI_SCOPE)
     if fastapi_scope:
         effective = fastapi_scope.get(_EFFECTIVE_ROUTE)

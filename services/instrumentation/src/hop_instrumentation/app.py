@@ -35,6 +35,7 @@ from starlette.types import ASGIApp
 
 from hop_instrumentation._management import ManagementApp
 from hop_instrumentation._middleware import InstrumentationMiddleware, RequestObserver
+from hop_instrumentation._sampling import RootSampling
 from hop_instrumentation.health import HealthCheck, Readiness
 from hop_instrumentation.metrics import Metrics
 from hop_instrumentation.settings import ServiceSettings
@@ -110,7 +111,11 @@ def create_app(
     for check in checks:
         readiness.add_check(check)
     provider = configure_tracing(settings, processors=span_processors)
-    observer = RequestObserver(metrics, provider.get_tracer("hop_instrumentation"))
+    observer = RequestObserver(
+        metrics,
+        provider.get_tracer("hop_instrumentation"),
+        RootSampling(settings.trace_sample_ratio),
+    )
     instrumentation = Instrumentation(
         settings=settings,
         metrics=metrics,

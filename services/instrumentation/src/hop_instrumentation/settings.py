@@ -9,8 +9,9 @@ Usage::
     settings = load_settings(LinksSettings)
 
 Values come from ``HOP_``-prefixed environment variables, then from files in the
-secrets directory (``HOP_SECRETS_DIR``, one file per field, as Kubernetes mounts a
-Secret). The standard ``OTEL_*`` variables configure tracing.
+secrets directory (``HOP_SECRETS_DIR``: one file per variable, named like it, e.g.
+``HOP_DATABASE_URL``, as Kubernetes mounts a Secret's keys). The standard ``OTEL_*``
+variables configure tracing.
 """
 
 from __future__ import annotations

@@ -26,10 +26,10 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from hop_instrumentation._sampling import parent_based_ratio
 from hop_instrumentation.settings import ServiceSettings
 
 __all__ = [
@@ -59,8 +59,9 @@ def configure_tracing(
             "deployment.environment.name": settings.environment.value,
         }
     )
-    sampler = ParentBased(TraceIdRatioBased(settings.trace_sample_ratio))
-    provider = TracerProvider(resource=resource, sampler=sampler)
+    provider = TracerProvider(
+        resource=resource, sampler=parent_based_ratio(settings.trace_sample_ratio)
+    )
     if settings.traces_export_enabled:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

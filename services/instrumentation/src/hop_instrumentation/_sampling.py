@@ -1,0 +1,106 @@
+"""Parent-based ratio sampling whose unsampled path skips the SDK entirely.
+
+The SDK's ``start_span`` costs several microseconds even when its sampler drops the
+span (context lookups, two sampler calls, id generation, attribute handling). The
+middleware makes the same decision itself for new traces and for unsampled parents,
+and builds a `NonRecordingSpan` directly: trace context still propagates and lands in
+the logs, at a fraction of the cost. Only sampled requests reach the SDK, with a
+context flag that tells `DecidedRootSampler` the ratio was already applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from random import getrandbits
+from typing import Final
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.sdk.trace.sampling import (
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+    TraceIdRatioBased,
+)
+from opentelemetry.trace import Link, SpanContext, SpanKind, TraceFlags, TraceState
+from opentelemetry.util.types import Attributes
+
+_DECIDED: Final = otel_context.create_key("hop.sampled-root")
+_DECIDED_CONTEXT: Final = otel_context.set_value(_DECIDED, True, otel_context.Context())
+_LOW_64: Final = (1 << 64) - 1
+_UNSAMPLED: Final = TraceFlags(TraceFlags.DEFAULT)
+_EMPTY_STATE: Final = TraceState()
+
+
+class DecidedRootSampler(Sampler):
+    """Sample a root span the middleware already chose; apply the ratio to any other root."""
+
+    def __init__(self, ratio: float) -> None:
+        self._ratio = TraceIdRatioBased(ratio)
+
+    def should_sample(
+        self,
+        parent_context: otel_context.Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        """Return RECORD_AND_SAMPLE for pre-decided roots, else the ratio's decision."""
+        if parent_context is not None and otel_context.get_value(_DECIDED, parent_context):
+            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, trace_state)
+        return self._ratio.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        """Describe the sampler as the SDK's own would."""
+        return f"DecidedRoot{{{self._ratio.get_description()}}}"
+
+
+def parent_based_ratio(ratio: float) -> Sampler:
+    """Return hop's sampler: follow the parent's decision, else sample ``ratio`` of roots."""
+    return ParentBased(DecidedRootSampler(ratio))
+
+
+class RootSampling:
+    """Start server spans: through the SDK when sampled, as a bare span context otherwise."""
+
+    def __init__(self, ratio: float) -> None:
+        # Same rule as TraceIdRatioBased: sample when the low 64 bits fall under the bound.
+        self._bound = round(ratio * (_LOW_64 + 1))
+
+    def start_span(
+        self,
+        tracer: trace.Tracer,
+        method: str,
+        path: str,
+        parent: otel_context.Context | None,
+    ) -> trace.Span:
+        """Return the request's server span, recording only if the request is sampled."""
+        if parent is not None:
+            parent_span = trace.get_current_span(parent).get_span_context()
+            if parent_span.is_valid:
+                if parent_span.trace_flags.sampled:
+                    return _sdk_span(tracer, method, path, parent)
+                return _bare_span(parent_span.trace_id, parent_span.trace_state)
+        trace_id = getrandbits(128) or 1
+        if (trace_id & _LOW_64) < self._bound:
+            return _sdk_span(tracer, method, path, _DECIDED_CONTEXT)
+        return _bare_span(trace_id, _EMPTY_STATE)
+
+
+def _sdk_span(
+    tracer: trace.Tracer, method: str, path: str, context: otel_context.Context
+) -> trace.Span:
+    name = method if method != "_OTHER" else "HTTP"
+    attributes = {"http.request.method": method, "url.path": path}
+    return tracer.start_span(name, context, trace.SpanKind.SERVER, attributes)
+
+
+def _bare_span(trace_id: int, state: TraceState) -> trace.Span:
+    context = SpanContext(trace_id, getrandbits(64) or 1, False, _UNSAMPLED, state)
+    return trace.NonRecordingSpan(context)

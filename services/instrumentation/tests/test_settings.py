@@ -1,0 +1,59 @@
+"""Settings: environment, secrets files, and errors that name the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hop_instrumentation import ServiceSettings, SettingsError, load_settings
+
+
+class DatabaseSettings(ServiceSettings):
+    database_password: str = ""
+
+
+def test_settings_read_hop_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOP_HTTP_PORT", "8100")
+    monkeypatch.setenv("HOP_LOG_FORMAT", "console")
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0.25")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")
+    settings = load_settings(ServiceSettings)
+    assert (settings.http_port, settings.log_format.value) == (8100, "console")
+    assert settings.trace_sample_ratio == 0.25
+    assert settings.traces_export_enabled is True
+
+
+def test_settings_without_endpoint_export_nothing() -> None:
+    assert load_settings(ServiceSettings).traces_export_enabled is False
+
+
+def test_settings_read_secrets_from_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "HOP_DATABASE_PASSWORD").write_text("s3cret\n")
+    monkeypatch.setenv("HOP_SECRETS_DIR", str(tmp_path))
+    assert load_settings(DatabaseSettings).database_password == "s3cret"
+
+
+def test_settings_missing_secrets_dir_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOP_SECRETS_DIR", "/nonexistent/secrets")
+    with pytest.raises(SettingsError, match="HOP_SECRETS_DIR='/nonexistent/secrets' is not a dir"):
+        load_settings(ServiceSettings)
+
+
+def test_settings_errors_name_every_bad_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOP_HTTP_PORT", "eighty")
+    monkeypatch.setenv("HOP_TRACE_SAMPLE_RATIO", "2")
+    monkeypatch.setenv("HOP_LOG_LEVEL", "loud")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(ServiceSettings)
+    message = str(caught.value)
+    assert message.splitlines()[0] == "Invalid settings for ServiceSettings:"
+    assert "HOP_HTTP_PORT: Input should be a valid integer" in message
+    assert "HOP_TRACE_SAMPLE_RATIO or OTEL_TRACES_SAMPLER_ARG: Input should be less" in message
+    assert "HOP_LOG_LEVEL: String should match pattern" in message
+
+
+def test_settings_same_port_twice_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOP_HTTP_PORT", "9000")
+    with pytest.raises(SettingsError, match="HOP_HTTP_PORT and HOP_MANAGEMENT_PORT are both 9000"):
+        load_settings(ServiceSettings)

@@ -1,0 +1,144 @@
+"""Traces: one server span per request, parent-based sampling, propagation, client spans."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI, Request
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import SpanKind
+
+from hop_instrumentation import ServiceSettings, create_app, create_http_client, get_instrumentation
+from hop_instrumentation.testing import SpanCapture, app_client, capture_logs, make_test_settings
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+PARENT_ID = "00f067aa0ba902b7"
+
+
+def build(spans: SpanCapture, ratio: float = 1.0) -> FastAPI:
+    app = create_app(
+        make_test_settings(ServiceSettings, trace_sample_ratio=ratio),
+        span_processors=(spans.processor,),
+    )
+
+    @app.get("/echo")
+    async def echo(request: Request) -> dict[str, str | None]:
+        client = create_http_client(
+            "http://upstream",
+            tracer_provider=get_instrumentation(request.app).tracer_provider,
+            transport=httpx.MockTransport(
+                lambda r: httpx.Response(200, json={"traceparent": r.headers.get("traceparent")})
+            ),
+        )
+        async with client:
+            upstream = await client.get("/next")
+        return {"sent": upstream.json()["traceparent"]}
+
+    return app
+
+
+async def test_one_server_span_even_with_a_global_tracer_provider() -> None:
+    # FastAPI traces by itself once a global provider exists; hop turns that off.
+    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        trace.set_tracer_provider(TracerProvider())
+    spans = SpanCapture()
+    app = build(spans)
+    async with app_client(app) as client:
+        await client.get("/echo")
+    servers = [s for s in spans.spans if s.kind is SpanKind.SERVER]
+    assert [s.name for s in servers] == ["GET /echo"]
+    assert len(spans.spans) == 2  # the server span and its client span, nothing per message
+
+
+async def test_incoming_context_is_continued_and_propagated() -> None:
+    spans = SpanCapture()
+    app = build(spans, ratio=0.0)
+    async with app_client(app) as client:
+        response = await client.get(
+            "/echo", headers={"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"}
+        )
+    server = next(s for s in spans.spans if s.kind is SpanKind.SERVER)
+    client_span = next(s for s in spans.spans if s.kind is SpanKind.CLIENT)
+    assert format(server.context.trace_id, "032x") == TRACE_ID
+    assert server.parent is not None
+    assert format(server.parent.span_id, "016x") == PARENT_ID
+    assert client_span.parent is not None
+    assert client_span.parent.span_id == server.context.span_id
+    assert response.json() == {
+        "sent": f"00-{TRACE_ID}-{format(client_span.context.span_id, '016x')}-01"
+    }
+    assert server.attributes is not None
+    assert server.attributes["http.route"] == "/echo"
+
+
+async def test_unsampled_request_records_nothing_but_propagates_and_logs_its_trace_id() -> None:
+    spans = SpanCapture()
+    app = build(spans, ratio=0.0)
+    async with app_client(app) as client:
+        with capture_logs() as events:
+            response = await client.get("/echo")
+    assert spans.spans == ()
+    version, trace_id, _, flags = response.json()["sent"].split("-")
+    assert (version, flags) == ("00", "00")
+    [access] = [e for e in events if e["logger"] == "hop.access"]
+    assert access["trace_id"] == trace_id
+
+
+async def test_unsampled_parent_is_respected() -> None:
+    spans = SpanCapture()
+    app = build(spans, ratio=1.0)
+    async with app_client(app) as client:
+        response = await client.get(
+            "/echo", headers={"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-00"}
+        )
+    assert spans.spans == ()
+    assert response.json()["sent"].startswith(f"00-{TRACE_ID}-")
+
+
+async def test_sampling_ratio_applies_to_new_traces() -> None:
+    spans = SpanCapture()
+    app = create_app(
+        make_test_settings(ServiceSettings, trace_sample_ratio=0.25),
+        span_processors=(spans.processor,),
+    )
+
+    @app.get("/ping")
+    async def ping() -> dict[str, bool]:
+        return {"pong": True}
+
+    async with app_client(app) as client:
+        for _ in range(800):
+            await client.get("/ping")
+    assert 120 <= len(spans.spans) <= 280  # 200 expected; bounds are > 5 sigma wide
+
+
+async def test_sampled_request_leaves_an_exemplar_with_its_trace_id() -> None:
+    spans = SpanCapture()
+    app = build(spans)
+    async with app_client(app) as client:
+        await client.get("/echo")
+    [server] = [s for s in spans.spans if s.kind is SpanKind.SERVER]
+    body, content_type = get_instrumentation(app).metrics.render("application/openmetrics-text")
+    assert content_type.startswith("application/openmetrics-text")
+    assert f'# {{trace_id="{format(server.context.trace_id, "032x")}"}}' in body.decode()
+
+
+async def test_failing_endpoint_answers_json_500_and_marks_the_span() -> None:
+    spans = SpanCapture()
+    app = create_app(make_test_settings(ServiceSettings), span_processors=(spans.processor,))
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("kaboom")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/boom")
+    assert response.status_code == 500
+    assert response.json() == {
+        "detail": "Internal server error; the error was logged with this request's trace id."
+    }
+    [server] = spans.spans
+    assert server.status.status_code.name == "ERROR"
+    assert server.attributes is not None
+    assert server.attributes["http.response.status_code"] == 500
