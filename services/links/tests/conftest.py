@@ -139,3 +139,15 @@ async def key(app: FastAPI, client: httpx.AsyncClient) -> str:
 @pytest.fixture
 def auth(key: str) -> dict[str, str]:
     return bearer(key)
+
+
+@pytest.fixture
+def make_app(database_url: str) -> Any:
+    """Return a factory of apps on this test's database: ``make_app(**settings)``."""
+    return lambda **overrides: build_app(database_url, **overrides)
+
+
+@pytest.fixture
+def make_key(app: FastAPI, client: httpx.AsyncClient) -> Any:
+    """Return ``await make_key(owner=None)``: a new API key (of a new owner by default)."""
+    return lambda owner=None: new_key(app, owner)
