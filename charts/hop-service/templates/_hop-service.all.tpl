@@ -1,0 +1,32 @@
+{{- /* hop-service.all: every object of a hop service; a thin chart's one template includes only this. */ -}}
+{{- define "hop-service.all" -}}
+{{- include "hop-service.serviceAccount" . }}
+---
+{{ include "hop-service.configmap" . }}
+---
+{{ include "hop-service.service" . }}
+---
+{{ include "hop-service.deployment" . }}
+{{- if .Values.podDisruptionBudget.enabled }}
+---
+{{ include "hop-service.podDisruptionBudget" . }}
+{{- end }}
+{{- if .Values.autoscaling.enabled }}
+---
+{{ include "hop-service.horizontalPodAutoscaler" . }}
+{{- end }}
+{{- if .Values.global.serviceMonitor.enabled }}
+---
+{{ include "hop-service.serviceMonitor" . }}
+{{- end }}
+{{- if .Values.global.networkPolicy.enabled }}
+---
+{{ include "hop-service.networkPolicy" . }}
+{{- end }}
+{{- if and (hasKey .Values "migration") .Values.migration.enabled }}
+---
+{{ include "hop-service.migrationServiceAccount" . }}
+---
+{{ include "hop-service.migrationJob" . }}
+{{- end }}
+{{- end -}}

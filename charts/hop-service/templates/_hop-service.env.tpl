@@ -1,0 +1,25 @@
+{{- /* hop-service.env: the HOP_* settings as a map (settings.fooBar -> HOP_FOO_BAR), callees' URLs; shared by the ConfigMap and the migration Job. */ -}}
+{{- define "hop-service.env" -}}
+HOP_SERVICE_NAME: {{ include "hop-service.name" . | quote }}
+HOP_SERVICE_VERSION: {{ default .Chart.AppVersion .Values.image.tag | quote }}
+HOP_ENVIRONMENT: {{ .Values.global.environment | quote }}
+HOP_HTTP_PORT: "8000"
+HOP_MANAGEMENT_PORT: "9000"
+HOP_SHUTDOWN_DELAY: {{ .Values.shutdown.delaySeconds | quote }}
+HOP_DRAIN_TIMEOUT: {{ .Values.shutdown.drainSeconds | quote }}
+{{- if .Values.secrets }}
+HOP_SECRETS_DIR: "/var/run/secrets/hop"
+{{- end }}
+{{- if gt (int .Values.settings.workers) 1 }}
+PROMETHEUS_MULTIPROC_DIR: "/tmp/metrics"
+{{- end }}
+{{- with .Values.global.otlpEndpoint }}
+OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
+{{- end }}
+{{- range .Values.networkPolicy.callees }}
+{{ printf "HOP_%s_URL" (upper .) }}: {{ printf "http://%s:8000" (ternary $.Release.Name (printf "%s-%s" $.Release.Name .) (contains . $.Release.Name)) | quote }}
+{{- end }}
+{{- range $key, $value := .Values.settings }}
+{{ printf "HOP_%s" ($key | snakecase | upper) }}: {{ $value | toString | quote }}
+{{- end }}
+{{- end -}}

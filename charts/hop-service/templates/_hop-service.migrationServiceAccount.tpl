@@ -1,0 +1,15 @@
+{{- /* hop-service.migrationServiceAccount: hook ServiceAccount for the migration Job (exists before the release's own objects). */ -}}
+{{- define "hop-service.migrationServiceAccount" -}}
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ include "hop-service.fullname" . }}-migrate
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- include "hop-service.labels" . | nindent 4 }}
+  annotations:
+    helm.sh/hook: pre-install,pre-upgrade
+    helm.sh/hook-weight: "-10"
+    helm.sh/hook-delete-policy: before-hook-creation
+automountServiceAccountToken: false
+{{- end -}}

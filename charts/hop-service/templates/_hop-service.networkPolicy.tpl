@@ -1,0 +1,59 @@
+{{- /* hop-service.networkPolicy: default deny for the service's pods, opening exactly its edges of the call graph. */ -}}
+{{- define "hop-service.networkPolicy" -}}
+{{- $np := .Values.global.networkPolicy -}}
+{{- $own := .Values.networkPolicy -}}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: {{ include "hop-service.fullname" . }}
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- include "hop-service.labels" . | nindent 4 }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- include "hop-service.selectorLabels" . | nindent 6 }}
+  policyTypes: [Ingress, Egress]
+  ingress:
+    {{- if $own.public }}
+    - from:
+        {{- toYaml $np.ingressController | nindent 8 }}
+      ports:
+        - {port: http, protocol: TCP}
+    {{- end }}
+    {{- with $own.callers }}
+    - from:
+        {{- include "hop-service.peers" (dict "names" . "root" $) | trim | nindent 8 }}
+      ports:
+        - {port: http, protocol: TCP}
+    {{- end }}
+    - from:
+        {{- toYaml $np.prometheus | nindent 8 }}
+      ports:
+        - {port: management, protocol: TCP}
+  egress:
+    - to:
+        {{- toYaml $np.dns.to | nindent 8 }}
+      ports:
+        {{- range $np.dns.ports }}
+        - {port: {{ . }}, protocol: UDP}
+        - {port: {{ . }}, protocol: TCP}
+        {{- end }}
+    {{- with $own.callees }}
+    - to:
+        {{- include "hop-service.peers" (dict "names" . "root" $) | trim | nindent 8 }}
+      ports:
+        - {port: 8000, protocol: TCP}
+    {{- end }}
+    {{- range $name := list "database" "redis" "otlp" }}
+    {{- if index $own $name }}
+    {{- $edge := index $np $name }}
+    - to:
+        {{- toYaml $edge.to | nindent 8 }}
+      ports:
+        {{- range $edge.ports }}
+        - {port: {{ . }}, protocol: TCP}
+        {{- end }}
+    {{- end }}
+    {{- end }}
+{{- end -}}

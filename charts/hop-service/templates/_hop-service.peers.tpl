@@ -1,0 +1,9 @@
+{{- /* hop-service.peers: NetworkPolicy peers of the hop services named in a list (pods of this release). */ -}}
+{{- define "hop-service.peers" -}}
+{{- range .names }}
+- podSelector:
+    matchLabels:
+      app.kubernetes.io/name: {{ . }}
+      app.kubernetes.io/instance: {{ $.root.Release.Name }}
+{{- end }}
+{{- end -}}

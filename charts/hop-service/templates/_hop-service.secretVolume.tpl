@@ -1,0 +1,19 @@
+{{- /* hop-service.secretVolume: one projected volume with a file per secret (HOP_<NAME>_URL), read through HOP_SECRETS_DIR. */ -}}
+{{- define "hop-service.secretVolume" -}}
+{{- if .Values.secrets }}
+- name: secrets
+  projected:
+    defaultMode: 0440
+    sources:
+    {{- range $name, $ref := .Values.secrets }}
+      {{- if not $ref.name }}
+        {{- fail (printf "secrets.%s.name is required: the name of an existing Secret holding the %s URL" $name $name) }}
+      {{- end }}
+      - secret:
+          name: {{ $ref.name }}
+          items:
+            - key: {{ $ref.key }}
+              path: {{ printf "HOP_%s_URL" ($name | snakecase | upper) }}
+    {{- end }}
+{{- end }}
+{{- end -}}

@@ -1,0 +1,11 @@
+{{- /* hop-service.serviceAccount: the service's own ServiceAccount, token never mounted. */ -}}
+{{- define "hop-service.serviceAccount" -}}
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ include "hop-service.fullname" . }}
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- include "hop-service.labels" . | nindent 4 }}
+automountServiceAccountToken: false
+{{- end -}}

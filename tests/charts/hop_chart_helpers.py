@@ -1,0 +1,48 @@
+"""Shared helpers of the chart tests (imported by tests/charts and tests/images)."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+CHARTS = ROOT / "charts"
+SERVICES = ("links", "redirect", "analytics")
+PROFILES = {
+    "default": (),
+    "dev": ("-f", str(CHARTS / "hop" / "values-dev.yaml")),
+    "production": ("-f", str(CHARTS / "hop" / "values-production.yaml")),
+}
+Render = Callable[..., list[dict[str, Any]]]
+
+
+def install_helm() -> Path:
+    """Install the pinned helm with tools/install-helm and build the charts' dependencies."""
+    out = subprocess.run(
+        [str(ROOT / "tools" / "install-helm")], check=True, capture_output=True, text=True
+    )
+    binary = Path(out.stdout.strip().splitlines()[-1])
+    for chart in (*SERVICES, "hop"):
+        subprocess.run(
+            [str(binary), "dependency", "build", str(CHARTS / chart)],
+            check=True,
+            capture_output=True,
+        )
+    return binary
+
+
+def run_helm(helm: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run helm and return the finished process (never raises on a failed command)."""
+    return subprocess.run([str(helm), *args], capture_output=True, text=True, check=False)
+
+
+def workloads(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the Deployments and Jobs."""
+    return [o for o in objects if o["kind"] in {"Deployment", "Job"}]
+
+
+def of_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    """Return the objects of one kind by name."""
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == kind}

@@ -1,0 +1,112 @@
+"""helm lint, schema validation of every rendered object, checkov and the strict values schemas."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+from hop_chart_helpers import CHARTS, PROFILES, ROOT, SERVICES, Render, run_helm
+
+KUBERNETES_VERSION = "1.33.0"
+CRD_SCHEMAS = {
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): "servicemonitor-monitoring-v1.json",
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"): "httproute-gateway-v1.json",
+}
+SCHEMAS = Path(__file__).parent / "schemas"
+
+
+@pytest.mark.parametrize("chart", ["hop", *SERVICES])
+def test_lint_strict_every_profile_passes(helm: Path, chart: str, profile: str) -> None:
+    args = PROFILES[profile] if chart == "hop" else ()
+    done = run_helm(helm, "lint", "--strict", str(CHARTS / chart), *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_render_every_object_valid_for_kubernetes_strict(objects: list[dict[str, Any]]) -> None:
+    for obj in objects:
+        if (obj["apiVersion"], obj["kind"]) in CRD_SCHEMAS:
+            continue
+        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+
+
+def test_render_crd_objects_match_their_schemas(render: Render) -> None:
+    rendered = render(*PROFILES["production"]) + render("--set", "exposure.kind=httproute")
+    seen = set()
+    for obj in rendered:
+        key = (obj["apiVersion"], obj["kind"])
+        if key in CRD_SCHEMAS:
+            schema = json.loads((SCHEMAS / CRD_SCHEMAS[key]).read_text())
+            jsonschema.validate(obj, schema)
+            seen.add(key)
+    assert seen == set(CRD_SCHEMAS)
+
+
+def test_checkov_rendered_profile_zero_failed_checks(
+    objects: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    manifest = tmp_path / "rendered.yaml"
+    manifest.write_text(yaml.safe_dump_all(objects))
+    checkov = shutil.which("checkov", path=str(Path(sys.executable).parent))
+    assert checkov, "checkov is missing from the dev environment"
+    done = subprocess.run(
+        [
+            checkov,
+            "--config-file",
+            str(Path(__file__).parent / "checkov.yaml"),
+            "--file",
+            str(manifest),
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads(done.stdout)
+    summary = report["summary"]
+    failed = [(c["check_id"], c["resource"]) for c in report["results"]["failed_checks"]]
+    assert (summary["failed"], failed) == (0, [])
+    assert summary["passed"] > 100
+
+
+def test_thin_chart_schemas_equal_generator_output() -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import chart_schemas
+    finally:
+        sys.path.pop(0)
+    for name in SERVICES:
+        committed = (CHARTS / name / "values.schema.json").read_text()
+        assert committed == chart_schemas.render(name), f"run tools/chart_schemas.py ({name})"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--set", "links.replicas=3"), "additional properties 'replicas' not allowed"),
+        (("--set", "redirect.settings.logLevl=DEBUG"), "additional properties 'logLevl'"),
+        (("--set", "analytics.image.pullPolicy=Sometimes"), "/image/pullPolicy"),
+        (("--set", "hosst=x"), "additional properties 'hosst' not allowed"),
+        (("--set", "exposure.kind=loadbalancer"), "/exposure/kind"),
+        (
+            ("--set", "links.shutdown.terminationGracePeriodSeconds=20"),
+            "shutdown.terminationGracePeriodSeconds (20) must exceed",
+        ),
+        (("--set", "links.secrets.database.name="), "/secrets/database/name"),
+        (("--set", "routes./x=nowhere"), "/routes/~1x"),
+    ],
+)
+def test_render_bad_value_fails_naming_the_key(
+    helm: Path, args: tuple[str, ...], message: str
+) -> None:
+    done = run_helm(helm, "template", "hop", str(CHARTS / "hop"), "-n", "hop", *args)
+    assert done.returncode != 0
+    assert message in done.stderr

@@ -1,0 +1,217 @@
+"""Write the strict values.schema.json of charts/links, charts/redirect and charts/analytics.
+
+The three thin charts share the hop-service library's values; only their settings, secrets
+and migration differ. Run ``uv run python tools/chart_schemas.py`` after changing a chart's
+values; tests/charts checks that the committed schemas equal this output.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+Schema = dict[str, Any]
+
+
+def strict(properties: Schema, required: list[str] | None = None) -> Schema:
+    """Return an object schema that rejects keys it does not list."""
+    schema: Schema = {"type": "object", "additionalProperties": False, "properties": properties}
+    schema["required"] = sorted(properties) if required is None else required
+    return schema
+
+
+STRING = {"type": "string"}
+BOOL = {"type": "boolean"}
+NAME = {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63}
+PORT = {"type": "integer", "minimum": 1, "maximum": 65535}
+SECONDS = {"type": "integer", "minimum": 0, "maximum": 3600}
+QUANTITY = {"type": ["string", "number"]}
+LABELS = {"type": "object", "additionalProperties": {"type": "string"}}
+SELECTOR = strict(
+    {
+        "matchLabels": LABELS,
+        "matchExpressions": {"type": "array", "items": {"type": "object"}},
+    },
+    required=[],
+)
+PEER = strict(
+    {
+        "namespaceSelector": SELECTOR,
+        "podSelector": SELECTOR,
+        "ipBlock": strict(
+            {"cidr": STRING, "except": {"type": "array", "items": STRING}}, required=["cidr"]
+        ),
+    },
+    required=[],
+)
+PEERS = {"type": "array", "items": PEER}
+EDGE = strict({"to": PEERS, "ports": {"type": "array", "items": PORT, "minItems": 1}})
+SECRET_REF = strict({"name": NAME, "key": {"type": "string", "minLength": 1}})
+RESOURCES = strict(
+    {
+        "requests": strict({"cpu": QUANTITY, "memory": QUANTITY}),
+        "limits": strict({"cpu": QUANTITY, "memory": QUANTITY}),
+    }
+)
+
+GLOBAL = strict(
+    {
+        "environment": {"enum": ["local", "dev", "staging", "production", "test"]},
+        "imageRegistry": STRING,
+        "otlpEndpoint": STRING,
+        "serviceMonitor": strict(
+            {
+                "enabled": BOOL,
+                "interval": {"type": "string", "pattern": "^[0-9]+(ms|s|m|h)$"},
+                "labels": LABELS,
+            }
+        ),
+        "networkPolicy": strict(
+            {
+                "enabled": BOOL,
+                "ingressController": PEERS,
+                "prometheus": PEERS,
+                "dns": EDGE,
+                "database": EDGE,
+                "redis": EDGE,
+                "otlp": EDGE,
+            }
+        ),
+    }
+)
+
+COMMON_SETTINGS: Schema = {
+    "logLevel": {"type": "string", "pattern": "^(?i:debug|info|warning|error|critical)$"},
+    "logFormat": {"enum": ["json", "console"]},
+    "workers": {"type": "integer", "minimum": 1, "maximum": 64},
+    "traceSampleRatio": {"type": "number", "minimum": 0, "maximum": 1},
+}
+URL = {"type": "string", "pattern": "^https?://"}
+
+SERVICES: dict[str, dict[str, Any]] = {
+    "links": {
+        "settings": {"publicBaseUrl": URL},
+        "secrets": ["database"],
+        "migration": True,
+    },
+    "redirect": {
+        "settings": {
+            "clickTransport": {"enum": ["http", "redis"]},
+            "clickStream": {"type": "string", "minLength": 1},
+            "redisCache": BOOL,
+        },
+        "secrets": ["redis"],
+        "migration": False,
+    },
+    "analytics": {
+        "settings": {
+            "clickTransport": {"enum": ["http", "redis"]},
+            "clickStream": {"type": "string", "minLength": 1},
+        },
+        "secrets": ["database", "redis"],
+        "migration": True,
+    },
+}
+
+
+def service_schema(name: str) -> Schema:
+    """Return the values schema of the thin chart ``name``."""
+    spec = SERVICES[name]
+    settings = strict({**COMMON_SETTINGS, **spec["settings"]}, required=[])
+    properties: Schema = {
+        "global": GLOBAL,
+        "hop-service": strict({"global": {"type": "object"}}, required=[]),  # library: no values
+        "nameOverride": STRING,
+        "component": NAME,
+        "image": strict(
+            {
+                "repository": {"type": "string", "minLength": 1},
+                "tag": STRING,
+                "digest": {"type": "string", "pattern": "^(sha256:[a-f0-9]{64})?$"},
+                "pullPolicy": {"enum": ["Always", "IfNotPresent", "Never"]},
+            }
+        ),
+        "replicaCount": {"type": "integer", "minimum": 1},
+        "settings": settings,
+        "secrets": strict(dict.fromkeys(spec["secrets"], SECRET_REF), required=[]),
+        "shutdown": strict(
+            {
+                "preStopSeconds": SECONDS,
+                "delaySeconds": SECONDS,
+                "drainSeconds": SECONDS,
+                "terminationGracePeriodSeconds": SECONDS,
+            }
+        ),
+        "probes": strict(
+            {
+                "startupFailureThreshold": {"type": "integer", "minimum": 1},
+                "readinessPeriodSeconds": {"type": "integer", "minimum": 1},
+            }
+        ),
+        "resources": RESOURCES,
+        "tmpSizeLimit": QUANTITY,
+        "podDisruptionBudget": strict(
+            {"enabled": BOOL, "maxUnavailable": {"type": ["integer", "string"]}}
+        ),
+        "autoscaling": strict(
+            {
+                "enabled": BOOL,
+                "minReplicas": {"type": "integer", "minimum": 1},
+                "maxReplicas": {"type": "integer", "minimum": 1},
+                "targetCPUUtilizationPercentage": {"type": "integer", "minimum": 1},
+            }
+        ),
+        "topologySpread": strict(
+            {
+                "enabled": BOOL,
+                "maxSkew": {"type": "integer", "minimum": 1},
+                "whenUnsatisfiable": {"enum": ["ScheduleAnyway", "DoNotSchedule"]},
+            }
+        ),
+        "networkPolicy": strict(
+            {
+                "public": BOOL,
+                "callers": {"type": "array", "items": {"enum": list(SERVICES)}},
+                "callees": {"type": "array", "items": {"enum": list(SERVICES)}},
+                "database": BOOL,
+                "redis": BOOL,
+                "otlp": BOOL,
+            }
+        ),
+        "podAnnotations": LABELS,
+        "nodeSelector": LABELS,
+        "tolerations": {"type": "array", "items": {"type": "object"}},
+    }
+    if spec["migration"]:
+        properties["migration"] = strict(
+            {
+                "enabled": BOOL,
+                "backoffLimit": {"type": "integer", "minimum": 0},
+                "activeDeadlineSeconds": {"type": "integer", "minimum": 1},
+            }
+        )
+    schema = strict(properties, required=sorted(set(properties) - {"global", "hop-service"}))
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": f"hop {name} chart values",
+        **schema,
+    }
+
+
+def render(name: str) -> str:
+    """Return the schema file's text."""
+    return json.dumps(service_schema(name), indent=2) + "\n"
+
+
+def main() -> int:
+    """Write every thin chart's values.schema.json."""
+    for name in SERVICES:
+        (ROOT / "charts" / name / "values.schema.json").write_text(render(name))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
