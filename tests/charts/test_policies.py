@@ -1,0 +1,133 @@
+"""Every hardening item of DESIGN.md section 7, asserted for every workload in every profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hop_chart_helpers import SERVICES, of_kind, workloads
+
+Obj = dict[str, Any]
+
+
+def _pod(workload: Obj) -> Obj:
+    return dict(workload["spec"]["template"]["spec"])
+
+
+def test_workload_pods_non_root_seccomp_no_token(objects: list[Obj]) -> None:
+    for workload in workloads(objects):
+        pod = _pod(workload)
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] == 10001
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert pod["automountServiceAccountToken"] is False
+
+
+def test_workload_containers_read_only_drop_all_resources(objects: list[Obj]) -> None:
+    for workload in workloads(objects):
+        for container in _pod(workload)["containers"]:
+            context = container["securityContext"]
+            assert context["readOnlyRootFilesystem"] is True
+            assert context["allowPrivilegeEscalation"] is False
+            assert context["capabilities"] == {"drop": ["ALL"]}
+            assert context["runAsUser"] == 10001
+            assert set(container["resources"]) == {"requests", "limits"}
+            assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+            assert "env" not in container or all("valueFrom" not in e for e in container["env"])
+
+
+def test_workload_tmp_is_an_emptydir(objects: list[Obj]) -> None:
+    for workload in workloads(objects):
+        volumes = {v["name"]: v for v in _pod(workload)["volumes"]}
+        mounts = {
+            m["mountPath"]: m["name"] for m in _pod(workload)["containers"][0]["volumeMounts"]
+        }
+        assert "emptyDir" in volumes[mounts["/tmp"]]
+
+
+def test_deployments_probes_prestop_grace_checksum(objects: list[Obj]) -> None:
+    deployments = of_kind(objects, "Deployment")
+    assert len(deployments) == len(SERVICES)
+    configmaps = of_kind(objects, "ConfigMap")
+    for name, deployment in deployments.items():
+        pod = _pod(deployment)
+        container = pod["containers"][0]
+        for probe, path in (
+            ("startup", "/readyz"),
+            ("liveness", "/livez"),
+            ("readiness", "/readyz"),
+        ):
+            assert container[f"{probe}Probe"]["httpGet"] == {"path": path, "port": "management"}
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        assert ports == {"http": 8000, "management": 9000}
+        pre_stop = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+        env = configmaps[name]["data"]
+        budget = pre_stop + float(env["HOP_SHUTDOWN_DELAY"]) + float(env["HOP_DRAIN_TIMEOUT"]) + 5
+        assert pod["terminationGracePeriodSeconds"] > budget
+        assert "checksum/config" in deployment["spec"]["template"]["metadata"]["annotations"]
+
+
+def test_services_expose_http_and_management(objects: list[Obj]) -> None:
+    for service in of_kind(objects, "Service").values():
+        assert {p["name"]: p["port"] for p in service["spec"]["ports"]} == {
+            "http": 8000,
+            "management": 9000,
+        }
+
+
+def test_service_accounts_never_mount_tokens(objects: list[Obj]) -> None:
+    accounts = of_kind(objects, "ServiceAccount")
+    assert accounts
+    assert all(a["automountServiceAccountToken"] is False for a in accounts.values())
+
+
+def test_every_deployment_has_servicemonitor_and_networkpolicy(objects: list[Obj]) -> None:
+    deployments = set(of_kind(objects, "Deployment"))
+    assert set(of_kind(objects, "ServiceMonitor")) == deployments
+    assert set(of_kind(objects, "NetworkPolicy")) == deployments
+
+
+def test_networkpolicies_open_exactly_the_call_graph(objects: list[Obj]) -> None:
+    policies = of_kind(objects, "NetworkPolicy")
+    callers = {"links": {"redirect", "analytics"}, "analytics": {"redirect"}, "redirect": set()}
+    for service, expected in callers.items():
+        spec = policies[f"hop-{service}"]["spec"]
+        assert spec["policyTypes"] == ["Ingress", "Egress"]
+        names = {
+            peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+            for rule in spec["ingress"]
+            for peer in rule["from"]
+            if "namespaceSelector" not in peer
+        }
+        assert names == expected
+        ports = {p["port"] for rule in spec["ingress"] for p in rule["ports"]}
+        assert ports == {"http", "management"}
+
+
+def test_pull_policy_always_outside_dev(objects: list[Obj], profile: str) -> None:
+    expected = "IfNotPresent" if profile == "dev" else "Always"
+    for workload in workloads(objects):
+        assert _pod(workload)["containers"][0]["imagePullPolicy"] == expected
+
+
+def test_production_scales_spreads_and_budgets(render: Any) -> None:
+    from hop_chart_helpers import PROFILES
+
+    objects = render(*PROFILES["production"])
+    assert set(of_kind(objects, "HorizontalPodAutoscaler")) == set(of_kind(objects, "Deployment"))
+    assert set(of_kind(objects, "PodDisruptionBudget")) == set(of_kind(objects, "Deployment"))
+    for deployment in of_kind(objects, "Deployment").values():
+        spread = _pod(deployment)["topologySpreadConstraints"]
+        assert {c["topologyKey"] for c in spread} == {
+            "topology.kubernetes.io/zone",
+            "kubernetes.io/hostname",
+        }
+    for config in of_kind(objects, "ConfigMap").values():
+        assert config["data"]["HOP_TRACE_SAMPLE_RATIO"] == "0.01"
+
+
+def test_migration_jobs_are_pre_install_hooks_for_links_and_analytics(objects: list[Obj]) -> None:
+    jobs = of_kind(objects, "Job")
+    assert set(jobs) == {"hop-links-migrate", "hop-analytics-migrate"}
+    for job in jobs.values():
+        assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+        assert _pod(job)["containers"][0]["args"] == ["migrate"]
