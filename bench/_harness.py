@@ -30,6 +30,7 @@ def ensure_wrk() -> str:
     if found:
         return found
     print("installing Debian's wrk ...", file=sys.stderr)
+    subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True)
     subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
     return shutil.which("wrk") or "wrk"
 

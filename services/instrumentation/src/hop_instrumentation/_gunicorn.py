@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import sys
 from typing import Any, ClassVar
 
@@ -72,7 +73,7 @@ class _Application(BaseApplication):  # type: ignore[misc]
             "workers": s.workers,
             "worker_class": f"{Worker.__module__}.{Worker.__name__}",
             "keepalive": max(1, int(s.keepalive_timeout)),
-            "graceful_timeout": shutdown_budget(s),
+            "graceful_timeout": math.ceil(shutdown_budget(s)),
             "timeout": 30,
             "logger_class": f"{_Logger.__module__}.{_Logger.__name__}",
             "child_exit": _child_exit,

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from contextvars import Token
 from time import perf_counter
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, Protocol
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import StatusCode
-from prometheus_client import Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hop_instrumentation._routes import KNOWN_METHODS, route_template
@@ -24,12 +23,26 @@ _TRACESTATE: Final = b"tracestate"
 _access_logger = logging.getLogger(ACCESS_LOGGER)
 
 
+class Observable(Protocol):
+    """A histogram child: `prometheus_client`'s or the lock-free one."""
+
+    def observe(self, amount: float, exemplar: dict[str, str] | None = None) -> None: ...
+
+
+class UpDown(Protocol):
+    """A gauge child: `prometheus_client`'s or the lock-free one."""
+
+    def inc(self, amount: float = 1) -> None: ...
+
+    def dec(self, amount: float = 1) -> None: ...
+
+
 class Opened(NamedTuple):
     """What `RequestObserver.start` hands to `RequestObserver.finish`."""
 
     span: trace.Span
     token: Token[otel_context.Context]
-    active: Gauge
+    active: UpDown
     method: str
     started: float
 
@@ -49,8 +62,8 @@ class RequestObserver:
         self._metrics = metrics
         self._tracer = tracer
         self._sampling = sampling
-        self._durations: dict[tuple[str, str, int], Histogram] = {}
-        self._active: dict[str, Gauge] = {}
+        self._durations: dict[tuple[str, str, int], Observable] = {}
+        self._active: dict[str, UpDown] = {}
         self._exemplars = not is_multiprocess()
 
     def start(self, scope: Scope) -> Opened:

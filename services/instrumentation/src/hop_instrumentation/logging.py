@@ -62,6 +62,8 @@ def configure_logging(settings: ServiceSettings) -> None:
     for name in ("uvicorn", "uvicorn.error", "gunicorn.error"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+    # httpx logs every request it sends at INFO: one line per service-to-service call.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     uvicorn_access = logging.getLogger("uvicorn.access")
     uvicorn_access.handlers = []
     uvicorn_access.propagate = False

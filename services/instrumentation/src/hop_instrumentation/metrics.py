@@ -27,6 +27,7 @@ from prometheus_client import (
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from hop_instrumentation._collectors import LockFreeGauge, LockFreeHistogram
 from hop_instrumentation.settings import ServiceSettings
 
 __all__ = [
@@ -60,20 +61,35 @@ class Metrics:
 
     def __init__(self, settings: ServiceSettings) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.request_duration = Histogram(
-            REQUEST_DURATION,
-            "Duration of HTTP server requests.",
-            ["http_request_method", "http_route", "http_response_status_code"],
-            buckets=DURATION_BUCKETS,
-            registry=self.registry,
-        )
-        self.active_requests = Gauge(
-            ACTIVE_REQUESTS,
-            "Number of HTTP server requests in flight.",
-            ["http_request_method"],
-            registry=self.registry,
-            multiprocess_mode="livesum",
-        )
+        duration_labels = ["http_request_method", "http_route", "http_response_status_code"]
+        duration_doc = "Duration of HTTP server requests."
+        active_doc = "Number of HTTP server requests in flight."
+        self.request_duration: LockFreeHistogram | Histogram
+        self.active_requests: LockFreeGauge | Gauge
+        if is_multiprocess():
+            self.request_duration = Histogram(
+                REQUEST_DURATION,
+                duration_doc,
+                duration_labels,
+                buckets=DURATION_BUCKETS,
+                registry=self.registry,
+            )
+            self.active_requests = Gauge(
+                ACTIVE_REQUESTS,
+                active_doc,
+                ["http_request_method"],
+                registry=self.registry,
+                multiprocess_mode="livesum",
+            )
+        else:
+            self.request_duration = LockFreeHistogram(
+                REQUEST_DURATION, duration_doc, duration_labels, DURATION_BUCKETS
+            )
+            self.active_requests = LockFreeGauge(
+                ACTIVE_REQUESTS, active_doc, ["http_request_method"]
+            )
+            self.registry.register(self.request_duration)
+            self.registry.register(self.active_requests)
         self.build_info = Gauge(
             BUILD_INFO,
             "Always 1; labels name the service's build.",

@@ -1,0 +1,180 @@
+"""Real processes: both ports, graceful shutdown, and gunicorn's multicore mode."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+pytestmark = pytest.mark.process
+HERE = Path(__file__).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Service:
+    process: subprocess.Popen[bytes]
+    api: str
+    management: str
+    log: Path | None = None
+
+    def stop(self, timeout: float = 30.0) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout)
+
+
+def start(tmp_path: Path, **env: str) -> Iterator[Service]:
+    http, management = free_port(), free_port()
+    environment = {
+        **os.environ,
+        "HOP_HOST": "127.0.0.1",
+        "HOP_HTTP_PORT": str(http),
+        "HOP_MANAGEMENT_PORT": str(management),
+        "HOP_SHUTDOWN_DELAY": "1",
+        "HOP_DRAIN_TIMEOUT": "10",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        **env,
+    }
+    if env.get("HOP_WORKERS", "1") == "1":
+        del environment["PROMETHEUS_MULTIPROC_DIR"]
+    log = (tmp_path / "service.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "sample_app.py"], cwd=HERE, env=environment, stdout=log, stderr=log
+    )
+    service = Service(process, f"http://127.0.0.1:{http}", f"http://127.0.0.1:{management}")
+    service.log = tmp_path / "service.log"
+    try:
+        wait_until(lambda: ready(service), what="the service to become ready")
+        yield service
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def ready(service: Service) -> bool:
+    if service.process.poll() is not None:
+        output = service.log.read_text()[-3000:] if service.log else ""
+        raise RuntimeError(f"the service exited with {service.process.returncode}:\n{output}")
+    try:
+        return httpx.get(service.management + "/readyz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_until(predicate: object, *, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+def request_count(management: str, route: str) -> float:
+    text = httpx.get(management + "/metrics", timeout=5).text
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if (
+                sample.name == "http_server_request_duration_seconds_count"
+                and sample.labels["http_route"] == route
+            ):
+                total += sample.value
+    return total
+
+
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()]
+
+
+@pytest.fixture
+def single(tmp_path: Path) -> Iterator[Service]:
+    yield from start(tmp_path)
+
+
+@pytest.fixture
+def multicore(tmp_path: Path) -> Iterator[Service]:
+    yield from start(tmp_path, HOP_WORKERS="2")
+
+
+def test_single_process_serves_api_and_management_on_separate_ports(single: Service) -> None:
+    item = httpx.get(single.api + "/api/v1/items/5")
+    assert (item.status_code, item.json()) == (200, {"item_id": 5})
+    assert httpx.get(single.api + "/metrics").status_code == 404
+    assert httpx.get(single.api + "/readyz").status_code == 404
+    assert httpx.get(single.management + "/api/v1/items/5").status_code == 404
+    assert request_count(single.management, "/api/v1/items/{item_id}") == 1
+    assert request_count(single.management, "/metrics") == 0
+    build = httpx.get(single.management + "/metrics").text
+    assert 'hop_build_info{commit="unknown",service="sample",version="0.1.0"} 1.0' in build
+
+
+def test_sigterm_fails_readiness_drains_in_flight_and_exits_zero(single: Service) -> None:
+    with ThreadPoolExecutor(4) as pool:
+        slow = [
+            pool.submit(httpx.get, single.api + "/slow?seconds=2", timeout=10) for _ in range(3)
+        ]
+        wait_until(lambda: _active(single) == 3, what="three requests in flight")
+        single.process.send_signal(signal.SIGTERM)
+        wait_until(
+            lambda: httpx.get(single.management + "/readyz", timeout=1).status_code == 503,
+            what="/readyz to fail",
+            timeout=0.9,
+        )
+        started = time.monotonic()
+        code = single.process.wait(timeout=20)
+        results = [future.result() for future in slow]
+    assert code == 0
+    assert [r.status_code for r in results] == [200, 200, 200]
+    assert time.monotonic() - started < 15
+
+
+def _active(service: Service) -> float:
+    text = httpx.get(service.management + "/metrics", timeout=5).text
+    for family in text_string_to_metric_families(text):
+        if family.name == "http_server_active_requests":
+            return sum(s.value for s in family.samples)
+    return 0.0
+
+
+def test_multicore_aggregates_metrics_across_workers_and_survives_a_killed_worker(
+    multicore: Service,
+) -> None:
+    with httpx.Client() as client:
+        for n in range(40):
+            assert client.get(multicore.api + f"/api/v1/items/{n}").status_code == 200
+    route = "/api/v1/items/{item_id}"
+    assert request_count(multicore.management, route) == 40
+    workers = children(multicore.process.pid)
+    assert len(workers) == 2
+    os.kill(workers[0], signal.SIGKILL)
+    wait_until(
+        lambda: (
+            len(children(multicore.process.pid)) == 2
+            and workers[0] not in children(multicore.process.pid)
+        ),
+        what="gunicorn to replace the killed worker",
+    )
+    wait_until(lambda: ready(multicore), what="the replacement to be ready")
+    assert request_count(multicore.management, route) == 40  # the dead worker's samples stay
+    assert _active(multicore) == 0  # ...but not its live gauge
+    assert multicore.stop() == 0
