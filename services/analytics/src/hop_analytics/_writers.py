@@ -1,22 +1,23 @@
 """Dialect-specific bulk statements: insert new events, add aggregate increments.
 
-PostgreSQL gets one ``unnest``-based statement per table per batch (arrays travel in
-asyncpg's binary format); SQLite gets SQLAlchemy's multi-row ``INSERT ... RETURNING``.
-Both insert events with ``ON CONFLICT DO NOTHING RETURNING id``: only ids that come
-back are new, and only those reach the aggregates.
+PostgreSQL gets one statement per batch: ``unnest`` of column arrays (asyncpg's binary
+format) into ``click_events``, chained by data-modifying CTEs into the aggregate upserts,
+pre-summed per key by GROUP BY. SQLite gets SQLAlchemy's multi-row ``INSERT ...
+RETURNING`` and upserts pre-summed in Python. Both insert events with ``ON CONFLICT DO
+NOTHING RETURNING``: only ids that come back are new, and only those reach the aggregates.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Final, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hop_analytics._summary import BatchSummary, EventRow
+from hop_analytics._summary import UNKNOWN_COUNTRY, BatchSummary, EventRow
 from hop_analytics.tables import click_events, daily_breakdown, daily_clicks
 
 __all__ = ["EventWriter", "PostgresWriter", "SqliteWriter", "writer_for"]
@@ -25,6 +26,9 @@ __all__ = ["EventWriter", "PostgresWriter", "SqliteWriter", "writer_for"]
 class EventWriter(Protocol):
     """Write a batch inside the caller's transaction."""
 
+    #: True when `insert_events` also updates the aggregates (no `add_aggregates` call).
+    aggregates_inline: bool
+
     async def insert_events(
         self, conn: AsyncConnection, rows: Sequence[EventRow], now: datetime
     ) -> set[str]:
@@ -36,46 +40,56 @@ class EventWriter(Protocol):
         ...
 
 
-_PG_EVENTS: Final = text(
-    "INSERT INTO click_events (id, code, occurred_at, ingested_at, is_bot, referrer_host,"
+#: One round trip per batch: insert the events that are new, then add the new ones'
+#: counts to both aggregate tables, summed per key by PostgreSQL (GROUP BY, in key
+#: order so concurrent replicas lock rows in the same order).
+_PG_BATCH: Final = text(
+    "WITH new AS ("
+    " INSERT INTO click_events (id, code, occurred_at, ingested_at, is_bot, referrer_host,"
     " browser, os, device, country)"
-    " SELECT i, c, o, CAST(:now AS TIMESTAMPTZ), b, r, br, os, d, co FROM unnest("
-    "CAST(:ids AS VARCHAR[]), CAST(:codes AS VARCHAR[]), CAST(:occurred AS TIMESTAMPTZ[]),"
+    " SELECT * FROM unnest(CAST(:ids AS VARCHAR[]), CAST(:codes AS VARCHAR[]),"
+    " CAST(:occurred AS TIMESTAMPTZ[]), CAST(:ingested AS TIMESTAMPTZ[]),"
     " CAST(:bots AS BOOLEAN[]), CAST(:referrers AS VARCHAR[]), CAST(:browsers AS VARCHAR[]),"
     " CAST(:oses AS VARCHAR[]), CAST(:devices AS VARCHAR[]), CAST(:countries AS VARCHAR[]))"
-    " AS t(i, c, o, b, r, br, os, d, co)"
-    " ON CONFLICT (id) DO NOTHING RETURNING id"
-)
-_PG_DAILY: Final = text(
-    "INSERT INTO daily_clicks (code, day, clicks, bot_clicks)"
-    " SELECT * FROM unnest(CAST(:codes AS VARCHAR[]), CAST(:days AS DATE[]),"
-    " CAST(:clicks AS BIGINT[]), CAST(:bots AS BIGINT[]))"
+    " ON CONFLICT (id) DO NOTHING"
+    " RETURNING id, code, CAST(occurred_at AT TIME ZONE 'UTC' AS DATE) AS day, is_bot,"
+    " referrer_host, browser, os, device, country),"
+    " daily AS ("
+    " INSERT INTO daily_clicks (code, day, clicks, bot_clicks)"
+    " SELECT code, day, count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)"
+    " FROM new GROUP BY code, day ORDER BY code, day"
     " ON CONFLICT (code, day) DO UPDATE SET clicks = daily_clicks.clicks + excluded.clicks,"
-    " bot_clicks = daily_clicks.bot_clicks + excluded.bot_clicks"
-)
-_PG_BREAKDOWN: Final = text(
-    "INSERT INTO daily_breakdown (code, day, dimension, value, clicks, bot_clicks)"
-    " SELECT * FROM unnest(CAST(:codes AS VARCHAR[]), CAST(:days AS DATE[]),"
-    " CAST(:dimensions AS VARCHAR[]), CAST(:values AS VARCHAR[]),"
-    " CAST(:clicks AS BIGINT[]), CAST(:bots AS BIGINT[]))"
+    " bot_clicks = daily_clicks.bot_clicks + excluded.bot_clicks),"
+    " breakdown AS ("
+    " INSERT INTO daily_breakdown (code, day, dimension, value, clicks, bot_clicks)"
+    " SELECT code, day, d.dimension, d.value,"
+    " count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)"
+    " FROM new CROSS JOIN LATERAL (VALUES ('referrer', referrer_host), ('browser', browser),"
+    " ('os', os), ('device', device), ('country', coalesce(country, :unknown)))"
+    " AS d(dimension, value)"
+    " GROUP BY code, day, d.dimension, d.value ORDER BY code, day, d.dimension, d.value"
     " ON CONFLICT (code, day, dimension, value) DO UPDATE"
     " SET clicks = daily_breakdown.clicks + excluded.clicks,"
-    " bot_clicks = daily_breakdown.bot_clicks + excluded.bot_clicks"
+    " bot_clicks = daily_breakdown.bot_clicks + excluded.bot_clicks)"
+    " SELECT id FROM new"
 )
 
 
 class PostgresWriter:
-    """Bulk statements for PostgreSQL (asyncpg)."""
+    """Bulk statements for PostgreSQL (asyncpg): the whole batch in one statement."""
+
+    aggregates_inline = True
 
     async def insert_events(
         self, conn: AsyncConnection, rows: Sequence[EventRow], now: datetime
     ) -> set[str]:
-        """Insert rows whose id is unknown; return the ids that were inserted."""
+        """Insert new rows and add them to the aggregates; return the inserted ids."""
         params = {
-            "now": now,
+            "unknown": UNKNOWN_COUNTRY,
             "ids": [r.id for r in rows],
             "codes": [r.code for r in rows],
             "occurred": [r.occurred_at for r in rows],
+            "ingested": [now] * len(rows),
             "bots": [r.is_bot for r in rows],
             "referrers": [r.referrer_host for r in rows],
             "browsers": [r.browser for r in rows],
@@ -83,28 +97,17 @@ class PostgresWriter:
             "devices": [r.device for r in rows],
             "countries": [r.country for r in rows],
         }
-        result = await conn.execute(_PG_EVENTS, params)
+        result = await conn.execute(_PG_BATCH, params)
         return set(result.scalars())
 
     async def add_aggregates(self, conn: AsyncConnection, summary: BatchSummary) -> None:
-        """Add a batch's increments to the aggregate tables."""
-        daily = summary.daily_rows()
-        if daily:
-            await conn.execute(_PG_DAILY, _columns(daily, ("codes", "days", "clicks", "bots")))
-        breakdown = summary.breakdown_rows()
-        if breakdown:
-            names = ("codes", "days", "dimensions", "values", "clicks", "bots")
-            await conn.execute(_PG_BREAKDOWN, _columns(breakdown, names))
-
-
-def _columns(
-    rows: Sequence[tuple[str | date | int, ...]], names: Sequence[str]
-) -> dict[str, list[str | date | int]]:
-    return {name: list(column) for name, column in zip(names, zip(*rows, strict=True), strict=True)}
+        """Do nothing: `insert_events` already added the batch to the aggregates."""
 
 
 class SqliteWriter:
     """Portable statements for SQLite (``INSERT ... ON CONFLICT``, SQLite >= 3.35)."""
+
+    aggregates_inline = False
 
     async def insert_events(
         self, conn: AsyncConnection, rows: Sequence[EventRow], now: datetime

@@ -86,15 +86,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.ingestor = Ingestor(store, metrics, hop.tracer)
     hop.readiness.add_check(HealthCheck("database", store.ping))
     tasks = [asyncio.create_task(_prune_forever(store, settings))]
-    redis, consumer = None, None
+    redis: Redis | None = None
+    consumers: list[StreamConsumer] = []
     if settings.click_transport is ClickTransport.REDIS:
-        redis, consumer = _start_consumer(app, settings)
-        tasks.append(asyncio.create_task(consumer.run()))
+        redis, consumers = _start_consumers(app, settings)
+        tasks.extend(asyncio.create_task(consumer.run()) for consumer in consumers)
     try:
         yield
     finally:
-        if consumer is not None:
+        for consumer in consumers:
             consumer.stop()
+        if consumers:
             await asyncio.wait(tasks[1:], timeout=settings.block_ms / 1000 + _STOP_GRACE)
         for task in tasks:
             task.cancel()
@@ -105,28 +107,39 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await engine.dispose()
 
 
-def _start_consumer(app: FastAPI, settings: AnalyticsSettings) -> tuple[Redis, StreamConsumer]:
+def _start_consumers(
+    app: FastAPI, settings: AnalyticsSettings
+) -> tuple[Redis, list[StreamConsumer]]:
     hop = get_instrumentation(app)
     redis = Redis.from_url(settings.redis_url, socket_timeout=settings.block_ms / 1000 + 5)
     instrument_redis(redis, tracer_provider=hop.tracer_provider)
-    options = ConsumerOptions(
+    count = settings.consumer_concurrency
+    consumers = [
+        StreamConsumer(redis, app.state.ingestor, _options(settings, index, count))
+        for index in range(count)
+    ]
+    app.state.consumers = consumers
+
+    async def stream_check() -> None:
+        await redis.ping()
+        for consumer in consumers:
+            if not consumer.is_healthy:
+                raise RuntimeError(f"A stream consumer is {consumer.state.value}.")
+
+    hop.readiness.add_check(HealthCheck("stream", stream_check, critical=False))
+    return redis, consumers
+
+
+def _options(settings: AnalyticsSettings, index: int, count: int) -> ConsumerOptions:
+    name = settings.consumer_name if count == 1 else f"{settings.consumer_name}-{index}"
+    return ConsumerOptions(
         stream=settings.click_stream,
         group=settings.consumer_group,
-        consumer=settings.consumer_name,
+        consumer=name,
         batch_size=settings.batch_size,
         block_ms=settings.block_ms,
         claim_idle_ms=settings.claim_idle_ms,
     )
-    consumer = StreamConsumer(redis, app.state.ingestor, options)
-    app.state.consumer = consumer
-
-    async def stream_check() -> None:
-        await redis.ping()
-        if not consumer.is_healthy:
-            raise RuntimeError(f"The stream consumer is {consumer.state.value}.")
-
-    hop.readiness.add_check(HealthCheck("stream", stream_check, critical=False))
-    return redis, consumer
 
 
 async def _prune_forever(store: ClickStore, settings: AnalyticsSettings) -> None:

@@ -54,3 +54,7 @@ async def _prune(database_url: str, days: int) -> int:
 def main() -> None:
     """Run the command line."""
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -41,7 +41,10 @@ class ClickEvent(BaseModel):
     @field_validator("timestamp")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        offset = value.utcoffset()
+        if offset is None or not offset:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
     def to_click(self) -> Click:
         """Return the internal record of this event."""

@@ -37,7 +37,13 @@ class AnalyticsSettings(ServiceSettings):
     click_stream: str = Field(default="hop:clicks", min_length=1)
     consumer_group: str = Field(default="analytics", min_length=1)
     consumer_name: str = Field(default_factory=_default_consumer_name, min_length=1)
-    batch_size: int = Field(default=1000, ge=1, le=10_000)
+    consumer_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Batches in flight per process (consumers named <consumer_name>-<n>).",
+    )
+    batch_size: int = Field(default=2000, ge=1, le=10_000)
     block_ms: int = Field(default=1000, ge=1, le=60_000)
     claim_idle_ms: int = Field(
         default=30_000,

@@ -102,8 +102,9 @@ class ClickStore:
             return set()
         async with self.engine.begin() as conn:
             inserted = await self._writer.insert_events(conn, rows, now)
-            fresh = [row for row in rows if row.id in inserted]
-            await self._writer.add_aggregates(conn, summarize(fresh))
+            if not self._writer.aggregates_inline:
+                fresh = [row for row in rows if row.id in inserted]
+                await self._writer.add_aggregates(conn, summarize(fresh))
         return inserted
 
     async def prune(self, older_than: timedelta, *, now: datetime | None = None) -> int:

@@ -16,8 +16,15 @@ from sqlalchemy import (
     String,
     Table,
 )
+from sqlalchemy.types import TypeEngine
 
-__all__ = ["DIMENSIONS", "click_events", "daily_breakdown", "daily_clicks", "metadata"]
+__all__ = ["DIMENSIONS", "Key", "click_events", "daily_breakdown", "daily_clicks", "metadata"]
+
+
+def Key(length: int) -> TypeEngine[str]:  # noqa: N802  (reads as a column type)
+    """Return a string type with byte-order collation on PostgreSQL (fast key compares)."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
 
 #: The breakdowns stats answer with, in the order they are reported.
 DIMENSIONS: Final = ("referrer", "browser", "os", "device", "country")
@@ -33,16 +40,16 @@ metadata = MetaData(
 click_events = Table(
     "click_events",
     metadata,
-    Column("id", String(64), nullable=False),
-    Column("code", String(64), nullable=False),
+    Column("id", Key(64), nullable=False),
+    Column("code", Key(64), nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("ingested_at", DateTime(timezone=True), nullable=False),
     Column("is_bot", Boolean, nullable=False),
-    Column("referrer_host", String(255), nullable=False),
-    Column("browser", String(255), nullable=False),
-    Column("os", String(255), nullable=False),
-    Column("device", String(16), nullable=False),
-    Column("country", String(2), nullable=True),
+    Column("referrer_host", Key(255), nullable=False),
+    Column("browser", Key(255), nullable=False),
+    Column("os", Key(255), nullable=False),
+    Column("device", Key(16), nullable=False),
+    Column("country", Key(2), nullable=True),
     PrimaryKeyConstraint("id"),
     Index(None, "ingested_at"),
 )
@@ -51,22 +58,24 @@ click_events = Table(
 daily_clicks = Table(
     "daily_clicks",
     metadata,
-    Column("code", String(64), nullable=False),
+    Column("code", Key(64), nullable=False),
     Column("day", Date, nullable=False),
     Column("clicks", BigInteger, nullable=False),
     Column("bot_clicks", BigInteger, nullable=False),
     PrimaryKeyConstraint("code", "day"),
+    postgresql_with={"fillfactor": 70},
 )
 
 #: Clicks per link per UTC day per value of one dimension (see `DIMENSIONS`).
 daily_breakdown = Table(
     "daily_breakdown",
     metadata,
-    Column("code", String(64), nullable=False),
+    Column("code", Key(64), nullable=False),
     Column("day", Date, nullable=False),
-    Column("dimension", String(16), nullable=False),
-    Column("value", String(255), nullable=False),
+    Column("dimension", Key(16), nullable=False),
+    Column("value", Key(255), nullable=False),
     Column("clicks", BigInteger, nullable=False),
     Column("bot_clicks", BigInteger, nullable=False),
     PrimaryKeyConstraint("code", "day", "dimension", "value"),
+    postgresql_with={"fillfactor": 70},
 )

@@ -1,0 +1,295 @@
+"""analytics benchmarks: stream ingestion into PostgreSQL, and stats latency.
+
+1. Ingestion: N click events are pre-loaded into a fresh Redis stream, then the real
+   service (`hop-analytics serve`, redis transport, PostgreSQL) is started as a process
+   and consumes them; clicks/s is measured from the consumer group's progress, the lag
+   from the service's /metrics. Target: >= 20,000 clicks/s.
+2. Stats: one link with 1,000,000 clicks over 90 days, seeded through the ingestion
+   path (raw events and aggregates as ingestion leaves them); then sequential GETs of
+   the 90-day stats of the running service (links faked by a local HTTP server).
+   Target: p99 < 100 ms.
+
+Usage: python bench/analytics.py [--events 300000] [--stats-clicks 1000000] [--requests 1000]
+Needs PostgreSQL (HOP_BENCH_PG, default postgresql://postgres@127.0.0.1:5432/test) and
+Redis (HOP_BENCH_REDIS, default redis://127.0.0.1:6379/0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import asyncpg
+import httpx
+import redis
+
+from hop_analytics.app import create_engine
+from hop_analytics.events import ClickEvent
+from hop_analytics.migrate import upgrade
+from hop_analytics.store import ClickStore
+
+PG = os.environ.get("HOP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("HOP_BENCH_REDIS", "redis://127.0.0.1:6379/0")
+ROOT = Path(__file__).resolve().parent.parent
+AGENTS = (
+    [
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        f"Chrome/{v}.0.0.0 Safari/537.36"
+        for v in range(100, 130)
+    ]
+    + [
+        f"Mozilla/5.0 (iPhone; CPU iPhone OS 17_{v} like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+        for v in range(10)
+    ]
+    + [
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+        f"Chrome/{v}.0 Mobile Safari/537.36"
+        for v in range(110, 125)
+    ]
+    + ["Googlebot/2.1 (+http://www.google.com/bot.html)", "curl/8.5.0"]
+)
+COUNTRIES = ["US", "DE", "FR", "GB", "IN", "BR", "JP", "CA", "ES", "IT", None]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def make_event(rng: random.Random, code: str, when: datetime) -> dict[str, object]:
+    host = f"site{int(rng.paretovariate(1.2)) % 300}.example"
+    return {
+        "id": str(uuid.UUID(int=rng.getrandbits(128))),
+        "code": code,
+        "timestamp": when.isoformat().replace("+00:00", "Z"),
+        "referrer": None if rng.random() < 0.3 else f"https://{host}/post/{rng.randrange(99)}",
+        "user_agent": rng.choice(AGENTS),
+        "is_bot": rng.random() < 0.03,
+        "country": rng.choice(COUNTRIES),
+    }
+
+
+@contextlib.contextmanager
+def database() -> Iterator[str]:
+    name = f"hop_analytics_bench_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    url = PG.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextlib.contextmanager
+def fake_links() -> Iterator[str]:
+    class Owner(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b'{"code": "ok"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Owner)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+@contextlib.contextmanager
+def analytics(env: dict[str, str]) -> Iterator[tuple[str, str]]:
+    api, management = free_port(), free_port()
+    full = {
+        **os.environ,
+        "HOP_HTTP_PORT": str(api),
+        "HOP_MANAGEMENT_PORT": str(management),
+        "HOP_ACCESS_LOG": "false",
+        "HOP_LOG_LEVEL": "warning",
+        **env,
+    }
+    command = [sys.executable, "-m", "hop_analytics.cli", "serve"]
+    proc = subprocess.Popen(command, env=full, cwd=ROOT)
+    try:
+        base = f"http://127.0.0.1:{management}"
+        for _ in range(300):
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("analytics did not become ready")
+        yield f"http://127.0.0.1:{api}", base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def preload(client: redis.Redis, stream: str, count: int) -> None:
+    rng = random.Random(1)
+    codes = [f"code{i:04d}" for i in range(1000)]
+    weights = [1 / (rank + 1) for rank in range(len(codes))]
+    pipe = client.pipeline(transaction=False)
+    now = datetime.now(UTC)
+    chosen = rng.choices(codes, weights, k=count)
+    for index, code in enumerate(chosen):
+        pipe.xadd(stream, {"event": json.dumps(make_event(rng, code, now))})
+        if index % 5000 == 4999:
+            pipe.execute()
+    pipe.execute()
+
+
+def consumed(client: redis.Redis, stream: str) -> int:
+    for group in client.xinfo_groups(stream):
+        if group["name"] == b"analytics":
+            read = int(group.get("entries-read") or 0)
+            return read - int(group["pending"])
+    return 0
+
+
+def metric(base: str, name: str) -> float:
+    text = httpx.get(f"{base}/metrics").text
+    match = re.search(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.M)
+    return float(match.group(1)) if match else float("nan")
+
+
+def bench_ingestion(events: int, batch_size: int) -> None:
+    client = redis.Redis.from_url(REDIS)
+    stream = f"hop:bench:{uuid.uuid4().hex[:8]}"
+    try:
+        print(f"preloading {events} events into {stream} ...", flush=True)
+        preload(client, stream, events)
+        with database() as url:
+            env = {
+                "HOP_DATABASE_URL": url,
+                "HOP_CLICK_TRANSPORT": "redis",
+                "HOP_REDIS_URL": REDIS,
+                "HOP_CLICK_STREAM": stream,
+                "HOP_BATCH_SIZE": str(batch_size),
+            }
+            with analytics(env) as (_api, management):
+                started = time.perf_counter()
+                samples: list[tuple[float, int, float]] = []
+                done = 0
+                while done < events:
+                    time.sleep(0.5)
+                    done = consumed(client, stream)
+                    lag = metric(management, "hop_analytics_ingestion_lag_seconds")
+                    samples.append((time.perf_counter() - started, done, lag))
+                elapsed = time.perf_counter() - started
+                ingested = metric(management, "hop_analytics_events_ingested_total")
+        steady = [s for s in samples if 0.1 * events <= s[1] <= 0.9 * events]
+        rate = (
+            (steady[-1][1] - steady[0][1]) / (steady[-1][0] - steady[0][0])
+            if len(steady) > 1
+            else events / elapsed
+        )
+        print(
+            f"ingestion: {events} events in {elapsed:.1f} s = {events / elapsed:,.0f} clicks/s "
+            f"overall, {rate:,.0f} clicks/s sustained (10%..90%); ingested={ingested:.0f}; "
+            f"lag at end {samples[-1][2]:.1f} s (the backlog's age: events were pre-loaded)"
+        )
+    finally:
+        client.delete(stream, f"{stream}:dead")
+        client.close()
+
+
+async def seed(url: str, clicks: int, code: str) -> None:
+    engine = create_engine(url)
+    store = ClickStore(engine)
+    rng = random.Random(2)
+    start = datetime.now(UTC) - timedelta(days=89)
+    try:
+        for offset in range(0, clicks, 5000):
+            batch = [
+                make_event(rng, code, start + timedelta(seconds=rng.randrange(90 * 86400 - 60)))
+                for _ in range(min(5000, clicks - offset))
+            ]
+            await store.ingest([ClickEvent.model_validate(e).to_click() for e in batch])
+    finally:
+        await engine.dispose()
+
+
+def bench_stats(clicks: int, requests: int) -> None:
+    with database() as url:
+        began = time.perf_counter()
+        asyncio.run(seed(url, clicks, "bench01"))
+        print(f"seeded {clicks} clicks over 90 days in {time.perf_counter() - began:.1f} s")
+        with (
+            fake_links() as links,
+            analytics({"HOP_DATABASE_URL": url, "HOP_LINKS_URL": links}) as (api, _management),
+        ):
+            today = datetime.now(UTC).date()
+            params = {"from": str(today - timedelta(days=89)), "to": str(today)}
+            headers = {"Authorization": "Bearer bench"}
+            with httpx.Client(base_url=api, headers=headers) as http:
+                body = http.get("/api/v1/stats/bench01", params=params).json()
+                print(f"stats: total_clicks={body['total_clicks']} bot_clicks={body['bot_clicks']}")
+                for include_bots in ("false", "true"):
+                    timings = []
+                    for _ in range(requests):
+                        t0 = time.perf_counter()
+                        response = http.get(
+                            "/api/v1/stats/bench01",
+                            params={**params, "include_bots": include_bots},
+                        )
+                        timings.append((time.perf_counter() - t0) * 1000)
+                        response.raise_for_status()
+                    timings.sort()
+                    p99 = timings[int(len(timings) * 0.99) - 1]
+                    print(
+                        f"stats include_bots={include_bots}: {requests} sequential requests, "
+                        f"p50 {statistics.median(timings):.1f} ms, p99 {p99:.1f} ms, "
+                        f"max {timings[-1]:.1f} ms"
+                    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=300_000)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--stats-clicks", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--only", choices=["ingestion", "stats"])
+    args = parser.parse_args()
+    print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
+    if args.only != "stats":
+        bench_ingestion(args.events, args.batch_size)
+    if args.only != "ingestion":
+        bench_stats(args.stats_clicks, args.requests)
+
+
+if __name__ == "__main__":
+    main()
