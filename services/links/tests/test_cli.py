@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hop_links.accounts import AccountStore
+from hop_links.cli import app
+from hop_links.database import create_engine
+from hop_links.errors import UnauthorizedError
+from hop_links.keys import KEY_PREFIX
+from hop_links.settings import LinksSettings
+
+
+def run(database_url: str, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), env={"HOP_DATABASE_URL": database_url})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def authenticate(database_url: str, secret: str) -> int:
+    async def check() -> int:
+        engine = create_engine(LinksSettings(database_url=database_url))
+        try:
+            return (await AccountStore(engine).authenticate(secret)).key_id
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(check())
+
+
+def test_migrate_prepares_an_empty_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/cli.db"
+    assert run(url, "migrate") == (0, "database at revision 0001\n", "")
+    assert run(url, "migrate")[0] == 0
+
+
+def test_owner_and_key_lifecycle(database_url: str) -> None:
+    code, out, _ = run(database_url, "owners", "create", "erin")
+    assert (code, out) == (0, "created owner erin (id 1)\n")
+    assert run(database_url, "owners", "list")[1].startswith("1\terin\t")
+    code, secret, notice = run(database_url, "keys", "create", "erin")
+    secret = secret.strip()
+    assert code == 0
+    assert secret.startswith(KEY_PREFIX)
+    assert len(secret) == 36
+    assert notice == f"created key 1 ({secret[:12]}...) for erin; store it now:\n"
+    assert secret not in run(database_url, "keys", "list", "erin")[1]
+    assert authenticate(database_url, secret) == 1
+    assert run(database_url, "keys", "revoke", "1") == (
+        0,
+        f"revoked key 1 ({secret[:12]}...)\n",
+        "",
+    )
+    [line] = run(database_url, "keys", "list", "erin")[1].splitlines()
+    assert line.startswith(f"1\t{secret[:12]}...\t")
+    assert not line.endswith("active")
+    with pytest.raises(UnauthorizedError):
+        authenticate(database_url, secret)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("keys", "create", "nobody"), "No owner is named 'nobody'"),
+        (("keys", "list", "nobody"), "No owner is named 'nobody'"),
+        (("keys", "revoke", "99"), "No API key has the id 99"),
+        (("owners", "create", ""), "The owner name '' is invalid"),
+    ],
+)
+def test_bad_operator_input_exits_1_with_a_message(
+    database_url: str, args: tuple[str, ...], message: str
+) -> None:
+    code, out, err = run(database_url, *args)
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: {message}")
+
+
+def test_duplicate_owner_exits_1(database_url: str) -> None:
+    run(database_url, "owners", "create", "frank")
+    assert run(database_url, "owners", "create", "frank") == (
+        1,
+        "",
+        "error: An owner named 'frank' already exists.\n",
+    )
+
+
+def test_bad_database_url_exits_2_naming_the_variable() -> None:
+    code, _, err = run("mysql://db/hop", "migrate")
+    assert code == 2
+    assert "HOP_DATABASE_URL" in err

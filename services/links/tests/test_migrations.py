@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, inspect
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from hop_links import migrate
+from hop_links.tables import metadata
+
+
+def _diff(connection: Connection) -> list[object]:
+    return list(compare_metadata(MigrationContext.configure(connection), metadata))
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+async def test_upgrade_from_an_empty_sqlite_database_matches_the_tables(tmp_path: Path) -> None:
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path}/empty.db")
+    try:
+        assert await migrate.current_revision(engine) is None
+        await migrate.upgrade(engine)
+        await migrate.upgrade(engine)  # a second run changes nothing
+        assert await migrate.current_revision(engine) == "0001"
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(_tables)
+            diff = await connection.run_sync(_diff)
+    finally:
+        await engine.dispose()
+    assert tables == {"alembic_version", "owners", "api_keys", "links", "link_tags"}
+    assert diff == []
+
+
+async def test_migrated_database_matches_the_tables(database_url: str) -> None:
+    engine = create_async_engine(database_url)
+    try:
+        assert await migrate.current_revision(engine) == "0001"
+        async with engine.connect() as connection:
+            diff = await connection.run_sync(_diff)
+    finally:
+        await engine.dispose()
+    assert diff == []
