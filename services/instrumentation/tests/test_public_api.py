@@ -13,11 +13,13 @@ from hop_instrumentation.testing import make_test_settings
 PUBLIC = {
     "hop_instrumentation": [
         "CheckResult", "Environment", "HealthCheck", "Instrumentation", "LogFormat", "Metrics",
-        "Readiness", "ReadinessState", "ServiceSettings", "SettingsError", "configure_logging",
-        "configure_tracing", "create_app", "create_http_client", "get_instrumentation",
+        "Readiness", "ReadinessState", "RequestObserver", "ServiceSettings", "SettingsError",
+        "configure_logging", "configure_tracing", "create_app", "create_http_client", "get_instrumentation",
         "instrument_redis", "instrument_sqlalchemy", "load_settings", "serve",
     ],
-    "hop_instrumentation.app": ["Instrumentation", "create_app", "get_instrumentation"],
+    "hop_instrumentation.app": [
+        "Instrumentation", "RequestObserver", "create_app", "get_instrumentation",
+    ],
     "hop_instrumentation.health": ["CheckResult", "HealthCheck", "Readiness", "ReadinessState"],
     "hop_instrumentation.logging": [
         "ACCESS_LOGGER", "ConsoleFormatter", "JsonFormatter", "configure_logging",

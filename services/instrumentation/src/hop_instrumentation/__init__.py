@@ -18,7 +18,12 @@ Public modules: `settings`, `app`, `health`, `metrics`, `tracing`, `logging`,
 `serving` and `testing`.
 """
 
-from hop_instrumentation.app import Instrumentation, create_app, get_instrumentation
+from hop_instrumentation.app import (
+    Instrumentation,
+    RequestObserver,
+    create_app,
+    get_instrumentation,
+)
 from hop_instrumentation.health import CheckResult, HealthCheck, Readiness, ReadinessState
 from hop_instrumentation.logging import configure_logging
 from hop_instrumentation.metrics import Metrics
@@ -46,6 +51,7 @@ __all__ = [
     "Metrics",
     "Readiness",
     "ReadinessState",
+    "RequestObserver",
     "ServiceSettings",
     "SettingsError",
     "configure_logging",

@@ -41,7 +41,7 @@ from hop_instrumentation.metrics import Metrics
 from hop_instrumentation.settings import ServiceSettings
 from hop_instrumentation.tracing import configure_tracing
 
-__all__ = ["Instrumentation", "create_app", "get_instrumentation"]
+__all__ = ["Instrumentation", "RequestObserver", "create_app", "get_instrumentation"]
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
 logger = logging.getLogger("hop.app")

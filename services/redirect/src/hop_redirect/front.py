@@ -20,7 +20,7 @@ import orjson
 from opentelemetry.trace import Span, format_span_id, format_trace_id
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from hop_instrumentation._middleware import RequestObserver
+from hop_instrumentation import RequestObserver
 from hop_redirect.cache import LinkCache
 from hop_redirect.clicks import ClickBuffer
 from hop_redirect.responses import EMPTY_BODY, Answer, Renderer, Route
