@@ -15,7 +15,8 @@ PUBLIC = {
         "CheckResult", "Environment", "HealthCheck", "Instrumentation", "LogFormat", "Metrics",
         "Readiness", "ReadinessState", "RequestObserver", "ServiceSettings", "SettingsError",
         "configure_logging", "configure_tracing", "create_app", "create_http_client",
-        "get_instrumentation", "instrument_redis", "instrument_sqlalchemy", "load_settings", "serve",
+        "get_instrumentation", "instrument_redis", "instrument_sqlalchemy", "load_settings",
+        "serve",
     ],
     "hop_instrumentation.app": [
         "Instrumentation", "RequestObserver", "create_app", "get_instrumentation",
