@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from hop_analytics.app import create_analytics_app
+from hop_analytics.settings import AnalyticsSettings
+from hop_instrumentation.testing import make_test_settings
+
+pytestmark = pytest.mark.process
+schema = schemathesis.openapi.from_dict(
+    create_analytics_app(make_test_settings(AnalyticsSettings)).openapi()
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class FakeLinks(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        key = self.headers.get("Authorization", "")
+        status = 200 if key == "Bearer owner" else 404 if key.startswith("Bearer ") else 401
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    links = ThreadingHTTPServer(("127.0.0.1", 0), FakeLinks)
+    threading.Thread(target=links.serve_forever, daemon=True).start()
+    api, management = free_port(), free_port()
+    database = tmp_path_factory.mktemp("openapi") / "analytics.db"
+    env = {
+        **os.environ,
+        "HOP_HTTP_PORT": str(api),
+        "HOP_MANAGEMENT_PORT": str(management),
+        "HOP_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "HOP_RUN_MIGRATIONS": "true",
+        "HOP_LINKS_URL": f"http://127.0.0.1:{links.server_address[1]}",
+        "HOP_LOG_LEVEL": "warning",
+        "HOP_ACCESS_LOG": "false",
+    }
+    command = [sys.executable, "-m", "hop_analytics.cli", "serve"]
+    process = subprocess.Popen(command, env=env, cwd=Path(__file__).parent)
+    try:
+        _wait_ready(f"http://127.0.0.1:{management}/readyz", process)
+        yield f"http://127.0.0.1:{api}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        links.shutdown()
+        links.server_close()
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    for _attempt in range(300):
+        if process.poll() is not None:
+            raise RuntimeError(f"analytics exited with {process.returncode}")
+        try:
+            if httpx.get(url).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("analytics did not become ready")
+
+
+@schema.parametrize()
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_api_fuzzed_requests_never_answer_5xx(case: schemathesis.Case, served: str) -> None:
+    response = case.call(base_url=served, headers={"Authorization": "Bearer owner"})
+    assert response.status_code < 500, response.text
+    assert response.headers["content-type"][0].startswith("application/json")
