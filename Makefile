@@ -7,7 +7,7 @@ UV := $(if $(shell command -v uv 2>/dev/null),uv,$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen
 COVERAGE_FLOOR ?= 80
 
-.PHONY: help install test lint fmt bench bench-instrumentation bench-links bench-redirect bench-analytics clean
+.PHONY: help install test lint fmt charts images bench bench-instrumentation bench-links bench-redirect bench-analytics clean
 
 help: ## List the verbs
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-24s %s\n", $$1, $$2}'
@@ -45,6 +45,13 @@ bench-analytics: install ## analytics: stream ingestion rate into PostgreSQL, st
 	$(RUN) python bench/analytics.py
 
 bench: bench-instrumentation bench-links bench-redirect bench-analytics ## Every benchmark
+
+charts: install ## Lint and render the Helm charts with the pinned helm, validate and policy-check them
+	tools/install-helm
+	$(RUN) pytest -q tests/charts
+
+images: ## Build the three service images with a local Docker engine (base image made with debootstrap)
+	tools/build-images
 
 clean: ## Remove local environments and caches
 	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .coverage
