@@ -63,3 +63,18 @@ async def test_resolve_needs_no_api_key(client: httpx.AsyncClient, auth: dict[st
         "/api/v1/links", json={"url": "https://example.com/", "code": "open"}, headers=auth
     )
     assert (await client.get("/internal/v1/links/open")).status_code == 200
+
+
+async def test_fastapi_resolve_route_answers_like_the_front(
+    app: FastAPI, client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    await client.post(
+        "/api/v1/links", json={"url": "https://example.com/", "code": "both"}, headers=auth
+    )
+    front = await client.get("/internal/v1/links/both")
+    transport = httpx.ASGITransport(app=app)  # the FastAPI app itself, without the front
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as direct:
+        routed = await direct.get("/internal/v1/links/both")
+        missing = await direct.get("/internal/v1/links/none123")
+    assert (routed.status_code, routed.json()) == (200, front.json())
+    assert missing.status_code == 404

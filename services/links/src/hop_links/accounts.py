@@ -9,6 +9,7 @@ from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hop_links.database import reader
 from hop_links.errors import (
     KeyNotFoundError,
     LinksError,
@@ -35,6 +36,7 @@ class AccountStore:
 
     def __init__(self, engine: AsyncEngine, *, now: Callable[[], datetime] = _utcnow) -> None:
         self._engine = engine
+        self._reader = reader(engine)
         self._now = now
 
     async def create_owner(self, name: str) -> Owner:
@@ -120,7 +122,7 @@ class AccountStore:
         query = select(api_keys.c.id, api_keys.c.owner_id).where(
             api_keys.c.key_hash == hash_key(secret), api_keys.c.revoked_at.is_(None)
         )
-        async with self._engine.connect() as connection:
+        async with self._reader.connect() as connection:
             row = (await connection.execute(query)).first()
         if row is None:
             raise UnauthorizedError("The API key is unknown or revoked.")

@@ -22,6 +22,7 @@ from hop_links.dependencies import LinksServices
 from hop_links.http_errors import install_error_handlers
 from hop_links.metrics import LinksMetrics
 from hop_links.routers import internal, links
+from hop_links.routers.resolve_front import ResolveFront
 from hop_links.settings import LinksSettings
 from hop_links.store import LinkStore
 
@@ -49,7 +50,7 @@ def create_app(settings: LinksSettings) -> FastAPI:
     engine = create_engine(settings)
     instrument_engine(engine, tracer_provider=hop.tracer_provider)
     app.state.engine = engine
-    app.state.links = LinksServices(
+    app.state.links = services = LinksServices(
         settings=settings,
         links=LinkStore(engine, public_host=settings.public_host),
         accounts=AccountStore(engine),
@@ -59,6 +60,7 @@ def create_app(settings: LinksSettings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(links.router)
     app.include_router(internal.router)
+    hop.front = ResolveFront(app, services, hop)
     return app
 
 

@@ -13,7 +13,7 @@ from hop_links.settings import LinksSettings
 
 _SCOPE = "hop_instrumentation"
 
-__all__ = ["create_engine", "instrument_engine", "is_sqlite", "ping"]
+__all__ = ["create_engine", "instrument_engine", "is_sqlite", "ping", "reader"]
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
@@ -44,6 +44,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def reader(engine: AsyncEngine) -> AsyncEngine:
+    """Return a view of ``engine`` for single reads: autocommit, so no BEGIN and no ROLLBACK.
+
+    On PostgreSQL that is one round trip per read instead of three; it shares the pool.
+    """
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 async def ping(engine: AsyncEngine) -> None:

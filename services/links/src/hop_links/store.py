@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from hop_links._cursor import decode_cursor, encode_cursor
 from hop_links._rows import link_record, link_row, load_tags
 from hop_links.codes import generate_code, is_plausible_code, validate_alias
+from hop_links.database import reader
 from hop_links.errors import AliasTakenError, InvalidLinkError, LinkNotFoundError, LinksError
 from hop_links.records import (
     BatchOutcome,
@@ -55,6 +56,7 @@ class LinkStore:
         generate: Callable[[], str] = generate_code,
     ) -> None:
         self._engine = engine
+        self._reader = reader(engine)
         self._public_host = public_host
         self._now = now
         self._generate = generate
@@ -63,7 +65,7 @@ class LinkStore:
         """Return what redirect needs for ``code`` (any owner), or raise `LinkNotFoundError`."""
         if not is_plausible_code(code):
             raise LinkNotFoundError(code)
-        async with self._engine.connect() as connection:
+        async with self._reader.connect() as connection:
             row = (await connection.execute(_RESOLVE, {"code": code})).first()
         if row is None:
             raise LinkNotFoundError(code)
@@ -108,7 +110,7 @@ class LinkStore:
 
     async def get(self, owner_id: int, code: str) -> LinkRecord:
         """Return the owner's link ``code`` or raise `LinkNotFoundError`."""
-        async with self._engine.connect() as connection:
+        async with self._reader.connect() as connection:
             return await self._load(connection, owner_id, code)
 
     async def page(
@@ -122,7 +124,7 @@ class LinkStore:
             tagged = select(link_tags.c.link_id).where(link_tags.c.tag == tag)
             query = query.where(links.c.id.in_(tagged))
         query = query.order_by(links.c.id.desc()).limit(limit + 1)
-        async with self._engine.connect() as connection:
+        async with self._reader.connect() as connection:
             rows = (await connection.execute(query)).all()
             tags = await load_tags(connection, [row.id for row in rows[:limit]])
         items = [link_record(row._mapping, tags.get(row.id, [])) for row in rows[:limit]]

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Path, Request, Response
 
 from hop_links.dependencies import LinksServices
 from hop_links.errors import LinkNotFoundError
 from hop_links.http_errors import ERROR_RESPONSES
 from hop_links.models import ResolvedLinkOut
+from hop_links.routers.resolve_front import resolved_json
 
 __all__ = ["router"]
 
@@ -38,13 +38,4 @@ async def resolve_link(
         services.metrics.resolves.labels("miss").inc()
         raise
     services.metrics.resolves.labels("hit").inc()
-    expires_at = link.expires_at.isoformat().replace("+00:00", "Z") if link.expires_at else None
-    body = {
-        "code": link.code,
-        "url": link.url,
-        "redirect_status": link.redirect_status,
-        "forward_query": link.forward_query,
-        "expires_at": expires_at,
-        "disabled": link.disabled,
-    }
-    return Response(orjson.dumps(body), media_type="application/json")
+    return Response(resolved_json(link), media_type="application/json")

@@ -1,0 +1,83 @@
+"""The resolve hot path as pure ASGI, in front of FastAPI (`Instrumentation.front`).
+
+``GET /internal/v1/links/{code}`` is every redirect's cache-miss path; answering it here
+skips FastAPI's routing and dependency machinery. The FastAPI route of the same path
+stays: it documents the endpoint in OpenAPI and answers anything this front passes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+import orjson
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from hop_instrumentation.app import Instrumentation
+from hop_links.dependencies import LinksServices
+from hop_links.errors import LinkNotFoundError
+from hop_links.records import ResolvedLink
+
+__all__ = ["ResolveFront"]
+
+PREFIX: Final = "/internal/v1/links/"
+ROUTE: Final = PREFIX + "{code}"
+_HEADERS: Final = [(b"content-type", b"application/json")]
+_UNAVAILABLE: Final = b'{"detail":"The database is unavailable; retry later."}'
+logger = logging.getLogger("hop.links")
+
+
+class ResolveFront:
+    """Answer resolves directly; hand every other request to the FastAPI app."""
+
+    def __init__(self, app: ASGIApp, services: LinksServices, hop: Instrumentation) -> None:
+        self._app = app
+        self._services = services
+        self._observer = hop.observer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or scope["method"] != "GET" or not path.startswith(PREFIX):
+            await self._app(scope, receive, send)
+            return
+        code = path[len(PREFIX) :]
+        if not code or "/" in code:
+            await self._app(scope, receive, send)
+            return
+        opened = self._observer.start(scope)
+        status = 500
+        try:
+            status, body = await self._resolve(code)
+            await send({"type": "http.response.start", "status": status, "headers": _HEADERS})
+            await send({"type": "http.response.body", "body": body})
+        finally:
+            self._observer.finish(scope, opened, ROUTE, status)
+
+    async def _resolve(self, code: str) -> tuple[int, bytes]:
+        resolves = self._services.metrics.resolves
+        try:
+            link = await self._services.links.resolve(code)
+        except LinkNotFoundError as err:
+            resolves.labels("miss").inc()
+            return 404, orjson.dumps({"detail": err.message})
+        except SQLAlchemyError as err:
+            logger.error("database error", exc_info=err)
+            return 503, _UNAVAILABLE
+        resolves.labels("hit").inc()
+        return 200, resolved_json(link)
+
+
+def resolved_json(link: ResolvedLink) -> bytes:
+    """Return the contract's JSON body for a resolved link."""
+    expires_at = link.expires_at.isoformat().replace("+00:00", "Z") if link.expires_at else None
+    return orjson.dumps(
+        {
+            "code": link.code,
+            "url": link.url,
+            "redirect_status": link.redirect_status,
+            "forward_query": link.forward_query,
+            "expires_at": expires_at,
+            "disabled": link.disabled,
+        }
+    )
