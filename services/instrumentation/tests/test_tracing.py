@@ -142,3 +142,23 @@ async def test_failing_endpoint_answers_json_500_and_marks_the_span() -> None:
     assert server.status.status_code.name == "ERROR"
     assert server.attributes is not None
     assert server.attributes["http.response.status_code"] == 500
+
+
+async def test_sqlalchemy_engine_emits_a_span_per_statement() -> None:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from hop_instrumentation import configure_tracing, instrument_sqlalchemy
+
+    spans = SpanCapture()
+    provider = configure_tracing(make_test_settings(ServiceSettings), processors=(spans.processor,))
+    engine = create_async_engine("sqlite+aiosqlite:///:memory:")
+    instrument_sqlalchemy(engine, tracer_provider=provider)
+    tracer = provider.get_tracer("test")
+    with tracer.start_as_current_span("request"):
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    await engine.dispose()
+    names = [span.name for span in spans.spans]
+    assert names[-1] == "request"
+    assert any(name.startswith("SELECT") for name in names)

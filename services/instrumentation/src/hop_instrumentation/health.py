@@ -115,7 +115,10 @@ class Readiness:
         """Run one check now with its timeout, cache and return its result."""
         timeout = check.timeout or self._timeout
         try:
-            await asyncio.wait_for(check.check(), timeout)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+            # that lands as the check finishes, and stop() would then wait forever.
+            async with asyncio.timeout(timeout):
+                await check.check()
         except TimeoutError:
             result = CheckResult(ok=False, message=f"timed out after {timeout:g}s")
         except Exception as err:

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 import httpx
 from opentelemetry import trace
+from opentelemetry.metrics import NoOpMeter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -137,8 +138,10 @@ def instrument_sqlalchemy(engine: Any, *, tracer_provider: trace.TracerProvider)
     from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 
     sync_engine = getattr(engine, "sync_engine", engine)
+    # hop exports pool metrics through Prometheus, not OTel metrics: count into a no-op.
+    usage = NoOpMeter(_SCOPE).create_up_down_counter("db.client.connections.usage")
     EngineTracer(  # type: ignore[no-untyped-call]
-        tracer_provider.get_tracer(_SCOPE), sync_engine, connections_usage=None
+        tracer_provider.get_tracer(_SCOPE), sync_engine, connections_usage=usage
     )
 
 
