@@ -1,0 +1,101 @@
+"""The user's flow through the edge, shared by the http and redis tests: create, follow, count."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from hop_e2e_stack import RunningStack
+
+__all__ = [
+    "BROWSER",
+    "CRAWLER",
+    "Clicks",
+    "assert_counted_exactly",
+    "click",
+    "create_link",
+    "eventually",
+    "stats",
+    "wait_for_stats",
+]
+
+T = TypeVar("T")
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+@dataclass(frozen=True, slots=True)
+class Clicks:
+    """How many clicks a flow made, by kind."""
+
+    humans: int
+    bots: int
+
+
+def eventually(fetch: Callable[[], T], done: Callable[[T], bool], *, timeout: float = 30.0) -> T:
+    """Call ``fetch`` until ``done`` accepts its value (a bounded poll); return the value."""
+    deadline = time.monotonic() + timeout
+    value = fetch()
+    while not done(value):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still {value!r} after {timeout:g} seconds")
+        time.sleep(0.2)
+        value = fetch()
+    return value
+
+
+def create_link(hop: RunningStack, url: str | None = None) -> dict[str, Any]:
+    """Create a link through the edge with the dev key; return its JSON."""
+    target = url or f"https://example.com/{uuid.uuid4().hex}"
+    with hop.client() as client:
+        answer = client.post("/api/v1/links", json={"url": target}, headers=hop.auth)
+    assert answer.status_code == 201, answer.text
+    body: dict[str, Any] = answer.json()
+    assert body["url"] == target
+    assert body["short_url"] == f"{hop.edge}/{body['code']}"
+    return body
+
+
+def click(hop: RunningStack, code: str, clicks: Clicks) -> None:
+    """Follow ``code`` through the edge: ``humans`` times as a browser, ``bots`` as a crawler."""
+    agents = [BROWSER] * clicks.humans + [CRAWLER] * clicks.bots
+    with hop.client() as client:
+        for agent in agents:
+            answer = client.get(f"/{code}", headers={"User-Agent": agent})
+            assert answer.status_code == 302, answer.text
+
+
+def stats(hop: RunningStack, code: str, *, include_bots: bool = False) -> dict[str, Any]:
+    """Read a link's stats through the edge."""
+    params = {"include_bots": "true"} if include_bots else {}
+    with hop.client() as client:
+        answer = client.get(f"/api/v1/stats/{code}", headers=hop.auth, params=params)
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def wait_for_stats(hop: RunningStack, code: str, clicks: Clicks) -> dict[str, Any]:
+    """Poll the stats until the pipeline delivered every click; return them (bots excluded)."""
+    return eventually(
+        lambda: stats(hop, code),
+        lambda body: body["total_clicks"] >= clicks.humans and body["bot_clicks"] >= clicks.bots,
+    )
+
+
+def assert_counted_exactly(hop: RunningStack, code: str, clicks: Clicks) -> None:
+    """Assert the stats count exactly ``clicks``: bots apart, then in the top lists."""
+    human_only = wait_for_stats(hop, code, clicks)
+    assert (human_only["total_clicks"], human_only["bot_clicks"]) == (clicks.humans, clicks.bots)
+    assert sum(day["clicks"] for day in human_only["daily"]) == clicks.humans
+    assert human_only["top"]["devices"] == [{"value": "desktop", "clicks": clicks.humans}]
+    with_bots = stats(hop, code, include_bots=True)
+    assert (with_bots["total_clicks"], with_bots["bot_clicks"]) == (clicks.humans, clicks.bots)
+    assert with_bots["include_bots"] is True
+    assert sorted(with_bots["top"]["devices"], key=lambda r: r["value"]) == [
+        {"value": "bot", "clicks": clicks.bots},
+        {"value": "desktop", "clicks": clicks.humans},
+    ]

@@ -1,0 +1,103 @@
+"""A real Prometheus (Debian's package) scraping the services' management ports.
+
+The binary is started directly (never the systemd unit) with a generated configuration,
+a free loopback port and a temporary storage folder. When it is missing, Debian's
+``prometheus`` package is installed, as CI does on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from hop_e2e_stack import free_ports
+from hop_local.ready import answers, wait_for
+
+__all__ = ["Prometheus", "prometheus_binary", "running_prometheus", "scrape_config"]
+
+SCRAPE_INTERVAL = "1s"
+
+
+def prometheus_binary() -> str:
+    """Return the prometheus binary, installing Debian's package if it is missing."""
+    found = shutil.which("prometheus")
+    if found is None:
+        subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "--no-install-recommends", "prometheus"],
+            check=True,
+            capture_output=True,
+            env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+        )
+        found = shutil.which("prometheus")
+    if found is None:
+        raise RuntimeError("prometheus is missing: apt-get install -y prometheus")
+    return found
+
+
+def scrape_config(targets: Mapping[str, str]) -> dict[str, Any]:
+    """Return a configuration scraping each ``job -> host:port`` every second."""
+    return {
+        "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL},
+        "scrape_configs": [
+            {"job_name": job, "static_configs": [{"targets": [target]}]}
+            for job, target in sorted(targets.items())
+        ],
+    }
+
+
+class Prometheus:
+    """Query a running Prometheus' HTTP API."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def query(self, promql: str) -> dict[str, float]:
+        """Run an instant query; return each series' value keyed by its ``job`` label."""
+        answer = httpx.get(f"{self.url}/api/v1/query", params={"query": promql}, timeout=5.0)
+        answer.raise_for_status()
+        body = answer.json()
+        if body["status"] != "success":
+            raise RuntimeError(f"{promql!r} failed: {body}")
+        return {
+            series["metric"].get("job", ""): float(series["value"][1])
+            for series in body["data"]["result"]
+        }
+
+
+@contextmanager
+def running_prometheus(root: Path, targets: Mapping[str, str]) -> Iterator[Prometheus]:
+    """Run Prometheus scraping ``targets`` until the block ends."""
+    root.mkdir(parents=True, exist_ok=True)
+    config = root / "prometheus.yml"
+    config.write_text(yaml.safe_dump(scrape_config(targets)))
+    (port,) = free_ports(1)
+    log = (root / "prometheus.log").open("wb")
+    process = subprocess.Popen(
+        [
+            prometheus_binary(),
+            f"--config.file={config}",
+            f"--storage.tsdb.path={root / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for(answers(f"{url}/-/ready"), what=f"prometheus ({url})", timeout=60.0)
+        yield Prometheus(url)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()

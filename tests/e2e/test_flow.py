@@ -1,0 +1,58 @@
+"""Through the edge: routes reach the right service, clicks are counted exactly."""
+
+from __future__ import annotations
+
+import pytest
+from hop_e2e_flow import Clicks, assert_counted_exactly, click, create_link, eventually
+from hop_e2e_stack import RunningStack
+
+pytestmark = pytest.mark.process
+
+
+def _answered_by(hop: RunningStack, path: str) -> str:
+    """Return which service's access log has the request for ``path``."""
+    for service in ("links", "redirect", "analytics"):
+        if any(event.get("url_path") == path for event in hop.log_events(service)):
+            return service
+    return "nobody"
+
+
+@pytest.mark.parametrize(
+    ("path", "service"),
+    [
+        ("/api/v1/links", "links"),
+        ("/api/v1/links/e2e-route-probe", "links"),
+        ("/api/v1/stats/e2e-route-probe", "analytics"),
+        ("/e2e-route-probe", "redirect"),
+        ("/api/v2/e2e-route-probe", "redirect"),
+    ],
+)
+def test_edge_path_routed_to_the_chart_service(hop: RunningStack, path: str, service: str) -> None:
+    with hop.client() as client:
+        answer = client.get(path)
+    assert answer.status_code in {401, 404}, answer.text
+    assert answer.headers["content-type"] == "application/json"
+    assert eventually(lambda: _answered_by(hop, path), lambda s: s != "nobody") == service
+
+
+def test_link_created_followed_and_counted_through_the_edge_bots_apart(hop: RunningStack) -> None:
+    link = create_link(hop)
+    made = Clicks(humans=5, bots=2)
+    click(hop, link["code"], made)
+    assert_counted_exactly(hop, link["code"], made)
+
+
+def test_follow_through_the_edge_redirects_to_the_target(hop: RunningStack) -> None:
+    link = create_link(hop, "https://example.com/e2e/target?x=1")
+    with hop.client() as client:
+        answer = client.get(f"/{link['code']}")
+    assert answer.status_code == 302
+    assert answer.headers["location"] == "https://example.com/e2e/target?x=1"
+
+
+def test_stats_with_unknown_key_through_the_edge_unauthorized(hop: RunningStack) -> None:
+    link = create_link(hop)
+    with hop.client() as client:
+        answer = client.get(f"/api/v1/stats/{link['code']}", headers={"Authorization": "Bearer x"})
+    assert answer.status_code == 401
+    assert answer.json() == {"detail": "Unknown or revoked API key."}

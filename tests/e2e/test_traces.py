@@ -1,0 +1,63 @@
+"""One click is one trace: redirect -> links share it; analytics' ingestion links to it."""
+
+from __future__ import annotations
+
+import pytest
+from hop_e2e_flow import Clicks, click, create_link, eventually
+from hop_e2e_otlp import OtlpReceiver, ReceivedSpan
+from hop_e2e_stack import RunningStack
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
+pytestmark = pytest.mark.process
+
+
+def _redirect_root(otlp: OtlpReceiver, code: str) -> ReceivedSpan | None:
+    """Return redirect's server span of the first click on ``code`` (a cache miss)."""
+    # A client span of redirect to links names the code; its parent is the server span.
+    spans = otlp.spans
+    by_id = {span.span_id: span for span in spans}
+    for span in spans:
+        if span.service == "redirect" and span.kind == Span.SPAN_KIND_CLIENT:
+            parent = by_id.get(span.parent_span_id)
+            if parent is not None and parent.kind == Span.SPAN_KIND_SERVER and code in _paths(span):
+                return parent
+    return None
+
+
+def _paths(span: ReceivedSpan) -> str:
+    return str(span.attributes.get("url.full", ""))
+
+
+def _trace(otlp: OtlpReceiver, trace_id: str) -> list[ReceivedSpan]:
+    return [span for span in otlp.spans if span.trace_id == trace_id]
+
+
+def test_cache_miss_click_is_one_trace_across_the_services(
+    hop: RunningStack, otlp: OtlpReceiver
+) -> None:
+    link = create_link(hop)
+    click(hop, link["code"], Clicks(humans=1, bots=0))
+    root = eventually(lambda: _redirect_root(otlp, link["code"]), lambda span: span is not None)
+    assert root is not None
+    trace = eventually(
+        lambda: _trace(otlp, root.trace_id),
+        lambda spans: any(s.service == "links" for s in spans),
+    )
+    by_id = {span.span_id: span for span in trace}
+    client = next(s for s in trace if s.parent_span_id == root.span_id)
+    links_server = next(
+        s for s in trace if s.service == "links" and s.kind == Span.SPAN_KIND_SERVER
+    )
+    assert root.parent_span_id == ""
+    assert (client.service, client.kind) == ("redirect", Span.SPAN_KIND_CLIENT)
+    assert links_server.parent_span_id == client.span_id
+    assert all(by_id[s.parent_span_id] for s in trace if s.parent_span_id)
+    ingestion = eventually(
+        lambda: [
+            s
+            for s in otlp.spans
+            if s.service == "analytics" and (root.trace_id, root.span_id) in s.links
+        ],
+        bool,
+    )
+    assert [span.name for span in ingestion] == ["ingest clicks"]

@@ -1,0 +1,13 @@
+"""``python -m hop_local run ...``: the entry point of `make run` (see docs/local.md)."""
+
+from __future__ import annotations
+
+import sys
+
+from hop_local.run import main
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    if args[:1] != ["run"]:
+        sys.exit("usage: python -m hop_local run [--help]")
+    sys.exit(main(args[1:]))

@@ -1,0 +1,153 @@
+"""What runs on one machine: the three services and the edge, their ports and settings.
+
+`make run` and the end-to-end tests build the same `Stack`; only the ports, the data
+folder and the extra settings differ.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from hop_local import edge
+
+__all__ = ["SERVICES", "Ports", "ServicePorts", "Stack", "executable"]
+
+SERVICES: Final = ("links", "redirect", "analytics")
+#: Services with a database, migrated before anything starts.
+MIGRATED: Final = ("links", "analytics")
+ANALYTICS_SHUTDOWN_DELAY: Final = "2"
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePorts:
+    """A service's API and management ports."""
+
+    http: int
+    management: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ports:
+    """Every local port (the defaults are `make run`'s, see docs/local.md)."""
+
+    edge: int = 8080
+    links: ServicePorts = ServicePorts(8001, 9001)
+    redirect: ServicePorts = ServicePorts(8002, 9002)
+    analytics: ServicePorts = ServicePorts(8003, 9003)
+
+    def of(self, service: str) -> ServicePorts:
+        """Return one service's ports."""
+        ports: ServicePorts = getattr(self, service)
+        return ports
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    """The local platform: where its data lives, how clicks travel, which ports it uses."""
+
+    data_dir: Path
+    ports: Ports = Ports()
+    database_urls: Mapping[str, str] = field(default_factory=dict)
+    click_transport: str = "http"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    click_stream: str = "hop:clicks"
+    log_format: str = "console"
+    settings: Mapping[str, str] = field(default_factory=dict)
+    service_settings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    @property
+    def edge_url(self) -> str:
+        """Return the public base URL (the edge)."""
+        return f"http://127.0.0.1:{self.ports.edge}"
+
+    def api_url(self, service: str) -> str:
+        """Return a service's API base URL."""
+        return f"http://127.0.0.1:{self.ports.of(service).http}"
+
+    def management_url(self, service: str) -> str:
+        """Return a service's management base URL (/livez, /readyz, /metrics)."""
+        return f"http://127.0.0.1:{self.ports.of(service).management}"
+
+    def database_url(self, service: str) -> str:
+        """Return a service's database URL (SQLite in the data folder unless given)."""
+        default = f"sqlite+aiosqlite:///{self.data_dir.resolve() / f'{service}.db'}"
+        return self.database_urls.get(service, default)
+
+    def env(self, service: str) -> dict[str, str]:
+        """Return the ``HOP_*`` settings of one service (merge them over the environment)."""
+        ports = self.ports.of(service)
+        return {
+            "HOP_SERVICE_NAME": service,
+            "HOP_HOST": "127.0.0.1",
+            "HOP_HTTP_PORT": str(ports.http),
+            "HOP_MANAGEMENT_PORT": str(ports.management),
+            "HOP_LOG_FORMAT": self.log_format,
+            "HOP_LINKS_URL": self.api_url("links"),
+            **self._own_settings(service),
+            **self.settings,
+            **self.service_settings.get(service, {}),
+        }
+
+    def _own_settings(self, service: str) -> dict[str, str]:
+        if service == "links":
+            return {
+                "HOP_DATABASE_URL": self.database_url(service),
+                "HOP_PUBLIC_BASE_URL": self.edge_url,
+            }
+        pipeline = {
+            "HOP_CLICK_TRANSPORT": self.click_transport,
+            "HOP_REDIS_URL": self.redis_url,
+            "HOP_CLICK_STREAM": self.click_stream,
+        }
+        if service == "redirect":
+            return {**pipeline, "HOP_ANALYTICS_URL": self.api_url("analytics")}
+        return {
+            **pipeline,
+            "HOP_DATABASE_URL": self.database_url(service),
+            # Everything stops at once on Ctrl-C: analytics keeps serving a moment after
+            # SIGTERM (as a pod's preStop does) so redirect's last clicks still land.
+            "HOP_SHUTDOWN_DELAY": ANALYTICS_SHUTDOWN_DELAY,
+        }
+
+    def serve_command(self, service: str) -> list[str]:
+        """Return the command that serves one service."""
+        return [executable(f"hop-{service}"), "serve"]
+
+    def migrate_command(self, service: str) -> list[str]:
+        """Return the command that migrates one service's database."""
+        return [executable(f"hop-{service}"), "migrate"]
+
+    @property
+    def dynamic_config_file(self) -> Path:
+        """Return where the edge's generated configuration is written."""
+        return self.data_dir / "edge" / "dynamic.yml"
+
+    def write_edge_config(self) -> Path:
+        """Generate the edge's routes from the chart and write them; return the file."""
+        backends = {service: self.api_url(service) for service in SERVICES}
+        config = edge.dynamic_config(edge.routes(), backends)
+        return edge.write_dynamic_config(self.dynamic_config_file, config)
+
+    def edge_command(
+        self, *, otlp_endpoint: str | None = None, sample_ratio: float = 1.0
+    ) -> list[str]:
+        """Return Traefik's command line for this stack (write the config first)."""
+        return edge.traefik_command(
+            executable("traefik"),
+            port=self.ports.edge,
+            dynamic_file=self.dynamic_config_file,
+            otlp_endpoint=otlp_endpoint,
+            sample_ratio=sample_ratio,
+        )
+
+
+def executable(name: str) -> str:
+    """Return a console script installed next to this interpreter (the project's .venv)."""
+    path = Path(sys.executable).parent / name
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing; run `make install` first.")
+    return str(path)
