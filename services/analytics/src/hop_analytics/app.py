@@ -17,7 +17,6 @@ from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from hop_analytics._sqltracing import trace_sql
 from hop_analytics.consumer import ConsumerOptions, StreamConsumer
 from hop_analytics.ingestion import Ingestor
 from hop_analytics.metrics import AnalyticsMetrics
@@ -32,6 +31,7 @@ from hop_instrumentation import (
     create_http_client,
     get_instrumentation,
     instrument_redis,
+    instrument_sqlalchemy,
     load_settings,
 )
 
@@ -73,7 +73,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.run_migrations:
         await asyncio.to_thread(upgrade, settings.database_url)
     engine = create_engine(settings.database_url)
-    trace_sql(engine, tracer_provider=hop.tracer_provider)
+    instrument_sqlalchemy(engine, tracer_provider=hop.tracer_provider)
     store = ClickStore(engine)
     metrics = AnalyticsMetrics(hop.metrics.registry)
     client = create_http_client(

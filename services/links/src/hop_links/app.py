@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from hop_instrumentation import (
     HealthCheck,
     get_instrumentation,
+    instrument_sqlalchemy,
     load_settings,
 )
 from hop_instrumentation import (
@@ -17,7 +18,7 @@ from hop_instrumentation import (
 )
 from hop_links import migrate
 from hop_links.accounts import AccountStore
-from hop_links.database import create_engine, instrument_engine, ping
+from hop_links.database import create_engine, ping
 from hop_links.dependencies import LinksServices
 from hop_links.http_errors import install_error_handlers
 from hop_links.metrics import LinksMetrics
@@ -48,7 +49,7 @@ def create_app(settings: LinksSettings) -> FastAPI:
     )
     hop = get_instrumentation(app)
     engine = create_engine(settings)
-    instrument_engine(engine, tracer_provider=hop.tracer_provider)
+    instrument_sqlalchemy(engine, tracer_provider=hop.tracer_provider)
     app.state.engine = engine
     app.state.links = services = LinksServices(
         settings=settings,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from opentelemetry.metrics import NoOpMeterProvider
-from opentelemetry.trace import TracerProvider
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -13,7 +11,7 @@ from hop_links.settings import LinksSettings
 
 _SCOPE = "hop_instrumentation"
 
-__all__ = ["create_engine", "instrument_engine", "is_sqlite", "ping", "reader"]
+__all__ = ["create_engine", "is_sqlite", "ping", "reader"]
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
@@ -58,20 +56,3 @@ async def ping(engine: AsyncEngine) -> None:
     """Run ``SELECT 1``; raise if the database does not answer."""
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
-
-
-def instrument_engine(engine: AsyncEngine, *, tracer_provider: TracerProvider) -> None:
-    """Emit a span per SQL statement, like `hop_instrumentation.instrument_sqlalchemy`.
-
-    That helper hands the contrib EngineTracer ``connections_usage=None``, which breaks
-    on the first pool connect (``'NoneType' object has no attribute 'add'``); until it
-    is fixed, hop_links passes a no-op counter itself.
-    """
-    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
-
-    counter = (
-        NoOpMeterProvider().get_meter(_SCOPE).create_up_down_counter("db.client.connections.usage")
-    )
-    EngineTracer(  # type: ignore[no-untyped-call]
-        tracer_provider.get_tracer(_SCOPE), engine.sync_engine, counter
-    )
