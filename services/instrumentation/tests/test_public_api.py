@@ -23,7 +23,7 @@ PUBLIC = {
     ],
     "hop_instrumentation.health": ["CheckResult", "HealthCheck", "Readiness", "ReadinessState"],
     "hop_instrumentation.logging": [
-        "ACCESS_LOGGER", "ConsoleFormatter", "JsonFormatter", "configure_logging",
+        "ACCESS_LOGGER", "ConsoleFormatter", "JsonFormatter", "configure_logging", "log_access",
     ],
     "hop_instrumentation.metrics": [
         "ACTIVE_REQUESTS", "BUILD_INFO", "DURATION_BUCKETS", "REQUEST_DURATION", "Metrics",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from contextvars import Token
 from time import perf_counter
 from typing import Any, Final, NamedTuple, Protocol
@@ -14,13 +13,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hop_instrumentation._routes import KNOWN_METHODS, route_template
 from hop_instrumentation._sampling import RootSampling
-from hop_instrumentation.logging import ACCESS_LOGGER
+from hop_instrumentation.logging import log_access
 from hop_instrumentation.metrics import Metrics, is_multiprocess
 from hop_instrumentation.tracing import PROPAGATOR
 
 _TRACEPARENT: Final = b"traceparent"
 _TRACESTATE: Final = b"tracestate"
-_access_logger = logging.getLogger(ACCESS_LOGGER)
 
 
 class Observable(Protocol):
@@ -113,20 +111,8 @@ class RequestObserver:
                 span.set_status(StatusCode.ERROR)
         else:
             histogram.observe(duration)
-        if log and _access_logger.isEnabledFor(logging.INFO) and not _access_logger.disabled:
-            _access_logger.info(
-                "%s %s %d",
-                method,
-                route,
-                status,
-                extra={
-                    "http_request_method": method,
-                    "http_route": route,
-                    "http_response_status_code": status,
-                    "url_path": scope["path"],
-                    "duration_ms": round(duration * 1000, 3),
-                },
-            )
+        if log:
+            log_access(method, route, status, scope["path"], duration)
         span.end()
         otel_context.detach(token)
 

@@ -16,16 +16,16 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-import threading
 import time
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 import orjson
 from opentelemetry import trace
 
+from hop_instrumentation._output import LineHandler, LineWriter
 from hop_instrumentation.settings import LogFormat, ServiceSettings
 
-__all__ = ["ACCESS_LOGGER", "ConsoleFormatter", "JsonFormatter", "configure_logging"]
+__all__ = ["ACCESS_LOGGER", "ConsoleFormatter", "JsonFormatter", "configure_logging", "log_access"]
 
 ACCESS_LOGGER: Final = "hop.access"
 REDACTED: Final = "[redacted]"
@@ -35,15 +35,20 @@ _RESERVED: Final = frozenset(
     | {"message", "asctime", "color_message", "taskName"}
 )
 _HANDLER_NAME: Final = "hop"
+_access_logger = logging.getLogger(ACCESS_LOGGER)
+_access_writer: _AccessWriter | None = None
 
 
-def configure_logging(settings: ServiceSettings) -> None:
-    """Route every logger (uvicorn's included) through one stdout handler in the chosen format."""
-    formatter: logging.Formatter
-    if settings.log_format is LogFormat.CONSOLE:
-        formatter = ConsoleFormatter()
-    else:
-        formatter = JsonFormatter(settings.service_name, settings.service_version)
+def configure_logging(settings: ServiceSettings, stream: BinaryIO | None = None) -> None:
+    """Route every logger (uvicorn's included) to stdout (or ``stream``) in the chosen format.
+
+    Access events in JSON format skip `logging` altogether: `log_access` renders them
+    straight to the output (the hot path's budget is a few microseconds).
+    """
+    global _access_writer
+    json_formatter = JsonFormatter(settings.service_name, settings.service_version)
+    console = settings.log_format is LogFormat.CONSOLE
+    formatter = ConsoleFormatter() if console else json_formatter
     # Records carry no caller, thread or process fields: the formatters never print them,
     # and collecting them costs more than formatting an access event (logging's own
     # documented optimisation).
@@ -51,12 +56,14 @@ def configure_logging(settings: ServiceSettings) -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    handler = _PeriodicFlushHandler(sys.stdout)
+    writer = LineWriter(stream if stream is not None else sys.stdout.buffer)
+    handler = LineHandler(writer)
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     for existing in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
         root.removeHandler(existing)
+        existing.close()
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
     for name in ("uvicorn", "uvicorn.error", "gunicorn.error"):
@@ -69,46 +76,57 @@ def configure_logging(settings: ServiceSettings) -> None:
     uvicorn_access.propagate = False
     uvicorn_access.disabled = True
     logging.getLogger(ACCESS_LOGGER).disabled = not settings.access_log
+    fast = not console and settings.access_log and _access_logger.isEnabledFor(logging.INFO)
+    _access_writer = _AccessWriter(writer, json_formatter) if fast else None
 
 
-class _PeriodicFlushHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Write every record at once but flush the stream at most every 200 ms (and on warnings).
+def log_access(method: str, route: str, status: int, path: str, duration: float) -> None:
+    """Record one access event (``hop.access``): the method, route, status and duration."""
+    writer = _access_writer
+    if writer is not None:
+        writer.write(method, route, status, path, duration)
+        return
+    if _access_logger.disabled or not _access_logger.isEnabledFor(logging.INFO):
+        return
+    _access_logger.info(
+        "%s %s %d",
+        method,
+        route,
+        status,
+        extra={
+            "http_request_method": method,
+            "http_route": route,
+            "http_response_status_code": status,
+            "url_path": path,
+            "duration_ms": round(duration * 1000, 3),
+        },
+    )
 
-    One ``write`` syscall per access event would cost more than the event itself; a
-    daemon thread flushes whatever is left so an idle service's last lines appear.
-    """
 
-    _INTERVAL: Final = 0.2
+class _AccessWriter:
+    """Render access events as the JSON formatter would, without building a LogRecord."""
 
-    def __init__(self, stream: Any) -> None:
-        super().__init__(stream)
-        self._flushed_at = time.monotonic()
-        threading.Thread(target=self._flush_forever, name="hop-log-flush", daemon=True).start()
+    def __init__(self, writer: LineWriter, formatter: JsonFormatter) -> None:
+        self._writer = writer
+        self._static = formatter.static
 
-    def flush(self) -> None:
-        """Skip the flush unless it is due; `_flush_forever` and shutdown catch up."""
-        if time.monotonic() - self._flushed_at >= self._INTERVAL:
-            self._flush_now()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Write the record; flush at once when it is a warning or worse."""
-        super().emit(record)
-        if record.levelno >= logging.WARNING:
-            self._flush_now()
-
-    def close(self) -> None:
-        """Flush what is left, then close."""
-        self._flush_now()
-        super().close()
-
-    def _flush_now(self) -> None:
-        self._flushed_at = time.monotonic()
-        super().flush()
-
-    def _flush_forever(self) -> None:
-        while True:
-            time.sleep(self._INTERVAL)
-            self._flush_now()
+    def write(self, method: str, route: str, status: int, path: str, duration: float) -> None:
+        trace_id, span_id = _trace_ids()
+        event = {
+            "timestamp": _timestamp(time.time()),
+            "level": "info",
+            "logger": ACCESS_LOGGER,
+            "message": f"{method} {route} {status}",
+            **self._static,
+            "trace_id": trace_id,
+            "span_id": span_id,
+            "http_request_method": method,
+            "http_route": route,
+            "http_response_status_code": status,
+            "url_path": path,
+            "duration_ms": round(duration * 1000, 3),
+        }
+        self._writer.write(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE))
 
 
 def event_fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -142,7 +160,7 @@ class JsonFormatter(logging.Formatter):
 
     def __init__(self, service: str, version: str) -> None:
         super().__init__()
-        self._static = {"service": service, "service_version": version}
+        self.static = {"service": service, "service_version": version}
 
     def format(self, record: logging.LogRecord) -> str:
         """Render the record, its trace context and its extra fields as JSON."""
@@ -152,7 +170,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
-            **self._static,
+            **self.static,
             "trace_id": trace_id,
             "span_id": span_id,
         }
