@@ -24,7 +24,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "local"))
 
-from hop_local.prepare import prepare
+from hop_local.prepare import ensure_api_key, migrate
 from hop_local.ready import wait_until_ready
 from hop_local.stack import SERVICES, Ports, ServicePorts, Stack
 
@@ -127,15 +127,17 @@ def running_stack(
     )
     base = hermetic_env(**(env or {}))
     stack.data_dir.mkdir(parents=True)
-    key, _ = prepare(stack, base, stack.data_dir / "api-key")
+    migrate(stack, base)
     stack.write_edge_config()
-    running = RunningStack(stack, key, {name: root / f"{name}.log" for name in (*SERVICES, "edge")})
+    running = RunningStack(stack, "", {name: root / f"{name}.log" for name in (*SERVICES, "edge")})
     try:
         for service in SERVICES:
             running.processes[service] = _start(
                 stack.serve_command(service), {**base, **stack.env(service)}, running.logs[service]
             )
         running.processes["edge"] = _start(stack.edge_command(), base, running.logs["edge"])
+        # The owner and key are made with the CLI while the services boot.
+        running.key, _ = ensure_api_key(stack, base, stack.data_dir / "api-key")
         wait_until_ready(stack, timeout=90.0)
         yield running
     finally:

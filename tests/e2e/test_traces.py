@@ -61,3 +61,32 @@ def test_cache_miss_click_is_one_trace_across_the_services(
         bool,
     )
     assert [span.name for span in ingestion] == ["ingest clicks"]
+
+
+def _access_event(hop: RunningStack, service: str, path: str) -> dict[str, object] | None:
+    return next((e for e in hop.log_events(service) if e.get("url_path") == path), None)
+
+
+def test_request_logs_carry_the_trace_id_of_its_spans(
+    hop: RunningStack, otlp: OtlpReceiver
+) -> None:
+    link = create_link(hop)
+    click(hop, link["code"], Clicks(humans=1, bots=0))
+    root = eventually(lambda: _redirect_root(otlp, link["code"]), lambda span: span is not None)
+    assert root is not None
+    links_server = eventually(
+        lambda: [
+            s
+            for s in _trace(otlp, root.trace_id)
+            if s.service == "links" and s.kind == Span.SPAN_KIND_SERVER
+        ],
+        bool,
+    )[0]
+    redirect_log = eventually(lambda: _access_event(hop, "redirect", f"/{link['code']}"), bool)
+    links_log = eventually(
+        lambda: _access_event(hop, "links", f"/internal/v1/links/{link['code']}"), bool
+    )
+    assert redirect_log is not None
+    assert links_log is not None
+    assert (redirect_log["trace_id"], redirect_log["span_id"]) == (root.trace_id, root.span_id)
+    assert (links_log["trace_id"], links_log["span_id"]) == (root.trace_id, links_server.span_id)

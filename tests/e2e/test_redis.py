@@ -1,0 +1,55 @@
+"""The same flow with clicks over the real Redis stream (HOP_CLICK_TRANSPORT=redis)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from hop_e2e_flow import Clicks, assert_counted_exactly, click, create_link
+from hop_e2e_stack import RunningStack, running_stack
+
+pytestmark = [pytest.mark.process, pytest.mark.redis]
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="module")
+def stream() -> Iterator[str]:
+    """A stream key of this run only, deleted (with its dead-letter stream) afterwards."""
+    key = f"hop:e2e:{uuid.uuid4().hex}:clicks"
+    yield key
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.delete(key, f"{key}:dead")
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def hop_redis(tmp_path_factory: pytest.TempPathFactory, stream: str) -> Iterator[RunningStack]:
+    """A stack whose redirect and analytics exchange clicks over ``stream``."""
+    root: Path = tmp_path_factory.mktemp("hop-redis")
+    with running_stack(
+        root,
+        click_transport="redis",
+        click_stream=stream,
+        settings={"HOP_REDIS_URL": REDIS_URL},
+    ) as hop:
+        yield hop
+
+
+def test_clicks_over_redis_counted_exactly_bots_apart(hop_redis: RunningStack, stream: str) -> None:
+    link = create_link(hop_redis)
+    made = Clicks(humans=4, bots=3)
+    click(hop_redis, link["code"], made)
+    assert_counted_exactly(hop_redis, link["code"], made)
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        assert client.xlen(stream) >= made.humans + made.bots
+        groups = client.xinfo_groups(stream)
+    finally:
+        client.close()
+    assert [(g["name"], g["pending"]) for g in groups] == [(b"analytics", 0)]
