@@ -67,6 +67,7 @@ async def test_consumer_same_events_delivered_twice_count_once(
     await drain(worker)
     assert await total(store) == 5
     assert await pending(redis, stream_name) == 0
+    assert await redis.xlen(stream_name) == 0  # committed entries are deleted, not kept
     labels = {"transport": "redis"}
     assert metric_value(registry, "hop_analytics_events_ingested_total", labels) == 5
     assert metric_value(registry, "hop_analytics_events_duplicates_total", labels) == 5

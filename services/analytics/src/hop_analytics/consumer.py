@@ -170,6 +170,9 @@ class StreamConsumer:
                 fields = {"event": raw, "reason": reason, "source_id": entry_id}
                 pipe.xadd(options.dead_stream, fields)  # type: ignore[arg-type]
             pipe.xack(options.stream, options.group, *ids)
+            # analytics is the stream's only reader: a committed entry is never needed
+            # again, so deleting it keeps the stream as long as the backlog, not forever.
+            pipe.xdel(options.stream, *ids)
             await pipe.execute()
         if dead:
             self._metrics.rejected.labels("redis").inc(len(dead))
