@@ -53,5 +53,18 @@ charts: install ## Lint and render the Helm charts with the pinned helm, validat
 images: ## Build the three service images with a local Docker engine (base image made with debootstrap)
 	tools/build-images
 
+.PHONY: run load
+DB ?= sqlite
+LOAD_HOST ?= http://127.0.0.1:8080
+LOAD_USERS ?= 50
+LOAD_TIME ?= 30s
+
+run: install ## hop on this machine: 3 services + Traefik edge on http://127.0.0.1:8080 (DB=postgres REDIS=1, OTEL_EXPORTER_OTLP_ENDPOINT=...)
+	PYTHONPATH=tools/local $(RUN) python -m hop_local run --db $(DB) $(if $(filter-out 0,$(REDIS)),--redis)
+
+load: install ## Locust, headless, against the edge of `make run` (LOAD_HOST, LOAD_USERS, LOAD_TIME; key from HOP_API_KEY or .hop/)
+	$(RUN) locust -f load/locustfile.py --headless --only-summary --host $(LOAD_HOST) \
+		--users $(LOAD_USERS) --spawn-rate $(LOAD_USERS) --run-time $(LOAD_TIME) --stop-timeout 5
+
 clean: ## Remove local environments and caches
 	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .coverage

@@ -135,7 +135,9 @@ def running_stack(
             running.processes[service] = _start(
                 stack.serve_command(service), {**base, **stack.env(service)}, running.logs[service]
             )
-        running.processes["edge"] = _start(stack.edge_command(), base, running.logs["edge"])
+        edge = stack.edge_command(otlp_endpoint=base.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
+        edge_env = {**base, "OTEL_BSP_SCHEDULE_DELAY": TEST_SETTINGS["OTEL_BSP_SCHEDULE_DELAY"]}
+        running.processes["edge"] = _start(edge, edge_env, running.logs["edge"])
         # The owner and key are made with the CLI while the services boot.
         running.key, _ = ensure_api_key(stack, base, stack.data_dir / "api-key")
         wait_until_ready(stack, timeout=90.0)

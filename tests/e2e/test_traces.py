@@ -1,4 +1,4 @@
-"""One click is one trace: redirect -> links share it; analytics' ingestion links to it."""
+"""One click is one trace: edge -> redirect -> links share it; analytics' ingestion links to it."""
 
 from __future__ import annotations
 
@@ -41,14 +41,16 @@ def test_cache_miss_click_is_one_trace_across_the_services(
     assert root is not None
     trace = eventually(
         lambda: _trace(otlp, root.trace_id),
-        lambda spans: any(s.service == "links" for s in spans),
+        lambda spans: {s.service for s in spans} >= {"edge", "links"},
     )
     by_id = {span.span_id: span for span in trace}
     client = next(s for s in trace if s.parent_span_id == root.span_id)
     links_server = next(
         s for s in trace if s.service == "links" and s.kind == Span.SPAN_KIND_SERVER
     )
-    assert root.parent_span_id == ""
+    (top,) = [s for s in trace if not s.parent_span_id]
+    assert (top.service, top.kind) == ("edge", Span.SPAN_KIND_SERVER)
+    assert by_id[root.parent_span_id].service == "edge"
     assert (client.service, client.kind) == ("redirect", Span.SPAN_KIND_CLIENT)
     assert links_server.parent_span_id == client.span_id
     assert all(by_id[s.parent_span_id] for s in trace if s.parent_span_id)
