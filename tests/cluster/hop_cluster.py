@@ -1,0 +1,150 @@
+"""Reaching hop in a Kubernetes cluster: kubectl, helm, port-forwards and the Ingress.
+
+Read from the environment the cluster workflow sets (.github/workflows/cluster.yml):
+``HOP_CLUSTER_URL`` (the Ingress controller, e.g. ``http://127.0.0.1:8080``),
+``HOP_CLUSTER_HOST`` (the Host header the Ingress routes, ``hop.localhost``),
+``HOP_NAMESPACE`` and ``HOP_RELEASE`` (``hop``), and optionally ``HOP_KUBECTL`` and
+``HOP_HELM`` (default: ``.tools/bin`` of the checkout, then ``PATH``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+
+__all__ = ["ROOT", "SERVICES", "Cluster", "eventually", "from_environment"]
+
+T = TypeVar("T")
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("links", "redirect", "analytics")
+_FORWARDING = re.compile(rb"Forwarding from 127\.0\.0\.1:(\d+)")
+
+
+def _tool(variable: str, name: str) -> str:
+    pinned = ROOT / ".tools" / "bin" / name
+    found = os.environ.get(variable) or (str(pinned) if pinned.exists() else shutil.which(name))
+    if not found:
+        raise RuntimeError(f"{name} is missing: run tools/kind/install-tools or set {variable}")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """One hop release in one namespace, reached through the Ingress and kubectl."""
+
+    url: str
+    host: str
+    namespace: str
+    release: str
+    kubectl: str
+    helm: str
+
+    @property
+    def public_base(self) -> str:
+        """The base of ``short_url`` (the dev profile's ``publicBaseUrl``)."""
+        return f"http://{self.host}"
+
+    def name(self, service: str) -> str:
+        """The objects' name of a service (the chart's fullname)."""
+        return f"{self.release}-{service}"
+
+    def client(self) -> httpx.Client:
+        """An HTTP client for the Ingress: the public host name, redirects not followed."""
+        return httpx.Client(base_url=self.url, headers={"Host": self.host}, timeout=15.0)
+
+    def kubectl_run(self, *args: str, timeout: float = 180.0) -> subprocess.CompletedProcess[str]:
+        """Run kubectl in the release's namespace; never raises on a failed command."""
+        return subprocess.run(
+            [self.kubectl, "--namespace", self.namespace, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+
+    def kubectl_ok(self, *args: str, timeout: float = 180.0) -> str:
+        """Run kubectl, assert it succeeded and return its standard output."""
+        done = self.kubectl_run(*args, timeout=timeout)
+        assert done.returncode == 0, f"kubectl {' '.join(args)}: {done.stderr}"
+        return done.stdout
+
+    def helm_run(self, *args: str, timeout: float = 600.0) -> subprocess.CompletedProcess[str]:
+        """Run helm on the release's namespace; never raises on a failed command."""
+        return subprocess.run(
+            [self.helm, "--namespace", self.namespace, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+
+    def exec_in(self, service: str, *command: str) -> str:
+        """Run a command in a pod of ``service``'s Deployment; return its standard output."""
+        return self.kubectl_ok("exec", f"deployment/{self.name(service)}", "--", *command)
+
+    def running_pods(self, service: str) -> list[str]:
+        """Names of the service's running pods (the migration Jobs' pods share its labels)."""
+        selector = f"app.kubernetes.io/name={service},app.kubernetes.io/instance={self.release}"
+        out = self.kubectl_ok(
+            "get",
+            "pods",
+            "--selector",
+            selector,
+            "--field-selector",
+            "status.phase=Running",
+            "--output",
+            "jsonpath={.items[*].metadata.name}",
+        )
+        return [name for name in out.split() if "-migrate-" not in name]
+
+    @contextmanager
+    def port_forward(self, target: str, port: int) -> Iterator[str]:
+        """Forward a free loopback port to ``target``'s ``port``; yield its base URL."""
+        forward = subprocess.Popen(
+            [self.kubectl, "--namespace", self.namespace, "port-forward", target, f":{port}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            assert forward.stdout is not None
+            line = forward.stdout.readline()
+            match = _FORWARDING.search(line)
+            assert match, f"port-forward {target}: {line!r}"
+            yield f"http://127.0.0.1:{int(match.group(1))}"
+        finally:
+            forward.terminate()
+            forward.wait(timeout=10)
+
+
+def from_environment() -> Cluster:
+    """The cluster the environment names (see the module docstring)."""
+    return Cluster(
+        url=os.environ["HOP_CLUSTER_URL"].rstrip("/"),
+        host=os.environ.get("HOP_CLUSTER_HOST", "hop.localhost"),
+        namespace=os.environ.get("HOP_NAMESPACE", "hop"),
+        release=os.environ.get("HOP_RELEASE", "hop"),
+        kubectl=_tool("HOP_KUBECTL", "kubectl"),
+        helm=_tool("HOP_HELM", "helm"),
+    )
+
+
+def eventually(fetch: Callable[[], T], done: Callable[[T], bool], *, timeout: float = 60.0) -> T:
+    """Call ``fetch`` until ``done`` accepts its value (a bounded poll); return the value."""
+    deadline = time.monotonic() + timeout
+    value = fetch()
+    while not done(value):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still {value!r} after {timeout:g} seconds")
+        time.sleep(0.5)
+        value = fetch()
+    return value
