@@ -23,6 +23,7 @@ import random
 import threading
 import uuid
 from bisect import bisect_left
+from collections import Counter
 from pathlib import Path
 from typing import Any, Final
 
@@ -77,6 +78,7 @@ class PopularLinks:
         self._codes: list[str] = []
         self._cumulative: list[float] = []
         self._lock = threading.Lock()
+        self.follows = Counter[int]()  # by popularity rank (0 = most popular)
 
     def add(self, code: str) -> None:
         """Add a code at the end of the popularity ranking."""
@@ -92,7 +94,20 @@ class PopularLinks:
             if not self._codes:
                 return None
             point = random.random() * self._cumulative[-1]
-            return self._codes[min(bisect_left(self._cumulative, point), len(self._codes) - 1)]
+            rank = min(bisect_left(self._cumulative, point), len(self._codes) - 1)
+            self.follows[rank] += 1
+            return self._codes[rank]
+
+    def summary(self) -> str:
+        """Describe how skewed the follows were."""
+        total = sum(self.follows.values())
+        if not total:
+            return "no links followed"
+        top = sum(count for rank, count in self.follows.items() if rank < 10)
+        return (
+            f"{total} follows over {len(self.follows)} of {len(self._codes)} links; "
+            f"the 10 most popular took {100 * top / total:.0f}%"
+        )
 
 
 POPULAR = PopularLinks(ZIPF_EXPONENT)
@@ -116,6 +131,12 @@ def _seed(environment: Environment, **_: Any) -> None:
             if answer.status_code != 201:
                 raise SystemExit(f"Seeding failed: {answer.status_code} {answer.text[:200]}")
             POPULAR.add(answer.json()["code"])
+
+
+@events.quitting.add_listener
+def _summary(environment: Environment, **_: Any) -> None:
+    """Print the shape of the traffic under Locust's own table."""
+    print(f"hop load: {POPULAR.summary()}; bot share {BOT_SHARE:.0%} (HOP_LOAD_BOT_SHARE)")
 
 
 class Reader(HttpUser):
