@@ -35,8 +35,8 @@ def _make_verbs(text: str) -> list[str]:
     return MAKE.findall("\n".join(lines))
 
 
-def test_workflows_both_present() -> None:
-    assert [path.name for path in FILES] == ["ci.yml", "cluster.yml"]
+def test_workflows_ci_and_cluster_present() -> None:
+    assert {"ci.yml", "cluster.yml"} <= {path.name for path in FILES}
 
 
 def test_workflows_valid_against_github_workflow_schema() -> None:

@@ -6,6 +6,8 @@ policies of both ends apply, as they do to the services' own traffic.
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from hop_cluster import Cluster
 
@@ -78,7 +80,7 @@ def test_pod_without_policy_role_cannot_reach_links(cluster: Cluster) -> None:
     )
     done = cluster.kubectl_run(
         "run",
-        "hop-netpol-probe",
+        f"hop-netpol-probe-{uuid.uuid4().hex[:8]}",
         "--image",
         image,
         "--image-pull-policy",
