@@ -80,10 +80,41 @@ def test_service_accounts_never_mount_tokens(objects: list[Obj]) -> None:
     assert all(a["automountServiceAccountToken"] is False for a in accounts.values())
 
 
-def test_every_deployment_has_servicemonitor_and_networkpolicy(objects: list[Obj]) -> None:
+def test_every_workload_has_its_networkpolicy(objects: list[Obj]) -> None:
     deployments = set(of_kind(objects, "Deployment"))
+    jobs = set(of_kind(objects, "Job"))
     assert set(of_kind(objects, "ServiceMonitor")) == deployments
-    assert set(of_kind(objects, "NetworkPolicy")) == deployments
+    assert set(of_kind(objects, "NetworkPolicy")) == deployments | jobs
+
+
+def test_pod_selectors_never_match_migration_pods(objects: list[Obj]) -> None:
+    # A migration pod selected by its service would receive traffic, count for the PDB
+    # and be picked by `kubectl exec deploy/...` while the hook runs.
+    jobs = of_kind(objects, "Job")
+    assert jobs
+    job_labels = [job["spec"]["template"]["metadata"]["labels"] for job in jobs.values()]
+    selectors = [s["spec"]["selector"] for s in of_kind(objects, "Service").values()]
+    selectors += [
+        d["spec"]["selector"]["matchLabels"] for d in of_kind(objects, "Deployment").values()
+    ]
+    selectors += [
+        p["spec"]["selector"]["matchLabels"]
+        for p in of_kind(objects, "PodDisruptionBudget").values()
+    ]
+    for selector in selectors:
+        for labels in job_labels:
+            assert not selector.items() <= labels.items(), (selector, labels)
+
+
+def test_migration_policy_allows_only_dns_and_the_database(objects: list[Obj]) -> None:
+    for name, job in of_kind(objects, "Job").items():
+        policy = of_kind(objects, "NetworkPolicy")[name]
+        labels = job["spec"]["template"]["metadata"]["labels"]
+        assert policy["spec"]["podSelector"]["matchLabels"].items() <= labels.items()
+        assert policy["metadata"]["annotations"]["helm.sh/hook-weight"] == "-10"
+        assert "ingress" not in policy["spec"]
+        ports = {port["port"] for rule in policy["spec"]["egress"] for port in rule["ports"]}
+        assert ports == {53, 5432}
 
 
 def test_networkpolicies_open_exactly_the_call_graph(objects: list[Obj]) -> None:

@@ -26,6 +26,10 @@
 {{- if and (hasKey .Values "migration") .Values.migration.enabled }}
 ---
 {{ include "hop-service.migrationServiceAccount" . }}
+{{- if .Values.global.networkPolicy.enabled }}
+---
+{{ include "hop-service.migrationNetworkPolicy" . }}
+{{- end }}
 ---
 {{ include "hop-service.migrationJob" . }}
 {{- end }}

@@ -3,7 +3,6 @@
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{ include "hop-service.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-app.kubernetes.io/component: {{ .Values.component }}
 app.kubernetes.io/part-of: hop
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}

@@ -6,7 +6,7 @@ metadata:
   name: {{ include "hop-service.fullname" . }}-migrate
   namespace: {{ .Release.Namespace }}
   labels:
-    {{- include "hop-service.labels" . | nindent 4 }}
+    {{- include "hop-service.migrationLabels" . | nindent 4 }}
   annotations:
     helm.sh/hook: pre-install,pre-upgrade
     helm.sh/hook-weight: "0"
@@ -18,7 +18,7 @@ spec:
   template:
     metadata:
       labels:
-        {{- include "hop-service.labels" . | nindent 8 }}
+        {{- include "hop-service.migrationLabels" . | nindent 8 }}
     spec:
       restartPolicy: Never
       serviceAccountName: {{ include "hop-service.fullname" . }}-migrate
