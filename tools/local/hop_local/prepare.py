@@ -101,7 +101,12 @@ _ADMIN_DATABASE: Final = "postgres"
 
 def ensure_postgres_databases(server_url: str, names: tuple[str, ...]) -> None:
     """Create the databases ``names`` on the PostgreSQL server if they are missing."""
-    asyncio.run(_create_databases(server_url, names))
+    try:
+        asyncio.run(_create_databases(server_url, names))
+    except OSError as err:
+        raise RuntimeError(
+            f"cannot reach PostgreSQL at {server_url} ({err}); start it or drop DB=postgres."
+        ) from None
 
 
 async def _create_databases(server_url: str, names: tuple[str, ...]) -> None:
