@@ -112,6 +112,7 @@ def running_stack(
     *,
     click_transport: str = "http",
     click_stream: str = "hop:clicks",
+    database_urls: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
     settings: Mapping[str, str] | None = None,
 ) -> Iterator[RunningStack]:
@@ -119,6 +120,7 @@ def running_stack(
     stack = Stack(
         data_dir=root / "data",
         ports=free_stack_ports(),
+        database_urls=database_urls or {},
         click_transport=click_transport,
         click_stream=click_stream,
         log_format="json",
