@@ -11,7 +11,8 @@ from hop_e2e_flow import Clicks, click, create_link, eventually
 from hop_e2e_prometheus import Prometheus
 from hop_e2e_stack import RunningStack
 
-pytestmark = pytest.mark.process
+# The first test may install Debian's prometheus (fresh CI machine) and start it.
+pytestmark = [pytest.mark.process, pytest.mark.timeout(300)]
 
 JOBS = {"links", "redirect", "analytics"}
 WINDOW = "30s"
