@@ -85,10 +85,10 @@ def main() -> None:
                 run_wrk(f"http://127.0.0.1:{port}/items/1", duration=2)  # warm up
                 result = run_wrk(f"http://127.0.0.1:{port}/items/1", duration=args.duration)
                 rss = rss_mib(proc.pid)
-            if result.non_2xx_3xx or result.errors:
-                raise SystemExit(
-                    f"{variant}: {result.non_2xx_3xx} bad responses, {result.errors} errors"
-                )
+            if result.non_2xx_3xx:
+                raise SystemExit(f"{variant}: {result.non_2xx_3xx} responses were not 2xx")
+            if result.errors:  # e.g. wrk's 2 s timeouts when a server falls far behind
+                print(f"{variant}: wrk saw {result.errors} socket errors", file=sys.stderr)
             row = (result.requests_per_second, result.p50_ms, result.p99_ms, rss)
             if variant not in best or row[0] > best[variant][0]:
                 best[variant] = row
