@@ -17,7 +17,7 @@ $(TOOLS)/bin/uv:
 	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
 
 install: $(if $(filter uv,$(UV)),,$(TOOLS)/bin/uv) ## Install hop and its development tools into .venv
-	$(UV) sync --frozen --all-packages --all-extras
+	$(UV) sync --frozen --all-packages --all-extras --compile-bytecode
 
 test: install ## Run every test (unit, PostgreSQL, Redis, processes) with branch coverage
 	$(RUN) coverage run -m pytest $(PYTEST_ARGS)

@@ -43,6 +43,7 @@ class Opened(NamedTuple):
     active: UpDown
     method: str
     started: float
+    recording: bool
 
 
 class RequestObserver:
@@ -76,7 +77,7 @@ class RequestObserver:
         parent = _extract(scope["headers"])
         span = self._sampling.start_span(self._tracer, method, scope["path"], parent)
         token = otel_context.attach(trace.set_span_in_context(span, parent))
-        return Opened(span, token, active, method, perf_counter())
+        return Opened(span, token, active, method, perf_counter(), span.is_recording())
 
     def finish(
         self,
@@ -91,15 +92,15 @@ class RequestObserver:
 
         ``log=False`` skips the access event (a hot path may log a sample of requests).
         """
-        span, token, active, method, started = opened
+        span, token, active, method, started, recording = opened
         duration = perf_counter() - started
         key = (method, route, status)
         histogram = self._durations.get(key)
         if histogram is None:
             histogram = self._durations[key] = self._metrics.request_duration.labels(*key)
         active.dec()
-        if span.is_recording():
-            context = span.get_span_context()
+        context = span.get_span_context()
+        if recording:
             if self._exemplars and context.trace_flags.sampled:
                 histogram.observe(duration, {"trace_id": format(context.trace_id, "032x")})
             else:
@@ -109,11 +110,11 @@ class RequestObserver:
             span.set_attribute("http.response.status_code", status)
             if status >= 500:
                 span.set_status(StatusCode.ERROR)
+            span.end()
         else:
             histogram.observe(duration)
         if log:
-            log_access(method, route, status, scope["path"], duration)
-        span.end()
+            log_access(method, route, status, scope["path"], duration, context)
         otel_context.detach(token)
 
 

@@ -8,18 +8,32 @@ lines stay in order.
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 import threading
+from collections.abc import Callable
 from typing import BinaryIO, Final
 
 _INTERVAL: Final = 0.2
+_BUFFER: Final = 64 * 1024
 
 
 class LineWriter:
     """Append lines to a binary stream; flush in the background."""
 
     def __init__(self, stream: BinaryIO) -> None:
+        # Under PYTHONUNBUFFERED (set in most container images) sys.stdout.buffer is the
+        # raw file: without a buffer of our own every line would be a write syscall.
+        # The buffer gets its own duplicate of the descriptor: closing or collecting it
+        # must never close the process's stdout.
+        self._owned = isinstance(stream, io.RawIOBase)
+        if self._owned:
+            raw = io.FileIO(os.dup(stream.fileno()), "wb")
+            stream = io.BufferedWriter(raw, buffer_size=_BUFFER)
         self.stream = stream
+        #: Called before each flush: lets queued events (the access log) render first.
+        self.before_flush: Callable[[], None] | None = None
         self._stopped = threading.Event()
         threading.Thread(target=self._flush_forever, name="hop-log-flush", daemon=True).start()
 
@@ -28,16 +42,20 @@ class LineWriter:
         self.stream.write(line)
 
     def flush(self) -> None:
-        """Push what is buffered to the stream now."""
+        """Render anything queued, then push what is buffered to the stream now."""
+        if self.before_flush is not None:
+            self.before_flush()
         try:
             self.stream.flush()
         except ValueError:  # closed at interpreter exit
             self._stopped.set()
 
     def close(self) -> None:
-        """Flush and stop the background thread."""
+        """Flush, stop the background thread, and close the buffer if it is ours."""
         self.flush()
         self._stopped.set()
+        if self._owned:
+            self.stream.close()
 
     def _flush_forever(self) -> None:
         while not self._stopped.wait(_INTERVAL):
@@ -54,8 +72,11 @@ class LineHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         """Write the record; flush at once when it is a warning or worse."""
         try:
+            urgent = record.levelno >= logging.WARNING
+            if urgent and self.writer.before_flush is not None:
+                self.writer.before_flush()  # queued access events go first: keep the order
             self.writer.write(self.format(record).encode() + b"\n")
-            if record.levelno >= logging.WARNING:
+            if urgent:
                 self.writer.flush()
         except Exception:
             self.handleError(record)

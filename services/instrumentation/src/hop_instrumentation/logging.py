@@ -21,13 +21,14 @@ from typing import Any, BinaryIO, Final
 
 import orjson
 from opentelemetry import trace
+from opentelemetry.trace import SpanContext
 
+from hop_instrumentation._access import ACCESS_LOGGER, AccessWriter, timestamp
 from hop_instrumentation._output import LineHandler, LineWriter
 from hop_instrumentation.settings import LogFormat, ServiceSettings
 
 __all__ = ["ACCESS_LOGGER", "ConsoleFormatter", "JsonFormatter", "configure_logging", "log_access"]
 
-ACCESS_LOGGER: Final = "hop.access"
 REDACTED: Final = "[redacted]"
 _SECRET_MARKERS: Final = ("authorization", "api_key", "apikey", "password", "secret", "token")
 _RESERVED: Final = frozenset(
@@ -36,7 +37,7 @@ _RESERVED: Final = frozenset(
 )
 _HANDLER_NAME: Final = "hop"
 _access_logger = logging.getLogger(ACCESS_LOGGER)
-_access_writer: _AccessWriter | None = None
+_access_writer: AccessWriter | None = None
 
 
 def configure_logging(settings: ServiceSettings, stream: BinaryIO | None = None) -> None:
@@ -77,14 +78,25 @@ def configure_logging(settings: ServiceSettings, stream: BinaryIO | None = None)
     uvicorn_access.disabled = True
     logging.getLogger(ACCESS_LOGGER).disabled = not settings.access_log
     fast = not console and settings.access_log and _access_logger.isEnabledFor(logging.INFO)
-    _access_writer = _AccessWriter(writer, json_formatter) if fast else None
+    _access_writer = AccessWriter(writer, json_formatter.static) if fast else None
 
 
-def log_access(method: str, route: str, status: int, path: str, duration: float) -> None:
-    """Record one access event (``hop.access``): the method, route, status and duration."""
+def log_access(
+    method: str,
+    route: str,
+    status: int,
+    path: str,
+    duration: float,
+    context: SpanContext | None = None,
+) -> None:
+    """Record one access event (``hop.access``): the method, route, status and duration.
+
+    ``context`` is the request's span context, if the caller has it at hand (looking
+    up the current one costs more than the rest of the event).
+    """
     writer = _access_writer
     if writer is not None:
-        writer.write(method, route, status, path, duration)
+        writer.write(method, route, status, path, duration, context)
         return
     if _access_logger.disabled or not _access_logger.isEnabledFor(logging.INFO):
         return
@@ -101,32 +113,6 @@ def log_access(method: str, route: str, status: int, path: str, duration: float)
             "duration_ms": round(duration * 1000, 3),
         },
     )
-
-
-class _AccessWriter:
-    """Render access events as the JSON formatter would, without building a LogRecord."""
-
-    def __init__(self, writer: LineWriter, formatter: JsonFormatter) -> None:
-        self._writer = writer
-        self._static = formatter.static
-
-    def write(self, method: str, route: str, status: int, path: str, duration: float) -> None:
-        trace_id, span_id = _trace_ids()
-        event = {
-            "timestamp": _timestamp(time.time()),
-            "level": "info",
-            "logger": ACCESS_LOGGER,
-            "message": f"{method} {route} {status}",
-            **self._static,
-            "trace_id": trace_id,
-            "span_id": span_id,
-            "http_request_method": method,
-            "http_route": route,
-            "http_response_status_code": status,
-            "url_path": path,
-            "duration_ms": round(duration * 1000, 3),
-        }
-        self._writer.write(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE))
 
 
 def event_fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -166,7 +152,7 @@ class JsonFormatter(logging.Formatter):
         """Render the record, its trace context and its extra fields as JSON."""
         trace_id, span_id = _trace_ids()
         event: dict[str, Any] = {
-            "timestamp": _timestamp(record.created),
+            "timestamp": timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -194,13 +180,3 @@ class ConsoleFormatter(logging.Formatter):
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
-
-
-@functools.lru_cache(maxsize=4)
-def _second(whole: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
-
-
-def _timestamp(created: float) -> str:
-    whole = int(created)
-    return f"{_second(whole)}.{int((created - whole) * 1000):03d}Z"
