@@ -15,7 +15,12 @@ from prometheus_client import multiprocess
 from uvicorn_worker import UvicornWorker
 
 from hop_instrumentation.app import get_instrumentation
-from hop_instrumentation.serving import GracefulServer, build_asgi_app, shutdown_budget
+from hop_instrumentation.serving import (
+    GracefulServer,
+    build_asgi_app,
+    http_protocol,
+    shutdown_budget,
+)
 from hop_instrumentation.settings import ServiceSettings
 
 
@@ -24,7 +29,7 @@ class Worker(UvicornWorker):  # type: ignore[misc]
 
     CONFIG_KWARGS: ClassVar[dict[str, Any]] = {
         "loop": "auto",
-        "http": "auto",
+        "http": http_protocol(),
         "lifespan": "on",
         "access_log": False,
         "server_header": False,

@@ -18,6 +18,7 @@ pools); spans are flushed; the process exits 0.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -74,6 +75,7 @@ def uvicorn_config(app: PortDispatcher, settings: ServiceSettings, **extra: Any)
     """Return the uvicorn configuration both modes share."""
     return uvicorn.Config(
         app,
+        http=http_protocol(),
         log_config=None,
         access_log=False,
         server_header=False,
@@ -83,6 +85,15 @@ def uvicorn_config(app: PortDispatcher, settings: ServiceSettings, **extra: Any)
         timeout_graceful_shutdown=max(1, int(settings.drain_timeout)),
         **extra,
     )
+
+
+def http_protocol() -> type[asyncio.Protocol] | str:
+    """Return the HTTP protocol both modes serve with: one write per response when possible."""
+    try:
+        from hop_instrumentation._coalescing import CoalescingHttpToolsProtocol
+    except ImportError:  # httptools missing: uvicorn's pure-Python h11 protocol
+        return "auto"
+    return CoalescingHttpToolsProtocol
 
 
 class GracefulServer(uvicorn.Server):
