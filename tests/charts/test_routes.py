@@ -27,7 +27,12 @@ def test_ingress_routes_equal_values_routes(render: Render) -> None:
 
 
 def test_ingress_catch_all_comes_last(render: Render) -> None:
-    assert list(_ingress_routes(render())) == ["/api/v1/links", "/api/v1/stats", "/"]
+    assert list(_ingress_routes(render())) == [
+        "/api/v1/links:batch",
+        "/api/v1/links",
+        "/api/v1/stats",
+        "/",
+    ]
 
 
 def test_httproute_routes_equal_values_routes(render: Render) -> None:

@@ -15,7 +15,7 @@ BACKENDS = {
 
 
 def test_routes_longest_prefix_first() -> None:
-    assert list(edge.routes()) == ["/api/v1/links", "/api/v1/stats", "/"]
+    assert list(edge.routes()) == ["/api/v1/links:batch", "/api/v1/links", "/api/v1/stats", "/"]
 
 
 def test_dynamic_config_routers_and_services() -> None:

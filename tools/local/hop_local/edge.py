@@ -121,5 +121,5 @@ def traefik_command(
 
 
 def _router_name(prefix: str, service: str) -> str:
-    slug = prefix.strip("/").replace("/", "-") or "catch-all"
+    slug = prefix.strip("/").replace("/", "-").replace(":", "-") or "catch-all"
     return f"{service}-{slug}"
