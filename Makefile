@@ -5,7 +5,7 @@ UV_VERSION := 0.13.9
 TOOLS := .tools
 UV := $(if $(shell command -v uv 2>/dev/null),uv,$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen
-COVERAGE_FLOOR ?= 80
+COVERAGE_FLOOR ?= 88
 
 .PHONY: help install test lint fmt charts images bench bench-instrumentation bench-links bench-redirect bench-analytics clean
 
