@@ -38,6 +38,13 @@ def hop() -> FastAPI:
     return app
 
 
+def hop_serving_only() -> FastAPI:
+    """Serve through hop's serving (one write per response) without its middleware."""
+    app = hop()
+    app.user_middleware.clear()
+    return app
+
+
 def prometheus_instrumentator() -> FastAPI:
     from prometheus_fastapi_instrumentator import Instrumentator
 

@@ -22,7 +22,9 @@ ACCESS_LOGGER: Final = "hop.access"
 #: Render inline past this many queued events (a stalled flush thread must not grow memory).
 _MAX_PENDING: Final = 8192
 
-Event = tuple[float, str, str, int, str, float, SpanContext]
+#: Only atomic values (no span objects): the garbage collector stops tracking such tuples,
+#: so events waiting for the next flush cost the collector nothing.
+Event = tuple[float, str, str, int, str, float, int, int]
 
 
 class AccessWriter:
@@ -46,8 +48,9 @@ class AccessWriter:
         """Queue one event; ``context`` defaults to the current span's."""
         if context is None:
             context = trace.get_current_span().get_span_context()
+        trace_id, span_id = (context.trace_id, context.span_id) if context.is_valid else (0, 0)
         pending = self._pending
-        pending.append((time.time(), method, route, status, path, duration, context))
+        pending.append((time.time(), method, route, status, path, duration, trace_id, span_id))
         if len(pending) >= _MAX_PENDING:
             self.drain()
 
@@ -56,18 +59,19 @@ class AccessWriter:
         pending, write, static = self._pending, self._writer.write, self._static
         while pending:
             try:
-                created, method, route, status, path, duration, context = pending.popleft()
+                created, method, route, status, path, duration, trace_id, span_id = (
+                    pending.popleft()
+                )
             except IndexError:  # another thread drained it meanwhile
                 return
-            valid = context.is_valid
             event = {
                 "timestamp": timestamp(created),
                 "level": "info",
                 "logger": ACCESS_LOGGER,
                 "message": f"{method} {route} {status}",
                 **static,
-                "trace_id": f"{context.trace_id:032x}" if valid else None,
-                "span_id": f"{context.span_id:016x}" if valid else None,
+                "trace_id": f"{trace_id:032x}" if trace_id else None,
+                "span_id": f"{span_id:016x}" if span_id else None,
                 "http_request_method": method,
                 "http_route": route,
                 "http_response_status_code": status,
