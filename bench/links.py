@@ -11,6 +11,7 @@ loopback (one thread, 64 connections, like DESIGN.md's anchors).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shlex
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -89,13 +91,14 @@ def _row(name: str, result: WrkResult) -> str:
     )
 
 
-def main() -> None:
+@contextlib.contextmanager
+def links_on_postgres() -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
+    """Serve hop-links on a fresh PostgreSQL database; yield its URL, an API key, the process."""
     database = f"hop_links_bench_{uuid.uuid4().hex[:10]}"
     host_part = ADMIN_DSN.split("://", 1)[1].rsplit("/", 1)[0]
-    database_url = f"postgresql+asyncpg://{host_part}/{database}"
     http_port, management_port = free_port(), free_port()
     env = {
-        "HOP_DATABASE_URL": database_url,
+        "HOP_DATABASE_URL": f"postgresql+asyncpg://{host_part}/{database}",
         "HOP_HTTP_PORT": str(http_port),
         "HOP_MANAGEMENT_PORT": str(management_port),
         "HOP_HOST": "127.0.0.1",
@@ -109,11 +112,15 @@ def main() -> None:
         key = _cli(env, "keys", "create", "bench")
         ready = f"http://127.0.0.1:{management_port}/readyz"
         with process([*HOP_LINKS, "serve"], ready_url=ready, env=env) as server:
-            base = f"http://127.0.0.1:{http_port}"
-            codes = _seed(base, key)
-            _measure(base, key, codes, server.pid)
+            yield f"http://127.0.0.1:{http_port}", key, server
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+def main() -> None:
+    with links_on_postgres() as (base, key, server):
+        codes = _seed(base, key)
+        _measure(base, key, codes, server.pid)
 
 
 def _measure(base: str, key: str, codes: list[str], pid: int) -> None:

@@ -7,7 +7,8 @@ clicks receiver (a real analytics process when ``hop_analytics`` can serve, else
 contract's sink), a links (the fake from ``hop_redirect.testing``), hop-redirect in one
 process (http click transport, 1% trace sampling, metrics on, cache warmed) and the
 Express server; runs wrk (1 thread, 64 connections) against both over the same codes
-and prints ``redirect: X.XXx Express``. Then measures the cache-miss path.
+and prints ``redirect: X.XXx Express``. Then measures the cache-miss path (cache of one
+entry) against the fake links and against hop-links on a fresh PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -98,10 +99,8 @@ def run(tmp: Path, duration: int) -> None:
         print(f"redirect: {ratios[ROUNDS // 2]:.2f}x Express")
         miss = miss_path(tmp, links_url, analytics_url, script, duration)
         report("hop redirect (miss, fake links)", miss, float("nan"))
-        print(
-            "cache-miss path: links on PostgreSQL not measured (the fake links process "
-            "answers resolves from memory; real links + PostgreSQL not wired in this bench yet)"
-        )
+        miss = miss_path_postgres(tmp, codes, analytics_url, script, duration)
+        report("hop redirect (miss, links+PostgreSQL)", miss, float("nan"))
 
 
 def report(name: str, result: WrkResult, rss: float) -> None:
@@ -117,6 +116,22 @@ def miss_path(
 ) -> WrkResult:
     with hop_redirect(tmp, links_url, analytics_url, cache_size=1) as (url, _, _):
         return run_wrk(url + "/", duration=duration, script=script)
+
+
+def miss_path_postgres(
+    tmp: Path, codes: dict[str, str], analytics_url: str, script: str, duration: int
+) -> WrkResult:
+    """Every request resolves from a real hop-links on PostgreSQL (cache of one entry)."""
+    from links import links_on_postgres
+
+    with links_on_postgres() as (links_url, key, _):
+        items = [{"url": url, "code": code} for code, url in codes.items()]
+        headers = {"Authorization": f"Bearer {key}"}
+        with httpx.Client(base_url=links_url, headers=headers, timeout=60) as client:
+            client.post("/api/v1/links:batch", json={"items": items}).raise_for_status()
+        with hop_redirect(tmp, links_url, analytics_url, cache_size=1) as (url, _, _):
+            warm(url, dict(list(codes.items())[:10]))
+            return run_wrk(url + "/", duration=duration, script=script)
 
 
 @contextlib.contextmanager
