@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextvars import Token
 from time import perf_counter
-from typing import Any, Final, NamedTuple, Protocol
+from typing import Any, Final, Protocol
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -35,15 +35,10 @@ class UpDown(Protocol):
     def dec(self, amount: float = 1) -> None: ...
 
 
-class Opened(NamedTuple):
-    """What `RequestObserver.start` hands to `RequestObserver.finish`."""
-
-    span: trace.Span
-    token: Token[otel_context.Context]
-    active: UpDown
-    method: str
-    started: float
-    recording: bool
+#: What `RequestObserver.start` hands to `RequestObserver.finish`: the span, the context
+#: token, the active-requests child, the method label, the start time and whether the
+#: span records. A plain tuple: a NamedTuple's constructor is a Python call per request.
+Opened = tuple[trace.Span, Token[otel_context.Context], UpDown, str, float, bool]
 
 
 class RequestObserver:
@@ -74,10 +69,17 @@ class RequestObserver:
         if active is None:
             active = self._active[method] = self._metrics.active_requests.labels(method)
         active.inc()
-        parent = _extract(scope["headers"])
-        span = self._sampling.start_span(self._tracer, method, scope["path"], parent)
+        headers = scope["headers"]
+        for name, _ in headers:
+            if name == _TRACEPARENT:
+                parent = _extract(headers)
+                span = self._sampling.start_span(self._tracer, method, scope["path"], parent)
+                break
+        else:  # the common case, inlined: a new trace, most often unsampled
+            parent = None
+            span = self._sampling.start_root_span(self._tracer, method, scope["path"])
         token = otel_context.attach(trace.set_span_in_context(span, parent))
-        return Opened(span, token, active, method, perf_counter(), span.is_recording())
+        return span, token, active, method, perf_counter(), span.is_recording()
 
     def finish(
         self,
@@ -158,7 +160,7 @@ class InstrumentationMiddleware:
         try:
             await self.app(scope, receive, send_observed)
         except BaseException as err:
-            _record_exception(opened.span, err)
+            _record_exception(opened[0], err)
             raise
         finally:
             self._observer.finish(scope, opened, route_template(scope, root_path), status)

@@ -87,10 +87,15 @@ class RootSampling:
                 if parent_span.trace_flags.sampled:
                     return _sdk_span(tracer, method, path, parent)
                 return _bare_span(parent_span.trace_id, parent_span.trace_state)
+        return self.start_root_span(tracer, method, path)
+
+    def start_root_span(self, tracer: trace.Tracer, method: str, path: str) -> trace.Span:
+        """Return the server span of a request that starts a new trace."""
         trace_id = getrandbits(128) or 1
         if (trace_id & _LOW_64) < self._bound:
             return _sdk_span(tracer, method, path, _DECIDED_CONTEXT)
-        return _bare_span(trace_id, _EMPTY_STATE)
+        context = SpanContext(trace_id, getrandbits(64) or 1, False, _UNSAMPLED, _EMPTY_STATE)
+        return trace.NonRecordingSpan(context)
 
 
 def _sdk_span(
