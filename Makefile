@@ -7,7 +7,7 @@ UV := $(if $(shell command -v uv 2>/dev/null),uv,$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen
 COVERAGE_FLOOR ?= 88
 
-.PHONY: help install test lint fmt charts images bench bench-instrumentation bench-links bench-redirect bench-analytics clean
+.PHONY: help install test lint fmt charts images bench bench-instrumentation bench-links bench-redirect bench-analytics bench-images clean
 
 help: ## List the verbs
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-24s %s\n", $$1, $$2}'
@@ -44,7 +44,10 @@ bench-redirect: install ## redirect vs Express 5, side by side with wrk (the hea
 bench-analytics: install ## analytics: stream ingestion rate into PostgreSQL, stats p99
 	$(RUN) python bench/analytics.py
 
-bench: bench-instrumentation bench-links bench-redirect bench-analytics ## Every benchmark
+bench-images: images ## Image sizes and container start to /readyz under the chart's security context
+	$(RUN) python bench/images.py
+
+bench: bench-instrumentation bench-links bench-redirect bench-analytics bench-images ## Every benchmark
 
 charts: install ## Lint and render the Helm charts with the pinned helm, validate and policy-check them
 	tools/install-helm

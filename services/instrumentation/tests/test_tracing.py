@@ -38,16 +38,23 @@ def build(spans: SpanCapture, ratio: float = 1.0) -> FastAPI:
 
 
 async def test_one_server_span_even_with_a_global_tracer_provider() -> None:
-    # FastAPI traces by itself once a global provider exists; hop turns that off.
+    # FastAPI traces by itself, into the global provider, once one exists; hop turns that
+    # off. The global provider gets a capture of its own: FastAPI's spans would land there.
     if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
         trace.set_tracer_provider(TracerProvider())
+    global_provider = trace.get_tracer_provider()
+    assert isinstance(global_provider, TracerProvider)
+    global_spans = SpanCapture()
+    global_provider.add_span_processor(global_spans.processor)
     spans = SpanCapture()
     app = build(spans)
     async with app_client(app) as client:
         await client.get("/echo")
+    global_spans.processor.shutdown()
     servers = [s for s in spans.spans if s.kind is SpanKind.SERVER]
     assert [s.name for s in servers] == ["GET /echo"]
     assert len(spans.spans) == 2  # the server span and its client span, nothing per message
+    assert global_spans.spans == ()
 
 
 async def test_incoming_context_is_continued_and_propagated() -> None:
