@@ -40,9 +40,10 @@ import httpx
 import redis
 
 from hop_analytics.app import create_engine
-from hop_analytics.events import ClickEvent
+from hop_analytics.events import Click
 from hop_analytics.migrate import upgrade
 from hop_analytics.store import ClickStore
+from hop_contracts import ClickEvent
 
 PG = os.environ.get("HOP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("HOP_BENCH_REDIS", "redis://127.0.0.1:6379/0")
@@ -237,7 +238,7 @@ async def seed(url: str, clicks: int, code: str) -> None:
                 make_event(rng, code, start + timedelta(seconds=rng.randrange(90 * 86400 - 60)))
                 for _ in range(min(5000, clicks - offset))
             ]
-            await store.ingest([ClickEvent.model_validate(e).to_click() for e in batch])
+            await store.ingest([Click.from_event(ClickEvent.model_validate(e)) for e in batch])
     finally:
         await engine.dispose()
 

@@ -17,6 +17,7 @@ from hop_analytics.app import create_analytics_app, create_engine
 from hop_analytics.migrate import upgrade
 from hop_analytics.settings import AnalyticsSettings
 from hop_analytics.store import ClickStore
+from hop_contracts.testing import FakeLinks
 from hop_instrumentation.testing import make_test_settings
 
 PG_ADMIN_URL = os.environ.get("HOP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -98,23 +99,9 @@ def store(engine: AsyncEngine) -> ClickStore:
     return ClickStore(engine)
 
 
-def links_owner_transport(
-    owned: dict[str, set[str]], calls: list[str] | None = None
-) -> httpx.MockTransport:
+def links_owner_transport(owned: dict[str, set[str]]) -> httpx.ASGITransport:
     """Fake links: ``owned`` maps an Authorization header to the codes its owner has."""
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        code = request.url.path.rsplit("/", 1)[-1]
-        key = request.headers.get("authorization", "")
-        if calls is not None:
-            calls.append(code)
-        if key not in owned:
-            return httpx.Response(401, json={"detail": "Unknown API key."})
-        if code not in owned[key]:
-            return httpx.Response(404, json={"detail": "Not found."})
-        return httpx.Response(200, json={"code": code})
-
-    return httpx.MockTransport(handler)
+    return httpx.ASGITransport(FakeLinks(owners=owned))
 
 
 AppFactory = Callable[..., FastAPI]

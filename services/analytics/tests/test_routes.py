@@ -6,6 +6,7 @@ import httpx
 
 from hop_analytics.app import create_analytics_app
 from hop_analytics.settings import AnalyticsSettings
+from hop_contracts.testing import FakeLinks
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import (
     SpanCapture,
@@ -178,12 +179,12 @@ async def test_stats_links_unreachable_is_503_with_retry_after(make_app: AppFact
 
 
 async def test_stats_ownership_answers_are_cached_per_key_and_code(make_app: AppFactory) -> None:
-    calls: list[str] = []
-    app = make_app(links_owner_transport({OWNER_KEY: {"abc1234"}}, calls), owner_cache_ttl=60)
+    links = FakeLinks(owners={OWNER_KEY: {"abc1234"}})
+    app = make_app(httpx.ASGITransport(links), owner_cache_ttl=60)
     async with app_client(app) as client:
         for key in (OWNER_KEY, OWNER_KEY, OTHER_KEY, OTHER_KEY):
             await client.get("/api/v1/stats/abc1234", params=RANGE, headers={"Authorization": key})
-    assert calls == ["abc1234", "abc1234"]
+    assert links.calls == {"abc1234": 2}
 
 
 async def test_stats_default_range_is_last_30_days(make_app: AppFactory) -> None:

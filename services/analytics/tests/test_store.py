@@ -4,9 +4,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from hop_analytics.events import ClickEvent
+from hop_analytics.events import Click
 from hop_analytics.store import ClickStore, DailyCount, Ranked
 from hop_analytics.tables import click_events
+from hop_contracts import ClickEvent
 
 from .conftest import event
 
@@ -18,7 +19,7 @@ IPHONE_UA = (
 
 
 def clicks(*bodies: dict[str, object]) -> list:  # type: ignore[type-arg]
-    return [ClickEvent.model_validate(body).to_click() for body in bodies]
+    return [Click.from_event(ClickEvent.model_validate(body)) for body in bodies]
 
 
 async def raw_count(store: ClickStore) -> int:

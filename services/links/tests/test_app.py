@@ -70,7 +70,7 @@ async def test_openapi_documents_models_errors_and_security(make_app: Any) -> No
         document = (await client.get("/openapi.json")).json()
     schemas = set(document["components"]["schemas"])
     assert {"Link", "LinkCreate", "LinkUpdate", "LinkPage", "BatchCreate", "BatchResult",
-            "BatchItemResult", "ResolvedLinkOut", "ErrorMessage",
+            "BatchItemResult", "ResolvedLink", "ErrorMessage",
             "HTTPValidationError"} <= schemas  # fmt: skip
     assert document["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
     paths = document["paths"]

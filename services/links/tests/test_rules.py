@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from hop_contracts import RESERVED_CODES, is_reserved
 from hop_links._cursor import decode_cursor, encode_cursor
-from hop_links.codes import RESERVED_CODES, generate_code, is_reserved, validate_alias
+from hop_links.codes import generate_code, validate_alias
 from hop_links.errors import InvalidCursorError, InvalidLinkError
 from hop_links.keys import generate_key, hash_key, key_prefix
 from hop_links.validation import validate_expiry, validate_tags, validate_target

@@ -10,10 +10,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from hop_contracts.testing import ClickSink, FakeLinks, link_body
 from hop_instrumentation.testing import make_test_settings
 from hop_redirect.app import create_redirect_app
 from hop_redirect.settings import RedirectSettings
-from hop_redirect.testing import ClickSink, FakeLinks, link_body, wait_until
+from hop_redirect.testing import wait_until
 
 AppFactory = Callable[..., tuple[FastAPI, FakeLinks, ClickSink]]
 

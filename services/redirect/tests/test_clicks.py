@@ -9,11 +9,12 @@ import pytest
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 
+from hop_contracts.testing import ClickSink, FakeLinks, link_body
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import app_client, metric_value
 from hop_redirect.app import create_redirect_app, get_state
 from hop_redirect.settings import RedirectSettings
-from hop_redirect.testing import ClickSink, FakeLinks, free_port, link_body, poll
+from hop_redirect.testing import free_port, poll
 
 AppFactory = Callable[..., tuple[FastAPI, FakeLinks, ClickSink]]
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"

@@ -8,12 +8,12 @@ import orjson
 import pytest
 from fastapi import FastAPI
 
+from hop_contracts.testing import ClickSink, FakeLinks, link_body
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import app_client, capture_logs, metric_value
 from hop_redirect.app import create_redirect_app
 from hop_redirect.links_client import PROBE_CODE
 from hop_redirect.settings import RedirectSettings
-from hop_redirect.testing import ClickSink, FakeLinks, link_body
 
 AppFactory = Callable[..., tuple[FastAPI, FakeLinks, ClickSink]]
 

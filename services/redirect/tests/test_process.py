@@ -12,10 +12,11 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
+from hop_contracts.testing import FakeLinks, link_body
 from hop_instrumentation.testing import app_client, make_test_settings, management_client
 from hop_redirect.app import create_redirect_app
 from hop_redirect.settings import RedirectSettings
-from hop_redirect.testing import FakeLinks, free_port, link_body, poll
+from hop_redirect.testing import free_port, poll
 
 pytestmark = pytest.mark.process
 FAKE = [sys.executable, "-m", "hop_redirect.testing"]

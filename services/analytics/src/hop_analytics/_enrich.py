@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 import ua_parser
 
+from hop_contracts.bots import USER_AGENT_MAX_PARSED, is_bot_device
+
 __all__ = ["DIRECT", "UNKNOWN", "Agent", "classify_agent", "referrer_host"]
 
 DIRECT: Final = "(direct)"
@@ -38,12 +40,12 @@ def classify_agent(user_agent: str | None) -> Agent:
     """Return the browser, OS and device type of a user agent (cached: UA strings repeat)."""
     if not user_agent:
         return Agent(UNKNOWN, UNKNOWN, "other", False)
-    result = ua_parser.parse(user_agent[:2048])
+    result = ua_parser.parse(user_agent[:USER_AGENT_MAX_PARSED])
     browser = _family(result.user_agent.family if result.user_agent else None)
     os_family = _family(result.os.family if result.os else None)
     device_family = result.device.family if result.device else ""
     brand = (result.device.brand or "") if result.device else ""
-    is_bot = device_family == "Spider"
+    is_bot = is_bot_device(device_family)
     device = "bot" if is_bot else _device_type(user_agent, os_family, f"{device_family} {brand}")
     return Agent(browser, os_family, device, is_bot)
 

@@ -23,8 +23,9 @@ from hop_analytics.metrics import AnalyticsMetrics
 from hop_analytics.migrate import upgrade
 from hop_analytics.owners import OwnerChecker
 from hop_analytics.routes import internal, stats
-from hop_analytics.settings import AnalyticsSettings, ClickTransport
+from hop_analytics.settings import AnalyticsSettings
 from hop_analytics.store import ClickStore
+from hop_contracts import CLICKS_PATH, ClickTransport
 from hop_instrumentation import (
     HealthCheck,
     create_app,
@@ -151,7 +152,7 @@ async def _prune_forever(store: ClickStore, settings: AnalyticsSettings) -> None
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, RequestValidationError) and request.url.path == "/internal/v1/clicks":
+    if isinstance(exc, RequestValidationError) and request.url.path == CLICKS_PATH:
         events = exc.body.get("events") if isinstance(exc.body, dict) else None
         rejected = len(events) if isinstance(events, list) else 1
         ingestor: Ingestor = request.app.state.ingestor

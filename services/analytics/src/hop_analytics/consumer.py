@@ -22,6 +22,7 @@ from redis.exceptions import ResponseError
 from hop_analytics.events import Click, MalformedEventError, parse_event_json
 from hop_analytics.ingestion import Ingestor
 from hop_analytics.metrics import ConsumerState
+from hop_contracts import dead_letter_stream
 
 __all__ = ["ConsumerOptions", "StreamConsumer"]
 
@@ -45,7 +46,7 @@ class ConsumerOptions:
     @property
     def dead_stream(self) -> str:
         """Return the stream malformed entries are moved to."""
-        return f"{self.stream}:dead"
+        return dead_letter_stream(self.stream)
 
 
 class StreamConsumer:

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from hop_analytics.errors import LinksUnavailableError
+from hop_contracts import LINK_PATH
 
 __all__ = ["OwnerChecker", "Ownership"]
 
@@ -38,7 +39,7 @@ _BY_STATUS: Final = {
 
 
 class OwnerChecker:
-    """Forward the caller's ``Authorization`` to links' ``GET /api/v1/links/{code}``."""
+    """Forward the caller's ``Authorization`` to links' ``GET /api/v1/links/{code}`` (LINK_PATH)."""
 
     def __init__(
         self,
@@ -69,7 +70,8 @@ class OwnerChecker:
     async def _ask(self, authorization: str, code: str) -> Ownership:
         try:
             response = await self._client.get(
-                f"/api/v1/links/{quote(code, safe='')}", headers={"Authorization": authorization}
+                LINK_PATH.format(code=quote(code, safe="")),
+                headers={"Authorization": authorization},
             )
         except httpx.HTTPError as err:
             logger.warning("links unreachable", extra={"error": type(err).__name__})

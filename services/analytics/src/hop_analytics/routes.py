@@ -10,12 +10,13 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from hop_analytics.errors import InvalidRangeError, LinksUnavailableError
-from hop_analytics.events import ClickBatch, ClickIngestResult
+from hop_analytics.events import Click
 from hop_analytics.ingestion import Ingestor
 from hop_analytics.owners import OwnerChecker, Ownership
 from hop_analytics.schemas import StatsResponse
 from hop_analytics.settings import AnalyticsSettings
 from hop_analytics.store import ClickStore
+from hop_contracts import CLICKS_PATH, STATS_PREFIX, ClickBatch, ClickIngestResult
 
 __all__ = ["DEFAULT_RANGE_DAYS", "internal", "stats", "validate_range"]
 
@@ -24,8 +25,8 @@ _DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CODE: Final = r"^[A-Za-z0-9_-]{1,64}$"
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`.")
 
-stats = APIRouter(prefix="/api/v1/stats", tags=["stats"])
-internal = APIRouter(prefix="/internal/v1", tags=["internal"])
+stats = APIRouter(prefix=STATS_PREFIX, tags=["stats"])
+internal = APIRouter(tags=["internal"])
 
 
 def _state(request: Request, name: str) -> Any:
@@ -158,10 +159,10 @@ def _parse_day(name: str, value: str) -> date:
         ) from None
 
 
-@internal.post("/clicks", response_model=ClickIngestResult)
+@internal.post(CLICKS_PATH, response_model=ClickIngestResult)
 async def post_clicks(batch: ClickBatch, ingestor: IngestorDep) -> ClickIngestResult:
     """Store a batch of click events (1 to 1,000); events already stored count as duplicates."""
     ingestor.metrics.received.labels("http").inc(len(batch.events))
-    clicks = [event.to_click() for event in batch.events]
+    clicks = [Click.from_event(event) for event in batch.events]
     outcome = await ingestor.ingest(clicks, transport="http")
     return ClickIngestResult(accepted=outcome.accepted, duplicates=outcome.duplicates)

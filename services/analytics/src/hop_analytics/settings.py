@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import os
 import socket
-from enum import StrEnum
 
 from pydantic import Field
 
+from hop_contracts import CONSUMER_GROUP, DEFAULT_CLICK_STREAM, ClickTransport
 from hop_instrumentation import ServiceSettings
 
-__all__ = ["AnalyticsSettings", "ClickTransport"]
-
-
-class ClickTransport(StrEnum):
-    """How click events reach analytics."""
-
-    HTTP = "http"
-    REDIS = "redis"
+__all__ = ["AnalyticsSettings"]
 
 
 def _default_consumer_name() -> str:
@@ -34,8 +27,8 @@ class AnalyticsSettings(ServiceSettings):
 
     click_transport: ClickTransport = ClickTransport.HTTP
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", pattern=r"^rediss?://")
-    click_stream: str = Field(default="hop:clicks", min_length=1)
-    consumer_group: str = Field(default="analytics", min_length=1)
+    click_stream: str = Field(default=DEFAULT_CLICK_STREAM, min_length=1)
+    consumer_group: str = Field(default=CONSUMER_GROUP, min_length=1)
     consumer_name: str = Field(default_factory=_default_consumer_name, min_length=1)
     consumer_concurrency: int = Field(
         default=2,

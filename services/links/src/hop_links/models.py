@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from hop_contracts import RedirectStatus
 from hop_links.codes import ALIAS_PATTERN
 from hop_links.validation import MAX_TAG_LENGTH, MAX_TAGS, MAX_URL_LENGTH, TAG_PATTERN
 
@@ -17,13 +18,10 @@ __all__ = [
     "LinkCreate",
     "LinkPage",
     "LinkUpdate",
-    "RedirectStatus",
-    "ResolvedLinkOut",
     "Tag",
     "TargetUrl",
 ]
 
-RedirectStatus = Literal[301, 302, 307, 308]
 TargetUrl = Annotated[
     str,
     Field(
@@ -133,32 +131,6 @@ class LinkPage(BaseModel):
         description="Pass as ?cursor= for the next page; null on the last page.",
         examples=["bDE6NDI"],
     )
-
-
-class ResolvedLinkOut(BaseModel):
-    """What the redirect service needs to answer a code (internal API)."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "code": "abc1234",
-                    "url": "https://example.com/x",
-                    "redirect_status": 302,
-                    "forward_query": False,
-                    "expires_at": None,
-                    "disabled": False,
-                }
-            ]
-        }
-    )
-
-    code: str
-    url: str
-    redirect_status: RedirectStatus
-    forward_query: bool
-    expires_at: datetime | None
-    disabled: bool
 
 
 class ErrorMessage(BaseModel):

@@ -11,9 +11,10 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from hop_contracts import is_code
 from hop_links._cursor import decode_cursor, encode_cursor
 from hop_links._rows import link_record, link_row, load_tags
-from hop_links.codes import generate_code, is_plausible_code, validate_alias
+from hop_links.codes import generate_code, validate_alias
 from hop_links.database import reader
 from hop_links.errors import AliasTakenError, InvalidLinkError, LinkNotFoundError, LinksError
 from hop_links.records import (
@@ -63,7 +64,7 @@ class LinkStore:
 
     async def resolve(self, code: str) -> ResolvedLink:
         """Return what redirect needs for ``code`` (any owner), or raise `LinkNotFoundError`."""
-        if not is_plausible_code(code):
+        if not is_code(code):
             raise LinkNotFoundError(code)
         async with self._reader.connect() as connection:
             row = (await connection.execute(_RESOLVE, {"code": code})).first()
@@ -225,7 +226,7 @@ class LinkStore:
         return [link_record(row, draft.tags) for row, (_, draft) in zip(rows, pairs, strict=True)]
 
     async def _link_id(self, connection: AsyncConnection, owner_id: int, code: str) -> int:
-        if not is_plausible_code(code):
+        if not is_code(code):
             raise LinkNotFoundError(code)
         query = select(links.c.id).where(links.c.code == code, links.c.owner_id == owner_id)
         link_id = (await connection.execute(query)).scalar()
@@ -234,7 +235,7 @@ class LinkStore:
         return int(link_id)
 
     async def _load(self, connection: AsyncConnection, owner_id: int, code: str) -> LinkRecord:
-        if not is_plausible_code(code):
+        if not is_code(code):
             raise LinkNotFoundError(code)
         query = select(links).where(links.c.code == code, links.c.owner_id == owner_id)
         row = (await connection.execute(query)).first()

@@ -21,6 +21,7 @@ from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from redis.asyncio import Redis
 from starlette.exceptions import HTTPException
 
+from hop_contracts import ClickTransport
 from hop_instrumentation import (
     HealthCheck,
     create_app,
@@ -36,9 +37,9 @@ from hop_redirect.links_client import LinksClient
 from hop_redirect.metrics import CacheMetrics, ClickMetrics
 from hop_redirect.pipeline import ClickPipeline
 from hop_redirect.responses import Renderer, Route
-from hop_redirect.settings import ClickTransportName, RedirectSettings
+from hop_redirect.senders import ClickSender, HttpClickSender, RedisClickSender
+from hop_redirect.settings import RedirectSettings
 from hop_redirect.shared_cache import RedisSharedCache
-from hop_redirect.transports import ClickTransport, HttpClickTransport, RedisClickTransport
 
 __all__ = ["RedirectState", "app_from_environment", "create_redirect_app", "get_state"]
 
@@ -62,7 +63,7 @@ class RedirectState:
     async def aclose(self) -> None:
         """Close every connection pool."""
         await self.links.aclose()
-        await self.pipeline.transport.aclose()
+        await self.pipeline.sender.aclose()
         if self.redis is not None:
             await self.redis.aclose()
 
@@ -132,18 +133,18 @@ def create_redirect_app(
         batch_size=settings.click_batch_size,
         metrics=click_metrics,
     )
-    transport = _click_transport(settings, provider, redis, analytics_transport)
+    sender = _click_sender(settings, provider, redis, analytics_transport)
     pipeline = ClickPipeline(
         clicks,
-        transport,
+        sender,
         click_metrics,
         batch_size=settings.click_batch_size,
         interval=settings.click_flush_interval,
         max_retry_delay=settings.click_retry_max_delay,
     )
     hop.readiness.add_check(HealthCheck("links", links.ping, critical=False))
-    sink = "analytics" if settings.click_transport is ClickTransportName.HTTP else "click-stream"
-    hop.readiness.add_check(HealthCheck(sink, transport.ping, critical=False))
+    sink = "analytics" if settings.click_transport is ClickTransport.HTTP else "click-stream"
+    hop.readiness.add_check(HealthCheck(sink, sender.ping, critical=False))
     app.state.redirect = RedirectState(settings, links, cache, clicks, pipeline, redis)
     hop.front = RedirectFront(
         app,
@@ -159,7 +160,7 @@ def create_redirect_app(
 
 
 def _redis_client(settings: RedirectSettings, provider: TracerProvider) -> Redis | None:
-    uses_redis = settings.redis_cache or settings.click_transport is ClickTransportName.REDIS
+    uses_redis = settings.redis_cache or settings.click_transport is ClickTransport.REDIS
     if not uses_redis:
         return None
     client = Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
@@ -167,18 +168,18 @@ def _redis_client(settings: RedirectSettings, provider: TracerProvider) -> Redis
     return client
 
 
-def _click_transport(
+def _click_sender(
     settings: RedirectSettings,
     provider: TracerProvider,
     redis: Redis | None,
     analytics_transport: httpx.AsyncBaseTransport | None,
-) -> ClickTransport:
-    if settings.click_transport is ClickTransportName.REDIS and redis is not None:
-        return RedisClickTransport(redis, stream=settings.click_stream)
+) -> ClickSender:
+    if settings.click_transport is ClickTransport.REDIS and redis is not None:
+        return RedisClickSender(redis, stream=settings.click_stream)
     client = create_http_client(
         settings.analytics_url, tracer_provider=provider, transport=analytics_transport
     )
-    return HttpClickTransport(client)
+    return HttpClickSender(client)
 
 
 @asynccontextmanager

@@ -16,19 +16,17 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Final
 
-from ua_parser import parse_device
-
+from hop_contracts import MAX_HEADER_LENGTH, is_bot
 from hop_redirect._ratelimit import RateLimitedLog
 from hop_redirect.metrics import ClickMetrics
 
-__all__ = ["ClickBuffer", "RawClick", "is_bot", "to_event", "to_events"]
+__all__ = ["ClickBuffer", "RawClick", "to_event", "to_events"]
 
 logger = logging.getLogger("hop.redirect.clicks")
 
 #: code, wall-clock time, referer, user agent, country, traceparent (header bytes as sent).
 RawClick = tuple[str, float, bytes | None, bytes | None, bytes | None, str | None]
 
-_MAX_HEADER_CHARS: Final = 2048
 _VARIANT: Final = "89ab"
 
 
@@ -99,17 +97,10 @@ def to_event(raw: RawClick, event_id: str) -> dict[str, Any]:
     return event
 
 
-@lru_cache(maxsize=8192)
-def is_bot(user_agent: str) -> bool:
-    """Tell whether a user agent is a crawler, per the maintained uap-core rules."""
-    device = parse_device(user_agent)
-    return device is not None and device.family == "Spider"
-
-
 def _text(value: bytes | None) -> str | None:
     if not value:
         return None
-    return value.decode("utf-8", "replace")[:_MAX_HEADER_CHARS]
+    return value.decode("utf-8", "replace")[:MAX_HEADER_LENGTH]
 
 
 def _country(value: bytes | None) -> str | None:

@@ -20,20 +20,17 @@ import orjson
 from opentelemetry.trace import Span, format_span_id, format_trace_id
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hop_contracts import CODE_PATTERN, is_reserved
 from hop_instrumentation import RequestObserver
 from hop_redirect.cache import LinkCache
 from hop_redirect.clicks import ClickBuffer
 from hop_redirect.responses import EMPTY_BODY, Answer, Renderer, Route
 from hop_redirect.types import LinksUnavailableError
 
-__all__ = ["CODE_PATTERN", "RESERVED_CODES", "ROUTE", "RedirectFront"]
+__all__ = ["ROUTE", "RedirectFront"]
 
 ROUTE: Final = "/{code}"
-CODE_PATTERN: Final = re.compile(r"/([A-Za-z0-9_-]{1,64})")
-#: Paths that look like codes but are never links (links refuses to create them).
-RESERVED_CODES: Final = frozenset(
-    {"api", "docs", "redoc", "internal", "livez", "readyz", "healthz", "metrics", "static"}
-)
+_CODE_PATH: Final = re.compile(f"/({CODE_PATTERN})")
 _ALLOWED: Final = b"GET, HEAD"
 
 
@@ -65,8 +62,9 @@ class RedirectFront:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        match = CODE_PATTERN.fullmatch(scope["path"])
-        if match is None or match[1] in RESERVED_CODES:
+        match = _CODE_PATH.fullmatch(scope["path"])
+        # Reserved words look like codes but are never links (links refuses to create them).
+        if match is None or is_reserved(match[1]):
             await self.app(scope, receive, send)
             return
         code = match[1]

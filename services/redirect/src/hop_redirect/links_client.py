@@ -1,43 +1,33 @@
-"""The client of links' internal resolve API (docs/contracts.md)."""
+"""The client of links' internal resolve API (`hop_contracts.ResolvedLink`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Final, Literal
+from typing import Final
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from hop_contracts import RESOLVE_PATH, ResolvedLink
 from hop_redirect.types import Link, LinksUnavailableError
 
 __all__ = ["PROBE_CODE", "LinksClient"]
 
-_RESOLVE: Final = "/internal/v1/links/"
+_RESOLVE: Final = RESOLVE_PATH.removesuffix("{code}")
 #: A code that never exists (dots are outside the code alphabet): a cheap reachability probe.
 PROBE_CODE: Final = "hop.redirect.readiness"
 
 
-class ResolvedLink(BaseModel):
-    """The body of ``GET /internal/v1/links/{code}`` (200)."""
-
-    code: str
-    url: str
-    redirect_status: Literal[301, 302, 307, 308]
-    forward_query: bool = False
-    expires_at: datetime | None = None
-    disabled: bool = False
-
-    def to_link(self) -> Link:
-        """Return the internal record."""
-        expires = self.expires_at.timestamp() if self.expires_at is not None else None
-        return Link(
-            code=self.code,
-            url=self.url,
-            redirect_status=self.redirect_status,
-            forward_query=self.forward_query,
-            expires_at=expires,
-            disabled=self.disabled,
-        )
+def to_link(resolved: ResolvedLink) -> Link:
+    """Return the internal record of a resolve answer."""
+    expires = resolved.expires_at.timestamp() if resolved.expires_at is not None else None
+    return Link(
+        code=resolved.code,
+        url=resolved.url,
+        redirect_status=resolved.redirect_status,
+        forward_query=resolved.forward_query,
+        expires_at=expires,
+        disabled=resolved.disabled,
+    )
 
 
 class LinksClient:
@@ -54,7 +44,7 @@ class LinksClient:
         if response.status_code != 200:
             raise LinksUnavailableError(f"links answered {response.status_code} for {code!r}.")
         try:
-            return ResolvedLink.model_validate_json(response.content).to_link()
+            return to_link(ResolvedLink.model_validate_json(response.content))
         except ValidationError as err:
             raise LinksUnavailableError(f"links answered a malformed link for {code!r}.") from err
 

@@ -17,7 +17,7 @@ from typing import Any
 from hop_redirect._ratelimit import RateLimitedLog
 from hop_redirect.clicks import ClickBuffer, to_events
 from hop_redirect.metrics import ClickMetrics, DropReason
-from hop_redirect.transports import BatchRejectedError, ClickTransport, DeliveryFailedError
+from hop_redirect.senders import BatchRejectedError, ClickSender, DeliveryFailedError
 
 __all__ = ["ClickPipeline"]
 
@@ -26,12 +26,12 @@ _FIRST_RETRY_DELAY = 0.05
 
 
 class ClickPipeline:
-    """Move clicks from the buffer to the transport in the background."""
+    """Move clicks from the buffer to the sender in the background."""
 
     def __init__(
         self,
         buffer: ClickBuffer,
-        transport: ClickTransport,
+        sender: ClickSender,
         metrics: ClickMetrics,
         *,
         batch_size: int,
@@ -39,7 +39,7 @@ class ClickPipeline:
         max_retry_delay: float,
     ) -> None:
         self.buffer = buffer
-        self.transport = transport
+        self.sender = sender
         self._metrics = metrics
         self._batch_size = batch_size
         self._interval = interval
@@ -92,7 +92,7 @@ class ClickPipeline:
         delay = _FIRST_RETRY_DELAY
         while True:
             try:
-                await self.transport.send(batch)
+                await self.sender.send(batch)
             except BatchRejectedError as err:
                 self._metrics.dropped.labels(DropReason.REJECTED).inc(len(batch))
                 logger.error(

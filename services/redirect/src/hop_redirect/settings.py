@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
+from hop_contracts import DEFAULT_CLICK_STREAM, ClickTransport
 from hop_instrumentation import ServiceSettings
 
-__all__ = ["ClickTransportName", "RedirectSettings"]
+__all__ = ["RedirectSettings"]
 
 Seconds = Annotated[float, Field(gt=0.0, le=86400.0)]
-
-
-class ClickTransportName(StrEnum):
-    """How click events leave the process."""
-
-    HTTP = "http"
-    REDIS = "redis"
 
 
 class RedirectSettings(ServiceSettings):
@@ -47,9 +40,9 @@ class RedirectSettings(ServiceSettings):
     redis_cache: bool = Field(default=False, description="Share resolved links through Redis (L2).")
     redis_cache_prefix: str = "hop:redirect:link:"
 
-    click_transport: ClickTransportName = ClickTransportName.HTTP
+    click_transport: ClickTransport = ClickTransport.HTTP
     redis_url: str = "redis://127.0.0.1:6379/0"
-    click_stream: str = Field(default="hop:clicks", min_length=1)
+    click_stream: str = Field(default=DEFAULT_CLICK_STREAM, min_length=1)
     click_buffer_size: int = Field(default=100_000, ge=1, le=10_000_000)
     click_batch_size: int = Field(default=500, ge=1, le=1000)
     click_flush_interval: Seconds = 1.0

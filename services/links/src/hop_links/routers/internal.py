@@ -10,21 +10,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
+from hop_contracts import RESOLVE_PATH, ResolvedLink
 from hop_links.dependencies import LinksServices
 from hop_links.errors import LinkNotFoundError
 from hop_links.http_errors import ERROR_RESPONSES
-from hop_links.models import ResolvedLinkOut
 from hop_links.routers.resolve_front import resolved_json
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/internal/v1/links", tags=["internal"])
+router = APIRouter(tags=["internal"])
 
 
 @router.get(
-    "/{code}",
+    RESOLVE_PATH,
     summary="Resolve a code (for the redirect service)",
-    response_model=ResolvedLinkOut,
+    response_model=ResolvedLink,
     responses={404: ERROR_RESPONSES[404], 503: ERROR_RESPONSES[503]},
 )
 async def resolve_link(

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from hop_contracts import LINKS_PREFIX
 from hop_links.batch_models import BatchCreate, BatchResult
 from hop_links.dependencies import CallerDep, ServicesDep
 from hop_links.errors import AliasTakenError, LinksError
@@ -17,7 +18,7 @@ __all__ = ["router"]
 
 _AUTH: dict[int | str, dict[str, Any]] = {401: ERROR_RESPONSES[401], 503: ERROR_RESPONSES[503]}
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {**_AUTH, 404: ERROR_RESPONSES[404]}
-router = APIRouter(prefix="/api/v1/links", tags=["links"], responses=_AUTH)
+router = APIRouter(prefix=LINKS_PREFIX, tags=["links"], responses=_AUTH)
 CodePath = Annotated[str, Path(description="The link's code.", examples=["spring-sale"])]
 
 

@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hop_contracts import RESOLVE_PATH
 from hop_instrumentation.app import Instrumentation
 from hop_links.dependencies import LinksServices
 from hop_links.errors import LinkNotFoundError
@@ -21,8 +22,8 @@ from hop_links.records import ResolvedLink
 
 __all__ = ["ResolveFront"]
 
-PREFIX: Final = "/internal/v1/links/"
-ROUTE: Final = PREFIX + "{code}"
+ROUTE: Final = RESOLVE_PATH
+PREFIX: Final = RESOLVE_PATH.removesuffix("{code}")
 _HEADERS: Final = [(b"content-type", b"application/json")]
 _UNAVAILABLE: Final = b'{"detail":"The database is unavailable; retry later."}'
 logger = logging.getLogger("hop.links")

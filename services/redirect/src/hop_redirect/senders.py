@@ -1,4 +1,4 @@
-"""Where click batches go: analytics over HTTP, or a Redis stream. One `Protocol`, two classes."""
+"""Where click batches go: analytics over HTTP, or a Redis stream. One `Protocol`, two senders."""
 
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from hop_contracts import CLICKS_PATH
 from hop_redirect.types import RedirectError
 
 __all__ = [
     "BatchRejectedError",
-    "ClickTransport",
+    "ClickSender",
     "DeliveryFailedError",
-    "HttpClickTransport",
-    "RedisClickTransport",
+    "HttpClickSender",
+    "RedisClickSender",
 ]
 
-CLICKS_PATH: Final = "/internal/v1/clicks"
 _JSON: Final = {"content-type": "application/json"}
 
 
@@ -31,7 +31,7 @@ class BatchRejectedError(RedirectError):
     """Raise when the receiver refused a batch for good (a 4xx); resending cannot help."""
 
 
-class ClickTransport(Protocol):
+class ClickSender(Protocol):
     """Deliver a batch of click events (at least once; receivers dedupe on ``id``)."""
 
     async def send(self, events: list[dict[str, Any]]) -> None:
@@ -47,7 +47,7 @@ class ClickTransport(Protocol):
         ...
 
 
-class HttpClickTransport:
+class HttpClickSender:
     """POST batches to analytics' ``/internal/v1/clicks``."""
 
     def __init__(self, client: httpx.AsyncClient) -> None:
@@ -80,7 +80,7 @@ class HttpClickTransport:
         await self._client.aclose()
 
 
-class RedisClickTransport:
+class RedisClickSender:
     """XADD one stream entry per event (``event`` field, JSON), pipelined per batch."""
 
     def __init__(self, client: Redis, *, stream: str) -> None:

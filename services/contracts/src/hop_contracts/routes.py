@@ -1,0 +1,35 @@
+"""The paths one service calls on another, and the public prefixes the edge routes by.
+
+Usage::
+
+    client.get(RESOLVE_PATH.format(code=code))
+
+Public prefixes are served on a service's ``http`` port and routed by the Ingress, the
+HTTPRoute and the local edge; internal paths are for the services' peers only.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "CLICKS_PATH",
+    "INTERNAL_PREFIX",
+    "LINKS_PREFIX",
+    "LINK_PATH",
+    "RESOLVE_PATH",
+    "STATS_PREFIX",
+]
+
+#: links' public API: create, list, read, change and delete links.
+LINKS_PREFIX: Final = "/api/v1/links"
+#: One link of the caller's owner; analytics asks it whether a key owns a code.
+LINK_PATH: Final = LINKS_PREFIX + "/{code}"
+#: analytics' public API: per-link stats.
+STATS_PREFIX: Final = "/api/v1/stats"
+#: Every service-to-service route starts here; the edge never routes it.
+INTERNAL_PREFIX: Final = "/internal"
+#: links resolves a code for redirect's cache-miss path (`hop_contracts.ResolvedLink`).
+RESOLVE_PATH: Final = INTERNAL_PREFIX + "/v1/links/{code}"
+#: analytics ingests a batch of click events (`hop_contracts.ClickBatch`).
+CLICKS_PATH: Final = INTERNAL_PREFIX + "/v1/clicks"

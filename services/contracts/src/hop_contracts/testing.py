@@ -1,0 +1,176 @@
+"""Fakes of hop's services that speak these contracts, for other services' tests.
+
+Usage::
+
+    links = FakeLinks({"abc": link_body("abc", "https://example.com/")})
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(links), base_url="http://links")
+
+    sink = ClickSink()          # analytics' click intake; ``sink.events`` holds what came
+
+Each is a plain ASGI app, so it runs in-process (``httpx.ASGITransport``) or under uvicorn.
+``tests/contracts`` drives the same clients against each fake and against the real service
+and asserts the same answers, so a fake cannot drift from the service it stands in for.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, Final
+
+from hop_contracts.clicks import MAX_BATCH_EVENTS
+from hop_contracts.routes import CLICKS_PATH, LINKS_PREFIX, RESOLVE_PATH
+
+__all__ = ["ClickSink", "FakeLinks", "link_body"]
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+_RESOLVE: Final = RESOLVE_PATH.removesuffix("{code}")
+_LINK: Final = LINKS_PREFIX + "/"
+
+
+def link_body(
+    code: str,
+    url: str,
+    *,
+    redirect_status: int = 302,
+    forward_query: bool = False,
+    expires_at: str | None = None,
+    disabled: bool = False,
+) -> dict[str, Any]:
+    """Return a resolve answer as links sends it (`hop_contracts.ResolvedLink`)."""
+    return {
+        "code": code,
+        "url": url,
+        "redirect_status": redirect_status,
+        "forward_query": forward_query,
+        "expires_at": expires_at,
+        "disabled": disabled,
+    }
+
+
+class FakeLinks:
+    """links' resolve and ownership answers over dicts; ``down`` makes it answer 503.
+
+    ``links`` maps a code to its resolve body; ``owners`` maps an ``Authorization`` header
+    to the codes its owner has (``GET /api/v1/links/{code}``: 200, 404 or 401).
+    """
+
+    def __init__(
+        self,
+        links: dict[str, dict[str, Any]] | None = None,
+        *,
+        owners: dict[str, set[str]] | None = None,
+    ) -> None:
+        self.links = dict(links or {})
+        self.owners = dict(owners or {})
+        self.calls: Counter[str] = Counter()
+        self.down = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one ASGI request."""
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        path: str = scope["path"]
+        if self.down:
+            await _json(send, 503, {"detail": "links is down (fake)."})
+        elif path.startswith(_RESOLVE):
+            await self._resolve(path.removeprefix(_RESOLVE), send)
+        elif path.startswith(_LINK):
+            await self._owned(path.removeprefix(_LINK), _header(scope, b"authorization"), send)
+        else:
+            await _json(send, 404, {"detail": "Not Found"})
+
+    async def _resolve(self, code: str, send: Send) -> None:
+        self.calls[code] += 1
+        if code in self.links:
+            await _json(send, 200, self.links[code])
+        else:
+            await _json(send, 404, {"detail": f"No link with code {code!r} exists."})
+
+    async def _owned(self, code: str, authorization: str, send: Send) -> None:
+        self.calls[code] += 1
+        if authorization not in self.owners:
+            await _json(send, 401, {"detail": "The API key is missing, unknown or revoked."})
+        elif code not in self.owners[authorization]:
+            await _json(send, 404, {"detail": f"No link with code {code!r} exists."})
+        else:
+            await _json(send, 200, {"code": code})
+
+
+class ClickSink:
+    """analytics' click intake: keeps each event once, counts every delivery.
+
+    ``GET /events`` lists what it kept (for a sink running as a process).
+    """
+
+    def __init__(self) -> None:
+        self.events: dict[str, dict[str, Any]] = {}
+        self.received = 0
+        self.batches = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one ASGI request."""
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["path"] == "/events":
+            body = {"events": list(self.events.values()), "received": self.received}
+            await _json(send, 200, body)
+        elif scope["path"] == CLICKS_PATH and scope["method"] == "POST":
+            await self._ingest(await _body(receive), send)
+        else:
+            await _json(send, 405 if scope["path"] == CLICKS_PATH else 404, {"detail": "no"})
+
+    async def _ingest(self, raw: bytes, send: Send) -> None:
+        try:
+            events = json.loads(raw)["events"]
+            ids = [str(event["id"]) for event in events]
+        except (ValueError, KeyError, TypeError):
+            await _json(send, 422, {"detail": "The body must be {'events': [{'id': ...}]}."})
+            return
+        if not 1 <= len(events) <= MAX_BATCH_EVENTS:
+            await _json(send, 422, {"detail": "A batch holds 1 to 1,000 events."})
+            return
+        new = [(i, e) for i, e in zip(ids, events, strict=True) if i not in self.events]
+        self.events.update(new)
+        self.received += len(events)
+        self.batches += 1
+        await _json(send, 200, {"accepted": len(new), "duplicates": len(events) - len(new)})
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return ""
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def _json(send: Send, status: int, body: Any) -> None:
+    data = json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": data})

@@ -1,0 +1,99 @@
+"""links' two answers to its peers, from the real app and from `FakeLinks`, must agree.
+
+redirect resolves codes (`hop_redirect.links_client.LinksClient`); analytics asks who owns
+a code (`hop_analytics.owners.OwnerChecker`). Both run here against the real links app and
+against the fake their own tests use, with the same links and keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from hop_analytics.owners import OwnerChecker, Ownership
+from hop_contracts import RESOLVE_PATH, ResolvedLink
+from hop_contracts.testing import FakeLinks, link_body
+from hop_redirect.links_client import LinksClient
+
+from .conftest import RealLinks
+
+LINKS: list[dict[str, Any]] = [
+    {"url": "https://example.com/a", "code": "plain01"},
+    {"url": "https://example.com/b", "code": "moved01", "redirect_status": 301,
+     "forward_query": True},
+    {"url": "https://example.com/c", "code": "timed01", "expires_at": "2030-01-02T03:04:05Z"},
+]  # fmt: skip
+
+
+async def _create(links: RealLinks) -> None:
+    for item in LINKS:
+        answer = await links.client.post(
+            "/api/v1/links", json=item, headers=links.auth(links.alice)
+        )
+        assert answer.status_code == 201, answer.text
+    disabled = await links.client.patch(
+        "/api/v1/links/plain01", json={"disabled": True}, headers=links.auth(links.alice)
+    )
+    assert disabled.status_code == 200, disabled.text
+
+
+def _fake_bodies() -> dict[str, dict[str, Any]]:
+    return {
+        "plain01": link_body("plain01", "https://example.com/a", disabled=True),
+        "moved01": link_body(
+            "moved01", "https://example.com/b", redirect_status=301, forward_query=True
+        ),
+        "timed01": link_body("timed01", "https://example.com/c", expires_at="2030-01-02T03:04:05Z"),
+    }
+
+
+async def test_resolve_bodies_of_real_links_equal_the_fakes(links: RealLinks) -> None:
+    await _create(links)
+    for code, fake_body in _fake_bodies().items():
+        answer = await links.client.get(RESOLVE_PATH.format(code=code))
+        assert answer.status_code == 200
+        assert answer.json() == fake_body
+        ResolvedLink.model_validate_json(answer.content)
+
+
+async def test_redirect_links_client_reads_real_links_and_the_fake_alike(links: RealLinks) -> None:
+    await _create(links)
+    fake = FakeLinks(_fake_bodies())
+    real_client = LinksClient(links.client)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(fake), base_url="http://links"
+    ) as fake_http:
+        fake_client = LinksClient(fake_http)
+        for code in [*_fake_bodies(), "unknown1"]:
+            assert await real_client.resolve(code) == await fake_client.resolve(code)
+        await real_client.ping()
+        await fake_client.ping()
+
+
+@pytest.mark.parametrize(
+    ("who", "code", "expected"),
+    [
+        ("alice", "plain01", Ownership.OWNER),
+        ("bob", "plain01", Ownership.NOT_OWNER),
+        ("alice", "unknown1", Ownership.NOT_OWNER),
+        ("nobody", "plain01", Ownership.UNAUTHENTICATED),
+    ],
+)
+async def test_analytics_owner_checks_agree_on_real_links_and_the_fake(
+    links: RealLinks, who: str, code: str, expected: Ownership
+) -> None:
+    await _create(links)
+    keys = {"alice": links.alice, "bob": links.bob, "nobody": "hop_not-a-key"}
+    authorization = f"Bearer {keys[who]}"
+    fake = FakeLinks(
+        owners={f"Bearer {links.alice}": {"plain01", "moved01", "timed01"},
+                f"Bearer {links.bob}": set()}
+    )  # fmt: skip
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(fake), base_url="http://links"
+    ) as fake_http:
+        real = await OwnerChecker(links.client, ttl=0).check(authorization, code)
+        faked = await OwnerChecker(fake_http, ttl=0).check(authorization, code)
+    assert (real, faked) == (expected, expected)
