@@ -13,11 +13,11 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from hop_instrumentation.database import create_engine
 from hop_instrumentation.testing import app_client, make_test_settings
-from hop_links import migrate
 from hop_links.app import create_app
+from hop_links.database import MIGRATIONS
 from hop_links.dependencies import LinksServices
 from hop_links.settings import LinksSettings
 
@@ -28,9 +28,9 @@ TABLES = "link_tags, links, api_keys, owners"
 
 def _migrate(url: str) -> None:
     async def run() -> None:
-        engine = create_async_engine(url)
+        engine = create_engine(url)
         try:
-            await migrate.upgrade(engine)
+            await MIGRATIONS.upgrade(engine)
         finally:
             await engine.dispose()
 

@@ -6,12 +6,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from hop_instrumentation.database import create_engine
 from hop_links.accounts import AccountStore
 from hop_links.cli import app
-from hop_links.database import create_engine
 from hop_links.errors import UnauthorizedError
 from hop_links.keys import KEY_PREFIX
-from hop_links.settings import LinksSettings
 
 
 def run(database_url: str, *args: str) -> tuple[int, str, str]:
@@ -21,7 +20,7 @@ def run(database_url: str, *args: str) -> tuple[int, str, str]:
 
 def authenticate(database_url: str, secret: str) -> int:
     async def check() -> int:
-        engine = create_engine(LinksSettings(database_url=database_url))
+        engine = create_engine(database_url)
         try:
             return (await AccountStore(engine).authenticate(secret)).key_id
         finally:
