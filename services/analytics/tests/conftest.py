@@ -95,6 +95,16 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIt
 
 
 @pytest.fixture
+async def empty_postgres_url() -> AsyncIterator[str]:
+    """A plain ``postgresql://`` URL (as operators publish it) of a fresh, empty database."""
+    name = await _create_pg_database()
+    try:
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        await _drop_pg_database(name)
+
+
+@pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     yield engine
