@@ -151,3 +151,14 @@ def make_app(database_url: str) -> Any:
 def make_key(app: FastAPI, client: httpx.AsyncClient) -> Any:
     """Return ``await make_key(owner=None)``: a new API key (of a new owner by default)."""
     return lambda owner=None: new_key(app, owner)
+
+
+@pytest.fixture
+def empty_postgres_url() -> Iterator[str]:
+    """A plain ``postgresql://`` URL (as operators publish it) of a fresh, empty database."""
+    name = f"hop_links_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -35,6 +35,14 @@ def test_migrate_prepares_an_empty_database(tmp_path: Path) -> None:
     assert run(url, "migrate")[0] == 0
 
 
+@pytest.mark.postgres
+def test_migrate_with_a_plain_postgresql_url_prepares_an_empty_database(
+    empty_postgres_url: str,
+) -> None:
+    assert run(empty_postgres_url, "migrate") == (0, "database at revision 0001\n", "")
+    assert run(empty_postgres_url, "owners", "create", "erin")[0] == 0
+
+
 def test_owner_and_key_lifecycle(database_url: str) -> None:
     code, out, _ = run(database_url, "owners", "create", "erin")
     assert (code, out) == (0, "created owner erin (id 1)\n")
