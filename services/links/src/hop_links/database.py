@@ -1,4 +1,4 @@
-"""Where the links service's Alembic migrations live (the engine comes from hop_instrumentation)."""
+"""Where the links service keeps its Alembic migrations (engine: hop_instrumentation)."""
 
 from __future__ import annotations
 
