@@ -39,11 +39,11 @@ import asyncpg
 import httpx
 import redis
 
-from hop_analytics.app import create_engine
+from hop_analytics.database import MIGRATIONS
 from hop_analytics.events import Click
-from hop_analytics.migrate import upgrade
 from hop_analytics.store import ClickStore
 from hop_contracts import ClickEvent
+from hop_instrumentation.database import create_engine
 
 PG = os.environ.get("HOP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("HOP_BENCH_REDIS", "redis://127.0.0.1:6379/0")
@@ -94,10 +94,18 @@ def database() -> Iterator[str]:
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     url = PG.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
     try:
-        upgrade(url)
+        asyncio.run(_upgrade(url))
         yield url
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _upgrade(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await MIGRATIONS.upgrade(engine)
+    finally:
+        await engine.dispose()
 
 
 async def _admin(sql: str) -> None:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -13,11 +12,12 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hop_analytics.app import create_analytics_app, create_engine
-from hop_analytics.migrate import upgrade
+from hop_analytics.app import create_analytics_app
+from hop_analytics.database import MIGRATIONS
 from hop_analytics.settings import AnalyticsSettings
 from hop_analytics.store import ClickStore
 from hop_contracts.testing import FakeLinks
+from hop_instrumentation.database import create_engine
 from hop_instrumentation.testing import make_test_settings
 
 PG_ADMIN_URL = os.environ.get("HOP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -69,20 +69,38 @@ async def _drop_pg_database(name: str) -> None:
         await admin.close()
 
 
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await MIGRATIONS.upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[str]:
     """A migrated, empty database: SQLite in a temp dir, or a fresh PostgreSQL database."""
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'analytics.db'}"
-        await asyncio.to_thread(upgrade, url)
+        await _migrate(url)
         yield url
         return
     name = await _create_pg_database()
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     url = f"{base}/{name}"
     try:
-        await asyncio.to_thread(upgrade, url)
+        await _migrate(url)
         yield url
+    finally:
+        await _drop_pg_database(name)
+
+
+@pytest.fixture
+async def empty_postgres_url() -> AsyncIterator[str]:
+    """A plain ``postgresql://`` URL (as operators publish it) of a fresh, empty database."""
+    name = await _create_pg_database()
+    try:
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
     finally:
         await _drop_pg_database(name)
 

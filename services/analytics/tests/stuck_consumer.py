@@ -15,12 +15,12 @@ from opentelemetry import trace
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
-from hop_analytics.app import create_engine
 from hop_analytics.consumer import ConsumerOptions, StreamConsumer
 from hop_analytics.events import Click
 from hop_analytics.ingestion import Ingestor
 from hop_analytics.metrics import AnalyticsMetrics
 from hop_analytics.store import ClickStore, IngestOutcome
+from hop_instrumentation.database import create_engine
 
 
 class HangingIngestor(Ingestor):

@@ -22,3 +22,14 @@ def test_cli_migrate_then_prune_on_empty_database_reports_zero(
     with sqlite3.connect(database) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     assert {"click_events", "daily_clicks", "daily_breakdown"} <= tables
+
+
+@pytest.mark.postgres
+def test_cli_migrate_with_a_plain_postgresql_url_prepares_the_database(
+    empty_postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOP_DATABASE_URL", empty_postgres_url)
+    migrated = CliRunner().invoke(cli, ["migrate"])
+    again = CliRunner().invoke(cli, ["migrate"])
+    assert (migrated.exit_code, migrated.output) == (0, "analytics database migrated to head\n")
+    assert again.exit_code == 0

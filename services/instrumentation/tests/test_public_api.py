@@ -21,6 +21,10 @@ PUBLIC = {
     "hop_instrumentation.app": [
         "Instrumentation", "RequestObserver", "create_app", "get_instrumentation",
     ],
+    "hop_instrumentation.database": [
+        "DatabaseSettings", "Migrations", "PoolOptions", "create_engine", "is_sqlite",
+        "normalise_database_url", "ping", "reader", "run_env",
+    ],
     "hop_instrumentation.health": ["CheckResult", "HealthCheck", "Readiness", "ReadinessState"],
     "hop_instrumentation.logging": [
         "ACCESS_LOGGER", "ConsoleFormatter", "JsonFormatter", "configure_logging", "log_access",

@@ -13,11 +13,11 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from hop_instrumentation.database import create_engine
 from hop_instrumentation.testing import app_client, make_test_settings
-from hop_links import migrate
 from hop_links.app import create_app
+from hop_links.database import MIGRATIONS
 from hop_links.dependencies import LinksServices
 from hop_links.settings import LinksSettings
 
@@ -28,9 +28,9 @@ TABLES = "link_tags, links, api_keys, owners"
 
 def _migrate(url: str) -> None:
     async def run() -> None:
-        engine = create_async_engine(url)
+        engine = create_engine(url)
         try:
-            await migrate.upgrade(engine)
+            await MIGRATIONS.upgrade(engine)
         finally:
             await engine.dispose()
 
@@ -151,3 +151,14 @@ def make_app(database_url: str) -> Any:
 def make_key(app: FastAPI, client: httpx.AsyncClient) -> Any:
     """Return ``await make_key(owner=None)``: a new API key (of a new owner by default)."""
     return lambda owner=None: new_key(app, owner)
+
+
+@pytest.fixture
+def empty_postgres_url() -> Iterator[str]:
+    """A plain ``postgresql://`` URL (as operators publish it) of a fresh, empty database."""
+    name = f"hop_links_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

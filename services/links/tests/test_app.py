@@ -12,7 +12,7 @@ from hop_instrumentation.testing import (
     make_test_settings,
     management_client,
 )
-from hop_links.app import create_app
+from hop_links.app import app_from_environment, create_app
 from hop_links.settings import LinksSettings
 
 
@@ -47,6 +47,21 @@ async def test_run_migrations_prepares_an_empty_database(tmp_path: Path) -> None
     async with app_client(app) as client:
         response = await client.get("/internal/v1/links/abc1234")
     assert response.status_code == 404
+
+
+@pytest.mark.postgres
+async def test_app_with_a_plain_postgresql_url_migrates_and_is_ready(
+    empty_postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOP_DATABASE_URL", empty_postgres_url)
+    monkeypatch.setenv("HOP_RUN_MIGRATIONS", "true")
+    monkeypatch.setenv("HOP_HEALTH_CHECK_INTERVAL", "30")
+    app = app_from_environment()
+    async with app_client(app) as client, management_client(app) as management:
+        response = await client.get("/internal/v1/links/abc1234")
+        ready = await management.get("/readyz/database")
+    assert response.status_code == 404
+    assert (ready.status_code, ready.text) == (200, "ok\n")
 
 
 async def test_sql_statements_are_traced(database_url: str) -> None:

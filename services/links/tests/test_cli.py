@@ -6,12 +6,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from hop_instrumentation.database import create_engine
 from hop_links.accounts import AccountStore
 from hop_links.cli import app
-from hop_links.database import create_engine
 from hop_links.errors import UnauthorizedError
 from hop_links.keys import KEY_PREFIX
-from hop_links.settings import LinksSettings
 
 
 def run(database_url: str, *args: str) -> tuple[int, str, str]:
@@ -21,7 +20,7 @@ def run(database_url: str, *args: str) -> tuple[int, str, str]:
 
 def authenticate(database_url: str, secret: str) -> int:
     async def check() -> int:
-        engine = create_engine(LinksSettings(database_url=database_url))
+        engine = create_engine(database_url)
         try:
             return (await AccountStore(engine).authenticate(secret)).key_id
         finally:
@@ -34,6 +33,14 @@ def test_migrate_prepares_an_empty_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/cli.db"
     assert run(url, "migrate") == (0, "database at revision 0001\n", "")
     assert run(url, "migrate")[0] == 0
+
+
+@pytest.mark.postgres
+def test_migrate_with_a_plain_postgresql_url_prepares_an_empty_database(
+    empty_postgres_url: str,
+) -> None:
+    assert run(empty_postgres_url, "migrate") == (0, "database at revision 0001\n", "")
+    assert run(empty_postgres_url, "owners", "create", "erin")[0] == 0
 
 
 def test_owner_and_key_lifecycle(database_url: str) -> None:

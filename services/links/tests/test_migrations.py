@@ -5,9 +5,9 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from hop_links import migrate
+from hop_instrumentation.database import create_engine
+from hop_links.database import MIGRATIONS
 from hop_links.tables import metadata
 
 
@@ -20,12 +20,12 @@ def _tables(connection: Connection) -> set[str]:
 
 
 async def test_upgrade_from_an_empty_sqlite_database_matches_the_tables(tmp_path: Path) -> None:
-    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path}/empty.db")
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/empty.db")
     try:
-        assert await migrate.current_revision(engine) is None
-        await migrate.upgrade(engine)
-        await migrate.upgrade(engine)  # a second run changes nothing
-        assert await migrate.current_revision(engine) == "0001"
+        assert await MIGRATIONS.current_revision(engine) is None
+        await MIGRATIONS.upgrade(engine)
+        await MIGRATIONS.upgrade(engine)  # a second run changes nothing
+        assert await MIGRATIONS.current_revision(engine) == "0001"
         async with engine.connect() as connection:
             tables = await connection.run_sync(_tables)
             diff = await connection.run_sync(_diff)
@@ -36,9 +36,9 @@ async def test_upgrade_from_an_empty_sqlite_database_matches_the_tables(tmp_path
 
 
 async def test_migrated_database_matches_the_tables(database_url: str) -> None:
-    engine = create_async_engine(database_url)
+    engine = create_engine(database_url)
     try:
-        assert await migrate.current_revision(engine) == "0001"
+        assert await MIGRATIONS.current_revision(engine) == "0001"
         async with engine.connect() as connection:
             diff = await connection.run_sync(_diff)
     finally:

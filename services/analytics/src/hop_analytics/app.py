@@ -15,12 +15,11 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from hop_analytics.consumer import ConsumerOptions, StreamConsumer
+from hop_analytics.database import MIGRATIONS
 from hop_analytics.ingestion import Ingestor
 from hop_analytics.metrics import AnalyticsMetrics
-from hop_analytics.migrate import upgrade
 from hop_analytics.owners import OwnerChecker
 from hop_analytics.routes import internal, stats
 from hop_analytics.settings import AnalyticsSettings
@@ -35,18 +34,12 @@ from hop_instrumentation import (
     instrument_sqlalchemy,
     load_settings,
 )
+from hop_instrumentation.database import create_engine
 
-__all__ = ["app_from_environment", "create_analytics_app", "create_engine"]
+__all__ = ["app_from_environment", "create_analytics_app"]
 
 logger = logging.getLogger("hop.analytics")
 _STOP_GRACE = 5.0
-
-
-def create_engine(database_url: str) -> AsyncEngine:
-    """Return the async engine for a database URL (pooled for PostgreSQL)."""
-    if database_url.startswith("postgresql"):
-        return create_async_engine(database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
-    return create_async_engine(database_url)
 
 
 def create_analytics_app(
@@ -71,9 +64,9 @@ def app_from_environment() -> FastAPI:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: AnalyticsSettings = app.state.settings
     hop = get_instrumentation(app)
+    engine = create_engine(settings.database_url, pool=settings.database_pool)
     if settings.run_migrations:
-        await asyncio.to_thread(upgrade, settings.database_url)
-    engine = create_engine(settings.database_url)
+        await MIGRATIONS.upgrade(engine)
     instrument_sqlalchemy(engine, tracer_provider=hop.tracer_provider)
     store = ClickStore(engine)
     metrics = AnalyticsMetrics(hop.metrics.registry)

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import typer
 
-from hop_analytics.app import create_engine
-from hop_analytics.migrate import upgrade
+from hop_analytics.database import MIGRATIONS
 from hop_analytics.settings import AnalyticsSettings
 from hop_analytics.store import ClickStore
 from hop_instrumentation import load_settings, serve
+from hop_instrumentation.database import create_engine
 
 __all__ = ["main"]
 
@@ -27,7 +27,7 @@ def serve_command() -> None:
 @cli.command("migrate")
 def migrate_command(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Migrate the database (HOP_DATABASE_URL) to the latest schema."""
-    upgrade(load_settings(AnalyticsSettings).database_url, revision)
+    asyncio.run(_migrate(load_settings(AnalyticsSettings), revision))
     typer.echo(f"analytics database migrated to {revision}")
 
 
@@ -37,14 +37,22 @@ def prune_command(
 ) -> None:
     """Delete raw click events older than the retention (aggregates are kept)."""
     settings = load_settings(AnalyticsSettings)
-    pruned = asyncio.run(_prune(settings.database_url, days or settings.retention_days))
+    pruned = asyncio.run(_prune(settings, days or settings.retention_days))
     typer.echo(
         f"pruned {pruned} raw click events older than {days or settings.retention_days} days"
     )
 
 
-async def _prune(database_url: str, days: int) -> int:
-    engine = create_engine(database_url)
+async def _migrate(settings: AnalyticsSettings, revision: str) -> None:
+    engine = create_engine(settings.database_url, pool=settings.database_pool)
+    try:
+        await MIGRATIONS.upgrade(engine, revision)
+    finally:
+        await engine.dispose()
+
+
+async def _prune(settings: AnalyticsSettings, days: int) -> int:
+    engine = create_engine(settings.database_url, pool=settings.database_pool)
     try:
         return await ClickStore(engine).prune(timedelta(days=days))
     finally:

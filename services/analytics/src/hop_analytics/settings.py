@@ -8,7 +8,7 @@ import socket
 from pydantic import Field
 
 from hop_contracts import CONSUMER_GROUP, DEFAULT_CLICK_STREAM, ClickTransport
-from hop_instrumentation import ServiceSettings
+from hop_instrumentation.database import DatabaseSettings
 
 __all__ = ["AnalyticsSettings"]
 
@@ -17,12 +17,12 @@ def _default_consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-class AnalyticsSettings(ServiceSettings):
+class AnalyticsSettings(DatabaseSettings):
     """Settings of the analytics service (``HOP_`` prefix)."""
 
     service_name: str = "analytics"
-    database_url: str = Field(default="sqlite+aiosqlite:///hop-analytics.db", min_length=1)
-    run_migrations: bool = False
+    database_url: str = "sqlite+aiosqlite:///hop-analytics.db"
+    database_pool_pre_ping: bool = True
     links_url: str = Field(default="http://127.0.0.1:8001", pattern=r"^https?://")
 
     click_transport: ClickTransport = ClickTransport.HTTP

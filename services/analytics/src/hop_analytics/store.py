@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import Select, delete, func, select, text
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,6 +16,7 @@ from hop_analytics._summary import EventRow, enrich, summarize
 from hop_analytics._writers import writer_for
 from hop_analytics.events import Click
 from hop_analytics.tables import DIMENSIONS, click_events, daily_breakdown, daily_clicks
+from hop_instrumentation.database import ping
 
 __all__ = ["ClickStore", "DailyCount", "IngestOutcome", "LinkStats", "Ranked"]
 
@@ -75,8 +76,7 @@ class ClickStore:
 
     async def ping(self) -> None:
         """Raise unless the database answers."""
-        async with self.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        await ping(self.engine)
 
     async def ingest(
         self, clicks: Sequence[Click], *, now: datetime | None = None

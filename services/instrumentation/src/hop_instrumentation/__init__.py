@@ -15,7 +15,7 @@ Usage::
     serve("hop_links.app:app_from_environment", load_settings(Settings))
 
 Public modules: `settings`, `app`, `health`, `metrics`, `tracing`, `logging`,
-`serving` and `testing`.
+`serving` and `testing`; `database` with the ``sqlalchemy`` extra.
 """
 
 from hop_instrumentation.app import (

@@ -10,8 +10,8 @@ Usage::
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hop = get_instrumentation(app)
-        engine = create_engine(...)
-        hop.readiness.add_check(HealthCheck("database", ping(engine)))
+        engine = create_engine(settings.database_url)  # hop_instrumentation.database
+        hop.readiness.add_check(HealthCheck("database", lambda: ping(engine)))
         yield                      # serving
         await engine.dispose()     # shutdown hooks run here, before spans are flushed
 

@@ -17,6 +17,7 @@ variables configure tracing.
 from __future__ import annotations
 
 import os
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Self, TypeVar
@@ -35,6 +36,8 @@ __all__ = [
 Port = Annotated[int, Field(ge=1, le=65535)]
 Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
 Seconds = Annotated[float, Field(ge=0.0, le=3600.0)]
+#: The password of a ``scheme://user:password@host`` URL (up to the last ``@``).
+_URL_PASSWORD = re.compile(r"(://[^/@:]*:).*@")
 
 
 class Environment(StrEnum):
@@ -153,7 +156,7 @@ def _describe(cls: type[ServiceSettings], err: ValidationError) -> str:
     for error in err.errors():
         field = str(error["loc"][0]) if error["loc"] else ""
         variable = _variable_name(cls, field)
-        shown = "" if error["type"] == "missing" else f" (got {error.get('input')!r})"
+        shown = "" if error["type"] == "missing" else f" (got {_redact(error.get('input'))!r})"
         lines.append(f"  {variable}: {error['msg']}{shown}")
     return "\n".join(lines)
 
@@ -164,3 +167,12 @@ def _variable_name(cls: type[ServiceSettings], field: str) -> str:
         if isinstance(aliases, AliasChoices) and (field == name or field in aliases.choices):
             return " or ".join(str(choice) for choice in aliases.choices)
     return f"HOP_{field.upper()}" if field else "settings"
+
+
+def _redact(value: Any) -> Any:
+    return _redact_url(value) if isinstance(value, str) else value
+
+
+def _redact_url(url: str) -> str:
+    """Return ``url`` with its password, if any, replaced by ``***``."""
+    return _URL_PASSWORD.sub(r"\1***@", url)

@@ -9,7 +9,7 @@ from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hop_links.database import reader
+from hop_instrumentation.database import reader
 from hop_links.errors import (
     KeyNotFoundError,
     LinksError,

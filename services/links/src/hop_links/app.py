@@ -16,9 +16,9 @@ from hop_instrumentation import (
 from hop_instrumentation import (
     create_app as create_instrumented_app,
 )
-from hop_links import migrate
+from hop_instrumentation.database import create_engine, ping
 from hop_links.accounts import AccountStore
-from hop_links.database import create_engine, ping
+from hop_links.database import MIGRATIONS
 from hop_links.dependencies import LinksServices
 from hop_links.http_errors import install_error_handlers
 from hop_links.metrics import LinksMetrics
@@ -48,7 +48,7 @@ def create_app(settings: LinksSettings) -> FastAPI:
         description=DESCRIPTION,
     )
     hop = get_instrumentation(app)
-    engine = create_engine(settings)
+    engine = create_engine(settings.database_url, pool=settings.database_pool)
     instrument_sqlalchemy(engine, tracer_provider=hop.tracer_provider)
     app.state.engine = engine
     app.state.links = services = LinksServices(
@@ -69,7 +69,7 @@ def create_app(settings: LinksSettings) -> FastAPI:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     services: LinksServices = app.state.links
     if services.settings.run_migrations:
-        await migrate.upgrade(app.state.engine)
+        await MIGRATIONS.upgrade(app.state.engine)
     try:
         yield
     finally:

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hop_instrumentation import SettingsError, load_settings
 from hop_instrumentation import serve as serve_app
-from hop_links import migrate as migrations
+from hop_instrumentation.database import create_engine
 from hop_links.accounts import AccountStore
-from hop_links.database import create_engine
+from hop_links.database import MIGRATIONS
 from hop_links.errors import LinksError
 from hop_links.records import ApiKey
 from hop_links.settings import LinksSettings
@@ -44,7 +44,8 @@ def _run(action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     """Run ``action`` on an engine for the configured database; report domain errors."""
 
     async def run() -> T:
-        engine = create_engine(_settings())
+        settings = _settings()
+        engine = create_engine(settings.database_url, pool=settings.database_pool)
         try:
             return await action(engine)
         finally:
@@ -68,8 +69,8 @@ def migrate() -> None:
     """Migrate the database (HOP_DATABASE_URL) to the newest schema."""
 
     async def run(engine: AsyncEngine) -> str | None:
-        await migrations.upgrade(engine)
-        return await migrations.current_revision(engine)
+        await MIGRATIONS.upgrade(engine)
+        return await MIGRATIONS.current_revision(engine)
 
     typer.echo(f"database at revision {_run(run)}")
 

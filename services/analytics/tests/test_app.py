@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import pytest
+
+from hop_analytics.app import app_from_environment
+from hop_instrumentation.testing import app_client, management_client
+
+from .conftest import event
+
+
+@pytest.mark.postgres
+async def test_app_with_a_plain_postgresql_url_migrates_and_ingests(
+    empty_postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOP_DATABASE_URL", empty_postgres_url)
+    monkeypatch.setenv("HOP_RUN_MIGRATIONS", "true")
+    monkeypatch.setenv("HOP_HEALTH_CHECK_INTERVAL", "30")
+    app = app_from_environment()
+    async with app_client(app) as client, management_client(app) as management:
+        ingested = await client.post("/internal/v1/clicks", json={"events": [event("a")]})
+        ready = await management.get("/readyz/database")
+    assert (ingested.status_code, ingested.json()) == (200, {"accepted": 1, "duplicates": 0})
+    assert (ready.status_code, ready.text) == (200, "ok\n")
