@@ -16,7 +16,7 @@ PUBLIC = {
         "Readiness", "ReadinessState", "RequestObserver", "ServiceSettings", "SettingsError",
         "configure_logging", "configure_tracing", "create_app", "create_http_client",
         "get_instrumentation", "instrument_redis", "instrument_sqlalchemy", "load_settings",
-        "serve",
+        "load_settings_or_exit", "serve",
     ],
     "hop_instrumentation.app": [
         "Instrumentation", "RequestObserver", "create_app", "get_instrumentation",
@@ -36,6 +36,7 @@ PUBLIC = {
     "hop_instrumentation.serving": ["build_asgi_app", "serve", "shutdown_budget"],
     "hop_instrumentation.settings": [
         "Environment", "LogFormat", "ServiceSettings", "SettingsError", "load_settings",
+        "load_settings_or_exit",
     ],
     "hop_instrumentation.testing": [
         "LogCapture", "SpanCapture", "app_client", "capture_logs", "make_test_settings",

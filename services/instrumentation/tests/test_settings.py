@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hop_instrumentation import ServiceSettings, SettingsError, load_settings
+from hop_instrumentation import ServiceSettings, SettingsError, load_settings, load_settings_or_exit
 
 
 class DatabaseSettings(ServiceSettings):
@@ -57,3 +57,15 @@ def test_settings_same_port_twice_is_refused(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("HOP_HTTP_PORT", "9000")
     with pytest.raises(SettingsError, match="HOP_HTTP_PORT and HOP_MANAGEMENT_PORT are both 9000"):
         load_settings(ServiceSettings)
+
+
+def test_load_settings_or_exit_prints_the_problem_and_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HOP_HTTP_PORT", "not-a-port")
+    with pytest.raises(SystemExit) as exited:
+        load_settings_or_exit(ServiceSettings)
+    assert exited.value.code == 2
+    error = capsys.readouterr().err
+    assert error.startswith("Invalid settings for ServiceSettings:\n  HOP_HTTP_PORT:")
+    assert "Traceback" not in error

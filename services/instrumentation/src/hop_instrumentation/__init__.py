@@ -34,6 +34,7 @@ from hop_instrumentation.settings import (
     ServiceSettings,
     SettingsError,
     load_settings,
+    load_settings_or_exit,
 )
 from hop_instrumentation.tracing import (
     configure_tracing,
@@ -62,5 +63,6 @@ __all__ = [
     "instrument_redis",
     "instrument_sqlalchemy",
     "load_settings",
+    "load_settings_or_exit",
     "serve",
 ]

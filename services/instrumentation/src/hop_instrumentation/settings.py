@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Self, TypeVar
@@ -31,6 +32,7 @@ __all__ = [
     "ServiceSettings",
     "SettingsError",
     "load_settings",
+    "load_settings_or_exit",
 ]
 
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -149,6 +151,18 @@ def load_settings(cls: type[SettingsT], **overrides: Any) -> SettingsT:
         return cls(**extra, **overrides)
     except ValidationError as err:
         raise SettingsError(_describe(cls, err)) from None
+
+
+def load_settings_or_exit(cls: type[SettingsT]) -> SettingsT:
+    """Build settings from the environment, or print what is wrong and exit with status 2.
+
+    For commands: the operator sees every bad variable and its fix, not a traceback.
+    """
+    try:
+        return load_settings(cls)
+    except SettingsError as err:
+        print(err, file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _describe(cls: type[ServiceSettings], err: ValidationError) -> str:
