@@ -26,15 +26,17 @@ FROM ${BUILD_IMAGE} AS members
 ARG SERVICE
 WORKDIR /context
 COPY services services
-RUN if [ -z "${SERVICE}" ] || [ ! -f "services/${SERVICE}/pyproject.toml" ]; then \
-      echo "SERVICE='${SERVICE}' names no service: build with --build-arg SERVICE=<a directory under services/>" >&2; \
+RUN if [ ! -f "services/${SERVICE}/pyproject.toml" ]; then \
+      echo "SERVICE='${SERVICE}' names no directory under services/:" \
+        "build with --build-arg SERVICE=links (or redirect, analytics)" >&2; \
       exit 1; \
     fi \
     && for member in instrumentation contracts "${SERVICE}"; do \
       if [ -d "services/${member}" ]; then \
         mkdir -p "/manifests/services/${member}" "/members/services/${member}" \
         && cp "services/${member}/pyproject.toml" "/manifests/services/${member}/" \
-        && cp -r "services/${member}/pyproject.toml" "services/${member}/src" "/members/services/${member}/"; \
+        && cp -r "services/${member}/pyproject.toml" "services/${member}/src" \
+          "/members/services/${member}/"; \
       fi; \
     done
 
