@@ -53,7 +53,7 @@ charts: install ## Lint and render the Helm charts with the pinned helm, validat
 	tools/install-helm
 	$(RUN) pytest -q tests/charts
 
-images: ## Build the three service images with a local Docker engine (base image made with debootstrap)
+images: ## Build the three service images from the root Dockerfile (SERVICE build arg) with a local Docker engine
 	tools/build-images
 
 .PHONY: run load

@@ -2,9 +2,10 @@
 
     make bench-images           # or: tools/build-images && uv run python bench/images.py
 
-Runs each service image (tag ``TAG``, default "dev", as tools/build-images makes them)
-read-only, as user 10001, with every capability dropped and a tmpfs /tmp, like the
-chart's Deployment; links and analytics migrate SQLite at startup. Measures from
+Runs each service image (tag ``TAG``, default "dev", as tools/build-images makes them from
+the root Dockerfile with ``--build-arg SERVICE=<service>``) read-only, as user 10001, with
+every capability dropped and a tmpfs /tmp, like the chart's Deployment; links and analytics
+migrate SQLite at startup. Measures from
 ``docker run`` until the management port answers 200, three times each (the first start
 pays for a cold page cache).
 """

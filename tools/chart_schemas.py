@@ -1,8 +1,11 @@
 """Write the strict values.schema.json of charts/links, charts/redirect and charts/analytics.
 
-The three thin charts share the hop-service library's values; only their settings, secrets
-and migration differ. Run ``uv run python tools/chart_schemas.py`` after changing a chart's
-values; tests/charts checks that the committed schemas equal this output.
+The three thin charts share the hop-service library's values, whose defaults live in the
+library (charts/hop-service/templates/_hop-service.defaults.tpl); only their image, settings,
+secrets, resources, call-graph edges and migration differ. Every object rejects keys it does
+not list; only what the library does not default is required (image.repository, resources).
+Run ``uv run python tools/chart_schemas.py`` after changing a chart's values; tests/charts
+checks that the committed schemas equal this output.
 """
 
 from __future__ import annotations
@@ -17,10 +20,15 @@ Schema = dict[str, Any]
 
 
 def strict(properties: Schema, required: list[str] | None = None) -> Schema:
-    """Return an object schema that rejects keys it does not list."""
+    """Return an object schema that rejects keys it does not list (all required unless given)."""
     schema: Schema = {"type": "object", "additionalProperties": False, "properties": properties}
     schema["required"] = sorted(properties) if required is None else required
     return schema
+
+
+def defaulted(properties: Schema) -> Schema:
+    """Return a strict object schema whose keys all default in the library chart (none required)."""
+    return strict(properties, required=[])
 
 
 STRING = {"type": "string"}
@@ -48,7 +56,7 @@ PEER = strict(
     required=[],
 )
 PEERS = {"type": "array", "items": PEER}
-EDGE = strict({"to": PEERS, "ports": {"type": "array", "items": PORT, "minItems": 1}})
+EDGE = defaulted({"to": PEERS, "ports": {"type": "array", "items": PORT, "minItems": 1}})
 SECRET_REF = strict({"name": NAME, "key": {"type": "string", "minLength": 1}})
 RESOURCES = strict(
     {
@@ -57,19 +65,19 @@ RESOURCES = strict(
     }
 )
 
-GLOBAL = strict(
+GLOBAL = defaulted(
     {
         "environment": {"enum": ["local", "dev", "staging", "production", "test"]},
         "imageRegistry": STRING,
         "otlpEndpoint": STRING,
-        "serviceMonitor": strict(
+        "serviceMonitor": defaulted(
             {
                 "enabled": BOOL,
                 "interval": {"type": "string", "pattern": "^[0-9]+(ms|s|m|h)$"},
                 "labels": LABELS,
             }
         ),
-        "networkPolicy": strict(
+        "networkPolicy": defaulted(
             {
                 "enabled": BOOL,
                 "ingressController": PEERS,
@@ -120,7 +128,7 @@ SERVICES: dict[str, dict[str, Any]] = {
 def service_schema(name: str) -> Schema:
     """Return the values schema of the thin chart ``name``."""
     spec = SERVICES[name]
-    settings = strict({**COMMON_SETTINGS, **spec["settings"]}, required=[])
+    settings = defaulted({**COMMON_SETTINGS, **spec["settings"]})
     properties: Schema = {
         "global": GLOBAL,
         "hop-service": strict({"global": {"type": "object"}}, required=[]),  # library: no values
@@ -132,12 +140,13 @@ def service_schema(name: str) -> Schema:
                 "tag": STRING,
                 "digest": {"type": "string", "pattern": "^(sha256:[a-f0-9]{64})?$"},
                 "pullPolicy": {"enum": ["Always", "IfNotPresent", "Never"]},
-            }
+            },
+            required=["repository"],
         ),
         "replicaCount": {"type": "integer", "minimum": 1},
         "settings": settings,
-        "secrets": strict(dict.fromkeys(spec["secrets"], SECRET_REF), required=[]),
-        "shutdown": strict(
+        "secrets": defaulted(dict.fromkeys(spec["secrets"], SECRET_REF)),
+        "shutdown": defaulted(
             {
                 "preStopSeconds": SECONDS,
                 "delaySeconds": SECONDS,
@@ -145,7 +154,7 @@ def service_schema(name: str) -> Schema:
                 "terminationGracePeriodSeconds": SECONDS,
             }
         ),
-        "probes": strict(
+        "probes": defaulted(
             {
                 "startupFailureThreshold": {"type": "integer", "minimum": 1},
                 "readinessPeriodSeconds": {"type": "integer", "minimum": 1},
@@ -153,10 +162,10 @@ def service_schema(name: str) -> Schema:
         ),
         "resources": RESOURCES,
         "tmpSizeLimit": QUANTITY,
-        "podDisruptionBudget": strict(
+        "podDisruptionBudget": defaulted(
             {"enabled": BOOL, "maxUnavailable": {"type": ["integer", "string"]}}
         ),
-        "autoscaling": strict(
+        "autoscaling": defaulted(
             {
                 "enabled": BOOL,
                 "minReplicas": {"type": "integer", "minimum": 1},
@@ -164,14 +173,14 @@ def service_schema(name: str) -> Schema:
                 "targetCPUUtilizationPercentage": {"type": "integer", "minimum": 1},
             }
         ),
-        "topologySpread": strict(
+        "topologySpread": defaulted(
             {
                 "enabled": BOOL,
                 "maxSkew": {"type": "integer", "minimum": 1},
                 "whenUnsatisfiable": {"enum": ["ScheduleAnyway", "DoNotSchedule"]},
             }
         ),
-        "networkPolicy": strict(
+        "networkPolicy": defaulted(
             {
                 "public": BOOL,
                 "callers": {"type": "array", "items": {"enum": list(SERVICES)}},
@@ -186,14 +195,14 @@ def service_schema(name: str) -> Schema:
         "tolerations": {"type": "array", "items": {"type": "object"}},
     }
     if spec["migration"]:
-        properties["migration"] = strict(
+        properties["migration"] = defaulted(
             {
                 "enabled": BOOL,
                 "backoffLimit": {"type": "integer", "minimum": 0},
                 "activeDeadlineSeconds": {"type": "integer", "minimum": 1},
             }
         )
-    schema = strict(properties, required=sorted(set(properties) - {"global", "hop-service"}))
+    schema = strict(properties, required=["image", "resources"])
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": f"hop {name} chart values",

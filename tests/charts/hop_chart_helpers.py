@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +33,12 @@ def install_helm() -> Path:
             capture_output=True,
         )
     return binary
+
+
+def find_uv() -> str | None:
+    """Return uv: $UV (set by `uv run`), the one on PATH, or the one `make install` pins."""
+    pinned = ROOT / ".tools" / "bin" / "uv"
+    return os.environ.get("UV") or shutil.which("uv") or (str(pinned) if pinned.exists() else None)
 
 
 def run_helm(helm: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +12,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-from hop_chart_helpers import CHARTS, PROFILES, ROOT, SERVICES, Render, run_helm
+from hop_chart_helpers import CHARTS, PROFILES, ROOT, SERVICES, Render, find_uv, run_helm
 
 KUBERNETES_VERSION = "1.33.0"
 CRD_SCHEMAS = {
@@ -59,9 +57,9 @@ def test_checkov_rendered_profile_zero_failed_checks(
     manifest = tmp_path / "rendered.yaml"
     manifest.write_text(yaml.safe_dump_all(objects))
     # checkov pins its own dependencies (older pytest, packaging), so it runs as a uv
-    # tool in an environment of its own; `uv run` tells where uv is.
-    uv = os.environ.get("UV") or shutil.which("uv")
-    assert uv, "run the tests through `uv run` (make test) so checkov can be installed"
+    # tool in an environment of its own.
+    uv = find_uv()
+    assert uv, "run `make install` (or the tests through `uv run`) so checkov can be installed"
     done = subprocess.run(
         [
             uv,

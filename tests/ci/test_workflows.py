@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
+from hop_chart_helpers import find_uv
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -51,9 +50,9 @@ def test_workflows_valid_against_github_workflow_schema() -> None:
 
 
 def test_zizmor_offline_default_persona_no_findings() -> None:
-    # zizmor runs as a pinned uv tool (like checkov in tests/charts); `uv run` tells where uv is.
-    uv = os.environ.get("UV") or shutil.which("uv")
-    assert uv, "run the tests through `uv run` (make test) so zizmor can be installed"
+    # zizmor runs as a pinned uv tool (like checkov in tests/charts), in an environment of its own.
+    uv = find_uv()
+    assert uv, "run `make install` (or the tests through `uv run`) so zizmor can be installed"
     command = ["tool", "run", "--from", ZIZMOR, "zizmor", "--offline", "--format", "json"]
     done = subprocess.run(
         [uv, *command, str(WORKFLOWS)],

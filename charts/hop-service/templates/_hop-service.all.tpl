@@ -1,5 +1,6 @@
-{{- /* hop-service.all: every object of a hop service; a thin chart's one template includes only this. */ -}}
+{{- /* hop-service.all: every object of a hop service, from its values over the library's defaults; a thin chart's one template includes only this. */ -}}
 {{- define "hop-service.all" -}}
+{{- include "hop-service.values" . }}
 {{- include "hop-service.serviceAccount" . }}
 ---
 {{ include "hop-service.configmap" . }}
@@ -23,7 +24,7 @@
 ---
 {{ include "hop-service.networkPolicy" . }}
 {{- end }}
-{{- if and (hasKey .Values "migration") .Values.migration.enabled }}
+{{- if .Values.migration.enabled }}
 ---
 {{ include "hop-service.migrationServiceAccount" . }}
 {{- if .Values.global.networkPolicy.enabled }}

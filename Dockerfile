@@ -1,6 +1,9 @@
-# hop redirect: API on 8000 (http), probes and metrics on 9000 (management).
-# Build from the repository root (BuildKit):
-#   DOCKER_BUILDKIT=1 docker build -f services/redirect/Dockerfile -t hop-redirect .
+# hop's service images, one Dockerfile for every service: the build argument SERVICE names the
+# directory under services/ (links, redirect or analytics). API on 8000 (http), probes and
+# metrics on 9000 (management). The build context is the repository root (uv.lock is the
+# workspace's), so this file lives there too. Build with BuildKit:
+#   DOCKER_BUILDKIT=1 docker build --build-arg SERVICE=links -t hop-links .
+# or `tools/build-images [service...]`, which does that for each service.
 # BASE_IMAGE, BUILD_IMAGE and UV_IMAGE default to the local images tools/make-base-image makes
 # (no registry needed). With a registry, point them at the official images instead:
 #   --build-arg BASE_IMAGE=python:3.11-slim --build-arg BUILD_IMAGE=python:3.11-slim \
@@ -16,8 +19,30 @@ ARG UV_IMAGE=hop-uv:0.13.9
 
 FROM ${UV_IMAGE} AS uv
 
+# members: the workspace members the service's image is built from: the service itself and the
+# shared packages (instrumentation, contracts), each as its pyproject.toml alone (/manifests)
+# and with its src (/members). A shared package missing here fails `uv sync` below by name.
+FROM ${BUILD_IMAGE} AS members
+ARG SERVICE
+WORKDIR /context
+COPY services services
+RUN if [ ! -f "services/${SERVICE}/pyproject.toml" ]; then \
+      echo "SERVICE='${SERVICE}' names no directory under services/:" \
+        "build with --build-arg SERVICE=links (or redirect, analytics)" >&2; \
+      exit 1; \
+    fi \
+    && for member in instrumentation contracts "${SERVICE}"; do \
+      if [ -d "services/${member}" ]; then \
+        mkdir -p "/manifests/services/${member}" "/members/services/${member}" \
+        && cp "services/${member}/pyproject.toml" "/manifests/services/${member}/" \
+        && cp -r "services/${member}/pyproject.toml" "services/${member}/src" \
+          "/members/services/${member}/"; \
+      fi; \
+    done
+
 # build: resolve nothing, install exactly uv.lock into /app/.venv (compiled, non-editable).
 FROM ${BUILD_IMAGE} AS build
+ARG SERVICE
 COPY --from=uv /uv /usr/local/bin/uv
 ENV UV_CACHE_DIR=/cache/uv \
     UV_COMPILE_BYTECODE=1 \
@@ -28,18 +53,20 @@ ENV UV_CACHE_DIR=/cache/uv \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
-COPY services/instrumentation/pyproject.toml services/instrumentation/
-COPY services/redirect/pyproject.toml services/redirect/
-# Third-party dependencies first: this layer is reused until uv.lock changes.
+COPY --from=members /manifests/services services
+# Third-party dependencies first: this layer is reused until uv.lock or a manifest changes.
 RUN --mount=type=cache,target=/cache/uv \
     --mount=type=secret,id=ca-bundle,target=/etc/ssl/certs/ca-certificates.crt \
-    uv sync --frozen --no-dev --no-install-workspace --package hop-redirect
-COPY services/instrumentation/src services/instrumentation/src
-COPY services/redirect/src services/redirect/src
+    uv sync --frozen --no-dev --no-install-workspace --package "hop-${SERVICE}"
+COPY --from=members /members/services services
 RUN --mount=type=cache,target=/cache/uv \
     --mount=type=secret,id=ca-bundle,target=/etc/ssl/certs/ca-certificates.crt \
-    uv sync --frozen --no-dev --no-editable --package hop-redirect
-RUN if command -v strip >/dev/null; then \
+    uv sync --frozen --no-dev --no-editable --package "hop-${SERVICE}"
+# hop-service: the entrypoint under one name for every image; it keeps the service's own name
+# (hop-links, ...) in its usage lines.
+RUN printf '#!/bin/sh\nexec hop-%s "$@"\n' "${SERVICE}" >/app/.venv/bin/hop-service \
+    && chmod 0755 /app/.venv/bin/hop-service \
+    && if command -v strip >/dev/null; then \
       find /app/.venv -name '*.so' -type f -exec strip --strip-debug {} +; \
     fi
 
@@ -47,7 +74,7 @@ RUN if command -v strip >/dev/null; then \
 FROM build AS dev
 RUN --mount=type=cache,target=/cache/uv \
     --mount=type=secret,id=ca-bundle,target=/etc/ssl/certs/ca-certificates.crt \
-    uv sync --frozen --no-dev --package hop-redirect \
+    uv sync --frozen --no-dev --package "hop-${SERVICE}" \
     && chown -R 10001:10001 /app/services
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
@@ -55,15 +82,16 @@ ENV PATH=/app/.venv/bin:$PATH \
     HOME=/tmp
 USER 10001:10001
 EXPOSE 8000 9000
-ENTRYPOINT ["watchfiles", "--filter", "python", "hop-redirect serve", "/app/services"]
+ENTRYPOINT ["watchfiles", "--filter", "python", "hop-service serve", "/app/services"]
 
 # runtime: the base image plus the virtualenv; no uv, no compilers, no source tree.
 FROM ${BASE_IMAGE} AS runtime
 ARG BASE_IMAGE
+ARG SERVICE
 ARG VERSION=0.1.0
 ARG REVISION=unknown
-LABEL org.opencontainers.image.title="hop-redirect" \
-      org.opencontainers.image.description="hop's redirect service: the hot path, its cache and the click pipeline" \
+LABEL org.opencontainers.image.title="hop-${SERVICE}" \
+      org.opencontainers.image.description="hop's ${SERVICE} service (services/${SERVICE})" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.base.name="${BASE_IMAGE}"
@@ -80,5 +108,5 @@ ENV PATH=/app/.venv/bin:$PATH \
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8000 9000
-ENTRYPOINT ["hop-redirect"]
+ENTRYPOINT ["hop-service"]
 CMD ["serve"]

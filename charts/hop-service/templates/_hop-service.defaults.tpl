@@ -1,0 +1,202 @@
+{{- /* hop-service.defaults: the values every hop service shares, as YAML; hop-service.values merges a chart's own values over them. */ -}}
+{{- define "hop-service.defaults" -}}
+# A library chart cannot ship values to the charts that use it, so the shared defaults live
+# here. A service chart's values.yaml holds only its own keys (image.repository, its settings,
+# secrets, resources, call-graph edges, migration); any key below can be overridden there or
+# from the umbrella chart (charts/hop) under the service's name. The service chart's
+# values.schema.json (tools/chart_schemas.py) lists every key, these included.
+
+# -- Values shared with the other hop charts (the umbrella sets them once for all three).
+global:
+  # -- HOP_ENVIRONMENT: local, dev, staging, production or test.
+  environment: production
+  # -- Registry prefixed to image.repository ("" uses the repository as is).
+  imageRegistry: ""
+  # -- OTEL_EXPORTER_OTLP_ENDPOINT for traces ("" exports nothing; context still propagates).
+  otlpEndpoint: ""
+  # -- Prometheus Operator scraping.
+  serviceMonitor:
+    # -- Render a ServiceMonitor for the management port.
+    enabled: true
+    # -- Scrape interval.
+    interval: 30s
+    # -- Extra labels, e.g. the release label your Prometheus selects ServiceMonitors by.
+    labels: {}
+  # -- Default-deny NetworkPolicies that open exactly hop's call graph.
+  networkPolicy:
+    # -- Render the NetworkPolicies.
+    enabled: true
+    # -- Peers allowed to reach the public services' http port (the ingress controller's pods).
+    ingressController:
+      - namespaceSelector:
+          matchLabels:
+            kubernetes.io/metadata.name: traefik
+        podSelector:
+          matchLabels:
+            app.kubernetes.io/name: traefik
+    # -- Peers allowed to scrape every management port (Prometheus).
+    prometheus:
+      - namespaceSelector:
+          matchLabels:
+            kubernetes.io/metadata.name: monitoring
+        podSelector:
+          matchLabels:
+            app.kubernetes.io/name: prometheus
+    # -- Cluster DNS.
+    dns:
+      # -- Peers serving DNS.
+      to:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: kube-system
+          podSelector:
+            matchLabels:
+              k8s-app: kube-dns
+      # -- DNS ports (opened for UDP and TCP).
+      ports: [53]
+    # -- PostgreSQL.
+    database:
+      # -- Peers serving the database.
+      to:
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/name: postgresql
+      # -- Database ports.
+      ports: [5432]
+    # -- Redis.
+    redis:
+      # -- Peers serving Redis.
+      to:
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/name: redis
+      # -- Redis ports.
+      ports: [6379]
+    # -- The OTLP collector that receives traces.
+    otlp:
+      # -- Peers receiving OTLP.
+      to:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: monitoring
+          podSelector:
+            matchLabels:
+              app.kubernetes.io/name: opentelemetry-collector
+      # -- OTLP ports (gRPC, HTTP).
+      ports: [4317, 4318]
+
+# -- Name of the service (labels, object names); defaults to the chart name.
+nameOverride: ""
+# -- app.kubernetes.io/component label.
+component: api
+
+# -- Container image; the service chart sets image.repository.
+image:
+  # -- Tag; defaults to the chart's appVersion.
+  tag: ""
+  # -- Optional digest ("sha256:..."), pinned after the tag.
+  digest: ""
+  # -- Pull policy.
+  pullPolicy: Always
+
+# -- Pods when autoscaling is off.
+replicaCount: 1
+
+# -- Non-secret settings, each rendered as HOP_<SNAKE_CASE> into the ConfigMap; the service
+# chart adds its own next to these.
+settings:
+  # -- HOP_LOG_LEVEL: debug, info, warning, error or critical.
+  logLevel: INFO
+  # -- HOP_LOG_FORMAT: json or console.
+  logFormat: json
+  # -- HOP_WORKERS: uvicorn processes; above 1 runs gunicorn with prometheus multiprocess mode.
+  workers: 1
+  # -- HOP_TRACE_SAMPLE_RATIO: parent-based ratio of sampled traces.
+  traceSampleRatio: 0.01
+
+# -- Existing Secrets mounted as files under HOP_SECRETS_DIR (never as environment variables),
+# keyed by name: <name>: {name: <Secret>, key: <key in it>} becomes the file HOP_<NAME>_URL.
+# The service chart lists the ones it reads.
+secrets: {}
+
+# -- Shutdown timings; the grace period must exceed preStop + delay + drain + 5 s.
+shutdown:
+  # -- preStop sleep before SIGTERM, while endpoints are removed from load balancers.
+  preStopSeconds: 5
+  # -- HOP_SHUTDOWN_DELAY: /readyz fails but the listeners stay open this long after SIGTERM.
+  delaySeconds: 5
+  # -- HOP_DRAIN_TIMEOUT: in-flight requests get this long after the listeners close.
+  drainSeconds: 20
+  # -- terminationGracePeriodSeconds.
+  terminationGracePeriodSeconds: 40
+
+# -- Probe tuning (all three probes hit the management port).
+probes:
+  # -- Startup probe failures (1 s apart) before the container restarts.
+  startupFailureThreshold: 30
+  # -- Readiness probe period in seconds.
+  readinessPeriodSeconds: 5
+
+# -- Size limit of the in-memory /tmp emptyDir (the root filesystem is read-only).
+tmpSizeLimit: 64Mi
+
+# -- PodDisruptionBudget.
+podDisruptionBudget:
+  # -- Render it.
+  enabled: true
+  # -- Pods that may be down at once.
+  maxUnavailable: 1
+
+# -- HorizontalPodAutoscaler (replaces replicaCount when enabled).
+autoscaling:
+  # -- Render it.
+  enabled: false
+  # -- Fewest pods.
+  minReplicas: 2
+  # -- Most pods.
+  maxReplicas: 6
+  # -- Target average CPU utilization (% of requests).
+  targetCPUUtilizationPercentage: 70
+
+# -- Topology spread over zones and nodes.
+topologySpread:
+  # -- Render the constraints.
+  enabled: true
+  # -- Largest allowed difference in pods between domains.
+  maxSkew: 1
+  # -- ScheduleAnyway or DoNotSchedule.
+  whenUnsatisfiable: ScheduleAnyway
+
+# -- This service's edges of the call graph (peers come from global.networkPolicy); closed
+# unless the service chart opens them.
+networkPolicy:
+  # -- Routed by the Ingress: the ingress controller may reach the http port.
+  public: true
+  # -- hop services that call this one's http port.
+  callers: []
+  # -- hop services this one calls (HOP_<NAME>_URL points at each).
+  callees: []
+  # -- Egress to the database.
+  database: false
+  # -- Egress to Redis.
+  redis: false
+  # -- Egress to the OTLP collector.
+  otlp: true
+
+# -- Migration hook Job ("hop-<service> migrate") before install and upgrade; services with a
+# database enable it.
+migration:
+  # -- Render the Job.
+  enabled: false
+  # -- Retries before the release fails.
+  backoffLimit: 2
+  # -- Seconds the migration may take.
+  activeDeadlineSeconds: 300
+
+# -- Extra pod annotations.
+podAnnotations: {}
+# -- Node selector.
+nodeSelector: {}
+# -- Tolerations.
+tolerations: []
+{{- end -}}
