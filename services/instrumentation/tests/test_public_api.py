@@ -34,8 +34,9 @@ PUBLIC = {
         "Environment", "LogFormat", "ServiceSettings", "SettingsError", "load_settings",
     ],
     "hop_instrumentation.testing": [
-        "LogCapture", "SpanCapture", "app_client", "capture_logs", "make_test_settings",
-        "management_client", "metric_value",
+        "LOOPBACK", "LogCapture", "RunningProcess", "SpanCapture", "app_client", "capture_logs",
+        "free_port", "free_ports", "make_test_settings", "management_client", "metric_value",
+        "running_process", "wait_for_http", "wait_until", "wait_until_async",
     ],
     "hop_instrumentation.tracing": [
         "DEFAULT_CLIENT_TIMEOUT", "PROPAGATOR", "configure_tracing", "create_http_client",
