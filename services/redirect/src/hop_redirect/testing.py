@@ -10,28 +10,21 @@ Usage::
 
 Both follow docs/contracts.md: `FakeLinks` serves ``GET /internal/v1/links/{code}``,
 `ClickSink` serves ``POST /internal/v1/clicks`` (idempotent on ids) and lists what it
-got at ``GET /events``.
+got at ``GET /events``. Ports, waits and processes come from `hop_instrumentation.testing`.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import json
-import socket
-import subprocess
-import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Final
 
-import httpx
 import orjson
 from starlette.types import Receive, Scope, Send
 
-__all__ = ["ClickSink", "FakeLinks", "free_port", "link_body", "main", "poll", "wait_until"]
+__all__ = ["ClickSink", "FakeLinks", "link_body", "main"]
 
 _RESOLVE: Final = "/internal/v1/links/"
 _CLICKS: Final = "/internal/v1/clicks"
@@ -144,35 +137,6 @@ async def _json(send: Send, status: int, body: Any) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
-
-
-def free_port() -> int:
-    """Return a TCP port free on loopback right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    """Wait until ``url`` answers 200, failing early if ``proc`` exits."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"{url} did not answer 200 within {timeout:g}s")
-
-
-async def poll(condition: Callable[[], Awaitable[bool]], within: float = 20.0) -> None:
-    """Wait until ``condition`` holds; ``within`` only bounds the wait, it asserts no speed."""
-    deadline = time.monotonic() + within
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 def main(argv: list[str] | None = None) -> None:
