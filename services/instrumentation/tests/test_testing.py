@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from hop_instrumentation.testing import (
+    eventually,
     free_port,
     free_ports,
     running_process,
@@ -37,6 +38,16 @@ def test_wait_until_returns_once_the_predicate_holds() -> None:
 def test_wait_until_times_out_naming_what_it_waited_for() -> None:
     with pytest.raises(TimeoutError, match=r"after 0\.1 s waiting for the moon\.$"):
         wait_until(lambda: False, what="the moon", timeout=0.1)
+
+
+def test_eventually_returns_the_first_accepted_value() -> None:
+    values = iter(range(10))
+    assert eventually(lambda: next(values), lambda value: value >= 2, interval=0) == 2
+
+
+def test_eventually_times_out_showing_the_last_value() -> None:
+    with pytest.raises(TimeoutError, match=r"^Still \{'clicks': 0\} after 0\.1 s\.$"):
+        eventually(lambda: {"clicks": 0}, lambda body: body["clicks"] > 0, timeout=0.1)
 
 
 async def test_wait_until_async_awaits_the_predicate() -> None:

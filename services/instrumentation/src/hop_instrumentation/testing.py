@@ -55,6 +55,7 @@ __all__ = [
     "SpanCapture",
     "app_client",
     "capture_logs",
+    "eventually",
     "free_port",
     "free_ports",
     "make_test_settings",
@@ -67,6 +68,7 @@ __all__ = [
 ]
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+T = TypeVar("T")
 LOOPBACK: Final = "127.0.0.1"
 _OUTPUT_TAIL: Final = 3000
 
@@ -202,6 +204,30 @@ def wait_until(
         time.sleep(interval)
 
 
+def eventually(
+    fetch: Callable[[], T],
+    done: Callable[[T], object],
+    *,
+    timeout: float = 30.0,
+    interval: float = 0.2,
+) -> T:
+    """Call ``fetch`` until ``done`` accepts its value; return that value.
+
+    Raise `TimeoutError` showing the last value after ``timeout`` seconds.
+    """
+    last: list[T] = []
+
+    def accepted() -> object:
+        last[:] = [fetch()]
+        return done(last[0])
+
+    try:
+        wait_until(accepted, what="an accepted value", timeout=timeout, interval=interval)
+    except TimeoutError:
+        raise TimeoutError(f"Still {last[0]!r} after {timeout:g} s.") from None
+    return last[0]
+
+
 async def wait_until_async(
     predicate: Callable[[], Awaitable[object]],
     *,
@@ -224,6 +250,7 @@ def wait_for_http(
     log: Path | None = None,
     status: int = 200,
     timeout: float = 30.0,
+    interval: float = 0.05,
 ) -> None:
     """Wait until ``url`` answers ``status``; fail at once, with its output, if ``process`` exits.
 
@@ -242,7 +269,7 @@ def wait_for_http(
         except httpx.HTTPError:
             return False
 
-    wait_until(answered, what=f"{url} to answer {status}", timeout=timeout)
+    wait_until(answered, what=f"{url} to answer {status}", timeout=timeout, interval=interval)
 
 
 def _output_tail(process: subprocess.Popen[bytes], log: Path | None) -> str:
@@ -254,7 +281,7 @@ def _output_tail(process: subprocess.Popen[bytes], log: Path | None) -> str:
 
 @dataclass(slots=True)
 class RunningProcess:
-    """A process `running_process` started, and the file its stdout and stderr go to."""
+    """Hold a process `running_process` started and the file its stdout and stderr go to."""
 
     process: subprocess.Popen[bytes]
     log: Path
