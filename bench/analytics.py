@@ -23,7 +23,6 @@ import json
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from hop_analytics.app import create_engine
 from hop_analytics.events import ClickEvent
 from hop_analytics.migrate import upgrade
 from hop_analytics.store import ClickStore
+from hop_instrumentation.testing import free_ports, wait_for_http
 
 PG = os.environ.get("HOP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("HOP_BENCH_REDIS", "redis://127.0.0.1:6379/0")
@@ -66,12 +66,6 @@ AGENTS = (
     + ["Googlebot/2.1 (+http://www.google.com/bot.html)", "curl/8.5.0"]
 )
 COUNTRIES = ["US", "DE", "FR", "GB", "IN", "BR", "JP", "CA", "ES", "IT", None]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_event(rng: random.Random, code: str, when: datetime) -> dict[str, object]:
@@ -131,7 +125,7 @@ def fake_links() -> Iterator[str]:
 
 @contextlib.contextmanager
 def analytics(env: dict[str, str]) -> Iterator[tuple[str, str]]:
-    api, management = free_port(), free_port()
+    api, management = free_ports(2)
     full = {
         **os.environ,
         "HOP_HTTP_PORT": str(api),
@@ -144,13 +138,7 @@ def analytics(env: dict[str, str]) -> Iterator[tuple[str, str]]:
     proc = subprocess.Popen(command, env=full, cwd=ROOT)
     try:
         base = f"http://127.0.0.1:{management}"
-        for _ in range(300):
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("analytics did not become ready")
+        wait_for_http(f"{base}/readyz", process=proc)
         yield f"http://127.0.0.1:{api}", base
     finally:
         proc.terminate()

@@ -27,7 +27,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from _harness import ROOT, WrkResult, free_port, process, rss_mib, run_wrk
+from _harness import ROOT, WrkResult, process, rss_mib, run_wrk
+
+from hop_instrumentation.testing import free_port, free_ports
 
 EXPRESS = ROOT / "bench" / "express"
 CODES = 1000
@@ -166,7 +168,7 @@ def express_server(tmp: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
 def hop_redirect(
     tmp: Path, links_url: str, analytics_url: str, *, cache_size: int
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], str]]:
-    port, management = free_port(), free_port()
+    port, management = free_ports(2)
     env = {
         "HOP_HTTP_PORT": str(port),
         "HOP_MANAGEMENT_PORT": str(management),
