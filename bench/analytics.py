@@ -24,7 +24,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -42,7 +41,7 @@ from hop_analytics.app import create_engine
 from hop_analytics.events import ClickEvent
 from hop_analytics.migrate import upgrade
 from hop_analytics.store import ClickStore
-from hop_instrumentation.testing import free_ports, wait_for_http
+from hop_instrumentation.testing import free_ports, running_process
 
 PG = os.environ.get("HOP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("HOP_BENCH_REDIS", "redis://127.0.0.1:6379/0")
@@ -127,7 +126,6 @@ def fake_links() -> Iterator[str]:
 def analytics(env: dict[str, str]) -> Iterator[tuple[str, str]]:
     api, management = free_ports(2)
     full = {
-        **os.environ,
         "HOP_HTTP_PORT": str(api),
         "HOP_MANAGEMENT_PORT": str(management),
         "HOP_ACCESS_LOG": "false",
@@ -135,14 +133,9 @@ def analytics(env: dict[str, str]) -> Iterator[tuple[str, str]]:
         **env,
     }
     command = [sys.executable, "-m", "hop_analytics.cli", "serve"]
-    proc = subprocess.Popen(command, env=full, cwd=ROOT)
-    try:
-        base = f"http://127.0.0.1:{management}"
-        wait_for_http(f"{base}/readyz", process=proc)
+    base = f"http://127.0.0.1:{management}"
+    with running_process(command, env=full, cwd=ROOT, ready_url=f"{base}/readyz"):
         yield f"http://127.0.0.1:{api}", base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def preload(client: redis.Redis, stream: str, count: int) -> None:
