@@ -34,8 +34,9 @@ def imported(module: str, path: Path, known: Mapping[str, Path]) -> set[str]:
             targets.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = _absolute(node, package)
-            targets.add(base)
-            targets.update(f"{base}.{alias.name}" for alias in node.names)
+            for alias in node.names:  # a submodule, else a name the base module defines
+                submodule = f"{base}.{alias.name}"
+                targets.add(submodule if submodule in known else base)
     return {target for target in targets if target in known and target != module}
 
 
