@@ -2,7 +2,7 @@
 
 Starts ``hop-links serve`` as a real process on a fresh PostgreSQL database (created and
 dropped here), seeds links through the batch API, then drives both endpoints with wrk on
-loopback (one thread, 64 connections, like DESIGN.md's anchors).
+loopback (one thread, 64 connections, as the other benchmarks).
 
     make bench-links            # or: uv run python bench/links.py
     BENCH_DURATION=20 BENCH_POSTGRES=postgresql://postgres@127.0.0.1:5432/test ...

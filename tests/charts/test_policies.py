@@ -1,4 +1,4 @@
-"""Every hardening item of DESIGN.md section 7, asserted for every workload in every profile."""
+"""Every hardening item of the charts, asserted for every workload in every profile."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Fixtures of the cluster tests; without a cluster (``HOP_CLUSTER_URL`` unset) all are skipped.
 
 These tests run against hop deployed in a real Kubernetes cluster by tools/kind/deploy (the
-cluster workflow, .github/workflows/cluster.yml). No cluster can run on the build machines
-(DESIGN.md section 8), so `make test` collects them and reports them skipped with the reason.
+cluster workflow, .github/workflows/cluster.yml). No cluster can run on the build machines,
+so `make test` collects them and reports them skipped with the reason.
 """
 
 from __future__ import annotations
