@@ -1,4 +1,4 @@
-"""What the benchmarks share: free ports, servers as real processes, wrk runs and RSS."""
+"""What the benchmarks share: servers as real processes, wrk runs and RSS."""
 
 from __future__ import annotations
 
@@ -6,23 +6,15 @@ import contextlib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from hop_instrumentation.testing import wait_for_http
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def ensure_wrk() -> str:
@@ -53,7 +45,7 @@ def process(
         argv, cwd=cwd, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.PIPE
     )
     try:
-        wait_ready(ready_url, proc)
+        wait_for_http(ready_url, process=proc)
         yield proc
     finally:
         proc.terminate()
@@ -61,19 +53,6 @@ def process(
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            err = proc.stderr.read().decode() if proc.stderr else ""
-            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}:\n{err[-3000:]}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer 200 within {timeout:g}s")
 
 
 @dataclass(slots=True)

@@ -23,9 +23,7 @@ import json
 import os
 import random
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -44,6 +42,7 @@ from hop_analytics.events import Click
 from hop_analytics.store import ClickStore
 from hop_contracts import ClickEvent
 from hop_instrumentation.database import create_engine
+from hop_instrumentation.testing import free_ports, running_process
 
 PG = os.environ.get("HOP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("HOP_BENCH_REDIS", "redis://127.0.0.1:6379/0")
@@ -67,12 +66,6 @@ AGENTS = (
     + ["Googlebot/2.1 (+http://www.google.com/bot.html)", "curl/8.5.0"]
 )
 COUNTRIES = ["US", "DE", "FR", "GB", "IN", "BR", "JP", "CA", "ES", "IT", None]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_event(rng: random.Random, code: str, when: datetime) -> dict[str, object]:
@@ -140,9 +133,8 @@ def fake_links() -> Iterator[str]:
 
 @contextlib.contextmanager
 def analytics(env: dict[str, str]) -> Iterator[tuple[str, str]]:
-    api, management = free_port(), free_port()
+    api, management = free_ports(2)
     full = {
-        **os.environ,
         "HOP_HTTP_PORT": str(api),
         "HOP_MANAGEMENT_PORT": str(management),
         "HOP_ACCESS_LOG": "false",
@@ -150,20 +142,9 @@ def analytics(env: dict[str, str]) -> Iterator[tuple[str, str]]:
         **env,
     }
     command = [sys.executable, "-m", "hop_analytics.cli", "serve"]
-    proc = subprocess.Popen(command, env=full, cwd=ROOT)
-    try:
-        base = f"http://127.0.0.1:{management}"
-        for _ in range(300):
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("analytics did not become ready")
+    base = f"http://127.0.0.1:{management}"
+    with running_process(command, env=full, cwd=ROOT, ready_url=f"{base}/readyz"):
         yield f"http://127.0.0.1:{api}", base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def preload(client: redis.Redis, stream: str, count: int) -> None:

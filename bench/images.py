@@ -16,8 +16,7 @@ import os
 import subprocess
 import time
 
-import httpx
-from _harness import free_port
+from hop_instrumentation.testing import free_ports, wait_for_http
 
 SERVICES = ("links", "redirect", "analytics")
 TAG = os.environ.get("TAG", "dev")
@@ -28,7 +27,7 @@ def docker(*args: str) -> str:
 
 
 def start_to_ready(image: str) -> float:
-    port, management = free_port(), free_port()
+    port, management = free_ports(2)
     name = f"hop-bench-{port}"
     started = time.monotonic()
     docker(
@@ -40,14 +39,8 @@ def start_to_ready(image: str) -> float:
         image,
     )  # fmt: skip
     try:
-        while time.monotonic() - started < 30:
-            try:
-                if httpx.get(f"http://127.0.0.1:{management}/readyz", timeout=0.5).is_success:
-                    return time.monotonic() - started
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.02)
-        raise TimeoutError(f"{image} was not ready within 30 s")
+        wait_for_http(f"http://127.0.0.1:{management}/readyz", timeout=30.0, interval=0.02)
+        return time.monotonic() - started
     finally:
         docker("stop", "-t", "10", name)
 

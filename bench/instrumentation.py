@@ -19,7 +19,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from _harness import free_port, process, rss_mib, run_wrk
+from _harness import process, rss_mib, run_wrk
+
+from hop_instrumentation.testing import free_port, free_ports
 
 VARIANTS = ("plain", "hop_serving_only", "hop", "prometheus_instrumentator", "otel_contrib")
 LABELS = {
@@ -79,7 +81,7 @@ def main() -> None:
     best: dict[str, tuple[float, float, float, float]] = {}
     for _ in range(args.rounds):
         for variant in VARIANTS:
-            port, management = free_port(), free_port()
+            port, management = free_ports(2)
             argv, env, ready = command(variant, port, management)
             env["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink
             with process(argv, ready_url=ready, env=env, log=Path(logs) / f"{variant}.log") as proc:

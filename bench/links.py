@@ -24,7 +24,9 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from _harness import ROOT, WrkResult, free_port, process, rss_mib, run_wrk
+from _harness import ROOT, WrkResult, process, rss_mib, run_wrk
+
+from hop_instrumentation.testing import free_ports
 
 ADMIN_DSN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
@@ -96,7 +98,7 @@ def links_on_postgres() -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
     """Serve hop-links on a fresh PostgreSQL database; yield its URL, an API key, the process."""
     database = f"hop_links_bench_{uuid.uuid4().hex[:10]}"
     host_part = ADMIN_DSN.split("://", 1)[1].rsplit("/", 1)[0]
-    http_port, management_port = free_port(), free_port()
+    http_port, management_port = free_ports(2)
     env = {
         "HOP_DATABASE_URL": f"postgresql+asyncpg://{host_part}/{database}",
         "HOP_HTTP_PORT": str(http_port),

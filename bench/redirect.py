@@ -4,7 +4,7 @@
 
 Installs Debian's wrk and Express 5 (npm, into bench/express/) when missing. Starts a
 clicks receiver (a real analytics process when ``hop_analytics`` can serve, else the
-contract's sink), a links (the fake from ``hop_redirect.testing``), hop-redirect in one
+contract's sink), a links (the fake from ``hop_contracts.testing``), hop-redirect in one
 process (http click transport, 1% trace sampling, metrics on, cache warmed) and the
 Express server; runs wrk (1 thread, 64 connections) against both over the same codes
 and prints ``redirect: X.XXx Express``. Then measures the cache-miss path (cache of one
@@ -27,7 +27,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from _harness import ROOT, WrkResult, free_port, process, rss_mib, run_wrk
+from _harness import ROOT, WrkResult, process, rss_mib, run_wrk
+
+from hop_instrumentation.testing import free_port, free_ports
 
 EXPRESS = ROOT / "bench" / "express"
 CODES = 1000
@@ -137,7 +139,7 @@ def miss_path_postgres(
 @contextlib.contextmanager
 def fake_links(tmp: Path) -> Iterator[str]:
     port = free_port()
-    argv = [sys.executable, "-m", "hop_redirect.testing", "links", "--port", str(port)]
+    argv = [sys.executable, "-m", "hop_contracts.testing", "links", "--port", str(port)]
     argv += ["--links", str(tmp / "bodies.json")]
     url = f"http://127.0.0.1:{port}"
     with process(argv, ready_url=f"{url}/internal/v1/links/c00000"):
@@ -147,10 +149,10 @@ def fake_links(tmp: Path) -> Iterator[str]:
 @contextlib.contextmanager
 def click_receiver(tmp: Path) -> Iterator[tuple[str, str]]:
     port = free_port()
-    argv = [sys.executable, "-m", "hop_redirect.testing", "sink", "--port", str(port)]
+    argv = [sys.executable, "-m", "hop_contracts.testing", "sink", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
     with process(argv, ready_url=f"{url}/events"):
-        yield url, "sink (hop_redirect.testing)"
+        yield url, "sink (hop_contracts.testing)"
 
 
 @contextlib.contextmanager
@@ -166,7 +168,7 @@ def express_server(tmp: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
 def hop_redirect(
     tmp: Path, links_url: str, analytics_url: str, *, cache_size: int
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], str]]:
-    port, management = free_port(), free_port()
+    port, management = free_ports(2)
     env = {
         "HOP_HTTP_PORT": str(port),
         "HOP_MANAGEMENT_PORT": str(management),

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
+import chart_schemas
 import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-from hop_chart_helpers import CHARTS, PROFILES, ROOT, SERVICES, Render, find_uv, run_helm
+from hop_chart_helpers import CHARTS, PROFILES, SERVICES, Render, find_uv, run_helm
 
 KUBERNETES_VERSION = "1.33.0"
 CRD_SCHEMAS = {
@@ -87,11 +87,6 @@ def test_checkov_rendered_profile_zero_failed_checks(
 
 
 def test_thin_chart_schemas_equal_generator_output() -> None:
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        import chart_schemas
-    finally:
-        sys.path.pop(0)
     for name in SERVICES:
         committed = (CHARTS / name / "values.schema.json").read_text()
         assert committed == chart_schemas.render(name), f"run tools/chart_schemas.py ({name})"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
-from hop_chart_helpers import CHARTS, ROOT, Render, of_kind
+from hop_chart_helpers import CHARTS, Render, of_kind
+from hop_local.edge import routes_of
+from hop_local.stack import Stack
 
 
 def chart_routes() -> dict[str, str]:
@@ -46,10 +47,6 @@ def test_httproute_routes_equal_values_routes(render: Render) -> None:
 
 def _local_edge_routes(tmp_path: Path) -> list[tuple[str, str]]:
     """Return the routes of the edge config `make run` writes, highest priority first."""
-    sys.path.insert(0, str(ROOT / "tools" / "local"))
-    from hop_local.edge import routes_of
-    from hop_local.stack import Stack
-
     written = Stack(data_dir=tmp_path).write_edge_config()
     return list(routes_of(yaml.safe_load(written.read_text())).items())
 

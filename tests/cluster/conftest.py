@@ -8,14 +8,10 @@ machines, so `make test` collects them and reports them skipped with the reason.
 from __future__ import annotations
 
 import os
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
 from hop_cluster import Cluster, from_environment
 
 HERE = Path(__file__).parent

@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
+
+from hop_instrumentation import testing
 
 __all__ = ["ROOT", "SERVICES", "Cluster", "eventually", "from_environment"]
 
@@ -139,12 +140,5 @@ def from_environment() -> Cluster:
 
 
 def eventually(fetch: Callable[[], T], done: Callable[[T], bool], *, timeout: float = 60.0) -> T:
-    """Call ``fetch`` until ``done`` accepts its value (a bounded poll); return the value."""
-    deadline = time.monotonic() + timeout
-    value = fetch()
-    while not done(value):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still {value!r} after {timeout:g} seconds")
-        time.sleep(0.5)
-        value = fetch()
-    return value
+    """Call ``fetch`` until ``done`` accepts its value, at a cluster's pace; return the value."""
+    return testing.eventually(fetch, done, timeout=timeout, interval=0.5)

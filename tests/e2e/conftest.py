@@ -6,14 +6,9 @@ real OTLP/HTTP receiver, and is scraped by a real Prometheus.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
 from hop_e2e_otlp import OtlpReceiver, otlp_receiver
 from hop_e2e_prometheus import Prometheus, running_prometheus
 from hop_e2e_stack import RunningStack, running_stack

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from hop_e2e_stack import RunningStack
+
+from hop_instrumentation.testing import eventually
 
 __all__ = [
     "BROWSER",
@@ -17,12 +17,10 @@ __all__ = [
     "assert_counted_exactly",
     "click",
     "create_link",
-    "eventually",
     "stats",
     "wait_for_stats",
 ]
 
-T = TypeVar("T")
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
@@ -33,18 +31,6 @@ class Clicks:
 
     humans: int
     bots: int
-
-
-def eventually(fetch: Callable[[], T], done: Callable[[T], bool], *, timeout: float = 30.0) -> T:
-    """Call ``fetch`` until ``done`` accepts its value (a bounded poll); return the value."""
-    deadline = time.monotonic() + timeout
-    value = fetch()
-    while not done(value):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still {value!r} after {timeout:g} seconds")
-        time.sleep(0.2)
-        value = fetch()
-    return value
 
 
 def create_link(hop: RunningStack, url: str | None = None) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 import yaml
-from hop_e2e_stack import free_ports
-from hop_local.ready import answers, wait_for
+
+from hop_instrumentation.testing import free_port, running_process
 
 __all__ = ["Prometheus", "prometheus_binary", "running_prometheus", "scrape_config"]
 
@@ -77,27 +77,19 @@ def running_prometheus(root: Path, targets: Mapping[str, str]) -> Iterator[Prome
     root.mkdir(parents=True, exist_ok=True)
     config = root / "prometheus.yml"
     config.write_text(yaml.safe_dump(scrape_config(targets)))
-    (port,) = free_ports(1)
-    log = (root / "prometheus.log").open("wb")
-    process = subprocess.Popen(
-        [
-            prometheus_binary(),
-            f"--config.file={config}",
-            f"--storage.tsdb.path={root / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_for(answers(f"{url}/-/ready"), what=f"prometheus ({url})", timeout=60.0)
+    port = free_port()
+    command = [
+        prometheus_binary(),
+        f"--config.file={config}",
+        f"--storage.tsdb.path={root / 'data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
+    url = f"http://127.0.0.1:{port}"
+    with running_process(
+        command,
+        log=root / "prometheus.log",
+        ready_url=f"{url}/-/ready",
+        ready_timeout=60.0,
+        stop_timeout=20.0,
+    ):
         yield Prometheus(url)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()

@@ -10,25 +10,22 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "local"))
-
 from hop_local.prepare import ensure_api_key, migrate
 from hop_local.ready import wait_until_ready
 from hop_local.stack import SERVICES, Ports, ServicePorts, Stack
 
-__all__ = ["RunningStack", "free_ports", "hermetic_env", "running_stack"]
+from hop_instrumentation.testing import free_ports
+
+__all__ = ["RunningStack", "free_stack_ports", "hermetic_env", "running_stack"]
 
 #: Faster than the defaults so the tests wait less; still the real code paths.
 TEST_SETTINGS = {
@@ -39,15 +36,6 @@ TEST_SETTINGS = {
     "HOP_BLOCK_MS": "100",
     "OTEL_BSP_SCHEDULE_DELAY": "200",
 }
-
-
-def free_ports(count: int) -> list[int]:
-    """Return ``count`` distinct loopback ports that are free right now."""
-    with ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
 
 
 def hermetic_env(**extra: str) -> dict[str, str]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from hop_e2e_flow import Clicks, assert_counted_exactly, click, create_link, eventually
+from hop_e2e_flow import Clicks, assert_counted_exactly, click, create_link
 from hop_e2e_stack import RunningStack
+
+from hop_instrumentation.testing import eventually
 
 pytestmark = pytest.mark.process
 

@@ -7,9 +7,11 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from hop_e2e_flow import Clicks, click, create_link, eventually
+from hop_e2e_flow import Clicks, click, create_link
 from hop_e2e_prometheus import Prometheus
 from hop_e2e_stack import RunningStack
+
+from hop_instrumentation.testing import eventually
 
 # The first test may install Debian's prometheus (fresh CI machine) and start it.
 pytestmark = [pytest.mark.process, pytest.mark.timeout(300)]

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from hop_e2e_flow import Clicks, assert_counted_exactly, click, create_link, eventually
+from hop_e2e_flow import Clicks, assert_counted_exactly, click, create_link
 from hop_e2e_stack import RunningStack, free_stack_ports, hermetic_env
 from hop_local.stack import SERVICES, Ports, Stack
+
+from hop_instrumentation.testing import eventually
 
 pytestmark = pytest.mark.process
 

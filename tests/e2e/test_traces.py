@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from hop_e2e_flow import Clicks, click, create_link, eventually
+from hop_e2e_flow import Clicks, click, create_link
 from hop_e2e_otlp import OtlpReceiver, ReceivedSpan
 from hop_e2e_stack import RunningStack
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
+from hop_instrumentation.testing import eventually
 
 pytestmark = pytest.mark.process
 

@@ -1,34 +1,23 @@
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
 from hop_analytics.app import create_analytics_app
 from hop_analytics.settings import AnalyticsSettings
-from hop_instrumentation.testing import make_test_settings
+from hop_instrumentation.testing import free_ports, make_test_settings, running_process
 
 pytestmark = pytest.mark.process
 schema = schemathesis.openapi.from_dict(
     create_analytics_app(make_test_settings(AnalyticsSettings)).openapi()
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class FakeLinks(BaseHTTPRequestHandler):
@@ -49,10 +38,9 @@ class FakeLinks(BaseHTTPRequestHandler):
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     links = ThreadingHTTPServer(("127.0.0.1", 0), FakeLinks)
     threading.Thread(target=links.serve_forever, daemon=True).start()
-    api, management = free_port(), free_port()
+    api, management = free_ports(2)
     database = tmp_path_factory.mktemp("openapi") / "analytics.db"
     env = {
-        **os.environ,
         "HOP_HTTP_PORT": str(api),
         "HOP_MANAGEMENT_PORT": str(management),
         "HOP_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
@@ -62,28 +50,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "HOP_ACCESS_LOG": "false",
     }
     command = [sys.executable, "-m", "hop_analytics.cli", "serve"]
-    process = subprocess.Popen(command, env=env, cwd=Path(__file__).parent)
+    ready = f"http://127.0.0.1:{management}/readyz"
     try:
-        _wait_ready(f"http://127.0.0.1:{management}/readyz", process)
-        yield f"http://127.0.0.1:{api}"
+        with running_process(command, env=env, cwd=Path(__file__).parent, ready_url=ready):
+            yield f"http://127.0.0.1:{api}"
     finally:
-        process.terminate()
-        process.wait(timeout=30)
         links.shutdown()
         links.server_close()
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    for _attempt in range(300):
-        if process.poll() is not None:
-            raise RuntimeError(f"analytics exited with {process.returncode}")
-        try:
-            if httpx.get(url).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("analytics did not become ready")
 
 
 @schema.parametrize()

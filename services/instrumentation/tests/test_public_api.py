@@ -39,8 +39,9 @@ PUBLIC = {
         "load_settings_or_exit",
     ],
     "hop_instrumentation.testing": [
-        "LogCapture", "SpanCapture", "app_client", "capture_logs", "make_test_settings",
-        "management_client", "metric_value",
+        "LOOPBACK", "LogCapture", "RunningProcess", "SpanCapture", "app_client", "capture_logs",
+        "eventually", "free_port", "free_ports", "make_test_settings", "management_client",
+        "metric_value", "running_process", "wait_for_http", "wait_until", "wait_until_async",
     ],
     "hop_instrumentation.tracing": [
         "DEFAULT_CLIENT_TIMEOUT", "PROPAGATOR", "configure_tracing", "create_http_client",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,75 +16,51 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from hop_instrumentation.testing import (
+    RunningProcess,
+    free_ports,
+    running_process,
+    wait_for_http,
+    wait_until,
+)
+
 pytestmark = pytest.mark.process
 HERE = Path(__file__).parent
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Service:
-    process: subprocess.Popen[bytes]
+    running: RunningProcess
     api: str
     management: str
-    log: Path | None = None
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        return self.running.process
 
     def stop(self, timeout: float = 30.0) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=timeout)
+        return self.running.stop(timeout)
 
 
 def start(tmp_path: Path, **env: str) -> Iterator[Service]:
-    http, management = free_port(), free_port()
+    http, management = free_ports(2)
     environment = {
-        **os.environ,
-        "HOP_HOST": "127.0.0.1",
         "HOP_HTTP_PORT": str(http),
         "HOP_MANAGEMENT_PORT": str(management),
         "HOP_SHUTDOWN_DELAY": "1",
         "HOP_DRAIN_TIMEOUT": "10",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
         **env,
     }
-    if env.get("HOP_WORKERS", "1") == "1":
-        del environment["PROMETHEUS_MULTIPROC_DIR"]
-    log = (tmp_path / "service.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "sample_app.py"], cwd=HERE, env=environment, stdout=log, stderr=log
-    )
-    service = Service(process, f"http://127.0.0.1:{http}", f"http://127.0.0.1:{management}")
-    service.log = tmp_path / "service.log"
-    try:
-        wait_until(lambda: ready(service), what="the service to become ready")
-        yield service
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-def ready(service: Service) -> bool:
-    if service.process.poll() is not None:
-        output = service.log.read_text()[-3000:] if service.log else ""
-        raise RuntimeError(f"the service exited with {service.process.returncode}:\n{output}")
-    try:
-        return httpx.get(service.management + "/readyz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def wait_until(predicate: object, *, what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"timed out waiting for {what}")
+    if env.get("HOP_WORKERS", "1") != "1":
+        environment["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "metrics")
+    with running_process(
+        [sys.executable, "sample_app.py"],
+        env=environment,
+        cwd=HERE,
+        log=tmp_path / "service.log",
+        ready_url=f"http://127.0.0.1:{management}/readyz",
+    ) as running:
+        yield Service(running, f"http://127.0.0.1:{http}", f"http://127.0.0.1:{management}")
 
 
 def request_count(management: str, route: str) -> float:
@@ -174,7 +149,8 @@ def test_multicore_aggregates_metrics_across_workers_and_survives_a_killed_worke
         ),
         what="gunicorn to replace the killed worker",
     )
-    wait_until(lambda: ready(multicore), what="the replacement to be ready")
+    running = multicore.running
+    wait_for_http(multicore.management + "/readyz", process=running.process, log=running.log)
     assert request_count(multicore.management, route) == 40  # the dead worker's samples stay
     assert _active(multicore) == 0  # ...but not its live gauge
     assert multicore.stop() == 0

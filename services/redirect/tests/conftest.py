@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import httpx
@@ -11,10 +11,9 @@ import pytest
 from fastapi import FastAPI
 
 from hop_contracts.testing import ClickSink, FakeLinks, link_body
-from hop_instrumentation.testing import make_test_settings
+from hop_instrumentation.testing import make_test_settings, running_process
 from hop_redirect.app import create_redirect_app
 from hop_redirect.settings import RedirectSettings
-from hop_redirect.testing import wait_until
 
 AppFactory = Callable[..., tuple[FastAPI, FakeLinks, ClickSink]]
 
@@ -58,39 +57,23 @@ def make_settings() -> Callable[..., RedirectSettings]:
 
 
 class Processes:
-    """Start real processes on loopback; every one is killed when the test ends."""
+    """Start real processes on loopback; every one is stopped when the test ends."""
 
-    def __init__(self) -> None:
-        self.started: list[subprocess.Popen[bytes]] = []
+    def __init__(self, stack: ExitStack) -> None:
+        self._stack = stack
 
     def sink(self, port: int) -> subprocess.Popen[bytes]:
-        argv = [sys.executable, "-m", "hop_redirect.testing", "sink", "--port", str(port)]
+        argv = [sys.executable, "-m", "hop_contracts.testing", "sink", "--port", str(port)]
         return self.start(argv, ready_url=f"http://127.0.0.1:{port}/events")
 
     def start(
         self, argv: list[str], *, ready_url: str, env: dict[str, str] | None = None
     ) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(
-            argv,
-            env={**os.environ, **(env or {})},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.started.append(proc)
-        wait_until(ready_url, proc)
-        return proc
-
-    def stop_all(self) -> None:
-        for proc in self.started:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait(timeout=10)
+        started = running_process(argv, env=env, ready_url=ready_url, stop_timeout=10)
+        return self._stack.enter_context(started).process
 
 
 @pytest.fixture
 def processes() -> Iterator[Processes]:
-    started = Processes()
-    try:
-        yield started
-    finally:
-        started.stop_all()
+    with ExitStack() as stack:
+        yield Processes(stack)

@@ -11,10 +11,14 @@ from fastapi import FastAPI
 
 from hop_contracts.testing import ClickSink, FakeLinks, link_body
 from hop_instrumentation import get_instrumentation
-from hop_instrumentation.testing import app_client, metric_value
+from hop_instrumentation.testing import (
+    app_client,
+    free_port,
+    metric_value,
+    wait_until_async,
+)
 from hop_redirect.app import create_redirect_app, get_state
 from hop_redirect.settings import RedirectSettings
-from hop_redirect.testing import free_port, poll
 
 AppFactory = Callable[..., tuple[FastAPI, FakeLinks, ClickSink]]
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
@@ -129,7 +133,7 @@ async def test_click_flushes_by_size_and_by_time(make_app: AppFactory) -> None:
         async def all_sent() -> bool:
             return len(sink.events) == 5
 
-        await poll(all_sent)
+        await wait_until_async(all_sent, what="the five clicks to reach the sink")
     assert sink.batches >= 3
 
 
@@ -151,7 +155,7 @@ async def test_click_analytics_outage_buffers_then_delivers_each_once(
             body = (await probe.get(f"http://127.0.0.1:{port}/events")).json()
             return len(body["events"]) >= 25
 
-        await poll(delivered)
+        await wait_until_async(delivered, what="the sink to get the 25 buffered clicks")
         body = (await probe.get(f"http://127.0.0.1:{port}/events")).json()
     ids = [event["id"] for event in body["events"]]
     assert (len(ids), len(set(ids)), body["received"]) == (25, 25, 25)

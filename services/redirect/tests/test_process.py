@@ -13,17 +13,22 @@ import pytest
 import redis.asyncio as aioredis
 
 from hop_contracts.testing import FakeLinks, link_body
-from hop_instrumentation.testing import app_client, make_test_settings, management_client
+from hop_instrumentation.testing import (
+    app_client,
+    free_ports,
+    make_test_settings,
+    management_client,
+    wait_until_async,
+)
 from hop_redirect.app import create_redirect_app
 from hop_redirect.settings import RedirectSettings
-from hop_redirect.testing import free_port, poll
 
 pytestmark = pytest.mark.process
-FAKE = [sys.executable, "-m", "hop_redirect.testing"]
+FAKE = [sys.executable, "-m", "hop_contracts.testing"]
 
 
 def start_redirect(processes: Any, tmp_path: Path, **env: str) -> tuple[Any, str]:
-    port, management = free_port(), free_port()
+    port, management = free_ports(2)
     variables = {
         "HOP_HOST": "127.0.0.1",
         "HOP_HTTP_PORT": str(port),
@@ -43,7 +48,7 @@ def start_redirect(processes: Any, tmp_path: Path, **env: str) -> tuple[Any, str
 async def test_process_sigterm_under_load_flushes_every_click(
     processes: Any, tmp_path: Path
 ) -> None:
-    links_port, sink_port = free_port(), free_port()
+    links_port, sink_port = free_ports(2)
     bodies = tmp_path / "links.json"
     bodies.write_text(json.dumps([link_body("abc", "https://example.com/")]))
     processes.start(
@@ -78,7 +83,7 @@ async def test_process_sigterm_under_load_flushes_every_click(
         async def loaded() -> bool:
             return redirected >= 300
 
-        await poll(loaded)
+        await wait_until_async(loaded, what="300 redirects under load")
         proc.send_signal(signal.SIGTERM)
         await asyncio.sleep(0.3)
         stop.set()

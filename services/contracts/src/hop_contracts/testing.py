@@ -7,6 +7,9 @@ Usage::
 
     sink = ClickSink()          # analytics' click intake; ``sink.events`` holds what came
 
+    python -m hop_contracts.testing links --port 8001 --links links.json   # as processes
+    python -m hop_contracts.testing sink --port 8003
+
 Each is a plain ASGI app, so it runs in-process (``httpx.ASGITransport``) or under uvicorn.
 ``tests/contracts`` drives the same clients against each fake and against the real service
 and asserts the same answers, so a fake cannot drift from the service it stands in for.
@@ -14,15 +17,17 @@ and asserts the same answers, so a fake cannot drift from the service it stands 
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any, Final
 
 from hop_contracts.clicks import MAX_BATCH_EVENTS
 from hop_contracts.routes import CLICKS_PATH, LINKS_PREFIX, RESOLVE_PATH
 
-__all__ = ["ClickSink", "FakeLinks", "link_body"]
+__all__ = ["ClickSink", "FakeLinks", "link_body", "main"]
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -174,3 +179,23 @@ async def _json(send: Send, status: int, body: Any) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a fake on loopback: ``links`` (``--links`` JSON list of bodies) or ``sink``."""
+    import uvicorn  # only the process mode needs a server
+
+    parser = argparse.ArgumentParser(prog="python -m hop_contracts.testing")
+    parser.add_argument("kind", choices=["links", "sink"])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--links", type=Path, help="JSON list of resolve bodies")
+    args = parser.parse_args(argv)
+    app: FakeLinks | ClickSink = ClickSink()
+    if args.kind == "links":
+        bodies = json.loads(args.links.read_text()) if args.links else []
+        app = FakeLinks({body["code"]: body for body in bodies})
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

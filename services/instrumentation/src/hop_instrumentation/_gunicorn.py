@@ -1,4 +1,4 @@
-"""Multicore mode: gunicorn's arbiter with uvicorn workers built on `GracefulServer`."""
+"""Multicore mode: gunicorn's arbiter with uvicorn workers built on `_uvicorn.GracefulServer`."""
 
 from __future__ import annotations
 
@@ -14,32 +14,27 @@ from gunicorn.glogging import Logger
 from prometheus_client import multiprocess
 from uvicorn_worker import UvicornWorker
 
-from hop_instrumentation.app import get_instrumentation
-from hop_instrumentation.serving import (
+from hop_instrumentation._uvicorn import (
     GracefulServer,
     build_asgi_app,
-    http_protocol,
     shutdown_budget,
+    uvicorn_options,
+    uvicorn_timeouts,
 )
+from hop_instrumentation.app import get_instrumentation
 from hop_instrumentation.settings import ServiceSettings
 
 
 class Worker(UvicornWorker):  # type: ignore[misc]
     """A uvicorn worker whose server fails readiness before it stops."""
 
-    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {
-        "loop": "auto",
-        "http": http_protocol(),
-        "lifespan": "on",
-        "access_log": False,
-        "server_header": False,
-        "proxy_headers": False,
-    }
+    CONFIG_KWARGS: ClassVar[dict[str, Any]] = uvicorn_options()
 
     async def _serve(self) -> None:
         self.config.app = self.wsgi
         settings: ServiceSettings = self.app.settings
-        self.config.timeout_graceful_shutdown = max(1, int(settings.drain_timeout))
+        for option, seconds in uvicorn_timeouts(settings).items():
+            setattr(self.config, option, seconds)
         readiness = get_instrumentation(self.wsgi.app).readiness
         server = GracefulServer(self.config, readiness=readiness, delay=settings.shutdown_delay)
         self._install_sigquit_handler()
@@ -77,7 +72,7 @@ class _Application(BaseApplication):  # type: ignore[misc]
             "bind": [f"{s.host}:{s.http_port}", f"{s.host}:{s.management_port}"],
             "workers": s.workers,
             "worker_class": f"{Worker.__module__}.{Worker.__name__}",
-            "keepalive": max(1, int(s.keepalive_timeout)),
+            "keepalive": uvicorn_timeouts(s)["timeout_keep_alive"],
             "graceful_timeout": math.ceil(shutdown_budget(s)),
             "timeout": 30,
             "logger_class": f"{_Logger.__module__}.{_Logger.__name__}",
