@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 from alembic import command
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hop_instrumentation import SettingsError, load_settings
@@ -25,8 +23,7 @@ from hop_instrumentation.database import (
     ping,
     reader,
 )
-
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+from hop_instrumentation.testing import schema_drift, temporary_database
 
 ENV = """\
 from sqlalchemy import Column, Integer, MetaData, String, Table
@@ -162,23 +159,11 @@ async def test_ping_raises_when_the_database_cannot_be_opened(tmp_path: Path) ->
         await engine.dispose()
 
 
-async def _admin(statement: str) -> None:
-    connection = await asyncpg.connect(POSTGRES_ADMIN)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     """A plain ``postgresql://`` URL of a fresh database of this test run, dropped at the end."""
-    name = f"hop_instrumentation_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with temporary_database(prefix="hop_instrumentation_test") as url:
+        yield url
 
 
 async def _empty_schema(engine: AsyncEngine) -> None:
@@ -272,3 +257,30 @@ def test_migrations_refuse_to_run_without_the_handed_over_connection(
 ) -> None:
     with pytest.raises(RuntimeError, match="run them with the service's `migrate` command"):
         command.upgrade(migrations.config(), "head")
+
+
+async def test_schema_drift_is_empty_only_when_the_tables_match(
+    engine: AsyncEngine, migrations: Migrations
+) -> None:
+    await migrations.upgrade(engine)
+    declared = MetaData()
+    Table("notes", declared, Column("id", Integer, primary_key=True), Column("body", String(50)))
+    assert await schema_drift(engine, declared) == []
+    Table("missing", declared, Column("id", Integer, primary_key=True))
+    assert [change[0] for change in await schema_drift(engine, declared)] == ["add_table"]  # type: ignore[index]
+
+
+async def _ping_once(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await ping(engine)
+    finally:
+        await engine.dispose()
+
+
+def test_temporary_database_is_created_and_dropped() -> None:
+    with temporary_database(prefix="hop_drop_check") as url:
+        asyncio.run(_ping_once(url))
+    assert url.rsplit("/", 1)[1].startswith("hop_drop_check_")
+    with pytest.raises(Exception, match="does not exist"):
+        asyncio.run(_ping_once(url))

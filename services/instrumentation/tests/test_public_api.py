@@ -41,7 +41,8 @@ PUBLIC = {
     "hop_instrumentation.testing": [
         "LOOPBACK", "LogCapture", "RunningProcess", "SpanCapture", "app_client", "capture_logs",
         "eventually", "free_port", "free_ports", "make_test_settings", "management_client",
-        "metric_value", "running_process", "wait_for_http", "wait_until", "wait_until_async",
+        "metric_value", "running_process", "schema_drift", "temporary_database", "wait_for_http",
+        "wait_until", "wait_until_async",
     ],
     "hop_instrumentation.tracing": [
         "DEFAULT_CLIENT_TIMEOUT", "PROPAGATOR", "configure_tracing", "create_http_client",
