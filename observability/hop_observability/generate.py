@@ -24,7 +24,10 @@ RULES: Final = Path("rules") / "hop.rules.yaml"
 
 
 class _Dumper(yaml.SafeDumper):
-    """Write multi-line expressions as literal blocks, as a person would."""
+    """Write multi-line expressions as literal blocks, as a person would, and no aliases."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
 def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

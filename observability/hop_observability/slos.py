@@ -17,6 +17,7 @@ from hop_observability.promql import job_matcher, rate, ratio_or_zero, select, s
 __all__ = [
     "BURN_POLICIES",
     "ERROR_RATIO",
+    "ERROR_RATIO_INSTANT",
     "FRESHNESS_LIMIT_SECONDS",
     "LATENCY_LIMIT_SECONDS",
     "PERIOD",
@@ -32,6 +33,8 @@ __all__ = [
 WINDOWS: Final = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 #: The recorded error ratio's name without its window.
 ERROR_RATIO: Final = "slo:sli_error:ratio_rate"
+#: A gauge-based SLI's 0/1 state at each evaluation, averaged into the windows.
+ERROR_RATIO_INSTANT: Final = "slo:sli_error:instant"
 #: Redirect latency SLO: a 0.05 s bucket boundary exists in the request histogram.
 LATENCY_LIMIT_SECONDS: Final = 0.05
 #: Click freshness SLO: a click is fresh when ingested within this many seconds.
@@ -53,6 +56,8 @@ class Slo:
     description: str
     alert: str
     error_ratio: Callable[[str], str]
+    #: A 0/1 "bad right now" expression recorded each evaluation, for gauge-based SLIs.
+    instant: str | None = None
 
     @property
     def budget(self) -> float:
@@ -121,14 +126,19 @@ def _slow_requests(service: str) -> Callable[[str], str]:
     return ratio
 
 
-def _stale_clicks(window: str) -> str:
-    # A minute is stale when the newest batch was ingested late, or when analytics is not
+def _stale_now() -> str:
+    # A moment is stale when the newest batch was ingested late, or when analytics is not
     # scraped at all (its lag gauge vanishes with it, and nothing is ingested then).
     scope = (job_matcher("analytics"),)
     lag = select(m.ANALYTICS_INGESTION_LAG, scope)
     late = f"max by (namespace) ({lag}) > bool {FRESHNESS_LIMIT_SECONDS}"
     down = f"max by (namespace) ({select(m.UP, scope)}) == bool 0"
-    return f"avg_over_time(({late} or {down})[{window}:30s])"
+    return f"{late}\nor\n{down}"
+
+
+def _stale_share(window: str) -> str:
+    instant = select(f"{ERROR_RATIO_INSTANT}", ('slo="click-freshness"',))
+    return f"avg_over_time({instant}[{window}])"
 
 
 SLOS: Final = (
@@ -166,7 +176,8 @@ SLOS: Final = (
         0.99,
         f"Minutes in which clicks were ingested within {FRESHNESS_LIMIT_SECONDS} s.",
         "HopClickFreshnessBurn",
-        _stale_clicks,
+        _stale_share,
+        instant=_stale_now(),
     ),
 )
 

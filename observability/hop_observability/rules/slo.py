@@ -8,6 +8,7 @@ from hop_observability.rules.alerts import alert
 from hop_observability.slos import (
     BURN_POLICIES,
     ERROR_RATIO,
+    ERROR_RATIO_INSTANT,
     SLOS,
     WINDOWS,
     BurnPolicy,
@@ -21,15 +22,16 @@ __all__ = ["slo_alerts", "slo_recording_rules"]
 
 def slo_recording_rules() -> list[dict[str, Any]]:
     """Return one rule per SLO and window: ``slo:sli_error:ratio_rate<window>``."""
-    return [
-        {
-            "record": f"{ERROR_RATIO}{window}",
-            "expr": slo.error_ratio(window),
-            "labels": {"slo": slo.name, "service": slo.service},
-        }
-        for slo in SLOS
-        for window in WINDOWS
-    ]
+    rules = []
+    for slo in SLOS:
+        labels = {"slo": slo.name, "service": slo.service}
+        if slo.instant is not None:
+            rules.append({"record": ERROR_RATIO_INSTANT, "expr": slo.instant, "labels": labels})
+        rules += [
+            {"record": f"{ERROR_RATIO}{window}", "expr": slo.error_ratio(window), "labels": labels}
+            for window in WINDOWS
+        ]
+    return rules
 
 
 def slo_alerts() -> list[dict[str, Any]]:
