@@ -16,22 +16,22 @@ from hop_observability.panels import Panel
 from hop_observability.promql import job_matcher, select
 
 with warnings.catch_warnings():
-    # The SDK steers to dashboard schema v2; the sidecar and file provisioning load v1.
+    # Importing the SDK warns that dashboard schema v2 is preferred; hop ships v1 on purpose:
+    # the Grafana sidecar and file provisioning load it on every Grafana version.
     warnings.simplefilter("ignore", DeprecationWarning)
     from grafana_foundation_sdk.builders import dashboard as gd
-
-from grafana_foundation_sdk.builders import prometheus, stat, timeseries
-from grafana_foundation_sdk.builders.common import StackingConfig, VizLegendOptions
-from grafana_foundation_sdk.cog.encoder import JSONEncoder
-from grafana_foundation_sdk.models import common
-from grafana_foundation_sdk.models.dashboard import (
-    DashboardCursorSync,
-    DataSourceRef,
-    Threshold,
-    ThresholdsMode,
-    VariableRefresh,
-    VariableSort,
-)
+    from grafana_foundation_sdk.builders import prometheus, stat, timeseries
+    from grafana_foundation_sdk.builders.common import StackingConfig, VizLegendOptions
+    from grafana_foundation_sdk.cog.encoder import JSONEncoder
+    from grafana_foundation_sdk.models import common
+    from grafana_foundation_sdk.models.dashboard import (
+        DashboardCursorSync,
+        DataSourceRef,
+        Threshold,
+        ThresholdsMode,
+        VariableRefresh,
+        VariableSort,
+    )
 
 __all__ = ["Board", "Row", "render"]
 

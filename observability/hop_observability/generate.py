@@ -51,23 +51,23 @@ def generated() -> dict[Path, str]:
     return files
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, root: Path = FILES) -> int:
     """Write (or with ``--check`` compare) the generated files; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="compare, write nothing")
     check = parser.parse_args(argv).check
     files = generated()
-    stale = [path for path, text in files.items() if _read(FILES / path) != text]
-    extra = {p.relative_to(FILES) for p in FILES.glob("*/*")} - set(files)
+    stale = [path for path, text in files.items() if _read(root / path) != text]
+    extra = {p.relative_to(root) for p in root.glob("*/*")} - set(files)
     if check:
         for path in sorted([*stale, *extra]):
             print(f"charts/hop/files/{path} differs from the code: run `make dashboards`")
         return 1 if stale or extra else 0
     for path in extra:
-        (FILES / path).unlink()
+        (root / path).unlink()
     for path in stale:
-        (FILES / path).parent.mkdir(parents=True, exist_ok=True)
-        (FILES / path).write_text(files[path])
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(files[path])
     return 0
 
 
