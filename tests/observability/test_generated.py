@@ -16,6 +16,8 @@ from hop_instrumentation.testing import make_test_settings
 from hop_links.metrics import LinksMetrics
 from hop_observability import generate
 from hop_observability.dashboards import BOARDS
+from hop_observability.metrics import ANALYTICS_CONSUMER_STATE as CONSUMER_STATE
+from hop_observability.metrics import CLUSTER_METRICS
 from hop_observability.slos import LATENCY_LIMIT_SECONDS
 from hop_redirect.metrics import CacheMetrics, ClickMetrics
 
@@ -117,3 +119,21 @@ def test_generate_check_stale_or_extra_file_fails_then_write_fixes(tmp_path: Pat
     assert generate.main([], root=tmp_path) == 0
     assert generate.main(["--check"], root=tmp_path) == 0
     assert not (tmp_path / "dashboards" / "old.json").exists()
+
+
+def test_cluster_only_panels_are_exactly_those_reading_cluster_metrics() -> None:
+    reads_cluster = {
+        (board.title, panel.title)
+        for board in BOARDS
+        for panel in board.panels
+        if any(name in query.expr for query in panel.queries for name in CLUSTER_METRICS)
+        or any(CONSUMER_STATE in query.expr for query in panel.queries)
+    }
+    marked = {(b.title, p.title) for b in BOARDS for p in b.panels if p.cluster_only}
+    assert marked == reads_cluster
+
+
+def test_panel_titles_unique_per_dashboard() -> None:
+    for board in BOARDS:
+        titles = [panel.title for panel in board.panels]
+        assert len(titles) == len(set(titles)), board.title
