@@ -204,10 +204,11 @@ def container_memory() -> Panel:
     expr = sum_by(("pod",), select(m.CONTAINER_MEMORY, _POD_SCOPE))
     return Panel(
         "Memory per pod",
-        "Working-set bytes per pod: what the kubelet compares with the memory limit.",
+        "Working-set bytes per pod: what the kubelet compares with the memory limit"
+        " (384 MiB in the production profile; the thresholds warn well before it).",
         (Query(expr, "{{pod}}"),),
         "bytes",
-        ((None, "green"), (400 * 2**20, "orange"), (480 * 2**20, "red")),
+        ((None, "green"), (288 * 2**20, "orange"), (352 * 2**20, "red")),
         cluster_only=CLUSTER_ONLY,
     )
 

@@ -18,6 +18,7 @@ from hop_observability import generate
 from hop_observability.dashboards import BOARDS
 from hop_observability.metrics import ANALYTICS_CONSUMER_STATE as CONSUMER_STATE
 from hop_observability.metrics import CLUSTER_METRICS
+from hop_observability.rules import RUNBOOKS_URL
 from hop_observability.slos import LATENCY_LIMIT_SECONDS
 from hop_redirect.metrics import CacheMetrics, ClickMetrics
 
@@ -137,3 +138,14 @@ def test_panel_titles_unique_per_dashboard() -> None:
     for board in BOARDS:
         titles = [panel.title for panel in board.panels]
         assert len(titles) == len(set(titles)), board.title
+
+
+def test_every_alert_runbook_url_is_a_section_of_docs_runbooks() -> None:
+    headings = re.findall(r"^## (\w+)$", (generate.ROOT / "docs" / "runbooks.md").read_text(), re.M)
+    anchors = {f"{RUNBOOKS_URL}#{heading.lower()}" for heading in headings}
+    rules = yaml.safe_load(RULES.read_text())["groups"]
+    links = {r["annotations"]["runbook_url"] for g in rules for r in g["rules"] if "alert" in r}
+    assert links <= anchors
+    assert len(links) == len(headings)
+    alerts = [r for g in rules for r in g["rules"] if "alert" in r]
+    assert all(r["annotations"]["summary"] and r["annotations"]["description"] for r in alerts)
