@@ -11,7 +11,7 @@ one call, e.g.::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final, Literal
 
 from hop_observability import metrics as m
@@ -75,7 +75,7 @@ class Panel:
     min: float | None = 0
     max: float | None = None
     cluster_only: str | None = None
-    stack: bool = field(default=False)
+    stack: bool = False
 
 
 def request_rate(by: Sequence[str] = ("job",), scope: Sequence[str] = DASHBOARD_SCOPE) -> Panel:

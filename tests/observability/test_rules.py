@@ -68,7 +68,8 @@ def test_promtool_check_rules_generated_file_succeeds(promtool: str) -> None:
         [promtool, "check", "rules", str(RULE_FILE)], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: 43 rules found" in done.stdout
+    groups = yaml.safe_load(RULE_FILE.read_text())["groups"]
+    assert f"SUCCESS: {sum(len(g['rules']) for g in groups)} rules found" in done.stdout
 
 
 def test_promtool_each_alert_fires_in_its_scenario_alone(promtool: str, tmp_path: Path) -> None:
