@@ -26,6 +26,7 @@ with warnings.catch_warnings():
     from grafana_foundation_sdk.models import common
     from grafana_foundation_sdk.models.dashboard import (
         DashboardCursorSync,
+        DashboardLinkType,
         DataSourceRef,
         Threshold,
         ThresholdsMode,
@@ -84,6 +85,14 @@ def _dashboard(board: Board) -> gd.Dashboard:
         .time("now-6h", "now")
         .refresh("30s")
         .timezone("browser")
+        .link(
+            gd.DashboardLink("hop")
+            .type(DashboardLinkType.DASHBOARDS)
+            .tags(["hop"])
+            .as_dropdown(True)
+            .include_vars(True)
+            .keep_time(True)
+        )
     )
     for variable in _variables(board):
         builder = builder.with_variable(variable)
@@ -113,7 +122,7 @@ def _query_variable(name: str, query: str, all_value: str | None) -> gd.QueryVar
         gd.QueryVariable(name)
         .label(name.capitalize())
         .datasource(DATASOURCE)
-        .query({"query": query, "refId": f"{name}-values", "qryType": 1})
+        .query(query)
         .definition(query)
         .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
         .sort(VariableSort.ALPHABETICAL_ASC)
