@@ -1,7 +1,8 @@
 """Turn dashboard specs into Grafana dashboard JSON with grafana-foundation-sdk.
 
-Every dashboard gets the same variables: ``datasource`` (Prometheus), ``namespace``,
-``service`` (the scrape jobs of hop's services) and, where panels split by pod, ``pod``.
+Every dashboard has the ``datasource`` (Prometheus) and ``namespace`` variables; those whose
+panels read service metrics also ``service`` (the scrape jobs of its hop services) and
+``pod``. The SLO dashboard reads the per-namespace recording rules, so it has neither.
 """
 
 from __future__ import annotations
