@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +151,18 @@ def test_every_alert_runbook_url_is_a_section_of_docs_runbooks() -> None:
     assert len(links) == len(headings)
     alerts = [r for g in rules for r in g["rules"] if "alert" in r]
     assert all(r["annotations"]["summary"] and r["annotations"]["description"] for r in alerts)
+
+
+def test_dashboards_round_trip_through_the_sdk_model_unchanged(
+    dashboards: dict[str, dict[str, Any]],
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the SDK prefers schema v2
+        from grafana_foundation_sdk.cog.encoder import JSONEncoder
+        from grafana_foundation_sdk.cog.plugins import register_default_plugins
+        from grafana_foundation_sdk.models.dashboard import Dashboard
+
+        register_default_plugins()
+    for title, raw in dashboards.items():
+        decoded = Dashboard.from_json(raw)
+        assert json.loads(JSONEncoder().encode(decoded)) == raw, title
