@@ -7,7 +7,7 @@ UV := $(if $(shell command -v uv 2>/dev/null),uv,$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen
 COVERAGE_FLOOR ?= 88
 
-.PHONY: help install test lint fmt charts images bench bench-instrumentation bench-links bench-redirect bench-analytics bench-images clean
+.PHONY: help install test lint fmt charts dashboards images bench bench-instrumentation bench-links bench-redirect bench-analytics bench-images clean
 
 help: ## List the verbs
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-24s %s\n", $$1, $$2}'
@@ -26,7 +26,7 @@ test: install ## Run every test (unit, PostgreSQL, Redis, processes) with branch
 lint: install ## Check formatting, lint rules and types
 	$(RUN) ruff format --check .
 	$(RUN) ruff check .
-	$(RUN) mypy services/*/src
+	$(RUN) mypy services/*/src observability
 
 fmt: install ## Format and autofix
 	$(RUN) ruff format .
@@ -52,6 +52,9 @@ bench: bench-instrumentation bench-links bench-redirect bench-analytics bench-im
 charts: install ## Lint and render the Helm charts with the pinned helm, validate and policy-check them
 	tools/install-helm
 	$(RUN) pytest -q tests/charts
+
+dashboards: install ## Generate the dashboards' JSON and the Prometheus rules into charts/hop/files
+	PYTHONPATH=observability $(RUN) python -m hop_observability.generate
 
 images: ## Build the three service images from the root Dockerfile (SERVICE build arg) with a local Docker engine
 	tools/build-images

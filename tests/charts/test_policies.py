@@ -152,8 +152,9 @@ def test_production_scales_spreads_and_budgets(render: Any) -> None:
             "topology.kubernetes.io/zone",
             "kubernetes.io/hostname",
         }
-    for config in of_kind(objects, "ConfigMap").values():
-        assert config["data"]["HOP_TRACE_SAMPLE_RATIO"] == "0.01"
+    settings = of_kind(objects, "ConfigMap")  # the dashboards' ConfigMaps are no settings
+    for name in of_kind(objects, "Deployment"):
+        assert settings[name]["data"]["HOP_TRACE_SAMPLE_RATIO"] == "0.01"
 
 
 def test_migration_jobs_are_pre_install_hooks_for_links_and_analytics(objects: list[Obj]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -41,15 +41,21 @@ def prometheus_binary() -> str:
     return found
 
 
-def scrape_config(targets: Mapping[str, str]) -> dict[str, Any]:
-    """Return a configuration scraping each ``job -> host:port`` every second."""
-    return {
+def scrape_config(targets: Mapping[str, str], rule_files: Sequence[Path] = ()) -> dict[str, Any]:
+    """Return a configuration scraping each ``job -> host:port`` every second.
+
+    ``rule_files`` are evaluated every second too.
+    """
+    config: dict[str, Any] = {
         "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL},
         "scrape_configs": [
             {"job_name": job, "static_configs": [{"targets": [target]}]}
             for job, target in sorted(targets.items())
         ],
     }
+    if rule_files:
+        config["rule_files"] = [str(path) for path in rule_files]
+    return config
 
 
 class Prometheus:
@@ -72,11 +78,13 @@ class Prometheus:
 
 
 @contextmanager
-def running_prometheus(root: Path, targets: Mapping[str, str]) -> Iterator[Prometheus]:
-    """Run Prometheus scraping ``targets`` until the block ends."""
+def running_prometheus(
+    root: Path, targets: Mapping[str, str], *, rule_files: Sequence[Path] = ()
+) -> Iterator[Prometheus]:
+    """Run Prometheus scraping ``targets`` (and evaluating ``rule_files``) until the block ends."""
     root.mkdir(parents=True, exist_ok=True)
     config = root / "prometheus.yml"
-    config.write_text(yaml.safe_dump(scrape_config(targets)))
+    config.write_text(yaml.safe_dump(scrape_config(targets, rule_files)))
     port = free_port()
     command = [
         prometheus_binary(),

@@ -1,0 +1,95 @@
+"""`hop / analytics`: click ingestion, its freshness and the stats API."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from hop_observability import metrics as m
+from hop_observability import panels as p
+from hop_observability.board import Board, Row
+from hop_observability.promql import DASHBOARD_SCOPE, quantile
+
+_STATS: Final = (*DASHBOARD_SCOPE, 'http_route=~"/api/v1/stats.*"')
+_REDIS_ONLY: Final = (
+    "the stream consumer runs with the redis click transport (the cluster default);"
+    " the local stack sends clicks over http"
+)
+
+
+def _batch_size() -> p.Panel:
+    queries = tuple(
+        p.Query(quantile(q, m.ANALYTICS_BATCH_SIZE, DASHBOARD_SCOPE), f"p{q * 100:g}")
+        for q in (0.5, 0.99)
+    )
+    return p.Panel(
+        "Batch size",
+        "Events per committed batch: small batches under load mean ingestion is not batching.",
+        queries,
+        "short",
+    )
+
+
+BOARD: Final = Board(
+    "hop / analytics",
+    "hop-analytics",
+    "The analytics service: click ingestion, duplicates, rejections and stats latency.",
+    ("analytics",),
+    (
+        Row(
+            "Ingestion",
+            (
+                p.counter_rate(
+                    "Events ingested",
+                    m.ANALYTICS_INGESTED,
+                    by=("transport",),
+                    description="Click events stored for the first time, by transport.",
+                ),
+                p.counter_rate(
+                    "Events received",
+                    m.ANALYTICS_RECEIVED,
+                    by=("transport",),
+                    description="Click events received, valid or not.",
+                ),
+                p.counter_rate(
+                    "Duplicates",
+                    m.ANALYTICS_DUPLICATES,
+                    by=("transport",),
+                    description="Redelivered events recognised by id and not counted again.",
+                ),
+                p.counter_rate(
+                    "Rejected (422 or dead-lettered)",
+                    m.ANALYTICS_REJECTED,
+                    by=("transport",),
+                    description="Malformed events answered 422 or moved to the dead-letter stream.",
+                    thresholds=((None, "green"), (0.001, "orange")),
+                ),
+                _batch_size(),
+                p.gauge(
+                    "Ingestion lag",
+                    m.ANALYTICS_INGESTION_LAG,
+                    description="Now minus the newest event time of the last committed batch.",
+                    unit="s",
+                    aggregate="max",
+                    thresholds=((None, "green"), (10, "orange"), (60, "red")),
+                ),
+                p.gauge(
+                    "Stream consumer state",
+                    m.ANALYTICS_CONSUMER_STATE,
+                    description="1 for the consumer's current state: running, backoff, stopped.",
+                    unit="short",
+                    by=("pod", "state"),
+                    aggregate="max",
+                    cluster_only=_REDIS_ONLY,
+                ),
+            ),
+        ),
+        Row(
+            "Stats API",
+            (
+                p.request_rate(by=("http_route",)),
+                p.error_ratio(),
+                p.latency("Stats latency p50 / p90 / p99", by=("http_route",), scope=_STATS),
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,102 @@
+"""`hop / redirect`: the hot path's cache, click pipeline and answers."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from hop_observability import metrics as m
+from hop_observability import panels as p
+from hop_observability.board import Board, Row
+from hop_observability.promql import DASHBOARD_SCOPE, rate, sum_by
+
+_LOOKUPS: Final = (
+    m.REDIRECT_CACHE_HITS,
+    m.REDIRECT_CACHE_MISSES,
+    m.REDIRECT_CACHE_NEGATIVE_HITS,
+)
+
+
+def _hit_ratio() -> p.Panel:
+    hits = sum_by((), rate(m.REDIRECT_CACHE_HITS, DASHBOARD_SCOPE))
+    total = " + ".join(sum_by((), rate(metric, DASHBOARD_SCOPE)) for metric in _LOOKUPS)
+    return p.Panel(
+        "Cache hit ratio",
+        "Lookups answered from the in-process cache (negative hits count as lookups).",
+        (p.Query(f"{hits} / ({total})", "hit ratio"),),
+        "percentunit",
+        ((None, "red"), (0.5, "orange"), (0.8, "green")),
+        max=1,
+    )
+
+
+BOARD: Final = Board(
+    "hop / redirect",
+    "hop-redirect",
+    "The redirect service: answers, cache and the click pipeline to analytics.",
+    ("redirect",),
+    (
+        Row(
+            "Answers",
+            (p.request_rate(), p.status_classes(), p.latency(by=("pod",))),
+        ),
+        Row(
+            "Cache",
+            (
+                _hit_ratio(),
+                p.counter_rate(
+                    "Negative hits",
+                    m.REDIRECT_CACHE_NEGATIVE_HITS,
+                    description="Unknown codes answered from the cache without asking links.",
+                ),
+                p.counter_rate(
+                    "Misses to links",
+                    m.REDIRECT_CACHE_MISSES,
+                    description="Lookups that went to links: each one is a resolve request.",
+                ),
+                p.counter_rate(
+                    "Stale entries served",
+                    m.REDIRECT_CACHE_STALE_SERVED,
+                    description="Expired entries served because links did not answer.",
+                    thresholds=((None, "green"), (0.1, "orange")),
+                ),
+                p.counter_rate(
+                    "Evictions",
+                    m.REDIRECT_CACHE_EVICTIONS,
+                    description="Entries evicted to keep the cache in bounds.",
+                ),
+                p.gauge(
+                    "Cache size",
+                    m.REDIRECT_CACHE_SIZE,
+                    description="Entries in the in-process cache, per pod.",
+                    unit="short",
+                    by=("job", "pod"),
+                ),
+            ),
+        ),
+        Row(
+            "Clicks",
+            (
+                p.gauge(
+                    "Clicks buffered",
+                    m.REDIRECT_CLICKS_BUFFERED,
+                    description="Click events waiting to be sent; grows while analytics is away.",
+                    unit="short",
+                    by=("pod",),
+                    thresholds=((None, "green"), (1000, "orange"), (5000, "red")),
+                ),
+                p.counter_rate(
+                    "Clicks sent",
+                    m.REDIRECT_CLICKS_SENT,
+                    description="Click events delivered to analytics.",
+                ),
+                p.counter_rate(
+                    "Clicks dropped",
+                    m.REDIRECT_CLICKS_DROPPED,
+                    by=("reason",),
+                    description="Click events lost, by reason. Anything above 0 is data loss.",
+                    thresholds=((None, "green"), (0.001, "red")),
+                ),
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,87 @@
+"""Every metric the dashboards and rules read, named once.
+
+The ``hop_*`` and ``http_server_*`` names are the ones the services export (a test checks
+each against the services' own metric definitions); the others come from Prometheus itself,
+cAdvisor and kube-state-metrics in a cluster.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "ACTIVE_REQUESTS",
+    "ANALYTICS_BATCH_SIZE",
+    "ANALYTICS_CONSUMER_STATE",
+    "ANALYTICS_DUPLICATES",
+    "ANALYTICS_INGESTED",
+    "ANALYTICS_INGESTION_LAG",
+    "ANALYTICS_RECEIVED",
+    "ANALYTICS_REJECTED",
+    "BUILD_INFO",
+    "CLUSTER_METRICS",
+    "CONTAINER_CPU",
+    "CONTAINER_MEMORY",
+    "CONTAINER_RESTARTS",
+    "LINKS_AUTH_FAILURES",
+    "LINKS_CREATED",
+    "LINKS_CREATE_FAILURES",
+    "LINKS_RESOLVES",
+    "REDIRECT_CACHE_EVICTIONS",
+    "REDIRECT_CACHE_HITS",
+    "REDIRECT_CACHE_MISSES",
+    "REDIRECT_CACHE_NEGATIVE_HITS",
+    "REDIRECT_CACHE_SIZE",
+    "REDIRECT_CACHE_STALE_SERVED",
+    "REDIRECT_CLICKS_BUFFERED",
+    "REDIRECT_CLICKS_DROPPED",
+    "REDIRECT_CLICKS_SENT",
+    "REQUEST_DURATION",
+    "SERVICES",
+    "UP",
+]
+
+#: The services, as the ``job`` matcher and the SLOs name them.
+SERVICES: Final = ("redirect", "links", "analytics")
+
+# Every service (hop_instrumentation).
+REQUEST_DURATION: Final = "http_server_request_duration_seconds"
+ACTIVE_REQUESTS: Final = "http_server_active_requests"
+BUILD_INFO: Final = "hop_build_info"
+
+# redirect
+REDIRECT_CACHE_HITS: Final = "hop_redirect_cache_hits_total"
+REDIRECT_CACHE_MISSES: Final = "hop_redirect_cache_misses_total"
+REDIRECT_CACHE_NEGATIVE_HITS: Final = "hop_redirect_cache_negative_hits_total"
+REDIRECT_CACHE_STALE_SERVED: Final = "hop_redirect_cache_stale_served_total"
+REDIRECT_CACHE_EVICTIONS: Final = "hop_redirect_cache_evictions_total"
+REDIRECT_CACHE_SIZE: Final = "hop_redirect_cache_size"
+REDIRECT_CLICKS_BUFFERED: Final = "hop_redirect_clicks_buffered"
+REDIRECT_CLICKS_SENT: Final = "hop_redirect_clicks_sent_total"
+REDIRECT_CLICKS_DROPPED: Final = "hop_redirect_clicks_dropped_total"
+
+# links
+LINKS_CREATED: Final = "hop_links_links_created_total"
+LINKS_CREATE_FAILURES: Final = "hop_links_create_failures_total"
+LINKS_RESOLVES: Final = "hop_links_resolves_total"
+LINKS_AUTH_FAILURES: Final = "hop_links_auth_failures_total"
+
+# analytics
+ANALYTICS_RECEIVED: Final = "hop_analytics_events_received_total"
+ANALYTICS_INGESTED: Final = "hop_analytics_events_ingested_total"
+ANALYTICS_DUPLICATES: Final = "hop_analytics_events_duplicates_total"
+ANALYTICS_REJECTED: Final = "hop_analytics_events_rejected_total"
+ANALYTICS_BATCH_SIZE: Final = "hop_analytics_batch_size"
+ANALYTICS_INGESTION_LAG: Final = "hop_analytics_ingestion_lag_seconds"
+ANALYTICS_CONSUMER_STATE: Final = "hop_analytics_stream_consumer_state"
+
+# Prometheus' own scrape health.
+UP: Final = "up"
+
+# cAdvisor and kube-state-metrics: only in a cluster.
+CONTAINER_CPU: Final = "container_cpu_usage_seconds_total"
+CONTAINER_MEMORY: Final = "container_memory_working_set_bytes"
+CONTAINER_RESTARTS: Final = "kube_pod_container_status_restarts_total"
+
+#: Metrics no process on a build machine exports; panels reading them are cluster-only.
+CLUSTER_METRICS: Final = frozenset({CONTAINER_CPU, CONTAINER_MEMORY, CONTAINER_RESTARTS})

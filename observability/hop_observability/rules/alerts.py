@@ -1,0 +1,113 @@
+"""Alerts on single signals: lost clicks, stalled delivery or consumption, targets, pods.
+
+Every alert carries ``summary``, ``description`` and a ``runbook_url`` to its section of
+docs/runbooks.md (the umbrella chart swaps `RUNBOOKS_URL` for where you host the docs).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from hop_observability import metrics as m
+from hop_observability.promql import increase, job_matcher, select, sum_by
+
+__all__ = ["RUNBOOKS_URL", "alert", "direct_alerts"]
+
+RUNBOOKS_URL: Final = "https://hop.example.com/docs/runbooks.md"
+
+_HOP_JOBS: Final = job_matcher("(" + "|".join(m.SERVICES) + ")")
+_JOB: Final = ("namespace", "job")
+_POD: Final = ("namespace", "pod", "container")
+_HOP_CONTAINERS: Final = 'container=~"' + "|".join(m.SERVICES) + '"'
+
+
+def alert(
+    name: str,
+    expr: str,
+    *,
+    wait: str | None,
+    severity: str,
+    summary: str,
+    description: str,
+    labels: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Return one alerting rule with its runbook link."""
+    rule: dict[str, Any] = {"alert": name, "expr": expr}
+    if wait is not None:
+        rule["for"] = wait
+    return {
+        **rule,
+        "labels": {"severity": severity, **(labels or {})},
+        "annotations": {
+            "summary": summary,
+            "description": description,
+            "runbook_url": f"{RUNBOOKS_URL}#{name.lower()}",
+        },
+    }
+
+
+def direct_alerts() -> list[dict[str, Any]]:
+    """Return the alerts that need no SLO: each names what broke and where."""
+    redirect = (job_matcher("redirect"),)
+    analytics = (job_matcher("analytics"),)
+    stalled = (*analytics, 'state!="running"')
+    return [
+        alert(
+            "HopClicksDropped",
+            sum_by(
+                ("namespace", "job", "reason"), increase(m.REDIRECT_CLICKS_DROPPED, redirect, "10m")
+            )
+            + " > 0",
+            wait=None,
+            severity="critical",
+            summary="redirect dropped click events.",
+            description="{{ $labels.job }} in {{ $labels.namespace }} lost click events"
+            " ({{ $labels.reason }}) in the last 10 minutes: those clicks are gone for good.",
+        ),
+        alert(
+            "HopClickDeliveryStalled",
+            f"{sum_by(_JOB, select(m.REDIRECT_CLICKS_BUFFERED, redirect))} > 0\nand\n"
+            f"{sum_by(_JOB, increase(m.REDIRECT_CLICKS_SENT, redirect, '10m'))} == 0",
+            wait="5m",
+            severity="warning",
+            summary="redirect buffers clicks but delivers none.",
+            description="{{ $labels.job }} in {{ $labels.namespace }} holds click events and"
+            " delivered none in 10 minutes: analytics (or the stream) is unreachable.",
+        ),
+        alert(
+            "HopClicksRejected",
+            f"{sum_by(_JOB, increase(m.ANALYTICS_REJECTED, analytics, '15m'))} > 0",
+            wait=None,
+            severity="warning",
+            summary="analytics rejected or dead-lettered click events.",
+            description="{{ $labels.job }} in {{ $labels.namespace }} refused malformed click"
+            " events in the last 15 minutes (422 or moved to the dead-letter stream).",
+        ),
+        alert(
+            "HopClickConsumerStalled",
+            f"max by (namespace, job, pod) ({select(m.ANALYTICS_CONSUMER_STATE, stalled)}) == 1",
+            wait="10m",
+            severity="warning",
+            summary="the analytics stream consumer is not running.",
+            description="The stream consumer of {{ $labels.pod }} in {{ $labels.namespace }}"
+            " has not been running for 10 minutes: clicks wait in the stream.",
+        ),
+        alert(
+            "HopTargetDown",
+            f"{select(m.UP, (_HOP_JOBS,))} == 0",
+            wait="2m",
+            severity="warning",
+            summary="Prometheus cannot scrape a hop service.",
+            description="{{ $labels.instance }} of {{ $labels.job }} in"
+            " {{ $labels.namespace }} has not answered scrapes for 2 minutes.",
+        ),
+        alert(
+            "HopPodRestarting",
+            f"{sum_by(_POD, increase(m.CONTAINER_RESTARTS, (_HOP_CONTAINERS,), '30m'))} > 2",
+            wait=None,
+            severity="warning",
+            summary="A hop container keeps restarting.",
+            description="{{ $labels.container }} in {{ $labels.pod }}"
+            " ({{ $labels.namespace }}) restarted more than twice in 30 minutes.",
+        ),
+    ]

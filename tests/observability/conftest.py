@@ -1,0 +1,37 @@
+"""Fixtures of the observability tests: the generator on the path, promtool and the dashboards."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "observability"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from hop_e2e_prometheus import prometheus_binary
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    """promtool from Debian's prometheus package (installed on a fresh machine)."""
+    prometheus_binary()
+    found = shutil.which("promtool")
+    if found is None:
+        raise RuntimeError("promtool is missing: apt-get install -y prometheus")
+    return found
+
+
+@pytest.fixture(scope="session")
+def dashboards() -> dict[str, dict[str, Any]]:
+    """The committed dashboards by title."""
+    folder = ROOT / "charts" / "hop" / "files" / "dashboards"
+    boards = [json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))]
+    return {board["title"]: board for board in boards}

@@ -1,0 +1,295 @@
+"""promtool unit-test scenarios for hop's rule file: one healthy history, one fire per alert.
+
+The scenarios are written against cluster-style series (``job="hop-redirect"``,
+``namespace="hop"``); the expected alerts' labels and annotations are derived from the
+rules themselves, so a changed description does not need a changed test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hop_observability import metrics as m
+
+__all__ = [
+    "HEALTHY_MINUTES",
+    "Scenario",
+    "expected_alert",
+    "firing_scenarios",
+    "healthy_scenario",
+    "promtool_file",
+]
+
+NS = "hop"
+#: A little more than the longest window (3d), sampled every minute.
+HEALTHY_MINUTES = 3 * 24 * 60 + 120
+DURATION = f"{m.REQUEST_DURATION}_count"
+BUCKET = f"{m.REQUEST_DURATION}_bucket"
+
+
+@dataclass(slots=True)
+class Scenario:
+    """Input series (every minute) and the time the alerts are evaluated at."""
+
+    name: str
+    series: dict[str, str]
+    eval_minutes: int
+
+
+def _s(metric: str, **labels: str) -> str:
+    inner = ", ".join(f'{k}="{v}"' for k, v in {"namespace": NS, **labels}.items())
+    return f"{metric}{{{inner}}}"
+
+
+def _per_minute(rate: float, minutes: int) -> str:
+    return f"0+{rate:g}x{minutes}"
+
+
+def _flat(value: float, minutes: int) -> str:
+    return f"{value:g}+0x{minutes}"
+
+
+def _redirect(ok: float, errors: float, fast: float, minutes: int) -> dict[str, str]:
+    job = {"job": "hop-redirect", "http_route": "/{code}"}
+    return {
+        _s(DURATION, **job, http_response_status_code="302"): _per_minute(ok, minutes),
+        _s(DURATION, **job, http_response_status_code="500"): _per_minute(errors, minutes),
+        _s(BUCKET, **job, http_response_status_code="302", le="0.05"): _per_minute(fast, minutes),
+        # Errors are answered fast: a 5xx spends the availability budget, not the latency one.
+        _s(BUCKET, **job, http_response_status_code="500", le="0.05"): _per_minute(errors, minutes),
+    }
+
+
+def _links(ok: float, errors: float, minutes: int) -> dict[str, str]:
+    api = {"job": "hop-links", "http_route": "/api/v1/links"}
+    internal = {"job": "hop-links", "http_route": "/internal/v1/links/{code}"}
+    return {
+        _s(DURATION, **api, http_response_status_code="201"): _per_minute(ok, minutes),
+        _s(DURATION, **api, http_response_status_code="500"): _per_minute(errors, minutes),
+        # Internal resolves failing do not count against the public API's SLO.
+        _s(DURATION, **internal, http_response_status_code="500"): _per_minute(50, minutes),
+    }
+
+
+def _analytics(lag: float, minutes: int) -> dict[str, str]:
+    job = {"job": "hop-analytics"}
+    return {
+        _s(m.ANALYTICS_INGESTION_LAG, **job): _flat(lag, minutes),
+        _s(m.UP, **job, instance="10.0.0.3:9000"): _flat(1, minutes),
+        _s(m.ANALYTICS_REJECTED, **job, transport="redis"): _flat(0, minutes),
+        _s(m.ANALYTICS_CONSUMER_STATE, **job, pod="hop-analytics-0", state="running"): _flat(
+            1, minutes
+        ),
+        _s(m.ANALYTICS_CONSUMER_STATE, **job, pod="hop-analytics-0", state="backoff"): _flat(
+            0, minutes
+        ),
+    }
+
+
+def _clicks(buffered: float, sent: float, dropped: float, minutes: int) -> dict[str, str]:
+    job = {"job": "hop-redirect"}
+    return {
+        _s(m.REDIRECT_CLICKS_BUFFERED, **job): _flat(buffered, minutes),
+        _s(m.REDIRECT_CLICKS_SENT, **job): _per_minute(sent, minutes),
+        _s(m.REDIRECT_CLICKS_DROPPED, **job, reason="buffer_full"): _per_minute(dropped, minutes),
+        _s(m.UP, job="hop-redirect", instance="10.0.0.1:9000"): _flat(1, minutes),
+        _s(m.UP, job="hop-links", instance="10.0.0.2:9000"): _flat(1, minutes),
+        _s(m.CONTAINER_RESTARTS, pod="hop-redirect-0", container="redirect"): _flat(0, minutes),
+    }
+
+
+def _healthy(minutes: int) -> dict[str, str]:
+    # Within every objective: 0.05% redirect errors, 0.25% slow redirects, 0.2% links errors.
+    return {
+        **_redirect(ok=2000, errors=1, fast=1996, minutes=minutes),
+        **_links(ok=499, errors=1, minutes=minutes),
+        **_analytics(lag=2, minutes=minutes),
+        **_clicks(buffered=5, sent=100, dropped=0, minutes=minutes),
+    }
+
+
+def healthy_scenario() -> Scenario:
+    """Three days and two hours within every objective: no alert may fire at its end."""
+    return Scenario(
+        "healthy history longer than the longest window",
+        _healthy(HEALTHY_MINUTES),
+        HEALTHY_MINUTES,
+    )
+
+
+def firing_scenarios() -> list[tuple[Scenario, dict[str, list[dict[str, str]]]]]:
+    """Each scenario breaks one thing; the map gives the firing alerts' output labels."""
+    minutes = 60
+    ns = {"namespace": NS}
+    slo = dict.fromkeys(("critical", "warning"))
+
+    def burn(name: str, service: str) -> list[dict[str, str]]:
+        return [{**ns, "slo": name, "service": service, "severity": s} for s in slo]
+
+    def broken(**changes: dict[str, str]) -> dict[str, str]:
+        series = _healthy(minutes)
+        for part in changes.values():
+            series.update(part)
+        return series
+
+    job = {"job": "hop-redirect"}
+    analytics = {"job": "hop-analytics"}
+    return [
+        (
+            Scenario(
+                "redirect answers 5xx",
+                broken(r=_redirect(ok=2000, errors=200, fast=2000, minutes=minutes)),
+                minutes,
+            ),
+            {"HopRedirectAvailabilityBurn": burn("redirect-availability", "redirect")},
+        ),
+        (
+            Scenario(
+                "redirect slow",
+                broken(r=_redirect(ok=2000, errors=0, fast=1500, minutes=minutes)),
+                minutes,
+            ),
+            {"HopRedirectLatencyBurn": burn("redirect-latency", "redirect")},
+        ),
+        (
+            Scenario(
+                "links API answers 5xx",
+                broken(l=_links(ok=400, errors=100, minutes=minutes)),
+                minutes,
+            ),
+            {"HopLinksAvailabilityBurn": burn("links-availability", "links")},
+        ),
+        (
+            Scenario(
+                "clicks ingested late", broken(a=_analytics(lag=300, minutes=minutes)), minutes
+            ),
+            {"HopClickFreshnessBurn": burn("click-freshness", "analytics")},
+        ),
+        (
+            Scenario(
+                "analytics unscraped",
+                broken(
+                    a={_s(m.UP, **analytics, instance="10.0.0.3:9000"): _flat(0, minutes)},
+                    lag={_s(m.ANALYTICS_INGESTION_LAG, **analytics): "2x10 stale"},
+                ),
+                minutes,
+            ),
+            {
+                "HopClickFreshnessBurn": burn("click-freshness", "analytics"),
+                "HopTargetDown": [
+                    {**ns, **analytics, "instance": "10.0.0.3:9000", "severity": "warning"}
+                ],
+            },
+        ),
+        (
+            Scenario(
+                "clicks dropped",
+                broken(c=_clicks(buffered=5, sent=100, dropped=3, minutes=minutes)),
+                minutes,
+            ),
+            {"HopClicksDropped": [{**ns, **job, "reason": "buffer_full", "severity": "critical"}]},
+        ),
+        (
+            Scenario(
+                "click delivery stalled",
+                broken(c=_clicks(buffered=40, sent=0, dropped=0, minutes=minutes)),
+                minutes,
+            ),
+            {"HopClickDeliveryStalled": [{**ns, **job, "severity": "warning"}]},
+        ),
+        (
+            Scenario(
+                "events rejected",
+                broken(
+                    r={
+                        _s(m.ANALYTICS_REJECTED, **analytics, transport="redis"): _per_minute(
+                            2, minutes
+                        )
+                    }
+                ),
+                minutes,
+            ),
+            {"HopClicksRejected": [{**ns, **analytics, "severity": "warning"}]},
+        ),
+        (
+            Scenario(
+                "consumer in backoff",
+                broken(
+                    s={
+                        _s(
+                            m.ANALYTICS_CONSUMER_STATE,
+                            **analytics,
+                            pod="hop-analytics-0",
+                            state="backoff",
+                        ): _flat(1, minutes),
+                        _s(
+                            m.ANALYTICS_CONSUMER_STATE,
+                            **analytics,
+                            pod="hop-analytics-0",
+                            state="running",
+                        ): _flat(0, minutes),
+                    }
+                ),
+                minutes,
+            ),
+            {
+                "HopClickConsumerStalled": [
+                    {**ns, **analytics, "pod": "hop-analytics-0", "severity": "warning"}
+                ]
+            },
+        ),
+        (
+            Scenario(
+                "pod restarting",
+                broken(
+                    p={
+                        _s(
+                            m.CONTAINER_RESTARTS, pod="hop-redirect-0", container="redirect"
+                        ): _per_minute(0.2, minutes)
+                    }
+                ),
+                minutes,
+            ),
+            {
+                "HopPodRestarting": [
+                    {
+                        **ns,
+                        "pod": "hop-redirect-0",
+                        "container": "redirect",
+                        "severity": "warning",
+                    }
+                ]
+            },
+        ),
+    ]
+
+
+def expected_alert(rule: Mapping[str, Any], labels: Mapping[str, str]) -> dict[str, Any]:
+    """Return promtool's exp_labels/exp_annotations of ``rule`` firing for ``labels``.
+
+    ``labels`` are the alert's labels; the templates see the series' labels, which are
+    those minus the rule's own labels.
+    """
+    series = {k: v for k, v in labels.items() if k not in rule.get("labels", {})}
+    return {
+        "exp_labels": dict(labels),
+        "exp_annotations": {k: _expand(v, series) for k, v in rule["annotations"].items()},
+    }
+
+
+def _expand(template: str, labels: Mapping[str, str]) -> str:
+    return re.sub(r"\{\{ \$labels\.(\w+) \}\}", lambda mt: labels.get(mt[1], ""), template)
+
+
+def promtool_file(
+    rule_file: str, evaluation_interval: str, groups: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Return a promtool test file."""
+    return {
+        "rule_files": [rule_file],
+        "evaluation_interval": evaluation_interval,
+        "tests": groups,
+    }

@@ -1,0 +1,168 @@
+"""The committed dashboards and rules are what the code generates, complete, on real metrics."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import yaml
+from prometheus_client import CollectorRegistry
+
+from hop_analytics.metrics import AnalyticsMetrics
+from hop_instrumentation.metrics import DURATION_BUCKETS, Metrics
+from hop_instrumentation.settings import ServiceSettings
+from hop_instrumentation.testing import make_test_settings
+from hop_links.metrics import LinksMetrics
+from hop_observability import generate
+from hop_observability.dashboards import BOARDS
+from hop_observability.metrics import ANALYTICS_CONSUMER_STATE as CONSUMER_STATE
+from hop_observability.metrics import CLUSTER_METRICS
+from hop_observability.rules import RUNBOOKS_URL
+from hop_observability.slos import LATENCY_LIMIT_SECONDS
+from hop_redirect.metrics import CacheMetrics, ClickMetrics
+
+RULES = generate.FILES / generate.RULES
+SERVICE_METRIC = re.compile(r"\b(?:hop|http_server)_[a-z0-9_]+\b")
+SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "gauge": ("",)}
+
+
+def test_generate_committed_files_equal_code_output() -> None:
+    stale = {
+        str(path): "differs"
+        for path, text in generate.generated().items()
+        if (generate.FILES / path).read_text() != text
+    }
+    assert stale == {}, "run `make dashboards`"
+    assert generate.main(["--check"]) == 0
+
+
+def test_dashboards_titles_are_the_issue_s() -> None:
+    titles = [board.title for board in BOARDS]
+    assert titles == [
+        "hop / Overview",
+        "hop / redirect",
+        "hop / links",
+        "hop / analytics",
+        "hop / SLOs",
+    ]
+
+
+def test_dashboards_every_panel_has_unit_thresholds_description(
+    dashboards: dict[str, dict[str, Any]],
+) -> None:
+    incomplete = []
+    for title, board in dashboards.items():
+        for panel in _panels(board):
+            defaults = panel["fieldConfig"]["defaults"]
+            if not (panel.get("description") and defaults.get("unit") and defaults["thresholds"]):
+                incomplete.append(f"{title}: {panel['title']}")
+    assert incomplete == []
+
+
+def test_dashboards_variables_datasource_namespace_service_pod(
+    dashboards: dict[str, dict[str, Any]],
+) -> None:
+    names = {t: [v["name"] for v in b["templating"]["list"]] for t, b in dashboards.items()}
+    scoped = ["datasource", "namespace", "service", "pod"]
+    assert names == {t: scoped if t != "hop / SLOs" else scoped[:2] for t in names}
+
+
+def test_dashboards_latency_panels_show_exemplars(dashboards: dict[str, dict[str, Any]]) -> None:
+    latency = [
+        target
+        for board in dashboards.values()
+        for panel in _panels(board)
+        if "p50 / p90 / p99" in panel["title"]
+        for target in panel["targets"]
+    ]
+    assert latency
+    assert all(target["exemplar"] for target in latency)
+
+
+def test_latency_slo_limit_is_a_bucket_boundary() -> None:
+    assert LATENCY_LIMIT_SECONDS in DURATION_BUCKETS
+
+
+def test_every_service_metric_used_is_exported(dashboards: dict[str, dict[str, Any]]) -> None:
+    exprs = [t["expr"] for b in dashboards.values() for p in _panels(b) for t in p["targets"]]
+    exprs += [v["definition"] for b in dashboards.values() for v in b["templating"]["list"]
+              if "definition" in v]  # fmt: skip
+    rules = yaml.safe_load(RULES.read_text())
+    exprs += [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
+    used = {name for expr in exprs for name in SERVICE_METRIC.findall(expr)}
+    assert used - _exported() == set()
+    assert len(used) > 20
+
+
+def _exported() -> set[str]:
+    """Every sample name the services' metric definitions export."""
+    registry = Metrics(make_test_settings(ServiceSettings, service_name="any")).registry
+    own = CollectorRegistry()
+    LinksMetrics.register(own)
+    CacheMetrics.create(own)
+    ClickMetrics.create(own)
+    AnalyticsMetrics(own)
+    families = [*registry.collect(), *own.collect()]
+    return {f.name + suffix for f in families for suffix in SUFFIXES.get(f.type, ("",))}
+
+
+def _panels(board: dict[str, Any]) -> list[dict[str, Any]]:
+    return [panel for panel in board["panels"] if panel["type"] != "row"]
+
+
+def test_generate_check_stale_or_extra_file_fails_then_write_fixes(tmp_path: Path) -> None:
+    assert generate.main([], root=tmp_path) == 0
+    assert generate.main(["--check"], root=tmp_path) == 0
+    (tmp_path / "dashboards" / "hop-links.json").write_text("{}")
+    (tmp_path / "dashboards" / "old.json").write_text("{}")
+    assert generate.main(["--check"], root=tmp_path) == 1
+    assert generate.main([], root=tmp_path) == 0
+    assert generate.main(["--check"], root=tmp_path) == 0
+    assert not (tmp_path / "dashboards" / "old.json").exists()
+
+
+def test_cluster_only_panels_are_exactly_those_reading_cluster_metrics() -> None:
+    reads_cluster = {
+        (board.title, panel.title)
+        for board in BOARDS
+        for panel in board.panels
+        if any(name in query.expr for query in panel.queries for name in CLUSTER_METRICS)
+        or any(CONSUMER_STATE in query.expr for query in panel.queries)
+    }
+    marked = {(b.title, p.title) for b in BOARDS for p in b.panels if p.cluster_only}
+    assert marked == reads_cluster
+
+
+def test_panel_titles_unique_per_dashboard() -> None:
+    for board in BOARDS:
+        titles = [panel.title for panel in board.panels]
+        assert len(titles) == len(set(titles)), board.title
+
+
+def test_every_alert_runbook_url_is_a_section_of_docs_runbooks() -> None:
+    headings = re.findall(r"^## (\w+)$", (generate.ROOT / "docs" / "runbooks.md").read_text(), re.M)
+    anchors = {f"{RUNBOOKS_URL}#{heading.lower()}" for heading in headings}
+    rules = yaml.safe_load(RULES.read_text())["groups"]
+    links = {r["annotations"]["runbook_url"] for g in rules for r in g["rules"] if "alert" in r}
+    assert links <= anchors
+    assert len(links) == len(headings)
+    alerts = [r for g in rules for r in g["rules"] if "alert" in r]
+    assert all(r["annotations"]["summary"] and r["annotations"]["description"] for r in alerts)
+
+
+def test_dashboards_round_trip_through_the_sdk_model_unchanged(
+    dashboards: dict[str, dict[str, Any]],
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the SDK prefers schema v2
+        from grafana_foundation_sdk.cog.encoder import JSONEncoder
+        from grafana_foundation_sdk.cog.plugins import register_default_plugins
+        from grafana_foundation_sdk.models.dashboard import Dashboard
+
+        register_default_plugins()
+    for title, raw in dashboards.items():
+        decoded = Dashboard.from_json(raw)
+        assert json.loads(JSONEncoder().encode(decoded)) == raw, title
