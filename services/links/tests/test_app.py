@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from hop_instrumentation import SettingsError, get_instrumentation, load_settings
+from hop_instrumentation import SettingsError, load_settings
 from hop_instrumentation.testing import (
     SpanCapture,
     app_client,
@@ -69,9 +69,7 @@ async def test_sql_statements_are_traced(database_url: str) -> None:
     settings = make_test_settings(
         LinksSettings, database_url=database_url, health_check_interval=30.0
     )
-    app = create_app(settings)
-    # The tracer provider is built by create_app; add the capture after the fact.
-    get_instrumentation(app).tracer_provider.add_span_processor(spans.processor)
+    app = create_app(settings, span_processors=(spans.processor,))
     async with app_client(app) as client:
         await client.get("/internal/v1/links/abc1234")
     [server] = spans.named("GET /internal/v1/links/{code}")
