@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from hop_instrumentation import SettingsError, load_settings
 from hop_instrumentation.testing import (
@@ -13,6 +14,7 @@ from hop_instrumentation.testing import (
     management_client,
 )
 from hop_links.app import app_from_environment, create_app
+from hop_links.dependencies import services_of
 from hop_links.settings import LinksSettings
 
 
@@ -132,3 +134,8 @@ def test_settings_public_host_and_short_url() -> None:
         "hop.example",
         "https://Hop.Example/abc",
     )
+
+
+def test_services_of_an_app_not_built_by_create_app_names_the_factory() -> None:
+    with pytest.raises(LookupError, match=r"not built by hop_links\.app\.create_app"):
+        services_of(FastAPI())
