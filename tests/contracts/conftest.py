@@ -15,7 +15,7 @@ from hop_analytics.settings import AnalyticsSettings
 from hop_contracts.testing import FakeLinks
 from hop_instrumentation.testing import app_client, make_test_settings
 from hop_links.app import create_app as create_links_app
-from hop_links.dependencies import LinksServices
+from hop_links.dependencies import services_of
 from hop_links.settings import LinksSettings
 
 # A slow re-check keeps Python 3.11's wait_for cancel race out of Readiness.stop().
@@ -47,17 +47,12 @@ async def links(tmp_path: Path) -> AsyncIterator[RealLinks]:
     )
     app = create_links_app(settings)
     async with app_client(app, base_url="http://links") as client:
-        accounts = _services(app).accounts
+        accounts = services_of(app).accounts
         keys = []
         for owner in ("alice", "bob"):
             await accounts.create_owner(owner)
             keys.append((await accounts.create_key(owner)).secret)
         yield RealLinks(app, client, *keys)
-
-
-def _services(app: FastAPI) -> LinksServices:
-    services: LinksServices = app.state.links
-    return services
 
 
 @pytest.fixture

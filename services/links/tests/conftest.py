@@ -6,6 +6,7 @@ import asyncio
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,12 @@ from hop_instrumentation.database import create_engine
 from hop_instrumentation.testing import app_client, make_test_settings
 from hop_links.app import create_app
 from hop_links.database import MIGRATIONS
-from hop_links.dependencies import LinksServices
+from hop_links.dependencies import services_of
 from hop_links.settings import LinksSettings
 
 PUBLIC_BASE_URL = "https://hop.test"
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
+POSTGRES_ADMIN = f"{POSTGRES_SERVER}/test"
 TABLES = "link_tags, links, api_keys, owners"
 
 
@@ -45,17 +47,24 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@contextmanager
+def _throwaway_postgres() -> Iterator[str]:
+    """Create an empty PostgreSQL database; yield its plain ``postgresql://`` URL; drop it."""
+    name = f"hop_links_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{POSTGRES_SERVER}/{name}"
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A migrated PostgreSQL database of this test run, dropped at the end."""
-    name = f"hop_links_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    try:
+    with _throwaway_postgres() as plain_url:
+        url = plain_url.replace("postgresql://", "postgresql+asyncpg://", 1)
         _migrate(url)
         yield url
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _admin(statement: str, dsn: str = POSTGRES_ADMIN) -> None:
@@ -100,15 +109,9 @@ def build_app(database_url: str, **overrides: Any) -> FastAPI:
     return create_app(settings)
 
 
-def services(app: FastAPI) -> LinksServices:
-    """Return the app's services (stores, settings, metrics)."""
-    found: LinksServices = app.state.links
-    return found
-
-
 async def new_key(app: FastAPI, owner: str | None = None) -> str:
     """Create an owner (a fresh one unless named) and return a new API key of it."""
-    accounts = services(app).accounts
+    accounts = services_of(app).accounts
     name = owner or f"owner-{uuid.uuid4().hex[:8]}"
     if owner is None:
         await accounts.create_owner(name)
@@ -156,9 +159,5 @@ def make_key(app: FastAPI, client: httpx.AsyncClient) -> Any:
 @pytest.fixture
 def empty_postgres_url() -> Iterator[str]:
     """A plain ``postgresql://`` URL (as operators publish it) of a fresh, empty database."""
-    name = f"hop_links_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with _throwaway_postgres() as url:
+        yield url

@@ -5,6 +5,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from hop_links.dependencies import services_of
 from hop_links.records import LinkDraft
 from hop_links.store import LinkStore
 
@@ -58,8 +59,8 @@ async def test_another_key_of_the_same_owner_sees_the_link(
     app: FastAPI, client: httpx.AsyncClient, auth: dict[str, str], make_key: Any
 ) -> None:
     await create(client, auth, code="shared")
-    caller = await app.state.links.accounts.authenticate(auth["Authorization"][7:])
-    [owner] = [o for o in await app.state.links.accounts.list_owners() if o.id == caller.owner_id]
+    caller = await services_of(app).accounts.authenticate(auth["Authorization"][7:])
+    [owner] = [o for o in await services_of(app).accounts.list_owners() if o.id == caller.owner_id]
     second = {"Authorization": f"Bearer {await make_key(owner.name)}"}
     assert (await client.get("/api/v1/links/shared", headers=second)).status_code == 200
 
@@ -182,8 +183,8 @@ async def test_store_create_retries_a_generated_code_that_is_taken(
     app: FastAPI, client: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
     await create(client, auth, code="Collide")
-    caller = await app.state.links.accounts.authenticate(auth["Authorization"][7:])
+    caller = await services_of(app).accounts.authenticate(auth["Authorization"][7:])
     codes = iter(["Collide", "Collide", "Free123"])
-    store = LinkStore(app.state.engine, public_host="hop.test", generate=lambda: next(codes))
+    store = LinkStore(services_of(app).engine, public_host="hop.test", generate=lambda: next(codes))
     record = await store.create(caller.owner_id, LinkDraft(url="https://example.com/"))
     assert record.code == "Free123"

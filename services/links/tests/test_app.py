@@ -4,8 +4,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
-from hop_instrumentation import SettingsError, get_instrumentation, load_settings
+from hop_instrumentation import SettingsError, load_settings
 from hop_instrumentation.testing import (
     SpanCapture,
     app_client,
@@ -13,6 +14,7 @@ from hop_instrumentation.testing import (
     management_client,
 )
 from hop_links.app import app_from_environment, create_app
+from hop_links.dependencies import services_of
 from hop_links.settings import LinksSettings
 
 
@@ -69,9 +71,7 @@ async def test_sql_statements_are_traced(database_url: str) -> None:
     settings = make_test_settings(
         LinksSettings, database_url=database_url, health_check_interval=30.0
     )
-    app = create_app(settings)
-    # The tracer provider is built by create_app; add the capture after the fact.
-    get_instrumentation(app).tracer_provider.add_span_processor(spans.processor)
+    app = create_app(settings, span_processors=(spans.processor,))
     async with app_client(app) as client:
         await client.get("/internal/v1/links/abc1234")
     [server] = spans.named("GET /internal/v1/links/{code}")
@@ -134,3 +134,8 @@ def test_settings_public_host_and_short_url() -> None:
         "hop.example",
         "https://Hop.Example/abc",
     )
+
+
+def test_services_of_an_app_not_built_by_create_app_names_the_factory() -> None:
+    with pytest.raises(LookupError, match=r"not built by hop_links\.app\.create_app"):
+        services_of(FastAPI())

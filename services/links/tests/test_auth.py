@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import metric_value
+from hop_links.dependencies import services_of
 
 ROUTES = [
     ("POST", "/api/v1/links"),
@@ -41,7 +42,7 @@ async def test_public_route_without_a_valid_key_answers_401(
 async def test_revoked_key_answers_401_and_others_keep_working(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    accounts = app.state.links.accounts
+    accounts = services_of(app).accounts
     await accounts.create_owner("carol")
     kept = (await accounts.create_key("carol")).secret
     revoked = await accounts.create_key("carol")
@@ -58,10 +59,10 @@ async def test_revoked_key_answers_401_and_others_keep_working(
 
 
 async def test_keys_are_stored_hashed(app: FastAPI, client: httpx.AsyncClient) -> None:
-    accounts = app.state.links.accounts
+    accounts = services_of(app).accounts
     await accounts.create_owner("dave")
     new = await accounts.create_key("dave")
-    async with app.state.engine.connect() as connection:
+    async with services_of(app).engine.connect() as connection:
         rows = (await connection.exec_driver_sql("SELECT prefix, key_hash FROM api_keys")).all()
     [(prefix, key_hash)] = rows
     assert new.secret.startswith(prefix)

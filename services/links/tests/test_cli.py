@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,13 +11,13 @@ from typer.testing import CliRunner
 
 from hop_instrumentation.database import create_engine
 from hop_links.accounts import AccountStore
-from hop_links.cli import app
+from hop_links.cli import cli
 from hop_links.errors import UnauthorizedError
 from hop_links.keys import KEY_PREFIX
 
 
 def run(database_url: str, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), env={"HOP_DATABASE_URL": database_url})
+    result = CliRunner().invoke(cli, list(args), env={"HOP_DATABASE_URL": database_url})
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -93,7 +96,18 @@ def test_duplicate_owner_exits_1(database_url: str) -> None:
     )
 
 
-def test_bad_database_url_exits_2_naming_the_variable() -> None:
-    code, _, err = run("mysql://db/hop", "migrate")
-    assert code == 2
-    assert "HOP_DATABASE_URL" in err
+@pytest.mark.parametrize("command", [("serve",), ("migrate",), ("owners", "list")])
+def test_bad_settings_exit_2_with_the_message_and_no_traceback(command: tuple[str, ...]) -> None:
+    env = {**os.environ, "HOP_DATABASE_URL": "mysql://db/hop"}
+    result = subprocess.run(
+        [sys.executable, "-m", "hop_links", *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("Invalid settings for LinksSettings:\n  HOP_DATABASE_URL: ")
+    assert "not a PostgreSQL or SQLite URL" in result.stderr
+    assert "Traceback" not in result.stderr

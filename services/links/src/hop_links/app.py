@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from opentelemetry.sdk.trace import SpanProcessor
 
 from hop_instrumentation import (
     HealthCheck,
@@ -19,11 +20,11 @@ from hop_instrumentation import (
 from hop_instrumentation.database import create_engine, ping
 from hop_links.accounts import AccountStore
 from hop_links.database import MIGRATIONS
-from hop_links.dependencies import LinksServices
+from hop_links.dependencies import LinksServices, services_of
+from hop_links.front import ResolveFront
 from hop_links.http_errors import install_error_handlers
 from hop_links.metrics import LinksMetrics
 from hop_links.routers import internal, links
-from hop_links.routers.resolve_front import ResolveFront
 from hop_links.settings import LinksSettings
 from hop_links.store import LinkStore
 
@@ -38,11 +39,14 @@ keys with `hop-links keys create OWNER`. An API key sees and changes only its ow
 """
 
 
-def create_app(settings: LinksSettings) -> FastAPI:
+def create_app(
+    settings: LinksSettings, *, span_processors: tuple[SpanProcessor, ...] = ()
+) -> FastAPI:
     """Return the links app: routes, database engine, readiness check and metrics."""
     app = create_instrumented_app(
         settings,
         lifespan=_lifespan,
+        span_processors=span_processors,
         title="hop links",
         version=settings.service_version,
         description=DESCRIPTION,
@@ -50,9 +54,9 @@ def create_app(settings: LinksSettings) -> FastAPI:
     hop = get_instrumentation(app)
     engine = create_engine(settings.database_url, pool=settings.database_pool)
     instrument_sqlalchemy(engine, tracer_provider=hop.tracer_provider)
-    app.state.engine = engine
-    app.state.links = services = LinksServices(
+    app.state.services = LinksServices(
         settings=settings,
+        engine=engine,
         links=LinkStore(engine, public_host=settings.public_host),
         accounts=AccountStore(engine),
         metrics=LinksMetrics.register(hop.metrics.registry),
@@ -61,19 +65,19 @@ def create_app(settings: LinksSettings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(links.router)
     app.include_router(internal.router)
-    hop.front = ResolveFront(app, services, hop)
+    hop.front = ResolveFront(app)
     return app
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    services: LinksServices = app.state.links
+    services = services_of(app)
     if services.settings.run_migrations:
-        await MIGRATIONS.upgrade(app.state.engine)
+        await MIGRATIONS.upgrade(services.engine)
     try:
         yield
     finally:
-        await app.state.engine.dispose()
+        await services.engine.dispose()
 
 
 def app_from_environment() -> FastAPI:

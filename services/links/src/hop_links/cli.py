@@ -13,7 +13,7 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hop_instrumentation import SettingsError, load_settings
+from hop_instrumentation import load_settings_or_exit
 from hop_instrumentation import serve as serve_app
 from hop_instrumentation.database import create_engine
 from hop_links.accounts import AccountStore
@@ -22,29 +22,21 @@ from hop_links.errors import LinksError
 from hop_links.records import ApiKey
 from hop_links.settings import LinksSettings
 
-__all__ = ["app", "main"]
+__all__ = ["cli", "main"]
 
 T = TypeVar("T")
-app = typer.Typer(help="hop's links service.", no_args_is_help=True, add_completion=False)
-owners_app = typer.Typer(help="Create and list owners.", no_args_is_help=True)
-keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
-app.add_typer(owners_app, name="owners")
-app.add_typer(keys_app, name="keys")
-
-
-def _settings() -> LinksSettings:
-    try:
-        return load_settings(LinksSettings)
-    except SettingsError as err:
-        typer.echo(str(err), err=True)
-        raise typer.Exit(2) from None
+cli = typer.Typer(help="hop's links service.", no_args_is_help=True, add_completion=False)
+owners_cli = typer.Typer(help="Create and list owners.", no_args_is_help=True)
+keys_cli = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+cli.add_typer(owners_cli, name="owners")
+cli.add_typer(keys_cli, name="keys")
 
 
 def _run(action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     """Run ``action`` on an engine for the configured database; report domain errors."""
+    settings = load_settings_or_exit(LinksSettings)
 
     async def run() -> T:
-        settings = _settings()
         engine = create_engine(settings.database_url, pool=settings.database_pool)
         try:
             return await action(engine)
@@ -58,13 +50,13 @@ def _run(action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
         raise typer.Exit(1) from None
 
 
-@app.command()
+@cli.command()
 def serve() -> None:
     """Serve the API and the management endpoints (HOP_HTTP_PORT, HOP_MANAGEMENT_PORT)."""
-    serve_app("hop_links.app:app_from_environment", _settings())
+    serve_app("hop_links.app:app_from_environment", load_settings_or_exit(LinksSettings))
 
 
-@app.command()
+@cli.command()
 def migrate() -> None:
     """Migrate the database (HOP_DATABASE_URL) to the newest schema."""
 
@@ -75,21 +67,21 @@ def migrate() -> None:
     typer.echo(f"database at revision {_run(run)}")
 
 
-@owners_app.command("create")
+@owners_cli.command("create")
 def create_owner(name: Annotated[str, typer.Argument(help="Unique owner name.")]) -> None:
     """Create an owner."""
     owner = _run(lambda engine: AccountStore(engine).create_owner(name))
     typer.echo(f"created owner {owner.name} (id {owner.id})")
 
 
-@owners_app.command("list")
+@owners_cli.command("list")
 def list_owners() -> None:
     """List every owner."""
     for owner in _run(lambda engine: AccountStore(engine).list_owners()):
         typer.echo(f"{owner.id}\t{owner.name}\t{owner.created_at.isoformat()}")
 
 
-@keys_app.command("create")
+@keys_cli.command("create")
 def create_key(owner: Annotated[str, typer.Argument(help="The owner's name.")]) -> None:
     """Create an API key for OWNER and print it: this is the only time it is shown."""
     new = _run(lambda engine: AccountStore(engine).create_key(owner))
@@ -99,7 +91,7 @@ def create_key(owner: Annotated[str, typer.Argument(help="The owner's name.")]) 
     typer.echo(new.secret)
 
 
-@keys_app.command("revoke")
+@keys_cli.command("revoke")
 def revoke_key(
     key_id: Annotated[int, typer.Argument(help="The key's id (see keys list).")],
 ) -> None:
@@ -108,7 +100,7 @@ def revoke_key(
     typer.echo(f"revoked key {key.id} ({key.prefix}...)")
 
 
-@keys_app.command("list")
+@keys_cli.command("list")
 def list_keys(owner: Annotated[str, typer.Argument(help="The owner's name.")]) -> None:
     """List OWNER's keys: id, prefix, creation time and revocation time."""
     for key in _run(lambda engine: AccountStore(engine).list_keys(owner)):
@@ -122,4 +114,4 @@ def _key_line(key: ApiKey) -> str:
 
 def main() -> None:
     """Run the ``hop-links`` command line."""
-    app()
+    cli()

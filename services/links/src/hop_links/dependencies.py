@@ -1,12 +1,13 @@
-"""FastAPI dependencies: the per-app services on ``app.state`` and the authenticated caller."""
+"""The per-app services on ``app.state.services``, and the FastAPI dependencies of the routes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hop_links.accounts import AccountStore
 from hop_links.errors import UnauthorizedError
@@ -15,23 +16,31 @@ from hop_links.records import Caller
 from hop_links.settings import LinksSettings
 from hop_links.store import LinkStore
 
-__all__ = ["CallerDep", "LinksServices", "ServicesDep", "get_services"]
+__all__ = ["CallerDep", "LinksServices", "ServicesDep", "get_caller", "get_services", "services_of"]
 
 
 @dataclass(slots=True, frozen=True)
 class LinksServices:
-    """What the routes use, built once per app by `hop_links.app.create_app`."""
+    """What the routes, the resolve front and the lifespan use, built once by `create_app`."""
 
     settings: LinksSettings
+    engine: AsyncEngine
     links: LinkStore
     accounts: AccountStore
     metrics: LinksMetrics
 
 
-def get_services(request: Request) -> LinksServices:
-    """Return the app's services."""
-    services: LinksServices = request.app.state.links
+def services_of(app: FastAPI) -> LinksServices:
+    """Return the services of an app built by `hop_links.app.create_app`."""
+    services = getattr(app.state, "services", None)
+    if not isinstance(services, LinksServices):
+        raise LookupError("This app was not built by hop_links.app.create_app.")
     return services
+
+
+def get_services(request: Request) -> LinksServices:
+    """Return the services of the request's app."""
+    return services_of(request.app)
 
 
 ServicesDep = Annotated[LinksServices, Depends(get_services)]

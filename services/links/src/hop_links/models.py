@@ -1,19 +1,35 @@
-"""The HTTP API's request and response models, with the examples the OpenAPI document shows."""
+"""The HTTP API's request and response models, with the examples the OpenAPI document shows.
+
+A batch create checks each item on its own (`BatchItem`), so one bad item fails alone.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    ValidationError,
+)
 
 from hop_contracts import RedirectStatus
 from hop_links.codes import ALIAS_PATTERN
 from hop_links.validation import MAX_TAG_LENGTH, MAX_TAGS, MAX_URL_LENGTH, TAG_PATTERN
 
 __all__ = [
+    "MAX_BATCH",
     "Alias",
+    "BatchCreate",
+    "BatchItemResult",
+    "BatchResult",
     "ErrorMessage",
+    "InvalidItem",
     "Link",
     "LinkCreate",
     "LinkPage",
@@ -48,6 +64,7 @@ Tag = Annotated[
 Tags = Annotated[
     list[Tag], Field(max_length=MAX_TAGS, description=f"At most {MAX_TAGS} tags; kept sorted.")
 ]
+MAX_BATCH: Final = 1000
 Expiry = Annotated[
     AwareDatetime,
     Field(
@@ -137,3 +154,60 @@ class ErrorMessage(BaseModel):
     """An error: ``detail`` says what was wrong and how to fix it."""
 
     detail: str = Field(examples=["No link with code 'abc1234' exists for this API key."])
+
+
+class InvalidItem:
+    """An item that did not match `LinkCreate`, and why."""
+
+    __slots__ = ("field", "message")
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+
+
+def _item(value: Any) -> LinkCreate | InvalidItem:
+    try:
+        return LinkCreate.model_validate(value)
+    except ValidationError as err:
+        first = err.errors(include_url=False)[0]
+        field = ".".join(str(part) for part in first["loc"]) or "item"
+        return InvalidItem(field, f"{field}: {first['msg']}")
+
+
+BatchItem = Annotated[
+    LinkCreate | InvalidItem, PlainValidator(_item, json_schema_input_type=LinkCreate)
+]
+
+
+class BatchCreate(BaseModel):
+    """Up to 1,000 links to create in one request."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        arbitrary_types_allowed=True,
+        json_schema_extra={
+            "examples": [
+                {"items": [{"url": "https://example.com/a"}, {"url": "https://example.com/b"}]}
+            ]
+        },
+    )
+
+    items: list[BatchItem] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class BatchItemResult(BaseModel):
+    """The outcome of one item: 201 and the link, or the error status and its detail."""
+
+    index: int = Field(description="Position of the item in the request.")
+    status: int = Field(examples=[201, 409, 422])
+    link: Link | None = None
+    detail: str | None = Field(default=None, examples=["The code 'sale' is already taken."])
+
+
+class BatchResult(BaseModel):
+    """Per-item outcomes, in request order."""
+
+    created: int
+    failed: int
+    results: list[BatchItemResult]

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from hop_contracts import is_code
 from hop_instrumentation.database import reader
 from hop_links._cursor import decode_cursor, encode_cursor
-from hop_links._rows import link_record, link_row, load_tags
+from hop_links._link_rows import link_record, link_row, load_tags
 from hop_links.codes import generate_code, validate_alias
 from hop_links.errors import AliasTakenError, InvalidLinkError, LinkNotFoundError, LinksError
 from hop_links.records import (

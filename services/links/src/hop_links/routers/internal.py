@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 
 from hop_contracts import RESOLVE_PATH, ResolvedLink
-from hop_links.dependencies import LinksServices
+from hop_links.dependencies import ServicesDep
 from hop_links.errors import LinkNotFoundError
+from hop_links.front import resolved_json
 from hop_links.http_errors import ERROR_RESPONSES
-from hop_links.routers.resolve_front import resolved_json
 
 __all__ = ["router"]
 
@@ -28,10 +28,9 @@ router = APIRouter(tags=["internal"])
     responses={404: ERROR_RESPONSES[404], 503: ERROR_RESPONSES[503]},
 )
 async def resolve_link(
-    code: Annotated[str, Path(description="The code to resolve.")], request: Request
+    code: Annotated[str, Path(description="The code to resolve.")], services: ServicesDep
 ) -> Response:
     """Return the target, status, query forwarding, expiry and disabled state of any code."""
-    services: LinksServices = request.app.state.links
     try:
         link = await services.links.resolve(code)
     except LinkNotFoundError:

@@ -7,12 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response, status
 
 from hop_contracts import LINKS_PREFIX
-from hop_links.batch_models import BatchCreate, BatchResult
 from hop_links.dependencies import CallerDep, ServicesDep
 from hop_links.errors import AliasTakenError, LinksError
 from hop_links.http_errors import ERROR_RESPONSES
-from hop_links.models import Link, LinkCreate, LinkPage, LinkUpdate, Tag
-from hop_links.routers._convert import batch_result, to_changes, to_draft, to_link
+from hop_links.models import BatchCreate, BatchResult, Link, LinkCreate, LinkPage, LinkUpdate, Tag
+from hop_links.routers._link_bodies import batch_result, to_changes, to_draft, to_link
 
 __all__ = ["router"]
 

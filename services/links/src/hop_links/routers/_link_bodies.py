@@ -1,11 +1,10 @@
-"""Between the API's pydantic models and the store's records."""
+"""Link bodies: store records from the API's request bodies, response bodies from records."""
 
 from __future__ import annotations
 
-from hop_links.batch_models import BatchItemResult, InvalidItem
 from hop_links.errors import InvalidLinkError, LinksError
 from hop_links.http_errors import status_of
-from hop_links.models import Link, LinkCreate, LinkUpdate
+from hop_links.models import BatchItemResult, InvalidItem, Link, LinkCreate, LinkUpdate
 from hop_links.records import BatchOutcome, LinkChanges, LinkDraft, LinkRecord
 from hop_links.settings import LinksSettings
 

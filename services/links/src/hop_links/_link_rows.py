@@ -1,4 +1,4 @@
-"""Between database rows and link records."""
+"""Rows of the ``links`` table: a new row from a draft, a record from a row, the rows' tags."""
 
 from __future__ import annotations
 

@@ -11,16 +11,17 @@ import logging
 from typing import Final
 
 import orjson
+from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from hop_contracts import RESOLVE_PATH
-from hop_instrumentation.app import Instrumentation
-from hop_links.dependencies import LinksServices
+from hop_instrumentation import get_instrumentation
+from hop_links.dependencies import services_of
 from hop_links.errors import LinkNotFoundError
 from hop_links.records import ResolvedLink
 
-__all__ = ["ResolveFront"]
+__all__ = ["ResolveFront", "resolved_json"]
 
 ROUTE: Final = RESOLVE_PATH
 PREFIX: Final = RESOLVE_PATH.removesuffix("{code}")
@@ -32,10 +33,10 @@ logger = logging.getLogger("hop.links")
 class ResolveFront:
     """Answer resolves directly; hand every other request to the FastAPI app."""
 
-    def __init__(self, app: ASGIApp, services: LinksServices, hop: Instrumentation) -> None:
+    def __init__(self, app: FastAPI) -> None:
         self._app = app
-        self._services = services
-        self._observer = hop.observer
+        self._services = services_of(app)
+        self._observer = get_instrumentation(app).observer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
