@@ -8,7 +8,8 @@ from prometheus_client import CollectorRegistry
 from hop_instrumentation.testing import metric_value
 from hop_redirect.cache import LinkCache
 from hop_redirect.metrics import CacheMetrics
-from hop_redirect.types import Link, LinksUnavailableError
+from hop_redirect.errors import LinksUnavailableError
+from hop_redirect.records import Link
 
 
 class Clock:

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
 from hop_redirect.metrics import CacheMetrics
-from hop_redirect.types import Link, LinksUnavailableError
+from hop_redirect.errors import LinksUnavailableError
+from hop_redirect.records import Link
 
 __all__ = ["LinkCache", "Resolver", "SharedCache"]
 

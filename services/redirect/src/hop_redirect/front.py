@@ -24,8 +24,8 @@ from hop_contracts import CODE_PATTERN, is_reserved
 from hop_instrumentation import RequestObserver
 from hop_redirect.cache import LinkCache
 from hop_redirect.clicks import ClickBuffer
+from hop_redirect.errors import LinksUnavailableError
 from hop_redirect.responses import EMPTY_BODY, Answer, Renderer, Route
-from hop_redirect.types import LinksUnavailableError
 
 __all__ = ["ROUTE", "RedirectFront"]
 
