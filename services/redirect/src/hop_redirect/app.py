@@ -119,7 +119,7 @@ def create_redirect_app(
     cache: LinkCache[Route] = LinkCache(
         resolver=links,
         build=renderer.route,
-        metrics=CacheMetrics.create(hop.metrics.registry),
+        metrics=CacheMetrics.register(hop.metrics.registry),
         size=settings.cache_size,
         ttl=settings.cache_ttl,
         negative_ttl=settings.cache_negative_ttl,
@@ -127,7 +127,7 @@ def create_redirect_app(
         shared=shared,
         clock=clock,
     )
-    click_metrics = ClickMetrics.create(hop.metrics.registry)
+    click_metrics = ClickMetrics.register(hop.metrics.registry)
     clicks = ClickBuffer(
         bound=settings.click_buffer_size,
         batch_size=settings.click_batch_size,
