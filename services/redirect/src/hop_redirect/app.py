@@ -80,15 +80,7 @@ def create_app(
     )
     _add_readiness_checks(hop, services)
     app.state.services = services
-    hop.front = RedirectFront(
-        app,
-        cache=services.cache,
-        renderer=services.renderer,
-        clicks=services.clicks,
-        observer=hop.observer,
-        country_header=settings.country_header,
-        log_sample_ratio=settings.access_log_sample_ratio,
-    )
+    hop.front = RedirectFront(app, services, observer=hop.observer)
     install_error_handlers(app)
     return app
 
