@@ -7,7 +7,7 @@ Usage::
 
 redirect has no FastAPI routes of its own, hence no ``routers/`` package: its one
 route, ``GET``/``HEAD /{code}``, is served by the pure ASGI `hop_redirect.front`, and
-the FastAPI app behind it only answers JSON 404/405 for everything else.
+the FastAPI app behind it, which has no routes, answers a JSON 404 for everything else.
 """
 
 from __future__ import annotations

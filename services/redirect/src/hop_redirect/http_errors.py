@@ -1,9 +1,10 @@
 """The one edge where errors become JSON responses: ``{"detail": ...}``.
 
 The FastAPI app behind the front answers only what the front hands over (paths that
-are not one code segment, reserved words, other protocols): its router's 404 and 405
-become JSON here. redirect's own errors never get this far: the front answers a links
-outage with its precomputed 503 and the click pipeline keeps delivery errors to itself.
+are not one code segment, reserved words): it has no routes, so its router's 404
+becomes the JSON 404 here; any other HTTP error keeps its status, detail and headers.
+redirect's own errors never get this far: the front answers a links outage with its
+precomputed 503 and the click pipeline keeps delivery errors to itself.
 The app publishes no OpenAPI document, so there is no ``ERROR_RESPONSES``.
 """
 
@@ -23,7 +24,7 @@ _NOT_FOUND: Final = (
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer the app's HTTP errors (unmatched paths, wrong methods) as JSON."""
+    """Answer the app's HTTP errors (every path the front hands over) as JSON."""
     app.add_exception_handler(HTTPException, _http_error)
 
 
