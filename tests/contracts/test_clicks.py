@@ -15,7 +15,8 @@ import pytest
 from hop_contracts import CLICKS_PATH, ClickBatch
 from hop_contracts.testing import ClickSink
 from hop_redirect.clicks import RawClick, to_events
-from hop_redirect.senders import BatchRejectedError, HttpClickSender
+from hop_redirect.errors import BatchRejectedError
+from hop_redirect.senders import HttpClickSender
 
 RAW: list[RawClick] = [
     ("abc1234", time.time(), b"https://news.example/", b"Mozilla/5.0 (X11; Linux x86_64)", b"de",

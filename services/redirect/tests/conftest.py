@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from hop_contracts.testing import ClickSink, FakeLinks, link_body
 from hop_instrumentation.testing import make_test_settings, running_process
-from hop_redirect.app import create_redirect_app
+from hop_redirect.app import create_app
 from hop_redirect.settings import RedirectSettings
 
 AppFactory = Callable[..., tuple[FastAPI, FakeLinks, ClickSink]]
@@ -40,7 +40,7 @@ def make_app() -> AppFactory:
             links if links is not None else {"abc": link_body("abc", "https://example.com/x")}
         )
         sink = ClickSink()
-        app = create_redirect_app(
+        app = create_app(
             settings(**overrides),
             links_transport=httpx.ASGITransport(fake),
             analytics_transport=httpx.ASGITransport(sink),

@@ -7,8 +7,9 @@ from prometheus_client import CollectorRegistry
 
 from hop_instrumentation.testing import metric_value
 from hop_redirect.cache import LinkCache
+from hop_redirect.errors import LinksUnavailableError
 from hop_redirect.metrics import CacheMetrics
-from hop_redirect.types import Link, LinksUnavailableError
+from hop_redirect.records import Link
 
 
 class Clock:
@@ -45,7 +46,7 @@ def build(
     cache: LinkCache[str] = LinkCache(
         resolver=source,
         build=lambda code, link: link.url if link else "unknown",
-        metrics=CacheMetrics.create(registry),
+        metrics=CacheMetrics.register(registry),
         size=size,
         ttl=30.0,
         negative_ttl=5.0,

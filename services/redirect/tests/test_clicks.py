@@ -17,7 +17,8 @@ from hop_instrumentation.testing import (
     metric_value,
     wait_until_async,
 )
-from hop_redirect.app import create_redirect_app, get_state
+from hop_redirect.app import create_app
+from hop_redirect.dependencies import services_of
 from hop_redirect.settings import RedirectSettings
 
 AppFactory = Callable[..., tuple[FastAPI, FakeLinks, ClickSink]]
@@ -34,7 +35,7 @@ async def test_click_redirect_records_one_event_with_its_fields(make_app: AppFac
     headers = {"referer": "https://news.example/", "user-agent": FIREFOX, "cf-ipcountry": "de"}
     async with app_client(app) as client:
         await client.get("/abc", headers=headers)
-        await get_state(app).pipeline.flush()
+        await services_of(app).pipeline.flush()
     [event] = sink.events.values()
     assert uuid.UUID(event.pop("id")).version == 4
     assert event.pop("timestamp").endswith("Z")
@@ -52,7 +53,7 @@ async def test_click_crawler_is_flagged_as_bot(make_app: AppFactory) -> None:
     async with app_client(app) as client:
         await client.get("/abc", headers={"user-agent": GOOGLEBOT})
         await client.get("/abc", headers={"user-agent": ""})
-        await get_state(app).pipeline.flush()
+        await services_of(app).pipeline.flush()
     assert sorted(e["is_bot"] for e in sink.events.values()) == [False, True]
 
 
@@ -61,7 +62,7 @@ async def test_click_never_carries_the_client_address(make_app: AppFactory) -> N
     headers = {"x-forwarded-for": "203.0.113.9", "cf-ipcountry": "T1"}
     async with app_client(app) as client:
         await client.get("/abc", headers=headers)
-        await get_state(app).pipeline.flush()
+        await services_of(app).pipeline.flush()
     [event] = sink.events.values()
     assert "203.0.113.9" not in str(event)
     assert event["country"] is None
@@ -72,7 +73,7 @@ async def test_click_sampled_request_carries_its_traceparent(make_app: AppFactor
     parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
     async with app_client(app) as client:
         await client.get("/abc", headers={"traceparent": parent})
-        await get_state(app).pipeline.flush()
+        await services_of(app).pipeline.flush()
     [event] = sink.events.values()
     assert event["traceparent"].startswith("00-0af7651916cd43dd8448eb211c80319c-")
     assert event["traceparent"].endswith("-01")
@@ -83,7 +84,7 @@ async def test_click_errors_record_no_event(make_app: AppFactory) -> None:
     async with app_client(app) as client:
         await client.get("/missing")
         await client.post("/abc")
-        await get_state(app).pipeline.flush()
+        await services_of(app).pipeline.flush()
     assert sink.events == {}
 
 
@@ -93,7 +94,7 @@ async def test_click_buffer_full_drops_and_counts_without_failing_redirects(
     app, _, sink = make_app(click_buffer_size=3, click_flush_interval=60.0)
     async with app_client(app) as client:
         statuses = [(await client.get("/abc")).status_code for _ in range(5)]
-        await get_state(app).pipeline.flush()
+        await services_of(app).pipeline.flush()
     assert statuses == [302] * 5
     assert len(sink.events) == 3
     dropped = {"reason": "buffer_full"}
@@ -112,14 +113,14 @@ async def test_click_batch_rejected_with_4xx_is_dropped_not_retried(
         return httpx.Response(422, json={"detail": "events.0.code: too long"})
 
     links = FakeLinks({"abc": link_body("abc", "https://example.com/")})
-    app = create_redirect_app(
+    app = create_app(
         make_settings(),
         links_transport=httpx.ASGITransport(links),
         analytics_transport=httpx.MockTransport(reject),
     )
     async with app_client(app) as client:
         await client.get("/abc")
-        await get_state(app).pipeline.flush()
+        await services_of(app).pipeline.flush()
     assert posts == [1]
     assert metric(app, "hop_redirect_clicks_dropped_total", {"reason": "rejected"}) == 1
 
@@ -144,7 +145,7 @@ async def test_click_analytics_outage_buffers_then_delivers_each_once(
     port = free_port()
     links = FakeLinks({"abc": link_body("abc", "https://example.com/")})
     settings = make_settings(analytics_url=f"http://127.0.0.1:{port}", click_batch_size=10)
-    app = create_redirect_app(settings, links_transport=httpx.ASGITransport(links))
+    app = create_app(settings, links_transport=httpx.ASGITransport(links))
     async with app_client(app) as client, httpx.AsyncClient() as probe:
         for _ in range(25):
             assert (await client.get("/abc")).status_code == 302
@@ -168,13 +169,13 @@ async def test_click_redis_transport_appends_one_stream_entry_per_event(
     stream = f"hop-test:redirect:{uuid.uuid4().hex}"
     links = FakeLinks({"abc": link_body("abc", "https://example.com/")})
     settings = make_settings(click_transport="redis", click_stream=stream)
-    app = create_redirect_app(settings, links_transport=httpx.ASGITransport(links))
+    app = create_app(settings, links_transport=httpx.ASGITransport(links))
     client = aioredis.Redis.from_url("redis://127.0.0.1:6379/0")
     try:
         async with app_client(app) as http:
             for _ in range(3):
                 await http.get("/abc", headers={"user-agent": GOOGLEBOT})
-            await get_state(app).pipeline.flush()
+            await services_of(app).pipeline.flush()
         entries = await client.xrange(stream)
     finally:
         await client.delete(stream)

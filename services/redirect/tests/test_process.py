@@ -20,7 +20,7 @@ from hop_instrumentation.testing import (
     management_client,
     wait_until_async,
 )
-from hop_redirect.app import create_redirect_app
+from hop_redirect.app import create_app
 from hop_redirect.settings import RedirectSettings
 
 pytestmark = pytest.mark.process
@@ -102,11 +102,11 @@ async def test_process_shared_cache_serves_a_second_replica_without_links() -> N
     overrides |= {"analytics_url": "http://a"}
     first_links = FakeLinks({"abc": link_body("abc", "https://example.com/")})
     second_links = FakeLinks({})
-    first = create_redirect_app(
+    first = create_app(
         make_test_settings(RedirectSettings, **overrides),
         links_transport=httpx.ASGITransport(first_links),
     )
-    second = create_redirect_app(
+    second = create_app(
         make_test_settings(RedirectSettings, **overrides),
         links_transport=httpx.ASGITransport(second_links),
     )
@@ -128,7 +128,7 @@ async def test_process_readyz_stays_ready_with_links_and_analytics_down() -> Non
     settings = make_test_settings(
         RedirectSettings, links_url="http://127.0.0.1:9", analytics_url="http://127.0.0.1:9"
     )
-    app = create_redirect_app(settings)
+    app = create_app(settings)
     async with app_client(app), management_client(app) as management:
         ready = await management.get("/readyz")
         verbose = await management.get("/readyz?verbose")

@@ -2,86 +2,57 @@
 
 Usage::
 
-    app = create_redirect_app(load_settings(RedirectSettings))
+    app = create_app(load_settings(RedirectSettings))
     serve("hop_redirect.app:app_from_environment", settings)
+
+redirect has no FastAPI routes of its own, hence no ``routers/`` package: its one
+route, ``GET``/``HEAD /{code}``, is served by the pure ASGI `hop_redirect.front`, and
+the FastAPI app behind it, which has no routes, answers a JSON 404 for everything else.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 import httpx
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from redis.asyncio import Redis
-from starlette.exceptions import HTTPException
 
 from hop_contracts import ClickTransport
 from hop_instrumentation import (
     HealthCheck,
-    create_app,
+    Instrumentation,
     create_http_client,
     get_instrumentation,
     instrument_redis,
     load_settings,
 )
-from hop_redirect.cache import LinkCache
+from hop_instrumentation import create_app as create_instrumented_app
+from hop_redirect.cache import CacheMetricsPublisher, LinkCache
 from hop_redirect.clicks import ClickBuffer
+from hop_redirect.dependencies import RedirectServices, services_of
 from hop_redirect.front import RedirectFront
+from hop_redirect.http_errors import install_error_handlers
 from hop_redirect.links_client import LinksClient
-from hop_redirect.metrics import CacheMetrics, ClickMetrics
+from hop_redirect.metrics import RedirectMetrics
 from hop_redirect.pipeline import ClickPipeline
 from hop_redirect.responses import Renderer, Route
 from hop_redirect.senders import ClickSender, HttpClickSender, RedisClickSender
 from hop_redirect.settings import RedirectSettings
 from hop_redirect.shared_cache import RedisSharedCache
 
-__all__ = ["RedirectState", "app_from_environment", "create_redirect_app", "get_state"]
-
-_PUBLISH_INTERVAL = 1.0
-_NOT_FOUND = (
-    "Nothing here: a short link is one path segment of 1 to 64 letters, digits, '-' or '_'."
-)
-
-
-@dataclass(slots=True)
-class RedirectState:
-    """The per-app parts of the service, kept on ``app.state.redirect``."""
-
-    settings: RedirectSettings
-    links: LinksClient
-    cache: LinkCache[Route]
-    clicks: ClickBuffer
-    pipeline: ClickPipeline
-    redis: Redis | None
-
-    async def aclose(self) -> None:
-        """Close every connection pool."""
-        await self.links.aclose()
-        await self.pipeline.sender.aclose()
-        if self.redis is not None:
-            await self.redis.aclose()
-
-
-def get_state(app: FastAPI) -> RedirectState:
-    """Return the redirect parts of an app built by `create_redirect_app`."""
-    state = getattr(app.state, "redirect", None)
-    if not isinstance(state, RedirectState):
-        raise LookupError("This app was not built by create_redirect_app.")
-    return state
+__all__ = ["app_from_environment", "create_app"]
 
 
 def app_from_environment() -> FastAPI:
     """Build the app from ``HOP_*`` variables (what `serve` runs)."""
-    return create_redirect_app(load_settings(RedirectSettings))
+    return create_app(load_settings(RedirectSettings))
 
 
-def create_redirect_app(
+def create_app(
     settings: RedirectSettings,
     *,
     links_transport: httpx.AsyncBaseTransport | None = None,
@@ -90,7 +61,7 @@ def create_redirect_app(
     span_processors: tuple[SpanProcessor, ...] = (),
 ) -> FastAPI:
     """Return the redirect service's app; transports and clock are injectable for tests."""
-    app = create_app(
+    app = create_instrumented_app(
         settings,
         lifespan=_lifespan,
         span_processors=span_processors,
@@ -100,11 +71,36 @@ def create_redirect_app(
         openapi_url=None,
     )
     hop = get_instrumentation(app)
+    services = _build_services(
+        settings,
+        hop,
+        links_transport=links_transport,
+        analytics_transport=analytics_transport,
+        clock=clock,
+    )
+    _add_readiness_checks(hop, services)
+    app.state.services = services
+    hop.front = RedirectFront(app, services, observer=hop.observer)
+    install_error_handlers(app)
+    return app
+
+
+def _build_services(
+    settings: RedirectSettings,
+    hop: Instrumentation,
+    *,
+    links_transport: httpx.AsyncBaseTransport | None,
+    analytics_transport: httpx.AsyncBaseTransport | None,
+    clock: Callable[[], float],
+) -> RedirectServices:
     provider = hop.tracer_provider
-    timeout = httpx.Timeout(settings.links_timeout)
+    metrics = RedirectMetrics.register(hop.metrics.registry)
     links = LinksClient(
         create_http_client(
-            settings.links_url, tracer_provider=provider, timeout=timeout, transport=links_transport
+            settings.links_url,
+            tracer_provider=provider,
+            timeout=httpx.Timeout(settings.links_timeout),
+            transport=links_transport,
         )
     )
     redis = _redis_client(settings, provider)
@@ -112,51 +108,45 @@ def create_redirect_app(
         permanent_max_age=settings.permanent_max_age,
         retry_after=settings.unavailable_retry_after,
     )
-    shared = None
+    shared_cache = None
     if settings.redis_cache and redis is not None:
-        shared = RedisSharedCache(redis, prefix=settings.redis_cache_prefix)
-        hop.readiness.add_check(HealthCheck("redis", shared.ping, critical=False))
+        shared_cache = RedisSharedCache(redis, prefix=settings.redis_cache_prefix)
     cache: LinkCache[Route] = LinkCache(
         resolver=links,
         build=renderer.route,
-        metrics=CacheMetrics.create(hop.metrics.registry),
+        metrics=metrics.cache,
         size=settings.cache_size,
         ttl=settings.cache_ttl,
         negative_ttl=settings.cache_negative_ttl,
         stale_if_error=settings.cache_stale_if_error,
-        shared=shared,
+        shared=shared_cache,
         clock=clock,
     )
-    click_metrics = ClickMetrics.create(hop.metrics.registry)
     clicks = ClickBuffer(
         bound=settings.click_buffer_size,
         batch_size=settings.click_batch_size,
-        metrics=click_metrics,
+        metrics=metrics.clicks,
     )
-    sender = _click_sender(settings, provider, redis, analytics_transport)
     pipeline = ClickPipeline(
         clicks,
-        sender,
-        click_metrics,
+        _click_sender(settings, provider, redis, analytics_transport),
+        metrics.clicks,
         batch_size=settings.click_batch_size,
         interval=settings.click_flush_interval,
         max_retry_delay=settings.click_retry_max_delay,
     )
-    hop.readiness.add_check(HealthCheck("links", links.ping, critical=False))
-    sink = "analytics" if settings.click_transport is ClickTransport.HTTP else "click-stream"
-    hop.readiness.add_check(HealthCheck(sink, sender.ping, critical=False))
-    app.state.redirect = RedirectState(settings, links, cache, clicks, pipeline, redis)
-    hop.front = RedirectFront(
-        app,
-        cache=cache,
+    return RedirectServices(
+        settings=settings,
+        metrics=metrics,
+        links=links,
         renderer=renderer,
+        cache=cache,
+        cache_publisher=CacheMetricsPublisher(cache),
+        shared_cache=shared_cache,
         clicks=clicks,
-        observer=hop.observer,
-        country_header=settings.country_header,
-        log_sample_ratio=settings.access_log_sample_ratio,
+        pipeline=pipeline,
+        redis=redis,
     )
-    app.add_exception_handler(HTTPException, _http_error)
-    return app
 
 
 def _redis_client(settings: RedirectSettings, provider: TracerProvider) -> Redis | None:
@@ -182,29 +172,22 @@ def _click_sender(
     return HttpClickSender(client)
 
 
+def _add_readiness_checks(hop: Instrumentation, services: RedirectServices) -> None:
+    # None is critical: redirect stays ready on its cache and buffer while a peer is down.
+    readiness = hop.readiness
+    if services.shared_cache is not None:
+        readiness.add_check(HealthCheck("redis", services.shared_cache.ping, critical=False))
+    readiness.add_check(HealthCheck("links", services.links.ping, critical=False))
+    transport = services.settings.click_transport
+    sink = "analytics" if transport is ClickTransport.HTTP else "click-stream"
+    readiness.add_check(HealthCheck(sink, services.pipeline.sender.ping, critical=False))
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    state = get_state(app)
-    state.pipeline.start()
-    publisher = asyncio.create_task(_publish_cache_metrics(state.cache))
+    services = services_of(app)
+    services.start()
     try:
         yield
     finally:
-        publisher.cancel()
-        await asyncio.gather(publisher, return_exceptions=True)
-        state.cache.publish_metrics()
-        await state.pipeline.stop(state.settings.click_shutdown_timeout)
-        await state.aclose()
-
-
-async def _publish_cache_metrics(cache: LinkCache[Route]) -> None:
-    while True:
-        await asyncio.sleep(_PUBLISH_INTERVAL)
-        cache.publish_metrics()
-
-
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    detail = _NOT_FOUND if status == 404 else getattr(exc, "detail", "Request failed.")
-    headers = getattr(exc, "headers", None)
-    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+        await services.aclose()

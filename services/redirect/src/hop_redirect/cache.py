@@ -11,19 +11,18 @@ expired entry be served, for at most ``stale_if_error`` seconds past its TTL.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
+from hop_redirect.errors import LinksUnavailableError
 from hop_redirect.metrics import CacheMetrics
-from hop_redirect.types import Link, LinksUnavailableError
+from hop_redirect.records import Link
 
-__all__ = ["LinkCache", "Resolver", "SharedCache"]
+__all__ = ["CacheMetricsPublisher", "LinkCache", "Resolver", "SharedCache"]
 
 V = TypeVar("V")
-logger = logging.getLogger("hop.redirect.cache")
 
 
 class Resolver(Protocol):
@@ -84,7 +83,7 @@ class LinkCache(Generic[V]):
         self._flights: dict[str, asyncio.Future[V]] = {}
         self._metrics = metrics
         # Hits are counted in plain ints (a prometheus Counter takes a lock per inc) and
-        # published by `publish_metrics`, which the app calls every second.
+        # published by `publish_metrics`, which a `CacheMetricsPublisher` calls every second.
         self._hits = 0
         self._negative_hits = 0
 
@@ -164,3 +163,29 @@ class LinkCache(Generic[V]):
             self._metrics.evictions.inc()
         self._metrics.size.set(len(self._entries))
         return value
+
+
+class CacheMetricsPublisher:
+    """Call a cache's `LinkCache.publish_metrics` every ``interval`` seconds while started."""
+
+    def __init__(self, cache: LinkCache[Any], *, interval: float = 1.0) -> None:
+        self._cache = cache
+        self._interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start publishing in the background."""
+        self._task = asyncio.create_task(self._run(), name="cache-metrics-publisher")
+
+    async def stop(self) -> None:
+        """Stop publishing, then publish what was counted since the last round."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        self._cache.publish_metrics()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            self._cache.publish_metrics()

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 from hop_contracts import MAX_HEADER_LENGTH, is_bot
-from hop_redirect._ratelimit import RateLimitedLog
+from hop_redirect._rate_limited_log import RateLimitedLog
 from hop_redirect.metrics import ClickMetrics
 
 __all__ = ["ClickBuffer", "RawClick", "to_event", "to_events"]

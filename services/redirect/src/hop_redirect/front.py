@@ -22,10 +22,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hop_contracts import CODE_PATTERN, is_reserved
 from hop_instrumentation import RequestObserver
-from hop_redirect.cache import LinkCache
-from hop_redirect.clicks import ClickBuffer
-from hop_redirect.responses import EMPTY_BODY, Answer, Renderer, Route
-from hop_redirect.types import LinksUnavailableError
+from hop_redirect.dependencies import RedirectServices
+from hop_redirect.errors import LinksUnavailableError
+from hop_redirect.responses import EMPTY_BODY, Answer, Route
 
 __all__ = ["ROUTE", "RedirectFront"]
 
@@ -38,24 +37,19 @@ class RedirectFront:
     """Serve redirects from the cache and record their clicks; hand the rest to ``app``."""
 
     def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        cache: LinkCache[Route],
-        renderer: Renderer,
-        clicks: ClickBuffer,
-        observer: RequestObserver,
-        country_header: str | None = None,
-        log_sample_ratio: float = 0.01,
+        self, app: ASGIApp, services: RedirectServices, *, observer: RequestObserver
     ) -> None:
+        # Bound once here, so a request costs no attribute lookups through ``services``.
+        settings = services.settings
+        country_header = settings.country_header
         self.app = app
-        self._lookup = cache.lookup
-        self._fetch = cache.fetch
-        self._renderer = renderer
-        self._record = clicks.record
+        self._lookup = services.cache.lookup
+        self._fetch = services.cache.fetch
+        self._renderer = services.renderer
+        self._record = services.clicks.record
         self._observer = observer
         self._country = country_header.lower().encode("latin-1") if country_header else None
-        self._sample = log_sample_ratio
+        self._sample = settings.access_log_sample_ratio
         self._method_not_allowed = _method_not_allowed()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

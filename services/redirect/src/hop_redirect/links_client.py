@@ -8,7 +8,8 @@ import httpx
 from pydantic import ValidationError
 
 from hop_contracts import RESOLVE_PATH, ResolvedLink
-from hop_redirect.types import Link, LinksUnavailableError
+from hop_redirect.errors import LinksUnavailableError
+from hop_redirect.records import Link
 
 __all__ = ["PROBE_CODE", "LinksClient"]
 

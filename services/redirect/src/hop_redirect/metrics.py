@@ -1,12 +1,16 @@
-"""The redirect service's own metrics, in the registry the instrumentation owns."""
+"""The redirect service's own metrics (``hop_redirect_...``), on the instrumentation's registry."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-__all__ = ["CacheMetrics", "ClickMetrics", "DropReason"]
+__all__ = ["CacheMetrics", "ClickMetrics", "DropReason", "RedirectMetrics"]
+
+_CACHE: Final = "hop_redirect_cache_"
+_CLICKS: Final = "hop_redirect_clicks_"
 
 
 class DropReason:
@@ -18,7 +22,7 @@ class DropReason:
     ALL = (BUFFER_FULL, REJECTED, SHUTDOWN)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class CacheMetrics:
     """Count what the link cache does."""
 
@@ -30,25 +34,22 @@ class CacheMetrics:
     size: Gauge
 
     @classmethod
-    def create(cls, registry: CollectorRegistry) -> CacheMetrics:
-        """Register the cache metrics in ``registry``."""
-        prefix = "hop_redirect_cache_"
+    def register(cls, registry: CollectorRegistry) -> CacheMetrics:
+        """Create the cache's collectors on ``registry``."""
+
+        def counter(name: str, documentation: str) -> Counter:
+            return Counter(_CACHE + name, documentation, registry=registry)
+
         return cls(
-            hits=Counter(prefix + "hits", "Lookups answered from cache.", registry=registry),
-            misses=Counter(prefix + "misses", "Lookups that went to links.", registry=registry),
-            negative_hits=Counter(
-                prefix + "negative_hits", "Unknown codes answered from cache.", registry=registry
+            hits=counter("hits", "Lookups answered from cache."),
+            misses=counter("misses", "Lookups that went to links."),
+            negative_hits=counter("negative_hits", "Unknown codes answered from cache."),
+            stale_served=counter(
+                "stale_served", "Expired entries served because links was unreachable."
             ),
-            stale_served=Counter(
-                prefix + "stale_served",
-                "Expired entries served because links was unreachable.",
-                registry=registry,
-            ),
-            evictions=Counter(
-                prefix + "evictions", "Entries evicted to stay in bounds.", registry=registry
-            ),
+            evictions=counter("evictions", "Entries evicted to stay in bounds."),
             size=Gauge(
-                prefix + "size",
+                _CACHE + "size",
                 "Entries in the in-process cache.",
                 registry=registry,
                 multiprocess_mode="livesum",
@@ -56,34 +57,45 @@ class CacheMetrics:
         )
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class ClickMetrics:
     """Count what happens to click events."""
 
     buffered: Gauge
     sent: Counter
     dropped: Counter
+    #: ``dropped`` with its ``buffer_full`` label already chosen: the hot path's child.
     dropped_buffer_full: Counter
 
     @classmethod
-    def create(cls, registry: CollectorRegistry) -> ClickMetrics:
-        """Register the click metrics in ``registry``."""
+    def register(cls, registry: CollectorRegistry) -> ClickMetrics:
+        """Create the click pipeline's collectors on ``registry``."""
         dropped = Counter(
-            "hop_redirect_clicks_dropped",
-            "Click events lost, by reason.",
-            ["reason"],
-            registry=registry,
+            _CLICKS + "dropped", "Click events lost, by reason.", ["reason"], registry=registry
         )
         for reason in DropReason.ALL:
             dropped.labels(reason)
         return cls(
             buffered=Gauge(
-                "hop_redirect_clicks_buffered",
+                _CLICKS + "buffered",
                 "Click events waiting to be sent.",
                 registry=registry,
                 multiprocess_mode="livesum",
             ),
-            sent=Counter("hop_redirect_clicks_sent", "Click events delivered.", registry=registry),
+            sent=Counter(_CLICKS + "sent", "Click events delivered.", registry=registry),
             dropped=dropped,
             dropped_buffer_full=dropped.labels(DropReason.BUFFER_FULL),
         )
+
+
+@dataclass(slots=True, frozen=True)
+class RedirectMetrics:
+    """Every metric of the redirect service: the link cache's and the click pipeline's."""
+
+    cache: CacheMetrics
+    clicks: ClickMetrics
+
+    @classmethod
+    def register(cls, registry: CollectorRegistry) -> RedirectMetrics:
+        """Create every collector of the service on ``registry``."""
+        return cls(cache=CacheMetrics.register(registry), clicks=ClickMetrics.register(registry))

@@ -14,10 +14,11 @@ import logging
 import time
 from typing import Any
 
-from hop_redirect._ratelimit import RateLimitedLog
+from hop_redirect._rate_limited_log import RateLimitedLog
 from hop_redirect.clicks import ClickBuffer, to_events
+from hop_redirect.errors import BatchRejectedError, DeliveryFailedError
 from hop_redirect.metrics import ClickMetrics, DropReason
-from hop_redirect.senders import BatchRejectedError, ClickSender, DeliveryFailedError
+from hop_redirect.senders import ClickSender
 
 __all__ = ["ClickPipeline"]
 

@@ -14,7 +14,7 @@ from urllib.parse import quote, quote_from_bytes
 
 import orjson
 
-from hop_redirect.types import Link
+from hop_redirect.records import Link
 
 __all__ = ["EMPTY_BODY", "Answer", "Renderer", "Route"]
 

@@ -10,25 +10,11 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from hop_contracts import CLICKS_PATH
-from hop_redirect.types import RedirectError
+from hop_redirect.errors import BatchRejectedError, DeliveryFailedError
 
-__all__ = [
-    "BatchRejectedError",
-    "ClickSender",
-    "DeliveryFailedError",
-    "HttpClickSender",
-    "RedisClickSender",
-]
+__all__ = ["ClickSender", "HttpClickSender", "RedisClickSender"]
 
 _JSON: Final = {"content-type": "application/json"}
-
-
-class DeliveryFailedError(RedirectError):
-    """Raise when a batch may not have been delivered and may be sent again."""
-
-
-class BatchRejectedError(RedirectError):
-    """Raise when the receiver refused a batch for good (a 4xx); resending cannot help."""
 
 
 class ClickSender(Protocol):

@@ -10,8 +10,8 @@ import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from hop_redirect._ratelimit import RateLimitedLog
-from hop_redirect.types import Link
+from hop_redirect._rate_limited_log import RateLimitedLog
+from hop_redirect.records import Link
 
 __all__ = ["RedisSharedCache"]
 

@@ -1,18 +1,10 @@
-"""Shapes shared inside the redirect service."""
+"""The record of a resolved link, shared by the links client, the caches and the renderer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Link", "LinksUnavailableError", "RedirectError"]
-
-
-class RedirectError(Exception):
-    """Base of the redirect service's errors."""
-
-
-class LinksUnavailableError(RedirectError):
-    """Raise when links cannot answer a resolve (unreachable, timeout, 5xx, bad body)."""
+__all__ = ["Link"]
 
 
 @dataclass(slots=True, frozen=True)

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from hop_redirect.metrics import DropReason, RedirectMetrics
+
+
+def sample_names(registry: CollectorRegistry) -> dict[str, list[dict[str, str]]]:
+    names: dict[str, list[dict[str, str]]] = {}
+    for family in registry.collect():
+        for sample in family.samples:
+            if not sample.name.endswith("_created"):
+                names.setdefault(sample.name, []).append(sample.labels)
+    return names
+
+
+def test_metrics_register_keeps_the_names_dashboards_and_alerts_use() -> None:
+    registry = CollectorRegistry()
+    RedirectMetrics.register(registry)
+    names = sample_names(registry)
+    assert sorted(names) == [
+        "hop_redirect_cache_evictions_total",
+        "hop_redirect_cache_hits_total",
+        "hop_redirect_cache_misses_total",
+        "hop_redirect_cache_negative_hits_total",
+        "hop_redirect_cache_size",
+        "hop_redirect_cache_stale_served_total",
+        "hop_redirect_clicks_buffered",
+        "hop_redirect_clicks_dropped_total",
+        "hop_redirect_clicks_sent_total",
+    ]
+    dropped = names["hop_redirect_clicks_dropped_total"]
+    assert sorted(labels["reason"] for labels in dropped) == sorted(DropReason.ALL)
+
+
+def test_metrics_are_frozen_once_registered() -> None:
+    metrics = RedirectMetrics.register(CollectorRegistry())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        metrics.cache = metrics.cache  # type: ignore[misc]
