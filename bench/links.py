@@ -10,7 +10,6 @@ loopback (one thread, 64 connections, like the other benchmarks and their refere
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -18,15 +17,13 @@ import shlex
 import subprocess
 import sys
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 from _harness import ROOT, WrkResult, process, rss_mib, run_wrk
 
-from hop_instrumentation.testing import free_ports
+from hop_instrumentation.testing import free_ports, temporary_database
 
 ADMIN_DSN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
@@ -51,14 +48,6 @@ request = function()
   return wrk.format(nil, nil, nil, body)
 end
 """
-
-
-async def _admin(statement: str) -> None:
-    connection = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
@@ -96,27 +85,22 @@ def _row(name: str, result: WrkResult) -> str:
 @contextlib.contextmanager
 def links_on_postgres() -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
     """Serve hop-links on a fresh PostgreSQL database; yield its URL, an API key, the process."""
-    database = f"hop_links_bench_{uuid.uuid4().hex[:10]}"
-    host_part = ADMIN_DSN.split("://", 1)[1].rsplit("/", 1)[0]
     http_port, management_port = free_ports(2)
-    env = {
-        "HOP_DATABASE_URL": f"postgresql+asyncpg://{host_part}/{database}",
-        "HOP_HTTP_PORT": str(http_port),
-        "HOP_MANAGEMENT_PORT": str(management_port),
-        "HOP_HOST": "127.0.0.1",
-        "HOP_PUBLIC_BASE_URL": "https://hop.bench",
-        "HOP_DATABASE_POOL_SIZE": "20",
-    }
-    asyncio.run(_admin(f'CREATE DATABASE "{database}"'))
-    try:
+    with temporary_database(ADMIN_DSN, prefix="hop_links_bench") as database_url:
+        env = {
+            "HOP_DATABASE_URL": database_url,
+            "HOP_HTTP_PORT": str(http_port),
+            "HOP_MANAGEMENT_PORT": str(management_port),
+            "HOP_HOST": "127.0.0.1",
+            "HOP_PUBLIC_BASE_URL": "https://hop.bench",
+            "HOP_DATABASE_POOL_SIZE": "20",
+        }
         _cli(env, "migrate")
         _cli(env, "owners", "create", "bench")
         key = _cli(env, "keys", "create", "bench")
         ready = f"http://127.0.0.1:{management_port}/readyz"
         with process([*HOP_LINKS, "serve"], ready_url=ready, env=env) as server:
             yield f"http://127.0.0.1:{http_port}", key, server
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 
 
 def main() -> None:

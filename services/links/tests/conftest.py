@@ -6,25 +6,22 @@ import asyncio
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from hop_instrumentation.database import create_engine
-from hop_instrumentation.testing import app_client, make_test_settings
+from hop_instrumentation.testing import app_client, make_test_settings, temporary_database
 from hop_links.app import create_app
 from hop_links.database import MIGRATIONS
 from hop_links.dependencies import services_of
 from hop_links.settings import LinksSettings
 
 PUBLIC_BASE_URL = "https://hop.test"
-POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
-POSTGRES_ADMIN = f"{POSTGRES_SERVER}/test"
 TABLES = "link_tags, links, api_keys, owners"
 
 
@@ -47,32 +44,21 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@contextmanager
-def _throwaway_postgres() -> Iterator[str]:
-    """Create an empty PostgreSQL database; yield its plain ``postgresql://`` URL; drop it."""
-    name = f"hop_links_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{POSTGRES_SERVER}/{name}"
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A migrated PostgreSQL database of this test run, dropped at the end."""
-    with _throwaway_postgres() as plain_url:
-        url = plain_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+    with temporary_database(prefix="hop_links_test") as url:
         _migrate(url)
         yield url
 
 
-async def _admin(statement: str, dsn: str = POSTGRES_ADMIN) -> None:
-    connection = await asyncpg.connect(dsn)
+async def _truncate(url: str) -> None:
+    engine = create_engine(url)
     try:
-        await connection.execute(statement)
+        async with engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
     finally:
-        await connection.close()
+        await engine.dispose()
 
 
 @pytest.fixture
@@ -91,8 +77,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     url: str = request.getfixturevalue("postgres_url")
     yield url
-    dsn = url.replace("postgresql+asyncpg", "postgresql")
-    asyncio.run(_admin(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE", dsn))
+    asyncio.run(_truncate(url))
 
 
 def build_app(database_url: str, **overrides: Any) -> FastAPI:
@@ -159,5 +144,5 @@ def make_key(app: FastAPI, client: httpx.AsyncClient) -> Any:
 @pytest.fixture
 def empty_postgres_url() -> Iterator[str]:
     """A plain ``postgresql://`` URL (as operators publish it) of a fresh, empty database."""
-    with _throwaway_postgres() as url:
+    with temporary_database(prefix="hop_links_test") as url:
         yield url

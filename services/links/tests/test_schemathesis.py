@@ -11,8 +11,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from hop_instrumentation.database import create_engine
 from hop_instrumentation.testing import make_test_settings
 from hop_links.accounts import AccountStore
 from hop_links.app import create_app
@@ -23,7 +23,7 @@ PUBLIC_BASE_URL = "https://hop.test"
 
 def _create_key(database_url: str) -> str:
     async def create() -> str:
-        engine = create_async_engine(database_url)
+        engine = create_engine(database_url)
         try:
             accounts = AccountStore(engine)
             await accounts.create_owner("schemathesis")
