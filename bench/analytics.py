@@ -141,7 +141,7 @@ def analytics(env: dict[str, str]) -> Iterator[tuple[str, str]]:
         "HOP_LOG_LEVEL": "warning",
         **env,
     }
-    command = [sys.executable, "-m", "hop_analytics.cli", "serve"]
+    command = [sys.executable, "-m", "hop_analytics", "serve"]
     base = f"http://127.0.0.1:{management}"
     with running_process(command, env=full, cwd=ROOT, ready_url=f"{base}/readyz"):
         yield f"http://127.0.0.1:{api}", base

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from hop_analytics.app import create_analytics_app
+from hop_analytics.app import create_app as create_analytics_app
 from hop_analytics.settings import AnalyticsSettings
 from hop_contracts.testing import FakeLinks
 from hop_instrumentation.testing import app_client, make_test_settings

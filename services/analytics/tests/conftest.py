@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hop_analytics.app import create_analytics_app
+from hop_analytics.app import create_app
 from hop_analytics.database import MIGRATIONS
 from hop_analytics.settings import AnalyticsSettings
 from hop_analytics.store import ClickStore
@@ -138,7 +138,7 @@ def make_app(database_url: str) -> AppFactory:
         values.update(overrides)
         settings = make_test_settings(AnalyticsSettings, **values)
         fake = transport or links_owner_transport({OWNER_KEY: {"abc1234"}, OTHER_KEY: {"xyz9876"}})
-        return create_analytics_app(settings, links_transport=fake)
+        return create_app(settings, links_transport=fake)
 
     return build
 

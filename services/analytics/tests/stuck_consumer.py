@@ -25,7 +25,7 @@ from hop_instrumentation.database import create_engine
 
 class HangingIngestor(Ingestor):
     def __init__(self, store: ClickStore, stage: str) -> None:
-        super().__init__(store, AnalyticsMetrics(CollectorRegistry()), trace.NoOpTracer())
+        super().__init__(store, AnalyticsMetrics.register(CollectorRegistry()), trace.NoOpTracer())
         self._stage = stage
 
     async def ingest(self, clicks: Sequence[Click], *, transport: str) -> IngestOutcome:

@@ -5,7 +5,7 @@ import pytest
 from hop_analytics.app import app_from_environment
 from hop_instrumentation.testing import app_client, management_client
 
-from .conftest import event
+from .conftest import AppFactory, event
 
 
 @pytest.mark.postgres
@@ -21,3 +21,11 @@ async def test_app_with_a_plain_postgresql_url_migrates_and_ingests(
         ready = await management.get("/readyz/database")
     assert (ingested.status_code, ingested.json()) == (200, {"accepted": 1, "duplicates": 0})
     assert (ready.status_code, ready.text) == (200, "ok\n")
+
+
+async def test_readyz_database_check_passes(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app_client(app), management_client(app) as management:
+        response = await management.get("/readyz", params={"verbose": ""})
+    assert response.status_code == 200
+    assert "[+]database ok" in response.text

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,3 +36,19 @@ def test_cli_migrate_with_a_plain_postgresql_url_prepares_the_database(
     again = CliRunner().invoke(cli, ["migrate"])
     assert (migrated.exit_code, migrated.output) == (0, "analytics database migrated to head\n")
     assert again.exit_code == 0
+
+
+@pytest.mark.parametrize("command", ["serve", "migrate", "prune"])
+def test_cli_bad_setting_exits_2_naming_the_variable_without_traceback(command: str) -> None:
+    env = {**os.environ, "HOP_BATCH_SIZE": "0"}
+    result = subprocess.run(
+        [sys.executable, "-m", "hop_analytics", command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("Invalid settings for AnalyticsSettings:\n  HOP_BATCH_SIZE: ")
+    assert "Traceback" not in result.stderr

@@ -30,7 +30,7 @@ def consumer(
     redis: Redis, store: ClickStore, stream: str, name: str = "c1", **options: Any
 ) -> tuple[StreamConsumer, CollectorRegistry]:
     registry = CollectorRegistry()
-    ingestor = Ingestor(store, AnalyticsMetrics(registry), trace.NoOpTracer())
+    ingestor = Ingestor(store, AnalyticsMetrics.register(registry), trace.NoOpTracer())
     values: dict[str, Any] = {"batch_size": 100, "block_ms": 10, "claim_idle_ms": 60_000}
     values.update(options)
     opts = ConsumerOptions(stream=stream, group="analytics", consumer=name, **values)

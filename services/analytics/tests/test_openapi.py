@@ -10,14 +10,12 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from hop_analytics.app import create_analytics_app
+from hop_analytics.app import create_app
 from hop_analytics.settings import AnalyticsSettings
 from hop_instrumentation.testing import free_ports, make_test_settings, running_process
 
 pytestmark = pytest.mark.process
-schema = schemathesis.openapi.from_dict(
-    create_analytics_app(make_test_settings(AnalyticsSettings)).openapi()
-)
+schema = schemathesis.openapi.from_dict(create_app(make_test_settings(AnalyticsSettings)).openapi())
 
 
 class FakeLinks(BaseHTTPRequestHandler):
@@ -49,7 +47,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "HOP_LOG_LEVEL": "warning",
         "HOP_ACCESS_LOG": "false",
     }
-    command = [sys.executable, "-m", "hop_analytics.cli", "serve"]
+    command = [sys.executable, "-m", "hop_analytics", "serve"]
     ready = f"http://127.0.0.1:{management}/readyz"
     try:
         with running_process(command, env=env, cwd=Path(__file__).parent, ready_url=ready):

@@ -1,33 +1,60 @@
-"""``hop-analytics``: serve, migrate, prune."""
+"""``hop-analytics``: serve the API, migrate the database, prune raw click events.
+
+Every command reads the same ``HOP_*`` settings as the service (``HOP_DATABASE_URL``...),
+so it works the same locally and inside the container (``kubectl exec``).
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import TypeVar
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hop_analytics.database import MIGRATIONS
+from hop_analytics.errors import AnalyticsError
 from hop_analytics.settings import AnalyticsSettings
 from hop_analytics.store import ClickStore
-from hop_instrumentation import load_settings, serve
+from hop_instrumentation import load_settings_or_exit, serve
 from hop_instrumentation.database import create_engine
 
-__all__ = ["main"]
+__all__ = ["cli", "main"]
 
+T = TypeVar("T")
 cli = typer.Typer(help="hop analytics: click ingestion and per-link stats.", no_args_is_help=True)
+
+
+def _run(settings: AnalyticsSettings, action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    """Run ``action`` on an engine for the configured database; report domain errors."""
+
+    async def run() -> T:
+        engine = create_engine(settings.database_url, pool=settings.database_pool)
+        try:
+            return await action(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except AnalyticsError as err:
+        typer.echo(f"error: {err.message}", err=True)
+        raise typer.Exit(1) from None
 
 
 @cli.command("serve")
 def serve_command() -> None:
     """Serve the API and the management endpoints (settings from HOP_* variables)."""
-    serve("hop_analytics.app:app_from_environment", load_settings(AnalyticsSettings))
+    serve("hop_analytics.app:app_from_environment", load_settings_or_exit(AnalyticsSettings))
 
 
 @cli.command("migrate")
 def migrate_command(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Migrate the database (HOP_DATABASE_URL) to the latest schema."""
-    asyncio.run(_migrate(load_settings(AnalyticsSettings), revision))
+    settings = load_settings_or_exit(AnalyticsSettings)
+    _run(settings, lambda engine: MIGRATIONS.upgrade(engine, revision))
     typer.echo(f"analytics database migrated to {revision}")
 
 
@@ -36,33 +63,12 @@ def prune_command(
     days: int | None = typer.Option(None, min=1, help="Keep this many days (HOP_RETENTION_DAYS)."),
 ) -> None:
     """Delete raw click events older than the retention (aggregates are kept)."""
-    settings = load_settings(AnalyticsSettings)
-    pruned = asyncio.run(_prune(settings, days or settings.retention_days))
-    typer.echo(
-        f"pruned {pruned} raw click events older than {days or settings.retention_days} days"
-    )
-
-
-async def _migrate(settings: AnalyticsSettings, revision: str) -> None:
-    engine = create_engine(settings.database_url, pool=settings.database_pool)
-    try:
-        await MIGRATIONS.upgrade(engine, revision)
-    finally:
-        await engine.dispose()
-
-
-async def _prune(settings: AnalyticsSettings, days: int) -> int:
-    engine = create_engine(settings.database_url, pool=settings.database_pool)
-    try:
-        return await ClickStore(engine).prune(timedelta(days=days))
-    finally:
-        await engine.dispose()
+    settings = load_settings_or_exit(AnalyticsSettings)
+    kept = days or settings.retention_days
+    pruned = _run(settings, lambda engine: ClickStore(engine).prune(timedelta(days=kept)))
+    typer.echo(f"pruned {pruned} raw click events older than {kept} days")
 
 
 def main() -> None:
-    """Run the command line."""
+    """Run the ``hop-analytics`` command line."""
     cli()
-
-
-if __name__ == "__main__":
-    main()

@@ -19,7 +19,8 @@ from typing import Any, Final
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from hop_analytics.events import Click, MalformedEventError, parse_event_json
+from hop_analytics.errors import MalformedEventError
+from hop_analytics.events import Click, parse_event_json
 from hop_analytics.ingestion import Ingestor
 from hop_analytics.metrics import ConsumerState
 from hop_contracts import dead_letter_stream

@@ -7,13 +7,10 @@ from datetime import date, datetime
 
 from pydantic import ValidationError
 
+from hop_analytics.errors import MalformedEventError
 from hop_contracts import ClickEvent
 
-__all__ = ["Click", "MalformedEventError", "parse_event_json"]
-
-
-class MalformedEventError(ValueError):
-    """Raise when a click event does not follow the contract; the message says why."""
+__all__ = ["Click", "parse_event_json"]
 
 
 @dataclass(slots=True, frozen=True)

@@ -1,8 +1,9 @@
-"""analytics' own metrics, registered on the instrumentation's registry."""
+"""The analytics service's own Prometheus metrics (``hop_analytics_...``)."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
@@ -24,53 +25,60 @@ class ConsumerState(StrEnum):
     STOPPED = "stopped"
 
 
+@dataclass(slots=True, frozen=True)
 class AnalyticsMetrics:
     """Count events through ingestion; ``transport`` is ``http`` or ``redis``."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.received = Counter(
-            "hop_analytics_events_received",
-            "Click events received, valid or not.",
-            ["transport"],
-            registry=registry,
-        )
-        self.ingested = Counter(
-            "hop_analytics_events_ingested",
-            "Click events stored for the first time.",
-            ["transport"],
-            registry=registry,
-        )
-        self.duplicates = Counter(
-            "hop_analytics_events_duplicates",
-            "Click events already stored (redelivered or retried), not counted again.",
-            ["transport"],
-            registry=registry,
-        )
-        self.rejected = Counter(
-            "hop_analytics_events_rejected",
-            "Malformed click events (HTTP 422, or moved to the dead-letter stream).",
-            ["transport"],
-            registry=registry,
-        )
-        self.batch_size = Histogram(
-            "hop_analytics_batch_size",
-            "Events per committed batch.",
-            ["transport"],
-            buckets=_BATCH_BUCKETS,
-            registry=registry,
-        )
-        self.lag = Gauge(
-            "hop_analytics_ingestion_lag_seconds",
-            "Now minus the event time of the newest event of the last committed batch.",
-            registry=registry,
-            multiprocess_mode="max",
-        )
-        self.consumer_state = Gauge(
-            "hop_analytics_stream_consumer_state",
-            "1 for the stream consumer's current state, 0 for the others.",
-            ["state"],
-            registry=registry,
-            multiprocess_mode="livemax",
+    received: Counter
+    ingested: Counter
+    duplicates: Counter
+    rejected: Counter
+    batch_size: Histogram
+    lag: Gauge
+    consumer_state: Gauge
+
+    @classmethod
+    def register(cls, registry: CollectorRegistry) -> AnalyticsMetrics:
+        """Create the collectors on ``registry``."""
+
+        def events(name: str, documentation: str) -> Counter:
+            return Counter(name, documentation, ["transport"], registry=registry)
+
+        return cls(
+            received=events(
+                "hop_analytics_events_received", "Click events received, valid or not."
+            ),
+            ingested=events(
+                "hop_analytics_events_ingested", "Click events stored for the first time."
+            ),
+            duplicates=events(
+                "hop_analytics_events_duplicates",
+                "Click events already stored (redelivered or retried), not counted again.",
+            ),
+            rejected=events(
+                "hop_analytics_events_rejected",
+                "Malformed click events (HTTP 422, or moved to the dead-letter stream).",
+            ),
+            batch_size=Histogram(
+                "hop_analytics_batch_size",
+                "Events per committed batch.",
+                ["transport"],
+                buckets=_BATCH_BUCKETS,
+                registry=registry,
+            ),
+            lag=Gauge(
+                "hop_analytics_ingestion_lag_seconds",
+                "Now minus the event time of the newest event of the last committed batch.",
+                registry=registry,
+                multiprocess_mode="max",
+            ),
+            consumer_state=Gauge(
+                "hop_analytics_stream_consumer_state",
+                "1 for the stream consumer's current state, 0 for the others.",
+                ["state"],
+                registry=registry,
+                multiprocess_mode="livemax",
+            ),
         )
 
     def observe_batch(self, transport: str, received: int, outcome: IngestOutcome) -> None:

@@ -13,7 +13,12 @@ from urllib.parse import quote
 
 import httpx
 
-from hop_analytics.errors import LinksUnavailableError
+from hop_analytics.errors import (
+    LinkNotFoundError,
+    LinksUnavailableError,
+    MissingApiKeyError,
+    UnauthorizedError,
+)
 from hop_contracts import LINK_PATH
 
 __all__ = ["OwnerChecker", "Ownership"]
@@ -66,6 +71,16 @@ class OwnerChecker:
         answer = await self._ask(authorization, code)
         self._remember(key, now + self._ttl, answer)
         return answer
+
+    async def require_owner(self, authorization: str | None, code: str) -> None:
+        """Return if the key owns ``code``; else raise the error that says why not."""
+        if authorization is None:
+            raise MissingApiKeyError()
+        answer = await self.check(authorization, code)
+        if answer is Ownership.UNAUTHENTICATED:
+            raise UnauthorizedError()
+        if answer is Ownership.NOT_OWNER:
+            raise LinkNotFoundError(code)
 
     async def _ask(self, authorization: str, code: str) -> Ownership:
         try:

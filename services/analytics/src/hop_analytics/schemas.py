@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from hop_analytics.dimensions import DIMENSIONS
 from hop_analytics.store import LinkStats
 
 __all__ = ["DailyClicks", "RankedValue", "StatsResponse", "TopValues"]
@@ -26,14 +28,14 @@ class RankedValue(BaseModel):
     clicks: int
 
 
-class TopValues(BaseModel):
-    """The most frequent values per breakdown, most clicks first (at most ``HOP_TOP_N``)."""
-
-    referrers: list[RankedValue]
-    browsers: list[RankedValue]
-    operating_systems: list[RankedValue]
-    devices: list[RankedValue]
-    countries: list[RankedValue]
+_TOP_FIELDS: dict[str, Any] = {d.field: (list[RankedValue], ...) for d in DIMENSIONS}
+#: One field per breakdown (`Dimension.field`), in `DIMENSIONS` order.
+TopValues = create_model(
+    "TopValues",
+    __doc__="The most frequent values per breakdown, most clicks first (at most ``HOP_TOP_N``).",
+    __module__=__name__,
+    **_TOP_FIELDS,
+)
 
 
 class StatsResponse(BaseModel):
@@ -68,11 +70,5 @@ class StatsResponse(BaseModel):
                 DailyClicks(date=d.day, clicks=d.clicks, bot_clicks=d.bot_clicks)
                 for d in stats.daily
             ],
-            top=TopValues(
-                referrers=ranked("referrer"),
-                browsers=ranked("browser"),
-                operating_systems=ranked("os"),
-                devices=ranked("device"),
-                countries=ranked("country"),
-            ),
+            top=TopValues(**{d.field: ranked(d.name) for d in DIMENSIONS}),
         )

@@ -12,10 +12,12 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hop_analytics._summary import EventRow, enrich, summarize
-from hop_analytics._writers import writer_for
+from hop_analytics._aggregates import summarize
+from hop_analytics._bulk_sql import writer_for
+from hop_analytics._event_rows import EventRow, enrich
+from hop_analytics.dimensions import DIMENSION_NAMES
 from hop_analytics.events import Click
-from hop_analytics.tables import DIMENSIONS, click_events, daily_breakdown, daily_clicks
+from hop_analytics.tables import click_events, daily_breakdown, daily_clicks
 from hop_instrumentation.database import ping
 
 __all__ = ["ClickStore", "DailyCount", "IngestOutcome", "LinkStats", "Ranked"]
@@ -138,7 +140,7 @@ class ClickStore:
             )
             counted = {row.day: (row.clicks, row.bot_clicks) for row in days}
             ranked = await conn.execute(_top_query(code, start, end, include_bots, top_n))
-            top: dict[str, list[Ranked]] = {dimension: [] for dimension in DIMENSIONS}
+            top: dict[str, list[Ranked]] = {name: [] for name in DIMENSION_NAMES}
             for row in ranked:
                 top[row.dimension].append(Ranked(row.value, int(row.total)))
         daily = [DailyCount(day, *counted.get(day, (0, 0))) for day in _days(start, end)]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Final
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -18,16 +16,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-__all__ = ["DIMENSIONS", "Key", "click_events", "daily_breakdown", "daily_clicks", "metadata"]
+from hop_analytics.dimensions import DIMENSIONS
+
+__all__ = ["Key", "click_events", "daily_breakdown", "daily_clicks", "metadata"]
 
 
 def Key(length: int) -> TypeEngine[str]:  # noqa: N802  (reads as a column type)
     """Return a string type with byte-order collation on PostgreSQL (fast key compares)."""
     return String(length).with_variant(String(length, collation="C"), "postgresql")
 
-
-#: The breakdowns stats answer with, in the order they are reported.
-DIMENSIONS: Final = ("referrer", "browser", "os", "device", "country")
 
 metadata = MetaData(
     naming_convention={
@@ -45,11 +42,7 @@ click_events = Table(
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("ingested_at", DateTime(timezone=True), nullable=False),
     Column("is_bot", Boolean, nullable=False),
-    Column("referrer_host", Key(255), nullable=False),
-    Column("browser", Key(255), nullable=False),
-    Column("os", Key(255), nullable=False),
-    Column("device", Key(16), nullable=False),
-    Column("country", Key(2), nullable=True),
+    *(Column(d.column, Key(d.length), nullable=d.nullable) for d in DIMENSIONS),
     PrimaryKeyConstraint("id"),
     Index(None, "ingested_at"),
 )
@@ -66,7 +59,7 @@ daily_clicks = Table(
     postgresql_with={"fillfactor": 70},
 )
 
-#: Clicks per link per UTC day per value of one dimension (see `DIMENSIONS`).
+#: Clicks per link per UTC day per value of one dimension (see `hop_analytics.dimensions`).
 daily_breakdown = Table(
     "daily_breakdown",
     metadata,

@@ -17,7 +17,9 @@ from sqlalchemy import text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hop_analytics._summary import UNKNOWN_COUNTRY, BatchSummary, EventRow
+from hop_analytics._aggregates import BatchSummary
+from hop_analytics._event_rows import EventRow
+from hop_analytics.dimensions import DIMENSIONS, MISSING_VALUE, Dimension, dimension_values
 from hop_analytics.tables import click_events, daily_breakdown, daily_clicks
 
 __all__ = ["EventWriter", "PostgresWriter", "SqliteWriter", "writer_for"]
@@ -40,39 +42,60 @@ class EventWriter(Protocol):
         ...
 
 
+#: The inserted columns and their array types: each is bound as one array of its name.
+_PG_COLUMNS: Final = (
+    ("id", "VARCHAR[]"),
+    ("code", "VARCHAR[]"),
+    ("occurred_at", "TIMESTAMPTZ[]"),
+    ("ingested_at", "TIMESTAMPTZ[]"),
+    ("is_bot", "BOOLEAN[]"),
+    *((dimension.column, "VARCHAR[]") for dimension in DIMENSIONS),
+)
+
+
+def _pg_value(dimension: Dimension) -> str:
+    if dimension.nullable:
+        return f"coalesce({dimension.column}, :missing)"
+    return dimension.column
+
+
+def _pg_batch() -> str:
+    columns = ", ".join(name for name, _ in _PG_COLUMNS)
+    arrays = ", ".join(f"CAST(:{name} AS {kind})" for name, kind in _PG_COLUMNS)
+    returned = ", ".join(dimension.column for dimension in DIMENSIONS)
+    values = ", ".join(f"('{d.name}', {_pg_value(d)})" for d in DIMENSIONS)
+    return (
+        "WITH new AS ("  # noqa: S608  (names from DIMENSIONS, never from input)
+        f" INSERT INTO click_events ({columns})"
+        f" SELECT * FROM unnest({arrays})"
+        " ON CONFLICT (id) DO NOTHING"
+        " RETURNING id, code, CAST(occurred_at AT TIME ZONE 'UTC' AS DATE) AS day, is_bot,"
+        f" {returned}),"
+        " daily AS ("
+        " INSERT INTO daily_clicks (code, day, clicks, bot_clicks)"
+        " SELECT code, day, count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)"
+        " FROM new GROUP BY code, day ORDER BY code, day"
+        " ON CONFLICT (code, day) DO UPDATE SET clicks = daily_clicks.clicks + excluded.clicks,"
+        " bot_clicks = daily_clicks.bot_clicks + excluded.bot_clicks),"
+        " breakdown AS ("
+        " INSERT INTO daily_breakdown (code, day, dimension, value, clicks, bot_clicks)"
+        " SELECT code, day, d.dimension, d.value,"
+        " count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)"
+        f" FROM new CROSS JOIN LATERAL (VALUES {values}) AS d(dimension, value)"
+        " GROUP BY code, day, d.dimension, d.value ORDER BY code, day, d.dimension, d.value"
+        " ON CONFLICT (code, day, dimension, value) DO UPDATE"
+        " SET clicks = daily_breakdown.clicks + excluded.clicks,"
+        " bot_clicks = daily_breakdown.bot_clicks + excluded.bot_clicks)"
+        " SELECT id FROM new"
+    )
+
+
 #: One round trip per batch: insert the events that are new, then add the new ones'
 #: counts to both aggregate tables, summed per key by PostgreSQL (GROUP BY, in key
 #: order so concurrent replicas lock rows in the same order).
-_PG_BATCH: Final = text(
-    "WITH new AS ("
-    " INSERT INTO click_events (id, code, occurred_at, ingested_at, is_bot, referrer_host,"
-    " browser, os, device, country)"
-    " SELECT * FROM unnest(CAST(:ids AS VARCHAR[]), CAST(:codes AS VARCHAR[]),"
-    " CAST(:occurred AS TIMESTAMPTZ[]), CAST(:ingested AS TIMESTAMPTZ[]),"
-    " CAST(:bots AS BOOLEAN[]), CAST(:referrers AS VARCHAR[]), CAST(:browsers AS VARCHAR[]),"
-    " CAST(:oses AS VARCHAR[]), CAST(:devices AS VARCHAR[]), CAST(:countries AS VARCHAR[]))"
-    " ON CONFLICT (id) DO NOTHING"
-    " RETURNING id, code, CAST(occurred_at AT TIME ZONE 'UTC' AS DATE) AS day, is_bot,"
-    " referrer_host, browser, os, device, country),"
-    " daily AS ("
-    " INSERT INTO daily_clicks (code, day, clicks, bot_clicks)"
-    " SELECT code, day, count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)"
-    " FROM new GROUP BY code, day ORDER BY code, day"
-    " ON CONFLICT (code, day) DO UPDATE SET clicks = daily_clicks.clicks + excluded.clicks,"
-    " bot_clicks = daily_clicks.bot_clicks + excluded.bot_clicks),"
-    " breakdown AS ("
-    " INSERT INTO daily_breakdown (code, day, dimension, value, clicks, bot_clicks)"
-    " SELECT code, day, d.dimension, d.value,"
-    " count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)"
-    " FROM new CROSS JOIN LATERAL (VALUES ('referrer', referrer_host), ('browser', browser),"
-    " ('os', os), ('device', device), ('country', coalesce(country, :unknown)))"
-    " AS d(dimension, value)"
-    " GROUP BY code, day, d.dimension, d.value ORDER BY code, day, d.dimension, d.value"
-    " ON CONFLICT (code, day, dimension, value) DO UPDATE"
-    " SET clicks = daily_breakdown.clicks + excluded.clicks,"
-    " bot_clicks = daily_breakdown.bot_clicks + excluded.bot_clicks)"
-    " SELECT id FROM new"
-)
+_PG_BATCH: Final = text(_pg_batch())
+#: The ``click_events`` columns a SQLite insert fills, in the order of `_PG_COLUMNS`.
+_SQLITE_COLUMNS: Final = tuple(name for name, _ in _PG_COLUMNS)
 
 
 class PostgresWriter:
@@ -84,19 +107,16 @@ class PostgresWriter:
         self, conn: AsyncConnection, rows: Sequence[EventRow], now: datetime
     ) -> set[str]:
         """Insert new rows and add them to the aggregates; return the inserted ids."""
-        params = {
-            "unknown": UNKNOWN_COUNTRY,
-            "ids": [r.id for r in rows],
-            "codes": [r.code for r in rows],
-            "occurred": [r.occurred_at for r in rows],
-            "ingested": [now] * len(rows),
-            "bots": [r.is_bot for r in rows],
-            "referrers": [r.referrer_host for r in rows],
-            "browsers": [r.browser for r in rows],
-            "oses": [r.os for r in rows],
-            "devices": [r.device for r in rows],
-            "countries": [r.country for r in rows],
+        params: dict[str, object] = {
+            "missing": MISSING_VALUE,
+            "id": [r.id for r in rows],
+            "code": [r.code for r in rows],
+            "occurred_at": [r.occurred_at for r in rows],
+            "ingested_at": [now] * len(rows),
+            "is_bot": [r.is_bot for r in rows],
         }
+        values = zip(*map(dimension_values, rows), strict=True)
+        params.update(zip((d.column for d in DIMENSIONS), map(list, values), strict=True))
         result = await conn.execute(_PG_BATCH, params)
         return set(result.scalars())
 
@@ -114,18 +134,13 @@ class SqliteWriter:
     ) -> set[str]:
         """Insert rows whose id is unknown; return the ids that were inserted."""
         values = [
-            {
-                "id": r.id,
-                "code": r.code,
-                "occurred_at": r.occurred_at,
-                "ingested_at": now,
-                "is_bot": r.is_bot,
-                "referrer_host": r.referrer_host,
-                "browser": r.browser,
-                "os": r.os,
-                "device": r.device,
-                "country": r.country,
-            }
+            dict(
+                zip(
+                    _SQLITE_COLUMNS,
+                    (r.id, r.code, r.occurred_at, now, r.is_bot, *dimension_values(r)),
+                    strict=True,
+                )
+            )
             for r in rows
         ]
         statement = sqlite.insert(click_events).on_conflict_do_nothing()

@@ -4,19 +4,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 
-from hop_analytics.app import create_analytics_app
-from hop_analytics.settings import AnalyticsSettings
 from hop_contracts.testing import FakeLinks
-from hop_instrumentation import get_instrumentation
-from hop_instrumentation.testing import (
-    SpanCapture,
-    app_client,
-    make_test_settings,
-    management_client,
-    metric_value,
-)
+from hop_instrumentation.testing import app_client
 
-from .conftest import OTHER_KEY, OWNER_KEY, AppFactory, event, links_owner_transport
+from .conftest import OTHER_KEY, OWNER_KEY, AppFactory, event
 
 DAY = "2026-11-28"
 RANGE = {"from": DAY, "to": DAY}
@@ -24,65 +15,6 @@ RANGE = {"from": DAY, "to": DAY}
 
 def zero_top() -> dict[str, list[object]]:
     return {k: [] for k in ("referrers", "browsers", "operating_systems", "devices", "countries")}
-
-
-async def test_post_clicks_new_batch_accepts_all(make_app: AppFactory) -> None:
-    app = make_app()
-    async with app_client(app) as client:
-        response = await client.post("/internal/v1/clicks", json={"events": [event("a")]})
-        again = await client.post("/internal/v1/clicks", json={"events": [event("a")]})
-    assert (response.status_code, response.json()) == (200, {"accepted": 1, "duplicates": 0})
-    assert (again.status_code, again.json()) == (200, {"accepted": 0, "duplicates": 1})
-    registry = get_instrumentation(app).metrics.registry
-    labels = {"transport": "http"}
-    assert metric_value(registry, "hop_analytics_events_received_total", labels) == 2
-    assert metric_value(registry, "hop_analytics_events_ingested_total", labels) == 1
-    assert metric_value(registry, "hop_analytics_events_duplicates_total", labels) == 1
-    assert metric_value(registry, "hop_analytics_batch_size_count", labels) == 2
-    assert metric_value(registry, "hop_analytics_ingestion_lag_seconds") > 0
-
-
-async def test_post_clicks_malformed_event_rejects_batch_naming_field(make_app: AppFactory) -> None:
-    app = make_app()
-    bad = event("b", timestamp="yesterday")
-    async with app_client(app) as client:
-        response = await client.post("/internal/v1/clicks", json={"events": [event("a"), bad]})
-        stats = await client.get(
-            "/api/v1/stats/abc1234", params=RANGE, headers={"Authorization": OWNER_KEY}
-        )
-    assert response.status_code == 422
-    [error] = response.json()["detail"]
-    assert error["loc"] == ["body", "events", 1, "timestamp"]
-    assert stats.json()["total_clicks"] == 0
-    registry = get_instrumentation(app).metrics.registry
-    assert metric_value(registry, "hop_analytics_events_rejected_total", {"transport": "http"}) == 2
-
-
-async def test_post_clicks_empty_or_oversized_batch_is_422(make_app: AppFactory) -> None:
-    app = make_app()
-    async with app_client(app) as client:
-        empty = await client.post("/internal/v1/clicks", json={"events": []})
-        big = await client.post(
-            "/internal/v1/clicks", json={"events": [event() for _ in range(1001)]}
-        )
-        garbage = await client.post("/internal/v1/clicks", content=b"{nope")
-    assert [empty.status_code, big.status_code, garbage.status_code] == [422, 422, 422]
-
-
-async def test_post_clicks_traceparent_links_ingestion_span(make_app: AppFactory) -> None:
-    spans = SpanCapture()
-    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
-    parent = f"00-{trace_id}-00f067aa0ba902b7-01"
-    settings = make_test_settings(
-        AnalyticsSettings, database_url=make_app().state.settings.database_url
-    )
-
-    app = create_analytics_app(settings, links_transport=links_owner_transport({}))
-    get_instrumentation(app).tracer_provider.add_span_processor(spans.processor)
-    async with app_client(app) as client:
-        await client.post("/internal/v1/clicks", json={"events": [event(traceparent=parent)]})
-    [span] = spans.named("ingest clicks")
-    assert [format(link.context.trace_id, "032x") for link in span.links] == [trace_id]
 
 
 async def test_stats_owner_sees_counts_and_zero_filled_series(make_app: AppFactory) -> None:
@@ -223,14 +155,6 @@ async def test_stats_malformed_code_is_422(make_app: AppFactory) -> None:
             "/api/v1/stats/bad%20code", headers={"Authorization": OWNER_KEY}
         )
     assert response.status_code == 422
-
-
-async def test_readyz_database_check_passes(make_app: AppFactory) -> None:
-    app = make_app()
-    async with app_client(app), management_client(app) as management:
-        response = await management.get("/readyz", params={"verbose": ""})
-    assert response.status_code == 200
-    assert "[+]database ok" in response.text
 
 
 async def test_stats_for_one_day_range_uses_date_boundaries(make_app: AppFactory) -> None:

@@ -1,21 +1,20 @@
-"""Turn a click's raw referrer and user agent into the dimensions stats break down by."""
+"""Parse a user agent into the browser, OS and device type stats break down by."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
-from urllib.parse import urlsplit
 
 import ua_parser
 
 from hop_contracts.bots import USER_AGENT_MAX_PARSED, is_bot_device
 
-__all__ = ["DIRECT", "UNKNOWN", "Agent", "classify_agent", "referrer_host"]
+__all__ = ["UNKNOWN", "VALUE_LIMIT", "Agent", "classify_agent"]
 
-DIRECT: Final = "(direct)"
 UNKNOWN: Final = "Other"
-_VALUE_LIMIT: Final = 255
+#: The longest family name kept (the columns' length).
+VALUE_LIMIT: Final = 255
 _MOBILE_OS: Final = frozenset(
     {"iOS", "Android", "Windows Phone", "BlackBerry OS", "KaiOS", "Symbian OS", "Tizen"}
 )
@@ -51,7 +50,7 @@ def classify_agent(user_agent: str | None) -> Agent:
 
 
 def _family(value: str | None) -> str:
-    return value[:_VALUE_LIMIT] if value else UNKNOWN
+    return value[:VALUE_LIMIT] if value else UNKNOWN
 
 
 def _device_type(user_agent: str, os_family: str, device: str) -> str:
@@ -63,15 +62,3 @@ def _device_type(user_agent: str, os_family: str, device: str) -> str:
     if os_family in _DESKTOP_OS:
         return "desktop"
     return "other"
-
-
-@lru_cache(maxsize=16_384)
-def referrer_host(referrer: str | None) -> str:
-    """Return the referrer's lower-case host, or ``(direct)`` when there is none."""
-    if not referrer:
-        return DIRECT
-    try:
-        host = urlsplit(referrer.strip()).hostname
-    except ValueError:
-        return DIRECT
-    return host[:_VALUE_LIMIT] if host else DIRECT

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from hop_analytics._enrich import Agent, classify_agent, referrer_host
+from hop_analytics._user_agents import Agent, classify_agent
 
 
 @pytest.mark.parametrize(
@@ -29,17 +29,3 @@ def test_classify_agent_known_strings_give_families_and_device(
     user_agent: str | None, expected: Agent
 ) -> None:
     assert classify_agent(user_agent) == expected
-
-
-@pytest.mark.parametrize(
-    ("referrer", "host"),
-    [
-        (None, "(direct)"),
-        ("", "(direct)"),
-        ("https://News.Example:8443/a?b", "news.example"),
-        ("not a url", "(direct)"),
-        ("http://[::1", "(direct)"),
-    ],
-)
-def test_referrer_host_various_referrers_reduce_to_host(referrer: str | None, host: str) -> None:
-    assert referrer_host(referrer) == host

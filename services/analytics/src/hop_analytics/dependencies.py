@@ -1,0 +1,79 @@
+"""What routes and the lifespan use: the per-app services on ``app.state`` and their aliases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import httpx
+from fastapi import Depends, FastAPI, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hop_analytics.consumer import StreamConsumer
+from hop_analytics.ingestion import Ingestor
+from hop_analytics.metrics import AnalyticsMetrics
+from hop_analytics.owners import OwnerChecker
+from hop_analytics.settings import AnalyticsSettings
+from hop_analytics.store import ClickStore
+
+__all__ = [
+    "AnalyticsServices",
+    "AuthorizationDep",
+    "IngestorDep",
+    "ServicesDep",
+    "get_authorization",
+    "get_ingestor",
+    "get_services",
+    "services_of",
+]
+
+
+@dataclass(slots=True, frozen=True)
+class AnalyticsServices:
+    """Every part of the app, built once by `hop_analytics.app.create_app`."""
+
+    settings: AnalyticsSettings
+    engine: AsyncEngine
+    store: ClickStore
+    metrics: AnalyticsMetrics
+    ingestor: Ingestor
+    owners: OwnerChecker
+    links_client: httpx.AsyncClient
+    #: The Redis client the stream consumers share; None with the ``http`` transport.
+    redis: Redis | None
+    consumers: tuple[StreamConsumer, ...]
+
+
+def services_of(app: FastAPI) -> AnalyticsServices:
+    """Return the services `create_app` put on ``app`` (for the lifespan and tests)."""
+    services: AnalyticsServices = app.state.services
+    return services
+
+
+def get_services(request: Request) -> AnalyticsServices:
+    """Return the services of the app serving ``request``."""
+    return services_of(request.app)
+
+
+def get_ingestor(request: Request) -> Ingestor:
+    """Return the app's ingestor (the click intake's one dependency)."""
+    return services_of(request.app).ingestor
+
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`.")
+
+
+def get_authorization(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str | None:
+    """Return the request's ``Authorization`` header as links expects it, or None."""
+    if credentials is None:
+        return None
+    return f"{credentials.scheme} {credentials.credentials}"
+
+
+ServicesDep = Annotated[AnalyticsServices, Depends(get_services)]
+IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]
+AuthorizationDep = Annotated[str | None, Depends(get_authorization)]
