@@ -33,7 +33,6 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import asyncpg
 import httpx
 import redis
 
@@ -42,7 +41,7 @@ from hop_analytics.events import Click
 from hop_analytics.store import ClickStore
 from hop_contracts import ClickEvent
 from hop_instrumentation.database import create_engine
-from hop_instrumentation.testing import free_ports, running_process
+from hop_instrumentation.testing import free_ports, running_process, temporary_database
 
 PG = os.environ.get("HOP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("HOP_BENCH_REDIS", "redis://127.0.0.1:6379/0")
@@ -83,14 +82,9 @@ def make_event(rng: random.Random, code: str, when: datetime) -> dict[str, objec
 
 @contextlib.contextmanager
 def database() -> Iterator[str]:
-    name = f"hop_analytics_bench_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    url = PG.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
-    try:
+    with temporary_database(PG, prefix="hop_analytics_bench") as url:
         asyncio.run(_upgrade(url))
         yield url
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _upgrade(url: str) -> None:
@@ -99,14 +93,6 @@ async def _upgrade(url: str) -> None:
         await MIGRATIONS.upgrade(engine)
     finally:
         await engine.dispose()
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @contextlib.contextmanager

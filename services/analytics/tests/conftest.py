@@ -18,7 +18,7 @@ from hop_analytics.settings import AnalyticsSettings
 from hop_analytics.store import ClickStore
 from hop_contracts.testing import FakeLinks
 from hop_instrumentation.database import create_engine
-from hop_instrumentation.testing import make_test_settings
+from hop_instrumentation.testing import make_test_settings, temporary_database
 
 PG_ADMIN_URL = os.environ.get("HOP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("HOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -47,28 +47,6 @@ def event(
     return body
 
 
-async def _create_pg_database() -> str:
-    import asyncpg
-
-    name = f"hop_analytics_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(PG_ADMIN_URL)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return name
-
-
-async def _drop_pg_database(name: str) -> None:
-    import asyncpg
-
-    admin = await asyncpg.connect(PG_ADMIN_URL)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 async def _migrate(url: str) -> None:
     engine = create_engine(url)
     try:
@@ -85,24 +63,16 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIt
         await _migrate(url)
         yield url
         return
-    name = await _create_pg_database()
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    url = f"{base}/{name}"
-    try:
+    with temporary_database(PG_ADMIN_URL, prefix="hop_analytics_test") as url:
         await _migrate(url)
         yield url
-    finally:
-        await _drop_pg_database(name)
 
 
 @pytest.fixture
 async def empty_postgres_url() -> AsyncIterator[str]:
     """A plain ``postgresql://`` URL (as operators publish it) of a fresh, empty database."""
-    name = await _create_pg_database()
-    try:
-        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        await _drop_pg_database(name)
+    with temporary_database(PG_ADMIN_URL, prefix="hop_analytics_test") as url:
+        yield url
 
 
 @pytest.fixture

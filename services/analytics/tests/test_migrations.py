@@ -2,17 +2,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect
 
 from hop_analytics.database import MIGRATIONS
 from hop_analytics.tables import metadata
 from hop_instrumentation.database import create_engine
-
-
-def _diff(connection: Connection) -> list[object]:
-    return list(compare_metadata(MigrationContext.configure(connection), metadata))
+from hop_instrumentation.testing import schema_drift
 
 
 def _tables(connection: Connection) -> set[str]:
@@ -28,7 +23,7 @@ async def test_upgrade_from_an_empty_sqlite_database_matches_the_tables(tmp_path
         assert await MIGRATIONS.current_revision(engine) == "0001"
         async with engine.connect() as connection:
             tables = await connection.run_sync(_tables)
-            diff = await connection.run_sync(_diff)
+        diff = await schema_drift(engine, metadata)
     finally:
         await engine.dispose()
     assert tables == {"alembic_version", "click_events", "daily_clicks", "daily_breakdown"}
@@ -39,8 +34,7 @@ async def test_migrated_database_matches_the_tables(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         assert await MIGRATIONS.current_revision(engine) == "0001"
-        async with engine.connect() as connection:
-            diff = await connection.run_sync(_diff)
+        diff = await schema_drift(engine, metadata)
     finally:
         await engine.dispose()
     assert diff == []

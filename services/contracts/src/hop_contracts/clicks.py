@@ -62,6 +62,8 @@ class ClickEvent(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     id: Annotated[str, Field(min_length=1, max_length=MAX_EVENT_ID_LENGTH)]
+    #: The clicked link's `ResolvedLink.id` (being introduced: optional until redirect sends it).
+    link_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     code: Annotated[str, Field(min_length=1, max_length=CODE_MAX_LENGTH)]
     timestamp: datetime
     referrer: Annotated[str, Field(max_length=8192)] | None = None

@@ -41,6 +41,9 @@ class ResolvedLink(BaseModel):
         },
     )
 
+    #: The link's stable identity: never reused, unlike its code (being introduced: optional
+    #: until every producer sends it).
+    id: str | None = None
     code: str
     url: str
     redirect_status: RedirectStatus
