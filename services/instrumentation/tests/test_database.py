@@ -155,7 +155,7 @@ async def test_ping_raises_when_the_database_cannot_be_reached() -> None:
     # outlive a failed connect and report into the test's closed event loop.
     engine = create_engine("postgresql://postgres@127.0.0.1:1/nothing", pool=PoolOptions(timeout=2))
     try:
-        with pytest.raises(OSError, match="Connect call failed|refused"):
+        with pytest.raises(OSError, match=r"Connect call failed|refused"):
             await ping(engine)
     finally:
         await engine.dispose()
