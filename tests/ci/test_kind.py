@@ -14,7 +14,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from hop_chart_helpers import CHARTS, PROFILES, ROOT, install_helm, of_kind, run_helm
+from hop_chart_helpers import CHARTS, LINT_PROFILES, PROFILES, ROOT, install_helm, of_kind, run_helm
 
 KIND = ROOT / "tools" / "kind"
 KUBERNETES_VERSION = "1.33.0"
@@ -29,9 +29,10 @@ def _documents(path: Path) -> list[dict[str, Any]]:
 def rendered() -> list[dict[str, Any]]:
     """The umbrella as tools/kind/deploy installs it: dev profile plus the kind values."""
     helm = install_helm()
-    args = (*PROFILES["dev"], "-f", str(KIND / "values-kind.yaml"))
-    lint = run_helm(helm, "lint", "--strict", str(CHARTS / "hop"), *args)
+    args = ("-f", str(KIND / "values-kind.yaml"))
+    lint = run_helm(helm, "lint", "--strict", str(CHARTS / "hop"), *LINT_PROFILES["dev"], *args)
     assert lint.returncode == 0, lint.stdout + lint.stderr
+    args = (*PROFILES["dev"], *args)
     done = run_helm(helm, "template", "hop", str(CHARTS / "hop"), "-n", NAMESPACE, *args)
     assert done.returncode == 0, done.stderr
     return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
