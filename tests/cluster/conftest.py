@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from hop_cluster import Cluster, from_environment
+from hop_cluster import SERVICES, Cluster, from_environment
 
 HERE = Path(__file__).parent
 SKIP = pytest.mark.skip(
@@ -32,8 +32,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def cluster() -> Cluster:
-    """The hop release the environment names."""
-    return from_environment()
+    """The hop release the environment names, once every service has rolled out."""
+    found = from_environment()
+    for service in SERVICES:
+        found.wait_for_rollout(service)
+    return found
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@ Read from the environment the cluster workflow sets (.github/workflows/cluster.y
 ``HOP_CLUSTER_URL`` (the Ingress controller, e.g. ``http://127.0.0.1:8080``),
 ``HOP_CLUSTER_HOST`` (the Host header the Ingress routes, ``hop.localhost``),
 ``HOP_NAMESPACE`` and ``HOP_RELEASE`` (``hop``), and optionally ``HOP_KUBECTL`` and
-``HOP_HELM`` (default: ``.tools/bin`` of the checkout, then ``PATH``).
+``HOP_HELM`` (default: ``.tools/bin`` of the checkout, then ``PATH``). Pod and rollout state
+come from the Kubernetes API through the ``kubernetes`` client (the current kubeconfig context).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
 
 from hop_instrumentation import testing
 
@@ -94,37 +97,70 @@ class Cluster:
         return self.kubectl_ok("exec", f"deployment/{self.name(service)}", "--", *command)
 
     def running_pods(self, service: str) -> list[str]:
-        """Names of the service's running pods (the migration Jobs' pods share its labels)."""
-        selector = f"app.kubernetes.io/name={service},app.kubernetes.io/instance={self.release}"
-        out = self.kubectl_ok(
-            "get",
-            "pods",
-            "--selector",
-            selector,
-            "--field-selector",
-            "status.phase=Running",
-            "--output",
-            "jsonpath={.items[*].metadata.name}",
+        """Names of the service's serving pods that are running and not terminating.
+
+        A pod being deleted keeps phase Running until it exits; right after an upgrade or a
+        scale-down it still answers for a while, so it carries a deletionTimestamp to skip.
+        """
+        selector = (
+            f"app.kubernetes.io/name={service},app.kubernetes.io/instance={self.release},"
+            "app.kubernetes.io/component=api"
         )
-        return [name for name in out.split() if "-migrate-" not in name]
+        pods = _core().list_namespaced_pod(self.namespace, label_selector=selector).items
+        return sorted(
+            pod.metadata.name
+            for pod in pods
+            if pod.status.phase == "Running" and pod.metadata.deletion_timestamp is None
+        )
+
+    def wait_for_rollout(self, service: str, *, timeout: float = 300.0) -> None:
+        """Wait until the service's Deployment has rolled out: every replica updated and ready."""
+        apps = k8s.AppsV1Api(_api_client())
+
+        def rolled_out(deployment: k8s.V1Deployment) -> bool:
+            status, wanted = deployment.status, deployment.spec.replicas or 0
+            return (
+                (status.observed_generation or 0) >= deployment.metadata.generation
+                and (status.updated_replicas or 0) == wanted
+                and (status.ready_replicas or 0) == wanted
+                and (status.replicas or 0) == wanted
+            )
+
+        eventually(
+            lambda: apps.read_namespaced_deployment(self.name(service), self.namespace),
+            rolled_out,
+            timeout=timeout,
+        )
 
     @contextmanager
     def port_forward(self, target: str, port: int) -> Iterator[str]:
-        """Forward a free loopback port to ``target``'s ``port``; yield its base URL."""
-        forward = subprocess.Popen(
-            [self.kubectl, "--namespace", self.namespace, "port-forward", target, f":{port}"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        try:
-            assert forward.stdout is not None
-            line = forward.stdout.readline()
-            match = _FORWARDING.search(line)
-            assert match, f"port-forward {target}: {line!r}"
-            yield f"http://127.0.0.1:{int(match.group(1))}"
-        finally:
-            forward.terminate()
-            forward.wait(timeout=10)
+        """Forward a free loopback port to ``target``'s ``port``; yield its base URL.
+
+        The Popen context closes kubectl's stdout and stderr pipes after the process ends
+        (an unclosed pipe is a ResourceWarning, an error under the test settings).
+        """
+        command = [self.kubectl, "--namespace", self.namespace, "port-forward", target, f":{port}"]
+        with subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        ) as forward:
+            try:
+                assert forward.stdout is not None
+                line = forward.stdout.readline()
+                match = _FORWARDING.search(line)
+                assert match, f"port-forward {target}: {line!r}"
+                yield f"http://127.0.0.1:{int(match.group(1))}"
+            finally:
+                forward.terminate()
+                forward.wait(timeout=10)
+
+
+def _api_client() -> k8s.ApiClient:
+    """A client of the current kubeconfig context's API server."""
+    return k8s_config.new_client_from_config()
+
+
+def _core() -> k8s.CoreV1Api:
+    return k8s.CoreV1Api(_api_client())
 
 
 def from_environment() -> Cluster:

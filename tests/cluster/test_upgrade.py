@@ -94,5 +94,5 @@ def test_upgrade_migrates_and_rollback_restores_release(
     last = _history(cluster)[-1]
     assert (last["status"], last["description"]) == ("deployed", f"Rollback to {installed}")
     assert _log_level(cluster) == level
-    cluster.kubectl_ok("rollout", "status", f"deployment/{cluster.name('redirect')}")
+    cluster.wait_for_rollout("redirect")
     assert eventually(lambda: _follows(cluster, code, target), bool)
