@@ -1,7 +1,7 @@
 """Fixtures of the cluster tests; without a cluster (``HOP_CLUSTER_URL`` unset) all are skipped.
 
-These tests run against hop deployed in a real Kubernetes cluster by tools/kind/deploy (the
-cluster workflow, .github/workflows/cluster.yml). No kube-apiserver can run on the build
+These tests run against hop deployed in a real Kubernetes cluster by `make cluster` and skaffold
+(the cluster workflow, .github/workflows/cluster.yml). No kube-apiserver can run on the build
 machines, so `make test` collects them and reports them skipped with the reason.
 """
 
@@ -17,7 +17,7 @@ from hop_cluster import SERVICES, Cluster, from_environment
 HERE = Path(__file__).parent
 SKIP = pytest.mark.skip(
     reason="needs hop deployed in a Kubernetes cluster: set HOP_CLUSTER_URL "
-    "(the cluster workflow does, after tools/kind/deploy)"
+    "(the cluster workflow does, after make cluster and skaffold deploy)"
 )
 
 

@@ -3,7 +3,8 @@
 Read from the environment the cluster workflow sets (.github/workflows/cluster.yml):
 ``HOP_CLUSTER_URL`` (the Ingress controller, e.g. ``http://127.0.0.1:8080``),
 ``HOP_CLUSTER_HOST`` (the Host header the Ingress routes, ``hop.localhost``),
-``HOP_NAMESPACE`` and ``HOP_RELEASE`` (``hop``), and optionally ``HOP_KUBECTL`` and
+``HOP_NAMESPACE`` and ``HOP_RELEASE`` (``hop``), ``HOP_OBSERVABILITY`` (``1`` when the
+observability stack runs in the cluster), and optionally ``HOP_KUBECTL`` and
 ``HOP_HELM`` (default: ``.tools/bin`` of the checkout, then ``PATH``). Pod and rollout state
 come from the Kubernetes API through the ``kubernetes`` client (the current kubeconfig context).
 """
@@ -38,7 +39,7 @@ def _tool(variable: str, name: str) -> str:
     pinned = ROOT / ".tools" / "bin" / name
     found = os.environ.get(variable) or (str(pinned) if pinned.exists() else shutil.which(name))
     if not found:
-        raise RuntimeError(f"{name} is missing: run tools/kind/install-tools or set {variable}")
+        raise RuntimeError(f"{name} is missing: run k8s/install-tools or set {variable}")
     return found
 
 
@@ -54,9 +55,14 @@ class Cluster:
     helm: str
 
     @property
+    def scheme(self) -> str:
+        """``https`` when the release serves HTTPS only (the production profile), else ``http``."""
+        return self.url.split("://", 1)[0]
+
+    @property
     def public_base(self) -> str:
-        """The base of ``short_url`` (the dev profile's ``publicBaseUrl``)."""
-        return f"http://{self.host}"
+        """The base of ``short_url``: derived by the chart from global.host and global.https."""
+        return f"{self.scheme}://{self.host}"
 
     def name(self, service: str) -> str:
         """The objects' name of a service (the chart's fullname)."""
@@ -64,7 +70,12 @@ class Cluster:
 
     def client(self) -> httpx.Client:
         """An HTTP client for the Ingress: the public host name, redirects not followed."""
-        return httpx.Client(base_url=self.url, headers={"Host": self.host}, timeout=15.0)
+        # The dev cluster's certificate is self-signed (k8s/cluster); TLS is what is under test,
+        # not its chain. The SNI follows the URL's host, 127.0.0.1: Traefik answers with hop-tls
+        # or its default certificate, either way over TLS.
+        return httpx.Client(
+            base_url=self.url, headers={"Host": self.host}, timeout=15.0, verify=False
+        )
 
     def kubectl_run(self, *args: str, timeout: float = 180.0) -> subprocess.CompletedProcess[str]:
         """Run kubectl in the release's namespace; never raises on a failed command."""
@@ -133,13 +144,22 @@ class Cluster:
         )
 
     @contextmanager
-    def port_forward(self, target: str, port: int) -> Iterator[str]:
+    def port_forward(
+        self, target: str, port: int, *, namespace: str | None = None
+    ) -> Iterator[str]:
         """Forward a free loopback port to ``target``'s ``port``; yield its base URL.
 
         The Popen context closes kubectl's stdout and stderr pipes after the process ends
         (an unclosed pipe is a ResourceWarning, an error under the test settings).
         """
-        command = [self.kubectl, "--namespace", self.namespace, "port-forward", target, f":{port}"]
+        command = [
+            self.kubectl,
+            "--namespace",
+            namespace or self.namespace,
+            "port-forward",
+            target,
+            f":{port}",
+        ]
         with subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         ) as forward:
