@@ -219,3 +219,13 @@ def test_versions_pinned_in_the_cluster_script_and_manifests() -> None:
     traefik = of_kind(_documents(K8S / "traefik.yaml"), "Deployment")["traefik"]
     image = traefik["spec"]["template"]["spec"]["containers"][0]["image"]
     assert image.endswith(re.search(r'traefik_version="(\S+)"', script).group(1))
+
+
+def test_development_doc_names_only_paths_that_exist() -> None:
+    text = (ROOT / "docs" / "development.md").read_text()
+    paths = set(re.findall(r"`((?:k8s|charts|load|services|tools)/[^`\s]*|skaffold\.yaml)`", text))
+    assert len(paths) > 10
+    for path in paths:
+        assert list(ROOT.glob(path.replace("<service>", "*"))), path
+    for profile in ("dev", "observability", "load", "production", "httproute"):
+        assert f"| `{profile}` |" in text
