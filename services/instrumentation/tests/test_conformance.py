@@ -29,7 +29,11 @@ from fastapi.responses import StreamingResponse
 from opentelemetry.instrumentation._semconv import _OpenTelemetrySemanticConventionStability
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricReader
+from opentelemetry.sdk.metrics.export import (
+    HistogramDataPoint,
+    InMemoryMetricReader,
+    NumberDataPoint,
+)
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased
 from opentelemetry.trace import SpanKind
@@ -37,7 +41,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from starlette.types import Receive, Scope, Send
 
 from hop_instrumentation import ServiceSettings, create_app, get_instrumentation
-from hop_instrumentation.settings import TracingInstrumentation
+from hop_instrumentation.settings import SettingsError, TracingInstrumentation, load_settings
 from hop_instrumentation.testing import (
     LOOPBACK,
     SpanCapture,
@@ -275,8 +279,9 @@ async def run_upstream() -> Run:
                 )
                 run.counts[labels] = point.count
         elif metric.name == "http.server.active_requests":
-            point = next(iter(metric.data.data_points))
-            run.active_labels = frozenset(_prometheus_name(k) for k in point.attributes or {})
+            active = next(iter(metric.data.data_points))
+            assert isinstance(active, NumberDataPoint)
+            run.active_labels = frozenset(_prometheus_name(k) for k in active.attributes or {})
     return run
 
 
@@ -509,6 +514,7 @@ async def test_upstream_setting_leaves_hop_spans_to_a_front_app(stable_semconv: 
             assert (await client.get("/nowhere")).status_code == 404
             registry = hop.metrics.registry
             assert metric_value(registry, "http_server_request_duration_seconds_count") == 2
+            exposition, _ = hop.metrics.render("application/openmetrics-text")
     finally:
         FastAPIInstrumentor.uninstrument_app(app)
     servers = {
@@ -520,6 +526,10 @@ async def test_upstream_setting_leaves_hop_spans_to_a_front_app(stable_semconv: 
         "GET /fast": "hop_instrumentation",
         "GET": "opentelemetry.instrumentation.fastapi",
     }
+    # Both kinds of span give the duration metric its exemplar.
+    for span in spans.spans:
+        if span.kind is SpanKind.SERVER:
+            assert f'trace_id="{span.context.trace_id:032x}"'.encode() in exposition, span.name
 
 
 async def test_upstream_setting_without_the_extra_says_what_to_install(
@@ -568,3 +578,12 @@ async def test_server_address_and_port_come_from_the_host_header(
     (span,) = spans.spans
     assert span.attributes is not None
     assert (span.attributes["server.address"], span.attributes["server.port"]) == (address, port)
+
+
+def test_the_setting_is_read_from_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOP_TRACING_INSTRUMENTATION", "upstream")
+    settings = load_settings(ServiceSettings)
+    assert settings.tracing_instrumentation is TracingInstrumentation.UPSTREAM
+    monkeypatch.setenv("HOP_TRACING_INSTRUMENTATION", "contrib")
+    with pytest.raises(SettingsError, match=r"HOP_TRACING_INSTRUMENTATION: .*'hop' or 'upstream'"):
+        load_settings(ServiceSettings)
