@@ -31,6 +31,11 @@ def test_metrics_register_keeps_the_names_dashboards_and_alerts_use() -> None:
         "hop_redirect_clicks_buffered",
         "hop_redirect_clicks_dropped_total",
         "hop_redirect_clicks_sent_total",
+        "hop_redirect_clicks_spool_bytes",
+        "hop_redirect_clicks_spool_capacity_bytes",
+        "hop_redirect_clicks_spool_capacity_events",
+        "hop_redirect_clicks_spool_events",
+        "hop_redirect_clicks_spooled_total",
     ]
     dropped = names["hop_redirect_clicks_dropped_total"]
     assert sorted(labels["reason"] for labels in dropped) == sorted(DropReason.ALL)

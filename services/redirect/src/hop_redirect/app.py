@@ -43,6 +43,7 @@ from hop_redirect.responses import Renderer, Route
 from hop_redirect.senders import ClickSender, HttpClickSender, RedisClickSender
 from hop_redirect.settings import RedirectSettings
 from hop_redirect.shared_cache import RedisSharedCache
+from hop_redirect.spool import ClickSpool
 
 __all__ = ["app_from_environment", "create_app"]
 
@@ -122,14 +123,16 @@ def _build_services(
         shared=shared_cache,
         clock=clock,
     )
-    clicks = ClickBuffer(
-        bound=settings.click_buffer_size,
-        batch_size=settings.click_batch_size,
-        metrics=metrics.clicks,
-    )
+    clicks = ClickBuffer(spill_at=settings.click_buffer_size, batch_size=settings.click_batch_size)
     pipeline = ClickPipeline(
         clicks,
         _click_sender(settings, provider, redis, analytics_transport),
+        ClickSpool(
+            settings.spool_directory,
+            max_events=settings.click_spool_max_events,
+            max_bytes=settings.click_spool_max_bytes,
+            segment_bytes=settings.click_spool_segment_bytes,
+        ),
         metrics.clicks,
         batch_size=settings.click_batch_size,
         interval=settings.click_flush_interval,
@@ -186,7 +189,7 @@ def _add_readiness_checks(hop: Instrumentation, services: RedirectServices) -> N
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     services = services_of(app)
-    services.start()
+    await services.start()
     try:
         yield
     finally:
