@@ -7,7 +7,6 @@ import pytest
 
 from hop_redirect.spool import ClickSpool, SpoolState
 
-
 OPENED: list[ClickSpool] = []
 
 

@@ -93,7 +93,7 @@ class ClickPipeline:
         self._tasks = []
         if self._spilling is not None:
             await asyncio.gather(self._spilling, return_exceptions=True)
-        await self._spill(shutdown=True)
+        await self._spill(with_batch=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(
                 self.flush(deadline=deadline), max(deadline - time.monotonic(), 0)
@@ -115,7 +115,8 @@ class ClickPipeline:
                         await self._next_batch()
                     if self._batch is None:
                         return
-                await self._deliver(self._batch, deadline)
+                if not await self._deliver(self._batch, deadline):
+                    continue  # the batch went to the spool: it is read back from there
                 if self._batch_spooled:
                     await asyncio.to_thread(self.spool.release, self._batch)
                 self._batch = None
@@ -157,11 +158,11 @@ class ClickPipeline:
                 finally:
                     self._spilling = None
 
-    async def _spill(self, *, shutdown: bool = False) -> None:
+    async def _spill(self, *, with_batch: bool = False) -> None:
         async with self._order:
             raws = self.buffer.take(len(self.buffer))
             payloads = await asyncio.to_thread(encode_events, raws) if raws else []
-            if shutdown and self._batch is not None and not self._batch_spooled:
+            if with_batch and self._batch is not None and not self._batch_spooled:
                 payloads = [*self._batch, *payloads]  # taken before these: older
                 self._batch = None
             if not payloads:
@@ -177,7 +178,8 @@ class ClickPipeline:
                 self._full.record(len(left), events=self.spool.max_events)
             self._update_gauges()
 
-    async def _deliver(self, batch: list[bytes], deadline: float | None) -> None:
+    async def _deliver(self, batch: list[bytes], deadline: float | None) -> bool:
+        """Send ``batch`` until it is delivered or rejected (True) or was moved to the spool."""
         delay = _FIRST_RETRY_DELAY
         while True:
             try:
@@ -187,10 +189,15 @@ class ClickPipeline:
                 logger.error(
                     "click batch rejected", extra={"clicks": len(batch), "reason": str(err)}
                 )
-                return
+                return True
             except DeliveryFailedError as err:
                 self._failing = True
                 self._failures.record(reason=str(err), clicks=len(batch))
+                if not self._batch_spooled:
+                    # An outage: keep this batch (and what waits behind it) on disk, not in memory.
+                    await self._spill(with_batch=True)
+                    await asyncio.sleep(delay)
+                    return False
                 if deadline is not None and time.monotonic() + delay > deadline:
                     raise TimeoutError(
                         "click delivery did not succeed before the deadline"
@@ -200,7 +207,7 @@ class ClickPipeline:
             else:
                 self._failing = False
                 self._metrics.sent.inc(len(batch))
-                return
+                return True
 
     def _update_gauges(self) -> None:
         metrics = self._metrics
