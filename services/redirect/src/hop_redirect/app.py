@@ -106,7 +106,8 @@ def _build_services(
     )
     redis = _redis_client(settings, provider)
     renderer = Renderer(
-        permanent_max_age=settings.permanent_max_age,
+        # A browser must not keep a 301/308 longer than this cache may serve a changed link.
+        permanent_max_age=min(settings.permanent_max_age, int(settings.cache_ttl)),
         retry_after=settings.unavailable_retry_after,
     )
     shared_cache = None
