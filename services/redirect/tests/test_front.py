@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
+import httpx
 import orjson
 import pytest
 from fastapi import FastAPI
@@ -351,3 +352,27 @@ async def test_redirect_dot_segments_answer_404_json(make_app: AppFactory, raw_p
     assert status == 404
     assert set(orjson.loads(body)) == {"detail"}
     assert set(fake.calls) <= {PROBE_CODE}
+
+
+async def test_redirect_flood_of_unknown_codes_keeps_the_hot_set_cached_and_bounds_lookups(
+    make_settings: Callable[..., RedirectSettings],
+) -> None:
+    hot = {f"hot{i}": link_body(f"hot{i}", f"https://example.com/{i}") for i in range(20)}
+    links = FakeLinks(hot)
+    settings = make_settings(cache_size=20, cache_negative_size=100, cache_unknown_lookup_burst=50)
+    frozen = 1000.0  # no token comes back while the flood runs
+    app = create_app(settings, links_transport=httpx.ASGITransport(links), clock=lambda: frozen)
+    async with app_client(app) as client:
+        for code in hot:
+            assert (await client.get(f"/{code}")).status_code == 302
+        flood = [(await client.get(f"/unknown{i}")).status_code for i in range(3000)]
+        after = [(await client.get(f"/{code}")).status_code for code in hot]
+    assert flood[:50] == [404] * 50
+    assert set(flood[50:]) == {503}
+    assert after == [302] * 20
+    assert all(links.calls[code] == 1 for code in hot)
+    assert sum(n for code, n in links.calls.items() if code != PROBE_CODE) == 20 + 50
+    registry = get_instrumentation(app).metrics.registry
+    assert metric_value(registry, "hop_redirect_cache_size") == 20
+    assert metric_value(registry, "hop_redirect_cache_negative_size") == 50
+    assert metric_value(registry, "hop_redirect_cache_lookups_throttled_total") == 2950

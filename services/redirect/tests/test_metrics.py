@@ -24,8 +24,10 @@ def test_metrics_register_keeps_the_names_dashboards_and_alerts_use() -> None:
     assert sorted(names) == [
         "hop_redirect_cache_evictions_total",
         "hop_redirect_cache_hits_total",
+        "hop_redirect_cache_lookups_throttled_total",
         "hop_redirect_cache_misses_total",
         "hop_redirect_cache_negative_hits_total",
+        "hop_redirect_cache_negative_size",
         "hop_redirect_cache_size",
         "hop_redirect_cache_stale_served_total",
         "hop_redirect_clicks_buffered",

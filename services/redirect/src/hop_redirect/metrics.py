@@ -33,7 +33,9 @@ class CacheMetrics:
     negative_hits: Counter
     stale_served: Counter
     evictions: Counter
+    lookups_throttled: Counter
     size: Gauge
+    negative_size: Gauge
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> CacheMetrics:
@@ -49,10 +51,19 @@ class CacheMetrics:
             stale_served=counter(
                 "stale_served", "Expired entries served because links was unreachable."
             ),
-            evictions=counter("evictions", "Entries evicted to stay in bounds."),
+            evictions=counter("evictions", "Known links evicted to stay in bounds."),
+            lookups_throttled=counter(
+                "lookups_throttled", "Misses not looked up: too many unknown codes lately."
+            ),
             size=Gauge(
                 _CACHE + "size",
                 "Entries in the in-process cache.",
+                registry=registry,
+                multiprocess_mode="livesum",
+            ),
+            negative_size=Gauge(
+                _CACHE + "negative_size",
+                "Unknown codes remembered, in their own bounded space.",
                 registry=registry,
                 multiprocess_mode="livesum",
             ),

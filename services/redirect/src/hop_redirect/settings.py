@@ -33,6 +33,20 @@ class RedirectSettings(ServiceSettings):
     cache_negative_ttl: Seconds = Field(
         default=5.0, description="Seconds an unknown code is remembered as unknown."
     )
+    cache_negative_size: int = Field(
+        default=10_000,
+        ge=1,
+        le=10_000_000,
+        description="Unknown codes remembered, apart from known links (which they never evict).",
+    )
+    cache_unknown_lookup_rate: float = Field(
+        default=100.0,
+        gt=0.0,
+        le=1_000_000.0,
+        description="Lookups per second of codes links does not know, past the burst; "
+        "over it a miss answers 503 with Retry-After.",
+    )
+    cache_unknown_lookup_burst: int = Field(default=1000, ge=1, le=1_000_000)
     cache_stale_if_error: float = Field(
         default=3600.0,
         ge=0.0,
