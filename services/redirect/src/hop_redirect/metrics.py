@@ -100,7 +100,7 @@ class ClickMetrics:
         return cls(
             buffered=Gauge(
                 _CLICKS + "buffered",
-                "Click events waiting to be sent.",
+                "Click events waiting to be sent, in memory or in the spool.",
                 registry=registry,
                 multiprocess_mode="livesum",
             ),

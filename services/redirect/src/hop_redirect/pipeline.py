@@ -212,7 +212,8 @@ class ClickPipeline:
     def _update_gauges(self) -> None:
         metrics = self._metrics
         in_flight = len(self._batch) if self._batch is not None and not self._batch_spooled else 0
-        metrics.buffered.set(len(self.buffer) + in_flight)
         state = self.spool.state
+        # Everything waiting for delivery, in memory or on disk (the stalled-delivery alert's).
+        metrics.buffered.set(len(self.buffer) + in_flight + state.events)
         metrics.spool_events.set(state.events)
         metrics.spool_bytes.set(state.bytes)
