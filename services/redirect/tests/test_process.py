@@ -213,3 +213,65 @@ async def test_process_sigkill_and_sigterm_with_analytics_down_lose_no_spooled_c
         lambda: scrape(management, "hop_redirect_clicks_spool_events") == 0,
         what="the spool to be empty",
     )
+
+
+def metric_sum(management: int, name: str, **labels: str) -> float:
+    text = httpx.get(f"http://127.0.0.1:{management}/metrics").text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and labels.items() <= sample.labels.items()
+    )
+
+
+async def test_process_gunicorn_two_workers_metrics_add_up_to_the_requests_sent(
+    processes: Any, tmp_path: Path
+) -> None:
+    links_port, sink_port, port, management = free_ports(4)
+    bodies = tmp_path / "links.json"
+    bodies.write_text(json.dumps([link_body("abc", "https://example.com/")]))
+    processes.start(
+        [*FAKE, "links", "--port", str(links_port), "--links", str(bodies)],
+        ready_url=f"http://127.0.0.1:{links_port}/internal/v1/links/abc",
+    )
+    processes.sink(sink_port)
+    spool = tmp_path / "spool"
+    processes.start(
+        [sys.executable, "-m", "hop_redirect", "serve"],
+        ready_url=f"http://127.0.0.1:{management}/readyz",
+        env={
+            "HOP_WORKERS": "2",
+            "HOP_HTTP_PORT": str(port),
+            "HOP_MANAGEMENT_PORT": str(management),
+            "HOP_LINKS_URL": f"http://127.0.0.1:{links_port}",
+            "HOP_ANALYTICS_URL": f"http://127.0.0.1:{sink_port}",
+            "HOP_CLICK_FLUSH_INTERVAL": "0.2",
+            "HOP_CLICK_SPOOL_DIR": str(spool),
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        },
+    )
+    sent = 0
+
+    async def load() -> None:
+        nonlocal sent
+        # A fresh connection per request, so the kernel spreads them over both workers.
+        for _ in range(50):
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+                assert (await client.get("/abc")).status_code == 302
+            sent += 1
+
+    await asyncio.gather(*(load() for _ in range(8)))
+    route = {"http_route": "/{code}", "http_response_status_code": "302"}
+    name = "http_server_request_duration_seconds_count"
+    assert metric_sum(management, name, **route) == sent == 400
+    wait_until(
+        lambda: metric_sum(management, "hop_redirect_clicks_sent_total") == sent,
+        what="every click to be delivered and counted across both workers",
+    )
+    async with httpx.AsyncClient() as probe:
+        body = (await probe.get(f"http://127.0.0.1:{sink_port}/events")).json()
+    assert len({event["id"] for event in body["events"]}) == sent
+    assert sorted(p.name for p in spool.iterdir()) == ["0", "1"]  # one spool slot per worker
+    capacity = metric_sum(management, "hop_redirect_clicks_spool_capacity_events")
+    assert capacity == 2 * RedirectSettings().click_spool_max_events
