@@ -124,9 +124,14 @@ class ClickPipeline:
 
     async def _next_batch(self) -> None:
         if len(self.spool):
-            self._batch = await asyncio.to_thread(self.spool.read, self._batch_size)
-            self._batch_spooled = True
-        elif len(self.buffer):
+            records = await asyncio.to_thread(self.spool.read, self._batch_size)
+            if records:
+                self._batch, self._batch_spooled = records, True
+                return
+            logger.error(
+                "click spool counts events it cannot read", extra={"spool": str(self.spool.path)}
+            )
+        if len(self.buffer):
             raws = self.buffer.take(self._batch_size)
             self._batch = await asyncio.to_thread(encode_events, raws)
             self._batch_spooled = False

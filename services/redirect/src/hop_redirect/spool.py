@@ -212,7 +212,8 @@ class ClickSpool:
             if sequence < head[0]:
                 self._segment(sequence).unlink(missing_ok=True)
                 continue
-            start = head[1] if sequence == head[0] else 0
+            start = min(head[1], self._size(sequence)) if sequence == head[0] else 0
+            head = (head[0], start) if sequence == head[0] else head
             records, end = self._read_segment(sequence, start, 2**62)
             if end < self._size(sequence):
                 with self._segment(sequence).open("r+b") as torn:
