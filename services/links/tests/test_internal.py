@@ -17,11 +17,12 @@ async def test_resolve_answers_the_contract_shape(
         "forward_query": True,
         "expires_at": "2030-12-01T01:00:00+01:00",
     }
-    await client.post("/api/v1/links", json=body, headers=auth)
+    created = await client.post("/api/v1/links", json=body, headers=auth)
     response = await client.get("/internal/v1/links/abc1234")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     assert response.json() == {
+        "id": created.json()["id"],
         "code": "abc1234",
         "url": "https://example.com/x?y=1",
         "redirect_status": 307,

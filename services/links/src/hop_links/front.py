@@ -75,6 +75,7 @@ def resolved_json(link: ResolvedLink) -> bytes:
     expires_at = link.expires_at.isoformat().replace("+00:00", "Z") if link.expires_at else None
     return orjson.dumps(
         {
+            "id": link.id,
             "code": link.code,
             "url": link.url,
             "redirect_status": link.redirect_status,

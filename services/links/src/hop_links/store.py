@@ -32,6 +32,7 @@ __all__ = ["LinkStore"]
 
 _ATTEMPTS: Final = 5
 _RESOLVE = select(
+    links.c.uid,
     links.c.code,
     links.c.url,
     links.c.redirect_status,

@@ -24,8 +24,10 @@ __all__ = ["ClickBuffer", "RawClick", "to_event", "to_events"]
 
 logger = logging.getLogger("hop.redirect.clicks")
 
-#: code, wall-clock time, referer, user agent, country, traceparent (header bytes as sent).
-RawClick = tuple[str, float, bytes | None, bytes | None, bytes | None, str | None]
+#: link id, code, wall-clock time, referer, user agent, country, traceparent (header bytes
+#: as sent). The link id is the one the serving cache entry holds, so a click on a link
+#: deleted since stays with that link even if its code has been created again.
+RawClick = tuple[str, str, float, bytes | None, bytes | None, bytes | None, str | None]
 
 _VARIANT: Final = "89ab"
 
@@ -49,6 +51,7 @@ class ClickBuffer:
 
     def record(
         self,
+        link_id: str,
         code: str,
         referrer: bytes | None,
         user_agent: bytes | None,
@@ -62,7 +65,7 @@ class ClickBuffer:
             self._metrics.dropped_buffer_full.inc()
             self._drops.record(bound=self._bound)
             return
-        items.append((code, time.time(), referrer, user_agent, country, traceparent))
+        items.append((link_id, code, time.time(), referrer, user_agent, country, traceparent))
         if size + 1 == self._batch_size:
             self.wakeup.set()
 
@@ -81,10 +84,11 @@ def to_events(raws: list[RawClick]) -> list[dict[str, Any]]:
 
 def to_event(raw: RawClick, event_id: str) -> dict[str, Any]:
     """Return the contract's JSON event for a raw click."""
-    code, at, referrer, user_agent, country, traceparent = raw
+    link_id, code, at, referrer, user_agent, country, traceparent = raw
     agent = _text(user_agent)
     event: dict[str, Any] = {
         "id": event_id,
+        "link_id": link_id,
         "code": code,
         "timestamp": _timestamp(at),
         "referrer": _text(referrer),
