@@ -57,7 +57,11 @@ def create_app(
     app.state.services = LinksServices(
         settings=settings,
         engine=engine,
-        links=LinkStore(engine, public_host=settings.public_host),
+        links=LinkStore(
+            engine,
+            public_host=settings.public_host,
+            allow_internal_targets=settings.allow_internal_targets,
+        ),
         accounts=AccountStore(engine),
         metrics=LinksMetrics.register(hop.metrics.registry),
     )

@@ -20,6 +20,11 @@ class LinksSettings(DatabaseSettings):
         default="http://127.0.0.1:8080",
         description="Base of every short_url; targets on its host are refused (loops).",
     )
+    allow_internal_targets: bool = Field(
+        default=False,
+        description="Accept targets on loopback, private, link-local and metadata addresses "
+        "(intranet deployments only): by default a link cannot send people there.",
+    )
 
     @field_validator("public_base_url")
     @classmethod

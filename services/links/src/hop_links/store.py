@@ -54,12 +54,14 @@ class LinkStore:
         engine: AsyncEngine,
         *,
         public_host: str,
+        allow_internal_targets: bool = False,
         now: Callable[[], datetime] = _utcnow,
         generate: Callable[[], str] = generate_code,
     ) -> None:
         self._engine = engine
         self._reader = reader(engine)
         self._public_host = public_host
+        self._allow_internal = allow_internal_targets
         self._now = now
         self._generate = generate
 
@@ -154,12 +156,15 @@ class LinkStore:
 
     def validate(self, draft: LinkDraft) -> LinkDraft:
         """Return ``draft`` normalised, or raise `InvalidLinkError` naming the bad field."""
-        validate_target(draft.url, public_host=self._public_host)
+        self._validate_target(draft.url)
         if draft.code is not None:
             validate_alias(draft.code)
         _check_status(draft.redirect_status)
         expires_at = validate_expiry(draft.expires_at, now=self._now())
         return replace(draft, expires_at=expires_at, tags=validate_tags(draft.tags))
+
+    def _validate_target(self, url: str) -> None:
+        validate_target(url, public_host=self._public_host, allow_internal=self._allow_internal)
 
     def _validated_changes(self, changes: LinkChanges) -> dict[str, Any]:
         values: dict[str, Any] = {"updated_at": self._now()}
@@ -169,7 +174,7 @@ class LinkStore:
                 continue  # null leaves a non-nullable field unchanged
             values[name] = value
         if "url" in values:
-            validate_target(values["url"], public_host=self._public_host)
+            self._validate_target(values["url"])
         if "redirect_status" in values:
             _check_status(values["redirect_status"])
         if "expires_at" in values:
