@@ -21,6 +21,7 @@ from hop_instrumentation.database import create_engine, ping
 from hop_links.accounts import AccountStore
 from hop_links.database import MIGRATIONS
 from hop_links.dependencies import LinksServices, services_of
+from hop_links.direct import DirectPostgres, is_postgres
 from hop_links.front import ResolveFront
 from hop_links.http_errors import install_error_handlers
 from hop_links.metrics import LinksMetrics
@@ -54,6 +55,9 @@ def create_app(
     hop = get_instrumentation(app)
     engine = create_engine(settings.database_url, pool=settings.database_pool)
     instrument_sqlalchemy(engine, tracer_provider=hop.tracer_provider)
+    direct = None
+    if is_postgres(engine):
+        direct = DirectPostgres(engine, tracer=hop.tracer_provider.get_tracer("hop_links.direct"))
     app.state.services = LinksServices(
         settings=settings,
         engine=engine,
@@ -61,8 +65,9 @@ def create_app(
             engine,
             public_host=settings.public_host,
             allow_internal_targets=settings.allow_internal_targets,
+            direct=direct,
         ),
-        accounts=AccountStore(engine),
+        accounts=AccountStore(engine, direct=direct),
         metrics=LinksMetrics.register(hop.metrics.registry),
     )
     hop.readiness.add_check(HealthCheck("database", lambda: ping(engine)))

@@ -38,8 +38,8 @@ def services_of(app: FastAPI) -> LinksServices:
     return services
 
 
-def get_services(request: Request) -> LinksServices:
-    """Return the services of the request's app."""
+async def get_services(request: Request) -> LinksServices:
+    """Return the services of the request's app (async: no trip to the thread pool)."""
     return services_of(request.app)
 
 
