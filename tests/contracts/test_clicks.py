@@ -18,12 +18,14 @@ from hop_redirect.clicks import RawClick, to_events
 from hop_redirect.errors import BatchRejectedError
 from hop_redirect.senders import HttpClickSender
 
+LINK_A = "5f0c6a3e9b2d4c1fa7e8d9c0b1a2f3e4"
+LINK_B = "0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a"
 RAW: list[RawClick] = [
-    ("5f0c6a3e9b2d4c1fa7e8d9c0b1a2f3e4", "abc1234", time.time(), b"https://news.example/", b"Mozilla/5.0 (X11; Linux x86_64)", b"de",
-     None),
-    ("5f0c6a3e9b2d4c1fa7e8d9c0b1a2f3e4", "abc1234", time.time(), None, b"Googlebot/2.1 (+http://www.google.com/bot.html)", None,
-     "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
-    ("0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a", "x_y-z", time.time(), None, None, b"XX", None),
+    (LINK_A, "abc1234", time.time(), b"https://news.example/",
+     b"Mozilla/5.0 (X11; Linux x86_64)", b"de", None),
+    (LINK_A, "abc1234", time.time(), None, b"Googlebot/2.1 (+http://www.google.com/bot.html)",
+     None, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+    (LINK_B, "x_y-z", time.time(), None, None, b"XX", None),
 ]  # fmt: skip
 
 
