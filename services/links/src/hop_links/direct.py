@@ -75,6 +75,7 @@ class DirectPostgres:
                 except self._unique as err:
                     raise UniqueViolation(str(err)) from None
                 except self._failures as err:
+                    await pooled.invalidate()  # never hand a broken connection out again
                     raise DatabaseUnavailableError(
                         "The database is unavailable; retry later."
                     ) from err
