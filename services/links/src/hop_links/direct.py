@@ -56,6 +56,7 @@ class DirectPostgres:
         self._failures: tuple[type[BaseException], ...] = (
             asyncpg.PostgresError,
             asyncpg.InterfaceError,
+            asyncpg.InternalClientError,  # a connection left mid-operation by a drop
             OSError,
         )
 
