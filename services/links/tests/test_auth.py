@@ -3,7 +3,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 
 import httpx
 import pytest
@@ -77,9 +76,11 @@ async def test_keys_are_stored_hashed(app: FastAPI, client: httpx.AsyncClient) -
 
 
 @pytest.mark.postgres
-def test_key_revoked_by_the_cli_fails_on_a_running_server_at_once(postgres_url: str) -> None:
+def test_key_revoked_by_the_cli_fails_on_a_running_server_at_once(
+    empty_postgres_url: str,
+) -> None:
     """Two processes: `hop-links serve` keeps no key cache, so the next request is 401."""
-    env = {"HOP_DATABASE_URL": postgres_url}
+    env = {"HOP_DATABASE_URL": empty_postgres_url}
     command = [sys.executable, "-m", "hop_links"]
 
     def cli(*args: str) -> str:
@@ -89,7 +90,8 @@ def test_key_revoked_by_the_cli_fails_on_a_running_server_at_once(postgres_url: 
         assert done.returncode == 0, done.stderr
         return done.stdout.strip()
 
-    owner = f"revoker-{uuid.uuid4().hex[:8]}"
+    owner = "revoker"
+    cli("migrate")
     cli("owners", "create", owner)
     secret = cli("keys", "create", owner)
     key_id = cli("keys", "list", owner).split()[0]
