@@ -71,6 +71,7 @@ def make_event(rng: random.Random, code: str, when: datetime) -> dict[str, objec
     host = f"site{int(rng.paretovariate(1.2)) % 300}.example"
     return {
         "id": str(uuid.UUID(int=rng.getrandbits(128))),
+        "link_id": f"bench-{code}",
         "code": code,
         "timestamp": when.isoformat().replace("+00:00", "Z"),
         "referrer": None if rng.random() < 0.3 else f"https://{host}/post/{rng.randrange(99)}",

@@ -207,8 +207,8 @@ def click_counts(metrics_url: str) -> dict[str, float]:
 
 
 def _resolve_body(code: str, url: str) -> dict[str, object]:
-    return {"code": code, "url": url, "redirect_status": 302, "forward_query": False,
-            "expires_at": None, "disabled": False}  # fmt: skip
+    return {"id": f"bench-{code}", "code": code, "url": url, "redirect_status": 302,
+            "forward_query": False, "expires_at": None, "disabled": False}  # fmt: skip
 
 
 def _wrk_script(tmp: Path, codes: list[str]) -> str:

@@ -18,12 +18,14 @@ from hop_redirect.clicks import RawClick, encode_events, to_events
 from hop_redirect.errors import BatchRejectedError
 from hop_redirect.senders import HttpClickSender
 
+LINK_A = "5f0c6a3e9b2d4c1fa7e8d9c0b1a2f3e4"
+LINK_B = "0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a"
 RAW: list[RawClick] = [
-    ("abc1234", time.time(), b"https://news.example/", b"Mozilla/5.0 (X11; Linux x86_64)", b"de",
-     None),
-    ("abc1234", time.time(), None, b"Googlebot/2.1 (+http://www.google.com/bot.html)", None,
-     "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
-    ("x_y-z", time.time(), None, None, b"XX", None),
+    (LINK_A, "abc1234", time.time(), b"https://news.example/",
+     b"Mozilla/5.0 (X11; Linux x86_64)", b"de", None),
+    (LINK_A, "abc1234", time.time(), None, b"Googlebot/2.1 (+http://www.google.com/bot.html)",
+     None, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+    (LINK_B, "x_y-z", time.time(), None, None, b"XX", None),
 ]  # fmt: skip
 
 
@@ -40,6 +42,7 @@ async def test_redirect_events_follow_the_contract() -> None:
     batch = ClickBatch.model_validate({"events": _events()})
     assert [event.is_bot for event in batch.events] == [False, True, False]
     assert [event.country for event in batch.events] == ["DE", None, None]
+    assert [event.link_id for event in batch.events] == [raw[0] for raw in RAW]
 
 
 async def test_real_analytics_and_the_sink_answer_batches_alike(

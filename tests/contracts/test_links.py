@@ -27,31 +27,46 @@ LINKS: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
-async def _create(links: RealLinks) -> None:
+async def _create(links: RealLinks) -> dict[str, str]:
+    """Create `LINKS` as alice; return each code's stable id."""
+    ids = {}
     for item in LINKS:
         answer = await links.client.post(
             "/api/v1/links", json=item, headers=links.auth(links.alice)
         )
         assert answer.status_code == 201, answer.text
+        ids[item["code"]] = answer.json()["id"]
     disabled = await links.client.patch(
         "/api/v1/links/plain01", json={"disabled": True}, headers=links.auth(links.alice)
     )
     assert disabled.status_code == 200, disabled.text
+    return ids
 
 
-def _fake_bodies() -> dict[str, dict[str, Any]]:
+def _fake_bodies(ids: dict[str, str]) -> dict[str, dict[str, Any]]:
     return {
-        "plain01": link_body("plain01", "https://example.com/a", disabled=True),
-        "moved01": link_body(
-            "moved01", "https://example.com/b", redirect_status=301, forward_query=True
+        "plain01": link_body(
+            "plain01", "https://example.com/a", disabled=True, link_id=ids["plain01"]
         ),
-        "timed01": link_body("timed01", "https://example.com/c", expires_at="2030-01-02T03:04:05Z"),
+        "moved01": link_body(
+            "moved01",
+            "https://example.com/b",
+            redirect_status=301,
+            forward_query=True,
+            link_id=ids["moved01"],
+        ),
+        "timed01": link_body(
+            "timed01",
+            "https://example.com/c",
+            expires_at="2030-01-02T03:04:05Z",
+            link_id=ids["timed01"],
+        ),
     }
 
 
 async def test_resolve_bodies_of_real_links_equal_the_fakes(links: RealLinks) -> None:
-    await _create(links)
-    for code, fake_body in _fake_bodies().items():
+    ids = await _create(links)
+    for code, fake_body in _fake_bodies(ids).items():
         answer = await links.client.get(RESOLVE_PATH.format(code=code))
         assert answer.status_code == 200
         assert answer.json() == fake_body
@@ -59,14 +74,14 @@ async def test_resolve_bodies_of_real_links_equal_the_fakes(links: RealLinks) ->
 
 
 async def test_redirect_links_client_reads_real_links_and_the_fake_alike(links: RealLinks) -> None:
-    await _create(links)
-    fake = FakeLinks(_fake_bodies())
+    bodies = _fake_bodies(await _create(links))
+    fake = FakeLinks(bodies)
     real_client = LinksClient(links.client)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(fake), base_url="http://links"
     ) as fake_http:
         fake_client = LinksClient(fake_http)
-        for code in [*_fake_bodies(), "unknown1"]:
+        for code in [*bodies, "unknown1"]:
             assert await real_client.resolve(code) == await fake_client.resolve(code)
         await real_client.ping()
         await fake_client.ping()
@@ -97,3 +112,20 @@ async def test_analytics_owner_checks_agree_on_real_links_and_the_fake(
         real = await OwnerChecker(links.client, ttl=0).check(authorization, code)
         faked = await OwnerChecker(fake_http, ttl=0).check(authorization, code)
     assert (real, faked) == (expected, expected)
+
+
+async def test_ownership_answers_of_real_links_and_the_fake_carry_the_same_id(
+    links: RealLinks,
+) -> None:
+    bodies = _fake_bodies(await _create(links))
+    authorization = {"Authorization": f"Bearer {links.alice}"}
+    fake = FakeLinks(bodies, owners={authorization["Authorization"]: set(bodies)})
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(fake), base_url="http://links"
+    ) as fake_http:
+        for code, body in bodies.items():
+            real = await links.client.get(f"/api/v1/links/{code}", headers=authorization)
+            faked = await fake_http.get(f"/api/v1/links/{code}", headers=authorization)
+            assert (real.status_code, faked.status_code) == (200, 200)
+            assert real.json()["id"] == faked.json()["id"] == body["id"]
+            assert real.json()["code"] == faked.json()["code"] == code

@@ -48,24 +48,48 @@ def test_is_bot_follows_uap_core() -> None:
 
 def test_resolved_link_defaults_and_statuses() -> None:
     link = ResolvedLink.model_validate_json(
-        b'{"code": "abc", "url": "https://example.com/", "redirect_status": 301}'
+        b'{"id": "f00d", "code": "abc", "url": "https://example.com/", "redirect_status": 301}'
     )
-    assert link == ResolvedLink(code="abc", url="https://example.com/", redirect_status=301)
+    assert link == ResolvedLink(
+        id="f00d", code="abc", url="https://example.com/", redirect_status=301
+    )
     with pytest.raises(ValidationError):
-        ResolvedLink.model_validate({"code": "a", "url": "https://x/", "redirect_status": 200})
+        ResolvedLink.model_validate(
+            {"id": "f00d", "code": "a", "url": "https://x/", "redirect_status": 200}
+        )
+
+
+@pytest.mark.parametrize("link_id", [None, "", "x" * 65])
+def test_resolved_link_needs_its_stable_id(link_id: str | None) -> None:
+    body = {"code": "abc", "url": "https://example.com/", "redirect_status": 302}
+    if link_id is not None:
+        body["id"] = link_id
+    with pytest.raises(ValidationError, match="id"):
+        ResolvedLink.model_validate(body)
+
+
+@pytest.mark.parametrize("link_id", [None, "", "x" * 65])
+def test_click_event_needs_the_link_id(link_id: str | None) -> None:
+    event = {"id": "1", "code": "abc", "timestamp": "2026-11-28T08:00:00Z"}
+    if link_id is not None:
+        event["link_id"] = link_id
+    with pytest.raises(ValidationError, match="link_id"):
+        ClickEvent.model_validate(event)
 
 
 def test_click_event_timestamps_become_utc() -> None:
     event = ClickEvent.model_validate(
-        {"id": "1", "code": "abc", "timestamp": "2026-11-28T09:00:00+01:00"}
+        {"id": "1", "link_id": "f00d", "code": "abc", "timestamp": "2026-11-28T09:00:00+01:00"}
     )
     assert event.timestamp == datetime(2026, 11, 28, 8, tzinfo=UTC)
-    naive = ClickEvent.model_validate({"id": "1", "code": "abc", "timestamp": "2026-11-28T08:00"})
+    naive = ClickEvent.model_validate(
+        {"id": "1", "link_id": "f00d", "code": "abc", "timestamp": "2026-11-28T08:00"}
+    )
     assert naive.timestamp.tzinfo is UTC
 
 
 def test_click_batch_holds_1_to_1000_events() -> None:
-    event = {"id": "1", "code": "abc", "timestamp": "2026-11-28T08:00:00Z"}
+    event = {"id": "1", "link_id": "f00d", "code": "abc", "timestamp": "2026-11-28T08:00:00Z"}
     assert len(ClickBatch.model_validate({"events": [event] * 1000}).events) == 1000
     for events in ([], [event] * 1001):
         with pytest.raises(ValidationError):

@@ -9,6 +9,7 @@ import pytest
 from hop_links.validation import MAX_URL_LENGTH
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+LINK_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def link_body(code: str, url: str = "https://example.com/a", **changes: Any) -> dict[str, Any]:
@@ -26,6 +27,8 @@ def link_body(code: str, url: str = "https://example.com/a", **changes: Any) -> 
 
 
 def without_times(body: dict[str, Any]) -> dict[str, Any]:
+    """Check and remove what the server generates: the id and both timestamps."""
+    assert LINK_ID.match(body.pop("id"))
     assert ISO.match(body.pop("created_at"))
     assert ISO.match(body.pop("updated_at"))
     return body

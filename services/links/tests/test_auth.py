@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from hop_instrumentation import get_instrumentation
-from hop_instrumentation.testing import metric_value
+from hop_instrumentation.testing import free_ports, metric_value, running_process
 from hop_links.dependencies import services_of
 
 ROUTES = [
@@ -69,3 +73,35 @@ async def test_keys_are_stored_hashed(app: FastAPI, client: httpx.AsyncClient) -
     assert len(prefix) == 12
     assert new.secret not in key_hash
     assert len(key_hash) == 64
+
+
+@pytest.mark.postgres
+def test_key_revoked_by_the_cli_fails_on_a_running_server_at_once(
+    empty_postgres_url: str,
+) -> None:
+    """Two processes: `hop-links serve` keeps no key cache, so the next request is 401."""
+    env = {"HOP_DATABASE_URL": empty_postgres_url}
+    command = [sys.executable, "-m", "hop_links"]
+
+    def cli(*args: str) -> str:
+        done = subprocess.run(
+            [*command, *args], env={**os.environ, **env}, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    owner = "revoker"
+    cli("migrate")
+    cli("owners", "create", owner)
+    secret = cli("keys", "create", owner)
+    key_id = cli("keys", "list", owner).split()[0]
+    http_port, management_port = free_ports(2)
+    env |= {"HOP_HTTP_PORT": str(http_port), "HOP_MANAGEMENT_PORT": str(management_port)}
+    ready = f"http://127.0.0.1:{management_port}/readyz"
+    with running_process([*command, "serve"], env=env, ready_url=ready):
+        url = f"http://127.0.0.1:{http_port}/api/v1/links"
+        headers = {"Authorization": f"Bearer {secret}"}
+        before = httpx.get(url, headers=headers)
+        cli("keys", "revoke", key_id)
+        after = httpx.get(url, headers=headers)
+    assert (before.status_code, after.status_code) == (200, 401)

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from hop_instrumentation import get_instrumentation
-from hop_instrumentation.testing import metric_value
+from hop_instrumentation.database import create_engine
+from hop_instrumentation.testing import app_client, metric_value
+
+from .conftest import bearer, build_app, new_key
 
 
 async def test_resolve_answers_the_contract_shape(
@@ -17,11 +22,12 @@ async def test_resolve_answers_the_contract_shape(
         "forward_query": True,
         "expires_at": "2030-12-01T01:00:00+01:00",
     }
-    await client.post("/api/v1/links", json=body, headers=auth)
+    created = await client.post("/api/v1/links", json=body, headers=auth)
     response = await client.get("/internal/v1/links/abc1234")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     assert response.json() == {
+        "id": created.json()["id"],
         "code": "abc1234",
         "url": "https://example.com/x?y=1",
         "redirect_status": 307,
@@ -78,3 +84,44 @@ async def test_fastapi_resolve_route_answers_like_the_front(
         missing = await direct.get("/internal/v1/links/none123")
     assert (routed.status_code, routed.json()) == (200, front.json())
     assert missing.status_code == 404
+
+
+@pytest.mark.postgres
+async def test_resolve_and_create_answer_503_when_postgres_drops_connections_then_recover(
+    postgres_url: str,
+) -> None:
+    app = build_app(postgres_url)
+    async with app_client(app) as client:
+        auth = bearer(await new_key(app))
+        body = {"url": "https://example.com/", "code": "drop01"}
+        assert (await client.post("/api/v1/links", json=body, headers=auth)).status_code == 201
+        await _terminate_other_backends(postgres_url)
+        answers = [(await client.get("/internal/v1/links/drop01")).status_code for _ in range(25)]
+        failed = answers[0]
+        await _terminate_other_backends(postgres_url)
+        creates = [
+            await client.post("/api/v1/links", json={"url": "https://example.com/b"}, headers=auth)
+            for _ in range(25)
+        ]
+    assert failed == 503
+    assert set(answers) <= {200, 503}
+    assert answers[-1] == 200  # broken connections are dropped, not handed out again
+    assert creates[0].status_code == 503
+    assert creates[0].json() == {"detail": "The database is unavailable; retry later."}
+    assert creates[0].headers["retry-after"] == "1"
+    assert {answer.status_code for answer in creates} <= {201, 503}
+    assert creates[-1].status_code == 201
+
+
+async def _terminate_other_backends(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+    finally:
+        await engine.dispose()

@@ -48,7 +48,8 @@ def test_reserved_words_include_every_management_and_docs_path() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["https://example.com", "http://example.com:8080/a?b=c#d", "https://[::1]:8443/x"]
+    "url",
+    ["https://example.com", "http://example.com:8080/a?b=c#d", "https://[2606:4700::1]:8443/x"],
 )
 def test_http_targets_are_accepted(url: str) -> None:
     assert validate_target(url, public_host="hop.example") == url

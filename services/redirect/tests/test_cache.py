@@ -36,7 +36,7 @@ class Source:
         if self.down:
             raise LinksUnavailableError("down")
         url = self.urls.get(code)
-        return None if url is None else Link(code, url, 302, False, None, False)
+        return None if url is None else Link(f"id-{code}", code, url, 302, False, None, False)
 
 
 def build(

@@ -9,7 +9,7 @@ import pytest
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 
-from hop_contracts.testing import ClickSink, FakeLinks, link_body
+from hop_contracts.testing import ClickSink, FakeLinks, fake_link_id, link_body
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import (
     app_client,
@@ -40,6 +40,7 @@ async def test_click_redirect_records_one_event_with_its_fields(make_app: AppFac
     assert uuid.UUID(event.pop("id")).version == 4
     assert event.pop("timestamp").endswith("Z")
     assert event == {
+        "link_id": fake_link_id("abc"),
         "code": "abc",
         "referrer": "https://news.example/",
         "user_agent": FIREFOX,

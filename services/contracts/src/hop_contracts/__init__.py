@@ -5,9 +5,10 @@ Usage::
     from hop_contracts import RESOLVE_PATH, ClickEvent, ResolvedLink, is_bot, is_code
 
 Modules: `codes` (the code alphabet and reserved words), `routes` (paths one service calls
-on another and the public prefixes), `resolve` (links' resolve body), `clicks` (click
-events, batches, transports) and `bots` (the bot rule). The package depends on pydantic
-and ua-parser only: no web framework, no database, no service.
+on another and the public prefixes), `resolve` (links' resolve body and the link id),
+`link_cache` (the shared Redis cache's key and entry), `clicks` (click events, batches,
+transports) and `bots` (the bot rule). The package depends on pydantic and ua-parser
+only: no web framework, no database, no service.
 """
 
 from hop_contracts.bots import is_bot, is_bot_device
@@ -31,7 +32,20 @@ from hop_contracts.codes import (
     is_code,
     is_reserved,
 )
-from hop_contracts.resolve import REDIRECT_STATUSES, RedirectStatus, ResolvedLink
+from hop_contracts.link_cache import (
+    DEFAULT_LINK_CACHE_PREFIX,
+    CachedLink,
+    decode_cached_link,
+    encode_cached_link,
+    link_cache_key,
+)
+from hop_contracts.resolve import (
+    LINK_ID_MAX_LENGTH,
+    REDIRECT_STATUSES,
+    LinkId,
+    RedirectStatus,
+    ResolvedLink,
+)
 from hop_contracts.routes import (
     CLICKS_PATH,
     INTERNAL_PREFIX,
@@ -48,8 +62,10 @@ __all__ = [
     "CODE_PATTERN",
     "CONSUMER_GROUP",
     "DEFAULT_CLICK_STREAM",
+    "DEFAULT_LINK_CACHE_PREFIX",
     "INTERNAL_PREFIX",
     "LINKS_PREFIX",
+    "LINK_ID_MAX_LENGTH",
     "LINK_PATH",
     "MAX_BATCH_EVENTS",
     "MAX_EVENT_ID_LENGTH",
@@ -58,15 +74,20 @@ __all__ = [
     "RESERVED_CODES",
     "RESOLVE_PATH",
     "STATS_PREFIX",
+    "CachedLink",
     "ClickBatch",
     "ClickEvent",
     "ClickIngestResult",
     "ClickTransport",
+    "LinkId",
     "RedirectStatus",
     "ResolvedLink",
     "dead_letter_stream",
+    "decode_cached_link",
+    "encode_cached_link",
     "is_bot",
     "is_bot_device",
     "is_code",
     "is_reserved",
+    "link_cache_key",
 ]

@@ -5,8 +5,9 @@ Usage::
     batch = ClickBatch.model_validate_json(body)      # POST /internal/v1/clicks
     event = ClickEvent.model_validate_json(entry)     # one Redis stream entry
 
-An event names the link by its code, carries no IP address, and has a unique ``id`` on
-which ingestion is idempotent, so at-least-once delivery counts every click exactly once.
+An event names the link by its stable id (and its code), carries no IP address, and has a
+unique ``id`` on which ingestion is idempotent, so at-least-once delivery counts every
+click exactly once.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Annotated, Final
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hop_contracts.codes import CODE_MAX_LENGTH
+from hop_contracts.resolve import LinkId
 
 __all__ = [
     "CONSUMER_GROUP",
@@ -62,8 +64,8 @@ class ClickEvent(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     id: Annotated[str, Field(min_length=1, max_length=MAX_EVENT_ID_LENGTH)]
-    #: The clicked link's `ResolvedLink.id` (being introduced: optional until redirect sends it).
-    link_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    #: The clicked link's `ResolvedLink.id`: stats belong to it, not to the code.
+    link_id: LinkId
     code: Annotated[str, Field(min_length=1, max_length=CODE_MAX_LENGTH)]
     timestamp: datetime
     referrer: Annotated[str, Field(max_length=8192)] | None = None

@@ -11,15 +11,18 @@ links being unavailable.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final, Literal
+from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["REDIRECT_STATUSES", "RedirectStatus", "ResolvedLink"]
+__all__ = ["LINK_ID_MAX_LENGTH", "REDIRECT_STATUSES", "LinkId", "RedirectStatus", "ResolvedLink"]
 
 #: The statuses a link may redirect with.
 RedirectStatus = Literal[301, 302, 307, 308]
 REDIRECT_STATUSES: Final = (301, 302, 307, 308)
+LINK_ID_MAX_LENGTH: Final = 64
+#: A link's stable identity: given at creation, never reused (unlike its code), opaque.
+LinkId = Annotated[str, Field(min_length=1, max_length=LINK_ID_MAX_LENGTH)]
 
 
 class ResolvedLink(BaseModel):
@@ -30,6 +33,7 @@ class ResolvedLink(BaseModel):
         json_schema_extra={
             "examples": [
                 {
+                    "id": "5f0c6a3e9b2d4c1fa7e8d9c0b1a2f3e4",
                     "code": "abc1234",
                     "url": "https://example.com/x",
                     "redirect_status": 302,
@@ -41,9 +45,9 @@ class ResolvedLink(BaseModel):
         },
     )
 
-    #: The link's stable identity: never reused, unlike its code (being introduced: optional
-    #: until every producer sends it).
-    id: str | None = None
+    #: The link's stable identity: clicks belong to it, never to the code, so a deleted
+    #: and re-created code starts afresh.
+    id: LinkId
     code: str
     url: str
     redirect_status: RedirectStatus

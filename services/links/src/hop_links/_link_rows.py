@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -16,8 +17,9 @@ __all__ = ["link_record", "link_row", "load_tags"]
 
 
 def link_row(owner_id: int, code: str, draft: LinkDraft, now: datetime) -> dict[str, Any]:
-    """Return the values of a new ``links`` row."""
+    """Return the values of a new ``links`` row, with a fresh random stable id."""
     return {
+        "uid": uuid.uuid4().hex,
         "code": code,
         "owner_id": owner_id,
         "url": draft.url,
@@ -33,6 +35,7 @@ def link_row(owner_id: int, code: str, draft: LinkDraft, now: datetime) -> dict[
 def link_record(row: Mapping[Any, Any], tags: list[str]) -> LinkRecord:
     """Return the record of a ``links`` row and its tags."""
     return LinkRecord(
+        id=row["uid"],
         code=row["code"],
         url=row["url"],
         redirect_status=row["redirect_status"],

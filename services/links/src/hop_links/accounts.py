@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hop_instrumentation.database import reader
+from hop_links.direct import AUTHENTICATE, DirectPostgres
 from hop_links.errors import (
     KeyNotFoundError,
     LinksError,
@@ -34,8 +36,15 @@ def _utcnow() -> datetime:
 class AccountStore:
     """Keep owners and API keys; keys are only ever stored as hashes."""
 
-    def __init__(self, engine: AsyncEngine, *, now: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        direct: DirectPostgres | None = None,
+        now: Callable[[], datetime] = _utcnow,
+    ) -> None:
         self._engine = engine
+        self._direct = direct
         self._reader = reader(engine)
         self._now = now
 
@@ -119,14 +128,20 @@ class AccountStore:
             raise UnauthorizedError("Send an API key as `Authorization: Bearer <key>`.")
         if not secret.startswith(KEY_PREFIX) or len(secret) > _KEY_MAX_LENGTH:
             raise UnauthorizedError("The API key is unknown or revoked.")
-        query = select(api_keys.c.id, api_keys.c.owner_id).where(
-            api_keys.c.key_hash == hash_key(secret), api_keys.c.revoked_at.is_(None)
-        )
-        async with self._reader.connect() as connection:
-            row = (await connection.execute(query)).first()
+        # Read on every request, never cached: a revoked key fails on its next request.
+        row: Sequence[Any] | None
+        if self._direct is not None:
+            row = await self._direct.fetchrow(AUTHENTICATE, hash_key(secret))
+        else:
+            query = select(api_keys.c.id, api_keys.c.owner_id).where(
+                api_keys.c.key_hash == hash_key(secret), api_keys.c.revoked_at.is_(None)
+            )
+            async with self._reader.connect() as connection:
+                row = (await connection.execute(query)).first()
         if row is None:
             raise UnauthorizedError("The API key is unknown or revoked.")
-        return Caller(owner_id=row.owner_id, key_id=row.id)
+        key_id, owner_id = row
+        return Caller(owner_id=owner_id, key_id=key_id)
 
 
 def _key(row: Row[tuple[object, ...]]) -> ApiKey:

@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from opentelemetry.sdk.trace import SpanProcessor
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from redis.asyncio import Redis
 
 from hop_instrumentation import (
     HealthCheck,
     get_instrumentation,
+    instrument_redis,
     instrument_sqlalchemy,
     load_settings,
 )
@@ -21,11 +23,13 @@ from hop_instrumentation.database import create_engine, ping
 from hop_links.accounts import AccountStore
 from hop_links.database import MIGRATIONS
 from hop_links.dependencies import LinksServices, services_of
+from hop_links.direct import DirectPostgres, is_postgres
 from hop_links.front import ResolveFront
 from hop_links.http_errors import install_error_handlers
 from hop_links.metrics import LinksMetrics
 from hop_links.routers import internal, links
 from hop_links.settings import LinksSettings
+from hop_links.shared_cache import SharedLinkCache
 from hop_links.store import LinkStore
 
 __all__ = ["app_from_environment", "create_app"]
@@ -54,12 +58,21 @@ def create_app(
     hop = get_instrumentation(app)
     engine = create_engine(settings.database_url, pool=settings.database_pool)
     instrument_sqlalchemy(engine, tracer_provider=hop.tracer_provider)
+    direct = None
+    if is_postgres(engine):
+        direct = DirectPostgres(engine, tracer=hop.tracer_provider.get_tracer("hop_links.direct"))
     app.state.services = LinksServices(
         settings=settings,
         engine=engine,
-        links=LinkStore(engine, public_host=settings.public_host),
-        accounts=AccountStore(engine),
+        links=LinkStore(
+            engine,
+            public_host=settings.public_host,
+            allow_internal_targets=settings.allow_internal_targets,
+            direct=direct,
+        ),
+        accounts=AccountStore(engine, direct=direct),
         metrics=LinksMetrics.register(hop.metrics.registry),
+        shared_cache=_shared_cache(settings, hop.tracer_provider),
     )
     hop.readiness.add_check(HealthCheck("database", lambda: ping(engine)))
     install_error_handlers(app)
@@ -78,6 +91,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await services.engine.dispose()
+        if services.shared_cache is not None:
+            await services.shared_cache.aclose()
+
+
+def _shared_cache(settings: LinksSettings, provider: TracerProvider) -> SharedLinkCache | None:
+    if not settings.redis_cache:
+        return None
+    client = Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
+    instrument_redis(client, tracer_provider=provider)
+    return SharedLinkCache(client, prefix=settings.redis_cache_prefix, ttl=settings.redis_cache_ttl)
 
 
 def app_from_environment() -> FastAPI:

@@ -24,6 +24,7 @@ __all__ = [
 
 CODE_LENGTH: Final = 7
 ALPHABET: Final = string.ascii_letters + string.digits
+_UNBIASED: Final = 256 - 256 % len(ALPHABET)
 ALIAS_PATTERN: Final = rf"^[A-Za-z0-9][{CODE_CHARACTERS}]{{2,{CODE_MAX_LENGTH - 1}}}$"
 _ALIAS = re.compile(ALIAS_PATTERN.removesuffix("$"))
 
@@ -31,7 +32,12 @@ _ALIAS = re.compile(ALIAS_PATTERN.removesuffix("$"))
 def generate_code() -> str:
     """Return a random 7-character base62 code that is not a reserved word."""
     while True:
-        code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+        # One read of the OS's randomness per code; bytes >= 248 (4 x 62) are skipped so
+        # every character stays uniform (a batch of 1,000 makes 1,000 codes).
+        picks = [byte % 62 for byte in secrets.token_bytes(CODE_LENGTH * 2) if byte < _UNBIASED]
+        if len(picks) < CODE_LENGTH:
+            continue
+        code = "".join(ALPHABET[pick] for pick in picks[:CODE_LENGTH])
         if not is_reserved(code):
             return code
 

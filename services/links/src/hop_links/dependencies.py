@@ -14,6 +14,7 @@ from hop_links.errors import UnauthorizedError
 from hop_links.metrics import LinksMetrics
 from hop_links.records import Caller
 from hop_links.settings import LinksSettings
+from hop_links.shared_cache import SharedLinkCache
 from hop_links.store import LinkStore
 
 __all__ = ["CallerDep", "LinksServices", "ServicesDep", "get_caller", "get_services", "services_of"]
@@ -28,6 +29,8 @@ class LinksServices:
     links: LinkStore
     accounts: AccountStore
     metrics: LinksMetrics
+    #: redirect's shared Redis cache, written on create, change and delete (if configured).
+    shared_cache: SharedLinkCache | None = None
 
 
 def services_of(app: FastAPI) -> LinksServices:
@@ -38,8 +41,8 @@ def services_of(app: FastAPI) -> LinksServices:
     return services
 
 
-def get_services(request: Request) -> LinksServices:
-    """Return the services of the request's app."""
+async def get_services(request: Request) -> LinksServices:
+    """Return the services of the request's app (async: no trip to the thread pool)."""
     return services_of(request.app)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "AliasTakenError",
+    "DatabaseUnavailableError",
     "InvalidCursorError",
     "InvalidLinkError",
     "KeyNotFoundError",
@@ -65,3 +66,7 @@ class OwnerNotFoundError(LinksError):
 
 class KeyNotFoundError(LinksError):
     """Raise when no API key has this id."""
+
+
+class DatabaseUnavailableError(LinksError):
+    """Raise when the database does not answer or fails a statement (retry later)."""

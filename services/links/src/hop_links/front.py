@@ -18,7 +18,7 @@ from starlette.types import Receive, Scope, Send
 from hop_contracts import RESOLVE_PATH
 from hop_instrumentation import get_instrumentation
 from hop_links.dependencies import services_of
-from hop_links.errors import LinkNotFoundError
+from hop_links.errors import DatabaseUnavailableError, LinkNotFoundError
 from hop_links.records import ResolvedLink
 
 __all__ = ["ResolveFront", "resolved_json"]
@@ -63,7 +63,7 @@ class ResolveFront:
         except LinkNotFoundError as err:
             resolves.labels("miss").inc()
             return 404, orjson.dumps({"detail": err.message})
-        except SQLAlchemyError as err:
+        except (SQLAlchemyError, DatabaseUnavailableError) as err:
             logger.error("database error", exc_info=err)
             return 503, _UNAVAILABLE
         resolves.labels("hit").inc()
@@ -75,6 +75,7 @@ def resolved_json(link: ResolvedLink) -> bytes:
     expires_at = link.expires_at.isoformat().replace("+00:00", "Z") if link.expires_at else None
     return orjson.dumps(
         {
+            "id": link.id,
             "code": link.code,
             "url": link.url,
             "redirect_status": link.redirect_status,

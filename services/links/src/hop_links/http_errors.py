@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hop_links.errors import (
     AliasTakenError,
+    DatabaseUnavailableError,
     InvalidCursorError,
     InvalidLinkError,
     LinkNotFoundError,
@@ -65,6 +66,9 @@ async def _links_error(_request: Request, error: LinksError) -> JSONResponse:
         detail = [{"loc": ["query", "cursor"], "msg": error.message, "type": "value_error"}]
         return JSONResponse({"detail": detail}, status_code=status)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(error, DatabaseUnavailableError):
+        logger.error("database error", exc_info=error)
+        headers = {"Retry-After": "1"}
     return JSONResponse({"detail": error.message}, status_code=status, headers=headers)
 
 

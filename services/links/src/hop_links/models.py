@@ -82,6 +82,7 @@ _CREATE_EXAMPLE: dict[str, Any] = {
     "tags": ["campaign:spring"],
 }
 _LINK_EXAMPLE: dict[str, Any] = {
+    "id": "5f0c6a3e9b2d4c1fa7e8d9c0b1a2f3e4",
     **_CREATE_EXAMPLE,
     "short_url": "https://hop.example/spring-sale",
     "disabled": False,
@@ -128,6 +129,11 @@ class Link(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [_LINK_EXAMPLE]})
 
+    id: str = Field(
+        description="The link's stable identity: given at creation, never reused, even when "
+        "its code is deleted and created again. Stats belong to it.",
+        examples=["5f0c6a3e9b2d4c1fa7e8d9c0b1a2f3e4"],
+    )
     code: str = Field(examples=["spring-sale"])
     short_url: str = Field(examples=["https://hop.example/spring-sale"])
     url: str

@@ -84,8 +84,9 @@ class LinkChanges:
 
 @dataclass(slots=True, frozen=True)
 class LinkRecord:
-    """A stored link."""
+    """A stored link; ``id`` is its stable identity, never reused."""
 
+    id: str
     code: str
     url: str
     redirect_status: int
@@ -99,8 +100,9 @@ class LinkRecord:
 
 @dataclass(slots=True, frozen=True)
 class ResolvedLink:
-    """What the redirect service needs to answer a code."""
+    """What the redirect service needs to answer a code (and count its clicks by ``id``)."""
 
+    id: str
     code: str
     url: str
     redirect_status: int

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
+from hop_contracts import DEFAULT_LINK_CACHE_PREFIX
 from hop_instrumentation.database import DatabaseSettings
 
 __all__ = ["LinksSettings"]
@@ -19,6 +20,25 @@ class LinksSettings(DatabaseSettings):
     public_base_url: str = Field(
         default="http://127.0.0.1:8080",
         description="Base of every short_url; targets on its host are refused (loops).",
+    )
+    allow_internal_targets: bool = Field(
+        default=False,
+        description="Accept targets on loopback, private, link-local and metadata addresses "
+        "(intranet deployments only): by default a link cannot send people there.",
+    )
+    redis_cache: bool = Field(
+        default=False,
+        description="Write created and changed links into redirect's shared Redis cache, "
+        "and remove deleted ones, so redirect's misses rarely reach links.",
+    )
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_cache_prefix: str = Field(default=DEFAULT_LINK_CACHE_PREFIX, min_length=1)
+    redis_cache_ttl: float = Field(
+        default=30.0,
+        gt=0,
+        le=86400,
+        description="Seconds an entry links writes lives; keep it at most redirect's "
+        "HOP_CACHE_TTL so the staleness bound holds.",
     )
 
     @field_validator("public_base_url")

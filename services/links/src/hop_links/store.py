@@ -16,6 +16,7 @@ from hop_instrumentation.database import reader
 from hop_links._cursor import decode_cursor, encode_cursor
 from hop_links._link_rows import link_record, link_row, load_tags
 from hop_links.codes import generate_code, validate_alias
+from hop_links.direct import INSERT_LINK, RESOLVE, DirectPostgres, UniqueViolation
 from hop_links.errors import AliasTakenError, InvalidLinkError, LinkNotFoundError, LinksError
 from hop_links.records import (
     BatchOutcome,
@@ -32,6 +33,7 @@ __all__ = ["LinkStore"]
 
 _ATTEMPTS: Final = 5
 _RESOLVE = select(
+    links.c.uid,
     links.c.code,
     links.c.url,
     links.c.redirect_status,
@@ -39,6 +41,21 @@ _RESOLVE = select(
     links.c.expires_at,
     links.c.disabled,
 ).where(links.c.code == bindparam("code"))
+
+
+#: The parameters of `hop_links.direct.INSERT_LINK`, in order.
+_INSERT_COLUMNS: Final = (
+    "uid",
+    "code",
+    "owner_id",
+    "url",
+    "redirect_status",
+    "forward_query",
+    "expires_at",
+    "disabled",
+    "created_at",
+    "updated_at",
+)
 
 
 def _utcnow() -> datetime:
@@ -53,12 +70,16 @@ class LinkStore:
         engine: AsyncEngine,
         *,
         public_host: str,
+        allow_internal_targets: bool = False,
+        direct: DirectPostgres | None = None,
         now: Callable[[], datetime] = _utcnow,
         generate: Callable[[], str] = generate_code,
     ) -> None:
         self._engine = engine
         self._reader = reader(engine)
         self._public_host = public_host
+        self._allow_internal = allow_internal_targets
+        self._direct = direct
         self._now = now
         self._generate = generate
 
@@ -66,8 +87,12 @@ class LinkStore:
         """Return what redirect needs for ``code`` (any owner), or raise `LinkNotFoundError`."""
         if not is_code(code):
             raise LinkNotFoundError(code)
-        async with self._reader.connect() as connection:
-            row = (await connection.execute(_RESOLVE, {"code": code})).first()
+        row: Sequence[Any] | None
+        if self._direct is not None:
+            row = await self._direct.fetchrow(RESOLVE, code)
+        else:
+            async with self._reader.connect() as connection:
+                row = (await connection.execute(_RESOLVE, {"code": code})).first()
         if row is None:
             raise LinkNotFoundError(code)
         return ResolvedLink(*row)
@@ -78,9 +103,11 @@ class LinkStore:
         for _ in range(_ATTEMPTS):
             code = draft.code or self._generate()
             try:
+                if self._direct is not None and not draft.tags:
+                    return await self._insert_direct(self._direct, owner_id, code, draft)
                 async with self._engine.begin() as connection:
                     return (await self._insert(connection, owner_id, [(code, draft)]))[0]
-            except IntegrityError:
+            except (IntegrityError, UniqueViolation):
                 if draft.code:
                     raise AliasTakenError(code) from None
         raise LinksError(f"No free code was found in {_ATTEMPTS} attempts; try again.")
@@ -153,12 +180,15 @@ class LinkStore:
 
     def validate(self, draft: LinkDraft) -> LinkDraft:
         """Return ``draft`` normalised, or raise `InvalidLinkError` naming the bad field."""
-        validate_target(draft.url, public_host=self._public_host)
+        self._validate_target(draft.url)
         if draft.code is not None:
             validate_alias(draft.code)
         _check_status(draft.redirect_status)
         expires_at = validate_expiry(draft.expires_at, now=self._now())
         return replace(draft, expires_at=expires_at, tags=validate_tags(draft.tags))
+
+    def _validate_target(self, url: str) -> None:
+        validate_target(url, public_host=self._public_host, allow_internal=self._allow_internal)
 
     def _validated_changes(self, changes: LinkChanges) -> dict[str, Any]:
         values: dict[str, Any] = {"updated_at": self._now()}
@@ -168,7 +198,7 @@ class LinkStore:
                 continue  # null leaves a non-nullable field unchanged
             values[name] = value
         if "url" in values:
-            validate_target(values["url"], public_host=self._public_host)
+            self._validate_target(values["url"])
         if "redirect_status" in values:
             _check_status(values["redirect_status"])
         if "expires_at" in values:
@@ -224,6 +254,16 @@ class LinkStore:
         for row, link_id in zip(rows, ids, strict=True):
             row["id"] = link_id
         return [link_record(row, draft.tags) for row, (_, draft) in zip(rows, pairs, strict=True)]
+
+    async def _insert_direct(
+        self, direct: DirectPostgres, owner_id: int, code: str, draft: LinkDraft
+    ) -> LinkRecord:
+        row = link_row(owner_id, code, draft, self._now())
+        await direct.fetchrow(
+            INSERT_LINK,
+            *(row[name] for name in _INSERT_COLUMNS),
+        )
+        return link_record(row, [])
 
     async def _link_id(self, connection: AsyncConnection, owner_id: int, code: str) -> int:
         if not is_code(code):

@@ -78,6 +78,8 @@ links = Table(
     "links",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
+    # The link's public, stable identity (clicks belong to it): random, never reused.
+    Column("uid", String(32), nullable=False, unique=True),
     Column("code", String(64), nullable=False, unique=True),
     Column("owner_id", Id, ForeignKey("owners.id", ondelete="CASCADE"), nullable=False),
     Column("url", String(2048), nullable=False),

@@ -8,6 +8,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from hop_links.errors import InvalidLinkError
+from hop_links.hosts import CanonicalHost, InvalidHostError, canonical_host
 
 __all__ = [
     "MAX_TAGS",
@@ -30,8 +31,13 @@ _UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 _LATEST: Final = datetime(9000, 1, 1, tzinfo=UTC)
 
 
-def validate_target(url: str, *, public_host: str) -> str:
-    """Return ``url`` if it is a target hop may redirect to, else raise `InvalidLinkError`."""
+def validate_target(url: str, *, public_host: str, allow_internal: bool = False) -> str:
+    """Return ``url`` if it is a target hop may redirect to, else raise `InvalidLinkError`.
+
+    Hosts are compared in their canonical form (`hop_links.hosts`), so no spelling of
+    hop's own host gets past the loop guard; loopback, private, link-local and metadata
+    hosts are refused unless ``allow_internal`` (intranet deployments).
+    """
     if not url or len(url) > MAX_URL_LENGTH:
         raise InvalidLinkError(
             "url", f"The url must be 1 to {MAX_URL_LENGTH} characters long (got {len(url)})."
@@ -40,13 +46,29 @@ def validate_target(url: str, *, public_host: str) -> str:
         raise InvalidLinkError(
             "url", "The url contains whitespace or control characters; percent-encode them."
         )
-    host = _host(url)
-    if host == public_host.rstrip(".").lower():
+    written = _host(url)
+    host = _canonical(written)
+    if host.name == _canonical(public_host).name:
         raise InvalidLinkError(
             "url",
-            f"The url points at hop's own host {host!r}, which would redirect in a loop.",
+            f"The url points at hop's own host {host.name!r} (written {written!r}), which "
+            "would redirect in a loop.",
+        )
+    kind = host.internal_kind
+    if kind is not None and not allow_internal:
+        raise InvalidLinkError(
+            "url",
+            f"The url's host {written!r} is a {kind} address ({host.name}); this hop refuses "
+            "targets on loopback, private, link-local and metadata addresses.",
         )
     return url
+
+
+def _canonical(host: str) -> CanonicalHost:
+    try:
+        return canonical_host(host)
+    except InvalidHostError as err:
+        raise InvalidLinkError("url", f"The url's host is invalid: {err}") from None
 
 
 def _host(url: str) -> str:
@@ -65,7 +87,7 @@ def _host(url: str) -> str:
         raise InvalidLinkError(
             "url", "The url must not carry a user name or password before its host."
         )
-    return parts.hostname.rstrip(".").lower()
+    return parts.hostname
 
 
 def validate_expiry(expires_at: datetime | None, *, now: datetime) -> datetime | None:

@@ -21,8 +21,10 @@ from hop_contracts import MAX_HEADER_LENGTH, is_bot
 
 __all__ = ["ClickBuffer", "RawClick", "encode_events", "to_event", "to_events"]
 
-#: code, wall-clock time, referer, user agent, country, traceparent (header bytes as sent).
-RawClick = tuple[str, float, bytes | None, bytes | None, bytes | None, str | None]
+#: link id, code, wall-clock time, referer, user agent, country, traceparent (header bytes
+#: as sent). The link id is the one the serving cache entry holds, so a click on a link
+#: deleted since stays with that link even if its code has been created again.
+RawClick = tuple[str, str, float, bytes | None, bytes | None, bytes | None, str | None]
 
 _VARIANT: Final = "89ab"
 
@@ -55,6 +57,7 @@ class ClickBuffer:
 
     def record(
         self,
+        link_id: str,
         code: str,
         referrer: bytes | None,
         user_agent: bytes | None,
@@ -63,7 +66,7 @@ class ClickBuffer:
     ) -> None:
         """Append one click. Never blocks, never drops."""
         items = self._items
-        items.append((code, time.time(), referrer, user_agent, country, traceparent))
+        items.append((link_id, code, time.time(), referrer, user_agent, country, traceparent))
         size = len(items)
         if size == self._batch_size:
             self.wakeup.set()
@@ -90,10 +93,11 @@ def to_events(raws: list[RawClick]) -> list[dict[str, Any]]:
 
 def to_event(raw: RawClick, event_id: str) -> dict[str, Any]:
     """Return the contract's JSON event for a raw click."""
-    code, at, referrer, user_agent, country, traceparent = raw
+    link_id, code, at, referrer, user_agent, country, traceparent = raw
     agent = _text(user_agent)
     event: dict[str, Any] = {
         "id": event_id,
+        "link_id": link_id,
         "code": code,
         "timestamp": _timestamp(at),
         "referrer": _text(referrer),

@@ -102,7 +102,7 @@ class RedirectFront:
                 await send(answer.json_body if method == "GET" else EMPTY_BODY)
             status = answer.status
             if status < 400 and is_click:
-                self._record(code, referrer, agent, country, _traceparent(opened[0]))
+                self._record(route.link_id, code, referrer, agent, country, _traceparent(opened[0]))
         finally:
             log = status >= 400 or random.random() < self._sample
             observer.finish(scope, opened, ROUTE, status, log=log)

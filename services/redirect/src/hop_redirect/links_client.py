@@ -22,6 +22,7 @@ def to_link(resolved: ResolvedLink) -> Link:
     """Return the internal record of a resolve answer."""
     expires = resolved.expires_at.timestamp() if resolved.expires_at is not None else None
     return Link(
+        id=resolved.id,
         code=resolved.code,
         url=resolved.url,
         redirect_status=resolved.redirect_status,

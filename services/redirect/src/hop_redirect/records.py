@@ -11,6 +11,8 @@ __all__ = ["Link"]
 class Link:
     """A resolved link, as links' internal resolve API describes it."""
 
+    #: The link's stable id (`hop_contracts.ResolvedLink.id`): its clicks are counted by it.
+    id: str
     code: str
     url: str
     redirect_status: int

@@ -48,18 +48,21 @@ class Answer:
 class Route:
     """What the fast path needs to answer one code."""
 
-    __slots__ = ("answer", "expires_at", "forward_query", "gone", "plain", "url")
+    __slots__ = ("answer", "expires_at", "forward_query", "gone", "link_id", "plain", "url")
 
     def __init__(
         self,
         answer: Answer,
         *,
+        link_id: str = "",
         url: str = "",
         forward_query: bool = False,
         expires_at: float | None = None,
         gone: Answer | None = None,
     ) -> None:
         self.answer = answer
+        #: The stable id of the link this route was built from (clicks carry it).
+        self.link_id = link_id
         self.url = url
         self.forward_query = forward_query
         self.expires_at = expires_at
@@ -91,6 +94,7 @@ class Renderer:
             gone = _error(410, f"The link {code!r} has expired.", "Link expired")
         return Route(
             self.redirect(link.redirect_status, url, expires_at=link.expires_at),
+            link_id=link.id,
             url=url,
             forward_query=link.forward_query,
             expires_at=link.expires_at,

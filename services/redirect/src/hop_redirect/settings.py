@@ -8,7 +8,7 @@ from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
-from hop_contracts import DEFAULT_CLICK_STREAM, ClickTransport
+from hop_contracts import DEFAULT_CLICK_STREAM, DEFAULT_LINK_CACHE_PREFIX, ClickTransport
 from hop_instrumentation import ServiceSettings
 
 __all__ = ["RedirectSettings"]
@@ -54,7 +54,7 @@ class RedirectSettings(ServiceSettings):
         description="Seconds past its TTL an entry may still be served while links is down.",
     )
     redis_cache: bool = Field(default=False, description="Share resolved links through Redis (L2).")
-    redis_cache_prefix: str = "hop:redirect:link:"
+    redis_cache_prefix: str = DEFAULT_LINK_CACHE_PREFIX
 
     click_transport: ClickTransport = ClickTransport.HTTP
     redis_url: str = "redis://127.0.0.1:6379/0"

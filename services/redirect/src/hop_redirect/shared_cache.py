@@ -1,15 +1,19 @@
-"""The optional shared cache (L2) in Redis: one resolve per code across every replica."""
+"""The optional shared cache (L2) in Redis: one resolve per code across every replica.
+
+The key and the entry format are `hop_contracts.link_cache`'s, which links writes too
+(on create, change and delete). An entry that does not decode (such as one written
+before links had stable ids) is a miss, and the next resolve overwrites it.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
-import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from hop_contracts import CachedLink, decode_cached_link, encode_cached_link, link_cache_key
 from hop_redirect._rate_limited_log import RateLimitedLog
 from hop_redirect.records import Link
 
@@ -19,7 +23,7 @@ logger = logging.getLogger("hop.redirect.cache")
 
 
 class RedisSharedCache:
-    """Store resolved links as JSON under ``<prefix><code>`` with a TTL; errors are misses."""
+    """Store resolved links under ``<prefix><code>`` with a TTL; errors are misses."""
 
     def __init__(self, client: Redis, *, prefix: str) -> None:
         self._client = client
@@ -29,22 +33,26 @@ class RedisSharedCache:
     async def get(self, code: str) -> tuple[Link | None, float] | None:
         """Return the cached link (None: known unknown) and its age, or None on miss or error."""
         try:
-            raw = await self._client.get(self._prefix + code)
+            raw = await self._client.get(link_cache_key(code, self._prefix))
         except RedisError as err:
             self._errors.record(error=type(err).__name__)
             return None
         if raw is None:
             return None
         try:
-            return _decode(raw)
-        except (ValueError, KeyError, TypeError):
+            fields, stored_at = decode_cached_link(raw)
+        except ValueError:
             return None
+        link = None if fields is None else Link(**fields)
+        return link, max(0.0, time.time() - stored_at)
 
     async def put(self, code: str, link: Link | None, ttl: float) -> None:
         """Store ``link`` for ``ttl`` seconds; a failure is logged and ignored."""
-        body = orjson.dumps({"link": _encode(link), "stored_at": time.time()})
+        body = encode_cached_link(_fields(link), stored_at=time.time())
         try:
-            await self._client.set(self._prefix + code, body, px=max(1, int(ttl * 1000)))
+            await self._client.set(
+                link_cache_key(code, self._prefix), body, px=max(1, int(ttl * 1000))
+            )
         except RedisError as err:
             self._errors.record(error=type(err).__name__)
 
@@ -53,23 +61,15 @@ class RedisSharedCache:
         await self._client.ping()
 
 
-def _encode(link: Link | None) -> dict[str, Any] | None:
+def _fields(link: Link | None) -> CachedLink | None:
     if link is None:
         return None
-    return {
-        "code": link.code,
-        "url": link.url,
-        "redirect_status": link.redirect_status,
-        "forward_query": link.forward_query,
-        "expires_at": link.expires_at,
-        "disabled": link.disabled,
-    }
-
-
-def _decode(raw: bytes | str) -> tuple[Link | None, float]:
-    data = orjson.loads(raw)
-    age = max(0.0, time.time() - float(data["stored_at"]))
-    fields = data["link"]
-    if fields is None:
-        return None, age
-    return Link(**fields), age
+    return CachedLink(
+        id=link.id,
+        code=link.code,
+        url=link.url,
+        redirect_status=link.redirect_status,
+        forward_query=link.forward_query,
+        expires_at=link.expires_at,
+        disabled=link.disabled,
+    )

@@ -41,6 +41,7 @@ def to_changes(body: LinkUpdate) -> LinkChanges:
 def to_link(record: LinkRecord, settings: LinksSettings) -> Link:
     """Return the API's view of a stored link."""
     return Link(
+        id=record.id,
         code=record.code,
         short_url=settings.short_url(record.code),
         url=record.url,

@@ -39,6 +39,8 @@ async def create_link(body: LinkCreate, caller: CallerDep, services: ServicesDep
         services.metrics.create_failures.labels(reason).inc()
         raise
     services.metrics.created.labels("single").inc()
+    if services.shared_cache is not None:
+        await services.shared_cache.put([record])
     return to_link(record, services.settings)
 
 
@@ -51,6 +53,8 @@ async def create_links(body: BatchCreate, caller: CallerDep, services: ServicesD
     """
     drafts = [to_draft(item) for item in body.items]
     outcomes = await services.links.create_many(caller.owner_id, drafts)
+    if services.shared_cache is not None:
+        await services.shared_cache.put([o.link for o in outcomes if o.link is not None])
     results = [batch_result(outcome, services.settings) for outcome in outcomes]
     created = sum(1 for result in results if result.status == status.HTTP_201_CREATED)
     services.metrics.created.labels("batch").inc(created)
@@ -85,6 +89,8 @@ async def update_link(
 ) -> Link:
     """Change the target, status, query forwarding, expiry or tags, or disable the link."""
     record = await services.links.update(caller.owner_id, code, to_changes(body))
+    if services.shared_cache is not None:
+        await services.shared_cache.put([record])
     return to_link(record, services.settings)
 
 
@@ -97,4 +103,6 @@ async def update_link(
 async def delete_link(code: CodePath, caller: CallerDep, services: ServicesDep) -> Response:
     """Delete the link; its code stops resolving."""
     await services.links.delete(caller.owner_id, code)
+    if services.shared_cache is not None:
+        await services.shared_cache.forget(code)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,103 @@
+"""The hot statements on asyncpg itself, for PostgreSQL: resolve, authenticate, create.
+
+SQLAlchemy Core costs more Python per statement than asyncpg takes to run it, and these
+three statements run on every resolve, every authenticated request and every create.
+They borrow connections from the engine's pool (so pool limits, pre-ping and metrics
+still apply), run as single autocommit statements (one round trip, no BEGIN/COMMIT)
+and use asyncpg's per-connection prepared-statement cache. SQLite keeps the Core path.
+A driver or connection failure becomes `DatabaseUnavailableError` (503), as a
+SQLAlchemy one does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Final
+
+from opentelemetry import trace
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hop_links.errors import DatabaseUnavailableError
+
+__all__ = ["DirectPostgres", "UniqueViolation", "is_postgres"]
+
+RESOLVE: Final = (
+    "SELECT uid, code, url, redirect_status, forward_query, expires_at, disabled "
+    "FROM links WHERE code = $1"
+)
+AUTHENTICATE: Final = "SELECT id, owner_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"
+INSERT_LINK: Final = (
+    "INSERT INTO links (uid, code, owner_id, url, redirect_status, forward_query, expires_at, "
+    "disabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+    "RETURNING id"
+)
+_SCOPE: Final = "hop_links.direct"
+
+
+class UniqueViolation(Exception):  # noqa: N818 - mirrors the database's condition name
+    """Raise when an insert hits a unique constraint (a taken code)."""
+
+
+def is_postgres(engine: AsyncEngine) -> bool:
+    """Return whether ``engine`` runs on PostgreSQL (asyncpg)."""
+    return engine.dialect.name == "postgresql"
+
+
+class DirectPostgres:
+    """Run the hot statements on the asyncpg connections of ``engine``'s pool."""
+
+    def __init__(self, engine: AsyncEngine, *, tracer: trace.Tracer | None = None) -> None:
+        import asyncpg  # type: ignore[import-untyped]  # PostgreSQL only
+
+        self._engine = engine
+        self._tracer = tracer or trace.get_tracer(_SCOPE)
+        self._unique = asyncpg.UniqueViolationError
+        self._failures: tuple[type[BaseException], ...] = (
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            asyncpg.InternalClientError,  # a connection left mid-operation by a drop
+            OSError,
+        )
+
+    async def fetchrow(self, statement: str, *args: Any) -> Sequence[Any] | None:
+        """Return the first row of ``statement`` or None."""
+        async with self._connection(statement) as connection:
+            row: Sequence[Any] | None = await connection.fetchrow(statement, *args)
+            return row
+
+    @asynccontextmanager
+    async def _connection(self, statement: str) -> AsyncIterator[Any]:
+        with self._span(statement):
+            async with self._engine.connect() as pooled:
+                raw = await pooled.get_raw_connection()
+                try:
+                    yield raw.driver_connection
+                except self._unique as err:
+                    raise UniqueViolation(str(err)) from None
+                except self._failures as err:
+                    await pooled.invalidate()  # never hand a broken connection out again
+                    raise DatabaseUnavailableError(
+                        "The database is unavailable; retry later."
+                    ) from err
+
+    def _span(self, statement: str) -> Any:
+        if not trace.get_current_span().is_recording():
+            return _NO_SPAN
+        operation = statement.split(" ", 1)[0]
+        return self._tracer.start_as_current_span(
+            f"{operation} links",
+            kind=trace.SpanKind.CLIENT,
+            attributes={"db.system": "postgresql", "db.statement": statement},
+        )
+
+
+class _NoSpan:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+_NO_SPAN: Final = _NoSpan()

@@ -1,0 +1,71 @@
+"""Writes to redirect's shared Redis cache: links publishes each link it creates or changes.
+
+With ``HOP_REDIS_CACHE=true`` a created or changed link is written under its code in the
+format of `hop_contracts.link_cache` (the one redirect reads), and a deleted link's key
+is removed, so redirect's cache misses rarely reach links and a delete or disable is
+seen by every redirect replica's next miss. Redis failures are logged and ignored: the
+database stays the source of truth, and an entry that could not be replaced expires
+after ``HOP_REDIS_CACHE_TTL`` seconds, the bound redirect already allows.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from hop_contracts import CachedLink, encode_cached_link, link_cache_key
+from hop_links.records import LinkRecord
+
+__all__ = ["SharedLinkCache"]
+
+logger = logging.getLogger("hop.links.shared_cache")
+
+
+class SharedLinkCache:
+    """Write links into the shared cache under ``prefix``, each for ``ttl`` seconds."""
+
+    def __init__(self, client: Redis, *, prefix: str, ttl: float) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._ttl_ms = max(1, int(ttl * 1000))
+
+    async def put(self, links: Sequence[LinkRecord]) -> None:
+        """Store ``links`` (created or changed just now)."""
+        if not links:
+            return
+        stored_at = time.time()
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for link in links:
+                    body = encode_cached_link(_cached(link), stored_at=stored_at)
+                    pipe.set(link_cache_key(link.code, self._prefix), body, px=self._ttl_ms)
+                await pipe.execute()
+        except RedisError as err:
+            logger.warning("shared cache write failed", extra={"error": type(err).__name__})
+
+    async def forget(self, code: str) -> None:
+        """Remove the entry of ``code`` (its link was deleted just now)."""
+        try:
+            await self._client.delete(link_cache_key(code, self._prefix))
+        except RedisError as err:
+            logger.warning("shared cache delete failed", extra={"error": type(err).__name__})
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+
+def _cached(link: LinkRecord) -> CachedLink:
+    return CachedLink(
+        id=link.id,
+        code=link.code,
+        url=link.url,
+        redirect_status=link.redirect_status,
+        forward_query=link.forward_query,
+        expires_at=link.expires_at.timestamp() if link.expires_at is not None else None,
+        disabled=link.disabled,
+    )

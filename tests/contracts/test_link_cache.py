@@ -1,0 +1,116 @@
+"""links writes redirect's shared Redis cache; redirect serves from it without asking links."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+
+from hop_contracts.testing import ClickSink, FakeLinks
+from hop_instrumentation.testing import app_client, make_test_settings
+from hop_links.app import create_app as create_links_app
+from hop_links.dependencies import services_of as links_services
+from hop_links.settings import LinksSettings
+from hop_redirect.app import create_app as create_redirect_app
+from hop_redirect.dependencies import services_of as redirect_services
+from hop_redirect.settings import RedirectSettings
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+async def prefix() -> AsyncIterator[str]:
+    name = f"hop-test:link-cache:{uuid.uuid4().hex}:"
+    yield name
+    redis = aioredis.Redis.from_url("redis://127.0.0.1:6379/0")
+    keys = await redis.keys(name + "*")
+    if keys:
+        await redis.delete(*keys)
+    await redis.aclose()
+
+
+def _redirect(prefix: str, links: FakeLinks, sink: ClickSink) -> FastAPI:
+    settings = make_test_settings(
+        RedirectSettings,
+        redis_cache=True,
+        redis_cache_prefix=prefix,
+        links_url="http://links",
+        analytics_url="http://analytics",
+        # Its own spool: the default one is shared by every redirect on this machine's port.
+        click_spool_dir=tempfile.mkdtemp(prefix="hop-redirect-spool-"),
+        # A slow re-check keeps Python 3.11's wait_for cancel race out of Readiness.stop().
+        health_check_interval=30.0,
+    )
+    return create_redirect_app(
+        settings,
+        links_transport=httpx.ASGITransport(links),
+        analytics_transport=httpx.ASGITransport(sink),
+    )
+
+
+async def _follow(prefix: str, code: str) -> tuple[httpx.Response, FakeLinks, ClickSink]:
+    """Follow ``code`` on a fresh redirect whose links knows nothing (only Redis can answer)."""
+    links, sink = FakeLinks(), ClickSink()
+    app = _redirect(prefix, links, sink)
+    async with app_client(app) as client:
+        response = await client.get(f"/{code}")
+        await redirect_services(app).pipeline.flush()
+    return response, links, sink
+
+
+async def test_redirect_serves_links_written_by_links_and_stops_after_disable_or_delete(
+    tmp_path: Path, prefix: str
+) -> None:
+    settings = make_test_settings(
+        LinksSettings,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'links.db'}",
+        run_migrations=True,
+        public_base_url="https://hop.test",
+        health_check_interval=30.0,
+        redis_cache=True,
+        redis_cache_prefix=prefix,
+    )
+    links_app = create_links_app(settings)
+    async with app_client(links_app, base_url="http://links") as links:
+        accounts = links_services(links_app).accounts
+        await accounts.create_owner("alice")
+        auth = {"Authorization": f"Bearer {(await accounts.create_key('alice')).secret}"}
+        body = {"url": "https://example.com/a", "code": "cached1"}
+        created = (await links.post("/api/v1/links", json=body, headers=auth)).json()
+        served, asked, sink = await _follow(prefix, "cached1")
+        await links.patch("/api/v1/links/cached1", json={"disabled": True}, headers=auth)
+        disabled, asked_disabled, _ = await _follow(prefix, "cached1")
+        await links.delete("/api/v1/links/cached1", headers=auth)
+        deleted, asked_deleted, _ = await _follow(prefix, "cached1")
+    assert (served.status_code, served.headers["location"]) == (302, "https://example.com/a")
+    assert asked.calls["cached1"] == 0
+    assert [event["link_id"] for event in sink.events.values()] == [created["id"]]
+    assert (disabled.status_code, asked_disabled.calls["cached1"]) == (404, 0)
+    assert (deleted.status_code, asked_deleted.calls["cached1"]) == (404, 1)  # asked links
+
+
+async def test_links_keeps_working_when_redis_is_down(tmp_path: Path) -> None:
+    settings = make_test_settings(
+        LinksSettings,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'links.db'}",
+        run_migrations=True,
+        public_base_url="https://hop.test",
+        health_check_interval=30.0,
+        redis_cache=True,
+        redis_url="redis://127.0.0.1:9/0",
+    )
+    app = create_links_app(settings)
+    async with app_client(app, base_url="http://links") as links:
+        accounts = links_services(app).accounts
+        await accounts.create_owner("alice")
+        auth = {"Authorization": f"Bearer {(await accounts.create_key('alice')).secret}"}
+        body = {"url": "https://example.com/a", "code": "nocache"}
+        created = await links.post("/api/v1/links", json=body, headers=auth)
+        deleted = await links.delete("/api/v1/links/nocache", headers=auth)
+    assert (created.status_code, deleted.status_code) == (201, 204)
