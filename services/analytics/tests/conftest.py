@@ -16,7 +16,7 @@ from hop_analytics.app import create_app
 from hop_analytics.database import MIGRATIONS
 from hop_analytics.settings import AnalyticsSettings
 from hop_analytics.store import ClickStore
-from hop_contracts.testing import FakeLinks
+from hop_contracts.testing import FakeLinks, fake_link_id
 from hop_instrumentation.database import create_engine
 from hop_instrumentation.testing import make_test_settings, temporary_database
 
@@ -35,6 +35,7 @@ def event(
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": event_id or str(uuid.uuid4()),
+        "link_id": fake_link_id(code),
         "code": code,
         "timestamp": timestamp,
         "referrer": "https://news.example/a",

@@ -20,13 +20,13 @@ class BatchSummary:
     breakdown: dict[tuple[str, date, str, str], list[int]] = field(default_factory=dict)
 
     def daily_rows(self) -> list[tuple[str, date, int, int]]:
-        """Return ``(code, day, clicks, bot_clicks)`` rows sorted by key (no deadlocks)."""
-        return [(code, day, c[0], c[1]) for (code, day), c in sorted(self.daily.items())]
+        """Return ``(link_id, day, clicks, bot_clicks)`` rows sorted by key (no deadlocks)."""
+        return [(link, day, c[0], c[1]) for (link, day), c in sorted(self.daily.items())]
 
     def breakdown_rows(self) -> list[tuple[str, date, str, str, int, int]]:
-        """Return ``(code, day, dimension, value, clicks, bot_clicks)`` rows sorted by key."""
+        """Return ``(link_id, day, dimension, value, clicks, bot_clicks)`` rows sorted by key."""
         items = sorted(self.breakdown.items())
-        return [(code, day, dim, value, c[0], c[1]) for (code, day, dim, value), c in items]
+        return [(link, day, dim, value, c[0], c[1]) for (link, day, dim, value), c in items]
 
 
 def summarize(rows: Iterable[EventRow]) -> BatchSummary:
@@ -36,8 +36,8 @@ def summarize(rows: Iterable[EventRow]) -> BatchSummary:
     for row in rows:
         day = row.occurred_at.date()
         slot = 1 if row.is_bot else 0
-        daily.setdefault((row.code, day), [0, 0])[slot] += 1
+        daily.setdefault((row.link_id, day), [0, 0])[slot] += 1
         for dimension, value in zip(DIMENSION_NAMES, dimension_values(row), strict=True):
-            key = (row.code, day, dimension, value or MISSING_VALUE)
+            key = (row.link_id, day, dimension, value or MISSING_VALUE)
             breakdown.setdefault(key, [0, 0])[slot] += 1
     return summary

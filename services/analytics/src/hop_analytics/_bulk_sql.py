@@ -45,6 +45,7 @@ class EventWriter(Protocol):
 #: The inserted columns and their array types: each is bound as one array of its name.
 _PG_COLUMNS: Final = (
     ("id", "VARCHAR[]"),
+    ("link_id", "VARCHAR[]"),
     ("code", "VARCHAR[]"),
     ("occurred_at", "TIMESTAMPTZ[]"),
     ("ingested_at", "TIMESTAMPTZ[]"),
@@ -69,21 +70,23 @@ def _pg_batch() -> str:
         f" INSERT INTO click_events ({columns})"
         f" SELECT * FROM unnest({arrays})"
         " ON CONFLICT (id) DO NOTHING"
-        " RETURNING id, code, CAST(occurred_at AT TIME ZONE 'UTC' AS DATE) AS day, is_bot,"
+        " RETURNING id, link_id, CAST(occurred_at AT TIME ZONE 'UTC' AS DATE) AS day, is_bot,"
         f" {returned}),"
         " daily AS ("
-        " INSERT INTO daily_clicks (code, day, clicks, bot_clicks)"
-        " SELECT code, day, count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)"
-        " FROM new GROUP BY code, day ORDER BY code, day"
-        " ON CONFLICT (code, day) DO UPDATE SET clicks = daily_clicks.clicks + excluded.clicks,"
+        " INSERT INTO daily_clicks (link_id, day, clicks, bot_clicks)"
+        " SELECT link_id, day, count(*) FILTER (WHERE NOT is_bot),"
+        " count(*) FILTER (WHERE is_bot)"
+        " FROM new GROUP BY link_id, day ORDER BY link_id, day"
+        " ON CONFLICT (link_id, day) DO UPDATE SET clicks = daily_clicks.clicks + excluded.clicks,"
         " bot_clicks = daily_clicks.bot_clicks + excluded.bot_clicks),"
         " breakdown AS ("
-        " INSERT INTO daily_breakdown (code, day, dimension, value, clicks, bot_clicks)"
-        " SELECT code, day, d.dimension, d.value,"
+        " INSERT INTO daily_breakdown (link_id, day, dimension, value, clicks, bot_clicks)"
+        " SELECT link_id, day, d.dimension, d.value,"
         " count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)"
         f" FROM new CROSS JOIN LATERAL (VALUES {values}) AS d(dimension, value)"
-        " GROUP BY code, day, d.dimension, d.value ORDER BY code, day, d.dimension, d.value"
-        " ON CONFLICT (code, day, dimension, value) DO UPDATE"
+        " GROUP BY link_id, day, d.dimension, d.value"
+        " ORDER BY link_id, day, d.dimension, d.value"
+        " ON CONFLICT (link_id, day, dimension, value) DO UPDATE"
         " SET clicks = daily_breakdown.clicks + excluded.clicks,"
         " bot_clicks = daily_breakdown.bot_clicks + excluded.bot_clicks)"
         " SELECT id FROM new"
@@ -110,6 +113,7 @@ class PostgresWriter:
         params: dict[str, object] = {
             "missing": MISSING_VALUE,
             "id": [r.id for r in rows],
+            "link_id": [r.link_id for r in rows],
             "code": [r.code for r in rows],
             "occurred_at": [r.occurred_at for r in rows],
             "ingested_at": [now] * len(rows),
@@ -137,7 +141,7 @@ class SqliteWriter:
             dict(
                 zip(
                     _SQLITE_COLUMNS,
-                    (r.id, r.code, r.occurred_at, now, r.is_bot, *dimension_values(r)),
+                    (r.id, r.link_id, r.code, r.occurred_at, now, r.is_bot, *dimension_values(r)),
                     strict=True,
                 )
             )
@@ -150,17 +154,17 @@ class SqliteWriter:
     async def add_aggregates(self, conn: AsyncConnection, summary: BatchSummary) -> None:
         """Add a batch's increments to the aggregate tables."""
         daily = [
-            {"code": c, "day": d, "clicks": h, "bot_clicks": b}
-            for c, d, h, b in summary.daily_rows()
+            {"link_id": k, "day": d, "clicks": h, "bot_clicks": b}
+            for k, d, h, b in summary.daily_rows()
         ]
         if daily:
-            await conn.execute(_sqlite_upsert(daily_clicks, ("code", "day")), daily)
+            await conn.execute(_sqlite_upsert(daily_clicks, ("link_id", "day")), daily)
         breakdown = [
-            {"code": c, "day": d, "dimension": k, "value": v, "clicks": h, "bot_clicks": b}
-            for c, d, k, v, h, b in summary.breakdown_rows()
+            {"link_id": i, "day": d, "dimension": k, "value": v, "clicks": h, "bot_clicks": b}
+            for i, d, k, v, h, b in summary.breakdown_rows()
         ]
         if breakdown:
-            keys = ("code", "day", "dimension", "value")
+            keys = ("link_id", "day", "dimension", "value")
             await conn.execute(_sqlite_upsert(daily_breakdown, keys), breakdown)
 
 

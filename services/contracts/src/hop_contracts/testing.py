@@ -18,6 +18,7 @@ and asserts the same answers, so a fake cannot drift from the service it stands 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -27,7 +28,7 @@ from typing import Any, Final
 from hop_contracts.clicks import MAX_BATCH_EVENTS
 from hop_contracts.routes import CLICKS_PATH, LINKS_PREFIX, RESOLVE_PATH
 
-__all__ = ["ClickSink", "FakeLinks", "link_body", "main"]
+__all__ = ["ClickSink", "FakeLinks", "fake_link_id", "link_body", "main"]
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -45,9 +46,15 @@ def link_body(
     forward_query: bool = False,
     expires_at: str | None = None,
     disabled: bool = False,
+    link_id: str | None = None,
 ) -> dict[str, Any]:
-    """Return a resolve answer as links sends it (`hop_contracts.ResolvedLink`)."""
+    """Return a resolve answer as links sends it (`hop_contracts.ResolvedLink`).
+
+    Without ``link_id`` the link gets `fake_link_id` of its code: stable across calls, as
+    links' ids are, and different for every code.
+    """
     return {
+        "id": link_id or fake_link_id(code),
         "code": code,
         "url": url,
         "redirect_status": redirect_status,
@@ -57,11 +64,17 @@ def link_body(
     }
 
 
+def fake_link_id(code: str) -> str:
+    """Return the id `link_body` gives ``code`` by default (32 hex digits, like links' ids)."""
+    return hashlib.blake2b(code.encode(), digest_size=16).hexdigest()
+
+
 class FakeLinks:
     """links' resolve and ownership answers over dicts; ``down`` makes it answer 503.
 
     ``links`` maps a code to its resolve body; ``owners`` maps an ``Authorization`` header
-    to the codes its owner has (``GET /api/v1/links/{code}``: 200, 404 or 401).
+    to the codes its owner has (``GET /api/v1/links/{code}``: 200 with the link's ``id``
+    and ``code``, 404 or 401).
     """
 
     def __init__(
@@ -104,7 +117,8 @@ class FakeLinks:
         elif code not in self.owners[authorization]:
             await _json(send, 404, {"detail": f"No link with code {code!r} exists."})
         else:
-            await _json(send, 200, {"code": code})
+            link_id = self.links.get(code, {}).get("id") or fake_link_id(code)
+            await _json(send, 200, {"id": link_id, "code": code})
 
 
 class ClickSink:
