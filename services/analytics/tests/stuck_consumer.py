@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import timedelta
 from collections.abc import Sequence
+from datetime import timedelta
 
 from opentelemetry import trace
 from prometheus_client import CollectorRegistry
@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 
 from hop_analytics.consumer import ConsumerOptions, StreamConsumer
 from hop_analytics.events import Click, EventParser
-from hop_analytics.ingestion import IngestReport, Ingestor
+from hop_analytics.ingestion import Ingestor, IngestReport
 from hop_analytics.metrics import AnalyticsMetrics
 from hop_analytics.store import ClickStore
 from hop_instrumentation.database import create_engine

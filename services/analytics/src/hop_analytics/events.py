@@ -8,6 +8,7 @@ event and the field, so a sender can fix it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from hop_contracts import ClickBatch, ClickEvent
 __all__ = ["Click", "EventParser"]
 
 _BATCH: TypeAdapter[ClickBatch] = TypeAdapter(ClickBatch)
+_EVENT: TypeAdapter[ClickEvent] = TypeAdapter(ClickEvent)
 
 
 @dataclass(slots=True, frozen=True)
@@ -68,7 +70,7 @@ class EventParser:
         try:
             events = _BATCH.validate_json(raw).events
         except ValidationError as err:
-            raise MalformedEventError(_describe_batch(err)) from None
+            raise MalformedEventError(_describe_batch(_precise(err, raw, _BATCH))) from None
         latest = datetime.now(UTC) + self._max_skew
         for index, event in enumerate(events):
             if event.timestamp > latest:
@@ -80,7 +82,8 @@ class EventParser:
         try:
             event = ClickEvent.model_validate_json(raw)
         except ValidationError as err:
-            raise MalformedEventError(_describe(err.errors()[0], "The event")) from None
+            precise = _precise(err, raw, _EVENT)
+            raise MalformedEventError(_describe(precise.errors()[0], "The event")) from None
         if event.timestamp > datetime.now(UTC) + self._max_skew:
             raise MalformedEventError(f"The event: {self._future(event.timestamp)}")
         return Click.from_event(event)
@@ -91,6 +94,25 @@ class EventParser:
             f"field 'timestamp' ({moment.isoformat()}) lies more than {skew:g} s in the "
             "future; send the time the click happened (HOP_CLICK_MAX_FUTURE_SKEW)."
         )
+
+
+def _precise(err: ValidationError, raw: bytes | str, adapter: TypeAdapter[Any]) -> ValidationError:
+    """Return an error that names the field where the JSON parser only saw bad JSON.
+
+    pydantic-core's parser refuses a lone surrogate escape (``"\\ud800"``) as invalid
+    JSON, without a location; Python's parser accepts it, so validating its result names
+    the event and the field the surrogate is in.
+    """
+    if err.errors()[0]["type"] != "json_invalid":
+        return err
+    try:
+        document = json.loads(raw)
+        adapter.validate_python(document)
+    except ValidationError as located:
+        return located
+    except ValueError:
+        return err
+    return err
 
 
 def _describe_batch(err: ValidationError) -> str:
