@@ -184,12 +184,13 @@ class SqliteWriter:
 
     async def add_aggregates(self, conn: AsyncConnection, summary: BatchSummary) -> None:
         """Add a batch's increments to the aggregate tables."""
-        day = self._day or str
-        daily = [(k, day(d), c[0], c[1]) for (k, d), c in summary.daily.items()]
+        convert = self._day or str
+        day = {d: convert(d) for _link, d in summary.daily}  # a batch spans a few days
+        daily = [(k, day[d], c[0], c[1]) for (k, d), c in summary.daily.items()]
         if daily:
             await conn.exec_driver_sql(_SQLITE_DAILY, daily)
         breakdown = [
-            (k, day(d), dim, value, c[0], c[1])
+            (k, day[d], dim, value, c[0], c[1])
             for (k, d, dim, value), c in summary.breakdown.items()
         ]
         if breakdown:
