@@ -253,8 +253,8 @@ def bench_ingestion(events: int, batch_size: int) -> None:
                 "HOP_CLICK_STREAM": stream,
                 "HOP_BATCH_SIZE": str(batch_size),
             }
-            with analytics(env) as (_api, management, _pid):
-                started = time.perf_counter()
+            with analytics(env) as (_api, management, pid):
+                started, cpu = time.perf_counter(), cpu_seconds(pid)
                 samples: list[tuple[float, int, float]] = []
                 done = 0
                 while done < events:
@@ -262,7 +262,7 @@ def bench_ingestion(events: int, batch_size: int) -> None:
                     done = consumed(client, stream)
                     lag = metric(management, "hop_analytics_ingestion_lag_seconds")
                     samples.append((time.perf_counter() - started, done, lag))
-                elapsed = time.perf_counter() - started
+                elapsed, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
                 ingested = metric(management, "hop_analytics_events_ingested_total")
         steady = [s for s in samples if 0.1 * events <= s[1] <= 0.9 * events]
         rate = (
@@ -272,8 +272,10 @@ def bench_ingestion(events: int, batch_size: int) -> None:
         )
         print(
             f"ingestion: {events} events in {elapsed:.1f} s = {events / elapsed:,.0f} clicks/s "
-            f"overall, {rate:,.0f} clicks/s sustained (10%..90%); ingested={ingested:.0f}; "
-            f"lag at end {samples[-1][2]:.1f} s (the backlog's age: events were pre-loaded)"
+            f"overall, {rate:,.0f} clicks/s sustained (10%..90%), {events / cpu:,.0f} clicks "
+            f"per CPU-second of analytics; ingested={ingested:.0f}; "
+            f"lag at end {samples[-1][2]:.1f} s (the backlog's age: events were pre-loaded); "
+            f"load average {os.getloadavg()[0]:.1f}"
         )
     finally:
         client.delete(stream, f"{stream}:dead")

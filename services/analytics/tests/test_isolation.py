@@ -20,7 +20,7 @@ RANGE = {"from": "2026-11-28", "to": "2026-11-28"}
 async def test_stats_recreated_code_starts_at_zero_and_late_clicks_never_reach_it(
     make_app: AppFactory,
 ) -> None:
-    links = FakeLinks({"x": link_body("x", "https://a.example/", link_id="old1")})
+    links = FakeLinks({"x": {**link_body("x", "https://a.example/"), "id": "old1"}})
     links.owners = {OWNER_KEY: {"x"}, OTHER_KEY: set()}
     app = make_app(httpx.ASGITransport(links))
     async with app_client(app) as client:
@@ -36,7 +36,7 @@ async def test_stats_recreated_code_starts_at_zero_and_late_clicks_never_reach_i
         await click("a2", "old1")
         before = await stats(OWNER_KEY)
         # The owner deletes x; another owner creates x again: a new link, a new id.
-        links.links["x"] = link_body("x", "https://b.example/", link_id="new1")
+        links.links["x"] = {**link_body("x", "https://b.example/"), "id": "new1"}
         links.owners = {OWNER_KEY: set(), OTHER_KEY: {"x"}}
         await click("a3", "old1")  # served from a cache after the deletion
         fresh = await stats(OTHER_KEY)

@@ -46,15 +46,9 @@ def link_body(
     forward_query: bool = False,
     expires_at: str | None = None,
     disabled: bool = False,
-    link_id: str | None = None,
 ) -> dict[str, Any]:
-    """Return a resolve answer as links sends it (`hop_contracts.ResolvedLink`).
-
-    Without ``link_id`` the link gets `fake_link_id` of its code: stable across calls, as
-    links' ids are, and different for every code.
-    """
+    """Return a resolve answer as links sends it (`hop_contracts.ResolvedLink`)."""
     return {
-        "id": link_id or fake_link_id(code),
         "code": code,
         "url": url,
         "redirect_status": redirect_status,
