@@ -27,6 +27,7 @@ from hop_analytics.dependencies import services_of
 from hop_analytics.store import ClickStore
 from hop_analytics.tables import click_events
 from hop_contracts import CODE_PATTERN
+from hop_instrumentation.database import create_engine
 from hop_instrumentation.testing import app_client
 
 from .conftest import REDIS_URL, AppFactory
@@ -136,8 +137,10 @@ def test_http_intake_any_batch_is_stored_once_or_refused(
 
 @pytest.mark.redis
 def test_redis_intake_any_entry_is_stored_once_or_dead_lettered(
-    store: ClickStore, stream_name: str, runner: asyncio.Runner
+    database_url: str, stream_name: str, runner: asyncio.Runner
 ) -> None:
+    # The engine and the client live on the runner's loop, and are closed there.
+    store = ClickStore(create_engine(database_url))
     redis = Redis.from_url(REDIS_URL)
     worker, _registry = consumer(redis, store, stream_name)
     runner.run(worker.ensure_group())
@@ -168,3 +171,4 @@ def test_redis_intake_any_entry_is_stored_once_or_dead_lettered(
         prop()
     finally:
         runner.run(redis.aclose())
+        runner.run(store.engine.dispose())
