@@ -10,16 +10,17 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 
 from opentelemetry import trace
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
 from hop_analytics.consumer import ConsumerOptions, StreamConsumer
-from hop_analytics.events import Click
-from hop_analytics.ingestion import Ingestor
+from hop_analytics.events import Click, EventParser
+from hop_analytics.ingestion import Ingestor, IngestReport
 from hop_analytics.metrics import AnalyticsMetrics
-from hop_analytics.store import ClickStore, IngestOutcome
+from hop_analytics.store import ClickStore
 from hop_instrumentation.database import create_engine
 
 
@@ -28,7 +29,7 @@ class HangingIngestor(Ingestor):
         super().__init__(store, AnalyticsMetrics.register(CollectorRegistry()), trace.NoOpTracer())
         self._stage = stage
 
-    async def ingest(self, clicks: Sequence[Click], *, transport: str) -> IngestOutcome:
+    async def ingest(self, clicks: Sequence[Click], *, transport: str) -> IngestReport:
         if self._stage == "after-commit":
             await super().ingest(clicks, transport=transport)
         print(self._stage, len(clicks), flush=True)
@@ -42,7 +43,9 @@ async def main(
     engine = create_engine(database_url)
     redis = Redis.from_url(redis_url)
     options = ConsumerOptions(stream=stream, group="analytics", consumer=name, batch_size=int(size))
-    consumer = StreamConsumer(redis, HangingIngestor(ClickStore(engine), stage), options)
+    ingestor = HangingIngestor(ClickStore(engine), stage)
+    parser = EventParser(max_skew=timedelta(minutes=5))
+    consumer = StreamConsumer(redis, ingestor, parser, options)
     await consumer.ensure_group()
     await consumer.step()
 

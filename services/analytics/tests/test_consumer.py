@@ -4,7 +4,7 @@ import asyncio
 import json
 import signal
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +14,11 @@ from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
 from hop_analytics.consumer import ConsumerOptions, StreamConsumer
+from hop_analytics.events import EventParser
 from hop_analytics.ingestion import Ingestor
 from hop_analytics.metrics import AnalyticsMetrics
 from hop_analytics.store import ClickStore
+from hop_contracts.testing import fake_link_id
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import app_client, management_client, metric_value
 
@@ -34,7 +36,8 @@ def consumer(
     values: dict[str, Any] = {"batch_size": 100, "block_ms": 10, "claim_idle_ms": 60_000}
     values.update(options)
     opts = ConsumerOptions(stream=stream, group="analytics", consumer=name, **values)
-    return StreamConsumer(redis, ingestor, opts), registry
+    parser = EventParser(max_skew=timedelta(minutes=5))
+    return StreamConsumer(redis, ingestor, parser, opts), registry
 
 
 async def publish(redis: Redis, stream: str, bodies: list[dict[str, Any]]) -> None:
@@ -49,7 +52,9 @@ async def drain(worker: StreamConsumer) -> None:
 
 
 async def total(store: ClickStore) -> int:
-    return (await store.stats("abc1234", DAY, DAY, include_bots=False, top_n=1)).total_clicks
+    link = fake_link_id("abc1234")
+    stats = await store.stats(link, DAY, DAY, code="abc1234", include_bots=False, top_n=1)
+    return stats.total_clicks
 
 
 async def pending(redis: Redis, stream: str) -> int:
@@ -84,10 +89,12 @@ async def test_consumer_malformed_entries_moved_to_dead_stream_and_acked(
     dead = await redis.xrange(f"{stream_name}:dead")
     reasons = [fields[b"reason"].decode() for _id, fields in dead]
     assert len(reasons) == 3
-    assert reasons[0].startswith("timestamp: ")
+    assert reasons[0].startswith("The event: field 'timestamp' is invalid: ")
     assert await total(store) == 1
     assert await pending(redis, stream_name) == 0
     assert metric_value(registry, "hop_analytics_events_rejected_total") == 3
+    invalid = {"reason": "invalid"}
+    assert metric_value(registry, "hop_analytics_events_dead_lettered_total", invalid) == 3
 
 
 async def test_consumer_reclaims_pending_entries_of_dead_consumer(

@@ -18,6 +18,7 @@ def test_event_row_has_an_attribute_per_dimension_column() -> None:
 def test_enrich_click_gives_dimension_values_in_dimension_order() -> None:
     click = Click(
         id="a",
+        link_id="L1",
         code="abc1234",
         timestamp=datetime(2026, 11, 28, tzinfo=UTC),
         referrer="https://News.Example/a",

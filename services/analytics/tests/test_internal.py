@@ -36,11 +36,10 @@ async def test_post_clicks_malformed_event_rejects_batch_naming_field(make_app: 
             "/api/v1/stats/abc1234", params=RANGE, headers={"Authorization": OWNER_KEY}
         )
     assert response.status_code == 422
-    [error] = response.json()["detail"]
-    assert error["loc"] == ["body", "events", 1, "timestamp"]
+    assert response.json()["detail"].startswith("Event 1: field 'timestamp' is invalid: ")
     assert stats.json()["total_clicks"] == 0
     registry = get_instrumentation(app).metrics.registry
-    assert metric_value(registry, "hop_analytics_events_rejected_total", {"transport": "http"}) == 2
+    assert metric_value(registry, "hop_analytics_events_rejected_total", {"transport": "http"}) == 1
 
 
 async def test_post_clicks_empty_or_oversized_batch_is_422(make_app: AppFactory) -> None:

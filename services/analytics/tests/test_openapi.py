@@ -24,9 +24,10 @@ class FakeLinks(BaseHTTPRequestHandler):
         status = 200 if key == "Bearer owner" else 404 if key.startswith("Bearer ") else 401
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", "2")
+        body = b'{"id": "L1", "code": "abc"}'
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(b"{}")
+        self.wfile.write(body)
 
     def log_message(self, *args: object) -> None:
         return

@@ -8,6 +8,7 @@ from hop_analytics.events import Click
 from hop_analytics.store import ClickStore, DailyCount, Ranked
 from hop_analytics.tables import click_events
 from hop_contracts import ClickEvent
+from hop_contracts.testing import fake_link_id
 
 from .conftest import event
 
@@ -36,7 +37,12 @@ async def test_ingest_same_batch_twice_counts_once(store: ClickStore) -> None:
     assert (first.accepted, first.duplicates) == (3, 0)
     assert (second.accepted, second.duplicates) == (0, 3)
     stats = await store.stats(
-        "abc1234", date(2026, 11, 28), date(2026, 11, 28), include_bots=False, top_n=5
+        fake_link_id("abc1234"),
+        date(2026, 11, 28),
+        date(2026, 11, 28),
+        code="x",
+        include_bots=False,
+        top_n=5,
     )
     assert stats.total_clicks == 3
     assert stats.top["referrer"] == [Ranked("news.example", 3)]
@@ -53,7 +59,12 @@ async def test_ingest_overlapping_batches_count_new_events_only(store: ClickStor
     outcome = await store.ingest(clicks(event("b"), event("c")))
     assert (outcome.accepted, outcome.duplicates) == (1, 1)
     stats = await store.stats(
-        "abc1234", date(2026, 11, 28), date(2026, 11, 28), include_bots=False, top_n=5
+        fake_link_id("abc1234"),
+        date(2026, 11, 28),
+        date(2026, 11, 28),
+        code="x",
+        include_bots=False,
+        top_n=5,
     )
     assert stats.total_clicks == 3
 
@@ -67,7 +78,12 @@ async def test_stats_days_without_clicks_are_zero_filled(store: ClickStore) -> N
         )
     )
     stats = await store.stats(
-        "abc1234", date(2026, 11, 25), date(2026, 11, 28), include_bots=False, top_n=5
+        fake_link_id("abc1234"),
+        date(2026, 11, 25),
+        date(2026, 11, 28),
+        code="x",
+        include_bots=False,
+        top_n=5,
     )
     assert stats.daily == [
         DailyCount(date(2026, 11, 25), 0, 0),
@@ -86,8 +102,12 @@ async def test_stats_bots_excluded_by_default_and_included_on_request(store: Cli
         )
     )
     day = date(2026, 11, 28)
-    humans = await store.stats("abc1234", day, day, include_bots=False, top_n=5)
-    everyone = await store.stats("abc1234", day, day, include_bots=True, top_n=5)
+    humans = await store.stats(
+        fake_link_id("abc1234"), day, day, code="x", include_bots=False, top_n=5
+    )
+    everyone = await store.stats(
+        fake_link_id("abc1234"), day, day, code="x", include_bots=True, top_n=5
+    )
     assert (humans.total_clicks, humans.bot_clicks) == (1, 2)
     assert humans.top == {
         "referrer": [Ranked("(direct)", 1)],
@@ -108,7 +128,9 @@ async def test_stats_top_lists_are_cut_at_top_n_most_clicked_first(store: ClickS
     ]
     await store.ingest(clicks(*bodies))
     day = date(2026, 11, 28)
-    stats = await store.stats("abc1234", day, day, include_bots=False, top_n=3)
+    stats = await store.stats(
+        fake_link_id("abc1234"), day, day, code="x", include_bots=False, top_n=3
+    )
     assert stats.top["referrer"] == [
         Ranked("site0.example", 3),
         Ranked("site1.example", 3),
@@ -125,7 +147,9 @@ async def test_stats_other_links_and_days_outside_range_are_not_counted(store: C
         )
     )
     day = date(2026, 11, 28)
-    stats = await store.stats("abc1234", day, day, include_bots=False, top_n=5)
+    stats = await store.stats(
+        fake_link_id("abc1234"), day, day, code="x", include_bots=False, top_n=5
+    )
     assert (stats.total_clicks, stats.daily) == (1, [DailyCount(day, 1, 0)])
 
 
@@ -136,7 +160,9 @@ async def test_prune_old_raw_events_removed_aggregates_kept(store: ClickStore) -
     pruned = await store.prune(timedelta(days=7), now=now)
     assert (pruned, await raw_count(store)) == (1, 1)
     day = date(2026, 11, 28)
-    stats = await store.stats("abc1234", day, day, include_bots=False, top_n=5)
+    stats = await store.stats(
+        fake_link_id("abc1234"), day, day, code="x", include_bots=False, top_n=5
+    )
     assert stats.total_clicks == 2
 
 

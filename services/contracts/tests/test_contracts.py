@@ -79,17 +79,17 @@ def test_click_event_needs_the_link_id(link_id: str | None) -> None:
 
 def test_click_event_timestamps_become_utc() -> None:
     event = ClickEvent.model_validate(
-        {"id": "1", "link_id": "f00d", "code": "abc", "timestamp": "2026-11-28T09:00:00+01:00"}
+        {"id": "1", "link_id": "L1", "code": "abc", "timestamp": "2026-11-28T09:00:00+01:00"}
     )
     assert event.timestamp == datetime(2026, 11, 28, 8, tzinfo=UTC)
     naive = ClickEvent.model_validate(
-        {"id": "1", "link_id": "f00d", "code": "abc", "timestamp": "2026-11-28T08:00"}
+        {"id": "1", "link_id": "L1", "code": "abc", "timestamp": "2026-11-28T08:00"}
     )
     assert naive.timestamp.tzinfo is UTC
 
 
 def test_click_batch_holds_1_to_1000_events() -> None:
-    event = {"id": "1", "link_id": "f00d", "code": "abc", "timestamp": "2026-11-28T08:00:00Z"}
+    event = {"id": "1", "link_id": "L1", "code": "abc", "timestamp": "2026-11-28T08:00:00Z"}
     assert len(ClickBatch.model_validate({"events": [event] * 1000}).events) == 1000
     for events in ([], [event] * 1001):
         with pytest.raises(ValidationError):

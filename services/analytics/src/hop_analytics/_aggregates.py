@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,24 +21,32 @@ class BatchSummary:
     breakdown: dict[tuple[str, date, str, str], list[int]] = field(default_factory=dict)
 
     def daily_rows(self) -> list[tuple[str, date, int, int]]:
-        """Return ``(code, day, clicks, bot_clicks)`` rows sorted by key (no deadlocks)."""
-        return [(code, day, c[0], c[1]) for (code, day), c in sorted(self.daily.items())]
+        """Return ``(link_id, day, clicks, bot_clicks)`` rows sorted by key (no deadlocks)."""
+        return [(link, day, c[0], c[1]) for (link, day), c in sorted(self.daily.items())]
 
     def breakdown_rows(self) -> list[tuple[str, date, str, str, int, int]]:
-        """Return ``(code, day, dimension, value, clicks, bot_clicks)`` rows sorted by key."""
+        """Return ``(link_id, day, dimension, value, clicks, bot_clicks)`` rows sorted by key."""
         items = sorted(self.breakdown.items())
-        return [(code, day, dim, value, c[0], c[1]) for (code, day, dim, value), c in items]
+        return [(link, day, dim, value, c[0], c[1]) for (link, day, dim, value), c in items]
 
 
 def summarize(rows: Iterable[EventRow]) -> BatchSummary:
-    """Sum the aggregate increments of newly inserted rows."""
+    """Sum the aggregate increments of newly inserted rows.
+
+    Keys are counted by `collections.Counter` (its counting loop is C), each once per
+    human/bot slot, then folded into ``[clicks, bot_clicks]`` pairs.
+    """
+    events = [(row.link_id, row.occurred_at.date(), row.is_bot, row) for row in rows]
+    daily = Counter((link, day, bot) for link, day, bot, _row in events)
+    breakdown = Counter(
+        (link, day, dimension, value or MISSING_VALUE, bot)
+        for link, day, bot, row in events
+        for dimension, value in zip(DIMENSION_NAMES, dimension_values(row), strict=True)
+    )
     summary = BatchSummary()
-    daily, breakdown = summary.daily, summary.breakdown
-    for row in rows:
-        day = row.occurred_at.date()
-        slot = 1 if row.is_bot else 0
-        daily.setdefault((row.code, day), [0, 0])[slot] += 1
-        for dimension, value in zip(DIMENSION_NAMES, dimension_values(row), strict=True):
-            key = (row.code, day, dimension, value or MISSING_VALUE)
-            breakdown.setdefault(key, [0, 0])[slot] += 1
+    for (link, day, bot), count in daily.items():
+        summary.daily.setdefault((link, day), [0, 0])[1 if bot else 0] += count
+    for (link, day, dimension, value, bot), count in breakdown.items():
+        key = (link, day, dimension, value)
+        summary.breakdown.setdefault(key, [0, 0])[1 if bot else 0] += count
     return summary

@@ -2,9 +2,10 @@
 
 PostgreSQL gets one statement per batch: ``unnest`` of column arrays (asyncpg's binary
 format) into ``click_events``, chained by data-modifying CTEs into the aggregate upserts,
-pre-summed per key by GROUP BY. SQLite gets SQLAlchemy's multi-row ``INSERT ...
-RETURNING`` and upserts pre-summed in Python. Both insert events with ``ON CONFLICT DO
-NOTHING RETURNING``: only ids that come back are new, and only those reach the aggregates.
+pre-summed per key by GROUP BY. SQLite gets a multi-row ``INSERT ... RETURNING`` and
+``executemany`` upserts pre-summed in Python, both as plain tuples at the driver. Both
+insert events with ``ON CONFLICT DO NOTHING RETURNING``: only ids that come back are new,
+and only those reach the aggregates.
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final, Protocol
 
-from sqlalchemy import text
+from sqlalchemy import Date, DateTime, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hop_analytics._aggregates import BatchSummary
 from hop_analytics._event_rows import EventRow
 from hop_analytics.dimensions import DIMENSIONS, MISSING_VALUE, Dimension, dimension_values
-from hop_analytics.tables import click_events, daily_breakdown, daily_clicks
 
 __all__ = ["EventWriter", "PostgresWriter", "SqliteWriter", "writer_for"]
 
@@ -45,6 +45,7 @@ class EventWriter(Protocol):
 #: The inserted columns and their array types: each is bound as one array of its name.
 _PG_COLUMNS: Final = (
     ("id", "VARCHAR[]"),
+    ("link_id", "VARCHAR[]"),
     ("code", "VARCHAR[]"),
     ("occurred_at", "TIMESTAMPTZ[]"),
     ("ingested_at", "TIMESTAMPTZ[]"),
@@ -69,21 +70,23 @@ def _pg_batch() -> str:
         f" INSERT INTO click_events ({columns})"
         f" SELECT * FROM unnest({arrays})"
         " ON CONFLICT (id) DO NOTHING"
-        " RETURNING id, code, CAST(occurred_at AT TIME ZONE 'UTC' AS DATE) AS day, is_bot,"
+        " RETURNING id, link_id, CAST(occurred_at AT TIME ZONE 'UTC' AS DATE) AS day, is_bot,"
         f" {returned}),"
         " daily AS ("
-        " INSERT INTO daily_clicks (code, day, clicks, bot_clicks)"
-        " SELECT code, day, count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)"
-        " FROM new GROUP BY code, day ORDER BY code, day"
-        " ON CONFLICT (code, day) DO UPDATE SET clicks = daily_clicks.clicks + excluded.clicks,"
+        " INSERT INTO daily_clicks (link_id, day, clicks, bot_clicks)"
+        " SELECT link_id, day, count(*) FILTER (WHERE NOT is_bot),"
+        " count(*) FILTER (WHERE is_bot)"
+        " FROM new GROUP BY link_id, day ORDER BY link_id, day"
+        " ON CONFLICT (link_id, day) DO UPDATE SET clicks = daily_clicks.clicks + excluded.clicks,"
         " bot_clicks = daily_clicks.bot_clicks + excluded.bot_clicks),"
         " breakdown AS ("
-        " INSERT INTO daily_breakdown (code, day, dimension, value, clicks, bot_clicks)"
-        " SELECT code, day, d.dimension, d.value,"
+        " INSERT INTO daily_breakdown (link_id, day, dimension, value, clicks, bot_clicks)"
+        " SELECT link_id, day, d.dimension, d.value,"
         " count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)"
         f" FROM new CROSS JOIN LATERAL (VALUES {values}) AS d(dimension, value)"
-        " GROUP BY code, day, d.dimension, d.value ORDER BY code, day, d.dimension, d.value"
-        " ON CONFLICT (code, day, dimension, value) DO UPDATE"
+        " GROUP BY link_id, day, d.dimension, d.value"
+        " ORDER BY link_id, day, d.dimension, d.value"
+        " ON CONFLICT (link_id, day, dimension, value) DO UPDATE"
         " SET clicks = daily_breakdown.clicks + excluded.clicks,"
         " bot_clicks = daily_breakdown.bot_clicks + excluded.bot_clicks)"
         " SELECT id FROM new"
@@ -96,6 +99,25 @@ def _pg_batch() -> str:
 _PG_BATCH: Final = text(_pg_batch())
 #: The ``click_events`` columns a SQLite insert fills, in the order of `_PG_COLUMNS`.
 _SQLITE_COLUMNS: Final = tuple(name for name, _ in _PG_COLUMNS)
+_SQLITE_ROW: Final = "(" + ",".join("?" * len(_SQLITE_COLUMNS)) + ")"
+#: Rows per insert: 12 variables each stays far below SQLite's 32,766 per statement.
+_SQLITE_ROWS: Final = 1000
+_SQLITE_INSERT: Final = (
+    f"INSERT INTO click_events ({', '.join(_SQLITE_COLUMNS)}) VALUES {{values}}"  # noqa: S608
+    " ON CONFLICT (id) DO NOTHING RETURNING id"
+)
+_ADD_COUNTS: Final = (
+    " DO UPDATE SET clicks = clicks + excluded.clicks,"
+    " bot_clicks = bot_clicks + excluded.bot_clicks"
+)
+_SQLITE_DAILY: Final = (
+    "INSERT INTO daily_clicks (link_id, day, clicks, bot_clicks) VALUES (?, ?, ?, ?)"  # noqa: S608
+    " ON CONFLICT (link_id, day)" + _ADD_COUNTS
+)
+_SQLITE_BREAKDOWN: Final = (
+    "INSERT INTO daily_breakdown (link_id, day, dimension, value, clicks, bot_clicks)"  # noqa: S608
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (link_id, day, dimension, value)" + _ADD_COUNTS
+)
 
 
 class PostgresWriter:
@@ -110,6 +132,7 @@ class PostgresWriter:
         params: dict[str, object] = {
             "missing": MISSING_VALUE,
             "id": [r.id for r in rows],
+            "link_id": [r.link_id for r in rows],
             "code": [r.code for r in rows],
             "occurred_at": [r.occurred_at for r in rows],
             "ingested_at": [now] * len(rows),
@@ -125,54 +148,53 @@ class PostgresWriter:
 
 
 class SqliteWriter:
-    """Portable statements for SQLite (``INSERT ... ON CONFLICT``, SQLite >= 3.35)."""
+    """Driver-level statements for SQLite (``INSERT ... ON CONFLICT``, SQLite >= 3.35).
+
+    Rows go to the driver as tuples (no per-row SQLAlchemy parameter processing); dates
+    and times are formatted by SQLAlchemy's own SQLite processors, once per value, so
+    what is stored reads back exactly as through the tables. SQLite has one writer at a
+    time, so the aggregate rows need no sorting against deadlocks.
+    """
 
     aggregates_inline = False
+
+    def __init__(self) -> None:
+        dialect = sqlite.dialect()
+        self._stamp = DateTime().dialect_impl(dialect).bind_processor(dialect)
+        self._day = Date().dialect_impl(dialect).bind_processor(dialect)
 
     async def insert_events(
         self, conn: AsyncConnection, rows: Sequence[EventRow], now: datetime
     ) -> set[str]:
         """Insert rows whose id is unknown; return the ids that were inserted."""
-        values = [
-            dict(
-                zip(
-                    _SQLITE_COLUMNS,
-                    (r.id, r.code, r.occurred_at, now, r.is_bot, *dimension_values(r)),
-                    strict=True,
-                )
-            )
-            for r in rows
-        ]
-        statement = sqlite.insert(click_events).on_conflict_do_nothing()
-        result = await conn.execute(statement.returning(click_events.c.id), values)
-        return set(result.scalars())
+        stamp = self._stamp
+        ingested = stamp(now) if stamp else now
+        inserted: set[str] = set()
+        for at in range(0, len(rows), _SQLITE_ROWS):
+            chunk = rows[at : at + _SQLITE_ROWS]
+            params: list[object] = []
+            for r in chunk:
+                occurred = stamp(r.occurred_at) if stamp else r.occurred_at
+                params.extend((r.id, r.link_id, r.code, occurred, ingested, r.is_bot))
+                params.extend(dimension_values(r))
+            statement = _SQLITE_INSERT.format(values=",".join([_SQLITE_ROW] * len(chunk)))
+            result = await conn.exec_driver_sql(statement, tuple(params))
+            inserted.update(result.scalars())
+        return inserted
 
     async def add_aggregates(self, conn: AsyncConnection, summary: BatchSummary) -> None:
         """Add a batch's increments to the aggregate tables."""
-        daily = [
-            {"code": c, "day": d, "clicks": h, "bot_clicks": b}
-            for c, d, h, b in summary.daily_rows()
-        ]
+        convert = self._day or str
+        day = {d: convert(d) for _link, d in summary.daily}  # a batch spans a few days
+        daily = [(k, day[d], c[0], c[1]) for (k, d), c in summary.daily.items()]
         if daily:
-            await conn.execute(_sqlite_upsert(daily_clicks, ("code", "day")), daily)
+            await conn.exec_driver_sql(_SQLITE_DAILY, daily)
         breakdown = [
-            {"code": c, "day": d, "dimension": k, "value": v, "clicks": h, "bot_clicks": b}
-            for c, d, k, v, h, b in summary.breakdown_rows()
+            (k, day[d], dim, value, c[0], c[1])
+            for (k, d, dim, value), c in summary.breakdown.items()
         ]
         if breakdown:
-            keys = ("code", "day", "dimension", "value")
-            await conn.execute(_sqlite_upsert(daily_breakdown, keys), breakdown)
-
-
-def _sqlite_upsert(table: object, keys: Sequence[str]) -> sqlite.Insert:
-    statement = sqlite.insert(table)  # type: ignore[arg-type]
-    return statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={
-            "clicks": statement.table.c.clicks + statement.excluded.clicks,
-            "bot_clicks": statement.table.c.bot_clicks + statement.excluded.bot_clicks,
-        },
-    )
+            await conn.exec_driver_sql(_SQLITE_BREAKDOWN, breakdown)
 
 
 def writer_for(dialect: str) -> EventWriter:

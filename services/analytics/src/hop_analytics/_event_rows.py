@@ -21,6 +21,7 @@ class EventRow:
     """A click as stored in ``click_events``; one attribute per `Dimension.column`."""
 
     id: str
+    link_id: str
     code: str
     occurred_at: datetime
     is_bot: bool
@@ -37,6 +38,7 @@ def enrich(click: Click) -> EventRow:
     is_bot = click.is_bot or agent.is_bot
     return EventRow(
         id=click.id,
+        link_id=click.link_id,
         code=click.code,
         occurred_at=click.timestamp,
         is_bot=is_bot,

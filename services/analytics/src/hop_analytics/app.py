@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from hop_analytics.consumer import ConsumerOptions, StreamConsumer
 from hop_analytics.database import MIGRATIONS
 from hop_analytics.dependencies import AnalyticsServices, services_of
+from hop_analytics.events import EventParser
 from hop_analytics.http_errors import install_error_handlers
 from hop_analytics.ingestion import Ingestor
 from hop_analytics.metrics import AnalyticsMetrics
@@ -63,16 +64,18 @@ def create_app(
     store = ClickStore(engine)
     metrics = AnalyticsMetrics.register(hop.metrics.registry)
     ingestor = Ingestor(store, metrics, hop.tracer)
+    parser = EventParser(max_skew=timedelta(seconds=settings.click_max_future_skew))
     client = create_http_client(
         settings.links_url, tracer_provider=hop.tracer_provider, transport=links_transport
     )
-    redis, consumers = _consumers(hop, settings, ingestor)
+    redis, consumers = _consumers(hop, settings, ingestor, parser)
     app.state.services = AnalyticsServices(
         settings=settings,
         engine=engine,
         store=store,
         metrics=metrics,
         ingestor=ingestor,
+        parser=parser,
         owners=OwnerChecker(client, ttl=settings.owner_cache_ttl),
         links_client=client,
         redis=redis,
@@ -91,7 +94,7 @@ def app_from_environment() -> FastAPI:
 
 
 def _consumers(
-    hop: Instrumentation, settings: AnalyticsSettings, ingestor: Ingestor
+    hop: Instrumentation, settings: AnalyticsSettings, ingestor: Ingestor, parser: EventParser
 ) -> tuple[Redis | None, tuple[StreamConsumer, ...]]:
     if settings.click_transport is not ClickTransport.REDIS:
         return None, ()
@@ -99,15 +102,19 @@ def _consumers(
     instrument_redis(redis, tracer_provider=hop.tracer_provider)
     count = settings.consumer_concurrency
     consumers = tuple(
-        StreamConsumer(redis, ingestor, _options(settings, index, count)) for index in range(count)
+        StreamConsumer(redis, ingestor, parser, _options(settings, index, count))
+        for index in range(count)
     )
 
     async def stream_check() -> None:
         await redis.ping()
         for consumer in consumers:
             if not consumer.is_healthy:
-                raise RuntimeError(f"A stream consumer is {consumer.state.value}.")
+                raise RuntimeError(consumer.describe_stall())
 
+    # Not critical: the consumers receive no traffic through the Service, so failing
+    # readiness would only stop the stats API and HTTP intake that still work; the
+    # failed check shows in /readyz?verbose and the consumer state in metrics.
     hop.readiness.add_check(HealthCheck("stream", stream_check, critical=False))
     return redis, consumers
 
@@ -121,6 +128,7 @@ def _options(settings: AnalyticsSettings, index: int, count: int) -> ConsumerOpt
         batch_size=settings.batch_size,
         block_ms=settings.block_ms,
         claim_idle_ms=settings.claim_idle_ms,
+        stall_after=settings.consumer_stall_after,
     )
 
 

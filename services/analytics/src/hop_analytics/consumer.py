@@ -3,8 +3,11 @@
 A batch is acknowledged only after its transaction committed, so a consumer killed
 mid-batch leaves its entries pending; a live consumer reclaims them with XAUTOCLAIM
 once they have been idle ``claim_idle_ms``. Ingestion is idempotent on the event id,
-so redelivery never counts a click twice. Malformed entries go to ``<stream>:dead``
-(with the reason) and are acknowledged: they are never retried.
+so redelivery never counts a click twice. Entries outside the click contract (reason
+``invalid``) and events the database refuses on their own (``refused``, found by
+splitting the batch) go to ``<stream>:dead`` with the reason and are acknowledged: no
+entry can stall the stream. A consumer that makes no progress for ``stall_after``
+seconds (the database down, Redis failing) reports itself stalled to ``/readyz``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from hop_analytics.errors import MalformedEventError
-from hop_analytics.events import Click, parse_event_json
+from hop_analytics.events import Click, EventParser
 from hop_analytics.ingestion import Ingestor
 from hop_analytics.metrics import ConsumerState
 from hop_contracts import dead_letter_stream
@@ -29,6 +32,8 @@ __all__ = ["ConsumerOptions", "StreamConsumer"]
 
 logger = logging.getLogger("hop.analytics.consumer")
 Entry = tuple[bytes, dict[bytes, bytes] | None]
+#: An entry to move to the dead-letter stream: its id, its event, the metric reason, why.
+DeadEntry = tuple[bytes, bytes, str, str]
 _MAX_BACKOFF: Final = 5.0
 _CLAIM_ROUNDS: Final = 10
 
@@ -43,6 +48,7 @@ class ConsumerOptions:
     batch_size: int = 1000
     block_ms: int = 1000
     claim_idle_ms: int = 30_000
+    stall_after: float = 60.0
 
     @property
     def dead_stream(self) -> str:
@@ -53,10 +59,15 @@ class ConsumerOptions:
 class StreamConsumer:
     """Consume click events from a Redis stream until stopped."""
 
-    def __init__(self, redis: Redis, ingestor: Ingestor, options: ConsumerOptions) -> None:
+    def __init__(
+        self, redis: Redis, ingestor: Ingestor, parser: EventParser, options: ConsumerOptions
+    ) -> None:
         self._redis = redis
         self._ingestor = ingestor
+        self._parser = parser
         self._options = options
+        self._progress_at = time.monotonic()
+        self._last_error = "none yet"
         self._metrics = ingestor.metrics
         self._stopping = asyncio.Event()
         self._backlog = True
@@ -87,11 +98,13 @@ class StreamConsumer:
             except Exception as err:
                 failures += 1
                 self._backlog = True
+                self._last_error = repr(err)[:300]
                 self._set_state(ConsumerState.BACKOFF)
-                logger.warning("stream consumer failed", extra={"error": repr(err)[:300]})
+                logger.warning("stream consumer failed", extra={"error": self._last_error})
                 await self._sleep(min(_MAX_BACKOFF, 0.1 * 2**failures))
             else:
                 failures = 0
+                self._progress_at = time.monotonic()
                 self._set_state(ConsumerState.RUNNING)
         self._set_state(ConsumerState.STOPPED)
 
@@ -101,8 +114,20 @@ class StreamConsumer:
 
     @property
     def is_healthy(self) -> bool:
-        """Tell whether the last step succeeded."""
-        return self.state is ConsumerState.RUNNING
+        """Tell whether the consumer made progress within the last ``stall_after`` seconds."""
+        return self.stalled_for < self._options.stall_after
+
+    @property
+    def stalled_for(self) -> float:
+        """Return the seconds since the last step that succeeded (read, stored, acked)."""
+        return time.monotonic() - self._progress_at
+
+    def describe_stall(self) -> str:
+        """Return a sentence saying how long the consumer has stalled, and why."""
+        return (
+            f"Stream consumer {self._options.consumer} made no progress for "
+            f"{self.stalled_for:.0f} s ({self.state.value}); last error: {self._last_error}."
+        )
 
     async def step(self) -> int:
         """Claim idle entries of dead consumers, then read and handle one batch."""
@@ -152,23 +177,29 @@ class StreamConsumer:
         if not entries:
             return 0
         clicks: list[Click] = []
-        dead: list[tuple[bytes, bytes, str]] = []
+        sources: list[tuple[bytes, bytes]] = []
+        dead: list[DeadEntry] = []
         for entry_id, fields in entries:
             raw = (fields or {}).get(b"event", b"")
             try:
-                clicks.append(parse_event_json(raw))
+                clicks.append(self._parser.event(raw))
             except MalformedEventError as err:
-                dead.append((entry_id, raw, str(err)))
+                dead.append((entry_id, raw, "invalid", err.message))
+            else:
+                sources.append((entry_id, raw))
         self._metrics.received.labels("redis").inc(len(entries))
         if clicks:
-            await self._ingestor.ingest(clicks, transport="redis")
+            report = await self._ingestor.ingest(clicks, transport="redis")
+            for refused in report.refused:
+                entry_id, raw = sources[refused.index]
+                dead.append((entry_id, raw, "refused", refused.reason))
         await self._settle([entry_id for entry_id, _ in entries], dead)
         return len(entries)
 
-    async def _settle(self, ids: list[bytes], dead: list[tuple[bytes, bytes, str]]) -> None:
+    async def _settle(self, ids: list[bytes], dead: list[DeadEntry]) -> None:
         options = self._options
         async with self._redis.pipeline(transaction=True) as pipe:
-            for entry_id, raw, reason in dead:
+            for entry_id, raw, _kind, reason in dead:
                 fields = {"event": raw, "reason": reason, "source_id": entry_id}
                 pipe.xadd(options.dead_stream, fields)  # type: ignore[arg-type]
             pipe.xack(options.stream, options.group, *ids)
@@ -176,6 +207,8 @@ class StreamConsumer:
             # again, so deleting it keeps the stream as long as the backlog, not forever.
             pipe.xdel(options.stream, *ids)
             await pipe.execute()
+        for _entry_id, _raw, kind, _reason in dead:
+            self._metrics.dead_lettered.labels(kind).inc()
         if dead:
             self._metrics.rejected.labels("redis").inc(len(dead))
             logger.warning("malformed clicks moved aside", extra={"entries": len(dead)})

@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hop_analytics.consumer import StreamConsumer
+from hop_analytics.events import EventParser
 from hop_analytics.ingestion import Ingestor
 from hop_analytics.metrics import AnalyticsMetrics
 from hop_analytics.owners import OwnerChecker
@@ -22,9 +23,11 @@ __all__ = [
     "AnalyticsServices",
     "AuthorizationDep",
     "IngestorDep",
+    "ParserDep",
     "ServicesDep",
     "get_authorization",
     "get_ingestor",
+    "get_parser",
     "get_services",
     "services_of",
 ]
@@ -39,6 +42,7 @@ class AnalyticsServices:
     store: ClickStore
     metrics: AnalyticsMetrics
     ingestor: Ingestor
+    parser: EventParser
     owners: OwnerChecker
     links_client: httpx.AsyncClient
     #: The Redis client the stream consumers share; None with the ``http`` transport.
@@ -62,6 +66,11 @@ def get_ingestor(request: Request) -> Ingestor:
     return services_of(request.app).ingestor
 
 
+def get_parser(request: Request) -> EventParser:
+    """Return the app's event parser (the contract and the clock-skew allowance)."""
+    return services_of(request.app).parser
+
+
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`.")
 
 
@@ -76,4 +85,5 @@ def get_authorization(
 
 ServicesDep = Annotated[AnalyticsServices, Depends(get_services)]
 IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]
+ParserDep = Annotated[EventParser, Depends(get_parser)]
 AuthorizationDep = Annotated[str | None, Depends(get_authorization)]

@@ -9,6 +9,7 @@ __all__ = [
     "LinksUnavailableError",
     "MalformedEventError",
     "MissingApiKeyError",
+    "StoreUnavailableError",
     "UnauthorizedError",
 ]
 
@@ -53,3 +54,7 @@ class LinksUnavailableError(AnalyticsError):
 
 class MalformedEventError(AnalyticsError, ValueError):
     """Raise when a click event does not follow the contract; the message says why."""
+
+
+class StoreUnavailableError(AnalyticsError):
+    """Raise when the database cannot take a batch right now (down, timeout): retry later."""

@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Any, Final
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
-from hop_analytics.dependencies import services_of
 from hop_analytics.errors import (
     AnalyticsError,
     InvalidRangeError,
@@ -17,9 +14,9 @@ from hop_analytics.errors import (
     LinksUnavailableError,
     MalformedEventError,
     MissingApiKeyError,
+    StoreUnavailableError,
     UnauthorizedError,
 )
-from hop_contracts import CLICKS_PATH
 
 __all__ = ["ERROR_RESPONSES", "install_error_handlers", "status_of"]
 
@@ -45,9 +42,8 @@ def status_of(error: AnalyticsError) -> int:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer every domain error with a JSON ``detail``; count rejected click batches."""
+    """Answer every domain error with a JSON ``detail``."""
     app.add_exception_handler(AnalyticsError, _analytics_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _validation_error)
 
 
 async def _analytics_error(_request: Request, error: AnalyticsError) -> JSONResponse:
@@ -57,15 +53,9 @@ async def _analytics_error(_request: Request, error: AnalyticsError) -> JSONResp
         return JSONResponse(
             {"detail": _LINKS_UNAVAILABLE}, status_code=status, headers={"Retry-After": "5"}
         )
+    if isinstance(error, StoreUnavailableError):
+        return JSONResponse(
+            {"detail": error.message}, status_code=status, headers={"Retry-After": "1"}
+        )
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse({"detail": error.message}, status_code=status, headers=headers)
-
-
-async def _validation_error(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, RequestValidationError) and request.url.path == CLICKS_PATH:
-        events = exc.body.get("events") if isinstance(exc.body, dict) else None
-        rejected = len(events) if isinstance(events, list) else 1
-        metrics = services_of(request.app).metrics
-        metrics.received.labels("http").inc(rejected)
-        metrics.rejected.labels("http").inc(rejected)
-    return await request_validation_exception_handler(request, exc)  # type: ignore[arg-type]

@@ -1,22 +1,63 @@
-"""One path for both transports: store a batch in a span linked to the clicks' traces."""
+"""One path for both transports: store a batch in a span linked to the clicks' traces.
+
+A batch the database refuses for a reason that blames the data (`store.is_permanent`) is
+split in halves until every refused event stands alone: the good events commit, and each
+refused one is returned with the database's reason, for the dead-letter stream (Redis) or
+the 422 answer (HTTP). Any other failure (database down) raises `StoreUnavailableError`:
+nothing is lost, the caller retries the whole batch later.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Final
 
 from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind
 
+from hop_analytics.errors import StoreUnavailableError
 from hop_analytics.events import Click
 from hop_analytics.metrics import AnalyticsMetrics
-from hop_analytics.store import ClickStore, IngestOutcome
+from hop_analytics.store import ClickStore, IngestOutcome, is_permanent
 from hop_instrumentation.tracing import PROPAGATOR
 
-__all__ = ["Ingestor", "trace_links"]
+__all__ = ["IngestReport", "Ingestor", "RefusedClick", "trace_links"]
 
 #: OpenTelemetry's default span limit on links.
 _MAX_LINKS: Final = 128
+
+
+@dataclass(slots=True, frozen=True)
+class RefusedClick:
+    """An event of the batch the database refused on its own: its position and why."""
+
+    index: int
+    click: Click
+    reason: str
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What a batch did: the committed outcome, and the events refused for good."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    newest: datetime | None = None
+    refused: list[RefusedClick] = field(default_factory=list)
+
+    def add(self, outcome: IngestOutcome) -> None:
+        """Add a committed part of the batch."""
+        self.accepted += outcome.accepted
+        self.duplicates += outcome.duplicates
+        if outcome.newest is not None:
+            self.newest = max(outcome.newest, self.newest or outcome.newest)
+
+    @property
+    def outcome(self) -> IngestOutcome:
+        """Return the whole batch's outcome (refused events counted in neither)."""
+        return IngestOutcome(self.accepted, self.duplicates, self.newest)
 
 
 class Ingestor:
@@ -27,19 +68,42 @@ class Ingestor:
         self.metrics = metrics
         self._tracer = tracer
 
-    async def ingest(self, clicks: Sequence[Click], *, transport: str) -> IngestOutcome:
-        """Store a batch idempotently and record it in metrics and a span."""
+    async def ingest(self, clicks: Sequence[Click], *, transport: str) -> IngestReport:
+        """Store a batch idempotently (split around refused events); record metrics, a span."""
         with self._tracer.start_as_current_span(
             "ingest clicks",
             kind=SpanKind.CONSUMER if transport == "redis" else SpanKind.INTERNAL,
             links=trace_links(clicks),
             attributes={"hop.clicks.batch_size": len(clicks), "hop.clicks.transport": transport},
         ) as span:
-            outcome = await self.store.ingest(clicks)
-            span.set_attribute("hop.clicks.accepted", outcome.accepted)
-            span.set_attribute("hop.clicks.duplicates", outcome.duplicates)
-        self.metrics.observe_batch(transport, len(clicks), outcome)
-        return outcome
+            report = IngestReport()
+            await self._commit(list(enumerate(clicks)), report)
+            span.set_attribute("hop.clicks.accepted", report.accepted)
+            span.set_attribute("hop.clicks.duplicates", report.duplicates)
+            span.set_attribute("hop.clicks.refused", len(report.refused))
+        self.metrics.observe_batch(transport, len(clicks), report.outcome)
+        return report
+
+    async def _commit(self, part: list[tuple[int, Click]], report: IngestReport) -> None:
+        try:
+            report.add(await self.store.ingest([click for _, click in part]))
+        except Exception as err:
+            if not is_permanent(err):
+                raise StoreUnavailableError(
+                    f"The database cannot store clicks right now ({type(err).__name__})."
+                ) from err
+            if len(part) == 1:
+                index, click = part[0]
+                report.refused.append(RefusedClick(index, click, _reason(err)))
+                return
+            middle = len(part) // 2
+            await self._commit(part[:middle], report)
+            await self._commit(part[middle:], report)
+
+
+def _reason(err: Exception) -> str:
+    original = getattr(err, "orig", None) or err
+    return f"The database refused the event: {type(original).__name__}: {original}"[:300]
 
 
 def trace_links(clicks: Sequence[Click]) -> list[Link]:

@@ -33,6 +33,7 @@ class AnalyticsMetrics:
     ingested: Counter
     duplicates: Counter
     rejected: Counter
+    dead_lettered: Counter
     batch_size: Histogram
     lag: Gauge
     consumer_state: Gauge
@@ -58,6 +59,13 @@ class AnalyticsMetrics:
             rejected=events(
                 "hop_analytics_events_rejected",
                 "Malformed click events (HTTP 422, or moved to the dead-letter stream).",
+            ),
+            dead_lettered=Counter(
+                "hop_analytics_events_dead_lettered",
+                "Stream entries moved to the dead-letter stream, by reason: 'invalid' (breaks "
+                "the click contract) or 'refused' (the database refused the event alone).",
+                ["reason"],
+                registry=registry,
             ),
             batch_size=Histogram(
                 "hop_analytics_batch_size",

@@ -1,4 +1,10 @@
-"""Ask links whether the caller's API key owns a code, and remember the answer briefly."""
+"""Ask links whether the caller's API key owns a code and which link it is now.
+
+Stats belong to the link's id, which links' 200 answer carries: a deleted and re-created
+code is another id, so its stats start at zero. Answers are reused for at most
+``ttl`` seconds (settings cap it at 2), so a revoked key or a deleted link stops reading
+stats within that bound; the cache holds a digest of the key, never the key.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ from hop_analytics.errors import (
     MissingApiKeyError,
     UnauthorizedError,
 )
-from hop_contracts import LINK_PATH
+from hop_contracts import LINK_PATH, is_code
 
 __all__ = ["OwnerChecker", "Ownership"]
 
@@ -43,6 +49,9 @@ _BY_STATUS: Final = {
 }
 
 
+Answer = tuple[Ownership, str | None]
+
+
 class OwnerChecker:
     """Forward the caller's ``Authorization`` to links' ``GET /api/v1/links/{code}`` (LINK_PATH)."""
 
@@ -58,10 +67,27 @@ class OwnerChecker:
         self._ttl = ttl
         self._max_entries = max_entries
         self._clock = clock
-        self._cache: OrderedDict[tuple[str, str], tuple[float, Ownership]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str], tuple[float, Answer]] = OrderedDict()
 
     async def check(self, authorization: str, code: str) -> Ownership:
         """Return what links says about this key and code; cached for ``ttl`` seconds."""
+        return (await self._answer(authorization, code))[0]
+
+    async def require_owner(self, authorization: str | None, code: str) -> str:
+        """Return the id of the key owner's link ``code``; else raise saying why not."""
+        if authorization is None:
+            raise MissingApiKeyError()
+        ownership, link_id = await self._answer(authorization, code)
+        if ownership is Ownership.UNAUTHENTICATED:
+            raise UnauthorizedError()
+        if ownership is Ownership.NOT_OWNER:
+            raise LinkNotFoundError(code)
+        if link_id is None:
+            logger.warning("links answered without the link id")
+            raise LinksUnavailableError("links did not say which link the code is.")
+        return link_id
+
+    async def _answer(self, authorization: str, code: str) -> Answer:
         # Only a digest of the key is kept in memory, never the key itself.
         key = (hashlib.sha256(authorization.encode()).hexdigest(), code)
         cached = self._cache.get(key)
@@ -72,17 +98,7 @@ class OwnerChecker:
         self._remember(key, now + self._ttl, answer)
         return answer
 
-    async def require_owner(self, authorization: str | None, code: str) -> None:
-        """Return if the key owns ``code``; else raise the error that says why not."""
-        if authorization is None:
-            raise MissingApiKeyError()
-        answer = await self.check(authorization, code)
-        if answer is Ownership.UNAUTHENTICATED:
-            raise UnauthorizedError()
-        if answer is Ownership.NOT_OWNER:
-            raise LinkNotFoundError(code)
-
-    async def _ask(self, authorization: str, code: str) -> Ownership:
+    async def _ask(self, authorization: str, code: str) -> Answer:
         try:
             response = await self._client.get(
                 LINK_PATH.format(code=quote(code, safe="")),
@@ -95,12 +111,21 @@ class OwnerChecker:
         if answer is None:
             logger.warning("links answered unexpectedly", extra={"status": response.status_code})
             raise LinksUnavailableError(f"links answered {response.status_code}.")
-        return answer
+        return answer, _link_id(response) if answer is Ownership.OWNER else None
 
-    def _remember(self, key: tuple[str, str], expires: float, answer: Ownership) -> None:
+    def _remember(self, key: tuple[str, str], expires: float, answer: Answer) -> None:
         if self._ttl <= 0:
             return
         self._cache[key] = (expires, answer)
         self._cache.move_to_end(key)
         while len(self._cache) > self._max_entries:
             self._cache.popitem(last=False)
+
+
+def _link_id(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    link_id = body.get("id") if isinstance(body, dict) else None
+    return link_id if isinstance(link_id, str) and is_code(link_id) else None

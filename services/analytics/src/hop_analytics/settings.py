@@ -50,4 +50,22 @@ class AnalyticsSettings(DatabaseSettings):
     prune_interval: float = Field(default=3600.0, gt=0, description="Seconds between prunes.")
     max_range_days: int = Field(default=366, ge=1, le=3660)
     top_n: int = Field(default=10, ge=1, le=100)
-    owner_cache_ttl: float = Field(default=30.0, ge=0, le=3600)
+    owner_cache_ttl: float = Field(
+        default=1.0,
+        ge=0,
+        le=2,
+        description="Seconds an ownership answer is reused: at most 2, so a revoked key or a "
+        "deleted link stops reading stats within 2 s.",
+    )
+    click_max_future_skew: float = Field(
+        default=300.0,
+        ge=0,
+        le=86_400,
+        description="Seconds an event's timestamp may lie ahead of analytics' clock.",
+    )
+    consumer_stall_after: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds a stream consumer may go without progress before /readyz?verbose "
+        "reports it failed.",
+    )

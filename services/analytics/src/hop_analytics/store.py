@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
 from sqlalchemy import Select, delete, func, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hop_analytics._aggregates import summarize
@@ -20,13 +20,15 @@ from hop_analytics.events import Click
 from hop_analytics.tables import click_events, daily_breakdown, daily_clicks
 from hop_instrumentation.database import ping
 
-__all__ = ["ClickStore", "DailyCount", "IngestOutcome", "LinkStats", "Ranked"]
+__all__ = ["ClickStore", "DailyCount", "IngestOutcome", "LinkStats", "Ranked", "is_permanent"]
 
 logger = logging.getLogger("hop.analytics.store")
 _RETRIES: Final = 3
 _PRUNE_CHUNK: Final = 10_000
 #: SQLSTATEs worth retrying a batch for: serialization failure, deadlock.
 _RETRYABLE: Final = frozenset({"40001", "40P01"})
+#: SQLSTATE classes that blame the data, not the database: data exception, integrity.
+_PERMANENT_CLASSES: Final = ("22", "23")
 
 
 @dataclass(slots=True, frozen=True)
@@ -129,17 +131,24 @@ class ClickStore:
                 return total
 
     async def stats(
-        self, code: str, start: date, end: date, *, include_bots: bool, top_n: int
+        self,
+        link_id: str,
+        start: date,
+        end: date,
+        *,
+        code: str,
+        include_bots: bool,
+        top_n: int,
     ) -> LinkStats:
         """Return a link's totals, zero-filled daily series and top values per breakdown."""
         async with self.engine.connect() as conn:
             days = await conn.execute(
                 select(daily_clicks.c.day, daily_clicks.c.clicks, daily_clicks.c.bot_clicks)
-                .where(daily_clicks.c.code == code)
+                .where(daily_clicks.c.link_id == link_id)
                 .where(daily_clicks.c.day >= start, daily_clicks.c.day <= end)
             )
             counted = {row.day: (row.clicks, row.bot_clicks) for row in days}
-            ranked = await conn.execute(_top_query(code, start, end, include_bots, top_n))
+            ranked = await conn.execute(_top_query(link_id, start, end, include_bots, top_n))
             top: dict[str, list[Ranked]] = {name: [] for name in DIMENSION_NAMES}
             for row in ranked:
                 top[row.dimension].append(Ranked(row.value, int(row.total)))
@@ -157,7 +166,7 @@ class ClickStore:
 
 
 def _top_query(
-    code: str, start: date, end: date, include_bots: bool, top_n: int
+    link_id: str, start: date, end: date, include_bots: bool, top_n: int
 ) -> Select[tuple[str, str, int]]:
     table = daily_breakdown
     counted = table.c.clicks + table.c.bot_clicks if include_bots else table.c.clicks
@@ -169,7 +178,7 @@ def _top_query(
     )
     grouped = (
         select(table.c.dimension, table.c.value, total, rank)
-        .where(table.c.code == code, table.c.day >= start, table.c.day <= end)
+        .where(table.c.link_id == link_id, table.c.day >= start, table.c.day <= end)
         .group_by(table.c.dimension, table.c.value)
         .subquery()
     )
@@ -182,6 +191,23 @@ def _top_query(
 
 def _days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+
+
+def is_permanent(err: Exception) -> bool:
+    """Tell whether a failed write blames its data (retrying it can never succeed).
+
+    Data exceptions and integrity violations (SQLSTATE classes 22 and 23), and values
+    the driver cannot even encode, are permanent; everything else (connection lost,
+    timeouts, a database shutting down) is worth retrying.
+    """
+    if isinstance(err, DataError | IntegrityError):
+        return True
+    if isinstance(err, DBAPIError):
+        state = _sqlstate(err)
+        return state is not None and state.startswith(_PERMANENT_CLASSES)
+    if isinstance(err, StatementError):
+        return isinstance(err.orig, ValueError | OverflowError | TypeError)
+    return isinstance(err, ValueError | OverflowError)
 
 
 def _sqlstate(err: DBAPIError) -> str | None:

@@ -1,6 +1,14 @@
-"""The database schema: raw events (the dedupe window) and daily aggregates per link."""
+"""The database schema: raw events (the dedupe window) and daily aggregates per link id.
+
+Clicks belong to a link's stable id, never to its code: a deleted and re-created code is a
+new link id and starts at zero. Clicks stored before events carried link ids are kept under
+`legacy_link_id` of their code, a key no link id can equal (ids never contain ``:``), so
+they are never shown for any link.
+"""
 
 from __future__ import annotations
+
+from typing import Final
 
 from sqlalchemy import (
     BigInteger,
@@ -18,7 +26,26 @@ from sqlalchemy.types import TypeEngine
 
 from hop_analytics.dimensions import DIMENSIONS
 
-__all__ = ["Key", "click_events", "daily_breakdown", "daily_clicks", "metadata"]
+__all__ = [
+    "LEGACY_PREFIX",
+    "LINK_KEY_LENGTH",
+    "Key",
+    "click_events",
+    "daily_breakdown",
+    "daily_clicks",
+    "legacy_link_id",
+    "metadata",
+]
+
+#: What the key of a click recorded before link ids starts with (migration 0002).
+LEGACY_PREFIX: Final = "legacy:"
+#: Room for a link id (64) and for a legacy key (the prefix and a code of up to 64).
+LINK_KEY_LENGTH: Final = 72
+
+
+def legacy_link_id(code: str) -> str:
+    """Return the key the clicks of ``code`` recorded before link ids are kept under."""
+    return LEGACY_PREFIX + code
 
 
 def Key(length: int) -> TypeEngine[str]:  # noqa: N802  (reads as a column type)
@@ -38,6 +65,7 @@ click_events = Table(
     "click_events",
     metadata,
     Column("id", Key(64), nullable=False),
+    Column("link_id", Key(LINK_KEY_LENGTH), nullable=False),
     Column("code", Key(64), nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("ingested_at", DateTime(timezone=True), nullable=False),
@@ -47,28 +75,28 @@ click_events = Table(
     Index(None, "ingested_at"),
 )
 
-#: Clicks per link per UTC day: humans and bots apart.
+#: Clicks per link id per UTC day: humans and bots apart.
 daily_clicks = Table(
     "daily_clicks",
     metadata,
-    Column("code", Key(64), nullable=False),
+    Column("link_id", Key(LINK_KEY_LENGTH), nullable=False),
     Column("day", Date, nullable=False),
     Column("clicks", BigInteger, nullable=False),
     Column("bot_clicks", BigInteger, nullable=False),
-    PrimaryKeyConstraint("code", "day"),
+    PrimaryKeyConstraint("link_id", "day"),
     postgresql_with={"fillfactor": 70},
 )
 
-#: Clicks per link per UTC day per value of one dimension (see `hop_analytics.dimensions`).
+#: Clicks per link id per UTC day per value of one dimension (`hop_analytics.dimensions`).
 daily_breakdown = Table(
     "daily_breakdown",
     metadata,
-    Column("code", Key(64), nullable=False),
+    Column("link_id", Key(LINK_KEY_LENGTH), nullable=False),
     Column("day", Date, nullable=False),
     Column("dimension", Key(16), nullable=False),
     Column("value", Key(255), nullable=False),
     Column("clicks", BigInteger, nullable=False),
     Column("bot_clicks", BigInteger, nullable=False),
-    PrimaryKeyConstraint("code", "day", "dimension", "value"),
+    PrimaryKeyConstraint("link_id", "day", "dimension", "value"),
     postgresql_with={"fillfactor": 70},
 )

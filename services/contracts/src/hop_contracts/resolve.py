@@ -15,14 +15,25 @@ from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["LINK_ID_MAX_LENGTH", "REDIRECT_STATUSES", "LinkId", "RedirectStatus", "ResolvedLink"]
+from hop_contracts.codes import CODE_PATTERN
+
+__all__ = [
+    "LINK_ID_MAX_LENGTH",
+    "LINK_ID_PATTERN",
+    "REDIRECT_STATUSES",
+    "LinkId",
+    "RedirectStatus",
+    "ResolvedLink",
+]
 
 #: The statuses a link may redirect with.
 RedirectStatus = Literal[301, 302, 307, 308]
 REDIRECT_STATUSES: Final = (301, 302, 307, 308)
 LINK_ID_MAX_LENGTH: Final = 64
+#: What a link id is made of: the code alphabet, so no id can equal analytics' legacy keys.
+LINK_ID_PATTERN: Final = CODE_PATTERN
 #: A link's stable identity: given at creation, never reused (unlike its code), opaque.
-LinkId = Annotated[str, Field(min_length=1, max_length=LINK_ID_MAX_LENGTH)]
+LinkId = Annotated[str, Field(pattern=f"^{LINK_ID_PATTERN}$", max_length=LINK_ID_MAX_LENGTH)]
 
 
 class ResolvedLink(BaseModel):

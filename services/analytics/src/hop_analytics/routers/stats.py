@@ -10,11 +10,11 @@ from hop_analytics.date_range import validate_range
 from hop_analytics.dependencies import AuthorizationDep, ServicesDep
 from hop_analytics.http_errors import ERROR_RESPONSES
 from hop_analytics.schemas import StatsResponse
-from hop_contracts import STATS_PREFIX
+from hop_contracts import CODE_PATTERN, STATS_PREFIX
 
 __all__ = ["router"]
 
-_CODE: Final = r"^[A-Za-z0-9_-]{1,64}$"
+_CODE: Final = f"^{CODE_PATTERN}$"
 
 router = APIRouter(prefix=STATS_PREFIX, tags=["stats"])
 
@@ -39,8 +39,8 @@ async def get_stats(
     """
     settings = services.settings
     start, end = validate_range(from_, to, settings.max_range_days)
-    await services.owners.require_owner(authorization, code)
+    link_id = await services.owners.require_owner(authorization, code)
     result = await services.store.stats(
-        code, start, end, include_bots=include_bots, top_n=settings.top_n
+        link_id, start, end, code=code, include_bots=include_bots, top_n=settings.top_n
     )
     return StatsResponse.of(result)
