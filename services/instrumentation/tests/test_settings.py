@@ -55,7 +55,13 @@ def test_settings_errors_name_every_bad_variable(monkeypatch: pytest.MonkeyPatch
 
 def test_settings_same_port_twice_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOP_HTTP_PORT", "9000")
-    with pytest.raises(SettingsError, match="HOP_HTTP_PORT and HOP_MANAGEMENT_PORT are both 9000"):
+    with pytest.raises(SettingsError, match="HOP_MANAGEMENT_PORT=9000: the API, internal and"):
+        load_settings(ServiceSettings)
+
+
+def test_settings_internal_port_on_the_api_port_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOP_INTERNAL_PORT", "8000")
+    with pytest.raises(SettingsError, match="HOP_HTTP_PORT=8000, HOP_INTERNAL_PORT=8000"):
         load_settings(ServiceSettings)
 
 

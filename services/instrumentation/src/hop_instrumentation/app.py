@@ -33,10 +33,12 @@ from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.trace import Tracer
 from starlette.types import ASGIApp
 
+from hop_instrumentation._loop_lag import LoopLagMonitor
 from hop_instrumentation._management import ManagementApp
 from hop_instrumentation._middleware import InstrumentationMiddleware, RequestObserver
 from hop_instrumentation._sampling import RootSampling
 from hop_instrumentation.health import HealthCheck, Readiness
+from hop_instrumentation.limits import LimitsMiddleware, RequestLimits
 from hop_instrumentation.metrics import Metrics
 from hop_instrumentation.settings import ServiceSettings
 from hop_instrumentation.tracing import configure_tracing
@@ -66,6 +68,10 @@ class Instrumentation:
     tracer_provider: TracerProvider
     observer: RequestObserver
     management_app: ManagementApp
+    #: Body caps and the authentication hook `LimitsMiddleware` enforces; services add
+    #: their routes' caps and hook in their ``create_app`` (see `hop_instrumentation.limits`).
+    limits: RequestLimits
+    loop_lag: LoopLagMonitor
     #: A pure ASGI app served in front of the FastAPI app on the API port, for a hot
     #: path that bypasses FastAPI's routing; it hands every other request to the app
     #: and observes its own requests with `observer`.
@@ -114,7 +120,11 @@ def create_app(
     observer = RequestObserver(
         metrics,
         provider.get_tracer("hop_instrumentation"),
-        RootSampling(settings.trace_sample_ratio),
+        RootSampling(
+            settings.trace_sample_ratio,
+            trusted=settings.trusted_proxies,
+            internal_port=settings.internal_port,
+        ),
     )
     instrumentation = Instrumentation(
         settings=settings,
@@ -123,6 +133,8 @@ def create_app(
         tracer_provider=provider,
         observer=observer,
         management_app=ManagementApp(readiness, metrics),
+        limits=RequestLimits(body_bytes=settings.max_body_bytes),
+        loop_lag=LoopLagMonitor(metrics.registry, interval=settings.event_loop_lag_interval),
     )
     app = FastAPI(
         lifespan=_lifespan(instrumentation, lifespan),
@@ -131,7 +143,8 @@ def create_app(
     )
     app.state.instrumentation = instrumentation
     instrumentation.app = app
-    app.add_middleware(InstrumentationMiddleware, observer=observer)
+    app.add_middleware(LimitsMiddleware, limits=instrumentation.limits)
+    app.add_middleware(InstrumentationMiddleware, observer=observer)  # outermost: sees 413s
     app.add_exception_handler(Exception, _unhandled_error)
     return app
 
@@ -145,10 +158,12 @@ def _lifespan(
         try:
             async with _maybe(inner, app) as state:
                 await readiness.start()
+                instrumentation.loop_lag.start()
                 readiness.mark_running()
                 logger.info("service ready", extra={"checks": [c.name for c in readiness.checks]})
                 yield state
                 readiness.mark_shutting_down()
+                await instrumentation.loop_lag.stop()
                 await readiness.stop()
         finally:
             instrumentation.tracer_provider.shutdown()

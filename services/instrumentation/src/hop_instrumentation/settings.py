@@ -23,7 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, IPvAnyNetwork, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
@@ -82,6 +82,10 @@ class ServiceSettings(BaseSettings):
 
     host: str = "0.0.0.0"
     http_port: Port = 8000
+    internal_port: Port = Field(
+        default=8001,
+        description="Port of the service-to-service routes (/internal/...); never the API's.",
+    )
     management_port: Port = 9000
     workers: int = Field(default=1, ge=1, le=64)
 
@@ -92,6 +96,24 @@ class ServiceSettings(BaseSettings):
     keepalive_timeout: Seconds = Field(
         default=95.0,
         description="Idle keep-alive seconds; above the ingress' upstream idle timeout (90 s).",
+    )
+    request_head_timeout: Seconds = Field(
+        default=5.0, gt=0, description="Seconds a client gets to send a whole request head."
+    )
+    max_header_bytes: int = Field(default=32_768, ge=1_024, le=1_048_576)
+    max_headers: int = Field(default=100, ge=8, le=1_000)
+    max_body_bytes: int = Field(
+        default=65_536, ge=1_024, description="Body cap of single-item routes, in bytes."
+    )
+    max_batch_body_bytes: int = Field(
+        default=8_388_608, ge=1_024, description="Body cap of batch routes, in bytes."
+    )
+    trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
+        default=(),
+        description="Peers (CIDRs) whose X-Forwarded-For and trace sampling flags are trusted.",
+    )
+    event_loop_lag_interval: Seconds = Field(
+        default=0.25, gt=0, description="Seconds between event-loop lag samples."
     )
     shutdown_delay: Seconds = Field(
         default=0.0,
@@ -120,10 +142,15 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _ports_differ(self) -> Self:
-        if self.http_port == self.management_port:
+        ports = {
+            "HOP_HTTP_PORT": self.http_port,
+            "HOP_INTERNAL_PORT": self.internal_port,
+            "HOP_MANAGEMENT_PORT": self.management_port,
+        }
+        if len(set(ports.values())) < len(ports):
+            shown = ", ".join(f"{name}={port}" for name, port in ports.items())
             raise ValueError(
-                f"HOP_HTTP_PORT and HOP_MANAGEMENT_PORT are both {self.http_port}; "
-                "the API and the management endpoints need two different ports."
+                f"{shown}: the API, internal and management endpoints need three different ports."
             )
         return self
 
