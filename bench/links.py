@@ -83,14 +83,18 @@ def _row(name: str, result: WrkResult) -> str:
 
 
 @contextlib.contextmanager
-def links_on_postgres() -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
-    """Serve hop-links on a fresh PostgreSQL database; yield its URL, an API key, the process."""
-    http_port, management_port = free_ports(2)
+def links_on_postgres() -> Iterator[tuple[str, str, subprocess.Popen[bytes], str]]:
+    """Serve hop-links on a fresh PostgreSQL database.
+
+    Yield its API URL, an API key, the process and its internal URL (the resolve route).
+    """
+    http_port, management_port, internal_port = free_ports(3)
     with temporary_database(ADMIN_DSN, prefix="hop_links_bench") as database_url:
         env = {
             "HOP_DATABASE_URL": database_url,
             "HOP_HTTP_PORT": str(http_port),
             "HOP_MANAGEMENT_PORT": str(management_port),
+            "HOP_INTERNAL_PORT": str(internal_port),
             "HOP_HOST": "127.0.0.1",
             "HOP_PUBLIC_BASE_URL": "https://hop.bench",
             "HOP_DATABASE_POOL_SIZE": "20",
@@ -100,22 +104,22 @@ def links_on_postgres() -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
         key = _cli(env, "keys", "create", "bench")
         ready = f"http://127.0.0.1:{management_port}/readyz"
         with process([*HOP_LINKS, "serve"], ready_url=ready, env=env) as server:
-            yield f"http://127.0.0.1:{http_port}", key, server
+            yield f"http://127.0.0.1:{http_port}", key, server, f"http://127.0.0.1:{internal_port}"
 
 
 def main() -> None:
-    with links_on_postgres() as (base, key, server):
+    with links_on_postgres() as (base, key, server, internal):
         codes = _seed(base, key)
-        _measure(base, key, codes, server.pid)
+        _measure(base, internal, key, codes, server.pid)
 
 
-def _measure(base: str, key: str, codes: list[str], pid: int) -> None:
+def _measure(base: str, internal: str, key: str, codes: list[str], pid: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
         resolve_lua = Path(directory) / "resolve.lua"
         resolve_lua.write_text(RESOLVE_LUA % ",".join(json.dumps(c) for c in codes))
         create_lua = Path(directory) / "create.lua"
         create_lua.write_text(CREATE_LUA % key)
-        resolve_url = f"{base}/internal/v1/links/"
+        resolve_url = f"{internal}/internal/v1/links/"
         create_url = f"{base}/api/v1/links"
         run_wrk(resolve_url, duration=2, connections=CONNECTIONS, script=str(resolve_lua))
         resolve = run_wrk(resolve_url, duration=DURATION, connections=CONNECTIONS,
