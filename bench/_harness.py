@@ -41,7 +41,12 @@ def process(
     Its stdout (the access log) goes to ``log`` or nowhere; stderr is kept for errors.
     """
     out = log.open("wb") if log else subprocess.DEVNULL
-    internal = {"HOP_INTERNAL_PORT": str(free_port())}  # hop services bind one more port
+    internal = {
+        "HOP_INTERNAL_PORT": str(free_port()),  # hop services bind one more port
+        # One client at full speed is the point of a benchmark, not abuse to refuse.
+        "HOP_RATE_LIMIT_PER_ADDRESS": "0",
+        "HOP_RATE_LIMIT_PER_KEY": "0",
+    }
     proc = subprocess.Popen(
         argv,
         cwd=cwd,

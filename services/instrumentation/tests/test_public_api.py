@@ -36,6 +36,10 @@ PUBLIC = {
         "ACTIVE_REQUESTS", "BUILD_INFO", "DURATION_BUCKETS", "REQUEST_DURATION", "Metrics",
         "is_multiprocess",
     ],
+    "hop_instrumentation.ratelimit": [
+        "RATE_LIMITED", "InProcessWindows", "RateLimitMiddleware", "RedisWindows", "Windows",
+        "client_address", "rate_limited_counter",
+    ],
     "hop_instrumentation.serving": ["build_asgi_app", "serve", "shutdown_budget"],
     "hop_instrumentation.settings": [
         "Environment", "LogFormat", "ServiceSettings", "SettingsError", "load_settings",
@@ -83,4 +87,5 @@ def test_metric_names_follow_the_design() -> None:
         "http_server_active_requests",
         "hop_build_info",
         "hop_event_loop_lag_seconds",
+        "hop_http_rate_limited_requests",
     }

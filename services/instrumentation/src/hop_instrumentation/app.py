@@ -40,6 +40,13 @@ from hop_instrumentation._sampling import RootSampling
 from hop_instrumentation.health import HealthCheck, Readiness
 from hop_instrumentation.limits import LimitsMiddleware, RequestLimits
 from hop_instrumentation.metrics import Metrics
+from hop_instrumentation.ratelimit import (
+    InProcessWindows,
+    RateLimitMiddleware,
+    RedisWindows,
+    Windows,
+    rate_limited_counter,
+)
 from hop_instrumentation.settings import ServiceSettings
 from hop_instrumentation.tracing import configure_tracing
 
@@ -72,6 +79,8 @@ class Instrumentation:
     #: their routes' caps and hook in their ``create_app`` (see `hop_instrumentation.limits`).
     limits: RequestLimits
     loop_lag: LoopLagMonitor
+    #: The rate limits' counters: in Redis with ``HOP_RATE_LIMIT_REDIS_URL``, else in-process.
+    rate_windows: Windows
     #: A pure ASGI app served in front of the FastAPI app on the API port, for a hot
     #: path that bypasses FastAPI's routing; it hands every other request to the app
     #: and observes its own requests with `observer`.
@@ -135,6 +144,7 @@ def create_app(
         management_app=ManagementApp(readiness, metrics),
         limits=RequestLimits(body_bytes=settings.max_body_bytes),
         loop_lag=LoopLagMonitor(metrics.registry, interval=settings.event_loop_lag_interval),
+        rate_windows=_rate_windows(settings),
     )
     app = FastAPI(
         lifespan=_lifespan(instrumentation, lifespan),
@@ -144,9 +154,27 @@ def create_app(
     app.state.instrumentation = instrumentation
     instrumentation.app = app
     app.add_middleware(LimitsMiddleware, limits=instrumentation.limits)
+    app.add_middleware(
+        RateLimitMiddleware,
+        windows=instrumentation.rate_windows,
+        refused=rate_limited_counter(metrics.registry),
+        paths=settings.rate_limit_paths,
+        window=settings.rate_limit_window,
+        per_address=settings.rate_limit_per_address,
+        per_key=settings.rate_limit_per_key,
+        auth_failures=settings.rate_limit_auth_failures,
+        trusted=settings.trusted_proxies,
+    )
     app.add_middleware(InstrumentationMiddleware, observer=observer)  # outermost: sees 413s
     app.add_exception_handler(Exception, _unhandled_error)
     return app
+
+
+def _rate_windows(settings: ServiceSettings) -> Windows:
+    if settings.rate_limit_redis_url:
+        prefix = f"hop:ratelimit:{settings.service_name}:"
+        return RedisWindows(settings.rate_limit_redis_url, prefix=prefix)
+    return InProcessWindows()
 
 
 def _lifespan(
@@ -166,6 +194,8 @@ def _lifespan(
                 await instrumentation.loop_lag.stop()
                 await readiness.stop()
         finally:
+            if isinstance(instrumentation.rate_windows, RedisWindows):
+                await instrumentation.rate_windows.close()
             instrumentation.tracer_provider.shutdown()
             logger.info("service stopped")
 

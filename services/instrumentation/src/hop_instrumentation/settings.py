@@ -108,6 +108,16 @@ class ServiceSettings(BaseSettings):
     max_batch_body_bytes: int = Field(
         default=8_388_608, ge=1_024, description="Body cap of batch routes, in bytes."
     )
+    rate_limit_paths: tuple[str, ...] = Field(
+        default=("/api/",), description="Path prefixes the rate limits apply to."
+    )
+    rate_limit_window: Seconds = Field(default=60.0, gt=0, description="Window, in seconds.")
+    rate_limit_per_address: int = Field(default=6_000, ge=0, description="0 turns it off.")
+    rate_limit_per_key: int = Field(default=6_000, ge=0, description="0 turns it off.")
+    rate_limit_auth_failures: int = Field(default=30, ge=0, description="401s per address.")
+    rate_limit_redis_url: str | None = Field(
+        default=None, description="Redis for counters shared by replicas; unset: in-process."
+    )
     trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
         default=(),
         description="Peers (CIDRs) whose X-Forwarded-For and trace sampling flags are trusted.",
