@@ -43,7 +43,7 @@ PUBLIC = {
     "hop_instrumentation.serving": ["build_asgi_app", "serve", "shutdown_budget"],
     "hop_instrumentation.settings": [
         "Environment", "LogFormat", "ServiceSettings", "SettingsError", "load_settings",
-        "load_settings_or_exit",
+        "load_settings_or_exit", "print_redacted_exception", "redact_secrets",
     ],
     "hop_instrumentation.testing": [
         "LOOPBACK", "LogCapture", "RawResponse", "RunningProcess", "SpanCapture", "app_client",

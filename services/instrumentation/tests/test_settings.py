@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from hop_instrumentation import ServiceSettings, SettingsError, load_settings, load_settings_or_exit
+from hop_instrumentation.settings import redact_secrets
 
 
 class DatabaseSettings(ServiceSettings):
@@ -75,3 +76,22 @@ def test_load_settings_or_exit_prints_the_problem_and_exits_2(
     error = capsys.readouterr().err
     assert error.startswith("Invalid settings for ServiceSettings:\n  HOP_HTTP_PORT:")
     assert "Traceback" not in error
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "connect to postgresql+asyncpg://hop:s3cr@t@db:5432/hop failed",
+            "connect to postgresql+asyncpg://hop:***@db:5432/hop failed",
+        ),
+        ("url='redis://:pa55@redis:6379/0'", "url='redis://:***@redis:6379/0'"),
+        ("host=db user=hop password=s3cret dbname=hop", "host=db user=hop password=*** dbname=hop"),
+        ("https://example.com/a@b", "https://example.com/a@b"),
+        ("no secrets here", "no secrets here"),
+        ("is 'hop:pw@127.0.0.1', which", "is 'hop:***@127.0.0.1', which"),  # no scheme
+        ("Error 111 connecting to 127.0.0.1:6379.", "Error 111 connecting to 127.0.0.1:6379."),
+    ],
+)
+def test_redact_secrets_hides_url_and_dsn_passwords(text: str, expected: str) -> None:
+    assert redact_secrets(text) == expected

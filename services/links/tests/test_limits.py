@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -112,3 +114,44 @@ def test_resolve_is_served_on_the_internal_port_only(links: Links) -> None:
     public = httpx.get(f"http://127.0.0.1:{links.api}{path}", timeout=10)
     assert (internal.status_code, internal.json()["url"]) == (200, "https://example.com/a")
     assert (public.status_code, public.json()) == (404, {"detail": "Not Found"})
+
+
+@pytest.mark.parametrize(
+    "database_url",
+    [
+        "postgresql://hop:s3cret-pw@127.0.0.1:1/hop",  # unreachable: readiness reports it
+        "hop:s3cret-pw@127.0.0.1/hop",  # no scheme: the settings error quotes it
+    ],
+)
+def test_database_password_never_appears_in_output_or_readiness(
+    tmp_path: Path, database_url: str
+) -> None:
+    api, internal, management = free_ports(3)
+    env = {
+        "HOP_DATABASE_URL": database_url,
+        "HOP_HTTP_PORT": str(api),
+        "HOP_INTERNAL_PORT": str(internal),
+        "HOP_MANAGEMENT_PORT": str(management),
+    }
+    log = tmp_path / "links.log"
+    command = [sys.executable, "-m", "hop_links", "serve"]
+    with running_process(command, env=env, log=log) as running:
+        readiness = _readiness_report(management, running)
+        running.stop()
+    output = log.read_text() + readiness
+    assert "s3cret-pw" not in output
+    assert "[-]database failed" in output or "HOP_DATABASE_URL" in output  # still explained
+
+
+def _readiness_report(port: int, running: RunningProcess) -> str:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and running.process.poll() is None:
+        try:
+            report = httpx.get(f"http://127.0.0.1:{port}/readyz?verbose", timeout=2).text
+        except httpx.HTTPError:
+            time.sleep(0.2)
+            continue
+        if "[-]database failed" in report:
+            return report
+        time.sleep(0.2)
+    return ""

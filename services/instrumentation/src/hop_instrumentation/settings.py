@@ -19,8 +19,10 @@ from __future__ import annotations
 import os
 import re
 import sys
+import traceback
 from enum import StrEnum
 from pathlib import Path
+from types import TracebackType
 from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import AliasChoices, Field, IPvAnyNetwork, ValidationError, model_validator
@@ -33,6 +35,8 @@ __all__ = [
     "SettingsError",
     "load_settings",
     "load_settings_or_exit",
+    "print_redacted_exception",
+    "redact_secrets",
 ]
 
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -40,6 +44,12 @@ Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
 Seconds = Annotated[float, Field(ge=0.0, le=3600.0)]
 #: The password of a ``scheme://user:password@host`` URL (up to the last ``@``).
 _URL_PASSWORD = re.compile(r"(://[^/@:]*:).*@")
+#: The same inside free text (an error message, a traceback): stop at whitespace or quotes;
+#: and ``password=...`` of a libpq-style DSN.
+_TEXT_PASSWORD = re.compile(r"(://[^/@:\s'\"]*:)[^\s'\"]*@")
+#: ``user:password@host`` without a scheme (a URL missing its ``postgresql://``).
+_BARE_PASSWORD = re.compile(r"((?:^|(?<=[\s'\"(=]))[^/@:\s'\"]+:)(?!//)[^\s'\"/@]*@")
+_DSN_PASSWORD = re.compile(r"(?i)(password\s*=\s*)[^\s'\",;]+")
 
 
 class Environment(StrEnum):
@@ -193,8 +203,10 @@ def load_settings(cls: type[SettingsT], **overrides: Any) -> SettingsT:
 def load_settings_or_exit(cls: type[SettingsT]) -> SettingsT:
     """Build settings from the environment, or print what is wrong and exit with status 2.
 
-    For commands: the operator sees every bad variable and its fix, not a traceback.
+    For commands: the operator sees every bad variable and its fix, not a traceback; a
+    later uncaught error is printed with its URL passwords redacted.
     """
+    sys.excepthook = print_redacted_exception
     try:
         return load_settings(cls)
     except SettingsError as err:
@@ -208,7 +220,7 @@ def _describe(cls: type[ServiceSettings], err: ValidationError) -> str:
         field = str(error["loc"][0]) if error["loc"] else ""
         variable = _variable_name(cls, field)
         shown = "" if error["type"] == "missing" else f" (got {_redact(error.get('input'))!r})"
-        lines.append(f"  {variable}: {error['msg']}{shown}")
+        lines.append(f"  {variable}: {redact_secrets(error['msg'])}{shown}")
     return "\n".join(lines)
 
 
@@ -221,9 +233,29 @@ def _variable_name(cls: type[ServiceSettings], field: str) -> str:
 
 
 def _redact(value: Any) -> Any:
-    return _redact_url(value) if isinstance(value, str) else value
+    return redact_secrets(_redact_url(value)) if isinstance(value, str) else value
 
 
 def _redact_url(url: str) -> str:
     """Return ``url`` with its password, if any, replaced by ``***``."""
     return _URL_PASSWORD.sub(r"\1***@", url)
+
+
+def redact_secrets(text: str) -> str:
+    """Return ``text`` with every URL password and DSN ``password=`` replaced by ``***``.
+
+    For anything that may quote a database or Redis URL: error messages, tracebacks,
+    readiness reports.
+    """
+    if "@" not in text and "assword" not in text:
+        return text
+    text = _BARE_PASSWORD.sub(r"\1***@", _TEXT_PASSWORD.sub(r"\1***@", text))
+    return _DSN_PASSWORD.sub(r"\1***", text)
+
+
+def print_redacted_exception(
+    kind: type[BaseException], value: BaseException, tb: TracebackType | None
+) -> None:
+    """Print an uncaught exception as Python would, with URL passwords redacted (an excepthook)."""
+    text = "".join(traceback.format_exception(kind, value, tb))
+    print(redact_secrets(text), file=sys.stderr, end="")
