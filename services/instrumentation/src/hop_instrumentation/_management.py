@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 from fastapi import FastAPI
@@ -115,10 +116,13 @@ class PortDispatcher:
         *,
         management_port: int,
         internal_port: int,
+        wrap: Callable[[ASGIApp], ASGIApp] = lambda app: app,
     ) -> None:
         self.app = app
         self.api = api
         self.management = management
+        #: Answers a path on the wrong port (404), observed like any request (``wrap``).
+        self.wrong_port = wrap(_wrong_port(internal_port))
         self.management_port = management_port
         self.internal_port = internal_port
 
@@ -133,10 +137,17 @@ class PortDispatcher:
         elif _is_internal(scope.get("path", "")) == (port == self.internal_port):
             await self.api(scope, receive, send)
         elif scope["type"] == "http":
-            if port == self.internal_port:
-                await _respond(send, scope, 404, _WRONG_PORT_INTERNAL)
-            else:
-                await _respond(send, scope, 404, _NOT_FOUND, content_type=_JSON)
+            await self.wrong_port(scope, receive, send)
+
+
+def _wrong_port(internal_port: int) -> ASGIApp:
+    async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["server"][1] == internal_port:
+            await _respond(send, scope, 404, _WRONG_PORT_INTERNAL)
+        else:
+            await _respond(send, scope, 404, _NOT_FOUND, content_type=_JSON)
+
+    return not_found
 
 
 def _is_internal(path: str) -> bool:

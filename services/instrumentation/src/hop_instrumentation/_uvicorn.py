@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from uvicorn.importer import import_from_string
 
 from hop_instrumentation._management import PortDispatcher
+from hop_instrumentation._middleware import InstrumentationMiddleware
 from hop_instrumentation.app import get_instrumentation
 from hop_instrumentation.health import Readiness
 from hop_instrumentation.settings import ServiceSettings
@@ -36,6 +37,7 @@ def build_asgi_app(factory: str) -> PortDispatcher:
         hop.management_app,
         management_port=hop.settings.management_port,
         internal_port=hop.settings.internal_port,
+        wrap=lambda wrong_port: InstrumentationMiddleware(wrong_port, observer=hop.observer),
     )
 
 
