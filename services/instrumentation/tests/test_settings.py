@@ -95,3 +95,19 @@ def test_load_settings_or_exit_prints_the_problem_and_exits_2(
 )
 def test_redact_secrets_hides_url_and_dsn_passwords(text: str, expected: str) -> None:
     assert redact_secrets(text) == expected
+
+
+def test_trusted_proxies_read_comma_separated_or_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOP_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1/32")
+    assert [str(n) for n in load_settings(ServiceSettings).trusted_proxies] == [
+        "10.0.0.0/8",
+        "192.0.2.1/32",
+    ]
+    monkeypatch.setenv("HOP_TRUSTED_PROXIES", '["::1/128"]')
+    assert [str(n) for n in load_settings(ServiceSettings).trusted_proxies] == ["::1/128"]
+
+
+def test_trusted_proxies_not_a_network_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOP_TRUSTED_PROXIES", "the-edge")
+    with pytest.raises(SettingsError, match="HOP_TRUSTED_PROXIES: value is not a valid IPv4"):
+        load_settings(ServiceSettings)

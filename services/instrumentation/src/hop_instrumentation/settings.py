@@ -16,6 +16,7 @@ variables configure tracing.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -25,8 +26,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import AliasChoices, Field, IPvAnyNetwork, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    Field,
+    IPvAnyNetwork,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = [
     "Environment",
@@ -118,7 +126,7 @@ class ServiceSettings(BaseSettings):
     max_batch_body_bytes: int = Field(
         default=8_388_608, ge=1_024, description="Body cap of batch routes, in bytes."
     )
-    rate_limit_paths: tuple[str, ...] = Field(
+    rate_limit_paths: Annotated[tuple[str, ...], NoDecode] = Field(
         default=("/api/",), description="Path prefixes the rate limits apply to."
     )
     rate_limit_window: Seconds = Field(default=60.0, gt=0, description="Window, in seconds.")
@@ -128,7 +136,7 @@ class ServiceSettings(BaseSettings):
     rate_limit_redis_url: str | None = Field(
         default=None, description="Redis for counters shared by replicas; unset: in-process."
     )
-    trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
+    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = Field(
         default=(),
         description="Peers (CIDRs) whose X-Forwarded-For and trace sampling flags are trusted.",
     )
@@ -159,6 +167,20 @@ class ServiceSettings(BaseSettings):
 
     health_check_interval: Seconds = Field(default=5.0, gt=0)
     health_check_timeout: Seconds = Field(default=2.0, gt=0)
+
+    @field_validator("rate_limit_paths", "trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """Accept ``a,b`` as well as a JSON list (``["a", "b"]``) for the list settings."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except ValueError:
+                raise ValueError('is not a JSON list; use a,b or ["a", "b"]') from None
+        return tuple(part.strip() for part in text.split(",") if part.strip())
 
     @model_validator(mode="after")
     def _ports_differ(self) -> Self:
