@@ -107,3 +107,17 @@ def test_forwarded_for_is_believed_only_from_a_trusted_proxy() -> None:
     direct = {"client": ("192.0.2.1", 5000), "headers": headers}
     assert client_address(via_proxy, trusted) == "198.51.100.7"  # the proxy chain's last hop
     assert client_address(direct, trusted) == "192.0.2.1"  # a spoofed header is ignored
+
+
+def test_openapi_documents_the_limits_answers() -> None:
+    app = build()
+
+    @app.post("/api/v1/items")
+    async def create() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    paths = app.openapi()["paths"]
+    assert set(paths["/api/v1/items"]["post"]["responses"]) >= {"413", "429"}
+    assert "429" in paths["/api/v1/items"]["get"]["responses"]
+    assert "429" not in paths["/elsewhere"]["get"]["responses"]
+    assert "Retry-After" in paths["/api/v1/items"]["get"]["responses"]["429"]["headers"]

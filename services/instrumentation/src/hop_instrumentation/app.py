@@ -25,7 +25,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -167,7 +167,50 @@ def create_app(
     )
     app.add_middleware(InstrumentationMiddleware, observer=observer)  # outermost: sees 413s
     app.add_exception_handler(Exception, _unhandled_error)
+    _document_limits(app, settings)
     return app
+
+
+_DETAIL_SCHEMA: Final = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+_TOO_LARGE: Final = {
+    "description": "The request body is larger than this route's limit.",
+    "content": {"application/json": {"schema": _DETAIL_SCHEMA}},
+}
+_TOO_MANY: Final = {
+    "description": "A rate limit was hit; retry after `Retry-After` seconds.",
+    "headers": {
+        "Retry-After": {"schema": {"type": "integer"}},
+        "RateLimit": {"schema": {"type": "string"}},
+        "RateLimit-Policy": {"schema": {"type": "string"}},
+    },
+    "content": {"application/json": {"schema": _DETAIL_SCHEMA}},
+}
+
+
+def _document_limits(app: FastAPI, settings: ServiceSettings) -> None:
+    """Add the limits' answers (413 on bodies, 429 on rate-limited paths) to the OpenAPI."""
+    build = app.openapi
+    limited = any(
+        (settings.rate_limit_per_address, settings.rate_limit_per_key,
+         settings.rate_limit_auth_failures)
+    )  # fmt: skip
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                if method in ("post", "put", "patch"):
+                    responses.setdefault("413", _TOO_LARGE)
+                if limited and path.startswith(settings.rate_limit_paths):
+                    responses.setdefault("429", _TOO_MANY)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _rate_windows(settings: ServiceSettings) -> Windows:
