@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hop_instrumentation.testing import wait_for_http
+from hop_instrumentation.testing import free_port, wait_for_http
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,8 +41,18 @@ def process(
     Its stdout (the access log) goes to ``log`` or nowhere; stderr is kept for errors.
     """
     out = log.open("wb") if log else subprocess.DEVNULL
+    internal = {
+        "HOP_INTERNAL_PORT": str(free_port()),  # hop services bind one more port
+        # One client at full speed is the point of a benchmark, not abuse to refuse.
+        "HOP_RATE_LIMIT_PER_ADDRESS": "0",
+        "HOP_RATE_LIMIT_PER_KEY": "0",
+    }
     proc = subprocess.Popen(
-        argv, cwd=cwd, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.PIPE
+        argv,
+        cwd=cwd,
+        env={**os.environ, **internal, **(env or {})},
+        stdout=out,
+        stderr=subprocess.PIPE,
     )
     try:
         wait_for_http(ready_url, process=proc)

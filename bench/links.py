@@ -6,11 +6,6 @@ loopback (one thread, 64 connections, like the other benchmarks and their refere
 
     make bench-links            # or: uv run python bench/links.py
     BENCH_DURATION=20 BENCH_POSTGRES=postgresql://postgres@127.0.0.1:5432/test ...
-    BENCH_BASELINE=<git ref> ...   # also measure links at that commit, in the same run
-
-With ``BENCH_BASELINE`` the commit's ``hop_links`` and ``hop_contracts`` (checked out into
-a temporary git worktree and put first on ``PYTHONPATH``) are measured in alternating
-rounds with the working tree's, so before/after numbers come from one run.
 """
 
 from __future__ import annotations
@@ -34,8 +29,6 @@ ADMIN_DSN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:54
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 SEED_LINKS = int(os.environ.get("BENCH_SEED_LINKS", "10000"))
-BASELINE = os.environ.get("BENCH_BASELINE")
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
 HOP_LINKS = [sys.executable, "-m", "hop_links"]
 
 RESOLVE_LUA = """
@@ -90,20 +83,18 @@ def _row(name: str, result: WrkResult) -> str:
 
 
 @contextlib.contextmanager
-def links_on_postgres(
-    pythonpath: str | None = None,
-) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
-    """Serve hop-links on a fresh PostgreSQL database; yield its URL, an API key, the process.
+def links_on_postgres() -> Iterator[tuple[str, str, subprocess.Popen[bytes], str]]:
+    """Serve hop-links on a fresh PostgreSQL database.
 
-    ``pythonpath`` puts another checkout's packages first (a baseline to compare with).
+    Yield its API URL, an API key, the process and its internal URL (the resolve route).
     """
-    http_port, management_port = free_ports(2)
+    http_port, management_port, internal_port = free_ports(3)
     with temporary_database(ADMIN_DSN, prefix="hop_links_bench") as database_url:
         env = {
-            **({"PYTHONPATH": pythonpath} if pythonpath else {}),
             "HOP_DATABASE_URL": database_url,
             "HOP_HTTP_PORT": str(http_port),
             "HOP_MANAGEMENT_PORT": str(management_port),
+            "HOP_INTERNAL_PORT": str(internal_port),
             "HOP_HOST": "127.0.0.1",
             "HOP_PUBLIC_BASE_URL": "https://hop.bench",
             "HOP_DATABASE_POOL_SIZE": "20",
@@ -113,69 +104,39 @@ def links_on_postgres(
         key = _cli(env, "keys", "create", "bench")
         ready = f"http://127.0.0.1:{management_port}/readyz"
         with process([*HOP_LINKS, "serve"], ready_url=ready, env=env) as server:
-            yield f"http://127.0.0.1:{http_port}", key, server
-
-
-@contextlib.contextmanager
-def baseline_sources(ref: str) -> Iterator[str]:
-    """Check ``ref`` out into a temporary worktree; yield its PYTHONPATH for links."""
-    with tempfile.TemporaryDirectory() as directory:
-        tree = Path(directory) / "baseline"
-        git = ["git", "-C", str(ROOT)]
-        subprocess.run([*git, "worktree", "add", "--detach", str(tree), ref], check=True,
-                       capture_output=True)  # fmt: skip
-        try:
-            yield f"{tree}/services/links/src:{tree}/services/contracts/src"
-        finally:
-            subprocess.run([*git, "worktree", "remove", "--force", str(tree)], check=False)
+            yield f"http://127.0.0.1:{http_port}", key, server, f"http://127.0.0.1:{internal_port}"
 
 
 def main() -> None:
-    if BASELINE is None:
-        with links_on_postgres() as (base, key, server):
-            _report("", *_measure(base, key, _seed(base, key)), server.pid)
-        return
-    results: dict[str, list[tuple[WrkResult, WrkResult]]] = {BASELINE: [], "working tree": []}
-    with baseline_sources(BASELINE) as pythonpath:
-        for _ in range(ROUNDS):
-            for name, path in ((BASELINE, pythonpath), ("working tree", None)):
-                with links_on_postgres(path) as (base, key, server):
-                    results[name].append(_measure(base, key, _seed(base, key)))
-    for name, rounds in results.items():
-        resolve = max((r for r, _ in rounds), key=lambda r: r.requests_per_second)
-        create = max((c for _, c in rounds), key=lambda c: c.requests_per_second)
-        _report(f"{name} (best of {len(rounds)} alternating rounds): ", resolve, create, None)
+    with links_on_postgres() as (base, key, server, internal):
+        codes = _seed(base, key)
+        _measure(base, internal, key, codes, server.pid)
 
 
-def _measure(base: str, key: str, codes: list[str]) -> tuple[WrkResult, WrkResult]:
+def _measure(base: str, internal: str, key: str, codes: list[str], pid: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
         resolve_lua = Path(directory) / "resolve.lua"
         resolve_lua.write_text(RESOLVE_LUA % ",".join(json.dumps(c) for c in codes))
         create_lua = Path(directory) / "create.lua"
         create_lua.write_text(CREATE_LUA % key)
-        resolve_url = f"{base}/internal/v1/links/"
+        resolve_url = f"{internal}/internal/v1/links/"
         create_url = f"{base}/api/v1/links"
         run_wrk(resolve_url, duration=2, connections=CONNECTIONS, script=str(resolve_lua))
         resolve = run_wrk(resolve_url, duration=DURATION, connections=CONNECTIONS,
                           script=str(resolve_lua))  # fmt: skip
         create = run_wrk(create_url, duration=DURATION, connections=CONNECTIONS,
                          script=str(create_lua))  # fmt: skip
+        setup = f"wrk 1 thread x {CONNECTIONS} connections x {DURATION}s"
+        print(f"\nhop-links on PostgreSQL, 1 uvicorn process, {len(codes):,} seeded links, "
+              f"{setup}, RSS {rss_mib(pid):.0f} MiB, load {os.getloadavg()[0]:.1f}")  # fmt: skip
+        print("| endpoint                       |     req/s |  p50 ms  |  p99 ms  | errors |")
+        print("|--------------------------------|-----------|----------|----------|--------|")
+        print(_row("GET /internal/v1/links/{code}", resolve))
+        print(_row("POST /api/v1/links (Bearer)", create))
         print("\ncommands (Lua scripts written by bench/links.py):")
         print(f"  {_wrk_command(resolve_url, resolve_lua)}")
         print(f"  {_wrk_command(create_url, create_lua)}")
-    return resolve, create
-
-
-def _report(title: str, resolve: WrkResult, create: WrkResult, pid: int | None) -> None:
-    setup = f"wrk 1 thread x {CONNECTIONS} connections x {DURATION}s"
-    rss = f", RSS {rss_mib(pid):.0f} MiB" if pid is not None else ""
-    print(f"\n{title}hop-links on PostgreSQL, 1 uvicorn process, {SEED_LINKS:,} seeded links, "
-          f"{setup}{rss}, load {os.getloadavg()[0]:.1f}")  # fmt: skip
-    print("| endpoint                       |     req/s |  p50 ms  |  p99 ms  | errors |")
-    print("|--------------------------------|-----------|----------|----------|--------|")
-    print(_row("GET /internal/v1/links/{code}", resolve))
-    print(_row("POST /api/v1/links (Bearer)", create))
-    print(f"reproduce: {shlex.join(['make', 'bench-links'])}  (uv run python bench/links.py)")
+        print(f"reproduce: {shlex.join(['make', 'bench-links'])}  (uv run python bench/links.py)")
 
 
 if __name__ == "__main__":

@@ -126,12 +126,12 @@ def miss_path_postgres(
     """Every request resolves from a real hop-links on PostgreSQL (cache of one entry)."""
     from links import links_on_postgres
 
-    with links_on_postgres() as (links_url, key, _):
+    with links_on_postgres() as (links_url, key, _, internal_url):
         items = [{"url": url, "code": code} for code, url in codes.items()]
         headers = {"Authorization": f"Bearer {key}"}
         with httpx.Client(base_url=links_url, headers=headers, timeout=60) as client:
             client.post("/api/v1/links:batch", json={"items": items}).raise_for_status()
-        with hop_redirect(tmp, links_url, analytics_url, cache_size=1) as (url, _, _):
+        with hop_redirect(tmp, internal_url, analytics_url, cache_size=1) as (url, _, _):
             warm(url, dict(list(codes.items())[:10]))
             return run_wrk(url + "/", duration=duration, script=script)
 

@@ -216,6 +216,8 @@ def service_schema(name: str) -> Schema:
                 "public": BOOL,
                 "callers": {"type": "array", "items": {"enum": list(SERVICES)}},
                 "callees": {"type": "array", "items": {"enum": list(SERVICES)}},
+                "internalCallers": {"type": "array", "items": {"enum": list(SERVICES)}},
+                "internalCallees": {"type": "array", "items": {"enum": list(SERVICES)}},
                 "database": BOOL,
                 "redis": BOOL,
                 "otlp": BOOL,

@@ -60,7 +60,7 @@ def test_deployments_probes_prestop_grace_checksum(objects: list[Obj]) -> None:
         ):
             assert container[f"{probe}Probe"]["httpGet"] == {"path": path, "port": "management"}
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
-        assert ports == {"http": 8000, "management": 9000}
+        assert ports == {"http": 8000, "internal": 8001, "management": 9000}
         pre_stop = container["lifecycle"]["preStop"]["sleep"]["seconds"]
         env = configmaps[name]["data"]
         budget = pre_stop + float(env["HOP_SHUTDOWN_DELAY"]) + float(env["HOP_DRAIN_TIMEOUT"]) + 5
@@ -68,10 +68,11 @@ def test_deployments_probes_prestop_grace_checksum(objects: list[Obj]) -> None:
         assert "checksum/config" in deployment["spec"]["template"]["metadata"]["annotations"]
 
 
-def test_services_expose_http_and_management(objects: list[Obj]) -> None:
+def test_services_expose_http_internal_and_management(objects: list[Obj]) -> None:
     for service in of_kind(objects, "Service").values():
         assert {p["name"]: p["port"] for p in service["spec"]["ports"]} == {
             "http": 8000,
+            "internal": 8001,
             "management": 9000,
         }
 
@@ -122,20 +123,25 @@ def test_migration_policy_allows_only_dns_and_the_database(objects: list[Obj]) -
 
 def test_networkpolicies_open_exactly_the_call_graph(objects: list[Obj]) -> None:
     policies = of_kind(objects, "NetworkPolicy")
-    callers = {"links": {"redirect", "analytics"}, "analytics": {"redirect"}, "redirect": set()}
+    callers = {
+        "links": {("analytics", "http"), ("redirect", "internal")},
+        "analytics": {("redirect", "internal")},
+        "redirect": set(),
+    }
     for service, expected in callers.items():
         spec = policies[f"hop-{service}"]["spec"]
         assert spec["policyTypes"] == ["Ingress", "Egress"]
-        names = {
-            peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+        peers = {
+            (peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"], port["port"])
             for rule in spec["ingress"]
             for peer in rule["from"]
+            for port in rule["ports"]
             if "namespaceSelector" not in peer
             and peer["podSelector"]["matchLabels"].get("app.kubernetes.io/component") == "api"
         }
-        assert names == expected
-        ports = {p["port"] for rule in spec["ingress"] for p in rule["ports"]}
-        assert ports == {"http", "management"}
+        assert peers == expected
+        outside = [r for r in spec["ingress"] if any("namespaceSelector" in p for p in r["from"])]
+        assert all(p["port"] != "internal" for rule in outside for p in rule["ports"])
 
 
 def test_pull_policy_always_outside_dev(objects: list[Obj], profile: str) -> None:

@@ -57,3 +57,26 @@ def test_local_edge_routes_equal_chart_routes(tmp_path: Path) -> None:
 
 def test_local_edge_routes_in_the_ingress_order(render: Render, tmp_path: Path) -> None:
     assert _local_edge_routes(tmp_path) == list(_ingress_routes(render()).items())
+
+
+WITH_TRAEFIK = ("--api-versions", "traefik.io/v1alpha1/Middleware")
+
+
+def test_ingress_on_traefik_gets_the_edge_limits_as_middlewares(render: Render) -> None:
+    objects = render(*WITH_TRAEFIK)
+    middlewares = of_kind(objects, "Middleware")
+    assert middlewares["hop-limits"]["spec"] == {"buffering": {"maxRequestBodyBytes": 8388608}}
+    assert middlewares["hop-rate-limit"]["spec"] == {
+        "rateLimit": {"average": 200, "burst": 400, "period": "1s"}
+    }
+    (ingress,) = of_kind(objects, "Ingress").values()
+    chain = ingress["metadata"]["annotations"]["traefik.ingress.kubernetes.io/router.middlewares"]
+    assert chain == "hop-hop-rate-limit@kubernetescrd,hop-hop-limits@kubernetescrd"
+
+
+def test_no_middleware_without_traefik_crd_or_for_another_controller(render: Render) -> None:
+    assert of_kind(render(), "Middleware") == {}
+    other = render(*WITH_TRAEFIK, "--set", "exposure.ingress.className=haproxy")
+    assert of_kind(other, "Middleware") == {}
+    (ingress,) = of_kind(other, "Ingress").values()
+    assert "annotations" not in ingress["metadata"]

@@ -46,9 +46,9 @@ def hermetic_env(**extra: str) -> dict[str, str]:
 
 def free_stack_ports() -> Ports:
     """Return stack ports that are all free (never the fixed `make run` ones)."""
-    edge, *rest = free_ports(1 + 2 * len(SERVICES))
-    pairs = {s: ServicePorts(rest[2 * i], rest[2 * i + 1]) for i, s in enumerate(SERVICES)}
-    return Ports(edge=edge, **pairs)
+    edge, *rest = free_ports(1 + 3 * len(SERVICES))
+    triples = {s: ServicePorts(*rest[3 * i : 3 * i + 3]) for i, s in enumerate(SERVICES)}
+    return Ports(edge=edge, **triples)
 
 
 @dataclass(slots=True)

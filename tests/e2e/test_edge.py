@@ -28,13 +28,20 @@ def test_dynamic_config_routers_and_services() -> None:
                     "rule": "PathPrefix(`/api/v1/links`)",
                     "priority": 13,
                     "service": "links",
+                    "middlewares": ["api-rate-limit", "body-limit"],
                 },
                 "redirect-catch-all": {
                     "entryPoints": ["web"],
                     "rule": "PathPrefix(`/`)",
                     "priority": 1,
                     "service": "redirect",
+                    "middlewares": ["body-limit"],
                 },
+            },
+            "middlewares": {
+                "body-limit": {"buffering": {"maxRequestBodyBytes": 65_536}},
+                "batch-body-limit": {"buffering": {"maxRequestBodyBytes": 8_388_608}},
+                "api-rate-limit": {"rateLimit": {"average": 200, "period": "1s", "burst": 400}},
             },
             "services": {
                 "links": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from hop_e2e_flow import Clicks, assert_counted_exactly, click, create_link
 from hop_e2e_stack import RunningStack
@@ -62,3 +63,23 @@ def test_stats_with_unknown_key_through_the_edge_unauthorized(hop: RunningStack)
         answer = client.get(f"/api/v1/stats/{link['code']}", headers={"Authorization": "Bearer x"})
     assert answer.status_code == 401
     assert answer.json() == {"detail": "Unknown or revoked API key."}
+
+
+def test_edge_refuses_a_body_over_the_cap_before_links_sees_it(hop: RunningStack) -> None:
+    body = b'{"url":"https://example.com/' + b"x" * 200_000 + b'"}'
+    headers = {**hop.auth, "content-type": "application/json"}
+    with hop.client() as client:
+        answer = client.post("/api/v1/links", content=body, headers=headers)
+    assert answer.status_code == 413
+
+
+def test_internal_routes_answer_on_the_internal_port_never_on_the_api_port(
+    hop: RunningStack,
+) -> None:
+    link = create_link(hop)
+    path = f"/internal/v1/links/{link['code']}"
+    internal = httpx.get(hop.stack.internal_url("links") + path, timeout=10)
+    public = httpx.get(hop.stack.api_url("links") + path, timeout=10)
+    assert internal.status_code == 200
+    assert internal.json()["url"] == link["url"]
+    assert (public.status_code, public.json()) == (404, {"detail": "Not Found"})

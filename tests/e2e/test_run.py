@@ -30,6 +30,7 @@ def _arguments(data_dir: Path, ports: Ports) -> list[str]:
         pair = ports.of(service)
         arguments += [f"--{service}-port", str(pair.http)]
         arguments += [f"--{service}-management-port", str(pair.management)]
+        arguments += [f"--{service}-internal-port", str(pair.internal)]
     return arguments
 
 

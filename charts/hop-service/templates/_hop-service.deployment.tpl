@@ -67,6 +67,9 @@ spec:
             - name: http
               containerPort: 8000
               protocol: TCP
+            - name: internal
+              containerPort: 8001
+              protocol: TCP
             - name: management
               containerPort: 9000
               protocol: TCP

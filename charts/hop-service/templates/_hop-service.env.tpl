@@ -4,6 +4,7 @@ HOP_SERVICE_NAME: {{ include "hop-service.name" . | quote }}
 HOP_SERVICE_VERSION: {{ default .Chart.AppVersion .Values.image.tag | quote }}
 HOP_ENVIRONMENT: {{ .Values.global.environment | quote }}
 HOP_HTTP_PORT: "8000"
+HOP_INTERNAL_PORT: "8001"
 HOP_MANAGEMENT_PORT: "9000"
 HOP_SHUTDOWN_DELAY: {{ .Values.shutdown.delaySeconds | quote }}
 HOP_DRAIN_TIMEOUT: {{ .Values.shutdown.drainSeconds | quote }}
@@ -18,6 +19,9 @@ OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}
 {{- range .Values.networkPolicy.callees }}
 {{ printf "HOP_%s_URL" (upper .) }}: {{ printf "http://%s:8000" (include "hop-service.peerName" (dict "service" . "root" $)) | quote }}
+{{- end }}
+{{- range .Values.networkPolicy.internalCallees }}
+{{ printf "HOP_%s_URL" (upper .) }}: {{ printf "http://%s:8001" (ternary $.Release.Name (printf "%s-%s" $.Release.Name .) (contains . $.Release.Name)) | quote }}
 {{- end }}
 {{- range $key, $value := .Values.settings }}
 {{- if and (eq $key "publicBaseUrl") (not $value) }}

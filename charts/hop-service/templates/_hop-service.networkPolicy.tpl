@@ -28,6 +28,12 @@ spec:
       ports:
         - {port: http, protocol: TCP}
     {{- end }}
+    {{- with $own.internalCallers }}
+    - from:
+        {{- include "hop-service.peers" (dict "names" . "root" $) | trim | nindent 8 }}
+      ports:
+        - {port: internal, protocol: TCP}
+    {{- end }}
     - from:
         {{- toYaml $np.prometheus | nindent 8 }}
       ports:
@@ -54,6 +60,12 @@ spec:
         {{- include "hop-service.peers" (dict "names" . "root" $) | trim | nindent 8 }}
       ports:
         - {port: 8000, protocol: TCP}
+    {{- end }}
+    {{- with $own.internalCallees }}
+    - to:
+        {{- include "hop-service.peers" (dict "names" . "root" $) | trim | nindent 8 }}
+      ports:
+        - {port: 8001, protocol: TCP}
     {{- end }}
     {{- range $name := list "database" "redis" "otlp" }}
     {{- if index $own $name }}

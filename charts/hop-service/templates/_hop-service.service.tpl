@@ -1,4 +1,4 @@
-{{- /* hop-service.service: ClusterIP Service with the http (8000) and management (9000) ports. */ -}}
+{{- /* hop-service.service: ClusterIP Service with the http (8000), internal (8001) and management (9000) ports. */ -}}
 {{- define "hop-service.service" -}}
 apiVersion: v1
 kind: Service
@@ -19,6 +19,10 @@ spec:
     - name: http
       port: 8000
       targetPort: http
+      protocol: TCP
+    - name: internal
+      port: 8001
+      targetPort: internal
       protocol: TCP
     - name: management
       port: 9000

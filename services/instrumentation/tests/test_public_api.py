@@ -26,6 +26,9 @@ PUBLIC = {
         "normalise_database_url", "ping", "reader", "run_env",
     ],
     "hop_instrumentation.health": ["CheckResult", "HealthCheck", "Readiness", "ReadinessState"],
+    "hop_instrumentation.limits": [
+        "Authenticator", "BodyTooLargeError", "LimitsMiddleware", "RequestLimits",
+    ],
     "hop_instrumentation.logging": [
         "ACCESS_LOGGER", "ConsoleFormatter", "JsonFormatter", "configure_logging", "log_access",
     ],
@@ -33,16 +36,20 @@ PUBLIC = {
         "ACTIVE_REQUESTS", "BUILD_INFO", "DURATION_BUCKETS", "REQUEST_DURATION", "Metrics",
         "is_multiprocess",
     ],
+    "hop_instrumentation.ratelimit": [
+        "RATE_LIMITED", "InProcessWindows", "RateLimitMiddleware", "RedisWindows", "Windows",
+        "client_address", "rate_limited_counter",
+    ],
     "hop_instrumentation.serving": ["build_asgi_app", "serve", "shutdown_budget"],
     "hop_instrumentation.settings": [
         "Environment", "LogFormat", "ServiceSettings", "SettingsError", "TracingInstrumentation",
-        "load_settings", "load_settings_or_exit",
+        "load_settings", "load_settings_or_exit", "print_redacted_exception", "redact_secrets",
     ],
     "hop_instrumentation.testing": [
-        "LOOPBACK", "LogCapture", "RunningProcess", "SpanCapture", "app_client", "capture_logs",
-        "eventually", "free_port", "free_ports", "make_test_settings", "management_client",
-        "metric_value", "running_process", "schema_drift", "temporary_database", "wait_for_http",
-        "wait_until", "wait_until_async",
+        "LOOPBACK", "LogCapture", "RawResponse", "RunningProcess", "SpanCapture", "app_client",
+        "capture_logs", "eventually", "free_port", "free_ports", "make_test_settings",
+        "management_client", "metric_value", "rss_bytes", "running_process", "schema_drift",
+        "send_raw", "temporary_database", "wait_for_http", "wait_until", "wait_until_async",
     ],
     "hop_instrumentation.tracing": [
         "DEFAULT_CLIENT_TIMEOUT", "PROPAGATOR", "configure_tracing", "create_http_client",
@@ -79,4 +86,6 @@ def test_metric_names_follow_the_design() -> None:
         "http_server_request_duration_seconds",
         "http_server_active_requests",
         "hop_build_info",
+        "hop_event_loop_lag_seconds",
+        "hop_http_rate_limited_requests",
     }

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from hop_instrumentation import ServiceSettings, SettingsError, load_settings, load_settings_or_exit
+from hop_instrumentation.settings import redact_secrets
 
 
 class DatabaseSettings(ServiceSettings):
@@ -55,7 +56,13 @@ def test_settings_errors_name_every_bad_variable(monkeypatch: pytest.MonkeyPatch
 
 def test_settings_same_port_twice_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOP_HTTP_PORT", "9000")
-    with pytest.raises(SettingsError, match="HOP_HTTP_PORT and HOP_MANAGEMENT_PORT are both 9000"):
+    with pytest.raises(SettingsError, match="HOP_MANAGEMENT_PORT=9000: the API, internal and"):
+        load_settings(ServiceSettings)
+
+
+def test_settings_internal_port_on_the_api_port_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOP_INTERNAL_PORT", "8000")
+    with pytest.raises(SettingsError, match="HOP_HTTP_PORT=8000, HOP_INTERNAL_PORT=8000"):
         load_settings(ServiceSettings)
 
 
@@ -69,3 +76,38 @@ def test_load_settings_or_exit_prints_the_problem_and_exits_2(
     error = capsys.readouterr().err
     assert error.startswith("Invalid settings for ServiceSettings:\n  HOP_HTTP_PORT:")
     assert "Traceback" not in error
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "connect to postgresql+asyncpg://hop:s3cr@t@db:5432/hop failed",
+            "connect to postgresql+asyncpg://hop:***@db:5432/hop failed",
+        ),
+        ("url='redis://:pa55@redis:6379/0'", "url='redis://:***@redis:6379/0'"),
+        ("host=db user=hop password=s3cret dbname=hop", "host=db user=hop password=*** dbname=hop"),
+        ("https://example.com/a@b", "https://example.com/a@b"),
+        ("no secrets here", "no secrets here"),
+        ("is 'hop:pw@127.0.0.1', which", "is 'hop:***@127.0.0.1', which"),  # no scheme
+        ("Error 111 connecting to 127.0.0.1:6379.", "Error 111 connecting to 127.0.0.1:6379."),
+    ],
+)
+def test_redact_secrets_hides_url_and_dsn_passwords(text: str, expected: str) -> None:
+    assert redact_secrets(text) == expected
+
+
+def test_trusted_proxies_read_comma_separated_or_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOP_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1/32")
+    assert [str(n) for n in load_settings(ServiceSettings).trusted_proxies] == [
+        "10.0.0.0/8",
+        "192.0.2.1/32",
+    ]
+    monkeypatch.setenv("HOP_TRUSTED_PROXIES", '["::1/128"]')
+    assert [str(n) for n in load_settings(ServiceSettings).trusted_proxies] == ["::1/128"]
+
+
+def test_trusted_proxies_not_a_network_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOP_TRUSTED_PROXIES", "the-edge")
+    with pytest.raises(SettingsError, match="HOP_TRUSTED_PROXIES: value is not a valid IPv4"):
+        load_settings(ServiceSettings)

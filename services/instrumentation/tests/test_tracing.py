@@ -15,11 +15,13 @@ TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"
 
 
-def build(spans: SpanCapture, ratio: float = 1.0) -> FastAPI:
-    app = create_app(
-        make_test_settings(ServiceSettings, trace_sample_ratio=ratio),
-        span_processors=(spans.processor,),
+def build(
+    spans: SpanCapture, ratio: float = 1.0, trusted: tuple[str, ...] = ("127.0.0.0/8",)
+) -> FastAPI:
+    settings = make_test_settings(
+        ServiceSettings, trace_sample_ratio=ratio, trusted_proxies=trusted
     )
+    app = create_app(settings, span_processors=(spans.processor,))
 
     @app.get("/echo")
     async def echo(request: Request) -> dict[str, str | None]:
@@ -89,6 +91,30 @@ async def test_unsampled_request_records_nothing_but_propagates_and_logs_its_tra
     assert (version, flags) == ("00", "00")
     [access] = [e for e in events if e["logger"] == "hop.access"]
     assert access["trace_id"] == trace_id
+
+
+async def test_sampled_flag_from_an_untrusted_client_does_not_force_recording() -> None:
+    spans = SpanCapture()
+    app = build(spans, ratio=0.0, trusted=("10.0.0.0/8",))  # the test client is 127.0.0.1
+    async with app_client(app) as client:
+        for _ in range(20):
+            response = await client.get(
+                "/echo", headers={"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"}
+            )
+    assert spans.spans == ()
+    version, trace_id, _, flags = response.json()["sent"].split("-")
+    assert (version, trace_id, flags) == ("00", TRACE_ID, "00")  # the trace id still flows
+
+
+async def test_untrusted_client_parent_is_sampled_by_the_ratio_keeping_its_trace() -> None:
+    spans = SpanCapture()
+    app = build(spans, ratio=1.0, trusted=())
+    async with app_client(app) as client:
+        await client.get("/echo", headers={"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-00"})
+    server = next(s for s in spans.spans if s.kind is SpanKind.SERVER)
+    assert format(server.context.trace_id, "032x") == TRACE_ID
+    assert server.parent is not None
+    assert format(server.parent.span_id, "016x") == PARENT_ID
 
 
 async def test_unsampled_parent_is_respected() -> None:

@@ -106,10 +106,12 @@ async def test_resolve_and_create_answer_503_when_postgres_drops_connections_the
     assert failed == 503
     assert set(answers) <= {200, 503}
     assert answers[-1] == 200  # broken connections are dropped, not handed out again
-    assert creates[0].status_code == 503
-    assert creates[0].json() == {"detail": "The database is unavailable; retry later."}
-    assert creates[0].headers["retry-after"] == "1"
+    # The authentication hook (before the body) may meet the broken connection first and drop
+    # it, so the create itself can succeed: what must hold is 201 or a clean 503, never a 500.
     assert {answer.status_code for answer in creates} <= {201, 503}
+    for refused in (answer for answer in creates if answer.status_code == 503):
+        assert refused.json() == {"detail": "The database is unavailable; retry later."}
+        assert refused.headers["retry-after"] == "1"
     assert creates[-1].status_code == 201
 
 

@@ -3,13 +3,17 @@
 The routes come from ``routes:`` in ``charts/hop/values.yaml``, the one source of truth
 that also renders the Ingress and the HTTPRoute. They become Traefik file-provider
 routers (``PathPrefix`` rules, longer prefixes first, as Traefik's own Kubernetes Ingress
-provider translates ``pathType: Prefix``) pointing at the services' API ports.
+provider translates ``pathType: Prefix``) pointing at the services' API ports, never
+their internal or management ports. Every router caps request bodies (Traefik's
+``buffering``: the services' own caps, larger for ``:batch`` routes) and the API routers
+rate-limit each client address (``rateLimit``), as the services do behind it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -18,6 +22,7 @@ import yaml
 __all__ = [
     "ROOT",
     "VALUES",
+    "EdgeLimits",
     "dynamic_config",
     "routes",
     "routes_of",
@@ -31,6 +36,32 @@ ENTRYPOINT: Final = "web"
 _RULE: Final = re.compile(r"^PathPrefix\(`(?P<prefix>/[^`]*)`\)$")
 
 
+@dataclass(frozen=True, slots=True)
+class EdgeLimits:
+    """The edge's limits: body caps (the services' defaults) and a per-address request rate."""
+
+    body_bytes: int = 65_536
+    batch_body_bytes: int = 8_388_608
+    #: Requests per second per client address on ``/api/`` routes, and the burst above it.
+    api_rate: int = 200
+    api_burst: int = 400
+
+    def middlewares(self) -> dict[str, Any]:
+        """Return Traefik's middleware definitions for these limits."""
+        return {
+            "body-limit": {"buffering": {"maxRequestBodyBytes": self.body_bytes}},
+            "batch-body-limit": {"buffering": {"maxRequestBodyBytes": self.batch_body_bytes}},
+            "api-rate-limit": {
+                "rateLimit": {"average": self.api_rate, "period": "1s", "burst": self.api_burst}
+            },
+        }
+
+    def of(self, prefix: str) -> list[str]:
+        """Return the middlewares of the router for ``prefix``."""
+        body = "batch-body-limit" if prefix.endswith(":batch") else "body-limit"
+        return ["api-rate-limit", body] if prefix.startswith("/api/") else [body]
+
+
 def routes(values: Path = VALUES) -> dict[str, str]:
     """Return the chart's public routes (path prefix -> service), longest prefix first."""
     loaded = yaml.safe_load(values.read_text())
@@ -41,7 +72,11 @@ def routes(values: Path = VALUES) -> dict[str, str]:
     return dict(sorted(pairs, key=lambda pair: len(pair[0]), reverse=True))
 
 
-def dynamic_config(route_table: Mapping[str, str], backends: Mapping[str, str]) -> dict[str, Any]:
+def dynamic_config(
+    route_table: Mapping[str, str],
+    backends: Mapping[str, str],
+    limits: EdgeLimits = EdgeLimits(),
+) -> dict[str, Any]:
     """Return Traefik's dynamic configuration: one router per route, one service per backend.
 
     ``backends`` maps each service name to its base URL (``http://127.0.0.1:8001``).
@@ -56,6 +91,7 @@ def dynamic_config(route_table: Mapping[str, str], backends: Mapping[str, str]) 
             # Explicit, not Traefik's rule-length default: the longest prefix always wins.
             "priority": len(prefix),
             "service": service,
+            "middlewares": limits.of(prefix),
         }
         for prefix, service in route_table.items()
     }
@@ -64,7 +100,7 @@ def dynamic_config(route_table: Mapping[str, str], backends: Mapping[str, str]) 
         for name, url in sorted(backends.items())
         if name in route_table.values()
     }
-    return {"http": {"routers": routers, "services": services}}
+    return {"http": {"routers": routers, "middlewares": limits.middlewares(), "services": services}}
 
 
 def routes_of(config: Mapping[str, Any]) -> dict[str, str]:

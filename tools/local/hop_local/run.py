@@ -50,6 +50,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         ports = _DEFAULTS.of(service)
         parser.add_argument(f"--{service}-port", type=int, default=ports.http)
         parser.add_argument(f"--{service}-management-port", type=int, default=ports.management)
+        parser.add_argument(f"--{service}-internal-port", type=int, default=ports.internal)
     return parser.parse_args(argv)
 
 
@@ -59,7 +60,9 @@ def stack_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Sta
         edge=args.edge_port,
         **{
             service: ServicePorts(
-                getattr(args, f"{service}_port"), getattr(args, f"{service}_management_port")
+                getattr(args, f"{service}_port"),
+                getattr(args, f"{service}_management_port"),
+                getattr(args, f"{service}_internal_port"),
             )
             for service in SERVICES
         },

@@ -24,10 +24,11 @@ ANALYTICS_SHUTDOWN_DELAY: Final = "2"
 
 @dataclass(frozen=True, slots=True)
 class ServicePorts:
-    """A service's API and management ports."""
+    """A service's API, management and internal (service-to-service) ports."""
 
     http: int
     management: int
+    internal: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +36,9 @@ class Ports:
     """Every local port (the defaults are `make run`'s, see docs/local.md)."""
 
     edge: int = 8080
-    links: ServicePorts = ServicePorts(8001, 9001)
-    redirect: ServicePorts = ServicePorts(8002, 9002)
-    analytics: ServicePorts = ServicePorts(8003, 9003)
+    links: ServicePorts = ServicePorts(8001, 9001, 7001)
+    redirect: ServicePorts = ServicePorts(8002, 9002, 7002)
+    analytics: ServicePorts = ServicePorts(8003, 9003, 7003)
 
     def of(self, service: str) -> ServicePorts:
         """Return one service's ports."""
@@ -68,6 +69,10 @@ class Stack:
         """Return a service's API base URL."""
         return f"http://127.0.0.1:{self.ports.of(service).http}"
 
+    def internal_url(self, service: str) -> str:
+        """Return a service's internal base URL (``/internal/...``, for its peers only)."""
+        return f"http://127.0.0.1:{self.ports.of(service).internal}"
+
     def management_url(self, service: str) -> str:
         """Return a service's management base URL (/livez, /readyz, /metrics)."""
         return f"http://127.0.0.1:{self.ports.of(service).management}"
@@ -85,7 +90,10 @@ class Stack:
             "HOP_HOST": "127.0.0.1",
             "HOP_HTTP_PORT": str(ports.http),
             "HOP_MANAGEMENT_PORT": str(ports.management),
+            "HOP_INTERNAL_PORT": str(ports.internal),
             "HOP_LOG_FORMAT": self.log_format,
+            # The edge runs on loopback: its trace sampling decisions are trusted.
+            "HOP_TRUSTED_PROXIES": '["127.0.0.1/32"]',
             "HOP_LINKS_URL": self.api_url("links"),
             **self._own_settings(service),
             **self.settings,
@@ -103,11 +111,12 @@ class Stack:
             "HOP_REDIS_URL": self.redis_url,
             "HOP_CLICK_STREAM": self.click_stream,
         }
-        if service == "redirect":
+        if service == "redirect":  # redirect calls only its peers' internal routes
             spool = str(self.data_dir.resolve() / "spool")  # survives restarts, beside the data
             return {
                 **pipeline,
-                "HOP_ANALYTICS_URL": self.api_url("analytics"),
+                "HOP_LINKS_URL": self.internal_url("links"),
+                "HOP_ANALYTICS_URL": self.internal_url("analytics"),
                 "HOP_CLICK_SPOOL_DIR": spool,
             }
         return {

@@ -26,7 +26,7 @@ from hop_analytics.owners import OwnerChecker
 from hop_analytics.routers import internal, stats
 from hop_analytics.settings import AnalyticsSettings
 from hop_analytics.store import ClickStore
-from hop_contracts import ClickTransport
+from hop_contracts import CLICKS_PATH, ClickTransport
 from hop_instrumentation import (
     HealthCheck,
     Instrumentation,
@@ -84,7 +84,8 @@ def create_app(
     hop.readiness.add_check(HealthCheck("database", store.ping))
     install_error_handlers(app)
     app.include_router(stats.router)
-    app.include_router(internal.router)
+    app.include_router(internal.router)  # served on the internal port only
+    hop.limits.route_body_bytes[CLICKS_PATH] = settings.max_batch_body_bytes
     return app
 
 

@@ -18,8 +18,8 @@ from hop_instrumentation._uvicorn import (
     GracefulServer,
     build_asgi_app,
     shutdown_budget,
+    uvicorn_limits,
     uvicorn_options,
-    uvicorn_timeouts,
 )
 from hop_instrumentation.app import get_instrumentation
 from hop_instrumentation.settings import ServiceSettings
@@ -33,8 +33,8 @@ class Worker(UvicornWorker):  # type: ignore[misc]
     async def _serve(self) -> None:
         self.config.app = self.wsgi
         settings: ServiceSettings = self.app.settings
-        for option, seconds in uvicorn_timeouts(settings).items():
-            setattr(self.config, option, seconds)
+        for option, value in uvicorn_limits(settings).items():
+            setattr(self.config, option, value)
         readiness = get_instrumentation(self.wsgi.app).readiness
         server = GracefulServer(self.config, readiness=readiness, delay=settings.shutdown_delay)
         self._install_sigquit_handler()
@@ -69,10 +69,12 @@ class _Application(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         s = self.settings
         options = {
-            "bind": [f"{s.host}:{s.http_port}", f"{s.host}:{s.management_port}"],
+            "bind": [
+                f"{s.host}:{port}" for port in (s.http_port, s.internal_port, s.management_port)
+            ],
             "workers": s.workers,
             "worker_class": f"{Worker.__module__}.{Worker.__name__}",
-            "keepalive": uvicorn_timeouts(s)["timeout_keep_alive"],
+            "keepalive": uvicorn_limits(s)["timeout_keep_alive"],
             "graceful_timeout": math.ceil(shutdown_budget(s)),
             "timeout": 30,
             "logger_class": f"{_Logger.__module__}.{_Logger.__name__}",

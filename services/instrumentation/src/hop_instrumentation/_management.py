@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 from fastapi import FastAPI
@@ -16,6 +17,11 @@ METRICS: Final = "/metrics"
 #: Every path the management port answers; none of them is ever routed by the Ingress.
 MANAGEMENT_PATHS: Final = (LIVEZ, READYZ, METRICS)
 _TEXT: Final = b"text/plain; charset=utf-8"
+#: The path prefix of service-to-service routes, served on the internal port only.
+INTERNAL_PREFIX: Final = "/internal"
+_WRONG_PORT_INTERNAL: Final = b"not found: the internal port serves /internal/... only\n"
+_NOT_FOUND: Final = b'{"detail":"Not Found"}'
+_JSON: Final = b"application/json"
 
 
 class ManagementApp:
@@ -95,19 +101,54 @@ async def _respond(
 
 
 class PortDispatcher:
-    """Serve the management app on the management port and the API app everywhere else."""
+    """Route each request by the port it arrived on.
+
+    The management port serves the management app; the internal port serves only
+    ``/internal/...`` paths of the API app, and the API port serves every other path:
+    a routing mistake or the ingress controller cannot reach an internal route.
+    """
 
     def __init__(
-        self, app: FastAPI, api: ASGIApp, management: ManagementApp, management_port: int
+        self,
+        app: FastAPI,
+        api: ASGIApp,
+        management: ManagementApp,
+        *,
+        management_port: int,
+        internal_port: int,
+        wrap: Callable[[ASGIApp], ASGIApp] = lambda app: app,
     ) -> None:
         self.app = app
         self.api = api
         self.management = management
+        #: Answers a path on the wrong port (404), observed like any request (``wrap``).
+        self.wrong_port = wrap(_wrong_port(internal_port))
         self.management_port = management_port
+        self.internal_port = internal_port
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         server = scope.get("server")
-        if scope["type"] != "lifespan" and server and server[1] == self.management_port:
-            await self.management(scope, receive, send)
-        else:
+        if scope["type"] == "lifespan" or not server:
             await self.api(scope, receive, send)
+            return
+        port = server[1]
+        if port == self.management_port:
+            await self.management(scope, receive, send)
+        elif _is_internal(scope.get("path", "")) == (port == self.internal_port):
+            await self.api(scope, receive, send)
+        elif scope["type"] == "http":
+            await self.wrong_port(scope, receive, send)
+
+
+def _wrong_port(internal_port: int) -> ASGIApp:
+    async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["server"][1] == internal_port:
+            await _respond(send, scope, 404, _WRONG_PORT_INTERNAL)
+        else:
+            await _respond(send, scope, 404, _NOT_FOUND, content_type=_JSON)
+
+    return not_found
+
+
+def _is_internal(path: str) -> bool:
+    return path == INTERNAL_PREFIX or path.startswith(INTERNAL_PREFIX + "/")

@@ -74,7 +74,7 @@ class RequestObserver:
         for name, _ in headers:
             if name == _TRACEPARENT:
                 parent = _extract(headers)
-                span = self._sampling.start_span(self._tracer, method, scope["path"], parent)
+                span = self._sampling.start_span(self._tracer, method, scope["path"], parent, scope)
                 break
         else:  # the common case, inlined: a new trace, most often unsampled
             parent = None

@@ -176,15 +176,17 @@ def running_process(
 ) -> Iterator[RunningProcess]:
     """Start ``command`` on loopback, wait for ``ready_url``, yield it, and stop it on exit.
 
-    The process gets this environment, ``HOP_HOST=127.0.0.1`` and ``env``; its stdout and
-    stderr go to ``log`` (a temporary file when None). Leaving the block sends SIGTERM
+    The process gets this environment, ``HOP_HOST=127.0.0.1``, a free ``HOP_INTERNAL_PORT``
+    (unless ``env`` names one) and ``env``; its stdout and stderr go to ``log`` (a
+    temporary file when None). Leaving the block sends SIGTERM
     and, after ``stop_timeout`` seconds, SIGKILL.
     """
     with ExitStack() as stack:
         if log is None:
             log = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "output.log"
         out = stack.enter_context(log.open("wb"))
-        environment = {**os.environ, "HOP_HOST": LOOPBACK, **(env or {})}
+        internal = {"HOP_INTERNAL_PORT": str(free_port())}
+        environment = {**os.environ, "HOP_HOST": LOOPBACK, **internal, **(env or {})}
         process = subprocess.Popen(
             list(command), cwd=cwd, env=environment, stdout=out, stderr=subprocess.STDOUT
         )

@@ -10,9 +10,10 @@ context flag that tells `DecidedRootSampler` the ratio was already applied.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from random import getrandbits
-from typing import Final
+from typing import Any, Final
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -69,9 +70,17 @@ def parent_based_ratio(ratio: float) -> Sampler:
 class RootSampling:
     """Start server spans: through the SDK when sampled, as a bare span context otherwise."""
 
-    def __init__(self, ratio: float) -> None:
+    def __init__(
+        self,
+        ratio: float,
+        *,
+        trusted: Sequence[IPv4Network | IPv6Network] = (),
+        internal_port: int | None = None,
+    ) -> None:
         # Same rule as TraceIdRatioBased: sample when the low 64 bits fall under the bound.
         self._bound = round(ratio * (_LOW_64 + 1))
+        self._trusted = tuple(trusted)
+        self._internal_port = internal_port
 
     def start_span(
         self,
@@ -79,15 +88,50 @@ class RootSampling:
         method: str,
         path: str,
         parent: otel_context.Context | None,
+        scope: Mapping[str, Any] | None = None,
     ) -> trace.Span:
-        """Return the request's server span, recording only if the request is sampled."""
+        """Return the request's server span, recording only if the request is sampled.
+
+        A parent's sampling decision counts only if ``scope`` comes from a trusted peer.
+        """
         if parent is not None:
             parent_span = trace.get_current_span(parent).get_span_context()
             if parent_span.is_valid:
+                if scope is not None and not self.trusts(scope):
+                    return self._untrusted_child(tracer, method, path, parent_span)
                 if parent_span.trace_flags.sampled:
                     return _sdk_span(tracer, method, path, parent)
                 return _bare_span(parent_span.trace_id, parent_span.trace_state)
         return self.start_root_span(tracer, method, path)
+
+    def trusts(self, scope: Mapping[str, Any]) -> bool:
+        """Tell whether the request's peer may decide sampling for hop."""
+        server = scope.get("server")
+        if server and server[1] == self._internal_port:
+            return True
+        client = scope.get("client")
+        if not client or not self._trusted:
+            return False
+        try:
+            address = ip_address(client[0])
+        except ValueError:
+            return False
+        return any(address in network for network in self._trusted)
+
+    def _untrusted_child(
+        self, tracer: trace.Tracer, method: str, path: str, parent: SpanContext
+    ) -> trace.Span:
+        if (parent.trace_id & _LOW_64) >= self._bound:
+            return _bare_span(parent.trace_id, parent.trace_state)
+        sampled = SpanContext(
+            parent.trace_id,
+            parent.span_id,
+            True,
+            TraceFlags(TraceFlags.SAMPLED),
+            parent.trace_state,
+        )
+        context = trace.set_span_in_context(trace.NonRecordingSpan(sampled))
+        return _sdk_span(tracer, method, path, context)
 
     def start_root_span(self, tracer: trace.Tracer, method: str, path: str) -> trace.Span:
         """Return the server span of a request that starts a new trace."""

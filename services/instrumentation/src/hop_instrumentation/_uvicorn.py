@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from uvicorn.importer import import_from_string
 
 from hop_instrumentation._management import PortDispatcher
+from hop_instrumentation._middleware import InstrumentationMiddleware
 from hop_instrumentation.app import get_instrumentation
 from hop_instrumentation.health import Readiness
 from hop_instrumentation.settings import ServiceSettings
@@ -29,9 +30,15 @@ def build_asgi_app(factory: str) -> PortDispatcher:
     app = import_from_string(factory)()
     if not isinstance(app, FastAPI):
         raise TypeError(f"{factory} returned {type(app).__name__}, not a FastAPI app.")
-    instrumentation = get_instrumentation(app)
-    port = instrumentation.settings.management_port
-    return PortDispatcher(app, instrumentation.api_app, instrumentation.management_app, port)
+    hop = get_instrumentation(app)
+    return PortDispatcher(
+        app,
+        hop.api_app,
+        hop.management_app,
+        management_port=hop.settings.management_port,
+        internal_port=hop.settings.internal_port,
+        wrap=lambda wrong_port: InstrumentationMiddleware(wrong_port, observer=hop.observer),
+    )
 
 
 def shutdown_budget(settings: ServiceSettings) -> float:
@@ -42,7 +49,6 @@ def shutdown_budget(settings: ServiceSettings) -> float:
 def uvicorn_options() -> dict[str, Any]:
     """Return the uvicorn options of both modes that no setting changes."""
     return {
-        "http": http_protocol(),
         "log_config": None,
         "access_log": False,
         "server_header": False,
@@ -51,21 +57,20 @@ def uvicorn_options() -> dict[str, Any]:
     }
 
 
-def uvicorn_timeouts(settings: ServiceSettings) -> dict[str, Any]:
-    """Return the uvicorn timeouts ``settings`` set: keep-alive and in-flight drain."""
+def uvicorn_limits(settings: ServiceSettings) -> dict[str, Any]:
+    """Return the uvicorn options ``settings`` set: timeouts and the bounded HTTP protocol."""
     return {
         "timeout_keep_alive": max(1, int(settings.keepalive_timeout)),
         "timeout_graceful_shutdown": max(1, int(settings.drain_timeout)),
+        "http": http_protocol(settings),
     }
 
 
-def http_protocol() -> type[asyncio.Protocol] | str:
-    """Return the HTTP protocol both modes serve with: one write per response when possible."""
-    try:
-        from hop_instrumentation._coalescing import CoalescingHttpToolsProtocol
-    except ImportError:  # httptools missing: uvicorn's pure-Python h11 protocol
-        return "auto"
-    return CoalescingHttpToolsProtocol
+def http_protocol(settings: ServiceSettings) -> type[asyncio.Protocol]:
+    """Return the HTTP protocol both modes serve with: one write per response, a bounded head."""
+    from hop_instrumentation._protocol import bounded_protocol
+
+    return bounded_protocol(settings)
 
 
 class GracefulServer(uvicorn.Server):

@@ -25,7 +25,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -33,12 +33,21 @@ from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.trace import Tracer
 from starlette.types import ASGIApp
 
+from hop_instrumentation._loop_lag import LoopLagMonitor
 from hop_instrumentation._management import ManagementApp
 from hop_instrumentation._middleware import InstrumentationMiddleware, RequestObserver
 from hop_instrumentation._sampling import RootSampling
 from hop_instrumentation._upstream import UpstreamRequestObserver, instrument_upstream
 from hop_instrumentation.health import HealthCheck, Readiness
+from hop_instrumentation.limits import LimitsMiddleware, RequestLimits
 from hop_instrumentation.metrics import Metrics
+from hop_instrumentation.ratelimit import (
+    InProcessWindows,
+    RateLimitMiddleware,
+    RedisWindows,
+    Windows,
+    rate_limited_counter,
+)
 from hop_instrumentation.settings import ServiceSettings, TracingInstrumentation
 from hop_instrumentation.tracing import configure_tracing
 
@@ -67,6 +76,12 @@ class Instrumentation:
     tracer_provider: TracerProvider
     observer: RequestObserver
     management_app: ManagementApp
+    #: Body caps and the authentication hook `LimitsMiddleware` enforces; services add
+    #: their routes' caps and hook in their ``create_app`` (see `hop_instrumentation.limits`).
+    limits: RequestLimits
+    loop_lag: LoopLagMonitor
+    #: The rate limits' counters: in Redis with ``HOP_RATE_LIMIT_REDIS_URL``, else in-process.
+    rate_windows: Windows
     #: A pure ASGI app served in front of the FastAPI app on the API port, for a hot
     #: path that bypasses FastAPI's routing; it hands every other request to the app
     #: and observes its own requests with `observer`.
@@ -116,7 +131,11 @@ def create_app(
     observer = (UpstreamRequestObserver if upstream else RequestObserver)(
         metrics,
         provider.get_tracer("hop_instrumentation"),
-        RootSampling(settings.trace_sample_ratio),
+        RootSampling(
+            settings.trace_sample_ratio,
+            trusted=settings.trusted_proxies,
+            internal_port=settings.internal_port,
+        ),
     )
     instrumentation = Instrumentation(
         settings=settings,
@@ -125,6 +144,9 @@ def create_app(
         tracer_provider=provider,
         observer=observer,
         management_app=ManagementApp(readiness, metrics),
+        limits=RequestLimits(body_bytes=settings.max_body_bytes),
+        loop_lag=LoopLagMonitor(metrics.registry, interval=settings.event_loop_lag_interval),
+        rate_windows=_rate_windows(settings),
     )
     app = FastAPI(
         lifespan=_lifespan(instrumentation, lifespan),
@@ -133,11 +155,73 @@ def create_app(
     )
     app.state.instrumentation = instrumentation
     instrumentation.app = app
-    app.add_middleware(InstrumentationMiddleware, observer=observer)
+    app.add_middleware(LimitsMiddleware, limits=instrumentation.limits)
+    app.add_middleware(
+        RateLimitMiddleware,
+        windows=instrumentation.rate_windows,
+        refused=rate_limited_counter(metrics.registry),
+        paths=settings.rate_limit_paths,
+        window=settings.rate_limit_window,
+        per_address=settings.rate_limit_per_address,
+        per_key=settings.rate_limit_per_key,
+        auth_failures=settings.rate_limit_auth_failures,
+        trusted=settings.trusted_proxies,
+    )
+    app.add_middleware(InstrumentationMiddleware, observer=observer)  # outermost: sees 413s
     app.add_exception_handler(Exception, _unhandled_error)
     if upstream:
         instrument_upstream(app, provider)
+    _document_limits(app, settings)
     return app
+
+
+_DETAIL_SCHEMA: Final = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+_TOO_LARGE: Final = {
+    "description": "The request body is larger than this route's limit.",
+    "content": {"application/json": {"schema": _DETAIL_SCHEMA}},
+}
+_TOO_MANY: Final = {
+    "description": "A rate limit was hit; retry after `Retry-After` seconds.",
+    "headers": {
+        "Retry-After": {"schema": {"type": "integer"}},
+        "RateLimit": {"schema": {"type": "string"}},
+        "RateLimit-Policy": {"schema": {"type": "string"}},
+    },
+    "content": {"application/json": {"schema": _DETAIL_SCHEMA}},
+}
+
+
+def _document_limits(app: FastAPI, settings: ServiceSettings) -> None:
+    """Add the limits' answers (413 on bodies, 429 on rate-limited paths) to the OpenAPI."""
+    build = app.openapi
+    limited = any(
+        (settings.rate_limit_per_address, settings.rate_limit_per_key,
+         settings.rate_limit_auth_failures)
+    )  # fmt: skip
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                if method in ("post", "put", "patch"):
+                    responses.setdefault("413", _TOO_LARGE)
+                if limited and path.startswith(settings.rate_limit_paths):
+                    responses.setdefault("429", _TOO_MANY)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _rate_windows(settings: ServiceSettings) -> Windows:
+    if settings.rate_limit_redis_url:
+        prefix = f"hop:ratelimit:{settings.service_name}:"
+        return RedisWindows(settings.rate_limit_redis_url, prefix=prefix)
+    return InProcessWindows()
 
 
 def _lifespan(
@@ -149,12 +233,16 @@ def _lifespan(
         try:
             async with _maybe(inner, app) as state:
                 await readiness.start()
+                instrumentation.loop_lag.start()
                 readiness.mark_running()
                 logger.info("service ready", extra={"checks": [c.name for c in readiness.checks]})
                 yield state
                 readiness.mark_shutting_down()
+                await instrumentation.loop_lag.stop()
                 await readiness.stop()
         finally:
+            if isinstance(instrumentation.rate_windows, RedisWindows):
+                await instrumentation.rate_windows.close()
             instrumentation.tracer_provider.shutdown()
             logger.info("service stopped")
 

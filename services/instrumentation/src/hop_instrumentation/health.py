@@ -23,6 +23,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from hop_instrumentation.settings import redact_secrets
+
 __all__ = ["CheckResult", "HealthCheck", "Readiness", "ReadinessState"]
 
 logger = logging.getLogger("hop.health")
@@ -166,5 +168,5 @@ def _line(name: str, ok: bool, message: str) -> str:
 
 
 def _describe(err: BaseException) -> str:
-    text = str(err).splitlines()[0] if str(err) else ""
+    text = redact_secrets(str(err).splitlines()[0]) if str(err) else ""
     return f"{type(err).__name__}: {text}"[:200] if text else type(err).__name__

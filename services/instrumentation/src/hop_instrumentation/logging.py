@@ -25,7 +25,12 @@ from opentelemetry.trace import SpanContext
 
 from hop_instrumentation._access import ACCESS_LOGGER, AccessWriter, timestamp
 from hop_instrumentation._output import LineHandler, LineWriter
-from hop_instrumentation.settings import LogFormat, ServiceSettings
+from hop_instrumentation.settings import (
+    LogFormat,
+    ServiceSettings,
+    print_redacted_exception,
+    redact_secrets,
+)
 
 __all__ = ["ACCESS_LOGGER", "ConsoleFormatter", "JsonFormatter", "configure_logging", "log_access"]
 
@@ -57,6 +62,7 @@ def configure_logging(settings: ServiceSettings, stream: BinaryIO | None = None)
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
+    sys.excepthook = print_redacted_exception  # a startup error may quote a database URL
     writer = LineWriter(stream if stream is not None else sys.stdout.buffer)
     handler = LineHandler(writer)
     handler.set_name(_HANDLER_NAME)
@@ -163,7 +169,8 @@ class JsonFormatter(logging.Formatter):
         event.update(event_fields(record))
         if record.exc_info:
             event["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(event, default=str).decode()
+        line = orjson.dumps(event, default=str).decode()
+        return line if record.name == ACCESS_LOGGER else redact_secrets(line)
 
 
 class ConsoleFormatter(logging.Formatter):
@@ -179,4 +186,4 @@ class ConsoleFormatter(logging.Formatter):
         line = f"{line} {fields}{trace_part}".rstrip()
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
-        return line
+        return line if record.name == ACCESS_LOGGER else redact_secrets(line)

@@ -8,7 +8,11 @@ Usage (a service's ``__main__``)::
 ``factory`` is an import string of a zero-argument function returning the app built
 by `create_app`; gunicorn workers import it after fork, so each worker builds its own
 app, tracer provider and connection pools. Both modes serve the API on
-``HOP_HTTP_PORT`` and the management endpoints on ``HOP_MANAGEMENT_PORT``.
+``HOP_HTTP_PORT``, the service-to-service ``/internal/...`` routes on
+``HOP_INTERNAL_PORT`` (and nowhere else) and the management endpoints on
+``HOP_MANAGEMENT_PORT``. The HTTP protocol caps request heads (``HOP_MAX_HEADERS``,
+``HOP_MAX_HEADER_BYTES``: 431) and closes a connection whose request head takes longer
+than ``HOP_REQUEST_HEAD_TIMEOUT`` seconds.
 
 Shutdown on SIGTERM (or Ctrl-C): ``/readyz`` fails at once; after
 ``HOP_SHUTDOWN_DELAY`` seconds the listeners close; in-flight requests get
@@ -31,8 +35,8 @@ from hop_instrumentation._uvicorn import (
     GracefulServer,
     build_asgi_app,
     shutdown_budget,
+    uvicorn_limits,
     uvicorn_options,
-    uvicorn_timeouts,
 )
 from hop_instrumentation.app import get_instrumentation
 from hop_instrumentation.logging import configure_logging
@@ -58,10 +62,11 @@ def serve(factory: str, settings: ServiceSettings) -> None:
 def _serve_single(factory: str, settings: ServiceSettings) -> None:
     app = build_asgi_app(factory)
     readiness = get_instrumentation(app.app).readiness
-    config = uvicorn.Config(app, **uvicorn_options(), **uvicorn_timeouts(settings))
+    config = uvicorn.Config(app, **uvicorn_options(), **uvicorn_limits(settings))
     server = GracefulServer(config, readiness=readiness, delay=settings.shutdown_delay)
     sockets = [
         _bind(settings.host, settings.http_port),
+        _bind(settings.host, settings.internal_port),
         _bind(settings.host, settings.management_port),
     ]
     server.run(sockets=sockets)

@@ -16,15 +16,25 @@ variables configure tracing.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
+import traceback
 from enum import StrEnum
 from pathlib import Path
+from types import TracebackType
 from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    Field,
+    IPvAnyNetwork,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = [
     "Environment",
@@ -34,6 +44,8 @@ __all__ = [
     "TracingInstrumentation",
     "load_settings",
     "load_settings_or_exit",
+    "print_redacted_exception",
+    "redact_secrets",
 ]
 
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -41,6 +53,12 @@ Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
 Seconds = Annotated[float, Field(ge=0.0, le=3600.0)]
 #: The password of a ``scheme://user:password@host`` URL (up to the last ``@``).
 _URL_PASSWORD = re.compile(r"(://[^/@:]*:).*@")
+#: The same inside free text (an error message, a traceback): stop at whitespace or quotes;
+#: and ``password=...`` of a libpq-style DSN.
+_TEXT_PASSWORD = re.compile(r"(://[^/@:\s'\"]*:)[^\s'\"]*@")
+#: ``user:password@host`` without a scheme (a URL missing its ``postgresql://``).
+_BARE_PASSWORD = re.compile(r"((?:^|(?<=[\s'\"(=]))[^/@:\s'\"]+:)(?!//)[^\s'\"/@]*@")
+_DSN_PASSWORD = re.compile(r"(?i)(password\s*=\s*)[^\s'\",;]+")
 
 
 class Environment(StrEnum):
@@ -92,6 +110,10 @@ class ServiceSettings(BaseSettings):
 
     host: str = "0.0.0.0"
     http_port: Port = 8000
+    internal_port: Port = Field(
+        default=8001,
+        description="Port of the service-to-service routes (/internal/...); never the API's.",
+    )
     management_port: Port = 9000
     workers: int = Field(default=1, ge=1, le=64)
 
@@ -102,6 +124,34 @@ class ServiceSettings(BaseSettings):
     keepalive_timeout: Seconds = Field(
         default=95.0,
         description="Idle keep-alive seconds; above the ingress' upstream idle timeout (90 s).",
+    )
+    request_head_timeout: Seconds = Field(
+        default=5.0, gt=0, description="Seconds a client gets to send a whole request head."
+    )
+    max_header_bytes: int = Field(default=32_768, ge=1_024, le=1_048_576)
+    max_headers: int = Field(default=100, ge=8, le=1_000)
+    max_body_bytes: int = Field(
+        default=65_536, ge=1_024, description="Body cap of single-item routes, in bytes."
+    )
+    max_batch_body_bytes: int = Field(
+        default=8_388_608, ge=1_024, description="Body cap of batch routes, in bytes."
+    )
+    rate_limit_paths: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=("/api/",), description="Path prefixes the rate limits apply to."
+    )
+    rate_limit_window: Seconds = Field(default=60.0, gt=0, description="Window, in seconds.")
+    rate_limit_per_address: int = Field(default=6_000, ge=0, description="0 turns it off.")
+    rate_limit_per_key: int = Field(default=6_000, ge=0, description="0 turns it off.")
+    rate_limit_auth_failures: int = Field(default=30, ge=0, description="401s per address.")
+    rate_limit_redis_url: str | None = Field(
+        default=None, description="Redis for counters shared by replicas; unset: in-process."
+    )
+    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = Field(
+        default=(),
+        description="Peers (CIDRs) whose X-Forwarded-For and trace sampling flags are trusted.",
+    )
+    event_loop_lag_interval: Seconds = Field(
+        default=0.25, gt=0, description="Seconds between event-loop lag samples."
     )
     shutdown_delay: Seconds = Field(
         default=0.0,
@@ -133,12 +183,31 @@ class ServiceSettings(BaseSettings):
     health_check_interval: Seconds = Field(default=5.0, gt=0)
     health_check_timeout: Seconds = Field(default=2.0, gt=0)
 
+    @field_validator("rate_limit_paths", "trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """Accept ``a,b`` as well as a JSON list (``["a", "b"]``) for the list settings."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except ValueError:
+                raise ValueError('is not a JSON list; use a,b or ["a", "b"]') from None
+        return tuple(part.strip() for part in text.split(",") if part.strip())
+
     @model_validator(mode="after")
     def _ports_differ(self) -> Self:
-        if self.http_port == self.management_port:
+        ports = {
+            "HOP_HTTP_PORT": self.http_port,
+            "HOP_INTERNAL_PORT": self.internal_port,
+            "HOP_MANAGEMENT_PORT": self.management_port,
+        }
+        if len(set(ports.values())) < len(ports):
+            shown = ", ".join(f"{name}={port}" for name, port in ports.items())
             raise ValueError(
-                f"HOP_HTTP_PORT and HOP_MANAGEMENT_PORT are both {self.http_port}; "
-                "the API and the management endpoints need two different ports."
+                f"{shown}: the API, internal and management endpoints need three different ports."
             )
         return self
 
@@ -171,8 +240,10 @@ def load_settings(cls: type[SettingsT], **overrides: Any) -> SettingsT:
 def load_settings_or_exit(cls: type[SettingsT]) -> SettingsT:
     """Build settings from the environment, or print what is wrong and exit with status 2.
 
-    For commands: the operator sees every bad variable and its fix, not a traceback.
+    For commands: the operator sees every bad variable and its fix, not a traceback; a
+    later uncaught error is printed with its URL passwords redacted.
     """
+    sys.excepthook = print_redacted_exception
     try:
         return load_settings(cls)
     except SettingsError as err:
@@ -186,7 +257,7 @@ def _describe(cls: type[ServiceSettings], err: ValidationError) -> str:
         field = str(error["loc"][0]) if error["loc"] else ""
         variable = _variable_name(cls, field)
         shown = "" if error["type"] == "missing" else f" (got {_redact(error.get('input'))!r})"
-        lines.append(f"  {variable}: {error['msg']}{shown}")
+        lines.append(f"  {variable}: {redact_secrets(error['msg'])}{shown}")
     return "\n".join(lines)
 
 
@@ -199,9 +270,29 @@ def _variable_name(cls: type[ServiceSettings], field: str) -> str:
 
 
 def _redact(value: Any) -> Any:
-    return _redact_url(value) if isinstance(value, str) else value
+    return redact_secrets(_redact_url(value)) if isinstance(value, str) else value
 
 
 def _redact_url(url: str) -> str:
     """Return ``url`` with its password, if any, replaced by ``***``."""
     return _URL_PASSWORD.sub(r"\1***@", url)
+
+
+def redact_secrets(text: str) -> str:
+    """Return ``text`` with every URL password and DSN ``password=`` replaced by ``***``.
+
+    For anything that may quote a database or Redis URL: error messages, tracebacks,
+    readiness reports.
+    """
+    if "@" not in text and "assword" not in text:
+        return text
+    text = _BARE_PASSWORD.sub(r"\1***@", _TEXT_PASSWORD.sub(r"\1***@", text))
+    return _DSN_PASSWORD.sub(r"\1***", text)
+
+
+def print_redacted_exception(
+    kind: type[BaseException], value: BaseException, tb: TracebackType | None
+) -> None:
+    """Print an uncaught exception as Python would, with URL passwords redacted (an excepthook)."""
+    text = "".join(traceback.format_exception(kind, value, tb))
+    print(redact_secrets(text), file=sys.stderr, end="")

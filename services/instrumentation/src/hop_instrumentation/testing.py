@@ -47,6 +47,7 @@ from hop_instrumentation._processes import (
     wait_until,
     wait_until_async,
 )
+from hop_instrumentation._raw_http import RawResponse, rss_bytes, send_raw
 from hop_instrumentation.app import get_instrumentation
 from hop_instrumentation.logging import JsonFormatter
 from hop_instrumentation.settings import Environment, LogFormat, ServiceSettings
@@ -54,6 +55,7 @@ from hop_instrumentation.settings import Environment, LogFormat, ServiceSettings
 __all__ = [
     "LOOPBACK",
     "LogCapture",
+    "RawResponse",
     "RunningProcess",
     "SpanCapture",
     "app_client",
@@ -64,8 +66,10 @@ __all__ = [
     "make_test_settings",
     "management_client",
     "metric_value",
+    "rss_bytes",
     "running_process",
     "schema_drift",
+    "send_raw",
     "temporary_database",
     "wait_for_http",
     "wait_until",
@@ -76,8 +80,13 @@ SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
 def make_test_settings(cls: type[SettingsT] = ServiceSettings, **overrides: Any) -> SettingsT:  # type: ignore[assignment]
-    """Build settings for a test: every trace sampled, fast health checks, no export."""
+    """Build settings for a test: every trace sampled, fast health checks, no export.
+
+    The in-process test client's loopback address is a trusted proxy, so its
+    ``traceparent`` decides sampling; pass ``trusted_proxies=()`` to test a stranger.
+    """
     values: dict[str, Any] = {
+        "trusted_proxies": ("127.0.0.0/8",),
         "environment": Environment.TEST,
         "log_format": LogFormat.JSON,
         "trace_sample_ratio": 1.0,

@@ -22,7 +22,7 @@ from hop_instrumentation import (
 from hop_instrumentation.database import create_engine, ping
 from hop_links.accounts import AccountStore
 from hop_links.database import MIGRATIONS
-from hop_links.dependencies import LinksServices, services_of
+from hop_links.dependencies import LinksServices, authenticate_before_body, services_of
 from hop_links.direct import DirectPostgres, is_postgres
 from hop_links.front import ResolveFront
 from hop_links.http_errors import install_error_handlers
@@ -77,7 +77,10 @@ def create_app(
     hop.readiness.add_check(HealthCheck("database", lambda: ping(engine)))
     install_error_handlers(app)
     app.include_router(links.router)
-    app.include_router(internal.router)
+    app.include_router(internal.router)  # served on the internal port only
+    hop.limits.route_body_bytes[f"{links.router.prefix}:batch"] = settings.max_batch_body_bytes
+    hop.limits.authenticate = authenticate_before_body(app.state.services)
+    hop.limits.authenticated_prefixes = (links.router.prefix,)
     hop.front = ResolveFront(app)
     return app
 

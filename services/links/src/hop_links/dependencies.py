@@ -6,18 +6,33 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Scope
 
+from hop_instrumentation.limits import Authenticator
 from hop_links.accounts import AccountStore
-from hop_links.errors import UnauthorizedError
+from hop_links.errors import DatabaseUnavailableError, UnauthorizedError
 from hop_links.metrics import LinksMetrics
 from hop_links.records import Caller
 from hop_links.settings import LinksSettings
 from hop_links.shared_cache import SharedLinkCache
 from hop_links.store import LinkStore
 
-__all__ = ["CallerDep", "LinksServices", "ServicesDep", "get_caller", "get_services", "services_of"]
+__all__ = [
+    "CallerDep",
+    "LinksServices",
+    "ServicesDep",
+    "authenticate_before_body",
+    "get_caller",
+    "get_services",
+    "services_of",
+]
+
+#: Where `authenticate_before_body` leaves the caller for `get_caller` (``scope["state"]``).
+_CALLER = "hop_links.caller"
 
 
 @dataclass(slots=True, frozen=True)
@@ -55,10 +70,14 @@ _bearer = HTTPBearer(
 
 
 async def get_caller(
+    request: Request,
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     """Return the caller the request's API key acts for, or answer 401."""
+    decided = request.scope.get("state", {}).get(_CALLER)
+    if isinstance(decided, Caller):
+        return decided
     secret = credentials.credentials if credentials is not None else None
     try:
         return await services.accounts.authenticate(secret)
@@ -68,3 +87,33 @@ async def get_caller(
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def authenticate_before_body(services: LinksServices) -> Authenticator:
+    """Return the hook that decides the caller from the request head, before any body byte.
+
+    FastAPI parses a route's body before its dependencies run; this hook runs first (see
+    `hop_instrumentation.limits`), so an anonymous client cannot make links read a body.
+    """
+
+    async def authenticate(scope: Scope) -> ASGIApp | None:
+        try:
+            caller = await services.accounts.authenticate(_bearer_secret(scope))
+        except UnauthorizedError as err:
+            services.metrics.auth_failures.inc()
+            headers = {"WWW-Authenticate": "Bearer"}
+            return JSONResponse({"detail": err.message}, status_code=401, headers=headers)
+        except (SQLAlchemyError, DatabaseUnavailableError):
+            return None  # the route's own dependency meets the outage and answers 503
+        scope.setdefault("state", {})[_CALLER] = caller
+        return None
+
+    return authenticate
+
+
+def _bearer_secret(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, secret = bytes(value).decode("latin-1").partition(" ")
+            return secret.strip() if scheme.lower() == "bearer" else None
+    return None

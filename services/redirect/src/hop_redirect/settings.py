@@ -21,9 +21,10 @@ class RedirectSettings(ServiceSettings):
 
     service_name: str = "redirect"
 
-    links_url: str = "http://127.0.0.1:8001"
+    #: Peers' internal ports (``/internal/...`` is served nowhere else); `make run`'s by default.
+    links_url: str = "http://127.0.0.1:7001"
     links_timeout: Seconds = 2.0
-    analytics_url: str = "http://127.0.0.1:8003"
+    analytics_url: str = "http://127.0.0.1:7003"
 
     cache_size: int = Field(default=100_000, ge=1, le=10_000_000)
     cache_ttl: Seconds = Field(

@@ -1,0 +1,123 @@
+"""Rate limits: per address, per key, failed authentication; in-process and across replicas."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from fastapi import FastAPI, Header, HTTPException
+
+from hop_instrumentation import ServiceSettings, create_app, get_instrumentation
+from hop_instrumentation.ratelimit import client_address
+from hop_instrumentation.testing import app_client, make_test_settings, metric_value
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def build(**overrides: Any) -> FastAPI:
+    values = {"rate_limit_per_address": 5, "rate_limit_per_key": 3, "rate_limit_auth_failures": 2}
+    app = create_app(make_test_settings(ServiceSettings, **(values | overrides)))
+
+    @app.get("/api/v1/items")
+    async def items(authorization: str | None = Header(default=None)) -> dict[str, str]:
+        if authorization not in (None, "Bearer good", "Bearer other"):
+            raise HTTPException(401, "bad key")
+        return {"ok": "yes"}
+
+    @app.get("/elsewhere")
+    async def elsewhere() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    return app
+
+
+def refused(app: FastAPI, reason: str) -> float:
+    registry = get_instrumentation(app).metrics.registry
+    name = "hop_http_rate_limited_requests_total"
+    return metric_value(registry, name, {"reason": reason}) or 0.0
+
+
+async def test_address_over_its_limit_gets_429_with_retry_after_and_ratelimit_headers() -> None:
+    app = build()
+    async with app_client(app) as client:
+        answers = [await client.get("/api/v1/items") for _ in range(6)]
+        other_path = await client.get("/elsewhere")
+    assert [a.status_code for a in answers] == [200] * 5 + [429]
+    assert answers[0].headers["ratelimit-policy"] == '"auth_failures";q=2;w=60, "address";q=5;w=60'
+    assert answers[0].headers["ratelimit"].startswith('"address";r=4;t=')
+    last = answers[-1]
+    assert 1 <= int(last.headers["retry-after"]) <= 60
+    assert last.headers["ratelimit"].startswith('"address";r=0;t=')
+    assert last.json()["detail"].startswith("Too many requests (address: 5 per 60 s)")
+    assert other_path.status_code == 200  # only the API paths are limited
+    assert refused(app, "address") == 1
+
+
+async def test_each_api_key_has_its_own_limit() -> None:
+    app = build(rate_limit_per_address=100)
+    async with app_client(app) as client:
+        good = [await client.get("/api/v1/items", headers={"authorization": "Bearer good"})
+                for _ in range(4)]  # fmt: skip
+        other = await client.get("/api/v1/items", headers={"authorization": "Bearer other"})
+    assert [a.status_code for a in good] == [200, 200, 200, 429]
+    assert other.status_code == 200
+    assert refused(app, "key") == 1
+
+
+async def test_failed_authentication_locks_the_address_out_sooner() -> None:
+    app = build(rate_limit_per_address=100)
+    async with app_client(app) as client:
+        guesses = [await client.get("/api/v1/items", headers={"authorization": f"Bearer g{n}"})
+                   for n in range(3)]  # fmt: skip
+        honest = await client.get("/api/v1/items", headers={"authorization": "Bearer good"})
+    assert [a.status_code for a in guesses] == [401, 401, 429]
+    assert honest.status_code == 429  # the address is locked out, whatever key it sends now
+    assert refused(app, "auth_failures") == 2
+
+
+async def test_zero_turns_a_limit_off() -> None:
+    app = build(rate_limit_per_address=0, rate_limit_per_key=0, rate_limit_auth_failures=0)
+    async with app_client(app) as client:
+        answers = [await client.get("/api/v1/items") for _ in range(20)]
+    assert {a.status_code for a in answers} == {200}
+    assert "ratelimit" not in answers[0].headers
+
+
+@pytest.mark.redis
+async def test_redis_counters_hold_across_replicas() -> None:
+    prefix = uuid.uuid4().hex  # a fresh service name: fresh counters
+    replicas = [build(rate_limit_redis_url=REDIS_URL, service_name=prefix) for _ in range(2)]
+    async with app_client(replicas[0]) as first, app_client(replicas[1]) as second:
+        answers = [await (first if n % 2 else second).get("/api/v1/items") for n in range(6)]
+    assert [a.status_code for a in answers] == [200] * 5 + [429]
+
+
+async def test_unreachable_redis_fails_open() -> None:
+    app = build(rate_limit_redis_url="redis://127.0.0.1:9/0")
+    async with app_client(app) as client:
+        answer = await client.get("/api/v1/items")
+    assert answer.status_code == 200
+
+
+def test_forwarded_for_is_believed_only_from_a_trusted_proxy() -> None:
+    trusted = make_test_settings(ServiceSettings, trusted_proxies=("10.0.0.0/8",)).trusted_proxies
+    headers = [(b"x-forwarded-for", b"203.0.113.9, 198.51.100.7, 10.0.0.3")]
+    via_proxy = {"client": ("10.1.2.3", 5000), "headers": headers}
+    direct = {"client": ("192.0.2.1", 5000), "headers": headers}
+    assert client_address(via_proxy, trusted) == "198.51.100.7"  # the proxy chain's last hop
+    assert client_address(direct, trusted) == "192.0.2.1"  # a spoofed header is ignored
+
+
+def test_openapi_documents_the_limits_answers() -> None:
+    app = build()
+
+    @app.post("/api/v1/items")
+    async def create() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    paths = app.openapi()["paths"]
+    assert set(paths["/api/v1/items"]["post"]["responses"]) >= {"413", "429"}
+    assert "429" in paths["/api/v1/items"]["get"]["responses"]
+    assert "429" not in paths["/elsewhere"]["get"]["responses"]
+    assert "Retry-After" in paths["/api/v1/items"]["get"]["responses"]["429"]["headers"]
