@@ -10,6 +10,7 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -25,6 +26,11 @@ EXPRESS = ROOT / "bench" / "express"
 CONNECTIONS = 64
 #: h2load's connections: enough that a stall queues requests instead of pausing the offer.
 OPEN_LOOP_CONNECTIONS = 256
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM raise `SystemExit`, so a stopped benchmark still stops its servers."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def ensure_tool(binary: str, package: str) -> str:

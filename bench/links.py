@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import LoadResult, machine, percentile, rss_mib, run_wrk, table
+from _harness import LoadResult, machine, percentile, rss_mib, run_wrk, stop_on_sigterm, table
 from _stack import BATCH, HopStack, bench_stack, running
 
 from hop_instrumentation.testing import temporary_database
@@ -73,6 +73,7 @@ def _row(name: str, result: LoadResult) -> list[object]:
 
 
 def main() -> None:
+    stop_on_sigterm()
     with (
         tempfile.TemporaryDirectory(prefix="hop-bench-") as directory,
         temporary_database(ADMIN_DSN, prefix="hop_links_bench") as database_url,

@@ -33,6 +33,7 @@ from _harness import (
     median_round,
     process,
     run_wrk,
+    stop_on_sigterm,
     table,
 )
 from _stack import PRODUCTION, HopStack, bench_stack, running
@@ -56,6 +57,7 @@ def main() -> None:
     parser.add_argument("--round", type=float, default=10, help="seconds of each wrk round")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per server")
     args = parser.parse_args()
+    stop_on_sigterm()
     ensure_express()
     with (
         tempfile.TemporaryDirectory(prefix="hop-bench-") as tmp,
