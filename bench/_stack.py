@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from _harness import ROOT, start_process, stop_process
@@ -46,11 +47,11 @@ class HopStack:
 
     def url(self, service: str) -> str:
         """Return a service's API base URL."""
-        return self.stack.api_url(service)
+        return str(self.stack.api_url(service))
 
     def metrics_url(self, service: str) -> str:
         """Return a service's /metrics URL."""
-        return self.stack.management_url(service) + "/metrics"
+        return f"{self.stack.management_url(service)}/metrics"
 
     def pid(self, service: str) -> int:
         """Return the process id of a running service."""
@@ -79,13 +80,13 @@ class HopStack:
         items += [{"url": f"https://example.com/seed/{i}"} for i in range(count)]
         return [result["link"]["code"] for result in self.create_batches(items)]
 
-    def create_batches(self, items: list[dict[str, object]]) -> list[dict[str, object]]:
+    def create_batches(self, items: Sequence[Mapping[str, object]]) -> list[dict[str, Any]]:
         """POST ``items`` to ``/api/v1/links:batch`` 1,000 at a time; return every result."""
-        results: list[dict[str, object]] = []
+        results: list[dict[str, Any]] = []
         with self.client("links") as client:
             for start in range(0, len(items), BATCH):
                 response = client.post(
-                    "/api/v1/links:batch", json={"items": items[start : start + BATCH]}
+                    "/api/v1/links:batch", json={"items": list(items[start : start + BATCH])}
                 )
                 response.raise_for_status()
                 results += response.json()["results"]

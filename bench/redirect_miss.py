@@ -86,7 +86,7 @@ def seed(hop: HopStack, database_url: str, count: int) -> None:
     hop.create_batches([{"url": "https://example.com/miss?n=", "code": "template"}])
 
     async def copy() -> None:
-        import asyncpg  # type: ignore[import-untyped]
+        import asyncpg
 
         connection = await asyncpg.connect(database_url)
         try:
@@ -162,4 +162,4 @@ def express_resolver(database_url: str) -> Iterator[tuple[str, int]]:
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    sys.exit(main())
+    main()
