@@ -167,6 +167,10 @@ def side_by_side(
           f"{OPEN_LOOP_SHARE:.0%} of its maximum, {same:.2f}x at the same offered rate "
           "(target: at most 2x)")  # fmt: skip
     print(clicks.report())
+    cache = scrape(hop.metrics_url("redirect"), "hop_redirect_cache_")
+    print("\nredirect's cache (warming and side by side): " + ", ".join(
+        f"{name.removeprefix('hop_redirect_cache_')} {value:g}"
+        for name, value in cache.items() if "_created" not in name))  # fmt: skip
     return clicks.lost
 
 
