@@ -92,13 +92,13 @@ def run(tmp: Path, args: argparse.Namespace) -> int:
         warm(express[0])
         lost = side_by_side(tmp, hop, express, ledger, args)
         if "sustained" not in args.skip:
-            lost += sustained(tmp, hop, ledger, args.duration, outage=0)
+            lost = sustained(tmp, hop, ledger, args.duration, outage=0)
         if "outage" not in args.skip:
-            lost += sustained(tmp, hop, ledger, args.duration, outage=args.outage)
+            lost = sustained(tmp, hop, ledger, args.duration, outage=args.outage)
         if "multicore" not in args.skip:
-            lost += multicore(tmp, hop, ledger, args.round)
+            lost = multicore(tmp, hop, ledger, args.round)
         print(f"\nlogs and data: {hop.logs} (removed on exit); {machine()}")
-        return lost
+        return lost  # the last phase's ledger covers every redirect of the run
 
 
 @dataclass(slots=True)
@@ -242,14 +242,20 @@ class Clicks:
     counted: int
     pipeline: dict[str, float]
     drain_seconds: float
+    #: served - counted after the previous phase.
+    missing_before: int
 
     @property
     def lost(self) -> int:
+        """Return how many clicks of the whole run are missing (or counted twice)."""
         return abs(self.served - self.counted)
 
     def report(self) -> str:
+        missing = self.served - self.counted
         verdict = (
-            "every click counted" if not self.lost else f"**{self.served - self.counted} LOST**"
+            "every click counted"
+            if not missing
+            else f"**{missing - self.missing_before:,} LOST in this phase, {missing:,} in all**"
         )
         metrics = ", ".join(f"{name} {value:g}" for name, value in sorted(self.pipeline.items()))
         if not self.pipeline:
@@ -268,6 +274,7 @@ class Ledger:
         self.hop = hop
         self.served_before = 0  # by redirect processes that have stopped
         self.pipeline_before: dict[str, float] = {}
+        self.missing = 0  # served - counted at the last settle
 
     def served(self) -> int:
         samples = scrape(self.hop.metrics_url("redirect"), _SERVED)
@@ -319,7 +326,9 @@ class Ledger:
                 break
             time.sleep(1)
             counted = self.counted()
-        return Clicks(phase, served, counted, pipeline, drain)
+        clicks = Clicks(phase, served, counted, pipeline, drain, self.missing)
+        self.missing = served - counted
+        return clicks
 
     def restart_redirect(self, **settings: str) -> None:
         self.served_before = self.served()
