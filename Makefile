@@ -7,7 +7,7 @@ UV := $(if $(shell command -v uv 2>/dev/null),uv,$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen
 COVERAGE_FLOOR ?= 88
 
-.PHONY: help install test lint fmt charts dashboards images bench bench-instrumentation bench-links bench-redirect bench-analytics bench-images clean
+.PHONY: help install test lint fmt charts dashboards images bench bench-instrumentation bench-links bench-redirect bench-redirect-miss bench-analytics bench-images clean
 
 help: ## List the verbs
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-24s %s\n", $$1, $$2}'
@@ -35,11 +35,15 @@ fmt: install ## Format and autofix
 bench-instrumentation: install ## Throughput cost of hop_instrumentation vs plain FastAPI and the popular options
 	$(RUN) python bench/instrumentation.py
 
-bench-links: install ## links: resolve and create throughput on PostgreSQL
+bench-links: install ## links on PostgreSQL: resolve and create req/s, 1,000-item batch latency
 	$(RUN) python bench/links.py
 
-bench-redirect: install ## redirect vs Express 5, side by side with wrk (the headline ratio)
-	$(RUN) python bench/redirect.py
+BENCH_REDIRECT_ARGS ?=
+bench-redirect: install ## redirect (make run's stack, production settings) vs Express 5; fails if a click is lost (BENCH_REDIRECT_ARGS="--duration 60 --outage 30")
+	$(RUN) python bench/redirect.py $(BENCH_REDIRECT_ARGS)
+
+bench-redirect-miss: install ## redirect's cache-miss path (links on PostgreSQL) vs Express 5 + node-postgres
+	$(RUN) python bench/redirect_miss.py
 
 bench-analytics: install ## analytics: stream ingestion rate into PostgreSQL, stats p99
 	$(RUN) python bench/analytics.py
@@ -47,7 +51,7 @@ bench-analytics: install ## analytics: stream ingestion rate into PostgreSQL, st
 bench-images: images ## Image sizes and container start to /readyz under the chart's security context
 	$(RUN) python bench/images.py
 
-bench: bench-instrumentation bench-links bench-redirect bench-analytics bench-images ## Every benchmark
+bench: bench-instrumentation bench-links bench-redirect bench-redirect-miss bench-analytics bench-images ## Every benchmark
 
 charts: install ## Lint and render the Helm charts with the pinned helm, validate and policy-check them
 	tools/install-helm

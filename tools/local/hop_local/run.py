@@ -83,7 +83,6 @@ def stack_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Sta
         click_stream=args.click_stream,
         log_format=args.log_format,
         settings=settings,
-        service_settings={"redirect": {"HOP_ACCESS_LOG_SAMPLE_RATIO": "1.0"}},
     )
 
 
