@@ -11,7 +11,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 CHARTS = ROOT / "charts"
-SERVICES = ("links", "redirect", "analytics")
+SERVICES = ("links", "redirect", "analytics", "console")
 PROFILES = {
     "default": (),
     "dev": ("-f", str(CHARTS / "hop" / "values-dev.yaml")),

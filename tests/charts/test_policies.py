@@ -119,7 +119,12 @@ def test_migration_policy_allows_only_dns_and_the_database(objects: list[Obj]) -
 
 def test_networkpolicies_open_exactly_the_call_graph(objects: list[Obj]) -> None:
     policies = of_kind(objects, "NetworkPolicy")
-    callers = {"links": {"redirect", "analytics"}, "analytics": {"redirect"}, "redirect": set()}
+    callers = {
+        "links": {"redirect", "analytics", "console"},
+        "analytics": {"redirect", "console"},
+        "redirect": set(),
+        "console": set(),
+    }
     for service, expected in callers.items():
         spec = policies[f"hop-{service}"]["spec"]
         assert spec["policyTypes"] == ["Ingress", "Egress"]

@@ -32,6 +32,7 @@ def test_ingress_catch_all_comes_last(render: Render) -> None:
         "/api/v1/links:batch",
         "/api/v1/links",
         "/api/v1/stats",
+        "/console",
         "/",
     ]
 

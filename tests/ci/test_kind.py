@@ -74,7 +74,7 @@ def test_kind_values_images_loaded_never_pulled_no_servicemonitor(
     for obj in rendered:
         if obj["kind"] in {"Deployment", "Job"}:
             (container,) = obj["spec"]["template"]["spec"]["containers"]
-            assert re.fullmatch(r"hop-(links|redirect|analytics):kind", container["image"])
+            assert re.fullmatch(r"hop-(links|redirect|analytics|console):kind", container["image"])
             assert container["imagePullPolicy"] == "IfNotPresent"
     assert of_kind(rendered, "Ingress")["hop"]["spec"]["ingressClassName"] == "traefik"
 
@@ -89,7 +89,16 @@ def test_deploy_creates_exactly_the_secrets_the_pods_mount(rendered: list[dict[s
         if "projected" in volume
         for source in volume["projected"]["sources"]
     }
-    assert created == mounted == {"hop-links-database", "hop-analytics-database", "hop-redis"}
+    assert (
+        created
+        == mounted
+        == {
+            "hop-links-database",
+            "hop-analytics-database",
+            "hop-redis",
+            "hop-console-session",
+        }
+    )
 
 
 def test_network_policy_peers_select_the_addon_pods(
@@ -97,7 +106,7 @@ def test_network_policy_peers_select_the_addon_pods(
 ) -> None:
     policies = of_kind(rendered, "NetworkPolicy")
     traefik = _pod_labels(addons, "traefik")
-    for name in ("hop-links", "hop-redirect", "hop-analytics"):
+    for name in ("hop-links", "hop-redirect", "hop-analytics", "hop-console"):
         ingress_peers = policies[name]["spec"]["ingress"][0]["from"]
         assert any(_matches(p, traefik, "traefik") for p in ingress_peers), name
     egress = {name: policies[name]["spec"]["egress"] for name in policies}
