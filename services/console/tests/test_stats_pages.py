@@ -93,7 +93,7 @@ async def test_overview_adds_up_the_owners_links_only(signed_in: Any) -> None:
     assert '<dd id="total-clicks">5</dd>' in page.text
     assert '<dd id="bot-clicks">1</dd>' in page.text
     assert '<td>shared.example</td><td class="num">5</td>' in page.text
-    assert "all 2 of your links" in page.text
+    assert "Clicks added up across your 2 links." in page.text
     assert re.findall(r"/console/links/(\w)/stats\?", page.text) == ["b", "a"]
 
 

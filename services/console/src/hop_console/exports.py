@@ -17,7 +17,7 @@ def stats_csv(stats: Stats) -> str:
     writer.writerow(["section", "key", "clicks", "bot_clicks"])
     for day in stats.daily:
         writer.writerow(["day", day.date.isoformat(), day.clicks, day.bot_clicks])
-    for field, _heading in BREAKDOWNS:
+    for field, _heading, _column in BREAKDOWNS:
         for ranked in stats.top.get(field, []):
             writer.writerow([field, _safe(ranked.value), ranked.clicks, ""])
     return out.getvalue()

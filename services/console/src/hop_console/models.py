@@ -8,13 +8,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["BREAKDOWNS", "DailyClicks", "Link", "LinkPage", "RankedValue", "Stats"]
 
-#: The stats' breakdowns: (field of ``top``, heading on the page), in the order shown.
-BREAKDOWNS: tuple[tuple[str, str], ...] = (
-    ("referrers", "Referrers"),
-    ("browsers", "Browsers"),
-    ("operating_systems", "Systems"),
-    ("devices", "Devices"),
-    ("countries", "Countries"),
+#: The stats' breakdowns: (field of ``top``, heading, column), in the order shown.
+BREAKDOWNS: tuple[tuple[str, str, str], ...] = (
+    ("referrers", "Referrers", "Referrer"),
+    ("browsers", "Browsers", "Browser"),
+    ("operating_systems", "Systems", "System"),
+    ("devices", "Devices", "Device"),
+    ("countries", "Countries", "Country"),
 )
 
 

@@ -53,7 +53,7 @@ async def owner_overview(
         total_clicks=sum(stats.total_clicks for stats in every),
         bot_clicks=sum(stats.bot_clicks for stats in every),
         daily=_daily(every, days),
-        top={field: _top(every, field) for field, _ in BREAKDOWNS},
+        top={field: _top(every, field) for field, _, _ in BREAKDOWNS},
     )
 
 
