@@ -210,14 +210,16 @@ ConsoleFactory = Callable[..., AbstractAsyncContextManager[Console]]
 
 
 @asynccontextmanager
-async def start_console(**overrides: Any) -> AsyncIterator[Console]:
-    """Run a console over fresh fakes; ``overrides`` are settings."""
+async def start_console(
+    *, analytics: httpx.AsyncBaseTransport | None = None, **overrides: Any
+) -> AsyncIterator[Console]:
+    """Run a console over fresh fakes (or ``analytics`` instead); ``overrides`` are settings."""
     links = FakeLinksApi({ALICE_KEY: "alice", BOB_KEY: "bob"})
     stats = FakeStatsApi(links)
     app = create_app(
         settings(**overrides),
         links_transport=httpx.ASGITransport(links.app),
-        analytics_transport=httpx.ASGITransport(stats.app),
+        analytics_transport=analytics or httpx.ASGITransport(stats.app),
     )
     # https: the session cookie is Secure, so a client keeps it only over https.
     async with app_client(app, base_url="https://console.test") as client:

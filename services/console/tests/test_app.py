@@ -92,3 +92,32 @@ def test_settings_refuse_a_short_secret_and_many_workers_without_one(
     monkeypatch.setenv("HOP_WORKERS", "2")
     with pytest.raises(SettingsError, match="HOP_WORKERS=2 needs HOP_SESSION_SECRET"):
         load_settings(ConsoleSettings)
+
+
+async def test_analytics_down_or_garbled_answers_503_on_the_stats_page(make_console: Any) -> None:
+    down = httpx.MockTransport(lambda request: httpx.Response(500, json={"detail": "boom"}))
+    garbled = httpx.MockTransport(lambda request: httpx.Response(200, text="not json"))
+    for transport in (down, garbled):
+        async with make_console(analytics=transport) as console:
+            await console.sign_in()
+            console.links.add("alice", "s", "https://example.com/")
+
+            answer = await console.client.get("/console/links/s/stats")
+
+            assert answer.status_code == 503
+            assert "analytics is not answering right now" in answer.text
+            registry = console.app.state.instrumentation.metrics.registry
+            labels = {"peer": "analytics"}
+            assert metric_value(registry, "hop_console_peer_failures_total", labels) == 1.0
+
+
+async def test_a_bad_query_value_or_method_answers_a_page_not_a_500(signed_in: Any) -> None:
+    bad_query = await signed_in.client.get("/console/links/new", params={"created": "maybe"})
+    bad_value = await signed_in.client.get("/console/links", params={"tag": "x" * 65})
+    wrong_method = await signed_in.client.put("/console/links")
+
+    assert bad_value.status_code == 422
+    assert "Check tag" in bad_value.text
+    assert wrong_method.status_code == 405
+    assert "Method not allowed" in wrong_method.text
+    assert bad_query.status_code == 200  # /links/new takes no query: ignored
