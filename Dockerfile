@@ -70,19 +70,27 @@ RUN printf '#!/bin/sh\nexec hop-%s "$@"\n' "${SERVICE}" >/app/.venv/bin/hop-serv
       find /app/.venv -name '*.so' -type f -exec strip --strip-debug {} +; \
     fi
 
-# dev: editable install; skaffold syncs services/*/src into /app and watchfiles restarts serve.
+# dev: editable install; skaffold syncs services/*/src into /app/services (a writable copy the
+# chart's devSync makes) and watchfiles restarts the command on every change. Like the runtime
+# image, the entrypoint takes hop-service's subcommand as its arguments (the chart's
+# `args: [serve]`), so both images run under the same pod spec.
 FROM build AS dev
 RUN --mount=type=cache,target=/cache/uv \
     --mount=type=secret,id=ca-bundle,target=/etc/ssl/certs/ca-certificates.crt \
     uv sync --frozen --no-dev --package "hop-${SERVICE}" \
-    && chown -R 10001:10001 /app/services
+    && chown -R 10001:10001 /app/services \
+    && printf '#!/bin/sh\nexec watchfiles --filter python "hop-service $*" /app/services\n' \
+      >/app/.venv/bin/hop-service-reload \
+    && chmod 0755 /app/.venv/bin/hop-service-reload
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     HOME=/tmp
+WORKDIR /app
 USER 10001:10001
 EXPOSE 8000 9000
-ENTRYPOINT ["watchfiles", "--filter", "python", "hop-service serve", "/app/services"]
+ENTRYPOINT ["hop-service-reload"]
+CMD ["serve"]
 
 # runtime: the base image plus the virtualenv; no uv, no compilers, no source tree.
 FROM ${BASE_IMAGE} AS runtime

@@ -59,6 +59,14 @@ dashboards: install ## Generate the dashboards' JSON and the Prometheus rules in
 images: ## Build the service images from the root Dockerfile (SERVICE build arg) with a local Docker engine
 	tools/build-images
 
+.PHONY: cluster cluster-down
+
+cluster: ## The dev cluster on Docker: kind, Traefik (Ingress + Gateway API), PostgreSQL, Redis; then `skaffold dev`
+	k8s/cluster up
+
+cluster-down: ## Delete the dev cluster
+	k8s/cluster down
+
 .PHONY: run load
 DB ?= sqlite
 LOAD_HOST ?= http://127.0.0.1:8080

@@ -31,6 +31,11 @@ def defaulted(properties: Schema) -> Schema:
     return strict(properties, required=[])
 
 
+def open_object(properties: Schema) -> Schema:
+    """Return an object schema checking the keys it lists and accepting others (``global``)."""
+    return {"type": "object", "properties": properties, "required": []}
+
+
 STRING = {"type": "string"}
 BOOL = {"type": "boolean"}
 NAME = {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63}
@@ -72,10 +77,17 @@ RESOURCES = strict(
     }
 )
 
-GLOBAL = defaulted(
+CONTAINER = {"type": "object", "required": ["image"], "properties": {"image": STRING}}
+PULL_SECRETS = {"type": "array", "items": NAME}
+HOST = {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", "maxLength": 253}
+
+GLOBAL = open_object(
     {
         "environment": {"enum": ["local", "dev", "staging", "production", "test"]},
+        "host": HOST,
+        "https": BOOL,
         "imageRegistry": STRING,
+        "imagePullSecrets": PULL_SECRETS,
         "otlpEndpoint": STRING,
         "serviceMonitor": defaulted(
             {
@@ -88,6 +100,7 @@ GLOBAL = defaulted(
             {
                 "enabled": BOOL,
                 "ingressController": PEERS,
+                "gateway": PEERS,
                 "prometheus": PEERS,
                 "dns": EDGE,
                 "database": EDGE,
@@ -104,11 +117,17 @@ COMMON_SETTINGS: Schema = {
     "workers": {"type": "integer", "minimum": 1, "maximum": 64},
     "traceSampleRatio": {"type": "number", "minimum": 0, "maximum": 1},
 }
-URL = {"type": "string", "pattern": "^https?://"}
+POOL_SETTINGS: Schema = {
+    "databasePoolSize": {"type": "integer", "minimum": 1, "maximum": 200},
+    "databaseMaxOverflow": {"type": "integer", "minimum": 0, "maximum": 200},
+}
 
 SERVICES: dict[str, dict[str, Any]] = {
     "links": {
-        "settings": {"publicBaseUrl": URL},
+        "settings": {
+            "publicBaseUrl": {"type": "string", "pattern": "^(https?://.+)?$"},
+            **POOL_SETTINGS,
+        },
         "secrets": ["database"],
         "migration": True,
     },
@@ -125,6 +144,7 @@ SERVICES: dict[str, dict[str, Any]] = {
         "settings": {
             "clickTransport": {"enum": ["http", "redis"]},
             "clickStream": {"type": "string", "minLength": 1},
+            **POOL_SETTINGS,
         },
         "secrets": ["database", "redis"],
         "migration": True,
@@ -148,8 +168,6 @@ def service_schema(name: str) -> Schema:
     properties: Schema = {
         "global": GLOBAL,
         "hop-service": strict({"global": {"type": "object"}}, required=[]),  # library: no values
-        "nameOverride": STRING,
-        "component": NAME,
         "image": strict(
             {
                 "repository": {"type": "string", "minLength": 1},
@@ -160,6 +178,19 @@ def service_schema(name: str) -> Schema:
             required=["repository"],
         ),
         "replicaCount": {"type": "integer", "minimum": 1},
+        "command": {"type": "array", "items": STRING},
+        "args": {"type": "array", "items": STRING},
+        "env": {
+            "type": "object",
+            "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+            "additionalProperties": {
+                "oneOf": [
+                    {"type": ["string", "number", "boolean"]},
+                    strict({"valueFrom": {"type": "object"}}),
+                ]
+            },
+        },
+        "envFrom": {"type": "array", "items": {"type": "object"}},
         "settings": settings,
         "secrets": defaulted(dict.fromkeys(spec["secrets"], SECRET_REF)),
         "shutdown": defaulted(
@@ -206,9 +237,30 @@ def service_schema(name: str) -> Schema:
                 "otlp": BOOL,
             }
         ),
+        "serviceAccount": defaulted({"annotations": LABELS}),
+        "service": defaulted({"annotations": LABELS}),
+        "podLabels": LABELS,
         "podAnnotations": LABELS,
+        "imagePullSecrets": PULL_SECRETS,
+        "priorityClassName": STRING,
         "nodeSelector": LABELS,
+        "affinity": {"type": "object"},
         "tolerations": {"type": "array", "items": {"type": "object"}},
+        "extraVolumes": {"type": "object", "additionalProperties": {"type": "object"}},
+        "extraVolumeMounts": {
+            "type": "object",
+            "additionalProperties": strict(
+                {
+                    "mountPath": {"type": "string", "pattern": "^/"},
+                    "readOnly": BOOL,
+                    "subPath": STRING,
+                },
+                required=["mountPath"],
+            ),
+        },
+        "initContainers": {"type": "object", "additionalProperties": CONTAINER},
+        "sidecars": {"type": "object", "additionalProperties": CONTAINER},
+        "devSync": defaulted({"enabled": BOOL, "path": {"type": "string", "pattern": "^/"}}),
     }
     if spec["migration"]:
         properties["migration"] = defaulted(
@@ -216,6 +268,8 @@ def service_schema(name: str) -> Schema:
                 "enabled": BOOL,
                 "backoffLimit": {"type": "integer", "minimum": 0},
                 "activeDeadlineSeconds": {"type": "integer", "minimum": 1},
+                "priorityClassName": STRING,
+                "resources": RESOURCES,
             }
         )
     schema = strict(properties, required=["image", "resources"])

@@ -12,10 +12,23 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 CHARTS = ROOT / "charts"
 SERVICES = ("links", "redirect", "analytics", "console")
+# The APIs of the CRDs hop's objects need; `helm template` renders those objects only when told
+# the cluster serves them (a real install asks the cluster).
+CRD_APIS = (
+    "monitoring.coreos.com/v1/ServiceMonitor",
+    "monitoring.coreos.com/v1/PrometheusRule",
+    "gateway.networking.k8s.io/v1/HTTPRoute",
+    "traefik.io/v1alpha1/Middleware",
+)
+WITH_CRDS = tuple(arg for api in CRD_APIS for arg in ("--api-versions", api))
 PROFILES = {
-    "default": (),
-    "dev": ("-f", str(CHARTS / "hop" / "values-dev.yaml")),
-    "production": ("-f", str(CHARTS / "hop" / "values-production.yaml")),
+    "default": WITH_CRDS,
+    "dev": ("-f", str(CHARTS / "hop" / "values-dev.yaml"), *WITH_CRDS),
+    "production": ("-f", str(CHARTS / "hop" / "values-production.yaml"), *WITH_CRDS),
+}
+# `helm lint` takes the values files only (it has no --api-versions).
+LINT_PROFILES = {
+    name: tuple(a for a in args if a not in WITH_CRDS) for name, args in PROFILES.items()
 }
 Render = Callable[..., list[dict[str, Any]]]
 

@@ -32,7 +32,9 @@ def test_workload_containers_read_only_drop_all_resources(objects: list[Obj]) ->
             assert context["runAsUser"] == 10001
             assert set(container["resources"]) == {"requests", "limits"}
             assert {"cpu", "memory"} <= set(container["resources"]["limits"])
-            assert "env" not in container or all("valueFrom" not in e for e in container["env"])
+            # Secrets are files under HOP_SECRETS_DIR, never environment variables.
+            env = container.get("env", [])
+            assert all("secretKeyRef" not in e.get("valueFrom", {}) for e in env)
 
 
 def test_workload_tmp_is_an_emptydir(objects: list[Obj]) -> None:
@@ -52,7 +54,7 @@ def test_deployments_probes_prestop_grace_checksum(objects: list[Obj]) -> None:
         pod = _pod(deployment)
         container = pod["containers"][0]
         for probe, path in (
-            ("startup", "/readyz"),
+            ("startup", "/livez"),
             ("liveness", "/livez"),
             ("readiness", "/readyz"),
         ):
@@ -83,8 +85,9 @@ def test_service_accounts_never_mount_tokens(objects: list[Obj]) -> None:
 def test_every_workload_has_its_networkpolicy(objects: list[Obj]) -> None:
     deployments = set(of_kind(objects, "Deployment"))
     jobs = set(of_kind(objects, "Job"))
+    pods = set(of_kind(objects, "Pod"))  # the `helm test` pod
     assert set(of_kind(objects, "ServiceMonitor")) == deployments
-    assert set(of_kind(objects, "NetworkPolicy")) == deployments | jobs
+    assert set(of_kind(objects, "NetworkPolicy")) == deployments | jobs | pods
 
 
 def test_pod_selectors_never_match_migration_pods(objects: list[Obj]) -> None:
@@ -133,6 +136,7 @@ def test_networkpolicies_open_exactly_the_call_graph(objects: list[Obj]) -> None
             for rule in spec["ingress"]
             for peer in rule["from"]
             if "namespaceSelector" not in peer
+            and peer["podSelector"]["matchLabels"].get("app.kubernetes.io/component") == "api"
         }
         assert names == expected
         ports = {p["port"] for rule in spec["ingress"] for p in rule["ports"]}

@@ -12,19 +12,30 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-from hop_chart_helpers import CHARTS, PROFILES, SERVICES, Render, find_uv, run_helm
+from hop_chart_helpers import (
+    CHARTS,
+    LINT_PROFILES,
+    PROFILES,
+    SERVICES,
+    WITH_CRDS,
+    Render,
+    find_uv,
+    run_helm,
+)
 
 KUBERNETES_VERSION = "1.33.0"
 CRD_SCHEMAS = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "servicemonitor-monitoring-v1.json",
+    ("monitoring.coreos.com/v1", "PrometheusRule"): "prometheusrule-monitoring-v1.json",
     ("gateway.networking.k8s.io/v1", "HTTPRoute"): "httproute-gateway-v1.json",
+    ("traefik.io/v1alpha1", "Middleware"): "middleware-traefik-v1alpha1.json",
 }
 SCHEMAS = Path(__file__).parent / "schemas"
 
 
 @pytest.mark.parametrize("chart", ["hop", *SERVICES])
 def test_lint_strict_every_profile_passes(helm: Path, chart: str, profile: str) -> None:
-    args = PROFILES[profile] if chart == "hop" else ()
+    args = LINT_PROFILES[profile] if chart == "hop" else ()
     done = run_helm(helm, "lint", "--strict", str(CHARTS / chart), *args)
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -37,7 +48,9 @@ def test_render_every_object_valid_for_kubernetes_strict(objects: list[dict[str,
 
 
 def test_render_crd_objects_match_their_schemas(render: Render) -> None:
-    rendered = render(*PROFILES["production"]) + render("--set", "exposure.kind=httproute")
+    rendered = render(*PROFILES["production"]) + render(
+        "--set", "exposure.kind=httproute", *WITH_CRDS
+    )
     seen = set()
     for obj in rendered:
         key = (obj["apiVersion"], obj["kind"])
@@ -99,6 +112,31 @@ def test_thin_chart_schemas_equal_generator_output() -> None:
         (("--set", "redirect.settings.logLevl=DEBUG"), "additional properties 'logLevl'"),
         (("--set", "analytics.image.pullPolicy=Sometimes"), "/image/pullPolicy"),
         (("--set", "hosst=x"), "additional properties 'hosst' not allowed"),
+        (("--set", "host=x"), "additional properties 'host' not allowed"),
+        (("--set", "global.host=Not_A_Host"), "/global/host"),
+        (
+            ("--set", "exposure.tls.secretName="),
+            "exposure.tls.secretName is required when global.https",
+        ),
+        (("--set", "exposure.tls.issuerKind=Foo"), "/exposure/tls/issuerKind"),
+        (("--set", "exposure.kind=httproute"), "exposure.kind=httproute needs the Gateway API"),
+        (("--set", "exposure.gateway.timeouts.request=soon"), "/exposure/gateway/timeouts/request"),
+        (
+            ("--set", "links.autoscaling.enabled=true", "--set", "links.autoscaling.minReplicas=9"),
+            "autoscaling.minReplicas (9) must not exceed autoscaling.maxReplicas (6)",
+        ),
+        (("--set", "links.nameOverride=x"), "additional properties 'nameOverride' not allowed"),
+        (("--set", "links.component=x"), "additional properties 'component' not allowed"),
+        (("--set", "links.settings.publicBaseUrl=ftp://x"), "/settings/publicBaseUrl"),
+        (("--set", "links.settings.databasePoolSize=0"), "/settings/databasePoolSize"),
+        (("--set", "links.env.BAD-NAME=x"), "'BAD-NAME' does not match pattern"),
+        (("--set", "links.env.X.value=x"), "/env/X"),
+        (("--set", "links.sidecars.proxy.args={a}"), "missing property 'image'"),
+        (
+            ("--set", "links.extraVolumeMounts.data.mountPath=/data"),
+            "extraVolumeMounts.data names no volume: add extraVolumes.data",
+        ),
+        (("--set", "links.migration.resources.requests.gpu=1"), "additional properties 'gpu'"),
         (("--set", "exposure.kind=loadbalancer"), "/exposure/kind"),
         (
             ("--set", "links.shutdown.terminationGracePeriodSeconds=20"),

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hop_chart_helpers import CHARTS, Render, of_kind
+from hop_chart_helpers import CHARTS, WITH_CRDS, Render, of_kind
 from hop_local.edge import routes_of
 from hop_local.stack import Stack
 
@@ -18,7 +18,7 @@ def chart_routes() -> dict[str, str]:
 
 
 def _ingress_routes(objects: list[dict[str, Any]]) -> dict[str, str]:
-    (ingress,) = of_kind(objects, "Ingress").values()
+    ingress = of_kind(objects, "Ingress")["hop"]
     paths = ingress["spec"]["rules"][0]["http"]["paths"]
     return {p["path"]: p["backend"]["service"]["name"].removeprefix("hop-") for p in paths}
 
@@ -38,7 +38,7 @@ def test_ingress_catch_all_comes_last(render: Render) -> None:
 
 
 def test_httproute_routes_equal_values_routes(render: Render) -> None:
-    (route,) = of_kind(render("--set", "exposure.kind=httproute"), "HTTPRoute").values()
+    route = of_kind(render("--set", "exposure.kind=httproute", *WITH_CRDS), "HTTPRoute")["hop"]
     routes = {
         rule["matches"][0]["path"]["value"]: rule["backendRefs"][0]["name"].removeprefix("hop-")
         for rule in route["spec"]["rules"]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
+import chart_schemas
 import jsonschema
 import pytest
 import yaml
-from hop_chart_helpers import CHARTS, ROOT, SERVICES
+from hop_chart_helpers import CHARTS, SERVICES
 
 DEFAULTS = CHARTS / "hop-service" / "templates" / "_hop-service.defaults.tpl"
 KEY = re.compile(r"^\s*([A-Za-z][\w.-]*):")
@@ -52,11 +52,6 @@ def _uncommented_keys(text: str) -> list[str]:
 
 
 def _chart_schemas() -> Any:
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        import chart_schemas
-    finally:
-        sys.path.pop(0)
     return chart_schemas
 
 

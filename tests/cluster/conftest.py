@@ -1,7 +1,7 @@
 """Fixtures of the cluster tests; without a cluster (``HOP_CLUSTER_URL`` unset) all are skipped.
 
-These tests run against hop deployed in a real Kubernetes cluster by tools/kind/deploy (the
-cluster workflow, .github/workflows/cluster.yml). No kube-apiserver can run on the build
+These tests run against hop deployed in a real Kubernetes cluster by `make cluster` and skaffold
+(the cluster workflow, .github/workflows/cluster.yml). No kube-apiserver can run on the build
 machines, so `make test` collects them and reports them skipped with the reason.
 """
 
@@ -12,12 +12,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from hop_cluster import Cluster, from_environment
+from hop_cluster import SERVICES, Cluster, from_environment
 
 HERE = Path(__file__).parent
 SKIP = pytest.mark.skip(
     reason="needs hop deployed in a Kubernetes cluster: set HOP_CLUSTER_URL "
-    "(the cluster workflow does, after tools/kind/deploy)"
+    "(the cluster workflow does, after make cluster and skaffold deploy)"
 )
 
 
@@ -32,8 +32,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def cluster() -> Cluster:
-    """The hop release the environment names."""
-    return from_environment()
+    """The hop release the environment names, once every service has rolled out."""
+    found = from_environment()
+    for service in SERVICES:
+        found.wait_for_rollout(service)
+    return found
 
 
 @pytest.fixture(scope="session")

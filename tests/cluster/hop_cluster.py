@@ -3,8 +3,10 @@
 Read from the environment the cluster workflow sets (.github/workflows/cluster.yml):
 ``HOP_CLUSTER_URL`` (the Ingress controller, e.g. ``http://127.0.0.1:8080``),
 ``HOP_CLUSTER_HOST`` (the Host header the Ingress routes, ``hop.localhost``),
-``HOP_NAMESPACE`` and ``HOP_RELEASE`` (``hop``), and optionally ``HOP_KUBECTL`` and
-``HOP_HELM`` (default: ``.tools/bin`` of the checkout, then ``PATH``).
+``HOP_NAMESPACE`` and ``HOP_RELEASE`` (``hop``), ``HOP_OBSERVABILITY`` (``1`` when the
+observability stack runs in the cluster), and optionally ``HOP_KUBECTL`` and
+``HOP_HELM`` (default: ``.tools/bin`` of the checkout, then ``PATH``). Pod and rollout state
+come from the Kubernetes API through the ``kubernetes`` client (the current kubeconfig context).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
 
 from hop_instrumentation import testing
 
@@ -27,7 +31,7 @@ __all__ = ["ROOT", "SERVICES", "Cluster", "eventually", "from_environment"]
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("links", "redirect", "analytics")
+SERVICES = ("links", "redirect", "analytics", "console")
 _FORWARDING = re.compile(rb"Forwarding from 127\.0\.0\.1:(\d+)")
 
 
@@ -35,7 +39,7 @@ def _tool(variable: str, name: str) -> str:
     pinned = ROOT / ".tools" / "bin" / name
     found = os.environ.get(variable) or (str(pinned) if pinned.exists() else shutil.which(name))
     if not found:
-        raise RuntimeError(f"{name} is missing: run tools/kind/install-tools or set {variable}")
+        raise RuntimeError(f"{name} is missing: run k8s/install-tools or set {variable}")
     return found
 
 
@@ -51,9 +55,14 @@ class Cluster:
     helm: str
 
     @property
+    def scheme(self) -> str:
+        """``https`` when the release serves HTTPS only (the production profile), else ``http``."""
+        return self.url.split("://", 1)[0]
+
+    @property
     def public_base(self) -> str:
-        """The base of ``short_url`` (the dev profile's ``publicBaseUrl``)."""
-        return f"http://{self.host}"
+        """The base of ``short_url``: derived by the chart from global.host and global.https."""
+        return f"{self.scheme}://{self.host}"
 
     def name(self, service: str) -> str:
         """The objects' name of a service (the chart's fullname)."""
@@ -61,7 +70,12 @@ class Cluster:
 
     def client(self) -> httpx.Client:
         """An HTTP client for the Ingress: the public host name, redirects not followed."""
-        return httpx.Client(base_url=self.url, headers={"Host": self.host}, timeout=15.0)
+        # The dev cluster's certificate is self-signed (k8s/cluster); TLS is what is under test,
+        # not its chain. The SNI follows the URL's host, 127.0.0.1: Traefik answers with hop-tls
+        # or its default certificate, either way over TLS.
+        return httpx.Client(
+            base_url=self.url, headers={"Host": self.host}, timeout=15.0, verify=False
+        )
 
     def kubectl_run(self, *args: str, timeout: float = 180.0) -> subprocess.CompletedProcess[str]:
         """Run kubectl in the release's namespace; never raises on a failed command."""
@@ -94,37 +108,79 @@ class Cluster:
         return self.kubectl_ok("exec", f"deployment/{self.name(service)}", "--", *command)
 
     def running_pods(self, service: str) -> list[str]:
-        """Names of the service's running pods (the migration Jobs' pods share its labels)."""
-        selector = f"app.kubernetes.io/name={service},app.kubernetes.io/instance={self.release}"
-        out = self.kubectl_ok(
-            "get",
-            "pods",
-            "--selector",
-            selector,
-            "--field-selector",
-            "status.phase=Running",
-            "--output",
-            "jsonpath={.items[*].metadata.name}",
+        """Names of the service's serving pods that are running and not terminating.
+
+        A pod being deleted keeps phase Running until it exits; right after an upgrade or a
+        scale-down it still answers for a while, so it carries a deletionTimestamp to skip.
+        """
+        selector = (
+            f"app.kubernetes.io/name={service},app.kubernetes.io/instance={self.release},"
+            "app.kubernetes.io/component=api"
         )
-        return [name for name in out.split() if "-migrate-" not in name]
+        pods = _core().list_namespaced_pod(self.namespace, label_selector=selector).items
+        return sorted(
+            pod.metadata.name
+            for pod in pods
+            if pod.status.phase == "Running" and pod.metadata.deletion_timestamp is None
+        )
+
+    def wait_for_rollout(self, service: str, *, timeout: float = 300.0) -> None:
+        """Wait until the service's Deployment has rolled out: every replica updated and ready."""
+        apps = k8s.AppsV1Api(_api_client())
+
+        def rolled_out(deployment: k8s.V1Deployment) -> bool:
+            status, wanted = deployment.status, deployment.spec.replicas or 0
+            return (
+                (status.observed_generation or 0) >= deployment.metadata.generation
+                and (status.updated_replicas or 0) == wanted
+                and (status.ready_replicas or 0) == wanted
+                and (status.replicas or 0) == wanted
+            )
+
+        eventually(
+            lambda: apps.read_namespaced_deployment(self.name(service), self.namespace),
+            rolled_out,
+            timeout=timeout,
+        )
 
     @contextmanager
-    def port_forward(self, target: str, port: int) -> Iterator[str]:
-        """Forward a free loopback port to ``target``'s ``port``; yield its base URL."""
-        forward = subprocess.Popen(
-            [self.kubectl, "--namespace", self.namespace, "port-forward", target, f":{port}"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        try:
-            assert forward.stdout is not None
-            line = forward.stdout.readline()
-            match = _FORWARDING.search(line)
-            assert match, f"port-forward {target}: {line!r}"
-            yield f"http://127.0.0.1:{int(match.group(1))}"
-        finally:
-            forward.terminate()
-            forward.wait(timeout=10)
+    def port_forward(
+        self, target: str, port: int, *, namespace: str | None = None
+    ) -> Iterator[str]:
+        """Forward a free loopback port to ``target``'s ``port``; yield its base URL.
+
+        The Popen context closes kubectl's stdout and stderr pipes after the process ends
+        (an unclosed pipe is a ResourceWarning, an error under the test settings).
+        """
+        command = [
+            self.kubectl,
+            "--namespace",
+            namespace or self.namespace,
+            "port-forward",
+            target,
+            f":{port}",
+        ]
+        with subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        ) as forward:
+            try:
+                assert forward.stdout is not None
+                line = forward.stdout.readline()
+                match = _FORWARDING.search(line)
+                assert match, f"port-forward {target}: {line!r}"
+                yield f"http://127.0.0.1:{int(match.group(1))}"
+            finally:
+                forward.terminate()
+                forward.wait(timeout=10)
+
+
+def _api_client() -> k8s.ApiClient:
+    """A client of the current kubeconfig context's API server."""
+    return k8s_config.new_client_from_config()
+
+
+def _core() -> k8s.CoreV1Api:
+    return k8s.CoreV1Api(_api_client())
 
 
 def from_environment() -> Cluster:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
+import httpx
+import pytest
 from hop_cluster import Cluster, eventually
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -70,3 +73,13 @@ def test_stats_with_unknown_key_through_ingress_unauthorized(cluster: Cluster) -
         answer = client.get("/api/v1/stats/anything", headers={"Authorization": "Bearer x"})
     assert answer.status_code == 401
     assert answer.json() == {"detail": "Unknown or revoked API key."}
+
+
+def test_plain_http_answers_only_a_redirect_to_https_when_https_is_on(cluster: Cluster) -> None:
+    if cluster.scheme != "https":
+        pytest.skip("the release serves plain HTTP (global.https=false)")
+    plain = os.environ.get("HOP_CLUSTER_HTTP_URL", "http://127.0.0.1:8080")
+    with httpx.Client(base_url=plain, headers={"Host": cluster.host}, timeout=15) as client:
+        answer = client.get("/api/v1/links", headers={"Authorization": "Bearer x"})
+    assert answer.status_code in {301, 308}
+    assert answer.headers["location"].startswith(f"https://{cluster.host}/")

@@ -6,10 +6,12 @@ Runs last (file order): it restarts redirect's pods twice.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from collections import Counter
 
 import pytest
-from hop_cluster import ROOT, Cluster, eventually
+from hop_cluster import ROOT, SERVICES, Cluster, eventually
 
 
 def _migration_runs(cluster: Cluster, service: str) -> set[str]:
@@ -94,5 +96,57 @@ def test_upgrade_migrates_and_rollback_restores_release(
     last = _history(cluster)[-1]
     assert (last["status"], last["description"]) == ("deployed", f"Rollback to {installed}")
     assert _log_level(cluster) == level
-    cluster.kubectl_ok("rollout", "status", f"deployment/{cluster.name('redirect')}")
+    cluster.wait_for_rollout("redirect")
     assert eventually(lambda: _follows(cluster, code, target), bool)
+
+
+@pytest.mark.timeout(900)
+def test_upgrade_under_light_load_fails_no_request(cluster: Cluster, auth: dict[str, str]) -> None:
+    """Every pod is replaced (a changed pod annotation) while a client follows a link."""
+    target = f"https://example.com/cluster/rolling/{uuid.uuid4().hex}"
+    with cluster.client() as client:
+        made = client.post("/api/v1/links", json={"url": target}, headers=auth)
+    assert made.status_code == 201, made.text
+    code = made.json()["code"]
+    answers: Counter[int | str] = Counter()
+    stop = threading.Event()
+
+    def follow() -> None:
+        with cluster.client() as client:
+            while not stop.is_set():
+                try:
+                    answers[client.get(f"/{code}").status_code] += 1
+                except Exception as err:
+                    answers[type(err).__name__] += 1
+                stop.wait(0.05)
+
+    load = threading.Thread(target=follow)
+    load.start()
+    try:
+        upgrade = cluster.helm_run(
+            "upgrade",
+            cluster.release,
+            str(ROOT / "charts" / "hop"),
+            "--reuse-values",
+            *(
+                arg
+                for service in SERVICES
+                for arg in ("--set", f"{service}.podAnnotations.hop/rolled={uuid.uuid4().hex}")
+            ),
+            "--wait",
+            "--timeout",
+            "5m",
+        )
+        assert upgrade.returncode == 0, upgrade.stderr
+        for service in SERVICES:
+            cluster.wait_for_rollout(service)
+    finally:
+        stop.set()
+        load.join(timeout=30)
+    assert sum(answers.values()) > 50
+    assert dict(answers) == {302: sum(answers.values())}
+
+
+def test_helm_test_smoke_test_passes(cluster: Cluster) -> None:
+    done = cluster.helm_run("test", cluster.release, "--timeout", "3m")
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -14,7 +14,7 @@ import pytest
 
 from hop_contracts import CLICKS_PATH, ClickBatch
 from hop_contracts.testing import ClickSink
-from hop_redirect.clicks import RawClick, to_events
+from hop_redirect.clicks import RawClick, encode_events, to_events
 from hop_redirect.errors import BatchRejectedError
 from hop_redirect.senders import HttpClickSender
 
@@ -64,6 +64,6 @@ async def test_redirect_sender_delivers_to_real_analytics_and_the_sink(
     ) as sink:
         for client in (analytics, sink):
             sender = HttpClickSender(client)
-            await sender.send(_events())
+            await sender.send(encode_events(RAW))
             with pytest.raises(BatchRejectedError):
                 await sender.send([])

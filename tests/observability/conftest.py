@@ -1,19 +1,13 @@
-"""Fixtures of the observability tests: the generator on the path, promtool and the dashboards."""
+"""Fixtures of the observability tests: promtool and the dashboards."""
 
 from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "observability"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-sys.path.insert(0, str(Path(__file__).parent))
-
 from hop_e2e_prometheus import prometheus_binary
 
 ROOT = Path(__file__).resolve().parents[2]

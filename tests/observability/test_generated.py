@@ -22,7 +22,7 @@ from hop_observability.metrics import ANALYTICS_CONSUMER_STATE as CONSUMER_STATE
 from hop_observability.metrics import CLUSTER_METRICS
 from hop_observability.rules import RUNBOOKS_URL
 from hop_observability.slos import LATENCY_LIMIT_SECONDS
-from hop_redirect.metrics import CacheMetrics, ClickMetrics
+from hop_redirect.metrics import RedirectMetrics
 
 RULES = generate.FILES / generate.RULES
 SERVICE_METRIC = re.compile(r"\b(?:hop|http_server)_[a-z0-9_]+\b")
@@ -102,9 +102,8 @@ def _exported() -> set[str]:
     registry = Metrics(make_test_settings(ServiceSettings, service_name="any")).registry
     own = CollectorRegistry()
     LinksMetrics.register(own)
-    CacheMetrics.create(own)
-    ClickMetrics.create(own)
-    AnalyticsMetrics(own)
+    RedirectMetrics.register(own)
+    AnalyticsMetrics.register(own)
     families = [*registry.collect(), *own.collect()]
     return {f.name + suffix for f in families for suffix in SUFFIXES.get(f.type, ("",))}
 

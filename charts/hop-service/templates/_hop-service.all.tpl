@@ -1,4 +1,4 @@
-{{- /* hop-service.all: every object of a hop service, from its values over the library's defaults; a thin chart's one template includes only this. */ -}}
+{{- /* hop-service.all: every object of a hop service, from its values over the library's defaults; a thin chart's one template includes only this. The ServiceMonitor renders only where the cluster serves its API. */ -}}
 {{- define "hop-service.all" -}}
 {{- include "hop-service.values" . }}
 {{- include "hop-service.serviceAccount" . }}
@@ -16,7 +16,7 @@
 ---
 {{ include "hop-service.horizontalPodAutoscaler" . }}
 {{- end }}
-{{- if .Values.global.serviceMonitor.enabled }}
+{{- if and .Values.global.serviceMonitor.enabled (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1/ServiceMonitor") }}
 ---
 {{ include "hop-service.serviceMonitor" . }}
 {{- end }}

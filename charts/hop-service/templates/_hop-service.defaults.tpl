@@ -6,12 +6,19 @@
 # from the umbrella chart (charts/hop) under the service's name. The service chart's
 # values.schema.json (tools/chart_schemas.py) lists every key, these included.
 
-# -- Values shared with the other hop charts (the umbrella sets them once for all three).
+# -- Values shared with the other hop charts (the umbrella sets them once for all three). Open:
+# keys hop does not know are accepted, for other charts of the same umbrella.
 global:
   # -- HOP_ENVIRONMENT: local, dev, staging, production or test.
   environment: production
+  # -- Public host name clients use: the Ingress/HTTPRoute serve it, links' short URLs start with it.
+  host: hop.example.com
+  # -- Clients reach hop over HTTPS: short URLs start with https:// (false: http://, dev clusters).
+  https: true
   # -- Registry prefixed to image.repository ("" uses the repository as is).
   imageRegistry: ""
+  # -- Names of existing image pull Secrets, for every hop pod.
+  imagePullSecrets: []
   # -- OTEL_EXPORTER_OTLP_ENDPOINT for traces ("" exports nothing; context still propagates).
   otlpEndpoint: ""
   # -- Prometheus Operator scraping.
@@ -20,8 +27,10 @@ global:
     enabled: true
     # -- Scrape interval.
     interval: 30s
-    # -- Extra labels, e.g. the release label your Prometheus selects ServiceMonitors by.
-    labels: {}
+    # -- Labels your Prometheus selects ServiceMonitors by (kube-prometheus-stack: its release).
+    labels:
+      # -- kube-prometheus-stack's default serviceMonitorSelector.
+      release: kube-prometheus-stack
   # -- Default-deny NetworkPolicies that open exactly hop's call graph.
   networkPolicy:
     # -- Render the NetworkPolicies.
@@ -85,11 +94,6 @@ global:
       # -- OTLP ports (gRPC, HTTP).
       ports: [4317, 4318]
 
-# -- Name of the service (labels, object names); defaults to the chart name.
-nameOverride: ""
-# -- app.kubernetes.io/component label.
-component: api
-
 # -- Container image; the service chart sets image.repository.
 image:
   # -- Tag; defaults to the chart's appVersion.
@@ -102,6 +106,11 @@ image:
 # -- Pods when autoscaling is off.
 replicaCount: 1
 
+# -- Container command ([] keeps the image's entrypoint, hop-service).
+command: []
+# -- Container arguments: the hop-service subcommand.
+args: [serve]
+
 # -- Non-secret settings, each rendered as HOP_<SNAKE_CASE> into the ConfigMap; the service
 # chart adds its own next to these.
 settings:
@@ -113,6 +122,11 @@ settings:
   workers: 1
   # -- HOP_TRACE_SAMPLE_RATIO: parent-based ratio of sampled traces.
   traceSampleRatio: 0.01
+
+# -- Extra environment variables keyed by name: a string, or a map holding valueFrom.
+env: {}
+# -- Extra envFrom sources (configMapRef or secretRef), after hop's own ConfigMap.
+envFrom: []
 
 # -- Existing Secrets mounted as files under HOP_SECRETS_DIR (never as environment variables),
 # keyed by name: <name>: {name: <Secret>, key: <key in it>} becomes the file HOP_<NAME>_URL
@@ -191,13 +205,58 @@ migration:
   enabled: false
   # -- Retries before the release fails.
   backoffLimit: 2
-  # -- Seconds the migration may take.
+  # -- Seconds the migration may take (the hook fails the install or upgrade after it).
   activeDeadlineSeconds: 300
+  # -- Priority class of the migration pod ("" uses the pods' priorityClassName); a higher one
+  # lets the hook preempt on a full node.
+  priorityClassName: ""
+  # -- Resources of the migration container, sized for scheduling on a busy node.
+  resources:
+    # -- Requests (what the scheduler must find free for the hook to start).
+    requests: {cpu: 50m, memory: 128Mi}
+    # -- Limits.
+    limits: {cpu: 500m, memory: 256Mi}
 
+# -- The service's ServiceAccount.
+serviceAccount:
+  # -- Annotations, e.g. workload identity (eks.amazonaws.com/role-arn, iam.gke.io/gcp-service-account).
+  annotations: {}
+
+# -- The service's Service.
+service:
+  # -- Annotations.
+  annotations: {}
+
+# -- Extra pod labels (never part of a selector, so they can change on upgrade).
+podLabels: {}
 # -- Extra pod annotations.
 podAnnotations: {}
+# -- Names of existing image pull Secrets, next to global.imagePullSecrets.
+imagePullSecrets: []
+# -- Priority class of the pods ("" for the cluster's default).
+priorityClassName: ""
 # -- Node selector.
 nodeSelector: {}
+# -- Affinity (node and pod affinity rules), as in the pod spec.
+affinity: {}
 # -- Tolerations.
 tolerations: []
+
+# -- Extra volumes keyed by name: the volume source as in the pod spec (secret, configMap, csi...).
+extraVolumes: {}
+# -- Mounts into the service's container keyed by volume name: mountPath, readOnly, subPath.
+extraVolumeMounts: {}
+# -- Init containers keyed by name (container spec without the name), run before the service.
+initContainers: {}
+# -- Sidecars keyed by name (native sidecars: started before, stopped after the service), e.g. a
+# database proxy.
+sidecars: {}
+
+# -- Development only (skaffold's dev profile): a writable copy of the image's source under
+# path, made by an init container, which skaffold syncs edited files into.
+devSync:
+  # -- Render the copy and mount it.
+  enabled: false
+  # -- Source directory of the dev image.
+  path: /app/services
 {{- end -}}

@@ -8,9 +8,7 @@ metadata:
   labels:
     {{- include "hop-service.labels" . | nindent 4 }}
 spec:
-  {{- if not .Values.autoscaling.enabled }}
-  replicas: {{ .Values.replicaCount }}
-  {{- end }}
+  replicas: {{ include "hop-service.replicas" . }}
   revisionHistoryLimit: 5
   selector:
     matchLabels:
@@ -23,7 +21,7 @@ spec:
   template:
     metadata:
       labels:
-        {{- include "hop-service.labels" . | nindent 8 }}
+        {{- include "hop-service.podLabels" . | nindent 8 }}
       annotations:
         checksum/config: {{ include "hop-service.configmap" . | sha256sum }}
         {{- with .Values.podAnnotations }}
@@ -31,11 +29,10 @@ spec:
         {{- end }}
     spec:
       serviceAccountName: {{ include "hop-service.fullname" . }}
-      automountServiceAccountToken: false
-      enableServiceLinks: false
       terminationGracePeriodSeconds: {{ include "hop-service.gracePeriod" . }}
-      securityContext:
-        {{- include "hop-service.podSecurityContext" . | nindent 8 }}
+      {{- with .Values.priorityClassName }}
+      priorityClassName: {{ . }}
+      {{- end }}
       {{- if .Values.topologySpread.enabled }}
       topologySpreadConstraints:
         {{- range list "topology.kubernetes.io/zone" "kubernetes.io/hostname" }}
@@ -47,22 +44,25 @@ spec:
               {{- include "hop-service.selectorLabels" $ | nindent 14 }}
         {{- end }}
       {{- end }}
-      {{- with .Values.nodeSelector }}
-      nodeSelector:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
-      {{- with .Values.tolerations }}
-      tolerations:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
+      {{- include "hop-service.podSpec" . | nindent 6 }}
       containers:
         - name: {{ include "hop-service.name" . }}
           image: {{ include "hop-service.image" . }}
           imagePullPolicy: {{ .Values.image.pullPolicy }}
-          args: ["serve"]
+          {{- with .Values.command }}
+          command: {{ toJson . }}
+          {{- end }}
+          {{- with .Values.args }}
+          args: {{ toJson . }}
+          {{- end }}
+          env:
+            {{- include "hop-service.podEnv" . | nindent 12 }}
           envFrom:
             - configMapRef:
                 name: {{ include "hop-service.fullname" . }}
+            {{- with .Values.envFrom }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
           ports:
             - name: http
               containerPort: 8000
@@ -70,8 +70,10 @@ spec:
             - name: management
               containerPort: 9000
               protocol: TCP
+          # Startup and liveness ask only whether the process answers (/livez): a database
+          # outage makes pods unready (/readyz), never restarts them.
           startupProbe:
-            httpGet: {path: /readyz, port: management}
+            httpGet: {path: /livez, port: management}
             periodSeconds: 1
             timeoutSeconds: 2
             failureThreshold: {{ .Values.probes.startupFailureThreshold }}
@@ -95,6 +97,4 @@ spec:
             {{- include "hop-service.containerSecurityContext" . | nindent 12 }}
           volumeMounts:
             {{- include "hop-service.volumeMounts" . | nindent 12 }}
-      volumes:
-        {{- include "hop-service.volumes" . | nindent 8 }}
 {{- end -}}

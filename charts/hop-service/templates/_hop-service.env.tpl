@@ -17,9 +17,13 @@ PROMETHEUS_MULTIPROC_DIR: "/tmp/metrics"
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}
 {{- range .Values.networkPolicy.callees }}
-{{ printf "HOP_%s_URL" (upper .) }}: {{ printf "http://%s:8000" (ternary $.Release.Name (printf "%s-%s" $.Release.Name .) (contains . $.Release.Name)) | quote }}
+{{ printf "HOP_%s_URL" (upper .) }}: {{ printf "http://%s:8000" (include "hop-service.peerName" (dict "service" . "root" $)) | quote }}
 {{- end }}
 {{- range $key, $value := .Values.settings }}
+{{- if and (eq $key "publicBaseUrl") (not $value) }}
+HOP_PUBLIC_BASE_URL: {{ include "hop-service.publicBaseUrl" $ | quote }}
+{{- else }}
 {{ printf "HOP_%s" ($key | snakecase | upper) }}: {{ $value | toString | quote }}
+{{- end }}
 {{- end }}
 {{- end -}}

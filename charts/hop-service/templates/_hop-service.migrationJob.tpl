@@ -1,4 +1,4 @@
-{{- /* hop-service.migrationJob: pre-install/pre-upgrade hook Job running "<service> migrate" once per release. */ -}}
+{{- /* hop-service.migrationJob: pre-install/pre-upgrade hook Job running "hop-service migrate" once per release. */ -}}
 {{- define "hop-service.migrationJob" -}}
 apiVersion: batch/v1
 kind: Job
@@ -22,34 +22,32 @@ spec:
     spec:
       restartPolicy: Never
       serviceAccountName: {{ include "hop-service.fullname" . }}-migrate
-      automountServiceAccountToken: false
-      enableServiceLinks: false
-      securityContext:
-        {{- include "hop-service.podSecurityContext" . | nindent 8 }}
-      {{- with .Values.nodeSelector }}
-      nodeSelector:
-        {{- toYaml . | nindent 8 }}
+      {{- with default .Values.priorityClassName .Values.migration.priorityClassName }}
+      priorityClassName: {{ . }}
       {{- end }}
-      {{- with .Values.tolerations }}
-      tolerations:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
+      {{- include "hop-service.podSpec" . | nindent 6 }}
       containers:
         - name: migrate
           image: {{ include "hop-service.image" . }}
           imagePullPolicy: {{ .Values.image.pullPolicy }}
+          # The command, not the image's entrypoint: the dev image's entrypoint reloads on
+          # changes and would never let the Job finish.
+          command: ["hop-service"]
           args: ["migrate"]
           env:
+            {{- include "hop-service.podEnv" . | nindent 12 }}
             {{- range $name, $value := include "hop-service.env" . | fromYaml }}
             - name: {{ $name }}
               value: {{ $value | quote }}
             {{- end }}
+          {{- with .Values.envFrom }}
+          envFrom:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
           resources:
-            {{- toYaml .Values.resources | nindent 12 }}
+            {{- toYaml .Values.migration.resources | nindent 12 }}
           securityContext:
             {{- include "hop-service.containerSecurityContext" . | nindent 12 }}
           volumeMounts:
             {{- include "hop-service.volumeMounts" . | nindent 12 }}
-      volumes:
-        {{- include "hop-service.volumes" . | nindent 8 }}
 {{- end -}}

@@ -1,4 +1,4 @@
-{{- /* hop-service.migrationServiceAccount: hook ServiceAccount for the migration Job (exists before the release's own objects). */ -}}
+{{- /* hop-service.migrationServiceAccount: hook ServiceAccount for the migration Job (exists before the release's own objects; deleted once the hooks succeeded, so uninstall leaves nothing). */ -}}
 {{- define "hop-service.migrationServiceAccount" -}}
 apiVersion: v1
 kind: ServiceAccount
@@ -10,6 +10,9 @@ metadata:
   annotations:
     helm.sh/hook: pre-install,pre-upgrade
     helm.sh/hook-weight: "-10"
-    helm.sh/hook-delete-policy: before-hook-creation
+    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+  {{- with .Values.serviceAccount.annotations }}
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 automountServiceAccountToken: false
 {{- end -}}

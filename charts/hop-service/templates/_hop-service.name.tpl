@@ -1,4 +1,4 @@
-{{- /* hop-service.name: the service's short name (chart name unless nameOverride). */ -}}
+{{- /* hop-service.name: the service's short name, the chart's name (no override: every peer, URL and route derives it the same way). */ -}}
 {{- define "hop-service.name" -}}
-{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
 {{- end -}}

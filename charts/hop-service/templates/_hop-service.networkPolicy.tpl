@@ -15,9 +15,10 @@ spec:
       {{- include "hop-service.selectorLabels" . | nindent 6 }}
   policyTypes: [Ingress, Egress]
   ingress:
-    {{- if $own.public }}
+    {{- $edge := concat ($np.ingressController | default list) ($np.gateway | default list) }}
+    {{- if and $own.public $edge }}
     - from:
-        {{- toYaml $np.ingressController | nindent 8 }}
+        {{- toYaml $edge | nindent 8 }}
       ports:
         - {port: http, protocol: TCP}
     {{- end }}
@@ -30,6 +31,15 @@ spec:
     - from:
         {{- toYaml $np.prometheus | nindent 8 }}
       ports:
+        - {port: management, protocol: TCP}
+    # `helm test`: the release's smoke-test pod (charts/hop) reaches both ports.
+    - from:
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/instance: {{ .Release.Name }}
+              app.kubernetes.io/component: smoke-test
+      ports:
+        - {port: http, protocol: TCP}
         - {port: management, protocol: TCP}
   egress:
     - to:

@@ -5,6 +5,6 @@
     matchLabels:
       app.kubernetes.io/name: {{ . }}
       app.kubernetes.io/instance: {{ $.root.Release.Name }}
-      app.kubernetes.io/component: {{ $.root.Values.component }}
+      app.kubernetes.io/component: api
 {{- end }}
 {{- end -}}

@@ -1,4 +1,4 @@
-{{- /* hop-service.serviceAccount: the service's own ServiceAccount, token never mounted. */ -}}
+{{- /* hop-service.serviceAccount: the service's own ServiceAccount, token never mounted; annotations for workload identity. */ -}}
 {{- define "hop-service.serviceAccount" -}}
 apiVersion: v1
 kind: ServiceAccount
@@ -7,5 +7,9 @@ metadata:
   namespace: {{ .Release.Namespace }}
   labels:
     {{- include "hop-service.labels" . | nindent 4 }}
+  {{- with .Values.serviceAccount.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 automountServiceAccountToken: false
 {{- end -}}

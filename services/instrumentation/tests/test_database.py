@@ -150,10 +150,12 @@ async def test_sqlite_engine_sets_the_pragmas_on_every_connection(tmp_path: Path
     }
 
 
-async def test_ping_raises_when_the_database_cannot_be_opened(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path}/missing/dir/hop.db")
+async def test_ping_raises_when_the_database_cannot_be_reached() -> None:
+    # A refused PostgreSQL port, not a missing SQLite file: aiosqlite's worker thread can
+    # outlive a failed connect and report into the test's closed event loop.
+    engine = create_engine("postgresql://postgres@127.0.0.1:1/nothing", pool=PoolOptions(timeout=2))
     try:
-        with pytest.raises(Exception, match="unable to open database file"):
+        with pytest.raises(OSError, match=r"Connect call failed|refused"):
             await ping(engine)
     finally:
         await engine.dispose()

@@ -35,8 +35,8 @@ PUBLIC = {
     ],
     "hop_instrumentation.serving": ["build_asgi_app", "serve", "shutdown_budget"],
     "hop_instrumentation.settings": [
-        "Environment", "LogFormat", "ServiceSettings", "SettingsError", "load_settings",
-        "load_settings_or_exit",
+        "Environment", "LogFormat", "ServiceSettings", "SettingsError", "TracingInstrumentation",
+        "load_settings", "load_settings_or_exit",
     ],
     "hop_instrumentation.testing": [
         "LOOPBACK", "LogCapture", "RunningProcess", "SpanCapture", "app_client", "capture_logs",

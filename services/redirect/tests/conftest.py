@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -24,6 +25,7 @@ def settings(**overrides: Any) -> RedirectSettings:
         "analytics_url": "http://analytics.test",
         "click_flush_interval": 0.05,
         "click_retry_max_delay": 0.1,
+        "click_spool_dir": tempfile.mkdtemp(prefix="hop-redirect-spool-"),
     }
     values.update(overrides)
     return make_test_settings(RedirectSettings, **values)

@@ -7,7 +7,7 @@ from prometheus_client import CollectorRegistry
 
 from hop_instrumentation.testing import metric_value
 from hop_redirect.cache import LinkCache
-from hop_redirect.errors import LinksUnavailableError
+from hop_redirect.errors import LinksUnavailableError, LookupsThrottledError
 from hop_redirect.metrics import CacheMetrics
 from hop_redirect.records import Link
 
@@ -176,3 +176,55 @@ async def test_cache_links_down_and_nothing_cached_raises_and_caches_nothing() -
     source.down = False
     assert cache.lookup("a") is None
     assert await cache.fetch("a") == "https://a/"
+
+
+async def test_cache_unknown_codes_never_evict_known_links_and_lookups_are_capped() -> None:
+    source, clock = Source({c: f"https://{c}/" for c in "abc"}), Clock()
+    registry = CollectorRegistry()
+    cache: LinkCache[str] = LinkCache(
+        resolver=source,
+        build=lambda code, link: link.url if link else "unknown",
+        metrics=CacheMetrics.register(registry),
+        size=3,
+        ttl=30.0,
+        negative_ttl=5.0,
+        negative_size=10,
+        unknown_lookup_rate=2.0,
+        unknown_lookup_burst=20,
+        clock=clock,
+    )
+    for code in "abc":
+        await cache.fetch(code)
+    answers = []
+    for i in range(3000):
+        try:
+            answers.append(await cache.fetch(f"flood{i}"))
+        except LookupsThrottledError:
+            answers.append("throttled")
+    assert answers == ["unknown"] * 20 + ["throttled"] * 2980
+    assert [cache.lookup(c) for c in "abc"] == ["https://a/", "https://b/", "https://c/"]
+    assert (len(cache), cache.negative_count) == (3, 10)
+    assert len(source.calls) == 3 + 20
+    assert metric_value(registry, "hop_redirect_cache_lookups_throttled_total") == 2980
+    clock.now += 1.0  # two more tokens
+    assert await cache.fetch("flood-late") == "unknown"
+    assert await cache.fetch("d-unknown-too") == "unknown"
+    with pytest.raises(LookupsThrottledError):
+        await cache.fetch("one-too-many")
+
+
+async def test_cache_lookups_of_existing_codes_never_run_out_of_tokens() -> None:
+    source, clock = Source({f"k{i}": "https://k/" for i in range(100)}), Clock()
+    registry = CollectorRegistry()
+    cache: LinkCache[str] = LinkCache(
+        resolver=source,
+        build=lambda code, link: link.url if link else "unknown",
+        metrics=CacheMetrics.register(registry),
+        size=10,
+        ttl=30.0,
+        negative_ttl=5.0,
+        unknown_lookup_rate=1.0,
+        unknown_lookup_burst=1,
+        clock=clock,
+    )
+    assert [await cache.fetch(f"k{i}") for i in range(100)] == ["https://k/"] * 100

@@ -88,18 +88,47 @@ async def test_click_errors_record_no_event(make_app: AppFactory) -> None:
     assert sink.events == {}
 
 
-async def test_click_buffer_full_drops_and_counts_without_failing_redirects(
+async def test_click_buffer_over_its_bound_spills_to_the_spool_and_drops_nothing(
     make_app: AppFactory,
 ) -> None:
     app, _, sink = make_app(click_buffer_size=3, click_flush_interval=60.0)
+    pipeline = services_of(app).pipeline
     async with app_client(app) as client:
         statuses = [(await client.get("/abc")).status_code for _ in range(5)]
-        await services_of(app).pipeline.flush()
+
+        async def spooled() -> bool:
+            return len(pipeline.spool) == 5
+
+        await wait_until_async(spooled, what="the five clicks to be spilled to the spool")
+        assert metric(app, "hop_redirect_clicks_spool_events") == 5
+        await pipeline.flush()
+    assert statuses == [302] * 5
+    assert len(sink.events) == 5
+    assert metric(app, "hop_redirect_clicks_spooled_total") == 5
+    assert metric(app, "hop_redirect_clicks_dropped_total", {"reason": "buffer_full"}) == 0
+    assert metric(app, "hop_redirect_clicks_sent_total") == 5
+    assert metric(app, "hop_redirect_clicks_spool_events") == 0
+
+
+async def test_click_spool_budget_exhausted_drops_and_counts_spool_full(
+    make_app: AppFactory,
+) -> None:
+    app, _, sink = make_app(
+        click_buffer_size=1, click_spool_max_events=3, click_flush_interval=60.0
+    )
+    pipeline = services_of(app).pipeline
+    async with app_client(app) as client:
+        statuses = [(await client.get("/abc")).status_code for _ in range(5)]
+
+        async def spilled() -> bool:
+            return len(pipeline.buffer) == 0
+
+        await wait_until_async(spilled, what="the buffer to be spilled")
+        await pipeline.flush()
     assert statuses == [302] * 5
     assert len(sink.events) == 3
-    dropped = {"reason": "buffer_full"}
-    assert metric(app, "hop_redirect_clicks_dropped_total", dropped) == 2
-    assert metric(app, "hop_redirect_clicks_sent_total") == 3
+    assert metric(app, "hop_redirect_clicks_dropped_total", {"reason": "spool_full"}) == 2
+    assert metric(app, "hop_redirect_clicks_spool_capacity_events") == 3
 
 
 async def test_click_batch_rejected_with_4xx_is_dropped_not_retried(

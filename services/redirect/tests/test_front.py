@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
+import httpx
 import orjson
 import pytest
 from fastapi import FastAPI
@@ -12,6 +14,7 @@ from hop_contracts.testing import ClickSink, FakeLinks, link_body
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import app_client, capture_logs, metric_value
 from hop_redirect.app import create_app
+from hop_redirect.dependencies import services_of
 from hop_redirect.links_client import PROBE_CODE
 from hop_redirect.settings import RedirectSettings
 
@@ -42,11 +45,45 @@ async def test_redirect_known_code_answers_302_with_location_and_no_store(
 async def test_redirect_each_status_answers_it_with_fitting_cache_control(
     make_app: AppFactory, status: int, cache_control: str
 ) -> None:
-    app, _, _ = make_app({"abc": link_body("abc", "https://example.com/", redirect_status=status)})
+    links = {"abc": link_body("abc", "https://example.com/", redirect_status=status)}
+    app, _, _ = make_app(links, cache_ttl=7200.0)
     async with app_client(app) as client:
         response = await client.get("/abc")
     assert (response.status_code, response.headers["cache-control"]) == (status, cache_control)
     assert response.headers["location"] == "https://example.com/"
+
+
+async def test_redirect_permanent_max_age_never_outlives_the_cache_ttl(
+    make_app: AppFactory,
+) -> None:
+    links = {"abc": link_body("abc", "https://example.com/", redirect_status=301)}
+    app, _, _ = make_app(links, cache_ttl=30.0, permanent_max_age=3600)
+    async with app_client(app) as client:
+        response = await client.get("/abc")
+    assert response.headers["cache-control"] == "public, max-age=30"
+
+
+@pytest.mark.parametrize("status", [301, 308])
+async def test_redirect_permanent_link_expiring_in_60s_is_cached_at_most_60s(
+    make_app: AppFactory, status: int
+) -> None:
+    expires = datetime.now(UTC) + timedelta(seconds=60)
+    body = link_body(
+        "soon",
+        "https://example.com/",
+        redirect_status=status,
+        forward_query=True,
+        expires_at=expires.isoformat().replace("+00:00", "Z"),
+    )
+    app, _, _ = make_app({"soon": body}, cache_ttl=7200.0, permanent_max_age=3600)
+    async with app_client(app) as client:
+        plain = await client.get("/soon")
+        with_query = await client.get("/soon?a=1")
+    for response in (plain, with_query):
+        assert response.status_code == status
+        max_age = int(response.headers["cache-control"].removeprefix("public, max-age="))
+        assert 55 <= max_age <= 60
+    assert with_query.headers["location"] == "https://example.com/?a=1"
 
 
 async def test_redirect_unknown_code_answers_404_json(make_app: AppFactory) -> None:
@@ -145,6 +182,29 @@ async def test_redirect_head_answers_headers_without_body(make_app: AppFactory) 
     assert response.headers["location"] == "https://example.com/x"
     assert response.content == b""
     assert (missing.status_code, missing.content) == (404, b"")
+
+
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [
+        ("HEAD", {}),
+        ("GET", {"sec-purpose": "prefetch"}),
+        ("GET", {"sec-purpose": "prefetch;prerender"}),
+        ("GET", {"purpose": "prefetch"}),
+        ("GET", {"x-moz": "prefetch"}),
+    ],
+)
+async def test_redirect_head_and_prefetch_are_answered_alike_but_not_counted(
+    make_app: AppFactory, method: str, headers: dict[str, str]
+) -> None:
+    app, _, sink = make_app()
+    async with app_client(app) as client:
+        speculative = await client.request(method, "/abc", headers=headers)
+        clicked = await client.get("/abc")
+        await services_of(app).pipeline.flush()
+    assert speculative.status_code == clicked.status_code == 302
+    assert speculative.headers == clicked.headers
+    assert len(sink.events) == 1
 
 
 async def test_redirect_post_to_a_code_answers_405(make_app: AppFactory) -> None:
@@ -292,3 +352,27 @@ async def test_redirect_dot_segments_answer_404_json(make_app: AppFactory, raw_p
     assert status == 404
     assert set(orjson.loads(body)) == {"detail"}
     assert set(fake.calls) <= {PROBE_CODE}
+
+
+async def test_redirect_flood_of_unknown_codes_keeps_the_hot_set_cached_and_bounds_lookups(
+    make_settings: Callable[..., RedirectSettings],
+) -> None:
+    hot = {f"hot{i}": link_body(f"hot{i}", f"https://example.com/{i}") for i in range(20)}
+    links = FakeLinks(hot)
+    settings = make_settings(cache_size=20, cache_negative_size=100, cache_unknown_lookup_burst=50)
+    frozen = 1000.0  # no token comes back while the flood runs
+    app = create_app(settings, links_transport=httpx.ASGITransport(links), clock=lambda: frozen)
+    async with app_client(app) as client:
+        for code in hot:
+            assert (await client.get(f"/{code}")).status_code == 302
+        flood = [(await client.get(f"/unknown{i}")).status_code for i in range(3000)]
+        after = [(await client.get(f"/{code}")).status_code for code in hot]
+    assert flood[:50] == [404] * 50
+    assert set(flood[50:]) == {503}
+    assert after == [302] * 20
+    assert all(links.calls[code] == 1 for code in hot)
+    assert sum(n for code, n in links.calls.items() if code != PROBE_CODE) == 20 + 50
+    registry = get_instrumentation(app).metrics.registry
+    assert metric_value(registry, "hop_redirect_cache_size") == 20
+    assert metric_value(registry, "hop_redirect_cache_negative_size") == 50
+    assert metric_value(registry, "hop_redirect_cache_lookups_throttled_total") == 2950

@@ -24,13 +24,20 @@ def test_metrics_register_keeps_the_names_dashboards_and_alerts_use() -> None:
     assert sorted(names) == [
         "hop_redirect_cache_evictions_total",
         "hop_redirect_cache_hits_total",
+        "hop_redirect_cache_lookups_throttled_total",
         "hop_redirect_cache_misses_total",
         "hop_redirect_cache_negative_hits_total",
+        "hop_redirect_cache_negative_size",
         "hop_redirect_cache_size",
         "hop_redirect_cache_stale_served_total",
         "hop_redirect_clicks_buffered",
         "hop_redirect_clicks_dropped_total",
         "hop_redirect_clicks_sent_total",
+        "hop_redirect_clicks_spool_bytes",
+        "hop_redirect_clicks_spool_capacity_bytes",
+        "hop_redirect_clicks_spool_capacity_events",
+        "hop_redirect_clicks_spool_events",
+        "hop_redirect_clicks_spooled_total",
     ]
     dropped = names["hop_redirect_clicks_dropped_total"]
     assert sorted(labels["reason"] for labels in dropped) == sorted(DropReason.ALL)

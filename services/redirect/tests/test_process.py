@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import redis.asyncio as aioredis
+from prometheus_client.parser import text_string_to_metric_families
 
 from hop_contracts.testing import FakeLinks, link_body
 from hop_instrumentation.testing import (
@@ -18,6 +20,7 @@ from hop_instrumentation.testing import (
     free_ports,
     make_test_settings,
     management_client,
+    wait_until,
     wait_until_async,
 )
 from hop_redirect.app import create_app
@@ -139,3 +142,136 @@ async def test_process_readyz_stays_ready_with_links_and_analytics_down() -> Non
     assert lines[1].endswith("(non-critical)")
     assert lines[2].startswith("[-]analytics failed: ")
     assert lines[-1] == "readyz check passed"
+
+
+def scrape(management: int, name: str) -> float:
+    text = httpx.get(f"http://127.0.0.1:{management}/metrics").text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name:
+                return float(sample.value)
+    raise LookupError(f"{name} is not exported.")
+
+
+async def test_process_sigkill_and_sigterm_with_analytics_down_lose_no_spooled_click(
+    processes: Any, tmp_path: Path
+) -> None:
+    links_port, sink_port, port, management = free_ports(4)
+    bodies = tmp_path / "links.json"
+    bodies.write_text(json.dumps([link_body("abc", "https://example.com/")]))
+    processes.start(
+        [*FAKE, "links", "--port", str(links_port), "--links", str(bodies)],
+        ready_url=f"http://127.0.0.1:{links_port}/internal/v1/links/abc",
+    )
+    env = {
+        "HOP_HTTP_PORT": str(port),
+        "HOP_MANAGEMENT_PORT": str(management),
+        "HOP_LINKS_URL": f"http://127.0.0.1:{links_port}",
+        "HOP_ANALYTICS_URL": f"http://127.0.0.1:{sink_port}",  # nothing listens there yet
+        "HOP_CLICK_FLUSH_INTERVAL": "0.2",
+        "HOP_CLICK_SPOOL_DIR": str(tmp_path / "spool"),
+        "HOP_CLICK_SHUTDOWN_TIMEOUT": "1",
+    }
+
+    def start() -> subprocess.Popen[bytes]:
+        ready = f"http://127.0.0.1:{management}/readyz"
+        return processes.start(
+            [sys.executable, "-m", "hop_redirect", "serve"], ready_url=ready, env=env
+        )
+
+    async def redirect(count: int) -> None:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            for _ in range(count):
+                assert (await client.get("/abc")).status_code == 302
+
+    first = start()
+    await redirect(40)
+    # Delivery fails, so the spiller moves the clicks to disk within a flush interval.
+    wait_until(
+        lambda: scrape(management, "hop_redirect_clicks_spool_events") == 40,
+        what="the 40 clicks to reach the spool",
+    )
+    first.kill()
+    first.wait()
+    second = start()
+    assert scrape(management, "hop_redirect_clicks_spool_events") == 40
+    await redirect(25)
+    second.send_signal(signal.SIGTERM)  # analytics still down: the 25 go to the spool
+    assert await asyncio.to_thread(second.wait, 30) == 0
+    processes.sink(sink_port)
+    start()
+    async with httpx.AsyncClient() as probe:
+
+        async def drained() -> bool:
+            body = (await probe.get(f"http://127.0.0.1:{sink_port}/events")).json()
+            return len(body["events"]) >= 65
+
+        await wait_until_async(drained, what="the 65 spooled clicks to reach analytics")
+        body = (await probe.get(f"http://127.0.0.1:{sink_port}/events")).json()
+    assert len({event["id"] for event in body["events"]}) == len(body["events"]) == 65
+    wait_until(
+        lambda: scrape(management, "hop_redirect_clicks_spool_events") == 0,
+        what="the spool to be empty",
+    )
+
+
+def metric_sum(management: int, name: str, **labels: str) -> float:
+    text = httpx.get(f"http://127.0.0.1:{management}/metrics").text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and labels.items() <= sample.labels.items()
+    )
+
+
+async def test_process_gunicorn_two_workers_metrics_add_up_to_the_requests_sent(
+    processes: Any, tmp_path: Path
+) -> None:
+    links_port, sink_port, port, management = free_ports(4)
+    bodies = tmp_path / "links.json"
+    bodies.write_text(json.dumps([link_body("abc", "https://example.com/")]))
+    processes.start(
+        [*FAKE, "links", "--port", str(links_port), "--links", str(bodies)],
+        ready_url=f"http://127.0.0.1:{links_port}/internal/v1/links/abc",
+    )
+    processes.sink(sink_port)
+    spool = tmp_path / "spool"
+    processes.start(
+        [sys.executable, "-m", "hop_redirect", "serve"],
+        ready_url=f"http://127.0.0.1:{management}/readyz",
+        env={
+            "HOP_WORKERS": "2",
+            "HOP_HTTP_PORT": str(port),
+            "HOP_MANAGEMENT_PORT": str(management),
+            "HOP_LINKS_URL": f"http://127.0.0.1:{links_port}",
+            "HOP_ANALYTICS_URL": f"http://127.0.0.1:{sink_port}",
+            "HOP_CLICK_FLUSH_INTERVAL": "0.2",
+            "HOP_CLICK_SPOOL_DIR": str(spool),
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        },
+    )
+    sent = 0
+
+    async def load() -> None:
+        nonlocal sent
+        # A fresh connection per request, so the kernel spreads them over both workers.
+        for _ in range(50):
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+                assert (await client.get("/abc")).status_code == 302
+            sent += 1
+
+    await asyncio.gather(*(load() for _ in range(8)))
+    route = {"http_route": "/{code}", "http_response_status_code": "302"}
+    name = "http_server_request_duration_seconds_count"
+    assert metric_sum(management, name, **route) == sent == 400
+    wait_until(
+        lambda: metric_sum(management, "hop_redirect_clicks_sent_total") == sent,
+        what="every click to be delivered and counted across both workers",
+    )
+    async with httpx.AsyncClient() as probe:
+        body = (await probe.get(f"http://127.0.0.1:{sink_port}/events")).json()
+    assert len({event["id"] for event in body["events"]}) == sent
+    assert sorted(p.name for p in spool.iterdir()) == ["0", "1"]  # one spool slot per worker
+    capacity = metric_sum(management, "hop_redirect_clicks_spool_capacity_events")
+    assert capacity == 2 * RedirectSettings().click_spool_max_events

@@ -105,7 +105,12 @@ class Stack:
             "HOP_CLICK_STREAM": self.click_stream,
         }
         if service == "redirect":
-            return {**pipeline, "HOP_ANALYTICS_URL": self.api_url("analytics")}
+            spool = str(self.data_dir.resolve() / "spool")  # survives restarts, beside the data
+            return {
+                **pipeline,
+                "HOP_ANALYTICS_URL": self.api_url("analytics"),
+                "HOP_CLICK_SPOOL_DIR": spool,
+            }
         if service == "console":
             return {"HOP_ANALYTICS_URL": self.api_url("analytics")}
         return {

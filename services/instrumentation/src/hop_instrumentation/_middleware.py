@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hop_instrumentation._routes import KNOWN_METHODS, route_template
 from hop_instrumentation._sampling import RootSampling
+from hop_instrumentation._semconv import complete_server_span
 from hop_instrumentation.logging import log_access
 from hop_instrumentation.metrics import Metrics, is_multiprocess
 from hop_instrumentation.tracing import PROPAGATOR
@@ -107,11 +108,7 @@ class RequestObserver:
                 histogram.observe(duration, {"trace_id": format(context.trace_id, "032x")})
             else:
                 histogram.observe(duration)
-            span.update_name(f"{span.name} {route}")  # type: ignore[attr-defined]
-            span.set_attribute("http.route", route)
-            span.set_attribute("http.response.status_code", status)
-            if status >= 500:
-                span.set_status(StatusCode.ERROR)
+            complete_server_span(span, scope, method, route, status)
             span.end()
         else:
             histogram.observe(duration)

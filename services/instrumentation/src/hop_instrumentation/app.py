@@ -36,9 +36,10 @@ from starlette.types import ASGIApp
 from hop_instrumentation._management import ManagementApp
 from hop_instrumentation._middleware import InstrumentationMiddleware, RequestObserver
 from hop_instrumentation._sampling import RootSampling
+from hop_instrumentation._upstream import UpstreamRequestObserver, instrument_upstream
 from hop_instrumentation.health import HealthCheck, Readiness
 from hop_instrumentation.metrics import Metrics
-from hop_instrumentation.settings import ServiceSettings
+from hop_instrumentation.settings import ServiceSettings, TracingInstrumentation
 from hop_instrumentation.tracing import configure_tracing
 
 __all__ = ["Instrumentation", "RequestObserver", "create_app", "get_instrumentation"]
@@ -111,7 +112,8 @@ def create_app(
     for check in checks:
         readiness.add_check(check)
     provider = configure_tracing(settings, processors=span_processors)
-    observer = RequestObserver(
+    upstream = settings.tracing_instrumentation is TracingInstrumentation.UPSTREAM
+    observer = (UpstreamRequestObserver if upstream else RequestObserver)(
         metrics,
         provider.get_tracer("hop_instrumentation"),
         RootSampling(settings.trace_sample_ratio),
@@ -133,6 +135,8 @@ def create_app(
     instrumentation.app = app
     app.add_middleware(InstrumentationMiddleware, observer=observer)
     app.add_exception_handler(Exception, _unhandled_error)
+    if upstream:
+        instrument_upstream(app, provider)
     return app
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "LogFormat",
     "ServiceSettings",
     "SettingsError",
+    "TracingInstrumentation",
     "load_settings",
     "load_settings_or_exit",
 ]
@@ -57,6 +58,15 @@ class LogFormat(StrEnum):
 
     JSON = "json"
     CONSOLE = "console"
+
+
+class TracingInstrumentation(StrEnum):
+    """Who makes the server span of a FastAPI request."""
+
+    #: hop's middleware (the default): the cheaper one; see the package README.
+    HOP = "hop"
+    #: opentelemetry-instrumentation-fastapi (the ``upstream`` extra).
+    UPSTREAM = "upstream"
 
 
 class SettingsError(ValueError):
@@ -104,6 +114,11 @@ class ServiceSettings(BaseSettings):
     trace_sample_ratio: Ratio = Field(
         default=0.01,
         validation_alias=AliasChoices("HOP_TRACE_SAMPLE_RATIO", "OTEL_TRACES_SAMPLER_ARG"),
+    )
+    tracing_instrumentation: TracingInstrumentation = Field(
+        default=TracingInstrumentation.HOP,
+        description="Server spans from hop's middleware, or from opentelemetry-instrumentation-"
+        "fastapi (`upstream`, needs the `upstream` extra); metrics and access logs stay hop's.",
     )
     otlp_endpoint: str | None = Field(
         default=None,

@@ -12,6 +12,7 @@ the FastAPI app behind it, which has no routes, answers a JSON 404 for everythin
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -43,8 +44,11 @@ from hop_redirect.responses import Renderer, Route
 from hop_redirect.senders import ClickSender, HttpClickSender, RedisClickSender
 from hop_redirect.settings import RedirectSettings
 from hop_redirect.shared_cache import RedisSharedCache
+from hop_redirect.spool import ClickSpool
 
 __all__ = ["app_from_environment", "create_app"]
+
+_GEN0_THRESHOLD = 20_000
 
 
 def app_from_environment() -> FastAPI:
@@ -105,7 +109,8 @@ def _build_services(
     )
     redis = _redis_client(settings, provider)
     renderer = Renderer(
-        permanent_max_age=settings.permanent_max_age,
+        # A browser must not keep a 301/308 longer than this cache may serve a changed link.
+        permanent_max_age=min(settings.permanent_max_age, int(settings.cache_ttl)),
         retry_after=settings.unavailable_retry_after,
     )
     shared_cache = None
@@ -118,18 +123,23 @@ def _build_services(
         size=settings.cache_size,
         ttl=settings.cache_ttl,
         negative_ttl=settings.cache_negative_ttl,
+        negative_size=settings.cache_negative_size,
+        unknown_lookup_rate=settings.cache_unknown_lookup_rate,
+        unknown_lookup_burst=settings.cache_unknown_lookup_burst,
         stale_if_error=settings.cache_stale_if_error,
         shared=shared_cache,
         clock=clock,
     )
-    clicks = ClickBuffer(
-        bound=settings.click_buffer_size,
-        batch_size=settings.click_batch_size,
-        metrics=metrics.clicks,
-    )
+    clicks = ClickBuffer(spill_at=settings.click_buffer_size, batch_size=settings.click_batch_size)
     pipeline = ClickPipeline(
         clicks,
         _click_sender(settings, provider, redis, analytics_transport),
+        ClickSpool(
+            settings.spool_directory,
+            max_events=settings.click_spool_max_events,
+            max_bytes=settings.click_spool_max_bytes,
+            segment_bytes=settings.click_spool_segment_bytes,
+        ),
         metrics.clicks,
         batch_size=settings.click_batch_size,
         interval=settings.click_flush_interval,
@@ -183,10 +193,21 @@ def _add_readiness_checks(hop: Instrumentation, services: RedirectServices) -> N
     readiness.add_check(HealthCheck(sink, services.pipeline.sender.ping, critical=False))
 
 
+def _settle_garbage_collector() -> None:
+    # Everything built at startup lives as long as the process: move it out of the
+    # collector's sight, and collect the young generation less often (a redirect makes
+    # few cycles), so full collections stop pausing the event loop under load.
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(_GEN0_THRESHOLD, older, oldest)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     services = services_of(app)
-    services.start()
+    await services.start()
+    _settle_garbage_collector()
     try:
         yield
     finally:

@@ -6,6 +6,15 @@ from this cache after T + ``ttl`` (T + ``negative_ttl`` for a code created after
 was remembered as unknown). An entry read from the shared cache keeps the age it had
 there, so the bound holds across both levels. Only while links is unreachable may an
 expired entry be served, for at most ``stale_if_error`` seconds past its TTL.
+
+Unknown codes cannot crowd known links out: they live in their own LRU
+(``negative_size``), and lookups at links are paid from a token bucket refilled at
+``unknown_lookup_rate`` per second that only unknown answers spend (a lookup takes a
+token and gets it back if the code exists). A flood of unique unknown codes therefore
+costs links at most ``unknown_lookup_burst`` lookups plus the rate; past that a miss
+raises `LookupsThrottledError` (the front answers 503 with ``Retry-After``: the code
+may exist, so 404 would be a lie) until the bucket refills. Cached codes, known or
+unknown, are answered as before.
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
 
-from hop_redirect.errors import LinksUnavailableError
+from hop_redirect.errors import LinksUnavailableError, LookupsThrottledError
 from hop_redirect.metrics import CacheMetrics
 from hop_redirect.records import Link
 
@@ -55,6 +64,33 @@ class _Entry(Generic[V]):
         self.stale_until = stale_until
 
 
+class TokenBucket:
+    """Tokens refilled at ``rate`` per second up to ``burst``; spend one per unknown code."""
+
+    __slots__ = ("_burst", "_clock", "_rate", "_tokens", "_updated")
+
+    def __init__(self, *, rate: float, burst: int, clock: Callable[[], float]) -> None:
+        self._rate = rate
+        self._burst = float(burst)
+        self._clock = clock
+        self._tokens = float(burst)
+        self._updated = clock()
+
+    def take(self) -> bool:
+        """Take one token if there is one; return whether it was taken."""
+        now = self._clock()
+        self._tokens = min(self._burst, self._tokens + (now - self._updated) * self._rate)
+        self._updated = now
+        if self._tokens < 1.0:
+            return False
+        self._tokens -= 1.0
+        return True
+
+    def give_back(self) -> None:
+        """Return a token taken for a lookup that found a link."""
+        self._tokens = min(self._burst, self._tokens + 1.0)
+
+
 class LinkCache(Generic[V]):
     """Map codes to what ``build`` makes of their link, resolving misses once per code."""
 
@@ -67,6 +103,9 @@ class LinkCache(Generic[V]):
         size: int,
         ttl: float,
         negative_ttl: float,
+        negative_size: int = 10_000,
+        unknown_lookup_rate: float = 100.0,
+        unknown_lookup_burst: int = 1000,
         stale_if_error: float = 0.0,
         shared: SharedCache | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -80,6 +119,11 @@ class LinkCache(Generic[V]):
         self._shared = shared
         self._clock = clock
         self._entries: OrderedDict[str, _Entry[V]] = OrderedDict()
+        self._negatives: OrderedDict[str, _Entry[V]] = OrderedDict()
+        self._negative_size = negative_size
+        self._lookups = TokenBucket(
+            rate=unknown_lookup_rate, burst=unknown_lookup_burst, clock=clock
+        )
         self._flights: dict[str, asyncio.Future[V]] = {}
         self._metrics = metrics
         # Hits are counted in plain ints (a prometheus Counter takes a lock per inc) and
@@ -90,16 +134,24 @@ class LinkCache(Generic[V]):
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def negative_count(self) -> int:
+        """Return how many unknown codes are remembered."""
+        return len(self._negatives)
+
     def lookup(self, code: str) -> V | None:
         """Return the fresh cached value for ``code``, or None (the caller then calls `fetch`)."""
         entry = self._entries.get(code)
+        if entry is not None:
+            if entry.fresh_until <= self._clock():
+                return None
+            self._entries.move_to_end(code)
+            self._hits += 1
+            return entry.value
+        entry = self._negatives.get(code)
         if entry is None or entry.fresh_until <= self._clock():
             return None
-        self._entries.move_to_end(code)
-        if entry.negative:
-            self._negative_hits += 1
-        else:
-            self._hits += 1
+        self._negative_hits += 1
         return entry.value
 
     def publish_metrics(self) -> None:
@@ -134,13 +186,28 @@ class LinkCache(Generic[V]):
                 link, age = shared
                 return self._store(code, link, started - age)
         try:
-            link = await self._resolver.resolve(code)
+            link = await self._resolve(code)
         except LinksUnavailableError as err:
             return self._stale_or_raise(code, err)
         value = self._store(code, link, started)
         if self._shared is not None:
             await self._shared.put(code, link, self._ttl_of(link))
         return value
+
+    async def _resolve(self, code: str) -> Link | None:
+        if not self._lookups.take():
+            self._metrics.lookups_throttled.inc()
+            raise LookupsThrottledError(
+                f"Too many lookups of unknown codes; {code!r} is not looked up right now."
+            )
+        try:
+            link = await self._resolver.resolve(code)
+        except LinksUnavailableError:
+            self._lookups.give_back()  # only answers that a code is unknown spend tokens
+            raise
+        if link is not None:
+            self._lookups.give_back()
+        return link
 
     def _stale_or_raise(self, code: str, err: LinksUnavailableError) -> V:
         entry = self._entries.get(code)
@@ -155,14 +222,26 @@ class LinkCache(Generic[V]):
     def _store(self, code: str, link: Link | None, resolved_at: float) -> V:
         value = self._build(code, link)
         fresh_until = resolved_at + self._ttl_of(link)
-        stale_until = fresh_until + (self._stale_if_error if link is not None else 0.0)
-        self._entries[code] = _Entry(value, link is None, fresh_until, stale_until)
-        self._entries.move_to_end(code)
-        while len(self._entries) > self._size:
-            self._entries.popitem(last=False)
-            self._metrics.evictions.inc()
+        if link is None:
+            self._entries.pop(code, None)
+            self._put(self._negatives, code, _Entry(value, True, fresh_until, fresh_until))
+            while len(self._negatives) > self._negative_size:
+                self._negatives.popitem(last=False)  # unknown codes evict only each other
+        else:
+            self._negatives.pop(code, None)
+            stale_until = fresh_until + self._stale_if_error
+            self._put(self._entries, code, _Entry(value, False, fresh_until, stale_until))
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+                self._metrics.evictions.inc()
         self._metrics.size.set(len(self._entries))
+        self._metrics.negative_size.set(len(self._negatives))
         return value
+
+    @staticmethod
+    def _put(entries: OrderedDict[str, _Entry[V]], code: str, entry: _Entry[V]) -> None:
+        entries[code] = entry
+        entries.move_to_end(code)
 
 
 class CacheMetricsPublisher:

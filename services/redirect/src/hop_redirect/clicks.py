@@ -1,6 +1,6 @@
 """Click events: recorded on the hot path as raw tuples, turned into events at flush time.
 
-The redirect only appends a tuple to a bounded deque (no id, no parsing, no I/O);
+The redirect only appends a tuple to a deque (no id, no parsing, no I/O);
 the flusher later gives each event its id, timestamp text, decoded headers and bot
 flag, off the hot path.
 """
@@ -8,7 +8,6 @@ flag, off the hot path.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import time
 from collections import deque
@@ -16,13 +15,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Final
 
+import orjson
+
 from hop_contracts import MAX_HEADER_LENGTH, is_bot
-from hop_redirect._rate_limited_log import RateLimitedLog
-from hop_redirect.metrics import ClickMetrics
 
-__all__ = ["ClickBuffer", "RawClick", "to_event", "to_events"]
-
-logger = logging.getLogger("hop.redirect.clicks")
+__all__ = ["ClickBuffer", "RawClick", "encode_events", "to_event", "to_events"]
 
 #: code, wall-clock time, referer, user agent, country, traceparent (header bytes as sent).
 RawClick = tuple[str, float, bytes | None, bytes | None, bytes | None, str | None]
@@ -31,21 +28,30 @@ _VARIANT: Final = "89ab"
 
 
 class ClickBuffer:
-    """A bounded FIFO of raw clicks; full means the new click is dropped and counted."""
+    """An unbounded FIFO of raw clicks that asks to be spilled to the spool past ``spill_at``.
 
-    __slots__ = ("_batch_size", "_bound", "_drops", "_items", "_metrics", "wakeup")
+    Recording never drops and never blocks: the pipeline moves clicks out, to the
+    receiver or, when delivery falls behind, to the durable spool.
+    """
 
-    def __init__(self, *, bound: int, batch_size: int, metrics: ClickMetrics) -> None:
+    __slots__ = ("_batch_size", "_items", "_spill_at", "spill", "wakeup")
+
+    def __init__(self, *, spill_at: int, batch_size: int) -> None:
         self._items: deque[RawClick] = deque()
-        self._bound = bound
+        self._spill_at = spill_at
         self._batch_size = batch_size
-        self._metrics = metrics
-        self._drops = RateLimitedLog(logger, "click buffer full; clicks dropped")
         #: Set when a full batch is waiting, so the flusher does not wait for its timer.
         self.wakeup = asyncio.Event()
+        #: Set when the buffer holds more than ``spill_at`` clicks: time to spill to disk.
+        self.spill = asyncio.Event()
 
     def __len__(self) -> int:
         return len(self._items)
+
+    @property
+    def is_over(self) -> bool:
+        """Return whether the buffer holds more than it should keep in memory."""
+        return len(self._items) > self._spill_at
 
     def record(
         self,
@@ -55,22 +61,25 @@ class ClickBuffer:
         country: bytes | None,
         traceparent: str | None,
     ) -> None:
-        """Append one click, or drop it if the buffer is full. Never blocks."""
+        """Append one click. Never blocks, never drops."""
         items = self._items
-        size = len(items)
-        if size >= self._bound:
-            self._metrics.dropped_buffer_full.inc()
-            self._drops.record(bound=self._bound)
-            return
         items.append((code, time.time(), referrer, user_agent, country, traceparent))
-        if size + 1 == self._batch_size:
+        size = len(items)
+        if size == self._batch_size:
             self.wakeup.set()
+        elif size == self._spill_at + 1:
+            self.spill.set()
 
     def take(self, limit: int) -> list[RawClick]:
         """Remove and return up to ``limit`` of the oldest clicks."""
         items = self._items
         count = min(limit, len(items))
         return [items.popleft() for _ in range(count)]
+
+
+def encode_events(raws: list[RawClick]) -> list[bytes]:
+    """Return the contract's events for raw clicks, each encoded as JSON (CPU only: thread-safe)."""
+    return [orjson.dumps(event) for event in to_events(raws)]
 
 
 def to_events(raws: list[RawClick]) -> list[dict[str, Any]]:

@@ -39,9 +39,9 @@ class RedirectServices:
     pipeline: ClickPipeline
     redis: Redis | None
 
-    def start(self) -> None:
-        """Start the background tasks: the click flusher and the cache metrics publisher."""
-        self.pipeline.start()
+    async def start(self) -> None:
+        """Start the background tasks: the click pipeline's and the cache metrics publisher."""
+        await self.pipeline.start()
         self.cache_publisher.start()
 
     async def aclose(self) -> None:

@@ -10,6 +10,7 @@ __all__ = [
     "BatchRejectedError",
     "DeliveryFailedError",
     "LinksUnavailableError",
+    "LookupsThrottledError",
     "RedirectError",
 ]
 
@@ -20,6 +21,10 @@ class RedirectError(Exception):
 
 class LinksUnavailableError(RedirectError):
     """Raise when links cannot answer a resolve (unreachable, timeout, 5xx, bad body)."""
+
+
+class LookupsThrottledError(LinksUnavailableError):
+    """Raise when a miss is not looked up: too many unknown codes were asked for lately."""
 
 
 class DeliveryFailedError(RedirectError):

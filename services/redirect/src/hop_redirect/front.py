@@ -4,6 +4,10 @@ Anything that is not a single valid code segment (``/``, two segments, encoded
 slashes, dots, unicode, codes over 64 characters) or is a reserved word (``/docs``,
 ``/api``...) goes to the FastAPI app, which answers a JSON 404.
 
+Clicks: only a ``GET`` that is not a prefetch (``Sec-Purpose: prefetch``,
+``Purpose: prefetch``, ``X-Moz: prefetch``) is recorded; ``HEAD`` and prefetches get
+the same status and headers but are not counted.
+
 Access-log policy: every answer other than a redirect (404, 405, 410, 503) is logged;
 redirects are logged for a random ``access_log_sample_ratio`` share (1% by default).
 Metrics and (parent-based, sampled) traces cover every request, as for FastAPI routes.
@@ -24,13 +28,15 @@ from hop_contracts import CODE_PATTERN, is_reserved
 from hop_instrumentation import RequestObserver
 from hop_redirect.dependencies import RedirectServices
 from hop_redirect.errors import LinksUnavailableError
-from hop_redirect.responses import EMPTY_BODY, Answer, Route
+from hop_redirect.responses import EMPTY_BODY, PERMANENT, Answer, Route
 
 __all__ = ["ROUTE", "RedirectFront"]
 
 ROUTE: Final = "/{code}"
 _CODE_PATH: Final = re.compile(f"/({CODE_PATTERN})")
 _ALLOWED: Final = b"GET, HEAD"
+#: Headers with which browsers mark a speculative request (a prefetch is not a click).
+_PREFETCH_HEADERS: Final = frozenset({b"sec-purpose", b"purpose", b"x-moz", b"x-purpose"})
 
 
 class RedirectFront:
@@ -74,6 +80,7 @@ class RedirectFront:
             if route is None:
                 route = await self._resolve(code)
             accept = referrer = agent = country = None
+            is_click = method == "GET"
             country_header = self._country
             for name, value in scope["headers"]:
                 if name == b"accept":
@@ -84,6 +91,8 @@ class RedirectFront:
                     referrer = value
                 elif name == country_header:
                     country = value
+                elif name in _PREFETCH_HEADERS and b"prefetch" in value.lower():
+                    is_click = False
             answer = route.answer if route.plain else self._choose(route, scope)
             if accept is not None and b"text/html" in accept:
                 await send(answer.html_start)
@@ -92,7 +101,7 @@ class RedirectFront:
                 await send(answer.json_start)
                 await send(answer.json_body if method == "GET" else EMPTY_BODY)
             status = answer.status
-            if status < 400:
+            if status < 400 and is_click:
                 self._record(code, referrer, agent, country, _traceparent(opened[0]))
         finally:
             log = status >= 400 or random.random() < self._sample
@@ -111,12 +120,14 @@ class RedirectFront:
 
     def _choose(self, route: Route, scope: Scope) -> Answer:
         expires_at = route.expires_at
-        if expires_at is not None and time.time() >= expires_at and route.gone is not None:
-            return route.gone
-        if route.forward_query:
-            query: bytes = scope["query_string"]
-            if query:
-                return self._renderer.with_query(route, query)
+        query: bytes = scope["query_string"] if route.forward_query else b""
+        if expires_at is not None:
+            if time.time() >= expires_at and route.gone is not None:
+                return route.gone
+            if route.answer.status in PERMANENT:
+                return self._renderer.per_request(route, query)  # max-age counts down
+        if query:
+            return self._renderer.per_request(route, query)
         return route.answer
 
 

@@ -19,7 +19,9 @@ class DropReason:
     BUFFER_FULL = "buffer_full"
     REJECTED = "rejected"
     SHUTDOWN = "shutdown"
-    ALL = (BUFFER_FULL, REJECTED, SHUTDOWN)
+    #: The only overload drop: the spool's budget (events or bytes) is used up.
+    SPOOL_FULL = "spool_full"
+    ALL = (BUFFER_FULL, REJECTED, SHUTDOWN, SPOOL_FULL)
 
 
 @dataclass(slots=True, frozen=True)
@@ -31,7 +33,9 @@ class CacheMetrics:
     negative_hits: Counter
     stale_served: Counter
     evictions: Counter
+    lookups_throttled: Counter
     size: Gauge
+    negative_size: Gauge
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> CacheMetrics:
@@ -47,10 +51,19 @@ class CacheMetrics:
             stale_served=counter(
                 "stale_served", "Expired entries served because links was unreachable."
             ),
-            evictions=counter("evictions", "Entries evicted to stay in bounds."),
+            evictions=counter("evictions", "Known links evicted to stay in bounds."),
+            lookups_throttled=counter(
+                "lookups_throttled", "Misses not looked up: too many unknown codes lately."
+            ),
             size=Gauge(
                 _CACHE + "size",
                 "Entries in the in-process cache.",
+                registry=registry,
+                multiprocess_mode="livesum",
+            ),
+            negative_size=Gauge(
+                _CACHE + "negative_size",
+                "Unknown codes remembered, in their own bounded space.",
                 registry=registry,
                 multiprocess_mode="livesum",
             ),
@@ -64,8 +77,11 @@ class ClickMetrics:
     buffered: Gauge
     sent: Counter
     dropped: Counter
-    #: ``dropped`` with its ``buffer_full`` label already chosen: the hot path's child.
-    dropped_buffer_full: Counter
+    spooled: Counter
+    spool_events: Gauge
+    spool_bytes: Gauge
+    spool_capacity_events: Gauge
+    spool_capacity_bytes: Gauge
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> ClickMetrics:
@@ -75,16 +91,32 @@ class ClickMetrics:
         )
         for reason in DropReason.ALL:
             dropped.labels(reason)
+
+        def gauge(name: str, documentation: str) -> Gauge:
+            return Gauge(
+                _CLICKS + name, documentation, registry=registry, multiprocess_mode="livesum"
+            )
+
         return cls(
             buffered=Gauge(
                 _CLICKS + "buffered",
-                "Click events waiting to be sent.",
+                "Click events waiting to be sent, in memory or in the spool.",
                 registry=registry,
                 multiprocess_mode="livesum",
             ),
             sent=Counter(_CLICKS + "sent", "Click events delivered.", registry=registry),
             dropped=dropped,
-            dropped_buffer_full=dropped.labels(DropReason.BUFFER_FULL),
+            spooled=Counter(
+                _CLICKS + "spooled", "Click events written to the durable spool.", registry=registry
+            ),
+            spool_events=gauge("spool_events", "Click events in the spool, waiting for delivery."),
+            spool_bytes=gauge("spool_bytes", "Bytes of click events in the spool."),
+            spool_capacity_events=gauge(
+                "spool_capacity_events", "Click events the spool may hold before dropping."
+            ),
+            spool_capacity_bytes=gauge(
+                "spool_capacity_bytes", "Bytes the spool may hold before dropping."
+            ),
         )
 
 

@@ -1,9 +1,19 @@
-"""The click flusher: batches by size and by time, retries with backoff, drains at shutdown.
+"""The click pipeline: buffer -> (spool when behind) -> sender, oldest first, none dropped.
 
-Delivery is at least once: a batch keeps its event ids across retries, so receivers
-(idempotent on ``id``) count each click once. While the receiver is down the batch
-in flight waits and new clicks stay in the bounded buffer; past the bound they are
-dropped and counted, never blocking a redirect.
+Delivery is at least once: an event keeps its id across retries, restarts and the
+spool, so receivers (idempotent on ``id``) count each click once. Two background
+tasks share the work:
+
+- the *flusher* sends batches: from the spool while it holds anything (it holds the
+  oldest events), otherwise from the in-memory buffer, retrying with backoff;
+- the *spiller* moves the whole buffer to the spool when it passes its memory bound
+  or while delivery is failing, so an outage costs disk, not memory, and a restart
+  or crash finds the clicks on disk.
+
+Encoding and every file operation run in worker threads, so the event loop never waits
+on a batch being built or a disk. Only an exhausted spool budget drops clicks
+(``reason="spool_full"``). At shutdown the buffer goes to the spool first (durable in
+milliseconds), then the remaining grace drains the spool.
 """
 
 from __future__ import annotations
@@ -12,13 +22,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any
 
 from hop_redirect._rate_limited_log import RateLimitedLog
-from hop_redirect.clicks import ClickBuffer, to_events
+from hop_redirect.clicks import ClickBuffer, encode_events
 from hop_redirect.errors import BatchRejectedError, DeliveryFailedError
 from hop_redirect.metrics import ClickMetrics, DropReason
 from hop_redirect.senders import ClickSender
+from hop_redirect.spool import ClickSpool
 
 __all__ = ["ClickPipeline"]
 
@@ -27,12 +37,13 @@ _FIRST_RETRY_DELAY = 0.05
 
 
 class ClickPipeline:
-    """Move clicks from the buffer to the sender in the background."""
+    """Move clicks from the buffer to the sender in the background, through the spool."""
 
     def __init__(
         self,
         buffer: ClickBuffer,
         sender: ClickSender,
+        spool: ClickSpool,
         metrics: ClickMetrics,
         *,
         batch_size: int,
@@ -41,55 +52,139 @@ class ClickPipeline:
     ) -> None:
         self.buffer = buffer
         self.sender = sender
+        self.spool = spool
         self._metrics = metrics
         self._batch_size = batch_size
         self._interval = interval
         self._max_retry_delay = max_retry_delay
-        self._batch: list[dict[str, Any]] | None = None
-        self._task: asyncio.Task[None] | None = None
+        #: The batch being delivered, and whether it is still in the spool.
+        self._batch: list[bytes] | None = None
+        self._batch_spooled = False
+        self._failing = False
+        self._order = asyncio.Lock()  # a spill and the choice of the next batch exclude each other
+        self._delivering = asyncio.Lock()
+        self._spilling: asyncio.Future[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._failures = RateLimitedLog(logger, "click delivery failed; retrying")
+        self._full = RateLimitedLog(logger, "click spool full; clicks dropped")
+        metrics.spool_capacity_events.set(spool.max_events)
+        metrics.spool_capacity_bytes.set(spool.max_bytes)
 
-    def start(self) -> None:
-        """Start flushing in the background."""
-        self._task = asyncio.create_task(self._run(), name="click-flusher")
+    async def start(self) -> None:
+        """Open the spool (what a previous run left is delivered first), start the tasks."""
+        await asyncio.to_thread(self.spool.open)
+        if len(self.spool):
+            logger.info(
+                "click spool holds clicks from a previous run; delivering them first",
+                extra={"clicks": len(self.spool), "spool": str(self.spool.path)},
+            )
+        self._update_gauges()
+        self._tasks = [
+            asyncio.create_task(self._run_flusher(), name="click-flusher"),
+            asyncio.create_task(self._run_spiller(), name="click-spiller"),
+        ]
 
     async def stop(self, grace: float) -> None:
-        """Stop the background flusher, then deliver everything left within ``grace`` seconds."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Stop, spool what is in memory, then deliver what the spool holds within ``grace``."""
         deadline = time.monotonic() + grace
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        if self._spilling is not None:
+            await asyncio.gather(self._spilling, return_exceptions=True)
+        await self._spill(with_batch=True)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.flush(deadline=deadline), grace)
-        left = len(self.buffer) + len(self._batch or ())
-        if left:
-            self._metrics.dropped.labels(DropReason.SHUTDOWN).inc(left)
-            logger.error("clicks lost at shutdown", extra={"clicks": left, "grace": grace})
-        self._update_gauge()
+            await asyncio.wait_for(
+                self.flush(deadline=deadline), max(deadline - time.monotonic(), 0)
+            )
+        if len(self.spool):
+            logger.warning(
+                "clicks left in the spool at shutdown; the next start delivers them",
+                extra={"clicks": len(self.spool), "spool": str(self.spool.path)},
+            )
+        self._update_gauges()
+        await asyncio.to_thread(self.spool.close)
 
     async def flush(self, *, deadline: float | None = None) -> None:
-        """Deliver every buffered click, batch by batch, retrying until ``deadline``."""
-        while self._batch is not None or len(self.buffer):
-            if self._batch is None:
-                self._batch = to_events(self.buffer.take(self._batch_size))
-            await self._deliver(self._batch, deadline)
-            self._batch = None
-            self._update_gauge()
+        """Deliver every buffered and spooled click, batch by batch, retrying until ``deadline``."""
+        async with self._delivering:
+            while True:
+                if self._batch is None:
+                    async with self._order:
+                        await self._next_batch()
+                    if self._batch is None:
+                        return
+                if not await self._deliver(self._batch, deadline):
+                    continue  # the batch went to the spool: it is read back from there
+                if self._batch_spooled:
+                    await asyncio.to_thread(self.spool.release, self._batch)
+                self._batch = None
+                self._update_gauges()
 
-    async def _run(self) -> None:
+    async def _next_batch(self) -> None:
+        if len(self.spool):
+            records = await asyncio.to_thread(self.spool.read, self._batch_size)
+            if records:
+                self._batch, self._batch_spooled = records, True
+                return
+            logger.error(
+                "click spool counts events it cannot read", extra={"spool": str(self.spool.path)}
+            )
+        if len(self.buffer):
+            raws = self.buffer.take(self._batch_size)
+            self._batch = await asyncio.to_thread(encode_events, raws)
+            self._batch_spooled = False
+
+    async def _run_flusher(self) -> None:
+        wakeup = self.buffer.wakeup
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.buffer.wakeup.wait(), self._interval)
-            self.buffer.wakeup.clear()
+                await asyncio.wait_for(wakeup.wait(), self._interval)
+            wakeup.clear()
             try:
                 await self.flush()
             except Exception:  # never let the flusher die; the batch stays for the next round
                 logger.exception("click flusher failed")
-            self._update_gauge()
 
-    async def _deliver(self, batch: list[dict[str, Any]], deadline: float | None) -> None:
+    async def _run_spiller(self) -> None:
+        spill = self.buffer.spill
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(spill.wait(), self._interval)
+            spill.clear()
+            if self.buffer.is_over or (self._failing and len(self.buffer)):
+                # Shielded: a spill cancelled half-way would lose the clicks it took.
+                self._spilling = asyncio.ensure_future(self._spill())
+                try:
+                    await asyncio.shield(self._spilling)
+                except Exception:
+                    logger.exception("click spiller failed")
+                finally:
+                    self._spilling = None
+
+    async def _spill(self, *, with_batch: bool = False) -> None:
+        async with self._order:
+            raws = self.buffer.take(len(self.buffer))
+            payloads = await asyncio.to_thread(encode_events, raws) if raws else []
+            if with_batch and self._batch is not None and not self._batch_spooled:
+                payloads = [*self._batch, *payloads]  # taken before these: older
+                self._batch = None
+            if not payloads:
+                return
+            try:
+                left = await asyncio.to_thread(self.spool.append, payloads)
+            except OSError:
+                logger.exception("click spool write failed", extra={"spool": str(self.spool.path)})
+                left = payloads
+            self._metrics.spooled.inc(len(payloads) - len(left))
+            if left:
+                self._metrics.dropped.labels(DropReason.SPOOL_FULL).inc(len(left))
+                self._full.record(len(left), events=self.spool.max_events)
+            self._update_gauges()
+
+    async def _deliver(self, batch: list[bytes], deadline: float | None) -> bool:
+        """Send ``batch`` until it is delivered or rejected (True) or was moved to the spool."""
         delay = _FIRST_RETRY_DELAY
         while True:
             try:
@@ -99,9 +194,15 @@ class ClickPipeline:
                 logger.error(
                     "click batch rejected", extra={"clicks": len(batch), "reason": str(err)}
                 )
-                return
+                return True
             except DeliveryFailedError as err:
+                self._failing = True
                 self._failures.record(reason=str(err), clicks=len(batch))
+                if not self._batch_spooled:
+                    # An outage: keep this batch (and what waits behind it) on disk, not in memory.
+                    await self._spill(with_batch=True)
+                    await asyncio.sleep(delay)
+                    return False
                 if deadline is not None and time.monotonic() + delay > deadline:
                     raise TimeoutError(
                         "click delivery did not succeed before the deadline"
@@ -109,8 +210,15 @@ class ClickPipeline:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._max_retry_delay)
             else:
+                self._failing = False
                 self._metrics.sent.inc(len(batch))
-                return
+                return True
 
-    def _update_gauge(self) -> None:
-        self._metrics.buffered.set(len(self.buffer) + len(self._batch or ()))
+    def _update_gauges(self) -> None:
+        metrics = self._metrics
+        in_flight = len(self._batch) if self._batch is not None and not self._batch_spooled else 0
+        state = self.spool.state
+        # Everything waiting for delivery, in memory or on disk (the stalled-delivery alert's).
+        metrics.buffered.set(len(self.buffer) + in_flight + state.events)
+        metrics.spool_events.set(state.events)
+        metrics.spool_bytes.set(state.bytes)

@@ -2,12 +2,16 @@
 
 A cached code holds its response messages ready to send, in JSON and in HTML (for
 browsers), so a cache hit allocates almost nothing. ``Cache-Control`` fits the
-status: 301/308 may be cached for ``permanent_max_age``; 302/307 and every error are
-``no-store`` (a browser that cached a 302 would stop producing clicks).
+status: 301/308 may be cached for ``permanent_max_age`` (which the app caps at the
+cache TTL, so a browser never keeps a redirect longer than redirect itself may), and
+never past the link's expiry: a link that expires gets its ``max-age`` per request;
+302/307 and every error are ``no-store`` (a browser that cached a 302 would stop
+producing clicks).
 """
 
 from __future__ import annotations
 
+import time
 from html import escape
 from typing import Any, Final
 from urllib.parse import quote, quote_from_bytes
@@ -16,7 +20,7 @@ import orjson
 
 from hop_redirect.records import Link
 
-__all__ = ["EMPTY_BODY", "Answer", "Renderer", "Route"]
+__all__ = ["EMPTY_BODY", "PERMANENT", "Answer", "Renderer", "Route"]
 
 Message = dict[str, Any]
 EMPTY_BODY: Final[Message] = {"type": "http.response.body", "body": b""}
@@ -25,7 +29,7 @@ _QUERY_SAFE: Final = "/?:@!$&'()*+,;=%-._~"
 _JSON: Final = (b"content-type", b"application/json")
 _HTML: Final = (b"content-type", b"text/html; charset=utf-8")
 _NO_STORE: Final = (b"cache-control", b"no-store")
-_PERMANENT: Final = frozenset({301, 308})
+PERMANENT: Final = frozenset({301, 308})
 
 
 class Answer:
@@ -68,7 +72,7 @@ class Renderer:
     """Build the answers of the redirect service."""
 
     def __init__(self, *, permanent_max_age: int, retry_after: int) -> None:
-        self._permanent = (b"cache-control", f"public, max-age={permanent_max_age}".encode())
+        self._max_age = permanent_max_age
         self.not_found = _error(404, "No link has this code.", "Not found")
         self.unavailable = _error(
             503,
@@ -86,30 +90,38 @@ class Renderer:
         if link.expires_at is not None:
             gone = _error(410, f"The link {code!r} has expired.", "Link expired")
         return Route(
-            self.redirect(link.redirect_status, url),
+            self.redirect(link.redirect_status, url, expires_at=link.expires_at),
             url=url,
             forward_query=link.forward_query,
             expires_at=link.expires_at,
             gone=gone,
         )
 
-    def redirect(self, status: int, url: str) -> Answer:
-        """Return a redirect to ``url`` (already percent-encoded)."""
-        cache = self._permanent if status in _PERMANENT else _NO_STORE
+    def redirect(self, status: int, url: str, *, expires_at: float | None = None) -> Answer:
+        """Return a redirect to ``url`` (percent-encoded), cacheable until ``expires_at``."""
+        cache = _NO_STORE
+        if status in PERMANENT:
+            max_age = self._max_age
+            if expires_at is not None:
+                max_age = max(0, min(max_age, int(expires_at - time.time())))
+            cache = (b"cache-control", f"public, max-age={max_age}".encode())
         headers = [(b"location", url.encode("ascii")), cache]
-        if status in _PERMANENT:
+        if status in PERMANENT:
             headers.append((b"vary", b"accept"))
         json = orjson.dumps({"location": url})
         link = escape(url)
         html = f'<!doctype html><title>Redirecting</title><a href="{link}">{link}</a>\n'
         return Answer(status, headers, json, html.encode())
 
-    def with_query(self, route: Route, query: bytes) -> Answer:
-        """Return the route's redirect with the request's query string appended."""
-        url, hash_, fragment = route.url.partition("#")
-        separator = "&" if "?" in url else "?"
-        extra = quote_from_bytes(query, safe=_QUERY_SAFE)
-        return self.redirect(route.answer.status, f"{url}{separator}{extra}{hash_}{fragment}")
+    def per_request(self, route: Route, query: bytes) -> Answer:
+        """Return the route's redirect now: with the request's query, max-age up to expiry."""
+        url = route.url
+        if query:
+            url, hash_, fragment = url.partition("#")
+            separator = "&" if "?" in url else "?"
+            extra = quote_from_bytes(query, safe=_QUERY_SAFE)
+            url = f"{url}{separator}{extra}{hash_}{fragment}"
+        return self.redirect(route.answer.status, url, expires_at=route.expires_at)
 
 
 def _error(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Annotated, Self
 
 from pydantic import Field, model_validator
@@ -31,6 +33,20 @@ class RedirectSettings(ServiceSettings):
     cache_negative_ttl: Seconds = Field(
         default=5.0, description="Seconds an unknown code is remembered as unknown."
     )
+    cache_negative_size: int = Field(
+        default=10_000,
+        ge=1,
+        le=10_000_000,
+        description="Unknown codes remembered, apart from known links (which they never evict).",
+    )
+    cache_unknown_lookup_rate: float = Field(
+        default=100.0,
+        gt=0.0,
+        le=1_000_000.0,
+        description="Lookups per second of codes links does not know, past the burst; "
+        "over it a miss answers 503 with Retry-After.",
+    )
+    cache_unknown_lookup_burst: int = Field(default=1000, ge=1, le=1_000_000)
     cache_stale_if_error: float = Field(
         default=3600.0,
         ge=0.0,
@@ -43,7 +59,29 @@ class RedirectSettings(ServiceSettings):
     click_transport: ClickTransport = ClickTransport.HTTP
     redis_url: str = "redis://127.0.0.1:6379/0"
     click_stream: str = Field(default=DEFAULT_CLICK_STREAM, min_length=1)
-    click_buffer_size: int = Field(default=100_000, ge=1, le=10_000_000)
+    click_buffer_size: int = Field(
+        default=100_000,
+        ge=1,
+        le=10_000_000,
+        description="Clicks held in memory; past it (or while delivery fails) they are spooled.",
+    )
+    click_spool_dir: Path | None = Field(
+        default=None,
+        description="Directory of the durable click spool; default: hop-redirect-spool-<port> "
+        "in the temporary directory.",
+    )
+    click_spool_max_events: int = Field(
+        default=9_000_000,
+        ge=1,
+        le=1_000_000_000,
+        description="Clicks the spool holds before dropping: 10 minutes at 15,000/s.",
+    )
+    click_spool_max_bytes: int = Field(
+        default=4 * 2**30,
+        ge=2**20,
+        description="Bytes the spool holds before dropping: 9M events of ~470 bytes.",
+    )
+    click_spool_segment_bytes: int = Field(default=64 * 2**20, ge=2**16, le=2**31)
     click_batch_size: int = Field(default=500, ge=1, le=1000)
     click_flush_interval: Seconds = 1.0
     click_retry_max_delay: Seconds = 5.0
@@ -64,6 +102,13 @@ class RedirectSettings(ServiceSettings):
         default=3600, ge=0, le=31_536_000, description="Cache-Control max-age of 301 and 308."
     )
     unavailable_retry_after: int = Field(default=5, ge=1, le=3600)
+
+    @property
+    def spool_directory(self) -> Path:
+        """Return the click spool's directory (its own per HTTP port unless configured)."""
+        if self.click_spool_dir is not None:
+            return self.click_spool_dir
+        return Path(tempfile.gettempdir()) / f"hop-redirect-spool-{self.http_port}"
 
     @model_validator(mode="after")
     def _negative_ttl_not_longer(self) -> Self:

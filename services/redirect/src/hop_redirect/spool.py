@@ -1,0 +1,270 @@
+"""The click spool: a bounded, durable, append-only queue of encoded events on local disk.
+
+Layout: a spool directory holds numbered *slots* (``0/``, ``1/``...); a process takes
+the first slot whose ``lock`` it can hold (``flock``), so gunicorn workers and
+processes sharing a directory each get their own files, and a restarted process takes
+its slot back and drains what it left. A slot holds segment files
+``<sequence>.seg`` and a ``cursor`` naming the first undelivered record.
+
+A record is ``length (4 bytes, big endian) | crc32 (4 bytes) | payload``. Appends are
+written and fsynced in batches (one fsync per `ClickSpool.append` call); on open, the
+last segment is scanned and cut at the first torn or corrupt record, so a crash loses
+at most the batch being written. The cursor moves only after a batch was delivered
+(written to a temporary file, fsynced and renamed), so a crash redelivers at most one
+batch, which receivers drop by event id.
+
+Every method does blocking file I/O: call it from a worker thread (`asyncio.to_thread`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import struct
+import threading
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Final
+
+__all__ = ["ClickSpool", "SpoolState"]
+
+_HEADER: Final = struct.Struct(">II")
+_CURSOR: Final = struct.Struct(">QQ")
+_SUFFIX: Final = ".seg"
+_MAX_SLOTS: Final = 256
+
+
+@dataclass(slots=True, frozen=True)
+class SpoolState:
+    """How much the spool holds."""
+
+    events: int
+    bytes: int
+
+
+class ClickSpool:
+    """Append encoded events at the tail, read and release them at the head (oldest first)."""
+
+    def __init__(
+        self, directory: Path, *, max_events: int, max_bytes: int, segment_bytes: int
+    ) -> None:
+        self.max_events = max_events
+        self.max_bytes = max_bytes
+        self._segment_bytes = segment_bytes
+        self._lock = threading.Lock()
+        self._directory = directory
+        #: The slot this process holds, once `open` took it.
+        self.path = directory
+        self._lock_file: BinaryIO | None = None
+        self._segments: list[int] = []
+        #: Events and bytes (headers included) of each segment from the head's position on.
+        self._events: dict[int, int] = {}
+        self._bytes: dict[int, int] = {}
+        #: Totals of the two maps, plain ints the event loop may read while a thread writes.
+        self._total_events = 0
+        self._total_bytes = 0
+        self._head = (0, 0)
+        self._writer: BinaryIO | None = None
+
+    def open(self) -> None:
+        """Take a free slot and recover what it holds (cut a torn tail, count the events)."""
+        with self._lock:
+            self.path, self._lock_file = _take_slot(self._directory)
+            self._recover()
+
+    @property
+    def state(self) -> SpoolState:
+        """Return what the spool holds now."""
+        return SpoolState(self._total_events, self._total_bytes)
+
+    def __len__(self) -> int:
+        return self._total_events
+
+    def append(self, payloads: list[bytes]) -> list[bytes]:
+        """Write ``payloads`` durably (one fsync); return those that did not fit the budget."""
+        with self._lock:
+            state = self.state
+            room_events = self.max_events - state.events
+            room_bytes = self.max_bytes - state.bytes
+            kept = 0
+            chunks: list[bytes] = []
+            for payload in payloads:
+                size = _HEADER.size + len(payload)
+                if kept >= room_events or size > room_bytes:
+                    break
+                chunks.append(_HEADER.pack(len(payload), zlib.crc32(payload)) + payload)
+                room_bytes -= size
+                kept += 1
+            if chunks:
+                self._write(chunks)
+            return payloads[kept:]
+
+    def read(self, limit: int) -> list[bytes]:
+        """Return up to ``limit`` of the oldest events, without releasing them."""
+        with self._lock:
+            out: list[bytes] = []
+            sequence, offset = self._head
+            for current in self._segments:
+                start = offset if current == sequence else 0
+                out.extend(self._read_segment(current, start, limit - len(out))[0])
+                if len(out) >= limit:
+                    break
+            return out
+
+    def release(self, records: list[bytes]) -> None:
+        """Forget ``records``, the oldest events as `read` returned them, and persist the head."""
+        sizes = [_HEADER.size + len(record) for record in records]
+        with self._lock:
+            done = 0
+            while done < len(sizes) or self._is_head_spent():
+                sequence, offset = self._head
+                count = min(len(sizes) - done, self._events[sequence])
+                used = sum(sizes[done : done + count])
+                done += count
+                self._count(sequence, -count, -used)
+                if self._is_head_spent():
+                    self._drop_segment(sequence)
+                    self._head = (self._segments[0], 0)
+                elif count == 0:
+                    break
+                else:
+                    self._head = (sequence, offset + used)
+            self._save_cursor()
+
+    def _is_head_spent(self) -> bool:
+        sequence = self._head[0]
+        return self._events[sequence] == 0 and sequence != self._segments[-1]
+
+    def close(self) -> None:
+        """Close the files and give the slot up."""
+        with self._lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+            if self._lock_file is not None:
+                self._lock_file.close()
+                self._lock_file = None
+
+    def _write(self, chunks: list[bytes]) -> None:
+        sequence = self._segments[-1]
+        if self._size(sequence) >= self._segment_bytes:
+            sequence = self._open_segment(sequence + 1)
+        writer = self._writer
+        if writer is None:
+            writer = self._writer = self._segment(sequence).open("ab")
+        data = b"".join(chunks)
+        writer.write(data)
+        writer.flush()
+        os.fsync(writer.fileno())
+        self._count(sequence, len(chunks), len(data))
+
+    def _count(self, sequence: int, events: int, size: int) -> None:
+        self._events[sequence] += events
+        self._bytes[sequence] += size
+        self._total_events += events
+        self._total_bytes += size
+
+    def _size(self, sequence: int) -> int:
+        return self._segment(sequence).stat().st_size
+
+    def _open_segment(self, sequence: int) -> int:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self._segment(sequence).touch()
+        _fsync_directory(self.path)
+        self._segments.append(sequence)
+        self._events[sequence] = 0
+        self._bytes[sequence] = 0
+        return sequence
+
+    def _drop_segment(self, sequence: int) -> None:
+        self._segments.remove(sequence)
+        del self._events[sequence], self._bytes[sequence]
+        self._segment(sequence).unlink(missing_ok=True)
+
+    def _segment(self, sequence: int) -> Path:
+        return self.path / f"{sequence:020d}{_SUFFIX}"
+
+    def _read_segment(self, sequence: int, start: int, limit: int) -> tuple[list[bytes], int]:
+        """Return up to ``limit`` valid records from ``start`` and the offset after them."""
+        records: list[bytes] = []
+        with self._segment(sequence).open("rb") as file:
+            file.seek(start)
+            offset = start
+            while len(records) < limit:
+                header = file.read(_HEADER.size)
+                if len(header) < _HEADER.size:
+                    break
+                length, crc = _HEADER.unpack(header)
+                payload = file.read(length)
+                if len(payload) < length or zlib.crc32(payload) != crc:
+                    break
+                records.append(payload)
+                offset += _HEADER.size + length
+        return records, offset
+
+    def _recover(self) -> None:
+        found = sorted(int(p.stem) for p in self.path.glob(f"*{_SUFFIX}") if p.stem.isdigit())
+        head = self._load_cursor()
+        for sequence in found:
+            if sequence < head[0]:
+                self._segment(sequence).unlink(missing_ok=True)
+                continue
+            start = min(head[1], self._size(sequence)) if sequence == head[0] else 0
+            head = (head[0], start) if sequence == head[0] else head
+            records, end = self._read_segment(sequence, start, 2**62)
+            if end < self._size(sequence):
+                with self._segment(sequence).open("r+b") as torn:
+                    torn.truncate(end)  # a torn or corrupt tail: the write that never finished
+                    os.fsync(torn.fileno())
+            self._segments.append(sequence)
+            self._events[sequence] = self._bytes[sequence] = 0
+            self._count(sequence, len(records), end - start)
+        if not self._segments:
+            self._open_segment(head[0])
+            head = (head[0], 0)
+        elif head[0] < self._segments[0]:
+            head = (self._segments[0], 0)
+        self._head = head
+
+    def _load_cursor(self) -> tuple[int, int]:
+        try:
+            data = (self.path / "cursor").read_bytes()
+        except FileNotFoundError:
+            return (0, 0)
+        if len(data) != _CURSOR.size:
+            return (0, 0)  # never written whole (it is replaced atomically): start over
+        sequence, offset = _CURSOR.unpack(data)
+        return (sequence, offset)
+
+    def _save_cursor(self) -> None:
+        temporary = self.path / "cursor.tmp"
+        with temporary.open("wb") as file:
+            file.write(_CURSOR.pack(*self._head))
+            file.flush()
+            os.fsync(file.fileno())
+        temporary.replace(self.path / "cursor")
+
+
+def _take_slot(directory: Path) -> tuple[Path, BinaryIO]:
+    for slot in range(_MAX_SLOTS):
+        path = directory / str(slot)
+        path.mkdir(parents=True, exist_ok=True)
+        lock = (path / "lock").open("ab")
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            continue
+        return path, lock
+    raise OSError(f"Every one of the {_MAX_SLOTS} click spool slots in {directory} is in use.")
+
+
+def _fsync_directory(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,208 @@
+"""skaffold.yaml: valid for its published schema, and everything it names exists and renders."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+from hop_chart_helpers import CHARTS, ROOT, WITH_CRDS, install_helm, run_helm
+
+SKAFFOLD = ROOT / "skaffold.yaml"
+SCHEMA = Path(__file__).parent / "schemas" / "skaffold-v4beta14.json"
+KUBERNETES_VERSION = "1.33.0"
+STAGE = re.compile(r"^FROM\s+\S+\s+AS\s+(\S+)", re.M | re.I)
+
+
+def _configs() -> dict[str, dict[str, Any]]:
+    return {doc["metadata"]["name"]: doc for doc in yaml.safe_load_all(SKAFFOLD.read_text())}
+
+
+def _hop() -> dict[str, Any]:
+    return _configs()["hop"]
+
+
+def _profile(name: str, config: str = "hop") -> dict[str, Any]:
+    (profile,) = [p for p in _configs()[config]["profiles"] if p["name"] == name]
+    return dict(profile)
+
+
+def _patched(profile: str) -> dict[str, Any]:
+    """The hop config with one profile's JSON patches applied (skaffold's own semantics)."""
+    config = json.loads(json.dumps(_hop()))
+    for patch in _profile(profile).get("patches", []):
+        *parents, last = patch["path"].strip("/").split("/")
+        node: Any = config
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        if isinstance(node, list):
+            if last == "-":
+                node.append(patch["value"])
+            elif patch["op"] == "add":
+                node.insert(int(last), patch["value"])
+            else:
+                node[int(last)] = patch["value"]
+        else:
+            node[last] = patch["value"]
+    return dict(config)
+
+
+def test_skaffold_every_document_valid_for_the_published_schema(tmp_path: Path) -> None:
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    for name, config in _configs().items():
+        assert config["apiVersion"] == "skaffold/v4beta14"
+        document = tmp_path / f"{name}.yaml"
+        document.write_text(yaml.safe_dump(config))
+        done = subprocess.run(
+            [str(checker), "--schemafile", str(SCHEMA), str(document)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_skaffold_header_says_helm_4_needs_skaffold_2_19() -> None:
+    assert "skaffold >= 2.19" in SKAFFOLD.read_text().split("apiVersion:", 1)[0]
+    assert 'skaffold_version="v2.19.' in (ROOT / "k8s" / "install-tools").read_text()
+
+
+def test_artifacts_one_per_service_from_the_root_dockerfile() -> None:
+    stages = set(STAGE.findall((ROOT / "Dockerfile").read_text()))
+    artifacts = _hop()["build"]["artifacts"]
+    services = []
+    for artifact in artifacts:
+        docker = artifact["docker"]
+        assert (ROOT / artifact["context"] / docker["dockerfile"]) == ROOT / "Dockerfile"
+        assert docker["target"] in stages
+        service = docker["buildArgs"]["SERVICE"]
+        assert (ROOT / "services" / service / "pyproject.toml").is_file()
+        values = yaml.safe_load((CHARTS / service / "values.yaml").read_text())
+        assert artifact["image"] == values["image"]["repository"] == f"hop-{service}"
+        services.append(service)
+    assert services == ["links", "redirect", "analytics", "console"]
+    for artifact in _patched("dev")["build"]["artifacts"]:
+        assert artifact["docker"]["target"] == "dev" in stages
+
+
+def test_set_value_templates_name_the_artifacts_images() -> None:
+    (release,) = _hop()["deploy"]["helm"]["releases"]
+    images = {a["image"].replace("-", "_") for a in _hop()["build"]["artifacts"]}
+    templates = release["setValueTemplates"]
+    for service in ("links", "redirect", "analytics", "console"):
+        image = f"hop_{service}"
+        assert image in images
+        assert templates[f"{service}.image.repository"] == f"{{{{.IMAGE_REPO_{image}}}}}"
+        assert templates[f"{service}.image.tag"] == f"{{{{.IMAGE_TAG_{image}}}}}"
+
+
+def test_dev_sync_paths_match_files_and_land_in_the_dev_images_source() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    dev_stage = dockerfile.split("AS dev", 1)[1].split("\nFROM ", 1)[0]
+    assert 'ENTRYPOINT ["hop-service-reload"]' in dev_stage
+    assert 'CMD ["serve"]' in dev_stage
+    for artifact in _patched("dev")["build"]["artifacts"]:
+        service = artifact["docker"]["buildArgs"]["SERVICE"]
+        sources = [rule["src"] for rule in artifact["sync"]["manual"]]
+        assert f"services/{service}/src/**/*.py" in sources
+        for rule in artifact["sync"]["manual"]:
+            assert list(ROOT.glob(rule["src"])), rule["src"]
+            assert rule["dest"] == "/app"  # + the repository path: /app/services/<member>/src/...
+    sync_values = yaml.safe_load((ROOT / "k8s" / "values-sync.yaml").read_text())
+    assert {s: v["devSync"] for s, v in sync_values.items()} == {
+        s: {"enabled": True} for s in ("links", "redirect", "analytics", "console")
+    }
+
+
+def _release_render(helm: Path, release: dict[str, Any]) -> list[dict[str, Any]]:
+    args: list[str] = []
+    for values in release.get("valuesFiles", []):
+        assert (ROOT / values).is_file(), values
+        args += ["-f", str(ROOT / values)]
+    for key, template in release.get("setValueTemplates", {}).items():
+        fake = "hop-x" if "repository" in key else "0123abcd"
+        assert template.startswith("{{.IMAGE_")
+        args += ["--set", f"{key}={fake}"]
+    for key, value in release.get("setValues", {}).items():
+        args += ["--set", f"{key}={value}"]
+    chart = ROOT / release["chartPath"]
+    done = run_helm(
+        helm, "template", release["name"], str(chart), "-n", release["namespace"], *args, *WITH_CRDS
+    )
+    assert done.returncode == 0, done.stderr
+    return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
+
+
+@pytest.mark.parametrize("profile", ["", "dev", "observability", "production", "httproute"])
+def test_hop_release_of_every_profile_renders_valid_objects(profile: str) -> None:
+    helm = install_helm()
+    config = _patched(profile) if profile else _hop()
+    (release,) = [r for r in config["deploy"]["helm"]["releases"] if r["name"] == "hop"]
+    assert (ROOT / release["chartPath"]) == CHARTS / "hop"
+    objects = _release_render(helm, release)
+    for obj in objects:
+        if obj["apiVersion"].startswith(("monitoring.", "gateway.", "traefik.")):
+            continue
+        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+    images = {
+        c["image"]
+        for o in objects
+        if o["kind"] in {"Deployment", "Job"}
+        for c in o["spec"]["template"]["spec"]["containers"]
+    }
+    assert images == {"hop-x:0123abcd"}
+    if profile == "dev":
+        for deployment in (o for o in objects if o["kind"] == "Deployment"):
+            pod = deployment["spec"]["template"]["spec"]
+            assert [c["name"] for c in pod["initContainers"]] == ["copy-source"]
+            mounts = {m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+            assert "/app/services" in mounts
+            assert pod["containers"][0]["args"] == ["serve"]
+
+
+def test_observability_profile_pins_every_remote_chart_with_values_in_k8s() -> None:
+    releases = _profile("observability", "observability")["deploy"]["helm"]["releases"]
+    assert [r["name"] for r in releases] == [
+        "kube-prometheus-stack",
+        "tempo",
+        "opentelemetry-collector",
+    ]
+    for release in releases:
+        assert re.fullmatch(r"\d+\.\d+\.\d+", release["version"]), release["name"]
+        assert release["repo"].startswith("https://")
+        assert release["namespace"] == "monitoring"
+        for values in release["valuesFiles"]:
+            assert (ROOT / values).is_file()
+    names = list(_configs())
+    assert names.index("observability") < names.index("hop")  # the stack deploys first
+
+
+def test_load_profile_manifests_and_hook_exist() -> None:
+    load = _profile("load")
+    for manifest in load["manifests"]["rawYaml"]:
+        for obj in yaml.safe_load_all((ROOT / manifest).read_text()):
+            kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+    (hook,) = load["deploy"]["kubectl"]["hooks"]["before"]
+    script = ROOT / hook["host"]["command"][0]
+    assert script.is_file()
+    assert script.stat().st_mode & 0o111
+    assert "load/locustfile.py" in script.read_text()
+
+
+def test_port_forwards_name_services_that_exist() -> None:
+    forwards = {(f["namespace"], f["resourceName"]): f for f in _profile("dev")["portForward"]}
+    traefik = next(
+        o
+        for o in yaml.safe_load_all((ROOT / "k8s" / "traefik.yaml").read_text())
+        if o["kind"] == "Service"
+    )
+    assert forwards[("traefik", "traefik")]["port"] in {p["port"] for p in traefik["spec"]["ports"]}
+    assert ("monitoring", "kube-prometheus-stack-grafana") in forwards
+    load = _profile("load")["portForward"][0]
+    assert load["resourceName"] == "locust-master"
