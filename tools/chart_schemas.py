@@ -1,4 +1,4 @@
-"""Write the strict values.schema.json of charts/links, charts/redirect and charts/analytics.
+"""Write the strict values.schema.json of every thin chart (links, redirect, analytics, console).
 
 The three thin charts share the hop-service library's values, whose defaults live in the
 library (charts/hop-service/templates/_hop-service.defaults.tpl); only their image, settings,
@@ -62,7 +62,14 @@ PEER = strict(
 )
 PEERS = {"type": "array", "items": PEER}
 EDGE = defaulted({"to": PEERS, "ports": {"type": "array", "items": PORT, "minItems": 1}})
-SECRET_REF = strict({"name": NAME, "key": {"type": "string", "minLength": 1}})
+SECRET_REF = strict(
+    {
+        "name": NAME,
+        "key": {"type": "string", "minLength": 1},
+        "file": {"type": "string", "pattern": "^HOP_[A-Z0-9_]+$"},
+    },
+    required=["key", "name"],
+)
 RESOURCES = strict(
     {
         "requests": strict({"cpu": QUANTITY, "memory": QUANTITY}),
@@ -141,6 +148,15 @@ SERVICES: dict[str, dict[str, Any]] = {
         },
         "secrets": ["database", "redis"],
         "migration": True,
+    },
+    "console": {
+        "settings": {
+            "basePath": {"type": "string", "pattern": "^(/[A-Za-z0-9_-]+)+$"},
+            "sessionMaxAge": {"type": "integer", "minimum": 60, "maximum": 604800},
+            "overviewMaxLinks": {"type": "integer", "minimum": 1, "maximum": 200},
+        },
+        "secrets": ["session"],
+        "migration": False,
     },
 }
 

@@ -11,7 +11,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 CHARTS = ROOT / "charts"
-SERVICES = ("links", "redirect", "analytics")
+SERVICES = ("links", "redirect", "analytics", "console")
 # The APIs of the CRDs hop's objects need; `helm template` renders those objects only when told
 # the cluster serves them (a real install asks the cluster).
 CRD_APIS = (

@@ -279,7 +279,13 @@ def test_plain_http_dev_profile_serves_web_without_tls(render: Render) -> None:
     ingresses = of_kind(objects, "Ingress")
     assert set(ingresses) == {"hop"}
     annotations = ingresses["hop"]["metadata"]["annotations"]
-    assert annotations == {"traefik.ingress.kubernetes.io/router.entrypoints": "web"}
+    assert annotations == {
+        "traefik.ingress.kubernetes.io/router.entrypoints": "web",
+        # The edge limits (body cap, rate limit) ride on the same router.
+        "traefik.ingress.kubernetes.io/router.middlewares": (
+            "hop-hop-rate-limit@kubernetescrd,hop-hop-limits@kubernetescrd"
+        ),
+    }
     assert "tls" not in ingresses["hop"]["spec"]
     assert of_kind(objects, "ConfigMap")["hop-links"]["data"]["HOP_PUBLIC_BASE_URL"] == (
         "http://hop.localhost"

@@ -124,9 +124,10 @@ def test_migration_policy_allows_only_dns_and_the_database(objects: list[Obj]) -
 def test_networkpolicies_open_exactly_the_call_graph(objects: list[Obj]) -> None:
     policies = of_kind(objects, "NetworkPolicy")
     callers = {
-        "links": {("analytics", "http"), ("redirect", "internal")},
-        "analytics": {("redirect", "internal")},
+        "links": {("analytics", "http"), ("console", "http"), ("redirect", "internal")},
+        "analytics": {("console", "http"), ("redirect", "internal")},
         "redirect": set(),
+        "console": set(),
     }
     for service, expected in callers.items():
         spec = policies[f"hop-{service}"]["spec"]

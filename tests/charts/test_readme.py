@@ -41,7 +41,7 @@ def test_readme_block_builds_lints_renders_then_installs() -> None:
         "install",
     ]
     assert "helm dependency build" in helm[0]
-    assert re.search(r"for chart in links redirect analytics hop;", helm[0])
+    assert re.search(r"for chart in links redirect analytics console hop;", helm[0])
 
 
 def test_readme_commands_on_a_fresh_copy_pass(helm: Path, tmp_path: Path) -> None:
@@ -55,5 +55,5 @@ def test_readme_commands_on_a_fresh_copy_pass(helm: Path, tmp_path: Path) -> Non
         ["bash", "-c", script], cwd=root, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    for chart in ("links", "redirect", "analytics"):
+    for chart in ("links", "redirect", "analytics", "console"):
         assert list((root / "charts" / chart / "charts").glob("hop-service-*.tgz")), chart

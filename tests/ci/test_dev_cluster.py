@@ -117,7 +117,7 @@ def test_dev_cluster_hop_images_never_pulled_and_plain_http(
 def test_cluster_creates_exactly_the_secrets_the_pods_mount(
     rendered: list[dict[str, Any]],
 ) -> None:
-    created = set(re.findall(r"^  secret (\S+) ", (K8S / "cluster").read_text(), re.M))
+    created = set(re.findall(r"^  (?:session_)?secret (\S+)", (K8S / "cluster").read_text(), re.M))
     mounted = {
         source["secret"]["name"]
         for obj in rendered
@@ -126,7 +126,16 @@ def test_cluster_creates_exactly_the_secrets_the_pods_mount(
         if "projected" in volume
         for source in volume["projected"]["sources"]
     }
-    assert created == mounted == {"hop-links-database", "hop-analytics-database", "hop-redis"}
+    assert (
+        created
+        == mounted
+        == {
+            "hop-links-database",
+            "hop-analytics-database",
+            "hop-redis",
+            "hop-console-session",
+        }
+    )
     gateway = of_kind(_documents(K8S / "traefik.yaml"), "Gateway")["hop"]
     refs = [
         r["name"]
@@ -142,7 +151,7 @@ def test_network_policy_peers_select_the_addon_pods(
 ) -> None:
     policies = of_kind(rendered, "NetworkPolicy")
     traefik = _pod_labels(addons, "traefik")
-    for name in ("hop-links", "hop-redirect", "hop-analytics"):
+    for name in ("hop-links", "hop-redirect", "hop-analytics", "hop-console"):
         ingress_peers = policies[name]["spec"]["ingress"][0]["from"]
         assert any(_matches(p, traefik, "traefik") for p in ingress_peers), name
     egress = {name: policies[name]["spec"]["egress"] for name in policies}

@@ -86,7 +86,7 @@ def test_artifacts_one_per_service_from_the_root_dockerfile() -> None:
         values = yaml.safe_load((CHARTS / service / "values.yaml").read_text())
         assert artifact["image"] == values["image"]["repository"] == f"hop-{service}"
         services.append(service)
-    assert services == ["links", "redirect", "analytics"]
+    assert services == ["links", "redirect", "analytics", "console"]
     for artifact in _patched("dev")["build"]["artifacts"]:
         assert artifact["docker"]["target"] == "dev" in stages
 
@@ -95,7 +95,7 @@ def test_set_value_templates_name_the_artifacts_images() -> None:
     (release,) = _hop()["deploy"]["helm"]["releases"]
     images = {a["image"].replace("-", "_") for a in _hop()["build"]["artifacts"]}
     templates = release["setValueTemplates"]
-    for service in ("links", "redirect", "analytics"):
+    for service in ("links", "redirect", "analytics", "console"):
         image = f"hop_{service}"
         assert image in images
         assert templates[f"{service}.image.repository"] == f"{{{{.IMAGE_REPO_{image}}}}}"
@@ -116,7 +116,7 @@ def test_dev_sync_paths_match_files_and_land_in_the_dev_images_source() -> None:
             assert rule["dest"] == "/app"  # + the repository path: /app/services/<member>/src/...
     sync_values = yaml.safe_load((ROOT / "k8s" / "values-sync.yaml").read_text())
     assert {s: v["devSync"] for s, v in sync_values.items()} == {
-        s: {"enabled": True} for s in ("links", "redirect", "analytics")
+        s: {"enabled": True} for s in ("links", "redirect", "analytics", "console")
     }
 
 

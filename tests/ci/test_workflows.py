@@ -165,7 +165,12 @@ def test_release_workflow_multi_arch_images_chart_oci_signed_provenance() -> Non
     assert list(workflow[True]) == ["push"]
     assert workflow[True]["push"]["tags"]
     images, chart = workflow["jobs"]["images"], workflow["jobs"]["chart"]
-    assert images["strategy"]["matrix"]["service"] == ["links", "redirect", "analytics"]
+    assert images["strategy"]["matrix"]["service"] == [
+        "links",
+        "redirect",
+        "analytics",
+        "console",
+    ]
     build = "\n".join(step.get("run", "") for step in images["steps"])
     assert "--platform linux/amd64,linux/arm64" in build
     assert "--push" in build

@@ -31,7 +31,7 @@ __all__ = ["ROOT", "SERVICES", "Cluster", "eventually", "from_environment"]
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("links", "redirect", "analytics")
+SERVICES = ("links", "redirect", "analytics", "console")
 _FORWARDING = re.compile(rb"Forwarding from 127\.0\.0\.1:(\d+)")
 
 

@@ -35,7 +35,7 @@ def _connect_from(cluster: Cluster, service: str, host: str, port: int) -> str:
 
 def _target(cluster: Cluster, name: str) -> str:
     """A hop service's Service name, or a backing service's (postgresql, redis) as is."""
-    return cluster.name(name) if name in {"links", "redirect", "analytics"} else name
+    return cluster.name(name) if name in {"links", "redirect", "analytics", "console"} else name
 
 
 @pytest.mark.parametrize(
@@ -44,6 +44,8 @@ def _target(cluster: Cluster, name: str) -> str:
         ("redirect", "links", 8000),
         ("redirect", "analytics", 8000),
         ("analytics", "links", 8000),
+        ("console", "links", 8000),
+        ("console", "analytics", 8000),
         ("links", "postgresql", 5432),
         ("analytics", "postgresql", 5432),
         ("analytics", "redis", 6379),
@@ -63,6 +65,10 @@ def test_call_graph_edge_connects(cluster: Cluster, source: str, target: str, po
         ("redirect", "postgresql", 5432),
         ("analytics", "redirect", 8000),
         ("redirect", "links", 9000),
+        ("console", "redirect", 8000),
+        ("console", "postgresql", 5432),
+        ("console", "redis", 6379),
+        ("links", "console", 8000),
     ],
 )
 def test_edge_outside_call_graph_blocked(

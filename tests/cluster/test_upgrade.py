@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 
 import pytest
-from hop_cluster import ROOT, Cluster, eventually
+from hop_cluster import ROOT, SERVICES, Cluster, eventually
 
 
 def _migration_runs(cluster: Cluster, service: str) -> set[str]:
@@ -130,7 +130,7 @@ def test_upgrade_under_light_load_fails_no_request(cluster: Cluster, auth: dict[
             "--reuse-values",
             *(
                 arg
-                for service in ("links", "redirect", "analytics")
+                for service in SERVICES
                 for arg in ("--set", f"{service}.podAnnotations.hop/rolled={uuid.uuid4().hex}")
             ),
             "--wait",
@@ -138,7 +138,7 @@ def test_upgrade_under_light_load_fails_no_request(cluster: Cluster, auth: dict[
             "5m",
         )
         assert upgrade.returncode == 0, upgrade.stderr
-        for service in ("links", "redirect", "analytics"):
+        for service in SERVICES:
             cluster.wait_for_rollout(service)
     finally:
         stop.set()

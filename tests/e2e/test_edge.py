@@ -10,12 +10,18 @@ from hop_local import edge
 
 BACKENDS = {
     name: f"http://127.0.0.1:{port}"
-    for name, port in (("links", 8001), ("redirect", 8002), ("analytics", 8003))
+    for name, port in (("links", 8001), ("redirect", 8002), ("analytics", 8003), ("console", 8004))
 }
 
 
 def test_routes_longest_prefix_first() -> None:
-    assert list(edge.routes()) == ["/api/v1/links:batch", "/api/v1/links", "/api/v1/stats", "/"]
+    assert list(edge.routes()) == [
+        "/api/v1/links:batch",
+        "/api/v1/links",
+        "/api/v1/stats",
+        "/console",
+        "/",
+    ]
 
 
 def test_dynamic_config_routers_and_services() -> None:

@@ -74,6 +74,14 @@ def _readies(docker: str, name: str) -> int:
     return (logs.stdout + logs.stderr).count("service ready")
 
 
+def _wait_readies(docker: str, name: str, count: int, timeout: float = 60) -> int:
+    """Wait until the service has logged that it is ready `count` times; return how often it did."""
+    deadline = time.monotonic() + timeout
+    while (seen := _readies(docker, name)) < count and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return seen
+
+
 def _wait_live(url: str) -> bool:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -145,8 +153,9 @@ def test_dev_image_serves_with_chart_args_and_reloads_synced_file(
         port = _docker(docker, "port", name, "9000").split(":")[-1].strip()
         live = f"http://127.0.0.1:{port}/livez"
         assert _wait_live(live), _docker(docker, "logs", name)
-        started = _readies(docker, name)
-        assert started == 1
+        # /livez answers while the lifespan still starts up: wait for the ready line itself.
+        started = _wait_readies(docker, name, 1)
+        assert started == 1, _docker(docker, "logs", name)[-2000:]
         # skaffold's sync: a changed file lands in the source volume; watchfiles restarts serve.
         target = f"{source}/{SERVICE}/src/hop_{SERVICE}/_synced_by_test.py"
         _docker(docker, "exec", name, "sh", "-c", f"echo 'X = 1' > {target}")

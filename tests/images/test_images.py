@@ -61,6 +61,7 @@ def _secret_files(tmp: Path, service: str) -> Path:
     secrets.mkdir()
     (secrets / "HOP_DATABASE_URL").write_text(f"sqlite+aiosqlite:////tmp/hop-{service}.db")
     (secrets / "HOP_REDIS_URL").write_text("redis://127.0.0.1:6379/0")
+    (secrets / "HOP_SESSION_SECRET").write_text("image-test-session-key-" + "k" * 16)
     for path in secrets.iterdir():
         path.chmod(0o444)
     secrets.chmod(0o755)

@@ -129,7 +129,8 @@ env: {}
 envFrom: []
 
 # -- Existing Secrets mounted as files under HOP_SECRETS_DIR (never as environment variables),
-# keyed by name: <name>: {name: <Secret>, key: <key in it>} becomes the file HOP_<NAME>_URL.
+# keyed by name: <name>: {name: <Secret>, key: <key in it>} becomes the file HOP_<NAME>_URL
+# (or the HOP_* variable `file:` names, for a secret that is no URL).
 # The service chart lists the ones it reads.
 secrets: {}
 

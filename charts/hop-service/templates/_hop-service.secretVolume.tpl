@@ -1,4 +1,4 @@
-{{- /* hop-service.secretVolume: one projected volume with a file per secret (HOP_<NAME>_URL), read through HOP_SECRETS_DIR. */ -}}
+{{- /* hop-service.secretVolume: one projected volume with a file per secret (HOP_<NAME>_URL unless `file` names it), read through HOP_SECRETS_DIR. */ -}}
 {{- define "hop-service.secretVolume" -}}
 {{- if .Values.secrets }}
 - name: secrets
@@ -13,7 +13,7 @@
           name: {{ $ref.name }}
           items:
             - key: {{ $ref.key }}
-              path: {{ printf "HOP_%s_URL" ($name | snakecase | upper) }}
+              path: {{ $ref.file | default (printf "HOP_%s_URL" ($name | snakecase | upper)) }}
     {{- end }}
 {{- end }}
 {{- end -}}

@@ -32,7 +32,9 @@ def test_is_code_refuses_anything_else(text: str) -> None:
     assert not is_code(text)
 
 
-@pytest.mark.parametrize("word", ["api", "API", "Docs", "livez", "readyz", "metrics", "internal"])
+@pytest.mark.parametrize(
+    "word", ["api", "API", "Docs", "livez", "readyz", "metrics", "internal", "Console"]
+)
 def test_is_reserved_ignores_case(word: str) -> None:
     assert is_reserved(word)
 

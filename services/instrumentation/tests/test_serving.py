@@ -51,8 +51,7 @@ def start(tmp_path: Path, **env: str) -> Iterator[Service]:
         "HOP_DRAIN_TIMEOUT": "10",
         **env,
     }
-    if env.get("HOP_WORKERS", "1") != "1":
-        environment["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "metrics")
+    # No PROMETHEUS_MULTIPROC_DIR: gunicorn mode must work without it (serve() makes one).
     with running_process(
         [sys.executable, "sample_app.py"],
         env=environment,

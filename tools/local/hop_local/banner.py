@@ -36,6 +36,7 @@ def banner(stack: Stack, *, key: str, new_key: bool, storage: str) -> str:
             "    | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"code\"])')",
             f"  curl -si {edge}/$code            # follow it: 302 to https://example.com/",
             f"  curl -s {edge}/api/v1/stats/$code {auth}",
+            f"  open {edge}/console and sign in with the key: links, QR codes, stats",
             "=" * 78,
             "",
         ]

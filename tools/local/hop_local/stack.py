@@ -1,4 +1,4 @@
-"""What runs on one machine: the three services and the edge, their ports and settings.
+"""What runs on one machine: the four services and the edge, their ports and settings.
 
 `make run` and the end-to-end tests build the same `Stack`; only the ports, the data
 folder and the extra settings differ.
@@ -16,7 +16,7 @@ from hop_local import edge
 
 __all__ = ["SERVICES", "Ports", "ServicePorts", "Stack", "executable"]
 
-SERVICES: Final = ("links", "redirect", "analytics")
+SERVICES: Final = ("links", "redirect", "analytics", "console")
 #: Services with a database, migrated before anything starts.
 MIGRATED: Final = ("links", "analytics")
 ANALYTICS_SHUTDOWN_DELAY: Final = "2"
@@ -39,6 +39,7 @@ class Ports:
     links: ServicePorts = ServicePorts(8001, 9001, 7001)
     redirect: ServicePorts = ServicePorts(8002, 9002, 7002)
     analytics: ServicePorts = ServicePorts(8003, 9003, 7003)
+    console: ServicePorts = ServicePorts(8004, 9004, 7004)
 
     def of(self, service: str) -> ServicePorts:
         """Return one service's ports."""
@@ -119,6 +120,8 @@ class Stack:
                 "HOP_ANALYTICS_URL": self.internal_url("analytics"),
                 "HOP_CLICK_SPOOL_DIR": spool,
             }
+        if service == "console":
+            return {"HOP_ANALYTICS_URL": self.api_url("analytics")}
         return {
             **pipeline,
             "HOP_DATABASE_URL": self.database_url(service),

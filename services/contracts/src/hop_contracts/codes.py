@@ -37,7 +37,7 @@ _CODE: Final = re.compile(CODE_PATTERN)
 #: Paths hop itself serves (or may serve) at the root of its public host, lower case.
 RESERVED_CODES: Final = frozenset(
     {
-        ".well-known", "admin", "api", "app", "assets", "batch", "docs", "favicon.ico",
+        ".well-known", "admin", "api", "app", "assets", "batch", "console", "docs", "favicon.ico",
         "health", "healthz", "hop", "internal", "links", "livez", "login", "logout",
         "metrics", "openapi.json", "readyz", "redoc", "robots.txt", "sitemap.xml",
         "static", "stats", "status", "www",

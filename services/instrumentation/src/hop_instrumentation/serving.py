@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Final
 
 import uvicorn
+from prometheus_client import values as prometheus_values
 
 from hop_instrumentation._uvicorn import (
     GracefulServer,
@@ -86,8 +87,11 @@ def _prepare_multiprocess_dir() -> None:
     directory = os.environ.get(_MULTIPROC_ENV)
     if not directory:
         os.environ[_MULTIPROC_ENV] = tempfile.mkdtemp(prefix="hop-metrics-")
-        return
-    path = Path(directory)
-    if path.exists():
-        shutil.rmtree(path)  # samples of a previous run must not leak into this one
-    path.mkdir(parents=True)
+    else:
+        path = Path(directory)
+        if path.exists():
+            shutil.rmtree(path)  # samples of a previous run must not leak into this one
+        path.mkdir(parents=True)
+    # prometheus_client picks its value class when it is imported, which happened before the
+    # variable was set: pick again, so the workers' metrics are written to the directory.
+    prometheus_values.ValueClass = prometheus_values.get_value_class()  # type: ignore[no-untyped-call]

@@ -1,0 +1,3 @@
+from hop_console.cli import main
+
+main()

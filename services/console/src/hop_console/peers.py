@@ -1,0 +1,157 @@
+"""links' and analytics' public APIs, called with the signed-in owner's key as Bearer.
+
+Errors come back as the console's own: 401 is `NotSignedInError`, 404
+`LinkNotFoundError`, 409/422 `RejectedError`; anything else, a timeout, a refused
+connection or a body that does not parse is `PeerUnavailableError`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Final
+from urllib.parse import quote
+
+import httpx
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from hop_console.errors import (
+    LinkNotFoundError,
+    NotSignedInError,
+    PeerUnavailableError,
+    RejectedError,
+)
+from hop_console.models import Link, LinkPage, Stats
+from hop_contracts import LINK_PATH, LINKS_PREFIX, STATS_PREFIX
+
+__all__ = ["AnalyticsApi", "LinksApi"]
+
+_KEY_REFUSED: Final = "links refused this API key: it is unknown or was revoked. Sign in again."
+_REJECTED: Final = frozenset({400, 409, 422})
+
+
+class _Peer:
+    probe_path = ""
+
+    def __init__(self, name: str, client: httpx.AsyncClient, failures: Counter) -> None:
+        self.name = name
+        self._client = client
+        self._failures = failures.labels(name)
+
+    async def call(
+        self, method: str, path: str, key: str, *, code: str = "", **kwargs: Any
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {key}"}
+        try:
+            response = await self._client.request(method, path, headers=headers, **kwargs)
+        except httpx.HTTPError:
+            self._failures.inc()
+            raise PeerUnavailableError(self.name) from None
+        if response.is_success:
+            return response
+        if response.status_code == 401:
+            raise NotSignedInError(_KEY_REFUSED)
+        if response.status_code in (403, 404) and code:
+            raise LinkNotFoundError(code)
+        if response.status_code in _REJECTED:
+            raise RejectedError(response.status_code, _detail(response))
+        self._failures.inc()
+        raise PeerUnavailableError(self.name)
+
+    async def ping(self) -> None:
+        """Raise unless the peer answers its public API (a 401 without a key is healthy)."""
+        try:
+            response = await self._client.get(self.probe_path)
+        except httpx.HTTPError:
+            raise PeerUnavailableError(self.name) from None
+        if response.status_code >= 500:
+            raise PeerUnavailableError(self.name)
+
+    def parse(self, response: httpx.Response, model: type[Any]) -> Any:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError:
+            self._failures.inc()
+            raise PeerUnavailableError(self.name) from None
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+class LinksApi(_Peer):
+    """links' ``/api/v1/links`` for one owner's key at a time."""
+
+    probe_path = LINKS_PREFIX
+
+    def __init__(self, client: httpx.AsyncClient, failures: Counter) -> None:
+        super().__init__("links", client, failures)
+
+    async def page(
+        self, key: str, *, limit: int, cursor: str | None = None, tag: str | None = None
+    ) -> LinkPage:
+        """Return one page of the owner's links, newest first."""
+        params = {"limit": limit, "cursor": cursor, "tag": tag}
+        query = {name: value for name, value in params.items() if value is not None}
+        page: LinkPage = self.parse(
+            await self.call("GET", LINKS_PREFIX, key, params=query), LinkPage
+        )
+        return page
+
+    async def get(self, key: str, code: str) -> Link:
+        """Return one of the owner's links."""
+        response = await self.call("GET", _link_path(code), key, code=code)
+        link: Link = self.parse(response, Link)
+        return link
+
+    async def create(self, key: str, body: dict[str, Any]) -> Link:
+        """Create a link; ``body`` is links' `LinkCreate`."""
+        link: Link = self.parse(await self.call("POST", LINKS_PREFIX, key, json=body), Link)
+        return link
+
+    async def update(self, key: str, code: str, changes: dict[str, Any]) -> Link:
+        """Change a link; ``changes`` is links' `LinkUpdate`."""
+        response = await self.call("PATCH", _link_path(code), key, code=code, json=changes)
+        link: Link = self.parse(response, Link)
+        return link
+
+    async def delete(self, key: str, code: str) -> None:
+        """Delete a link."""
+        await self.call("DELETE", _link_path(code), key, code=code)
+
+
+class AnalyticsApi(_Peer):
+    """analytics' ``/api/v1/stats/{code}`` for one owner's key at a time."""
+
+    probe_path = STATS_PREFIX + "/readiness-probe"
+
+    def __init__(self, client: httpx.AsyncClient, failures: Counter) -> None:
+        super().__init__("analytics", client, failures)
+
+    async def stats(self, key: str, code: str, *, start: date, end: date) -> Stats:
+        """Return a link's stats over ``start``..``end``, bots counted apart."""
+        params = {"from": start.isoformat(), "to": end.isoformat()}
+        response = await self.call(
+            "GET", f"{STATS_PREFIX}/{_quoted(code)}", key, code=code, params=params
+        )
+        stats: Stats = self.parse(response, Stats)
+        return stats
+
+
+def _link_path(code: str) -> str:
+    return LINK_PATH.format(code=_quoted(code))
+
+
+def _quoted(code: str) -> str:
+    return quote(code, safe="")
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    if isinstance(detail, list) and detail:
+        first = detail[0]
+        where = ".".join(str(part) for part in first.get("loc", [])[1:])
+        return f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
+    return str(detail) if detail else f"The request was refused ({response.status_code})."

@@ -1,0 +1,88 @@
+"""Stats pages: one link's clicks (chart, breakdowns, CSV) and the owner-wide overview."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from starlette.responses import Response
+
+from hop_console.dependencies import OwnerDep, ServicesDep
+from hop_console.errors import LinkNotFoundError
+from hop_console.exports import stats_csv
+from hop_console.forms import DateRange, date_range
+from hop_console.models import Link
+from hop_console.overview import owner_overview
+from hop_console.views import page
+from hop_contracts import is_code
+
+__all__ = ["router"]
+
+router = APIRouter()
+CodePath = Annotated[str, Path(max_length=64)]
+DayQuery = Annotated[str | None, Query(max_length=10)]
+
+
+@router.get("/links/{code}/stats")
+async def link_stats(
+    code: CodePath,
+    services: ServicesDep,
+    owner: OwnerDep,
+    from_: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+    to: DayQuery = None,
+) -> Response:
+    """Show a link's clicks per day, its top breakdowns and its bot clicks, over a range."""
+    days = _range(from_, to)
+    link = await _link(services, owner.key, code)
+    stats = await services.analytics.stats(owner.key, code, start=days.start, end=days.end)
+    return page(services, "stats.html", owner.session, link=link, stats=stats, days=days)
+
+
+@router.get("/links/{code}/stats.csv")
+async def link_stats_csv(
+    code: CodePath,
+    services: ServicesDep,
+    owner: OwnerDep,
+    from_: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+    to: DayQuery = None,
+) -> Response:
+    """Download a link's stats over a range as CSV."""
+    days = _range(from_, to)
+    if not is_code(code):
+        raise LinkNotFoundError(code)
+    stats = await services.analytics.stats(owner.key, code, start=days.start, end=days.end)
+    filename = f"hop-{code}-{days.start}-{days.end}.csv"
+    return Response(
+        stats_csv(stats),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/overview")
+async def overview(
+    services: ServicesDep,
+    owner: OwnerDep,
+    from_: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+    to: DayQuery = None,
+) -> Response:
+    """Show clicks across the owner's newest links, added up."""
+    days = _range(from_, to)
+    limit = services.settings.overview_max_links
+    summary = await owner_overview(
+        services.links, services.analytics, owner.key, days, max_links=limit
+    )
+    return page(
+        services, "overview.html", owner.session, overview=summary, days=days, max_links=limit
+    )
+
+
+def _range(start: str | None, end: str | None) -> DateRange:
+    return date_range(start, end, today=datetime.now(UTC).date())
+
+
+async def _link(services: ServicesDep, key: str, code: str) -> Link:
+    if not is_code(code):
+        raise LinkNotFoundError(code)
+    return await services.links.get(key, code)

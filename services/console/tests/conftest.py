@@ -1,0 +1,247 @@
+"""Fixtures: a console app over fake links and analytics, and a browser-like client.
+
+``FakeLinksApi`` keeps each link with its owner: a key sees only its own links (another
+owner's code answers 404 as links does); an unknown key answers 401. ``FakeStatsApi``
+answers a link's stats for its owner from ``clicks`` (code -> day -> (clicks, bots)).
+hop_contracts.testing.FakeLinks stands in where only links' availability matters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Header, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from hop_console.app import create_app
+from hop_console.settings import ConsoleSettings
+from hop_instrumentation.testing import app_client, make_test_settings
+
+ALICE_KEY = "hop_alice_key"
+BOB_KEY = "hop_bob_key"
+SECRET = "s" * 40
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+SHORT_BASE = "https://hop.test/"
+RESERVED = {"console", "api", "links"}
+
+
+class FakeLinksApi:
+    """links' ``/api/v1/links`` routes, per owner key."""
+
+    def __init__(self, keys: dict[str, str]) -> None:
+        self.keys = keys
+        self.links: dict[str, dict[str, Any]] = {}
+        self.owner_of: dict[str, str] = {}
+        self.app = self._build()
+        self._counter = 0
+
+    def add(self, owner: str, code: str, url: str, **fields: Any) -> dict[str, Any]:
+        """Store a link of ``owner`` directly."""
+        now = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=len(self.links))
+        link = {
+            "code": code, "short_url": SHORT_BASE + code, "url": url, "redirect_status": 302,
+            "forward_query": False, "expires_at": None, "disabled": False, "tags": [],
+            "created_at": now.isoformat(), "updated_at": now.isoformat(), **fields,
+        }  # fmt: skip
+        self.links[code] = link
+        self.owner_of[code] = owner
+        return link
+
+    def _owner(self, authorization: str | None) -> str:
+        key = (authorization or "").removeprefix("Bearer ")
+        if key not in self.keys:
+            raise HTTPException(401, "The API key is missing, unknown or revoked.")
+        return self.keys[key]
+
+    def _mine(self, owner: str, code: str) -> dict[str, Any]:
+        if self.owner_of.get(code) != owner:
+            raise HTTPException(404, f"No link with code {code!r} exists for this API key.")
+        return self.links[code]
+
+    def _build(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/api/v1/links")
+        async def page(
+            authorization: str | None = Header(None),
+            limit: int = 20,
+            cursor: str | None = None,
+            tag: str | None = None,
+        ) -> dict[str, Any]:
+            owner = self._owner(authorization)
+            mine = [link for c, link in self.links.items() if self.owner_of[c] == owner]
+            mine = [link for link in reversed(mine) if tag is None or tag in link["tags"]]
+            start = int(cursor or 0)
+            items = mine[start : start + limit]
+            more = start + limit < len(mine)
+            return {"items": items, "next_cursor": str(start + limit) if more else None}
+
+        @app.post("/api/v1/links", status_code=201)
+        async def create(request: Request, authorization: str | None = Header(None)) -> Any:
+            owner = self._owner(authorization)
+            body = await request.json()
+            if not str(body.get("url", "")).startswith(("http://", "https://")):
+                return JSONResponse({"detail": "url: must be an absolute http(s) URL."}, 422)
+            code = body.pop("code", None)
+            if code in RESERVED:
+                return JSONResponse({"detail": f"The code {code!r} is reserved."}, 422)
+            if code in self.links:
+                return JSONResponse({"detail": f"The code {code!r} is already taken."}, 409)
+            if code is None:
+                self._counter += 1
+                code = f"gen{self._counter:04d}"
+            return self.add(owner, code, **body)
+
+        @app.get("/api/v1/links/{code}")
+        async def get(code: str, authorization: str | None = Header(None)) -> Any:
+            return self._mine(self._owner(authorization), code)
+
+        @app.patch("/api/v1/links/{code}")
+        async def update(
+            code: str, request: Request, authorization: str | None = Header(None)
+        ) -> Any:
+            link = self._mine(self._owner(authorization), code)
+            changes = await request.json()
+            if "url" in changes and not str(changes["url"]).startswith("http"):
+                return JSONResponse({"detail": "url: must be an absolute http(s) URL."}, 422)
+            link.update({k: v for k, v in changes.items() if v is not None or k == "expires_at"})
+            return link
+
+        @app.delete("/api/v1/links/{code}", status_code=204)
+        async def delete(code: str, authorization: str | None = Header(None)) -> Response:
+            self._mine(self._owner(authorization), code)
+            del self.links[code]
+            del self.owner_of[code]
+            return Response(status_code=204)
+
+        return app
+
+
+class FakeStatsApi:
+    """analytics' ``/api/v1/stats/{code}``: the owner's link's clicks from ``clicks``."""
+
+    def __init__(self, links: FakeLinksApi) -> None:
+        self.links = links
+        self.clicks: dict[str, dict[date, tuple[int, int]]] = {}
+        self.referrers: dict[str, dict[str, int]] = {}
+        self.calls = 0
+        self.app = self._build()
+
+    def _build(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/api/v1/stats/{code}")
+        async def stats(
+            code: str,
+            authorization: str | None = Header(None),
+            from_: str = Query(alias="from"),
+            to: str = "",
+        ) -> dict[str, Any]:
+            self.calls += 1
+            self.links._mine(self.links._owner(authorization), code)
+            start, end = date.fromisoformat(from_), date.fromisoformat(to)
+            days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+            per_day = self.clicks.get(code, {})
+            daily = [
+                {"date": d.isoformat(), "clicks": per_day.get(d, (0, 0))[0],
+                 "bot_clicks": per_day.get(d, (0, 0))[1]}
+                for d in days
+            ]  # fmt: skip
+            referrers = self.referrers.get(code, {})
+            return {
+                "code": code, "from": from_, "to": to, "include_bots": False,
+                "total_clicks": sum(d["clicks"] for d in daily),
+                "bot_clicks": sum(d["bot_clicks"] for d in daily),
+                "daily": daily,
+                "top": {
+                    "referrers": [{"value": v, "clicks": c} for v, c in referrers.items()],
+                    "browsers": [], "operating_systems": [], "devices": [], "countries": [],
+                },
+            }  # fmt: skip
+
+        return app
+
+
+def settings(**overrides: Any) -> ConsoleSettings:
+    values: dict[str, Any] = {
+        "links_url": "http://links.test",
+        "analytics_url": "http://analytics.test",
+        "session_secret": SECRET,
+    }
+    values.update(overrides)
+    return make_test_settings(ConsoleSettings, **values)
+
+
+@dataclass
+class Console:
+    """A console app, its fakes and a client that keeps cookies like a browser."""
+
+    app: FastAPI
+    links: FakeLinksApi
+    stats: FakeStatsApi
+    client: httpx.AsyncClient
+
+    async def csrf(self, path: str = "/console/sign-in") -> str:
+        """Load a page and return the CSRF token of its forms."""
+        page = await self.client.get(path)
+        found = _CSRF.search(page.text)
+        assert found is not None, page.text
+        return found.group(1)
+
+    async def sign_in(self, key: str = ALICE_KEY) -> httpx.Response:
+        """Sign in through the form."""
+        token = await self.csrf()
+        return await self.client.post("/console/sign-in", data={"key": key, "csrf": token})
+
+    async def post(self, path: str, data: dict[str, str]) -> httpx.Response:
+        """Post a form the way the page would, with the session's CSRF token."""
+        token = await self.csrf("/console/links/new")
+        return await self.client.post(path, data={**data, "csrf": token})
+
+
+ConsoleFactory = Callable[..., AbstractAsyncContextManager[Console]]
+
+
+@asynccontextmanager
+async def start_console(
+    *, analytics: httpx.AsyncBaseTransport | None = None, **overrides: Any
+) -> AsyncIterator[Console]:
+    """Run a console over fresh fakes (or ``analytics`` instead); ``overrides`` are settings."""
+    links = FakeLinksApi({ALICE_KEY: "alice", BOB_KEY: "bob"})
+    stats = FakeStatsApi(links)
+    app = create_app(
+        settings(**overrides),
+        links_transport=httpx.ASGITransport(links.app),
+        analytics_transport=analytics or httpx.ASGITransport(stats.app),
+    )
+    # https: the session cookie is Secure, so a client keeps it only over https.
+    async with app_client(app, base_url="https://console.test") as client:
+        yield Console(app, links, stats, client)
+
+
+@pytest.fixture
+def make_console() -> ConsoleFactory:
+    """Start another console (``async with make_console(**settings) as console``)."""
+    return start_console
+
+
+@pytest.fixture
+async def console() -> AsyncIterator[Console]:
+    """A console over fakes where alice and bob each have a key."""
+    async with start_console() as running:
+        yield running
+
+
+@pytest.fixture
+async def signed_in(console: Console) -> Console:
+    """The console with alice signed in."""
+    response = await console.sign_in()
+    assert response.status_code == 303
+    return console

@@ -1,0 +1,109 @@
+"""Stats pages: a link's chart and breakdowns over a range, CSV export, the owner overview."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+TODAY = datetime.now(UTC).date()
+
+
+async def test_link_stats_show_clicks_per_day_bots_apart_and_breakdowns(signed_in: Any) -> None:
+    signed_in.links.add("alice", "s", "https://example.com/")
+    signed_in.stats.clicks["s"] = {TODAY: (3, 2), TODAY - timedelta(days=1): (1, 0)}
+    signed_in.stats.referrers["s"] = {"news.example": 4}
+
+    page = await signed_in.client.get("/console/links/s/stats")
+
+    assert page.status_code == 200
+    assert '<dd id="total-clicks">4</dd>' in page.text
+    assert '<dd id="bot-clicks">2</dd>' in page.text
+    assert page.text.count('<rect class="bar"') == 2
+    assert page.text.count('<rect class="bar-bots"') == 1
+    assert f"<title>{TODAY}: 3 clicks, 2 by bots</title>" in page.text
+    assert "<td>news.example</td>" in page.text
+    assert f'name="from" type="date" value="{TODAY - timedelta(days=29)}"' in page.text
+
+
+async def test_the_range_picker_asks_analytics_for_that_range(signed_in: Any) -> None:
+    signed_in.links.add("alice", "s", "https://example.com/")
+
+    page = await signed_in.client.get(
+        "/console/links/s/stats", params={"from": "2026-01-01", "to": "2026-01-07"}
+    )
+
+    assert page.status_code == 200
+    assert len(re.findall(r"<title>2026-01-0\d: 0 clicks", page.text)) == 7
+
+
+async def test_a_bad_range_answers_422_and_never_asks_analytics(signed_in: Any) -> None:
+    signed_in.links.add("alice", "s", "https://example.com/")
+    cases = [
+        {"from": "2026-02-01", "to": "2026-01-01"},
+        {"from": "yesterday"},
+        {"from": "2020-01-01", "to": "2026-01-01"},
+    ]
+
+    statuses = [
+        (await signed_in.client.get("/console/links/s/stats", params=case)).status_code
+        for case in cases
+    ]
+
+    assert statuses == [422, 422, 422]
+    assert signed_in.stats.calls == 0
+
+
+async def test_csv_export_has_the_days_and_breakdowns_and_defuses_formulas(
+    signed_in: Any,
+) -> None:
+    signed_in.links.add("alice", "s", "https://example.com/")
+    signed_in.stats.clicks["s"] = {date(2026, 1, 2): (5, 1)}
+    signed_in.stats.referrers["s"] = {"=HYPERLINK(1)": 5}
+
+    response = await signed_in.client.get(
+        "/console/links/s/stats.csv", params={"from": "2026-01-01", "to": "2026-01-02"}
+    )
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "hop-s-2026-01-01-2026-01-02.csv" in response.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows == [
+        ["section", "key", "clicks", "bot_clicks"],
+        ["day", "2026-01-01", "0", "0"],
+        ["day", "2026-01-02", "5", "1"],
+        ["referrers", "'=HYPERLINK(1)", "5", ""],
+    ]
+
+
+async def test_overview_adds_up_the_owners_links_only(signed_in: Any) -> None:
+    signed_in.links.add("alice", "a", "https://example.com/a")
+    signed_in.links.add("alice", "b", "https://example.com/b")
+    signed_in.links.add("bob", "c", "https://example.com/c")
+    for code, clicks in {"a": (2, 1), "b": (3, 0), "c": (100, 0)}.items():
+        signed_in.stats.clicks[code] = {TODAY: clicks}
+        signed_in.stats.referrers[code] = {"shared.example": clicks[0]}
+
+    page = await signed_in.client.get("/console/overview")
+
+    assert page.status_code == 200
+    assert '<dd id="total-clicks">5</dd>' in page.text
+    assert '<dd id="bot-clicks">1</dd>' in page.text
+    assert '<td>shared.example</td><td class="num">5</td>' in page.text
+    assert "Clicks added up across your 2 links." in page.text
+    assert re.findall(r"/console/links/(\w)/stats\?", page.text) == ["b", "a"]
+
+
+async def test_overview_covers_at_most_the_newest_links_it_is_allowed(make_console: Any) -> None:
+    async with make_console(overview_max_links=2) as console:
+        await console.sign_in()
+        for code in ("x1", "x2", "x3"):
+            console.links.add("alice", code, "https://example.com/")
+
+        page = await console.client.get("/console/overview")
+
+        assert "your 2 newest links (you have more)" in page.text
+        assert console.stats.calls == 2
