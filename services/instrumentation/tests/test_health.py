@@ -85,6 +85,34 @@ async def test_readiness_rechecks_in_the_background_and_recovers() -> None:
     await readiness.stop()
 
 
+class SwallowsOneCancel:
+    """A check whose client library swallows the first cancellation landing inside it."""
+
+    def __init__(self) -> None:
+        self.swallowed = 0
+        self.running = asyncio.Event()
+
+    async def __call__(self) -> None:
+        self.running.set()
+        try:
+            await asyncio.sleep(0.05)
+        except asyncio.CancelledError:
+            if self.swallowed:
+                raise
+            self.swallowed += 1
+
+
+async def test_readiness_stop_ends_even_when_a_check_swallows_its_cancellation() -> None:
+    check = SwallowsOneCancel()
+    readiness = Readiness(interval=0.0, timeout=5.0)
+    readiness.add_check(HealthCheck("swallower", check))
+    await readiness.start()
+    check.running.clear()
+    await check.running.wait()  # a background run is inside the check now
+    await asyncio.wait_for(readiness.stop(), timeout=10)
+    assert check.swallowed == 1
+
+
 async def test_readiness_shutting_down_fails_for_good() -> None:
     readiness = Readiness()
     await readiness.start()

@@ -22,6 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Final
 
 from hop_instrumentation.settings import redact_secrets
 
@@ -61,6 +62,8 @@ class ReadinessState(StrEnum):
 
 
 _PENDING = CheckResult(ok=False, message="not run yet")
+#: Seconds stop() waits for cancelled checks before cancelling the stragglers again.
+_RECANCEL_AFTER: Final = 0.5
 
 
 class Readiness:
@@ -107,10 +110,14 @@ class Readiness:
         self.state = ReadinessState.SHUTTING_DOWN
 
     async def stop(self) -> None:
-        """Cancel the background checks."""
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        """Cancel the background checks, and keep cancelling any that swallowed it."""
+        pending = set(self._tasks)
+        while pending:
+            # A check's client library can swallow a cancellation that lands inside it
+            # (seen with redis-py); cancelling again at the next await ends the loop.
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=_RECANCEL_AFTER)
         self._tasks = []
 
     async def run_check(self, check: HealthCheck) -> CheckResult:
