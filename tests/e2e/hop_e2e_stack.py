@@ -35,6 +35,13 @@ TEST_SETTINGS = {
     "HOP_CLICK_FLUSH_INTERVAL": "0.2",
     "HOP_BLOCK_MS": "100",
     "OTEL_BSP_SCHEDULE_DELAY": "200",
+    # Every test of a session shares one stack and one client address (loopback); tests that
+    # send wrong keys on purpose must not spend the failed-authentication budget of the rest.
+    # The limits themselves are tested on their own (test_ratelimit.py).
+    "HOP_RATE_LIMIT_AUTH_FAILURES": "10000",
+    # The browser test follows a link to a page it serves on loopback, which links refuses
+    # by default (docs/security.md); this stack is an intranet of one machine.
+    "HOP_ALLOW_INTERNAL_TARGETS": "true",
 }
 
 

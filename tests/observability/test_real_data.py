@@ -126,7 +126,7 @@ def _traffic(hop: RunningStack, code: str) -> None:
         refused = client.get("/api/v1/links", headers={"Authorization": "Bearer nope"})
         assert refused.status_code == 401
     malformed = httpx.post(
-        f"{hop.stack.api_url('analytics')}{CLICKS_PATH}", json={"events": [{"id": 1}]}
+        f"{hop.stack.internal_url('analytics')}{CLICKS_PATH}", json={"events": [{"id": 1}]}
     )
     assert malformed.status_code == 422
 

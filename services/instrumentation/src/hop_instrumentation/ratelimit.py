@@ -7,7 +7,8 @@ windows of ``HOP_RATE_LIMIT_WINDOW`` seconds:
 - the client address: ``HOP_RATE_LIMIT_PER_ADDRESS`` requests per window;
 - the presented API key (``Authorization: Bearer``): ``HOP_RATE_LIMIT_PER_KEY``;
 - answers 401 per client address: after ``HOP_RATE_LIMIT_AUTH_FAILURES`` of them, every
-  request from that address is refused until the window ends (key guessing).
+  request from that address that fails authentication again is answered 429 instead of 401
+  until the window ends (key guessing); a valid key keeps working.
 
 A refused request gets 429 with ``Retry-After`` and the IETF ``RateLimit-Policy`` and
 ``RateLimit`` headers (draft-ietf-httpapi-ratelimit-headers); allowed ones carry the
@@ -177,20 +178,39 @@ class RateLimitMiddleware:
             (name, self._limits[name], count, reset)
             for (name, _, _), (count, reset) in zip(counters, counts, strict=True)
         ]
-        over = [s for s in states if s[2] > s[1] or (s[0] == "auth_failures" and s[2] >= s[1])]
+        over = [s for s in states if s[0] != "auth_failures" and s[2] > s[1]]
         if over:
             await self._refuse(send, over[0], address)
             return
-        await self.app(scope, receive, self._sender(send, states, address))
+        # Spent failed-authentication budget refuses only what would fail again (a 401 becomes
+        # a 429): a valid key keeps working, so guessing from an address cannot lock out the
+        # owners who share it (NAT, the edge, loopback).
+        spent = next((s for s in states if s[0] == "auth_failures" and s[2] >= s[1]), None)
+        await self.app(scope, receive, self._sender(send, states, address, spent))
 
-    def _sender(self, send: Send, states: list[tuple[str, int, int, float]], address: str) -> Send:
+    def _sender(
+        self,
+        send: Send,
+        states: list[tuple[str, int, int, float]],
+        address: str,
+        spent: tuple[str, int, int, float] | None,
+    ) -> Send:
         headers = _headers(states, self._window)
+        refused = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal refused
+            if refused:
+                return  # the app's own 401 body, replaced by the 429
+            if message["type"] == "http.response.start" and message["status"] == 401:
+                if spent is not None:
+                    refused = True
+                    await self._refuse(send, spent, address)
+                    return
+                if self._limits["auth_failures"] > 0:
+                    await self._count_failure(address)
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), *headers]
-                if message["status"] == 401 and self._limits["auth_failures"] > 0:
-                    await self._count_failure(address)
             await send(message)
 
         return send_with_headers
