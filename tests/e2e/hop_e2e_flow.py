@@ -69,6 +69,9 @@ def wait_for_stats(hop: RunningStack, code: str, clicks: Clicks) -> dict[str, An
     return eventually(
         lambda: stats(hop, code),
         lambda body: body["total_clicks"] >= clicks.humans and body["bot_clicks"] >= clicks.bots,
+        # A bound, not a speed: after a restart the clicks come from redirect's spool, and a
+        # loaded CI machine has taken more than 30 s to start the stack and drain it.
+        timeout=90.0,
     )
 
 
