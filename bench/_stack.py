@@ -115,7 +115,7 @@ def bench_stack(
     numbers = iter(free_ports(3 * len(SERVICES) + 1))
     ports = Ports(
         next(numbers),
-        **{
+        services={
             service: ServicePorts(next(numbers), next(numbers), next(numbers))
             for service in SERVICES
         },

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hop_local.services import SERVICES
+
 ROOT = Path(__file__).resolve().parents[2]
 CHARTS = ROOT / "charts"
-SERVICES = ("links", "redirect", "analytics", "console")
 # The APIs of the CRDs hop's objects need; `helm template` renders those objects only when told
 # the cluster serves them (a real install asks the cluster).
 CRD_APIS = (

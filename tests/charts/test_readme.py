@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from hop_chart_helpers import CHARTS
+from hop_chart_helpers import CHARTS, SERVICES
 
 README = CHARTS / "README.md"
 # Lines that need a cluster (or the network) are not run here: the cluster workflow does.
@@ -55,5 +55,5 @@ def test_readme_commands_on_a_fresh_copy_pass(helm: Path, tmp_path: Path) -> Non
         ["bash", "-c", script], cwd=root, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    for chart in ("links", "redirect", "analytics", "console"):
+    for chart in SERVICES:
         assert list((root / "charts" / chart / "charts").glob("hop-service-*.tgz")), chart

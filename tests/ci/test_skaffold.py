@@ -12,7 +12,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from hop_chart_helpers import CHARTS, ROOT, WITH_CRDS, install_helm, run_helm
+from hop_chart_helpers import CHARTS, ROOT, SERVICES, WITH_CRDS, install_helm, run_helm
 
 SKAFFOLD = ROOT / "skaffold.yaml"
 SCHEMA = Path(__file__).parent / "schemas" / "skaffold-v4beta14.json"
@@ -86,7 +86,7 @@ def test_artifacts_one_per_service_from_the_root_dockerfile() -> None:
         values = yaml.safe_load((CHARTS / service / "values.yaml").read_text())
         assert artifact["image"] == values["image"]["repository"] == f"hop-{service}"
         services.append(service)
-    assert services == ["links", "redirect", "analytics", "console"]
+    assert services == list(SERVICES)
     for artifact in _patched("dev")["build"]["artifacts"]:
         assert artifact["docker"]["target"] == "dev" in stages
 
@@ -95,7 +95,7 @@ def test_set_value_templates_name_the_artifacts_images() -> None:
     (release,) = _hop()["deploy"]["helm"]["releases"]
     images = {a["image"].replace("-", "_") for a in _hop()["build"]["artifacts"]}
     templates = release["setValueTemplates"]
-    for service in ("links", "redirect", "analytics", "console"):
+    for service in SERVICES:
         image = f"hop_{service}"
         assert image in images
         assert templates[f"{service}.image.repository"] == f"{{{{.IMAGE_REPO_{image}}}}}"
@@ -116,7 +116,7 @@ def test_dev_sync_paths_match_files_and_land_in_the_dev_images_source() -> None:
             assert rule["dest"] == "/app"  # + the repository path: /app/services/<member>/src/...
     sync_values = yaml.safe_load((ROOT / "k8s" / "values-sync.yaml").read_text())
     assert {s: v["devSync"] for s, v in sync_values.items()} == {
-        s: {"enabled": True} for s in ("links", "redirect", "analytics", "console")
+        s: {"enabled": True} for s in SERVICES
     }
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
+from hop_local.services import SERVICES
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
@@ -31,7 +32,6 @@ __all__ = ["ROOT", "SERVICES", "Cluster", "eventually", "from_environment"]
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("links", "redirect", "analytics", "console")
 _FORWARDING = re.compile(rb"Forwarding from 127\.0\.0\.1:(\d+)")
 
 

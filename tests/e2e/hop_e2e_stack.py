@@ -55,7 +55,7 @@ def free_stack_ports() -> Ports:
     """Return stack ports that are all free (never the fixed `make run` ones)."""
     edge, *rest = free_ports(1 + 3 * len(SERVICES))
     triples = {s: ServicePorts(*rest[3 * i : 3 * i + 3]) for i, s in enumerate(SERVICES)}
-    return Ports(edge=edge, **triples)
+    return Ports(edge=edge, services=triples)
 
 
 @dataclass(slots=True)

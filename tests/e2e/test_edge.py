@@ -7,11 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 from hop_local import edge
+from hop_local.services import ALL
 
-BACKENDS = {
-    name: f"http://127.0.0.1:{port}"
-    for name, port in (("links", 8001), ("redirect", 8002), ("analytics", 8003), ("console", 8004))
-}
+BACKENDS = {service.name: f"http://127.0.0.1:{service.ports.http}" for service in ALL}
 
 
 def test_routes_longest_prefix_first() -> None:

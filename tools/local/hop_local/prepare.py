@@ -29,12 +29,14 @@ DEV_OWNER: Final = "dev"
 
 
 def prepare(stack: Stack, base_env: Mapping[str, str], key_file: Path) -> tuple[str, bool]:
-    """Migrate both databases and make sure of the dev key (analytics migrates meanwhile)."""
-    with ThreadPoolExecutor(1) as pool:
-        analytics = pool.submit(_cli, stack, base_env, "analytics", "migrate")
+    """Migrate every database and make sure of the dev key (the others migrate meanwhile)."""
+    others = [service for service in MIGRATED if service != "links"]
+    with ThreadPoolExecutor(max(1, len(others))) as pool:
+        migrations = [pool.submit(_cli, stack, base_env, s, "migrate") for s in others]
         _cli(stack, base_env, "links", "migrate")
         key = ensure_api_key(stack, base_env, key_file)
-        analytics.result()
+        for done in migrations:
+            done.result()
     return key
 
 

@@ -25,11 +25,11 @@ from hop_local import prepare
 from hop_local.banner import banner
 from hop_local.edge import ROOT
 from hop_local.ready import NotReadyError, wait_until_ready
-from hop_local.stack import SERVICES, Ports, ServicePorts, Stack
+from hop_local.stack import MIGRATED, SERVICES, Ports, ServicePorts, Stack
 
 __all__ = ["main", "parse_args", "stack_from_args"]
 
-POSTGRES_DATABASES: Final = {"links": "hop_links", "analytics": "hop_analytics"}
+POSTGRES_DATABASES: Final = {service: f"hop_{service}" for service in MIGRATED}
 _DEFAULTS: Final = Ports()
 #: honcho's exit codes after it forwarded Ctrl-C or SIGTERM: a clean stop, not a failure.
 _STOPPED_BY_SIGNAL: Final = (130, 143)
@@ -58,7 +58,7 @@ def stack_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Sta
     """Build the stack the options describe."""
     ports = Ports(
         edge=args.edge_port,
-        **{
+        services={
             service: ServicePorts(
                 getattr(args, f"{service}_port"),
                 getattr(args, f"{service}_management_port"),

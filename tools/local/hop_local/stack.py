@@ -1,4 +1,4 @@
-"""What runs on one machine: the four services and the edge, their ports and settings.
+"""What runs on one machine: the services and the edge, their ports and settings.
 
 `make run` and the end-to-end tests build the same `Stack`; only the ports, the data
 folder and the extra settings differ.
@@ -13,38 +13,32 @@ from pathlib import Path
 from typing import Final
 
 from hop_local import edge
+from hop_local.services import ALL, SERVICES, ServicePorts
 
-__all__ = ["SERVICES", "Ports", "ServicePorts", "Stack", "executable"]
+__all__ = ["MIGRATED", "SERVICES", "Ports", "ServicePorts", "Stack", "executable"]
 
-SERVICES: Final = ("links", "redirect", "analytics", "console")
 #: Services with a database, migrated before anything starts.
-MIGRATED: Final = ("links", "analytics")
+MIGRATED: Final = tuple(service.name for service in ALL if service.database)
 ANALYTICS_SHUTDOWN_DELAY: Final = "2"
 
 
-@dataclass(frozen=True, slots=True)
-class ServicePorts:
-    """A service's API, management and internal (service-to-service) ports."""
-
-    http: int
-    management: int
-    internal: int
+def _declared_ports() -> dict[str, ServicePorts]:
+    return {service.name: service.ports for service in ALL}
 
 
 @dataclass(frozen=True, slots=True)
 class Ports:
-    """Every local port (the defaults are `make run`'s, see docs/local.md)."""
+    """Every local port (the defaults are `make run`'s, declared by each service)."""
 
     edge: int = 8080
-    links: ServicePorts = ServicePorts(8001, 9001, 7001)
-    redirect: ServicePorts = ServicePorts(8002, 9002, 7002)
-    analytics: ServicePorts = ServicePorts(8003, 9003, 7003)
-    console: ServicePorts = ServicePorts(8004, 9004, 7004)
+    services: Mapping[str, ServicePorts] = field(default_factory=_declared_ports)
 
     def of(self, service: str) -> ServicePorts:
         """Return one service's ports."""
-        ports: ServicePorts = getattr(self, service)
-        return ports
+        try:
+            return self.services[service]
+        except KeyError:
+            raise KeyError(f"no ports for {service!r}; the services are {SERVICES}.") from None
 
 
 @dataclass(frozen=True, slots=True)
