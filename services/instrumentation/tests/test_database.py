@@ -22,6 +22,7 @@ from hop_instrumentation.database import (
     normalise_database_url,
     ping,
     reader,
+    run_on_engine,
 )
 from hop_instrumentation.testing import schema_drift, temporary_database
 
@@ -148,6 +149,37 @@ async def test_sqlite_engine_sets_the_pragmas_on_every_connection(tmp_path: Path
         "synchronous": 1,  # NORMAL
         "busy_timeout": 30_000,
     }
+
+
+def test_run_on_engine_runs_the_action_on_the_settings_database_then_disposes(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/cli.db")
+    used: list[AsyncEngine] = []
+
+    async def action(engine: AsyncEngine) -> int:
+        used.append(engine)
+        async with engine.connect() as connection:
+            return int((await connection.execute(text("SELECT 41 + 1"))).scalar_one())
+
+    assert run_on_engine(settings, action) == 42
+    (engine,) = used
+    assert engine.url.database == f"{tmp_path}/cli.db"
+    assert engine.pool.checkedin() == 0  # disposed: the connection went back and was closed
+
+
+def test_run_on_engine_lets_the_action_error_through_and_still_disposes(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/cli.db")
+    used: list[AsyncEngine] = []
+
+    async def action(engine: AsyncEngine) -> None:
+        used.append(engine)
+        await ping(engine)
+        raise LookupError("the domain said no")
+
+    with pytest.raises(LookupError, match="the domain said no"):
+        run_on_engine(settings, action)
+    assert used[0].pool.checkedin() == 0
 
 
 async def test_ping_raises_when_the_database_cannot_be_reached() -> None:

@@ -23,7 +23,7 @@ PUBLIC = {
     ],
     "hop_instrumentation.database": [
         "DatabaseSettings", "Migrations", "PoolOptions", "create_engine", "is_sqlite",
-        "normalise_database_url", "ping", "reader", "run_env",
+        "normalise_database_url", "ping", "reader", "run_env", "run_on_engine",
     ],
     "hop_instrumentation.health": ["CheckResult", "HealthCheck", "Readiness", "ReadinessState"],
     "hop_instrumentation.limits": [

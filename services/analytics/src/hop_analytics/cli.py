@@ -6,7 +6,6 @@ so it works the same locally and inside the container (``kubectl exec``).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
@@ -19,7 +18,7 @@ from hop_analytics.errors import AnalyticsError
 from hop_analytics.settings import AnalyticsSettings
 from hop_analytics.store import ClickStore
 from hop_instrumentation import load_settings_or_exit, serve
-from hop_instrumentation.database import create_engine
+from hop_instrumentation.database import run_on_engine
 
 __all__ = ["cli", "main"]
 
@@ -29,16 +28,8 @@ cli = typer.Typer(help="hop analytics: click ingestion and per-link stats.", no_
 
 def _run(settings: AnalyticsSettings, action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     """Run ``action`` on an engine for the configured database; report domain errors."""
-
-    async def run() -> T:
-        engine = create_engine(settings.database_url, pool=settings.database_pool)
-        try:
-            return await action(engine)
-        finally:
-            await engine.dispose()
-
     try:
-        return asyncio.run(run())
+        return run_on_engine(settings, action)
     except AnalyticsError as err:
         typer.echo(f"error: {err.message}", err=True)
         raise typer.Exit(1) from None

@@ -26,8 +26,10 @@ PostgreSQL gets a bounded pool (`PoolOptions`). The migrations' ``env.py`` is on
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from pydantic import Field, field_validator
@@ -47,7 +49,10 @@ __all__ = [
     "ping",
     "reader",
     "run_env",
+    "run_on_engine",
 ]
+
+T = TypeVar("T")
 
 #: Dialects hop runs on, each with the one async driver it uses.
 _ASYNC_DRIVERS: Final = {
@@ -144,6 +149,23 @@ async def ping(engine: AsyncEngine) -> None:
     """Run ``SELECT 1``; raise if the database does not answer."""
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+def run_on_engine(settings: DatabaseSettings, action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    """Run ``action`` on a new engine for ``settings``' database, then dispose of the engine.
+
+    For command lines (``hop-links migrate``): it runs its own event loop, and whatever
+    ``action`` raises propagates, so the caller reports its domain errors.
+    """
+
+    async def run() -> T:
+        engine = create_engine(settings.database_url, pool=settings.database_pool)
+        try:
+            return await action(engine)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
 
 
 class DatabaseSettings(ServiceSettings):

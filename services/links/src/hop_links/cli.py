@@ -6,7 +6,6 @@ so it works the same locally and inside the container (``kubectl exec``).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -15,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hop_instrumentation import load_settings_or_exit
 from hop_instrumentation import serve as serve_app
-from hop_instrumentation.database import create_engine
+from hop_instrumentation.database import run_on_engine
 from hop_links.accounts import AccountStore
 from hop_links.database import MIGRATIONS
 from hop_links.errors import LinksError
@@ -35,16 +34,8 @@ cli.add_typer(keys_cli, name="keys")
 def _run(action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     """Run ``action`` on an engine for the configured database; report domain errors."""
     settings = load_settings_or_exit(LinksSettings)
-
-    async def run() -> T:
-        engine = create_engine(settings.database_url, pool=settings.database_pool)
-        try:
-            return await action(engine)
-        finally:
-            await engine.dispose()
-
     try:
-        return asyncio.run(run())
+        return run_on_engine(settings, action)
     except LinksError as err:
         typer.echo(f"error: {err.message}", err=True)
         raise typer.Exit(1) from None
