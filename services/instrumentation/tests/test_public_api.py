@@ -42,7 +42,8 @@ PUBLIC = {
     ],
     "hop_instrumentation.serving": ["build_asgi_app", "serve", "shutdown_budget"],
     "hop_instrumentation.settings": [
-        "Environment", "LogFormat", "ServiceSettings", "SettingsError", "TracingInstrumentation",
+        "Environment", "LogFormat", "RedisUrl", "ServiceSettings", "SettingsError",
+        "TracingInstrumentation",
         "load_settings", "load_settings_or_exit", "print_redacted_exception", "redact_secrets",
     ],
     "hop_instrumentation.testing": [

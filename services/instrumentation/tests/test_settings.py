@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hop_instrumentation import ServiceSettings, SettingsError, load_settings, load_settings_or_exit
-from hop_instrumentation.settings import redact_secrets
+from hop_instrumentation.settings import RedisUrl, redact_secrets
 
 
 class DatabaseSettings(ServiceSettings):
@@ -111,3 +111,21 @@ def test_trusted_proxies_not_a_network_names_the_variable(monkeypatch: pytest.Mo
     monkeypatch.setenv("HOP_TRUSTED_PROXIES", "the-edge")
     with pytest.raises(SettingsError, match="HOP_TRUSTED_PROXIES: value is not a valid IPv4"):
         load_settings(ServiceSettings)
+
+
+class RedisClientSettings(ServiceSettings):
+    redis_url: RedisUrl = "redis://127.0.0.1:6379/0"
+
+
+@pytest.mark.parametrize("url", ["redis://r:6379/0", "rediss://r:6380/1", "unix:///run/r.sock"])
+def test_redis_url_takes_the_schemes_redis_connects_to(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("HOP_REDIS_URL", url)
+    assert load_settings(RedisClientSettings).redis_url == url
+
+
+def test_redis_url_of_another_scheme_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOP_REDIS_URL", "http://r:6379")
+    with pytest.raises(SettingsError, match="HOP_REDIS_URL: String should match pattern"):
+        load_settings(RedisClientSettings)

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from hop_contracts import CONSUMER_GROUP, DEFAULT_CLICK_STREAM, ClickTransport
 from hop_instrumentation.database import DatabaseSettings
+from hop_instrumentation.settings import RedisUrl
 
 __all__ = ["AnalyticsSettings"]
 
@@ -26,7 +27,7 @@ class AnalyticsSettings(DatabaseSettings):
     links_url: str = Field(default="http://127.0.0.1:8001", pattern=r"^https?://")
 
     click_transport: ClickTransport = ClickTransport.HTTP
-    redis_url: str = Field(default="redis://127.0.0.1:6379/0", pattern=r"^rediss?://")
+    redis_url: RedisUrl = "redis://127.0.0.1:6379/0"
     click_stream: str = Field(default=DEFAULT_CLICK_STREAM, min_length=1)
     consumer_group: str = Field(default=CONSUMER_GROUP, min_length=1)
     consumer_name: str = Field(default_factory=_default_consumer_name, min_length=1)

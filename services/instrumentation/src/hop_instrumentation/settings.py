@@ -39,6 +39,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 __all__ = [
     "Environment",
     "LogFormat",
+    "RedisUrl",
     "ServiceSettings",
     "SettingsError",
     "TracingInstrumentation",
@@ -51,6 +52,9 @@ __all__ = [
 Port = Annotated[int, Field(ge=1, le=65535)]
 Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
 Seconds = Annotated[float, Field(ge=0.0, le=3600.0)]
+#: A Redis server's URL, in the schemes redis-py connects to; a field of this type fails at
+#: startup, naming its variable, instead of at the first connection.
+RedisUrl = Annotated[str, Field(pattern=r"^(rediss?|unix)://")]
 #: The password of a ``scheme://user:password@host`` URL (up to the last ``@``).
 _URL_PASSWORD = re.compile(r"(://[^/@:]*:).*@")
 #: The same inside free text (an error message, a traceback): stop at whitespace or quotes;

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from hop_contracts import DEFAULT_LINK_CACHE_PREFIX
 from hop_instrumentation.database import DatabaseSettings
+from hop_instrumentation.settings import RedisUrl
 
 __all__ = ["LinksSettings"]
 
@@ -31,7 +32,7 @@ class LinksSettings(DatabaseSettings):
         description="Write created and changed links into redirect's shared Redis cache, "
         "and remove deleted ones, so redirect's misses rarely reach links.",
     )
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: RedisUrl = "redis://127.0.0.1:6379/0"
     redis_cache_prefix: str = Field(default=DEFAULT_LINK_CACHE_PREFIX, min_length=1)
     redis_cache_ttl: float = Field(
         default=30.0,

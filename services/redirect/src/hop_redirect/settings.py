@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from hop_contracts import DEFAULT_CLICK_STREAM, DEFAULT_LINK_CACHE_PREFIX, ClickTransport
 from hop_instrumentation import ServiceSettings
+from hop_instrumentation.settings import RedisUrl
 
 __all__ = ["RedirectSettings"]
 
@@ -58,7 +59,7 @@ class RedirectSettings(ServiceSettings):
     redis_cache_prefix: str = DEFAULT_LINK_CACHE_PREFIX
 
     click_transport: ClickTransport = ClickTransport.HTTP
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: RedisUrl = "redis://127.0.0.1:6379/0"
     click_stream: str = Field(default=DEFAULT_CLICK_STREAM, min_length=1)
     click_buffer_size: int = Field(
         default=100_000,
