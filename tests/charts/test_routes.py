@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hop_chart_helpers import CHARTS, WITH_CRDS, Render, of_kind
+from hop_chart_helpers import CHARTS, SERVICES, WITH_CRDS, Render, of_kind, run_helm
 from hop_local.edge import routes_of
 from hop_local.stack import Stack
 
@@ -86,3 +86,12 @@ def test_no_middleware_without_traefik_crd_or_for_another_controller(render: Ren
     assert of_kind(other, "Middleware") == {}
     (ingress,) = of_kind(other, "Ingress").values()
     assert "annotations" not in ingress["metadata"]
+
+
+def test_route_to_no_service_fails_naming_the_route_and_the_services(helm: Path) -> None:
+    # The schema refuses it first; the template's own check names the chart's dependencies.
+    args = ["--skip-schema-validation", "--set", "routes./x=nope"]
+    done = run_helm(helm, "template", "hop", str(CHARTS / "hop"), *args)
+    assert done.returncode != 0
+    services = ", ".join(sorted(SERVICES))
+    assert f'routes./x: "nope" is not a hop service ({services})' in done.stderr

@@ -232,12 +232,3 @@ def test_chart_schema_generator_knows_every_service() -> None:
     assert_names_services("tools/chart_schemas.py SERVICES", chart_schemas.SERVICES)
     migrations = {name: spec["migration"] for name, spec in chart_schemas.SERVICES.items()}
     assert migrations == {s.name: s.database for s in ALL}, "tools/chart_schemas.py migration"
-
-
-def test_umbrella_templates_name_every_service() -> None:
-    routes = (CHARTS / "hop" / "templates" / "_hop.routes.tpl").read_text()
-    (listed,) = re.findall(r'\(list ((?:"[a-z]+" ?)+)\)', routes)
-    assert_names_services("charts/hop/templates/_hop.routes.tpl", listed.replace('"', "").split())
-    smoke = (CHARTS / "hop" / "templates" / "tests" / "smoke-test.yaml").read_text()
-    asked = re.findall(r'"service" "([a-z]+)"', smoke)
-    assert_names_services("charts/hop/templates/tests/smoke-test.yaml", set(asked))
