@@ -1,5 +1,5 @@
 # hop's service images, one Dockerfile for every service: the build argument SERVICE names the
-# directory under services/ (links, redirect, analytics or console). API on 8000 (http), probes and
+# directory under services/ (a service: its pyproject.toml has [tool.hop]). API on 8000 (http), probes and
 # metrics on 9000 (management). The build context is the repository root (uv.lock is the
 # workspace's), so this file lives there too. Build with BuildKit:
 #   DOCKER_BUILDKIT=1 docker build --build-arg SERVICE=links -t hop-links .
@@ -28,7 +28,7 @@ WORKDIR /context
 COPY services services
 RUN if [ ! -f "services/${SERVICE}/pyproject.toml" ]; then \
       echo "SERVICE='${SERVICE}' names no directory under services/:" \
-        "build with --build-arg SERVICE=links (or redirect, analytics, console)" >&2; \
+        "build with --build-arg SERVICE=links (or another folder of services/ with [tool.hop])" >&2; \
       exit 1; \
     fi \
     && for member in instrumentation contracts "${SERVICE}"; do \

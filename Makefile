@@ -77,7 +77,7 @@ LOAD_HOST ?= http://127.0.0.1:8080
 LOAD_USERS ?= 50
 LOAD_TIME ?= 30s
 
-run: install ## hop on this machine: 4 services + Traefik edge on http://127.0.0.1:8080 (DB=postgres REDIS=1, OTEL_EXPORTER_OTLP_ENDPOINT=...)
+run: install ## hop on this machine: every service + Traefik edge on http://127.0.0.1:8080 (DB=postgres REDIS=1, OTEL_EXPORTER_OTLP_ENDPOINT=...)
 	PYTHONPATH=tools/local $(RUN) python -m hop_local run --db $(DB) $(if $(filter-out 0,$(REDIS)),--redis)
 
 load: install ## Locust, headless, against the edge of `make run` (LOAD_HOST, LOAD_USERS, LOAD_TIME; key from HOP_API_KEY or .hop/)
