@@ -20,7 +20,6 @@ import yaml
 from hop_local.services import ALL, ROOT, SERVICES, Service, ServicePorts, by_name, read_services
 
 CHARTS = ROOT / "charts"
-SHELL_LOOP = re.compile(r"for chart in ([a-z -]+); do")
 
 
 def _yaml(relative: str) -> Any:
@@ -38,12 +37,6 @@ def assert_names_services(place: str, found: Iterable[str]) -> None:
             f"{place} names {names}; the services are {list(SERVICES)} "
             f"(missing {missing}, not a service {unknown}, repeated {repeated})"
         )
-
-
-def _shell_loop(relative: str) -> list[str]:
-    (words,) = SHELL_LOOP.findall((ROOT / relative).read_text())
-    charts = words.split()
-    return [chart for chart in charts if chart != "hop"]
 
 
 # The one list itself.
@@ -167,22 +160,10 @@ def test_skaffold_builds_one_artifact_per_service() -> None:
     assert [p.split("/")[3] for p in targets] == expected, "skaffold.yaml dev profile: targets"
 
 
-def test_skaffold_hook_vendors_every_service_chart() -> None:
-    assert_names_services("skaffold.yaml's dependency-build hook", _shell_loop("skaffold.yaml"))
-
-
-def test_release_workflow_builds_and_vendors_every_service() -> None:
+def test_release_workflow_builds_every_service() -> None:
     workflow = _yaml(".github/workflows/release.yml")
     matrix = workflow["jobs"]["images"]["strategy"]["matrix"]["service"]
     assert_names_services(".github/workflows/release.yml images matrix", matrix)
-    assert_names_services(
-        ".github/workflows/release.yml chart packaging loop",
-        _shell_loop(".github/workflows/release.yml"),
-    )
-
-
-def test_charts_readme_install_loop_vendors_every_service_chart() -> None:
-    assert_names_services("charts/README.md install commands", _shell_loop("charts/README.md"))
 
 
 def test_umbrella_chart_depends_on_every_service_chart() -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -118,6 +120,20 @@ def test_dev_sync_paths_match_files_and_land_in_the_dev_images_source() -> None:
     assert {s: v["devSync"] for s, v in sync_values.items()} == {
         s: {"enabled": True} for s in SERVICES
     }
+
+
+def test_dependency_hook_vendors_the_library_into_every_service_chart(tmp_path: Path) -> None:
+    (hook,) = _hop()["deploy"]["helm"]["hooks"]["before"]
+    helm = install_helm()
+    shutil.copytree(CHARTS, tmp_path / "charts", ignore=shutil.ignore_patterns("charts"))
+    env = {**os.environ, "PATH": f"{helm.parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(
+        hook["host"]["command"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    for service in SERVICES:
+        assert list((tmp_path / "charts" / service / "charts").glob("hop-service-*.tgz")), service
+    assert not (tmp_path / "charts" / "hop" / "charts").exists()  # skaffold's own build does it
 
 
 def _release_render(helm: Path, release: dict[str, Any]) -> list[dict[str, Any]]:

@@ -171,6 +171,11 @@ def test_release_workflow_multi_arch_images_chart_oci_signed_provenance() -> Non
     assert "--push" in build
     assert "ghcr.io/" in build
     publish = "\n".join(step.get("run", "") for step in chart["steps"])
+    # The charts are vendored as charts/README.md's install commands do it.
+    readme = (ROOT / "charts" / "README.md").read_text()
+    (vendor,) = [line for line in readme.splitlines() if line.startswith("for chart in")]
+    assert vendor.replace("helm ", '"$helm" ') in publish
+    assert '"$helm" dependency build charts/hop' in publish
     assert '"$helm" push' in publish
     assert "oci://ghcr.io/" in publish
     for job in (images, chart):
