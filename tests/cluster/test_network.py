@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from hop_cluster import Cluster
+from hop_cluster import SERVICES, Cluster
 
 # Prints "open", "blocked <error>" or "dns-failed <error>" for host and port in argv.
 CONNECT = """
@@ -35,7 +35,7 @@ def _connect_from(cluster: Cluster, service: str, host: str, port: int) -> str:
 
 def _target(cluster: Cluster, name: str) -> str:
     """A hop service's Service name, or a backing service's (postgresql, redis) as is."""
-    return cluster.name(name) if name in {"links", "redirect", "analytics", "console"} else name
+    return cluster.name(name) if name in SERVICES else name
 
 
 @pytest.mark.parametrize(
