@@ -16,6 +16,7 @@ The order is the order of the local API ports.
 
 from __future__ import annotations
 
+import json
 import sys
 import tomllib
 from dataclasses import dataclass
@@ -94,11 +95,11 @@ def by_name(name: str) -> Service:
     raise KeyError(f"no service {name!r}; the services are {', '.join(SERVICES)}.")
 
 
-def main() -> int:
-    """Print the services' names, one a line (for shell scripts: tools/build-images)."""
-    print("\n".join(SERVICES))
+def main(argv: list[str]) -> int:
+    """Print the services' names, one a line (tools/build-images), or with --json as a list."""
+    print(json.dumps(list(SERVICES)) if argv == ["--json"] else "\n".join(SERVICES))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
