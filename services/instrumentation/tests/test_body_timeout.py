@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
+import pytest
 from starlette.types import Message, Receive, Scope, Send
 
 from hop_instrumentation.limits import LimitsMiddleware, RequestLimits
@@ -75,3 +77,21 @@ async def test_body_stalled_past_the_timeout_gets_408_and_close() -> None:
         b'{"detail":"The request body did not arrive within 0.1 seconds; '
         b'send the whole body without pausing."}'
     )
+
+
+async def test_shutdown_cancelling_with_the_deadline_stays_a_cancellation() -> None:
+    receive = _client({"type": "http.request", "body": b"o", "more_body": True}, stall=5)
+    limits = RequestLimits(body_bytes=1024, body_timeout=0.05)
+    task = asyncio.ensure_future(
+        LimitsMiddleware(_reading_app, limits=limits)(SCOPE, receive, _discard)
+    )
+    await asyncio.sleep(0)  # the app reads the first byte and waits for the rest
+    asyncio.get_running_loop().call_later(0.01, task.cancel)  # a shutdown
+    # Block the loop: the shutdown and the deadline come due in one iteration.
+    time.sleep(0.2)  # noqa: ASYNC251
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def _discard(message: Message) -> None:
+    return None

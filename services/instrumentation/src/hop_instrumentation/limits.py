@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 import orjson
 from starlette.exceptions import HTTPException
@@ -121,27 +121,24 @@ class LimitsMiddleware:
             await self._bounded(scope, receive, send, None if length else limit)
 
     async def _bounded(self, scope: Scope, receive: Receive, send: Send, limit: int | None) -> None:
-        timeout = self.limits.body_timeout
+        deadline = _BodyDeadline(self.limits.body_timeout)
         received = 0
-        deadline: float | None = None  # set by the app's first read
         complete = started = refused = False
 
         async def receive_bounded() -> Message:
-            nonlocal received, deadline, complete, refused
+            nonlocal received, complete, refused
             if complete:  # the body is in; later reads wait for a disconnect, unbounded
                 return await receive()
-            loop = asyncio.get_running_loop()
-            if deadline is None:
-                deadline = loop.time() + timeout
             try:
-                async with asyncio.timeout_at(deadline):
-                    message = await receive()
-            except TimeoutError:
+                message = await deadline.read(receive)
+            except BodyTimeoutError:
                 refused = True
-                raise BodyTimeoutError(timeout) from None
+                raise
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 complete = not message.get("more_body", False)
+                if complete:
+                    deadline.stop()
                 if limit is not None and received > limit:
                     refused = True
                     raise BodyTooLargeError(limit)
@@ -161,6 +158,55 @@ class LimitsMiddleware:
             if started:
                 raise
             await _reject(send, err.status_code, err.detail)
+        finally:
+            deadline.stop()
+
+
+class _BodyDeadline:
+    """Interrupt the reads of a body once ``timeout`` seconds have passed since the first one.
+
+    One timer per request: `asyncio.timeout` would arm one per read, and costs several
+    times more than the rest of this middleware.
+    """
+
+    __slots__ = ("_expired", "_reading", "_task", "_timer", "timeout")
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._expired = self._reading = False
+        self._task: asyncio.Task[Any] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def read(self, receive: Receive) -> Message:
+        """Return ``receive()``'s message, or raise `BodyTimeoutError` past the deadline."""
+        if self._timer is None:
+            self._task = asyncio.current_task()
+            self._timer = asyncio.get_running_loop().call_later(self.timeout, self._expire)
+        if self._expired:
+            raise BodyTimeoutError(self.timeout)
+        self._reading = True
+        try:
+            return await receive()
+        except asyncio.CancelledError:
+            if self._cancelled_by_deadline_alone():
+                raise BodyTimeoutError(self.timeout) from None
+            raise
+        finally:
+            self._reading = False
+
+    def stop(self) -> None:
+        """Disarm the deadline (the body is complete, or the request is answered)."""
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _cancelled_by_deadline_alone(self) -> bool:
+        # A cancellation from elsewhere too (a shutdown) must go on as one.
+        return self._expired and self._task is not None and self._task.uncancel() == 0
+
+    def _expire(self) -> None:
+        self._expired = True
+        if self._reading and self._task is not None:
+            self._task.cancel()
 
 
 def _content_length(scope: Scope) -> str | None:
