@@ -79,6 +79,12 @@ RESOURCES = strict(
 
 CONTAINER = {"type": "object", "required": ["image"], "properties": {"image": STRING}}
 PULL_SECRETS = {"type": "array", "items": NAME}
+CIDR = {
+    "type": "string",
+    "pattern": (  # an IPv4 or IPv6 address or network
+        "^(([0-9]{1,3}\\.){3}[0-9]{1,3}(/[0-9]{1,2})?|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*(/[0-9]{1,3})?)$"
+    ),
+}
 HOST = {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", "maxLength": 253}
 
 GLOBAL = open_object(
@@ -89,6 +95,13 @@ GLOBAL = open_object(
         "imageRegistry": STRING,
         "imagePullSecrets": PULL_SECRETS,
         "otlpEndpoint": STRING,
+        "trustedProxies": {"type": "array", "items": CIDR},
+        "limits": defaulted(
+            {
+                "maxBodyBytes": {"type": "integer", "minimum": 1024},
+                "maxBatchBodyBytes": {"type": "integer", "minimum": 1024},
+            }
+        ),
         "serviceMonitor": defaulted(
             {
                 "enabled": BOOL,
@@ -128,7 +141,7 @@ SERVICES: dict[str, dict[str, Any]] = {
             "publicBaseUrl": {"type": "string", "pattern": "^(https?://.+)?$"},
             **POOL_SETTINGS,
         },
-        "secrets": ["database"],
+        "secrets": ["database", "redis"],
         "migration": True,
     },
     "redirect": {
@@ -193,6 +206,7 @@ def service_schema(name: str) -> Schema:
         "envFrom": {"type": "array", "items": {"type": "object"}},
         "settings": settings,
         "secrets": defaulted(dict.fromkeys(spec["secrets"], SECRET_REF)),
+        "rateLimit": defaulted({"redis": BOOL}),
         "shutdown": defaulted(
             {
                 "preStopSeconds": SECONDS,

@@ -277,7 +277,7 @@ def test_https_on_traefik_websecure_only_and_web_redirects(render: Render) -> No
 def test_plain_http_dev_profile_serves_web_without_tls(render: Render) -> None:
     objects = render(*PROFILES["dev"])
     ingresses = of_kind(objects, "Ingress")
-    assert set(ingresses) == {"hop"}
+    assert set(ingresses) == {"hop", "hop-batch"}  # the batch routes have a larger body cap
     annotations = ingresses["hop"]["metadata"]["annotations"]
     assert annotations == {
         "traefik.ingress.kubernetes.io/router.entrypoints": "web",
@@ -287,6 +287,7 @@ def test_plain_http_dev_profile_serves_web_without_tls(render: Render) -> None:
         ),
     }
     assert "tls" not in ingresses["hop"]["spec"]
+    assert "tls" not in ingresses["hop-batch"]["spec"]
     assert of_kind(objects, "ConfigMap")["hop-links"]["data"]["HOP_PUBLIC_BASE_URL"] == (
         "http://hop.localhost"
     )

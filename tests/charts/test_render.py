@@ -144,6 +144,20 @@ def test_thin_chart_schemas_equal_generator_output() -> None:
         ),
         (("--set", "links.secrets.database.name="), "/secrets/database/name"),
         (("--set", "routes./x=nowhere"), "/routes/~1x"),
+        (("--set", "global.limits.maxBodyBytes=10"), "/global/limits/maxBodyBytes"),
+        (("--set", "global.trustedProxies={everyone}"), "/global/trustedProxies/0"),
+        (
+            ("--set", "exposure.ingress.nginx.enabled=true"),
+            "exposure.ingress.traefik.enabled and exposure.ingress.nginx.enabled are both true",
+        ),
+        (
+            (
+                "--set-string",
+                "exposure.ingress.annotations.nginx\\.ingress\\.kubernetes\\.io/proxy-body-size=1m",
+            ),
+            "proxy-body-size: set global.limits instead",
+        ),
+        (("--set", "links.env.HOP_MAX_BODY_BYTES=1"), "env.HOP_MAX_BODY_BYTES: set global.limits"),
     ],
 )
 def test_render_bad_value_fails_naming_the_key(

@@ -18,8 +18,14 @@ def chart_routes() -> dict[str, str]:
 
 
 def _ingress_routes(objects: list[dict[str, Any]]) -> dict[str, str]:
-    ingress = of_kind(objects, "Ingress")["hop"]
-    paths = ingress["spec"]["rules"][0]["http"]["paths"]
+    """Return the routes of hop's Ingresses (split by body cap), longest prefix first."""
+    paths = [
+        path
+        for name, ingress in of_kind(objects, "Ingress").items()
+        if not name.endswith("-redirect-https")
+        for path in ingress["spec"]["rules"][0]["http"]["paths"]
+    ]
+    paths.sort(key=lambda p: len(p["path"]), reverse=True)
     return {p["path"]: p["backend"]["service"]["name"].removeprefix("hop-") for p in paths}
 
 
@@ -66,14 +72,25 @@ WITH_TRAEFIK = ("--api-versions", "traefik.io/v1alpha1/Middleware")
 def test_ingress_on_traefik_gets_the_edge_limits_as_middlewares(render: Render) -> None:
     objects = render(*WITH_TRAEFIK)
     middlewares = of_kind(objects, "Middleware")
-    assert set(middlewares) >= {"hop-limits", "hop-rate-limit"}
-    assert middlewares["hop-limits"]["spec"] == {"buffering": {"maxRequestBodyBytes": 8388608}}
+    assert set(middlewares) >= {"hop-limits", "hop-batch-limits", "hop-rate-limit"}
+    assert middlewares["hop-limits"]["spec"] == {"buffering": {"maxRequestBodyBytes": 65536}}
+    assert middlewares["hop-batch-limits"]["spec"] == {
+        "buffering": {"maxRequestBodyBytes": 8388608}
+    }
     assert middlewares["hop-rate-limit"]["spec"] == {
         "rateLimit": {"average": 200, "burst": 400, "period": "1s"}
     }
-    ingress = of_kind(objects, "Ingress")["hop"]
-    chain = ingress["metadata"]["annotations"]["traefik.ingress.kubernetes.io/router.middlewares"]
-    assert chain == "hop-hop-rate-limit@kubernetescrd,hop-hop-limits@kubernetescrd"
+    ingresses = of_kind(objects, "Ingress")
+    chains = {
+        name: ingresses[name]["metadata"]["annotations"][
+            "traefik.ingress.kubernetes.io/router.middlewares"
+        ]
+        for name in ("hop", "hop-batch")
+    }
+    assert chains == {
+        "hop": "hop-hop-rate-limit@kubernetescrd,hop-hop-limits@kubernetescrd",
+        "hop-batch": "hop-hop-rate-limit@kubernetescrd,hop-hop-batch-limits@kubernetescrd",
+    }
 
 
 def test_no_middleware_without_traefik_crd_or_for_another_controller(render: Render) -> None:
@@ -84,8 +101,8 @@ def test_no_middleware_without_traefik_crd_or_for_another_controller(render: Ren
         "--set", "exposure.ingress.traefik.enabled=false",
     )  # fmt: skip
     assert of_kind(other, "Middleware") == {}
-    (ingress,) = of_kind(other, "Ingress").values()
-    assert "annotations" not in ingress["metadata"]
+    for ingress in of_kind(other, "Ingress").values():
+        assert "annotations" not in ingress["metadata"]
 
 
 def test_route_to_no_service_fails_naming_the_route_and_the_services(helm: Path) -> None:

@@ -71,6 +71,12 @@ def test_edge_refuses_a_body_over_the_cap_before_links_sees_it(hop: RunningStack
     with hop.client() as client:
         answer = client.post("/api/v1/links", content=body, headers=headers)
     assert answer.status_code == 413
+    # The edge's own answer: links answers the same body with JSON.
+    assert not answer.headers.get("content-type", "").startswith("application/json")
+    links = hop.stack.api_url("links") + "/api/v1/links"
+    direct = httpx.post(links, content=body, headers=headers, timeout=10)
+    assert direct.status_code == 413
+    assert direct.headers["content-type"] == "application/json"
 
 
 def test_internal_routes_answer_on_the_internal_port_never_on_the_api_port(

@@ -21,6 +21,16 @@ global:
   imagePullSecrets: []
   # -- OTEL_EXPORTER_OTLP_ENDPOINT for traces ("" exports nothing; context still propagates).
   otlpEndpoint: ""
+  # -- HOP_TRUSTED_PROXIES: CIDRs of the ingress controller's pods, whose X-Forwarded-For names
+  # the client (rate limits per address) and whose trace sampling flags are followed. Empty:
+  # every client behind the controller shares the controller's address.
+  trustedProxies: []
+  # -- Request body caps (the umbrella's edge applies the same ones in front of the services).
+  limits:
+    # -- HOP_MAX_BODY_BYTES: body cap of single-item routes, in bytes.
+    maxBodyBytes: 65536
+    # -- HOP_MAX_BATCH_BODY_BYTES: body cap of batch routes, in bytes.
+    maxBatchBodyBytes: 8388608
   # -- Prometheus Operator scraping.
   serviceMonitor:
     # -- Render a ServiceMonitor for the management port.
@@ -133,6 +143,13 @@ envFrom: []
 # (or the HOP_* variable `file:` names, for a secret that is no URL).
 # The service chart lists the ones it reads.
 secrets: {}
+
+# -- Rate limits' counters.
+rateLimit:
+  # -- Keep them in Redis, shared by every replica and worker: HOP_RATE_LIMIT_REDIS_URL is the
+  # Secret key of secrets.redis (the click stream's and cache's Redis). Without secrets.redis, or
+  # false: each process counts alone.
+  redis: true
 
 # -- Shutdown timings; the grace period must exceed preStop + delay + drain + 5 s.
 shutdown:

@@ -8,6 +8,11 @@ HOP_INTERNAL_PORT: "8001"
 HOP_MANAGEMENT_PORT: "9000"
 HOP_SHUTDOWN_DELAY: {{ .Values.shutdown.delaySeconds | quote }}
 HOP_DRAIN_TIMEOUT: {{ .Values.shutdown.drainSeconds | quote }}
+HOP_MAX_BODY_BYTES: {{ int .Values.global.limits.maxBodyBytes | toString | quote }}
+HOP_MAX_BATCH_BODY_BYTES: {{ int .Values.global.limits.maxBatchBodyBytes | toString | quote }}
+{{- with .Values.global.trustedProxies }}
+HOP_TRUSTED_PROXIES: {{ toJson . | quote }}
+{{- end }}
 {{- if .Values.secrets }}
 HOP_SECRETS_DIR: "/var/run/secrets/hop"
 {{- end }}

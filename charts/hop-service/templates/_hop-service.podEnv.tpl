@@ -9,6 +9,9 @@
 - name: OTEL_RESOURCE_ATTRIBUTES
   value: "k8s.pod.name=$(K8S_POD_NAME),k8s.namespace.name=$(K8S_NAMESPACE_NAME),k8s.node.name=$(K8S_NODE_NAME)"
 {{- range $name, $value := .Values.env }}
+{{- if has $name (list "HOP_MAX_BODY_BYTES" "HOP_MAX_BATCH_BODY_BYTES") }}
+{{- fail (printf "env.%s: set global.limits instead, so the edge caps bodies as the service does" $name) }}
+{{- end }}
 {{- if kindIs "map" $value }}
 {{- if not (hasKey $value "valueFrom") }}
 {{- fail (printf "env.%s: a map must hold valueFrom (or give a string value)" $name) }}

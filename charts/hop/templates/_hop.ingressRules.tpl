@@ -1,14 +1,15 @@
-{{- /* hop.ingressRules: the Ingress rules for global.host, one path per route of hop.routes. */ -}}
+{{- /* hop.ingressRules: the Ingress rules for global.host, one path per route of .routes (default: every route of hop.routes). */ -}}
 {{- define "hop.ingressRules" -}}
-- host: {{ .Values.global.host | quote }}
+{{- $root := .root -}}
+- host: {{ $root.Values.global.host | quote }}
   http:
     paths:
-      {{- range (include "hop.routes" . | fromYaml).routes }}
+      {{- range (.routes | default (include "hop.routes" $root | fromYaml).routes) }}
       - path: {{ .path }}
         pathType: Prefix
         backend:
           service:
-            name: {{ include "hop.backend" (dict "service" .service "root" $) }}
+            name: {{ include "hop.backend" (dict "service" .service "root" $root) }}
             port:
               name: http
       {{- end }}

@@ -45,6 +45,7 @@ def service(
         "HOP_MANAGEMENT_PORT": str(management),
         "HOP_WORKERS": request.param,
         "HOP_REQUEST_HEAD_TIMEOUT": "1",
+        "HOP_REQUEST_BODY_TIMEOUT": "1",
         "HOP_KEEPALIVE_TIMEOUT": "2",
         "HOP_MAX_HEADERS": "20",
         "HOP_MAX_HEADER_BYTES": "4096",
@@ -160,6 +161,51 @@ def test_half_sent_head_is_closed_after_the_head_timeout(service: Ports) -> None
     assert waited < 5  # HOP_REQUEST_HEAD_TIMEOUT=1; the loris would have gone on for 6 s
 
 
+SLOW_HEADS = {
+    "content-length": b"content-length: 10000\r\n",
+    "chunked": b"transfer-encoding: chunked\r\n",
+}
+
+
+@pytest.mark.parametrize("framing", sorted(SLOW_HEADS))
+def test_slowly_sent_body_gets_408_and_the_connection_closed(service: Ports, framing: str) -> None:
+    head = (
+        b"POST /api/v1/notes HTTP/1.1\r\nhost: t\r\nauthorization: Bearer good\r\n"
+        b"content-type: application/json\r\n" + SLOW_HEADS[framing] + b"\r\n"
+    )
+    byte = b"1\r\nx\r\n" if framing == "chunked" else b"x"
+    with socket.create_connection(("127.0.0.1", service.http), timeout=10) as sock:
+        started = time.monotonic()
+        sock.sendall(head)
+        answer = b""
+        for _ in range(40):  # a body loris: 5 bytes a second of a 10 kB body would take 2,000 s
+            sock.sendall(byte)
+            answer += _read_for(sock, 0.2)
+            if answer.endswith(b"}") or time.monotonic() - started > 8:
+                break
+        waited = time.monotonic() - started
+        assert answer.startswith(b"HTTP/1.1 408 "), answer
+        assert b'"detail":"The request body did not arrive within 1 seconds' in answer
+        assert _closed_within(sock, 2)
+    assert waited < 5  # HOP_REQUEST_BODY_TIMEOUT=1: the loris would have gone on for 8 s
+
+
+def test_body_sent_in_parts_within_the_body_timeout_is_served(service: Ports) -> None:
+    body = b'{"text":"' + b"x" * 9990 + b'"}'
+    head = (
+        b"POST /api/v1/notes HTTP/1.1\r\nhost: t\r\nauthorization: Bearer good\r\n"
+        b"content-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(body)
+    )
+    with socket.create_connection(("127.0.0.1", service.http), timeout=10) as sock:
+        sock.sendall(head)
+        for part in (body[:3000], body[3000:6000], body[6000:]):
+            time.sleep(0.2)  # pauses, but the whole body arrives within 1 s
+            sock.sendall(part)
+        answer = _read_for(sock, 3)
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert answer.endswith(b'{"length":9990}')
+
+
 def test_idle_keep_alive_connection_is_closed(service: Ports) -> None:
     with socket.create_connection(("127.0.0.1", service.http), timeout=10) as sock:
         sock.sendall(b"GET /api/v1/items/1 HTTP/1.1\r\nhost: t\r\n\r\n")
@@ -177,6 +223,15 @@ def test_event_loop_lag_is_exported(service: Ports) -> None:
         if line.startswith("hop_event_loop_lag_seconds_count")
     )
     assert count >= 1
+
+
+def _read_for(sock: socket.socket, seconds: float) -> bytes:
+    """Return what arrives within ``seconds`` (b"" if nothing, or the connection closed)."""
+    sock.settimeout(seconds)
+    try:
+        return sock.recv(65536)
+    except (TimeoutError, ConnectionResetError):
+        return b""
 
 
 def _closed_within(sock: socket.socket, seconds: float) -> bool:

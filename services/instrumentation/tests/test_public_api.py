@@ -27,7 +27,8 @@ PUBLIC = {
     ],
     "hop_instrumentation.health": ["CheckResult", "HealthCheck", "Readiness", "ReadinessState"],
     "hop_instrumentation.limits": [
-        "Authenticator", "BodyTooLargeError", "LimitsMiddleware", "RequestLimits",
+        "Authenticator", "BodyTimeoutError", "BodyTooLargeError", "LimitsMiddleware",
+        "RequestLimits",
     ],
     "hop_instrumentation.logging": [
         "ACCESS_LOGGER", "ConsoleFormatter", "JsonFormatter", "configure_logging", "log_access",

@@ -144,7 +144,9 @@ def create_app(
         tracer_provider=provider,
         observer=observer,
         management_app=ManagementApp(readiness, metrics),
-        limits=RequestLimits(body_bytes=settings.max_body_bytes),
+        limits=RequestLimits(
+            body_bytes=settings.max_body_bytes, body_timeout=settings.request_body_timeout
+        ),
         loop_lag=LoopLagMonitor(metrics.registry, interval=settings.event_loop_lag_interval),
         rate_windows=_rate_windows(settings),
     )

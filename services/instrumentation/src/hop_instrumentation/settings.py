@@ -132,6 +132,11 @@ class ServiceSettings(BaseSettings):
     request_head_timeout: Seconds = Field(
         default=5.0, gt=0, description="Seconds a client gets to send a whole request head."
     )
+    request_body_timeout: Seconds = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a client gets to send a whole request body, from its first read.",
+    )
     max_header_bytes: int = Field(default=32_768, ge=1_024, le=1_048_576)
     max_headers: int = Field(default=100, ge=8, le=1_000)
     max_body_bytes: int = Field(
