@@ -212,28 +212,22 @@ class ClickStore:
         top_n: int,
     ) -> OwnerStats:
         """Return the stats of the links ``links`` (id -> code) added up, and the top links."""
-        dialect = self.engine.dialect.name
-
-        def of_links(column: ColumnElement[str]) -> ColumnElement[bool]:
-            return is_one_of(column, links, dialect=dialect)
-
         counted: dict[date, tuple[int, int]] = {}
-        top: dict[str, list[Ranked]] = {name: [] for name in DIMENSION_NAMES}
+        top = _top_of([])
         top_links: list[LinkClicks] = []
         if links:
+            dialect = self.engine.dialect.name
+
+            def of_links(column: ColumnElement[str]) -> ColumnElement[bool]:
+                return is_one_of(column, links, dialect=dialect)
+
+            ranking = (of_links, start, end, include_bots, top_n)
             async with self.engine.connect() as conn:
                 days = await conn.execute(_daily_query(of_links, start, end))
                 counted = {row.day: (int(row.clicks), int(row.bot_clicks)) for row in days}
-                top = _top_of(
-                    await conn.execute(_top_query(of_links, start, end, include_bots, top_n))
-                )
-                ranked_links = await conn.execute(
-                    _links_query(of_links, start, end, include_bots, top_n)
-                )
-                top_links = [
-                    LinkClicks(links[r.link_id], int(r.clicks), int(r.bot_clicks))
-                    for r in ranked_links
-                ]
+                top = _top_of(await conn.execute(_top_query(*ranking)))
+                ranked = await conn.execute(_links_query(*ranking))
+                top_links = [_link_clicks(links, row) for row in ranked]
         daily = [DailyCount(day, *counted.get(day, (0, 0))) for day in _days(start, end)]
         return OwnerStats(
             links=len(links),
@@ -246,6 +240,11 @@ class ClickStore:
             top=top,
             top_links=top_links,
         )
+
+
+def _link_clicks(links: Mapping[str, str], row: Any) -> LinkClicks:
+    # PostgreSQL sums bigints as numeric: counts come back as Decimal there.
+    return LinkClicks(links[row.link_id], int(row.clicks), int(row.bot_clicks))
 
 
 def _top_of(rows: Iterable[Any]) -> dict[str, list[Ranked]]:
