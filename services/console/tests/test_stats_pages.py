@@ -105,9 +105,16 @@ async def test_overview_of_an_owner_without_clicks_says_so(signed_in: Any) -> No
     page = await signed_in.client.get("/console/overview")
 
     assert page.status_code == 200
-    assert "Clicks added up across all your 1 link." in page.text
+    assert "Clicks of your one link." in page.text
     assert '<dd id="total-clicks">0</dd>' in page.text
     assert page.text.count("No clicks in this range.") == 6  # top links and 5 breakdowns
+
+
+async def test_overview_of_an_owner_without_links_says_so(signed_in: Any) -> None:
+    page = await signed_in.client.get("/console/overview")
+
+    assert (page.status_code, signed_in.stats.calls) == (200, 1)
+    assert "You have no links yet." in page.text
 
 
 async def test_overview_bad_range_answers_422_and_never_asks_analytics(signed_in: Any) -> None:
