@@ -7,8 +7,9 @@ from typing import Any
 
 import httpx
 
+from hop_analytics.owners import OwnerChecker
 from hop_analytics.settings import AnalyticsSettings
-from hop_contracts.testing import FakeLinks, link_body
+from hop_contracts.testing import FakeLinks, fake_link_id, link_body
 from hop_instrumentation.testing import app_client
 
 from .conftest import OTHER_KEY, OWNER_KEY, AppFactory, event
@@ -204,3 +205,22 @@ async def test_owner_stats_links_down_or_malformed_is_503_with_retry_after(
     for response in answers:
         assert (response.status_code, response.headers["retry-after"]) == (503, "5")
         assert response.json() == {"detail": "links cannot check ownership right now; retry later."}
+
+
+async def test_owner_checker_reuses_an_owners_links_for_ttl_seconds_per_key() -> None:
+    links = owning(owner={"aaa"}, other={"zzz"})
+    now = [100.0]
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(links), base_url="http://links"
+    ) as client:
+        checker = OwnerChecker(client, ttl=1.0, clock=lambda: now[0])
+        first = await checker.owned_links(OWNER_KEY)
+        links.owners[OWNER_KEY] = {"aaa", "bbb"}  # a link created within the ttl
+        cached = await checker.owned_links(OWNER_KEY)
+        other = await checker.owned_links(OTHER_KEY)
+        now[0] += 1.0
+        fresh = await checker.owned_links(OWNER_KEY)
+    assert first == cached == {fake_link_id("aaa"): "aaa"}
+    assert other == {fake_link_id("zzz"): "zzz"}
+    assert fresh == {fake_link_id("aaa"): "aaa", fake_link_id("bbb"): "bbb"}
+    assert links.calls == {"/api/v1/links:ids": 3}

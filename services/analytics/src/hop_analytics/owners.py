@@ -104,12 +104,20 @@ class OwnerChecker:
         if cached is not None and cached[0] > now:
             return cached[1]
         owned = await self._ask_owned(authorization)
-        if self._ttl > 0:
-            self._owned[digest] = (now + self._ttl, owned)
-            self._owned.move_to_end(digest)
-            while len(self._owned) > _MAX_OWNED_ENTRIES:
-                self._owned.popitem(last=False)
+        self._remember_owned(digest, now, owned)
         return owned
+
+    def _remember_owned(self, digest: str, now: float, owned: dict[str, str]) -> None:
+        # Lists can be long: expired ones go at once (every entry lives ``ttl``, so the
+        # oldest expire first), not when the cache is full.
+        while self._owned and next(iter(self._owned.values()))[0] <= now:
+            self._owned.popitem(last=False)
+        if self._ttl <= 0:
+            return
+        self._owned[digest] = (now + self._ttl, owned)
+        self._owned.move_to_end(digest)
+        while len(self._owned) > _MAX_OWNED_ENTRIES:
+            self._owned.popitem(last=False)
 
     async def _ask_owned(self, authorization: str) -> dict[str, str]:
         response = await self._get(LINK_IDS_PATH, authorization, "the owner's link list")
