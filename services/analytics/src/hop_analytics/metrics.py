@@ -10,12 +10,14 @@ from typing import Final
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from hop_analytics.store import IngestOutcome
+from hop_contracts import ClickTransport
 
 __all__ = ["AnalyticsMetrics", "ConsumerState"]
 
 _BATCH_BUCKETS: Final = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
-#: The ``reason`` values of ``hop_analytics_events_dead_lettered_total``, exported from 0 so a
-#: healthy service shows 0 (not "no data") and the first dead letter is an increase.
+#: The ``reason`` values of ``hop_analytics_events_dead_lettered_total``. Like the transports
+#: of ``..._rejected_total``, each is exported from 0, so a healthy service shows 0 (not
+#: "no data") and the first refused event is an increase that alerts see.
 DEAD_LETTER_REASONS: Final = ("invalid", "refused")
 
 
@@ -57,6 +59,12 @@ class AnalyticsMetrics:
         )
         for reason in DEAD_LETTER_REASONS:
             dead_lettered.labels(reason)
+        rejected = events(
+            "hop_analytics_events_rejected",
+            "Malformed click events (HTTP 422, or moved to the dead-letter stream).",
+        )
+        for transport in ClickTransport:
+            rejected.labels(transport.value)
         return cls(
             received=events(
                 "hop_analytics_events_received", "Click events received, valid or not."
@@ -68,10 +76,7 @@ class AnalyticsMetrics:
                 "hop_analytics_events_duplicates",
                 "Click events already stored (redelivered or retried), not counted again.",
             ),
-            rejected=events(
-                "hop_analytics_events_rejected",
-                "Malformed click events (HTTP 422, or moved to the dead-letter stream).",
-            ),
+            rejected=rejected,
             dead_lettered=dead_lettered,
             batch_size=Histogram(
                 "hop_analytics_batch_size",
