@@ -1,11 +1,13 @@
 """Every dashboard panel and recording rule has data on the real services, and an analytics
 outage makes its alerts go pending.
 
-The local stack (tests/e2e) runs the three services; a real Prometheus scrapes them every
+The local stack (tests/e2e) runs the four services; a real Prometheus scrapes them every
 second and evaluates the generated rule file every second. Traffic covers humans, bots,
-unknown codes, refused keys, a taken code and malformed click events. Panels reading
-cluster-only metrics (cAdvisor, kube-state-metrics, the redis stream consumer) are the only
-ones skipped, and the test names them.
+unknown codes, refused keys, a taken code, malformed click events and the console's pages.
+Counters that stay 0 while hop is healthy (dead letters, rate-limited requests, spooled or
+dropped clicks) are exported from 0, so their panels show 0 rather than no data. Panels
+reading cluster-only metrics (cAdvisor, kube-state-metrics, the redis stream consumer) are
+the only ones skipped, and the test names them.
 
 No ``for:`` override is needed: an alert is pending from the first evaluation its expression
 holds, and the shipped ``for:`` (2 minutes) only delays firing.
@@ -26,6 +28,7 @@ import yaml
 from hop_e2e_flow import Clicks, click, create_link, eventually
 from hop_e2e_prometheus import Prometheus, running_prometheus
 from hop_e2e_stack import RunningStack, running_stack
+from hop_local.stack import SERVICES
 
 from hop_contracts import CLICKS_PATH
 from hop_observability import generate
@@ -37,7 +40,6 @@ from hop_observability.slos import ERROR_RATIO, SLOS, WINDOWS
 pytestmark = [pytest.mark.process, pytest.mark.timeout(300)]
 
 RULE_FILE = generate.FILES / generate.RULES
-SERVICES = ("links", "redirect", "analytics")
 #: What Grafana's $__rate_interval becomes: a minute of 1-second scrapes.
 RATE_INTERVAL = "1m"
 CLUSTER_ONLY = {
@@ -125,6 +127,7 @@ def _traffic(hop: RunningStack, code: str) -> None:
         assert taken.status_code == 409
         refused = client.get("/api/v1/links", headers={"Authorization": "Bearer nope"})
         assert refused.status_code == 401
+        assert client.get("/console/sign-in").status_code == 200
     malformed = httpx.post(
         f"{hop.stack.internal_url('analytics')}{CLICKS_PATH}", json={"events": [{"id": 1}]}
     )
@@ -134,7 +137,8 @@ def _traffic(hop: RunningStack, code: str) -> None:
 def _wait_for_rates(hop: RunningStack, prom: Prometheus, code: str) -> None:
     """Wait until every service has a non-zero request rate and the SLOs are recorded."""
     recorded = f"count({ERROR_RATIO}{WINDOWS[0]}) >= {len(SLOS)}"
-    serving = f"count(sum by (job) ({rate(f'{REQUEST_DURATION}_count', (), '1m')} > 0)) >= 3"
+    requests = rate(f"{REQUEST_DURATION}_count", (), "1m")
+    serving = f"count(sum by (job) ({requests}) > 0) >= {len(SERVICES)}"
     ready = f"{recorded} and {serving}"
 
     def round_then_query() -> dict[str, float]:
