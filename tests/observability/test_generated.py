@@ -166,6 +166,22 @@ def test_every_alert_runbook_url_is_a_section_of_docs_runbooks() -> None:
     assert all(r["annotations"]["summary"] and r["annotations"]["description"] for r in alerts)
 
 
+#: "`hop / redirect`, *Clicks buffered* and *Clicks sent*": a dashboard and the panels it names.
+CITED = re.compile(r"`(hop / \w+)`, ((?:\*[^*]+\*(?: \([^)]*\))?(?:,? and |, | or )?)+)")
+
+
+def test_runbooks_cite_only_panels_their_dashboard_has() -> None:
+    text = " ".join((generate.ROOT / "docs" / "runbooks.md").read_text().split())
+    titles = {board.title: {panel.title for panel in board.panels} for board in BOARDS}
+    cited = [
+        (found[1], title)
+        for found in CITED.finditer(text)
+        for title in re.findall(r"\*([^*]+)\*", found[2])
+    ]
+    assert [(b, t) for b, t in cited if t not in titles.get(b, set())] == []
+    assert len(cited) > 15
+
+
 def test_dashboards_round_trip_through_the_sdk_model_unchanged(
     dashboards: dict[str, dict[str, Any]],
 ) -> None:
