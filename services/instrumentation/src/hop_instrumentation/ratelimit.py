@@ -44,7 +44,7 @@ __all__ = [
 
 RATE_LIMITED: Final = "hop_http_rate_limited_requests_total"
 #: The limits a request can hit: the ``reason`` label of `RATE_LIMITED`.
-REASONS: Final = ("auth_failures", "address", "key")
+_REASONS: Final = ("auth_failures", "address", "key")
 logger = logging.getLogger("hop.ratelimit")
 _FORWARDED_FOR: Final = b"x-forwarded-for"
 _AUTHORIZATION: Final = b"authorization"
@@ -134,7 +134,7 @@ def rate_limited_counter(registry: CollectorRegistry) -> Counter:
         RATE_LIMITED, "Requests refused with 429, by the limit they hit.", ["reason"],
         registry=registry,
     )  # fmt: skip
-    for reason in REASONS:
+    for reason in _REASONS:
         counter.labels(reason)
     return counter
 
