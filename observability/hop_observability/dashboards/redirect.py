@@ -7,7 +7,8 @@ from typing import Final
 from hop_observability import metrics as m
 from hop_observability import panels as p
 from hop_observability.board import Board, Row
-from hop_observability.promql import DASHBOARD_SCOPE, rate, select, sum_by
+from hop_observability.promql import DASHBOARD_SCOPE, rate, share, sum_by
+from hop_observability.rules.alerts import SPOOL_FILLING
 
 _LOOKUPS: Final = (
     m.REDIRECT_CACHE_HITS,
@@ -30,25 +31,24 @@ def _hit_ratio() -> p.Panel:
 
 
 def _spool_fill() -> p.Panel:
-    def share(used: str, capacity: str) -> str:
-        ratio = f"{select(used, DASHBOARD_SCOPE)} / {select(capacity, DASHBOARD_SCOPE)}"
-        return f"max by (pod) ({ratio})"
+    def per_pod(used: str, capacity: str) -> str:
+        return f"max by (pod) ({share(used, capacity, DASHBOARD_SCOPE)})"
 
     return p.Panel(
         "Spool fill",
         "Share of each process' durable click spool in use, by events and by bytes. The spool"
         " fills while delivery falls behind and drains when it catches up; at 100% new clicks"
-        " are dropped (spool_full).",
+        f" are dropped (spool_full). HopClickSpoolFilling fires above {SPOOL_FILLING:.0%}.",
         (
             p.Query(
-                share(m.REDIRECT_SPOOL_EVENTS, m.REDIRECT_SPOOL_CAPACITY_EVENTS), "events {{pod}}"
+                per_pod(m.REDIRECT_SPOOL_EVENTS, m.REDIRECT_SPOOL_CAPACITY_EVENTS), "events {{pod}}"
             ),
             p.Query(
-                share(m.REDIRECT_SPOOL_BYTES, m.REDIRECT_SPOOL_CAPACITY_BYTES), "bytes {{pod}}"
+                per_pod(m.REDIRECT_SPOOL_BYTES, m.REDIRECT_SPOOL_CAPACITY_BYTES), "bytes {{pod}}"
             ),
         ),
         "percentunit",
-        ((None, "green"), (0.5, "orange"), (0.9, "red")),
+        ((None, "green"), (SPOOL_FILLING, "orange"), (0.9, "red")),
         max=1,
     )
 

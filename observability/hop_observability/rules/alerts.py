@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from hop_observability import metrics as m
-from hop_observability.promql import increase, job_matcher, select, sum_by
+from hop_observability.promql import increase, job_matcher, select, share, sum_by
 
 __all__ = ["RUNBOOKS_URL", "alert", "direct_alerts"]
 
@@ -80,7 +80,7 @@ def direct_alerts() -> list[dict[str, Any]]:
         alert(
             "HopClickSpoolFilling",
             "\nor\n".join(
-                f"max by (namespace, job, pod) ({_spool_share(used, capacity, redirect)})"
+                f"max by (namespace, job, pod) ({share(used, capacity, redirect)})"
                 f" > {SPOOL_FILLING:g}"
                 for used, capacity in (
                     (m.REDIRECT_SPOOL_EVENTS, m.REDIRECT_SPOOL_CAPACITY_EVENTS),
@@ -143,7 +143,3 @@ def direct_alerts() -> list[dict[str, Any]]:
             " ({{ $labels.namespace }}) restarted more than twice in 30 minutes.",
         ),
     ]
-
-
-def _spool_share(used: str, capacity: str, scope: tuple[str, ...]) -> str:
-    return f"{select(used, scope)} / {select(capacity, scope)}"
