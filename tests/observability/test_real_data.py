@@ -16,8 +16,6 @@ small (10 clicks) so the outage fills it within seconds.
 
 from __future__ import annotations
 
-import math
-import re
 import signal
 import uuid
 from collections.abc import Iterator
@@ -26,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from hop_dashboard_queries import alert_states, has_values, query, substitute, variables
 from hop_e2e_flow import Clicks, click, create_link, eventually
 from hop_e2e_prometheus import Prometheus, running_prometheus
 from hop_e2e_stack import RunningStack, running_stack
@@ -41,8 +40,6 @@ from hop_observability.slos import ERROR_RATIO, SLOS, WINDOWS
 pytestmark = [pytest.mark.process, pytest.mark.timeout(300)]
 
 RULE_FILE = generate.FILES / generate.RULES
-#: What Grafana's $__rate_interval becomes: a minute of 1-second scrapes.
-RATE_INTERVAL = "1m"
 CLUSTER_ONLY = {
     ("hop / Overview", "CPU per pod"),
     ("hop / Overview", "Memory per pod"),
@@ -51,7 +48,6 @@ CLUSTER_ONLY = {
 }
 #: A spool of 10 clicks: the outage fills it within seconds (its default holds 10 minutes).
 SPOOL_EVENTS = 10
-VARIABLE = re.compile(r"label_values\((?P<match>.+), (?P<label>\w+)\)$")
 
 
 @pytest.fixture(scope="module")
@@ -76,15 +72,15 @@ def test_every_dashboard_panel_has_data_but_cluster_only_ones(
     _traffic(hop, create_link(hop)["code"])
     skipped, empty = set(), []
     for title, board in dashboards.items():
-        values = _variables(prom, board)
+        values = variables(prom, board)
         marked = {p.title for b in BOARDS if b.title == title for p in b.panels if p.cluster_only}
         for panel in (p for p in board["panels"] if p["type"] != "row"):
             if panel["title"] in marked:
                 skipped.add((title, panel["title"]))
                 continue
             for target in panel["targets"]:
-                expr = _substitute(target["expr"], values)
-                if not _has_values(_query(prom, expr)):
+                expr = substitute(target["expr"], values)
+                if not has_values(query(prom, expr)):
                     empty.append(f"{title}: {panel['title']}: {expr}")
     assert empty == []
     assert skipped == CLUSTER_ONLY
@@ -97,7 +93,7 @@ def test_every_recording_rule_has_data(observed: tuple[RunningStack, Prometheus]
     empty = [
         f"{r['record']}{{slo={r['labels']['slo']}}}"
         for r in records
-        if not _has_values(_query(prom, f'{r["record"]}{{slo="{r["labels"]["slo"]}"}}'))
+        if not has_values(query(prom, f'{r["record"]}{{slo="{r["labels"]["slo"]}"}}'))
     ]
     assert empty == []
     assert len(records) == len(SLOS) * len(WINDOWS) + 1  # + click freshness' instant state
@@ -113,7 +109,7 @@ def test_analytics_outage_alerts_target_down_freshness_spool_and_drops(
 
     def states() -> dict[str, str]:
         click(hop, code, Clicks(humans=1, bots=0))  # redirect still answers 302
-        return _alert_states(prom)
+        return alert_states(prom)
 
     # Undelivered clicks go to the spool; past its 10 events they are dropped (spool_full).
     expected = {
@@ -156,49 +152,3 @@ def _wait_for_rates(hop: RunningStack, prom: Prometheus, code: str) -> None:
         return prom.query(ready)
 
     eventually(round_then_query, bool, timeout=60.0)
-
-
-def _variables(prom: Prometheus, board: dict[str, Any]) -> dict[str, str]:
-    """Resolve the query variables as Grafana does: every value (All), in dependency order."""
-    values = {"__rate_interval": RATE_INTERVAL}
-    for variable in board["templating"]["list"]:
-        if variable["type"] != "query":
-            continue
-        found = VARIABLE.match(variable["definition"])
-        assert found, variable["definition"]
-        match = _substitute(found["match"], values)
-        answer = httpx.get(
-            f"{prom.url}/api/v1/label/{found['label']}/values", params={"match[]": match}
-        ).json()["data"]
-        values[variable["name"]] = variable.get("allValue") or (
-            "(" + "|".join(re.escape(v) for v in answer) + ")" if answer else ""
-        )
-    return values
-
-
-def _substitute(expr: str, values: dict[str, str]) -> str:
-    for name in sorted(values, key=len, reverse=True):
-        expr = expr.replace(f"${name}", values[name])
-    return expr
-
-
-def _query(prom: Prometheus, expr: str) -> list[dict[str, Any]]:
-    answer = httpx.get(f"{prom.url}/api/v1/query", params={"query": expr}, timeout=10.0)
-    body = answer.json()
-    assert body["status"] == "success", f"{expr}: {body}"
-    result: list[dict[str, Any]] = body["data"]["result"]
-    return result
-
-
-def _has_values(result: list[dict[str, Any]]) -> bool:
-    return any(math.isfinite(float(series["value"][1])) for series in result)
-
-
-def _alert_states(prom: Prometheus) -> dict[str, str]:
-    alerts = httpx.get(f"{prom.url}/api/v1/alerts", timeout=5.0).json()["data"]["alerts"]
-    return {
-        f"{a['labels']['alertname']}/{a['labels'].get('job') or a['labels']['severity']}": a[
-            "state"
-        ]
-        for a in alerts
-    }
