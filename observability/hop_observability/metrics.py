@@ -13,6 +13,7 @@ __all__ = [
     "ACTIVE_REQUESTS",
     "ANALYTICS_BATCH_SIZE",
     "ANALYTICS_CONSUMER_STATE",
+    "ANALYTICS_DEAD_LETTERED",
     "ANALYTICS_DUPLICATES",
     "ANALYTICS_INGESTED",
     "ANALYTICS_INGESTION_LAG",
@@ -20,15 +21,21 @@ __all__ = [
     "ANALYTICS_REJECTED",
     "BUILD_INFO",
     "CLUSTER_METRICS",
+    "CONSOLE_CSRF_REJECTIONS",
+    "CONSOLE_PEER_FAILURES",
+    "CONSOLE_SIGN_INS",
     "CONTAINER_CPU",
     "CONTAINER_MEMORY",
     "CONTAINER_RESTARTS",
+    "EVENT_LOOP_LAG",
     "LINKS_AUTH_FAILURES",
     "LINKS_CREATED",
     "LINKS_CREATE_FAILURES",
     "LINKS_RESOLVES",
+    "RATE_LIMITED",
     "REDIRECT_CACHE_EVICTIONS",
     "REDIRECT_CACHE_HITS",
+    "REDIRECT_CACHE_LOOKUPS_THROTTLED",
     "REDIRECT_CACHE_MISSES",
     "REDIRECT_CACHE_NEGATIVE_HITS",
     "REDIRECT_CACHE_SIZE",
@@ -36,29 +43,43 @@ __all__ = [
     "REDIRECT_CLICKS_BUFFERED",
     "REDIRECT_CLICKS_DROPPED",
     "REDIRECT_CLICKS_SENT",
+    "REDIRECT_CLICKS_SPOOLED",
+    "REDIRECT_SPOOL_BYTES",
+    "REDIRECT_SPOOL_CAPACITY_BYTES",
+    "REDIRECT_SPOOL_CAPACITY_EVENTS",
+    "REDIRECT_SPOOL_EVENTS",
     "REQUEST_DURATION",
     "SERVICES",
     "UP",
 ]
 
 #: The services, as the ``job`` matcher and the SLOs name them.
-SERVICES: Final = ("redirect", "links", "analytics")
+SERVICES: Final = ("redirect", "links", "analytics", "console")
 
 # Every service (hop_instrumentation).
 REQUEST_DURATION: Final = "http_server_request_duration_seconds"
 ACTIVE_REQUESTS: Final = "http_server_active_requests"
 BUILD_INFO: Final = "hop_build_info"
+EVENT_LOOP_LAG: Final = "hop_event_loop_lag_seconds"
+#: Requests refused with 429 on the rate-limited paths (``/api/`` by default), by ``reason``.
+RATE_LIMITED: Final = "hop_http_rate_limited_requests_total"
 
 # redirect
 REDIRECT_CACHE_HITS: Final = "hop_redirect_cache_hits_total"
 REDIRECT_CACHE_MISSES: Final = "hop_redirect_cache_misses_total"
 REDIRECT_CACHE_NEGATIVE_HITS: Final = "hop_redirect_cache_negative_hits_total"
 REDIRECT_CACHE_STALE_SERVED: Final = "hop_redirect_cache_stale_served_total"
+REDIRECT_CACHE_LOOKUPS_THROTTLED: Final = "hop_redirect_cache_lookups_throttled_total"
 REDIRECT_CACHE_EVICTIONS: Final = "hop_redirect_cache_evictions_total"
 REDIRECT_CACHE_SIZE: Final = "hop_redirect_cache_size"
 REDIRECT_CLICKS_BUFFERED: Final = "hop_redirect_clicks_buffered"
 REDIRECT_CLICKS_SENT: Final = "hop_redirect_clicks_sent_total"
 REDIRECT_CLICKS_DROPPED: Final = "hop_redirect_clicks_dropped_total"
+REDIRECT_CLICKS_SPOOLED: Final = "hop_redirect_clicks_spooled_total"
+REDIRECT_SPOOL_EVENTS: Final = "hop_redirect_clicks_spool_events"
+REDIRECT_SPOOL_BYTES: Final = "hop_redirect_clicks_spool_bytes"
+REDIRECT_SPOOL_CAPACITY_EVENTS: Final = "hop_redirect_clicks_spool_capacity_events"
+REDIRECT_SPOOL_CAPACITY_BYTES: Final = "hop_redirect_clicks_spool_capacity_bytes"
 
 # links
 LINKS_CREATED: Final = "hop_links_links_created_total"
@@ -74,6 +95,12 @@ ANALYTICS_REJECTED: Final = "hop_analytics_events_rejected_total"
 ANALYTICS_BATCH_SIZE: Final = "hop_analytics_batch_size"
 ANALYTICS_INGESTION_LAG: Final = "hop_analytics_ingestion_lag_seconds"
 ANALYTICS_CONSUMER_STATE: Final = "hop_analytics_stream_consumer_state"
+ANALYTICS_DEAD_LETTERED: Final = "hop_analytics_events_dead_lettered_total"
+
+# console
+CONSOLE_SIGN_INS: Final = "hop_console_sign_ins_total"
+CONSOLE_CSRF_REJECTIONS: Final = "hop_console_csrf_rejections_total"
+CONSOLE_PEER_FAILURES: Final = "hop_console_peer_failures_total"
 
 # Prometheus' own scrape health.
 UP: Final = "up"

@@ -40,7 +40,10 @@ __all__ = [
     "error_ratio",
     "gauge",
     "latency",
+    "loop_lag",
+    "rate_limited",
     "request_rate",
+    "saturation",
     "status_classes",
 ]
 
@@ -134,6 +137,40 @@ def active_requests(by: Sequence[str] = ("job",)) -> Panel:
         (Query(expr, _legend(by)),),
         "short",
         ((None, "green"), (50, "orange"), (200, "red")),
+    )
+
+
+def loop_lag(by: Sequence[str] = ("job",)) -> Panel:
+    """p99 of how late the event loop ran a timer: the wait every request on it shares."""
+    expr = quantile(0.99, m.EVENT_LOOP_LAG, DASHBOARD_SCOPE, by=by)
+    return Panel(
+        "Event-loop lag p99",
+        "How late each process' event loop ran a timer (one sample every"
+        " HOP_EVENT_LOOP_LAG_INTERVAL, 0.25 s by default): every request on that loop waited"
+        " as long. Above a few ms, something blocks the loop"
+        " (synchronous work, a long computation) or the process lacks CPU.",
+        (Query(expr, f"p99 {_legend(by)}"),),
+        "s",
+        ((None, "green"), (0.025, "orange"), (0.1, "red")),
+    )
+
+
+def saturation(by: Sequence[str] = ("pod",)) -> tuple[Panel, ...]:
+    """What a service dashboard's saturation row shows: requests in flight and loop lag."""
+    return (active_requests(by), loop_lag(by))
+
+
+def rate_limited(by: Sequence[str] = ("reason",)) -> Panel:
+    """Requests refused with 429, by the limit they hit."""
+    return counter_rate(
+        "Rate-limited requests",
+        m.RATE_LIMITED,
+        by=by,
+        unit="reqps",
+        description="Requests answered 429 on the rate-limited paths, by the limit they hit:"
+        " address (per client address), key (per API key), auth_failures (an address kept"
+        " presenting wrong keys). 0 when healthy; a burst names a noisy client or key guessing.",
+        thresholds=((None, "green"), (0.1, "orange"), (5, "red")),
     )
 
 

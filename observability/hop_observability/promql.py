@@ -18,6 +18,7 @@ __all__ = [
     "rate",
     "ratio_or_zero",
     "select",
+    "share",
     "sum_by",
 ]
 
@@ -52,6 +53,11 @@ def rate(metric: str, matchers: Sequence[str] = (), window: str = RATE_INTERVAL)
 def increase(metric: str, matchers: Sequence[str], window: str) -> str:
     """Return how much a counter grew over ``window``."""
     return f"increase({select(metric, matchers)}[{window}])"
+
+
+def share(used: str, capacity: str, matchers: Sequence[str] = ()) -> str:
+    """Return the share of a capacity gauge a usage gauge holds, series by series."""
+    return f"{select(used, matchers)} / {select(capacity, matchers)}"
 
 
 def sum_by(labels: Sequence[str], expr: str) -> str:

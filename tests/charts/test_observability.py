@@ -85,6 +85,7 @@ def test_render_dashboards_one_configmap_each_for_the_sidecar(render: Render, pr
     files = {path.name: path.read_text() for path in (FILES / "dashboards").glob("*.json")}
     assert sorted(maps) == [
         "hop-dashboard-analytics",
+        "hop-dashboard-console",
         "hop-dashboard-links",
         "hop-dashboard-overview",
         "hop-dashboard-redirect",

@@ -79,7 +79,10 @@ def _analytics(lag: float, minutes: int) -> dict[str, str]:
     return {
         _s(m.ANALYTICS_INGESTION_LAG, **job): _flat(lag, minutes),
         _s(m.UP, **job, instance="10.0.0.3:9000"): _flat(1, minutes),
+        _s(m.ANALYTICS_REJECTED, **job, transport="http"): _flat(0, minutes),
         _s(m.ANALYTICS_REJECTED, **job, transport="redis"): _flat(0, minutes),
+        _s(m.ANALYTICS_DEAD_LETTERED, **job, reason="invalid"): _flat(0, minutes),
+        _s(m.ANALYTICS_DEAD_LETTERED, **job, reason="refused"): _flat(0, minutes),
         _s(m.ANALYTICS_CONSUMER_STATE, **job, pod="hop-analytics-0", state="running"): _flat(
             1, minutes
         ),
@@ -98,6 +101,23 @@ def _clicks(buffered: float, sent: float, dropped: float, minutes: int) -> dict[
         _s(m.UP, job="hop-redirect", instance="10.0.0.1:9000"): _flat(1, minutes),
         _s(m.UP, job="hop-links", instance="10.0.0.2:9000"): _flat(1, minutes),
         _s(m.CONTAINER_RESTARTS, pod="hop-redirect-0", container="redirect"): _flat(0, minutes),
+        **_spool(minutes, events=_flat(buffered, minutes), bytes_=_flat(buffered * 500, minutes)),
+    }
+
+
+#: A small spool, so the scenarios read as shares: 1,000 events or 1 MB.
+SPOOL_EVENTS = 1000
+SPOOL_BYTES = 1_000_000
+
+
+def _spool(minutes: int, *, events: str, bytes_: str) -> dict[str, str]:
+    """One redirect process' spool: events and bytes in use (promtool series), capacities."""
+    job = {"job": "hop-redirect", "pod": "hop-redirect-0"}
+    return {
+        _s(m.REDIRECT_SPOOL_EVENTS, **job): events,
+        _s(m.REDIRECT_SPOOL_BYTES, **job): bytes_,
+        _s(m.REDIRECT_SPOOL_CAPACITY_EVENTS, **job): _flat(SPOOL_EVENTS, minutes),
+        _s(m.REDIRECT_SPOOL_CAPACITY_BYTES, **job): _flat(SPOOL_BYTES, minutes),
     }
 
 
@@ -137,6 +157,7 @@ def firing_scenarios() -> list[tuple[Scenario, dict[str, list[dict[str, str]]]]]
 
     job = {"job": "hop-redirect"}
     analytics = {"job": "hop-analytics"}
+    spool_filling = {**ns, **job, "pod": "hop-redirect-0", "severity": "warning"}
     return [
         (
             Scenario(
@@ -202,10 +223,10 @@ def firing_scenarios() -> list[tuple[Scenario, dict[str, list[dict[str, str]]]]]
         ),
         (
             Scenario(
-                "events rejected",
+                "events rejected over http",
                 broken(
                     r={
-                        _s(m.ANALYTICS_REJECTED, **analytics, transport="redis"): _per_minute(
+                        _s(m.ANALYTICS_REJECTED, **analytics, transport="http"): _per_minute(
                             2, minutes
                         )
                     }
@@ -213,6 +234,61 @@ def firing_scenarios() -> list[tuple[Scenario, dict[str, list[dict[str, str]]]]]
                 minutes,
             ),
             {"HopClicksRejected": [{**ns, **analytics, "severity": "warning"}]},
+        ),
+        (
+            Scenario(
+                "events dead-lettered from the stream",
+                broken(
+                    d={
+                        # Dead letters are rejected events of the redis transport too: only
+                        # the dead-letter alert fires, by reason.
+                        _s(m.ANALYTICS_REJECTED, **analytics, transport="redis"): _per_minute(
+                            1, minutes
+                        ),
+                        _s(m.ANALYTICS_DEAD_LETTERED, **analytics, reason="refused"): _per_minute(
+                            1, minutes
+                        ),
+                    }
+                ),
+                minutes,
+            ),
+            {
+                "HopClicksDeadLettered": [
+                    {**ns, **analytics, "reason": "refused", "severity": "warning"}
+                ]
+            },
+        ),
+        (
+            Scenario(
+                "spool over half full by events",
+                broken(s=_spool(minutes, events=_flat(600, minutes), bytes_=_flat(1000, minutes))),
+                minutes,
+            ),
+            {"HopClickSpoolFilling": [spool_filling]},
+        ),
+        (
+            Scenario(
+                "spool over half full by bytes",
+                broken(
+                    s=_spool(minutes, events=_flat(50, minutes), bytes_=_flat(700_000, minutes))
+                ),
+                minutes,
+            ),
+            {"HopClickSpoolFilling": [spool_filling]},
+        ),
+        (
+            Scenario(
+                "spool 45% full, then over half for the last minute only: quiet (pending)",
+                broken(
+                    s=_spool(
+                        minutes,
+                        events=f"450+0x{minutes - 2} 600 600",
+                        bytes_=_flat(450_000, minutes),
+                    )
+                ),
+                minutes,
+            ),
+            {},
         ),
         (
             Scenario(

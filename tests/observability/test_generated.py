@@ -9,17 +9,20 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from hop_local.stack import SERVICES as STACK_SERVICES
 from prometheus_client import CollectorRegistry
 
 from hop_analytics.metrics import AnalyticsMetrics
-from hop_instrumentation.metrics import DURATION_BUCKETS, Metrics
+from hop_console.metrics import ConsoleMetrics
+from hop_instrumentation import create_app, get_instrumentation
+from hop_instrumentation.metrics import DURATION_BUCKETS
 from hop_instrumentation.settings import ServiceSettings
 from hop_instrumentation.testing import make_test_settings
 from hop_links.metrics import LinksMetrics
 from hop_observability import generate
 from hop_observability.dashboards import BOARDS
 from hop_observability.metrics import ANALYTICS_CONSUMER_STATE as CONSUMER_STATE
-from hop_observability.metrics import CLUSTER_METRICS
+from hop_observability.metrics import CLUSTER_METRICS, SERVICES
 from hop_observability.rules import RUNBOOKS_URL
 from hop_observability.slos import LATENCY_LIMIT_SECONDS
 from hop_redirect.metrics import RedirectMetrics
@@ -46,8 +49,19 @@ def test_dashboards_titles_are_the_issue_s() -> None:
         "hop / redirect",
         "hop / links",
         "hop / analytics",
+        "hop / console",
         "hop / SLOs",
     ]
+
+
+def test_every_service_has_its_dashboard_and_loop_lag_on_it_and_the_overview() -> None:
+    assert sorted(SERVICES) == sorted(STACK_SERVICES)
+    own = {board.services: board for board in BOARDS if len(board.services) == 1}
+    assert set(own) == {(service,) for service in SERVICES}
+    overview = next(board for board in BOARDS if board.title == "hop / Overview")
+    for board in (overview, *own.values()):
+        assert "Event-loop lag p99" in {panel.title for panel in board.panels}, board.title
+    assert overview.services == SERVICES
 
 
 def test_dashboards_every_panel_has_unit_thresholds_description(
@@ -98,12 +112,12 @@ def test_every_service_metric_used_is_exported(dashboards: dict[str, dict[str, A
 
 
 def _exported() -> set[str]:
-    """Every sample name the services' metric definitions export."""
-    registry = Metrics(make_test_settings(ServiceSettings, service_name="any")).registry
+    """Every sample name the services export: what every app gets, and each one's own."""
+    app = create_app(make_test_settings(ServiceSettings, service_name="any"))
+    registry = get_instrumentation(app).metrics.registry
     own = CollectorRegistry()
-    LinksMetrics.register(own)
-    RedirectMetrics.register(own)
-    AnalyticsMetrics.register(own)
+    for metrics in (LinksMetrics, RedirectMetrics, AnalyticsMetrics, ConsoleMetrics):
+        metrics.register(own)
     families = [*registry.collect(), *own.collect()]
     return {f.name + suffix for f in families for suffix in SUFFIXES.get(f.type, ("",))}
 
@@ -150,6 +164,22 @@ def test_every_alert_runbook_url_is_a_section_of_docs_runbooks() -> None:
     assert len(links) == len(headings)
     alerts = [r for g in rules for r in g["rules"] if "alert" in r]
     assert all(r["annotations"]["summary"] and r["annotations"]["description"] for r in alerts)
+
+
+#: "`hop / redirect`, *Clicks buffered* and *Clicks sent*": a dashboard and the panels it names.
+CITED = re.compile(r"`(hop / \w+)`, ((?:\*[^*]+\*(?: \([^)]*\))?(?:,? and |, | or )?)+)")
+
+
+def test_runbooks_cite_only_panels_their_dashboard_has() -> None:
+    text = " ".join((generate.ROOT / "docs" / "runbooks.md").read_text().split())
+    titles = {board.title: {panel.title for panel in board.panels} for board in BOARDS}
+    cited = [
+        (found[1], title)
+        for found in CITED.finditer(text)
+        for title in re.findall(r"\*([^*]+)\*", found[2])
+    ]
+    assert [(b, t) for b, t in cited if t not in titles.get(b, set())] == []
+    assert len(cited) > 15
 
 
 def test_dashboards_round_trip_through_the_sdk_model_unchanged(

@@ -1,20 +1,21 @@
 """Every dashboard panel and recording rule has data on the real services, and an analytics
-outage makes its alerts go pending.
+outage makes its alerts go pending (and the lost clicks' alert fire).
 
-The local stack (tests/e2e) runs the three services; a real Prometheus scrapes them every
+The local stack (tests/e2e) runs the four services; a real Prometheus scrapes them every
 second and evaluates the generated rule file every second. Traffic covers humans, bots,
-unknown codes, refused keys, a taken code and malformed click events. Panels reading
-cluster-only metrics (cAdvisor, kube-state-metrics, the redis stream consumer) are the only
-ones skipped, and the test names them.
+unknown codes, refused keys, a taken code, malformed click events and the console's pages.
+Counters that stay 0 while hop is healthy (dead letters, rate-limited requests, spooled or
+dropped clicks) are exported from 0, so their panels show 0 rather than no data. Panels
+reading cluster-only metrics (cAdvisor, kube-state-metrics, the redis stream consumer) are
+the only ones skipped, and the test names them.
 
 No ``for:`` override is needed: an alert is pending from the first evaluation its expression
-holds, and the shipped ``for:`` (2 minutes) only delays firing.
+holds, and the shipped ``for:`` (2 minutes) only delays firing. redirect's spool is made
+small (10 clicks) so the outage fills it within seconds.
 """
 
 from __future__ import annotations
 
-import math
-import re
 import signal
 import uuid
 from collections.abc import Iterator
@@ -23,9 +24,11 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from hop_dashboard_queries import alert_states, has_values, query, substitute, variables
 from hop_e2e_flow import Clicks, click, create_link, eventually
 from hop_e2e_prometheus import Prometheus, running_prometheus
 from hop_e2e_stack import RunningStack, running_stack
+from hop_local.stack import SERVICES
 
 from hop_contracts import CLICKS_PATH
 from hop_observability import generate
@@ -37,23 +40,22 @@ from hop_observability.slos import ERROR_RATIO, SLOS, WINDOWS
 pytestmark = [pytest.mark.process, pytest.mark.timeout(300)]
 
 RULE_FILE = generate.FILES / generate.RULES
-SERVICES = ("links", "redirect", "analytics")
-#: What Grafana's $__rate_interval becomes: a minute of 1-second scrapes.
-RATE_INTERVAL = "1m"
 CLUSTER_ONLY = {
     ("hop / Overview", "CPU per pod"),
     ("hop / Overview", "Memory per pod"),
     ("hop / Overview", "Restarts (1h)"),
     ("hop / analytics", "Stream consumer state"),
 }
-VARIABLE = re.compile(r"label_values\((?P<match>.+), (?P<label>\w+)\)$")
+#: A spool of 10 clicks: the outage fills it within seconds (its default holds 10 minutes).
+SPOOL_EVENTS = 10
 
 
 @pytest.fixture(scope="module")
 def observed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStack, Prometheus]]:
     """The stack, scraped by a Prometheus evaluating hop's rules, after a burst of traffic."""
     root = tmp_path_factory.mktemp("observed")
-    with running_stack(root / "stack") as hop:
+    small_spool = {"HOP_CLICK_SPOOL_MAX_EVENTS": str(SPOOL_EVENTS)}
+    with running_stack(root / "stack", settings=small_spool) as hop:
         targets = {s: f"127.0.0.1:{hop.stack.ports.of(s).management}" for s in SERVICES}
         with running_prometheus(root / "prometheus", targets, rule_files=[RULE_FILE]) as prom:
             link = create_link(hop)
@@ -70,15 +72,15 @@ def test_every_dashboard_panel_has_data_but_cluster_only_ones(
     _traffic(hop, create_link(hop)["code"])
     skipped, empty = set(), []
     for title, board in dashboards.items():
-        values = _variables(prom, board)
+        values = variables(prom, board)
         marked = {p.title for b in BOARDS if b.title == title for p in b.panels if p.cluster_only}
         for panel in (p for p in board["panels"] if p["type"] != "row"):
             if panel["title"] in marked:
                 skipped.add((title, panel["title"]))
                 continue
             for target in panel["targets"]:
-                expr = _substitute(target["expr"], values)
-                if not _has_values(_query(prom, expr)):
+                expr = substitute(target["expr"], values)
+                if not has_values(query(prom, expr)):
                     empty.append(f"{title}: {panel['title']}: {expr}")
     assert empty == []
     assert skipped == CLUSTER_ONLY
@@ -91,13 +93,13 @@ def test_every_recording_rule_has_data(observed: tuple[RunningStack, Prometheus]
     empty = [
         f"{r['record']}{{slo={r['labels']['slo']}}}"
         for r in records
-        if not _has_values(_query(prom, f'{r["record"]}{{slo="{r["labels"]["slo"]}"}}'))
+        if not has_values(query(prom, f'{r["record"]}{{slo="{r["labels"]["slo"]}"}}'))
     ]
     assert empty == []
     assert len(records) == len(SLOS) * len(WINDOWS) + 1  # + click freshness' instant state
 
 
-def test_analytics_outage_target_down_and_freshness_burn_pending(
+def test_analytics_outage_alerts_target_down_freshness_spool_and_drops(
     observed: tuple[RunningStack, Prometheus],
 ) -> None:
     hop, prom = observed
@@ -107,11 +109,17 @@ def test_analytics_outage_target_down_and_freshness_burn_pending(
 
     def states() -> dict[str, str]:
         click(hop, code, Clicks(humans=1, bots=0))  # redirect still answers 302
-        return _alert_states(prom)
+        return alert_states(prom)
 
-    pending = {"HopTargetDown/analytics", "HopClickFreshnessBurn/critical"}
-    found = eventually(states, lambda s: pending <= set(s), timeout=90.0)
-    assert {name: found[name] for name in pending} == dict.fromkeys(pending, "pending")
+    # Undelivered clicks go to the spool; past its 10 events they are dropped (spool_full).
+    expected = {
+        "HopTargetDown/analytics": "pending",
+        "HopClickFreshnessBurn/critical": "pending",
+        "HopClickSpoolFilling/redirect": "pending",
+        "HopClicksDropped/redirect": "firing",  # no for: a lost click is news at once
+    }
+    found = eventually(states, lambda s: set(expected) <= set(s), timeout=90.0)
+    assert {name: found[name] for name in expected} == expected
 
 
 def _traffic(hop: RunningStack, code: str) -> None:
@@ -125,6 +133,7 @@ def _traffic(hop: RunningStack, code: str) -> None:
         assert taken.status_code == 409
         refused = client.get("/api/v1/links", headers={"Authorization": "Bearer nope"})
         assert refused.status_code == 401
+        assert client.get("/console/sign-in").status_code == 200
     malformed = httpx.post(
         f"{hop.stack.internal_url('analytics')}{CLICKS_PATH}", json={"events": [{"id": 1}]}
     )
@@ -134,7 +143,8 @@ def _traffic(hop: RunningStack, code: str) -> None:
 def _wait_for_rates(hop: RunningStack, prom: Prometheus, code: str) -> None:
     """Wait until every service has a non-zero request rate and the SLOs are recorded."""
     recorded = f"count({ERROR_RATIO}{WINDOWS[0]}) >= {len(SLOS)}"
-    serving = f"count(sum by (job) ({rate(f'{REQUEST_DURATION}_count', (), '1m')} > 0)) >= 3"
+    requests = rate(f"{REQUEST_DURATION}_count", (), "1m")
+    serving = f"count(sum by (job) ({requests}) > 0) >= {len(SERVICES)}"
     ready = f"{recorded} and {serving}"
 
     def round_then_query() -> dict[str, float]:
@@ -142,49 +152,3 @@ def _wait_for_rates(hop: RunningStack, prom: Prometheus, code: str) -> None:
         return prom.query(ready)
 
     eventually(round_then_query, bool, timeout=60.0)
-
-
-def _variables(prom: Prometheus, board: dict[str, Any]) -> dict[str, str]:
-    """Resolve the query variables as Grafana does: every value (All), in dependency order."""
-    values = {"__rate_interval": RATE_INTERVAL}
-    for variable in board["templating"]["list"]:
-        if variable["type"] != "query":
-            continue
-        found = VARIABLE.match(variable["definition"])
-        assert found, variable["definition"]
-        match = _substitute(found["match"], values)
-        answer = httpx.get(
-            f"{prom.url}/api/v1/label/{found['label']}/values", params={"match[]": match}
-        ).json()["data"]
-        values[variable["name"]] = variable.get("allValue") or (
-            "(" + "|".join(re.escape(v) for v in answer) + ")" if answer else ""
-        )
-    return values
-
-
-def _substitute(expr: str, values: dict[str, str]) -> str:
-    for name in sorted(values, key=len, reverse=True):
-        expr = expr.replace(f"${name}", values[name])
-    return expr
-
-
-def _query(prom: Prometheus, expr: str) -> list[dict[str, Any]]:
-    answer = httpx.get(f"{prom.url}/api/v1/query", params={"query": expr}, timeout=10.0)
-    body = answer.json()
-    assert body["status"] == "success", f"{expr}: {body}"
-    result: list[dict[str, Any]] = body["data"]["result"]
-    return result
-
-
-def _has_values(result: list[dict[str, Any]]) -> bool:
-    return any(math.isfinite(float(series["value"][1])) for series in result)
-
-
-def _alert_states(prom: Prometheus) -> dict[str, str]:
-    alerts = httpx.get(f"{prom.url}/api/v1/alerts", timeout=5.0).json()["data"]["alerts"]
-    return {
-        f"{a['labels']['alertname']}/{a['labels'].get('job') or a['labels']['severity']}": a[
-            "state"
-        ]
-        for a in alerts
-    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from hop_observability.board import Board
-from hop_observability.dashboards import analytics, links, overview, redirect, slos
+from hop_observability.dashboards import analytics, console, links, overview, redirect, slos
 
 __all__ = ["BOARDS"]
 
@@ -14,5 +14,6 @@ BOARDS: Final[tuple[Board, ...]] = (
     redirect.BOARD,
     links.BOARD,
     analytics.BOARD,
+    console.BOARD,
     slos.BOARD,
 )

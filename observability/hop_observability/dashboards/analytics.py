@@ -32,7 +32,7 @@ def _batch_size() -> p.Panel:
 BOARD: Final = Board(
     "hop / analytics",
     "hop-analytics",
-    "The analytics service: click ingestion, duplicates, rejections and stats latency.",
+    "The analytics service: click ingestion, duplicates, dead letters and stats latency.",
     ("analytics",),
     (
         Row(
@@ -63,6 +63,15 @@ BOARD: Final = Board(
                     description="Malformed events answered 422 or moved to the dead-letter stream.",
                     thresholds=((None, "green"), (0.001, "orange")),
                 ),
+                p.counter_rate(
+                    "Dead-lettered by reason",
+                    m.ANALYTICS_DEAD_LETTERED,
+                    by=("reason",),
+                    description="Stream entries moved to the dead-letter stream: invalid (breaks"
+                    " the click contract) or refused (the database refused the event alone)."
+                    " 0 when healthy; those clicks are not counted until replayed.",
+                    thresholds=((None, "green"), (0.001, "red")),
+                ),
                 _batch_size(),
                 p.gauge(
                     "Ingestion lag",
@@ -89,7 +98,9 @@ BOARD: Final = Board(
                 p.request_rate(by=("http_route",)),
                 p.error_ratio(),
                 p.latency("Stats latency p50 / p90 / p99", by=("http_route",), scope=_STATS),
+                p.rate_limited(),
             ),
         ),
+        Row("Saturation", p.saturation()),
     ),
 )

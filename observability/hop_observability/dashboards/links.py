@@ -11,7 +11,7 @@ from hop_observability.board import Board, Row
 BOARD: Final = Board(
     "hop / links",
     "hop-links",
-    "The links service: its API, the resolves redirect asks for and refused keys.",
+    "The links service: its API, the resolves redirect asks for, refused keys and rate limits.",
     ("links",),
     (
         Row(
@@ -47,7 +47,9 @@ BOARD: Final = Board(
                     description="Requests refused for a missing, unknown or revoked API key.",
                     thresholds=((None, "green"), (1, "orange"), (10, "red")),
                 ),
+                p.rate_limited(),
             ),
         ),
+        Row("Saturation", p.saturation()),
     ),
 )

@@ -21,6 +21,7 @@ BOARD: Final = Board(
             "Saturation",
             (
                 p.active_requests(),
+                p.loop_lag(),
                 p.container_cpu(),
                 p.container_memory(),
                 p.gauge(

@@ -7,7 +7,8 @@ from typing import Final
 from hop_observability import metrics as m
 from hop_observability import panels as p
 from hop_observability.board import Board, Row
-from hop_observability.promql import DASHBOARD_SCOPE, rate, sum_by
+from hop_observability.promql import DASHBOARD_SCOPE, rate, share, sum_by
+from hop_observability.rules.alerts import SPOOL_FILLING
 
 _LOOKUPS: Final = (
     m.REDIRECT_CACHE_HITS,
@@ -29,10 +30,33 @@ def _hit_ratio() -> p.Panel:
     )
 
 
+def _spool_fill() -> p.Panel:
+    def per_pod(used: str, capacity: str) -> str:
+        return f"max by (pod) ({share(used, capacity, DASHBOARD_SCOPE)})"
+
+    return p.Panel(
+        "Spool fill",
+        "Share of each process' durable click spool in use, by events and by bytes. The spool"
+        " fills while delivery falls behind and drains when it catches up; at 100% new clicks"
+        f" are dropped (spool_full). HopClickSpoolFilling fires above {SPOOL_FILLING:.0%}.",
+        (
+            p.Query(
+                per_pod(m.REDIRECT_SPOOL_EVENTS, m.REDIRECT_SPOOL_CAPACITY_EVENTS), "events {{pod}}"
+            ),
+            p.Query(
+                per_pod(m.REDIRECT_SPOOL_BYTES, m.REDIRECT_SPOOL_CAPACITY_BYTES), "bytes {{pod}}"
+            ),
+        ),
+        "percentunit",
+        ((None, "green"), (SPOOL_FILLING, "orange"), (0.9, "red")),
+        max=1,
+    )
+
+
 BOARD: Final = Board(
     "hop / redirect",
     "hop-redirect",
-    "The redirect service: answers, cache and the click pipeline to analytics.",
+    "The redirect service: answers, cache and the click pipeline to analytics, spool included.",
     ("redirect",),
     (
         Row(
@@ -58,6 +82,14 @@ BOARD: Final = Board(
                     m.REDIRECT_CACHE_STALE_SERVED,
                     description="Expired entries served because links did not answer.",
                     thresholds=((None, "green"), (0.1, "orange")),
+                ),
+                p.counter_rate(
+                    "Lookups throttled",
+                    m.REDIRECT_CACHE_LOOKUPS_THROTTLED,
+                    description="Misses not sent to links because too many unknown codes were"
+                    " asked lately (a scan of random codes): answered 503 with Retry-After until"
+                    " the lookup budget refills. Cached codes are served as before.",
+                    thresholds=((None, "green"), (1, "orange")),
                 ),
                 p.counter_rate(
                     "Evictions",
@@ -90,6 +122,14 @@ BOARD: Final = Board(
                     description="Click events delivered to analytics.",
                 ),
                 p.counter_rate(
+                    "Clicks spooled",
+                    m.REDIRECT_CLICKS_SPOOLED,
+                    description="Click events written to the durable spool: the memory buffer"
+                    " was full or delivery was failing. They are delivered later, oldest first.",
+                    thresholds=((None, "green"), (1, "orange")),
+                ),
+                _spool_fill(),
+                p.counter_rate(
                     "Clicks dropped",
                     m.REDIRECT_CLICKS_DROPPED,
                     by=("reason",),
@@ -98,5 +138,6 @@ BOARD: Final = Board(
                 ),
             ),
         ),
+        Row("Saturation", p.saturation()),
     ),
 )

@@ -1,4 +1,5 @@
-"""Alerts on single signals: lost clicks, stalled delivery or consumption, targets, pods.
+"""Alerts on single signals: lost or spooled clicks, stalled delivery or consumption, refused
+events, targets, pods.
 
 Every alert carries ``summary``, ``description`` and a ``runbook_url`` to its section of
 docs/runbooks.md (the umbrella chart swaps `RUNBOOKS_URL` for where you host the docs).
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from hop_observability import metrics as m
-from hop_observability.promql import increase, job_matcher, select, sum_by
+from hop_observability.promql import increase, job_matcher, select, share, sum_by
 
 __all__ = ["RUNBOOKS_URL", "alert", "direct_alerts"]
 
@@ -19,6 +20,8 @@ _HOP_JOBS: Final = job_matcher("(" + "|".join(m.SERVICES) + ")")
 _JOB: Final = ("namespace", "job")
 _POD: Final = ("namespace", "pod", "container")
 _HOP_CONTAINERS: Final = 'container=~"' + "|".join(m.SERVICES) + '"'
+#: The spool share above which `HopClickSpoolFilling` fires (half: minutes left at full load).
+SPOOL_FILLING: Final = 0.5
 
 
 def alert(
@@ -75,13 +78,42 @@ def direct_alerts() -> list[dict[str, Any]]:
             " delivered none in 10 minutes: analytics (or the stream) is unreachable.",
         ),
         alert(
+            "HopClickSpoolFilling",
+            "\nor\n".join(
+                f"max by (namespace, job, pod) ({share(used, capacity, redirect)})"
+                f" > {SPOOL_FILLING:g}"
+                for used, capacity in (
+                    (m.REDIRECT_SPOOL_EVENTS, m.REDIRECT_SPOOL_CAPACITY_EVENTS),
+                    (m.REDIRECT_SPOOL_BYTES, m.REDIRECT_SPOOL_CAPACITY_BYTES),
+                )
+            ),
+            wait="2m",
+            severity="warning",
+            summary="redirect's click spool is filling up.",
+            description="The click spool of {{ $labels.pod }} ({{ $labels.job }} in"
+            f" {{{{ $labels.namespace }}}}) is over {SPOOL_FILLING:.0%} full (events or bytes):"
+            " delivery to analytics falls behind, and a full spool drops clicks.",
+        ),
+        alert(
             "HopClicksRejected",
-            f"{sum_by(_JOB, increase(m.ANALYTICS_REJECTED, analytics, '15m'))} > 0",
+            sum_by(_JOB, increase(m.ANALYTICS_REJECTED, (*analytics, 'transport="http"'), "15m"))
+            + " > 0",
             wait=None,
             severity="warning",
-            summary="analytics rejected or dead-lettered click events.",
+            summary="analytics answered click batches with 422.",
             description="{{ $labels.job }} in {{ $labels.namespace }} refused malformed click"
-            " events in the last 15 minutes (422 or moved to the dead-letter stream).",
+            " events sent over HTTP in the last 15 minutes: those clicks are not counted.",
+        ),
+        alert(
+            "HopClicksDeadLettered",
+            sum_by((*_JOB, "reason"), increase(m.ANALYTICS_DEAD_LETTERED, analytics, "15m"))
+            + " > 0",
+            wait=None,
+            severity="warning",
+            summary="analytics moved click events to the dead-letter stream.",
+            description="{{ $labels.job }} in {{ $labels.namespace }} dead-lettered stream"
+            " entries ({{ $labels.reason }}) in the last 15 minutes: those clicks are not"
+            " counted until they are replayed.",
         ),
         alert(
             "HopClickConsumerStalled",

@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI, Header, HTTPException
 
 from hop_instrumentation import ServiceSettings, create_app, get_instrumentation
-from hop_instrumentation.ratelimit import client_address
+from hop_instrumentation.ratelimit import RATE_LIMITED, client_address
 from hop_instrumentation.testing import app_client, make_test_settings, metric_value
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -126,3 +126,15 @@ def test_openapi_documents_the_limits_answers() -> None:
     assert "429" in paths["/api/v1/items"]["get"]["responses"]
     assert "429" not in paths["/elsewhere"]["get"]["responses"]
     assert "Retry-After" in paths["/api/v1/items"]["get"]["responses"]["429"]["headers"]
+
+
+def test_every_reason_is_exported_at_zero_before_any_refusal() -> None:
+    registry = get_instrumentation(build()).metrics.registry
+    exported = {
+        sample.labels["reason"]: sample.value
+        for family in registry.collect()
+        for sample in family.samples
+        if sample.name == RATE_LIMITED
+    }
+    # The reasons the tests above are refused with: a healthy service shows 0, not no data.
+    assert exported == {"auth_failures": 0.0, "address": 0.0, "key": 0.0}

@@ -10,10 +10,15 @@ from typing import Final
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from hop_analytics.store import IngestOutcome
+from hop_contracts import ClickTransport
 
 __all__ = ["AnalyticsMetrics", "ConsumerState"]
 
 _BATCH_BUCKETS: Final = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+#: The ``reason`` values of ``hop_analytics_events_dead_lettered_total``. Like the transports
+#: of ``..._rejected_total``, each is exported from 0, so a healthy service shows 0 (not
+#: "no data") and the first refused event is an increase that alerts see.
+DEAD_LETTER_REASONS: Final = ("invalid", "refused")
 
 
 class ConsumerState(StrEnum):
@@ -45,6 +50,21 @@ class AnalyticsMetrics:
         def events(name: str, documentation: str) -> Counter:
             return Counter(name, documentation, ["transport"], registry=registry)
 
+        dead_lettered = Counter(
+            "hop_analytics_events_dead_lettered",
+            "Stream entries moved to the dead-letter stream, by reason: 'invalid' (breaks "
+            "the click contract) or 'refused' (the database refused the event alone).",
+            ["reason"],
+            registry=registry,
+        )
+        for reason in DEAD_LETTER_REASONS:
+            dead_lettered.labels(reason)
+        rejected = events(
+            "hop_analytics_events_rejected",
+            "Malformed click events (HTTP 422, or moved to the dead-letter stream).",
+        )
+        for transport in ClickTransport:
+            rejected.labels(transport.value)
         return cls(
             received=events(
                 "hop_analytics_events_received", "Click events received, valid or not."
@@ -56,17 +76,8 @@ class AnalyticsMetrics:
                 "hop_analytics_events_duplicates",
                 "Click events already stored (redelivered or retried), not counted again.",
             ),
-            rejected=events(
-                "hop_analytics_events_rejected",
-                "Malformed click events (HTTP 422, or moved to the dead-letter stream).",
-            ),
-            dead_lettered=Counter(
-                "hop_analytics_events_dead_lettered",
-                "Stream entries moved to the dead-letter stream, by reason: 'invalid' (breaks "
-                "the click contract) or 'refused' (the database refused the event alone).",
-                ["reason"],
-                registry=registry,
-            ),
+            rejected=rejected,
+            dead_lettered=dead_lettered,
             batch_size=Histogram(
                 "hop_analytics_batch_size",
                 "Events per committed batch.",

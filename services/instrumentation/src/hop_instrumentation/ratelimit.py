@@ -43,6 +43,8 @@ __all__ = [
 ]
 
 RATE_LIMITED: Final = "hop_http_rate_limited_requests_total"
+#: The limits a request can hit: the ``reason`` label of `RATE_LIMITED`.
+_REASONS: Final = ("auth_failures", "address", "key")
 logger = logging.getLogger("hop.ratelimit")
 _FORWARDED_FOR: Final = b"x-forwarded-for"
 _AUTHORIZATION: Final = b"authorization"
@@ -124,11 +126,17 @@ class RedisWindows:
 
 
 def rate_limited_counter(registry: CollectorRegistry) -> Counter:
-    """Register and return ``hop_http_rate_limited_requests_total{reason}``."""
-    return Counter(
+    """Register and return ``hop_http_rate_limited_requests_total{reason}``.
+
+    Every reason is exported from 0: a healthy service shows 0, not "no data".
+    """
+    counter = Counter(
         RATE_LIMITED, "Requests refused with 429, by the limit they hit.", ["reason"],
         registry=registry,
     )  # fmt: skip
+    for reason in _REASONS:
+        counter.labels(reason)
+    return counter
 
 
 class RateLimitMiddleware:

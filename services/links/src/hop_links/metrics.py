@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter
 
 __all__ = ["LinksMetrics"]
+
+#: Each label's values, exported from 0: a quiet or healthy links shows 0, not "no data".
+CREATE_ROUTES: Final = ("single", "batch")
+CREATE_FAILURE_REASONS: Final = ("invalid", "taken")
+RESOLVE_RESULTS: Final = ("hit", "miss")
 
 
 @dataclass(slots=True, frozen=True)
@@ -21,24 +27,31 @@ class LinksMetrics:
     @classmethod
     def register(cls, registry: CollectorRegistry) -> LinksMetrics:
         """Create the counters on ``registry``."""
+
+        def counter(name: str, documentation: str, label: str, values: tuple[str, ...]) -> Counter:
+            made = Counter(name, documentation, [label], registry=registry)
+            for value in values:
+                made.labels(value)
+            return made
+
         return cls(
-            created=Counter(
+            created=counter(
                 "hop_links_links_created",
                 "Links created, by API route (single or batch).",
-                ["route"],
-                registry=registry,
+                "route",
+                CREATE_ROUTES,
             ),
-            create_failures=Counter(
+            create_failures=counter(
                 "hop_links_create_failures",
                 "Link creations refused, by reason (invalid, taken).",
-                ["reason"],
-                registry=registry,
+                "reason",
+                CREATE_FAILURE_REASONS,
             ),
-            resolves=Counter(
+            resolves=counter(
                 "hop_links_resolves",
                 "Internal resolves, by result (hit: found, miss: unknown code).",
-                ["result"],
-                registry=registry,
+                "result",
+                RESOLVE_RESULTS,
             ),
             auth_failures=Counter(
                 "hop_links_auth_failures",
