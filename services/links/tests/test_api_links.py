@@ -6,6 +6,8 @@ import httpx
 from fastapi import FastAPI
 
 from hop_links.dependencies import services_of
+from hop_links.direct import DirectPostgres, is_postgres
+from hop_links.errors import AliasTakenError
 from hop_links.records import LinkDraft
 from hop_links.store import LinkStore
 
@@ -188,3 +190,38 @@ async def test_store_create_retries_a_generated_code_that_is_taken(
     store = LinkStore(services_of(app).engine, public_host="hop.test", generate=lambda: next(codes))
     record = await store.create(caller.owner_id, LinkDraft(url="https://example.com/"))
     assert record.code == "Free123"
+
+
+async def test_store_batch_retries_generated_codes_that_are_taken_and_refuses_taken_aliases(
+    app: FastAPI, client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    await create(client, auth, code="Taken12")
+    await create(client, auth, code="Collide")
+    services = services_of(app)
+    caller = await services.accounts.authenticate(auth["Authorization"][7:])
+    direct = DirectPostgres(services.engine) if is_postgres(services.engine) else None
+    codes = iter(["Taken12", "Taken12", "Free123", "Free456"])
+    store = LinkStore(
+        services.engine, public_host="hop.test", direct=direct, generate=lambda: next(codes)
+    )
+    drafts = [
+        LinkDraft(url="https://example.com/1"),
+        LinkDraft(url="https://example.com/2"),
+        LinkDraft(url="https://example.com/3", code="Collide"),
+        LinkDraft(url="https://example.com/4", code="mine-1", tags=["b", "a"]),
+    ]
+    outcomes = await store.create_many(caller.owner_id, drafts)
+    assert [(o.index, o.link.code if o.link else None) for o in outcomes] == [
+        (0, "Free456"),
+        (1, "Free123"),
+        (2, None),
+        (3, "mine-1"),
+    ]
+    assert isinstance(outcomes[2].error, AliasTakenError)
+    for code, url, tags in [
+        ("Free456", "/1", []),
+        ("Free123", "/2", []),
+        ("mine-1", "/4", ["a", "b"]),
+    ]:
+        stored = (await client.get(f"/api/v1/links/{code}", headers=auth)).json()
+        assert (stored["url"], stored["tags"]) == (f"https://example.com{url}", tags)
