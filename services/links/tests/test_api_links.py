@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -208,7 +209,14 @@ async def test_store_batch_retries_generated_codes_that_are_taken_and_refuses_ta
         LinkDraft(url="https://example.com/1"),
         LinkDraft(url="https://example.com/2"),
         LinkDraft(url="https://example.com/3", code="Collide"),
-        LinkDraft(url="https://example.com/4", code="mine-1", tags=["b", "a"]),
+        LinkDraft(
+            url="https://example.com/4",
+            code="mine-1",
+            redirect_status=307,
+            forward_query=True,
+            expires_at=datetime(2040, 1, 1, tzinfo=UTC),
+            tags=["b", "a"],
+        ),
     ]
     outcomes = await store.create_many(caller.owner_id, drafts)
     assert [(o.index, o.link.code if o.link else None) for o in outcomes] == [
@@ -225,3 +233,9 @@ async def test_store_batch_retries_generated_codes_that_are_taken_and_refuses_ta
     ]:
         stored = (await client.get(f"/api/v1/links/{code}", headers=auth)).json()
         assert (stored["url"], stored["tags"]) == (f"https://example.com{url}", tags)
+    mine = (await client.get("/api/v1/links/mine-1", headers=auth)).json()
+    assert (mine["redirect_status"], mine["forward_query"], mine["expires_at"]) == (
+        307,
+        True,
+        "2040-01-01T00:00:00Z",
+    )

@@ -54,7 +54,7 @@ class CanonicalHost:
         return _address_kind(self.address)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)  # at most about 2 MiB of host names
 def canonical_host(host: str) -> CanonicalHost:
     """Return the canonical form of ``host`` (as `urlsplit` gives it), or raise.
 

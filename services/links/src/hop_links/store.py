@@ -248,7 +248,8 @@ class LinkStore:
                 index: link_row(owner_id, code, drafts[index], now) for index, code in codes.items()
             }
             inserted = {
-                row[0] for row in await direct.fetch(INSERT_LINKS, *_arrays(rows, drafts, now))
+                row[0]
+                for row in await direct.fetch(INSERT_LINKS, *_arrays(owner_id, rows, drafts, now))
             }
             retry: dict[int, str] = {}
             for index, row in rows.items():
@@ -349,7 +350,7 @@ def _no_free_code() -> LinksError:
 
 
 def _arrays(
-    rows: dict[int, dict[str, Any]], drafts: dict[int, LinkDraft], now: datetime
+    owner_id: int, rows: dict[int, dict[str, Any]], drafts: dict[int, LinkDraft], now: datetime
 ) -> tuple[Any, ...]:
     """Return the parameters of `hop_links.direct.INSERT_LINKS` for ``rows``."""
     values = list(rows.values())
@@ -357,7 +358,7 @@ def _arrays(
     return (
         [row["uid"] for row in values],
         [row["code"] for row in values],
-        values[0]["owner_id"] if values else 0,
+        owner_id,
         [row["url"] for row in values],
         [row["redirect_status"] for row in values],
         [row["forward_query"] for row in values],
