@@ -103,7 +103,7 @@ class LinkStore:
         for _ in range(_ATTEMPTS):
             code = draft.code or self._generate()
             try:
-                if self._direct is not None and not draft.tags:
+                if self._direct is not None:
                     return await self._insert_direct(self._direct, owner_id, code, draft)
                 async with self._engine.begin() as connection:
                     return (await self._insert(connection, owner_id, [(code, draft)]))[0]
@@ -319,11 +319,13 @@ class LinkStore:
         self, direct: DirectPostgres, owner_id: int, code: str, draft: LinkDraft
     ) -> LinkRecord:
         row = link_row(owner_id, code, draft, self._now())
-        await direct.fetchrow(
-            INSERT_LINK,
-            *(row[name] for name in _INSERT_COLUMNS),
-        )
-        return link_record(row, [])
+        if not draft.tags:
+            await direct.fetchrow(INSERT_LINK, *(row[name] for name in _INSERT_COLUMNS))
+        elif not await direct.fetch(
+            INSERT_LINKS, *_arrays(owner_id, {0: row}, {0: draft}, row["created_at"])
+        ):  # one statement for the link and its tags, as a batch of one
+            raise UniqueViolation(f"The code {code!r} is taken.")
+        return link_record(row, draft.tags)
 
     async def _link_id(self, connection: AsyncConnection, owner_id: int, code: str) -> int:
         if not is_code(code):
