@@ -72,14 +72,17 @@ async def test_create_every_field_is_stored_and_returned(
     assert without_times(fetched.json()) == expected
 
 
+@pytest.mark.parametrize("tags", [[], ["with-tags"]])
 async def test_create_taken_alias_answers_409(
-    client: httpx.AsyncClient, auth: dict[str, str]
+    client: httpx.AsyncClient, auth: dict[str, str], tags: list[str]
 ) -> None:
-    request = {"url": "https://example.com/a", "code": "taken"}
+    request = {"url": "https://example.com/a", "code": "taken", "tags": tags}
     assert (await client.post("/api/v1/links", json=request, headers=auth)).status_code == 201
     response = await client.post("/api/v1/links", json=request, headers=auth)
     assert response.status_code == 409
     assert response.json() == {"detail": "The code 'taken' is already taken; choose another alias."}
+    listed = await client.get("/api/v1/links", params={"tag": "with-tags"}, headers=auth)
+    assert len(listed.json()["items"]) == len(tags)  # the refused link left no tag behind
 
 
 @pytest.mark.parametrize(

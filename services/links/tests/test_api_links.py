@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from hop_links.dependencies import services_of
+from hop_links.direct import DirectPostgres, is_postgres
+from hop_links.errors import AliasTakenError
 from hop_links.records import LinkDraft
 from hop_links.store import LinkStore
 
@@ -211,3 +214,51 @@ async def test_link_ids_list_only_the_owners_current_links_oldest_first(
 async def test_link_ids_without_a_key_answer_401(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/links:ids")
     assert response.status_code == 401
+
+
+async def test_store_batch_retries_generated_codes_that_are_taken_and_refuses_taken_aliases(
+    app: FastAPI, client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    await create(client, auth, code="Taken12")
+    await create(client, auth, code="Collide")
+    services = services_of(app)
+    caller = await services.accounts.authenticate(auth["Authorization"][7:])
+    direct = DirectPostgres(services.engine) if is_postgres(services.engine) else None
+    codes = iter(["Taken12", "Taken12", "Free123", "Free456"])
+    store = LinkStore(
+        services.engine, public_host="hop.test", direct=direct, generate=lambda: next(codes)
+    )
+    drafts = [
+        LinkDraft(url="https://example.com/1"),
+        LinkDraft(url="https://example.com/2"),
+        LinkDraft(url="https://example.com/3", code="Collide"),
+        LinkDraft(
+            url="https://example.com/4",
+            code="mine-1",
+            redirect_status=307,
+            forward_query=True,
+            expires_at=datetime(2040, 1, 1, tzinfo=UTC),
+            tags=["b", "a"],
+        ),
+    ]
+    outcomes = await store.create_many(caller.owner_id, drafts)
+    assert [(o.index, o.link.code if o.link else None) for o in outcomes] == [
+        (0, "Free456"),
+        (1, "Free123"),
+        (2, None),
+        (3, "mine-1"),
+    ]
+    assert isinstance(outcomes[2].error, AliasTakenError)
+    for code, url, tags in [
+        ("Free456", "/1", []),
+        ("Free123", "/2", []),
+        ("mine-1", "/4", ["a", "b"]),
+    ]:
+        stored = (await client.get(f"/api/v1/links/{code}", headers=auth)).json()
+        assert (stored["url"], stored["tags"]) == (f"https://example.com{url}", tags)
+    mine = (await client.get("/api/v1/links/mine-1", headers=auth)).json()
+    assert (mine["redirect_status"], mine["forward_query"], mine["expires_at"]) == (
+        307,
+        True,
+        "2040-01-01T00:00:00Z",
+    )

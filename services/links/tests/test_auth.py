@@ -1,16 +1,30 @@
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+import time
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import ValidationError
+from sqlalchemy import event, text
 
 from hop_instrumentation import get_instrumentation
-from hop_instrumentation.testing import free_ports, metric_value, running_process
+from hop_instrumentation.testing import (
+    free_ports,
+    make_test_settings,
+    metric_value,
+    running_process,
+)
+from hop_links.accounts import AccountStore
 from hop_links.dependencies import services_of
+from hop_links.errors import UnauthorizedError
+from hop_links.keys import hash_key
+from hop_links.settings import LinksSettings
 
 ROUTES = [
     ("POST", "/api/v1/links"),
@@ -75,13 +89,84 @@ async def test_keys_are_stored_hashed(app: FastAPI, client: httpx.AsyncClient) -
     assert len(key_hash) == 64
 
 
+async def test_key_revoked_elsewhere_works_at_most_for_the_cache_ttl(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Another replica (or the CLI) revoked the key: this store notices within its TTL."""
+    accounts = services_of(app).accounts
+    await accounts.create_owner("erin")
+    new = await accounts.create_key("erin")
+    clock = [100.0]
+    replica = AccountStore(services_of(app).engine, key_cache_ttl=0.5, clock=lambda: clock[0])
+    caller = await replica.authenticate(new.secret)
+    await accounts.revoke_key(new.key.id)
+    clock[0] += 0.49
+    assert await replica.authenticate(new.secret) == caller
+    clock[0] += 0.01
+    with pytest.raises(UnauthorizedError):
+        await replica.authenticate(new.secret)
+
+
+async def test_unknown_key_is_not_remembered(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """A refusal is never cached: a key that exists a moment later works at once."""
+    accounts = services_of(app).accounts
+    owner = await accounts.create_owner("frank")
+    replica = AccountStore(services_of(app).engine, key_cache_ttl=1.0, clock=lambda: 100.0)
+    secret = "hop_" + "k" * 32
+    with pytest.raises(UnauthorizedError):
+        await replica.authenticate(secret)
+    async with services_of(app).engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO api_keys (owner_id, prefix, key_hash, created_at) "
+                "VALUES (:owner, :prefix, :hash, :created_at)"
+            ),
+            {"owner": owner.id, "prefix": secret[:12], "hash": hash_key(secret),
+             "created_at": owner.created_at},
+        )  # fmt: skip
+    assert (await replica.authenticate(secret)).owner_id == owner.id
+
+
+async def test_concurrent_requests_of_one_key_read_it_once(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    engine = services_of(app).engine
+    accounts = services_of(app).accounts
+    await accounts.create_owner("grace")
+    secret = (await accounts.create_key("grace")).secret
+    replica = AccountStore(engine, key_cache_ttl=1.0, clock=lambda: 100.0)  # the Core path
+    reads: list[str] = []
+
+    def count(*args: Any) -> None:
+        if "api_keys" in args[2]:
+            reads.append(args[2])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        callers = await asyncio.gather(*(replica.authenticate(secret) for _ in range(20)))
+        unknown = await asyncio.gather(
+            *(replica.authenticate("hop_" + "u" * 32) for _ in range(5)), return_exceptions=True
+        )
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert len(set(callers)) == 1
+    assert all(isinstance(answer, UnauthorizedError) for answer in unknown)
+    assert len(reads) == 2  # one for the known key, one for the unknown one
+
+
+def test_settings_key_cache_over_1_second_is_refused() -> None:
+    with pytest.raises(ValidationError, match="api_key_cache_ttl"):
+        make_test_settings(LinksSettings, api_key_cache_ttl=1.5)
+
+
 @pytest.mark.postgres
-def test_key_revoked_by_the_cli_fails_on_a_running_server_at_once(
+def test_key_revoked_by_the_cli_fails_on_a_running_server_within_the_cache_ttl(
     empty_postgres_url: str,
 ) -> None:
-    """Two processes: `hop-links serve` keeps no key cache, so the next request is 401."""
+    """Two processes: the server's next requests answer 401 within HOP_API_KEY_CACHE_TTL."""
     env = {"HOP_DATABASE_URL": empty_postgres_url}
     command = [sys.executable, "-m", "hop_links"]
+    ttl = LinksSettings.model_fields["api_key_cache_ttl"].default
 
     def cli(*args: str) -> str:
         done = subprocess.run(
@@ -103,5 +188,12 @@ def test_key_revoked_by_the_cli_fails_on_a_running_server_at_once(
         headers = {"Authorization": f"Bearer {secret}"}
         before = httpx.get(url, headers=headers)
         cli("keys", "revoke", key_id)
-        after = httpx.get(url, headers=headers)
+        revoked_at = time.monotonic()
+        while (after := httpx.get(url, headers=headers)).status_code == 200:
+            if time.monotonic() - revoked_at > 3.0:
+                break
+            time.sleep(0.02)
+        stopped_after = time.monotonic() - revoked_at
     assert (before.status_code, after.status_code) == (200, 401)
+    assert stopped_after < 2.0  # hop's revocation bound (the cache keeps a key for `ttl`)
+    assert ttl < 2.0

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from hop_contracts import RESERVED_CODES, is_reserved
 from hop_links._cursor import decode_cursor, encode_cursor
-from hop_links.codes import generate_code, validate_alias
+from hop_links.codes import CodeGenerator, generate_code, validate_alias
 from hop_links.errors import InvalidCursorError, InvalidLinkError
 from hop_links.keys import generate_key, hash_key, key_prefix
 from hop_links.validation import validate_expiry, validate_tags, validate_target
@@ -19,6 +20,19 @@ def test_generated_codes_are_7_base62_characters_and_differ() -> None:
     codes = {generate_code() for _ in range(1000)}
     assert len(codes) == 1000
     assert all(re.fullmatch(r"[A-Za-z0-9]{7}", code) for code in codes)
+
+
+def test_code_generator_codes_differ_are_never_reserved_and_use_every_character() -> None:
+    generate = CodeGenerator()
+    codes = [generate() for _ in range(10_000)]
+    assert len(set(codes)) == len(codes)
+    assert all(re.fullmatch(r"[A-Za-z0-9]{7}", code) for code in codes)
+    assert not any(is_reserved(code) for code in codes)
+    counts = Counter("".join(codes))
+    assert len(counts) == 62
+    # 70,000 characters: 1,129 of each on average; a bias of 1/62 or more shows here.
+    assert min(counts.values()) > 900
+    assert max(counts.values()) < 1_360
 
 
 @pytest.mark.parametrize("alias", ["abc", "A-b_c", "9lives", "x" * 64])

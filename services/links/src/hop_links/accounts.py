@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +30,7 @@ __all__ = ["AccountStore"]
 
 MAX_OWNER_NAME = 100
 _KEY_MAX_LENGTH = 200
+_RECENT_KEYS = 10_000
 
 
 def _utcnow() -> datetime:
@@ -41,12 +45,16 @@ class AccountStore:
         engine: AsyncEngine,
         *,
         direct: DirectPostgres | None = None,
+        key_cache_ttl: float = 0.0,
         now: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._engine = engine
         self._direct = direct
         self._reader = reader(engine)
         self._now = now
+        self._recent = _RecentKeys(key_cache_ttl, clock)
+        self._pending: dict[str, asyncio.Future[Caller]] = {}
 
     async def create_owner(self, name: str) -> Owner:
         """Create an owner named ``name`` (unique, 1 to 100 printable characters)."""
@@ -101,6 +109,7 @@ class AccountStore:
 
     async def revoke_key(self, key_id: int) -> ApiKey:
         """Revoke the key ``key_id`` (idempotent) and return it."""
+        self._recent.clear()  # this process stops at once; others within their cache TTL
         async with self._engine.begin() as connection:
             await connection.execute(
                 update(api_keys)
@@ -128,13 +137,36 @@ class AccountStore:
             raise UnauthorizedError("Send an API key as `Authorization: Bearer <key>`.")
         if not secret.startswith(KEY_PREFIX) or len(secret) > _KEY_MAX_LENGTH:
             raise UnauthorizedError("The API key is unknown or revoked.")
-        # Read on every request, never cached: a revoked key fails on its next request.
+        digest = hash_key(secret)
+        caller = self._recent.get(digest)
+        if caller is None:
+            caller = await self._shared_lookup(digest)
+            self._recent.put(digest, caller)
+        return caller
+
+    async def _shared_lookup(self, digest: str) -> Caller:
+        """Read the key once for every request that waits on it (with a cache only)."""
+        if not self._recent.enabled:
+            return await self._lookup(digest)
+        pending = self._pending.get(digest)
+        if pending is None:
+            pending = asyncio.ensure_future(self._lookup(digest))
+            self._pending[digest] = pending
+            pending.add_done_callback(lambda done: self._settle(digest, done))
+        return await asyncio.shield(pending)  # one caller's cancellation is not the others'
+
+    def _settle(self, digest: str, done: asyncio.Future[Caller]) -> None:
+        self._pending.pop(digest, None)
+        if not done.cancelled():
+            done.exception()  # retrieved here, so a lookup nobody awaits any more is not logged
+
+    async def _lookup(self, digest: str) -> Caller:
         row: Sequence[Any] | None
         if self._direct is not None:
-            row = await self._direct.fetchrow(AUTHENTICATE, hash_key(secret))
+            row = await self._direct.fetchrow(AUTHENTICATE, digest)
         else:
             query = select(api_keys.c.id, api_keys.c.owner_id).where(
-                api_keys.c.key_hash == hash_key(secret), api_keys.c.revoked_at.is_(None)
+                api_keys.c.key_hash == digest, api_keys.c.revoked_at.is_(None)
             )
             async with self._reader.connect() as connection:
                 row = (await connection.execute(query)).first()
@@ -142,6 +174,46 @@ class AccountStore:
             raise UnauthorizedError("The API key is unknown or revoked.")
         key_id, owner_id = row
         return Caller(owner_id=owner_id, key_id=key_id)
+
+
+class _RecentKeys:
+    """Callers of the keys that authenticated in the last ``ttl`` seconds (0: none kept).
+
+    Only known, unrevoked keys are kept, by their digest, so a revocation committed
+    anywhere stops a key within ``ttl``, and a new key works at once. At most
+    `_RECENT_KEYS` entries; with one TTL for all, the oldest entry expires first.
+    """
+
+    __slots__ = ("_clock", "_entries", "_ttl")
+
+    def __init__(self, ttl: float, clock: Callable[[], float]) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, Caller]] = OrderedDict()
+
+    @property
+    def enabled(self) -> bool:
+        return self._ttl > 0
+
+    def get(self, digest: str) -> Caller | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if entry[0] <= self._clock():
+            del self._entries[digest]
+            return None
+        return entry[1]
+
+    def put(self, digest: str, caller: Caller) -> None:
+        if self._ttl <= 0:
+            return
+        self._entries[digest] = (self._clock() + self._ttl, caller)
+        self._entries.move_to_end(digest)
+        if len(self._entries) > _RECENT_KEYS:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
 
 
 def _key(row: Row[tuple[object, ...]]) -> ApiKey:

@@ -70,7 +70,7 @@ def create_app(
             allow_internal_targets=settings.allow_internal_targets,
             direct=direct,
         ),
-        accounts=AccountStore(engine, direct=direct),
+        accounts=AccountStore(engine, direct=direct, key_cache_ttl=settings.api_key_cache_ttl),
         metrics=LinksMetrics.register(hop.metrics.registry),
         shared_cache=_shared_cache(settings, hop.tracer_provider),
     )

@@ -32,6 +32,26 @@ INSERT_LINK: Final = (
     "disabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
     "RETURNING id"
 )
+#: A whole batch in one statement: one array per column (unnest keeps the items' order, so
+#: ids rise with it), a taken code skipped rather than failing the rest, and the tags of
+#: the rows inserted written by the same statement. Returns the codes inserted.
+INSERT_LINKS: Final = """\
+WITH new AS (
+    INSERT INTO links (uid, code, owner_id, url, redirect_status, forward_query, expires_at,
+                       disabled, created_at, updated_at)
+    SELECT uid, code, $3, url, redirect_status, forward_query, expires_at, false, $7, $7
+    FROM unnest($1::text[], $2::text[], $4::text[], $5::smallint[], $6::boolean[],
+                $8::timestamptz[])
+        WITH ORDINALITY AS item(uid, code, url, redirect_status, forward_query, expires_at, n)
+    ORDER BY n
+    ON CONFLICT (code) DO NOTHING
+    RETURNING id, code
+), tagged AS (
+    INSERT INTO link_tags (link_id, tag)
+    SELECT new.id, tag.tag FROM new JOIN unnest($9::text[], $10::text[]) AS tag(code, tag)
+        USING (code)
+)
+SELECT code FROM new"""
 _SCOPE: Final = "hop_links.direct"
 
 
@@ -59,6 +79,12 @@ class DirectPostgres:
             asyncpg.InternalClientError,  # a connection left mid-operation by a drop
             OSError,
         )
+
+    async def fetch(self, statement: str, *args: Any) -> list[Sequence[Any]]:
+        """Return every row of ``statement``."""
+        async with self._connection(statement) as connection:
+            rows: list[Sequence[Any]] = await connection.fetch(statement, *args)
+            return rows
 
     async def fetchrow(self, statement: str, *args: Any) -> Sequence[Any] | None:
         """Return the first row of ``statement`` or None."""

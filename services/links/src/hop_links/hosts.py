@@ -10,6 +10,7 @@ or an IPv6 one that embeds IPv4 (``[::ffff:127.0.0.1]``, NAT64, 6to4) read as th
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import unicodedata
 from dataclasses import dataclass
@@ -53,8 +54,13 @@ class CanonicalHost:
         return _address_kind(self.address)
 
 
+@functools.lru_cache(maxsize=1024)  # at most about 2 MiB of host names
 def canonical_host(host: str) -> CanonicalHost:
-    """Return the canonical form of ``host`` (as `urlsplit` gives it), or raise."""
+    """Return the canonical form of ``host`` (as `urlsplit` gives it), or raise.
+
+    Answers are remembered (a bounded LRU; a refusal is not): hop's own host is checked on
+    every validation, and a batch's targets mostly share a few hosts.
+    """
     text = unicodedata.normalize("NFKC", unquote(host)).translate(_DOTS)
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]

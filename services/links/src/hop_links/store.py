@@ -15,8 +15,8 @@ from hop_contracts import is_code
 from hop_instrumentation.database import reader
 from hop_links._cursor import decode_cursor, encode_cursor
 from hop_links._link_rows import link_record, link_row, load_tags
-from hop_links.codes import generate_code, validate_alias
-from hop_links.direct import INSERT_LINK, RESOLVE, DirectPostgres, UniqueViolation
+from hop_links.codes import CodeGenerator, validate_alias
+from hop_links.direct import INSERT_LINK, INSERT_LINKS, RESOLVE, DirectPostgres, UniqueViolation
 from hop_links.errors import AliasTakenError, InvalidLinkError, LinkNotFoundError, LinksError
 from hop_links.records import (
     BatchOutcome,
@@ -73,7 +73,7 @@ class LinkStore:
         allow_internal_targets: bool = False,
         direct: DirectPostgres | None = None,
         now: Callable[[], datetime] = _utcnow,
-        generate: Callable[[], str] = generate_code,
+        generate: Callable[[], str] | None = None,
     ) -> None:
         self._engine = engine
         self._reader = reader(engine)
@@ -81,7 +81,7 @@ class LinkStore:
         self._allow_internal = allow_internal_targets
         self._direct = direct
         self._now = now
-        self._generate = generate
+        self._generate = generate or CodeGenerator()
 
     async def resolve(self, code: str) -> ResolvedLink:
         """Return what redirect needs for ``code`` (any owner), or raise `LinkNotFoundError`."""
@@ -103,14 +103,14 @@ class LinkStore:
         for _ in range(_ATTEMPTS):
             code = draft.code or self._generate()
             try:
-                if self._direct is not None and not draft.tags:
+                if self._direct is not None:
                     return await self._insert_direct(self._direct, owner_id, code, draft)
                 async with self._engine.begin() as connection:
                     return (await self._insert(connection, owner_id, [(code, draft)]))[0]
             except (IntegrityError, UniqueViolation):
                 if draft.code:
                     raise AliasTakenError(code) from None
-        raise LinksError(f"No free code was found in {_ATTEMPTS} attempts; try again.")
+        raise _no_free_code()
 
     async def create_many(
         self, owner_id: int, items: Sequence[LinkDraft | LinksError]
@@ -125,15 +125,11 @@ class LinkStore:
                 drafts[index] = self.validate(item)
             except LinksError as err:
                 outcomes[index] = BatchOutcome(index, error=err)
-        codes = await self._assign_codes(drafts, outcomes)
-        try:
-            async with self._engine.begin() as connection:
-                pairs = [(codes[index], drafts[index]) for index in codes]
-                created = await self._insert(connection, owner_id, pairs)
-        except IntegrityError:  # a concurrent writer took a code: go one by one
-            return await self._create_each(owner_id, drafts, outcomes)
-        for index, record in zip(codes, created, strict=True):
-            outcomes[index] = BatchOutcome(index, link=record)
+        codes = self._assign_codes(drafts, outcomes)
+        if self._direct is not None:
+            await self._insert_many_direct(self._direct, owner_id, codes, drafts, outcomes)
+        else:
+            await self._insert_many(owner_id, codes, drafts, outcomes)
         return [outcomes[index] for index in range(len(items))]
 
     async def get(self, owner_id: int, code: str) -> LinkRecord:
@@ -217,31 +213,96 @@ class LinkStore:
             values["tags"] = validate_tags(values["tags"])
         return values
 
-    async def _assign_codes(
+    def _assign_codes(
         self, drafts: dict[int, LinkDraft], outcomes: dict[int, BatchOutcome]
     ) -> dict[int, str]:
+        """Give every draft a code unique within the batch: aliases first, then random ones."""
         codes: dict[int, str] = {}
+        used: set[str] = set()
         for index, draft in drafts.items():
-            code = draft.code or self._generate()
-            if code in codes.values():
-                if draft.code:
-                    outcomes[index] = BatchOutcome(index, error=AliasTakenError(code))
-                    continue
-                code = self._generate()  # a clash here is left to the insert's fallback
-            codes[index] = code
+            if draft.code is None:
+                continue
+            if draft.code in used:
+                outcomes[index] = BatchOutcome(index, error=AliasTakenError(draft.code))
+                continue
+            used.add(draft.code)
+            codes[index] = draft.code
+        for index, draft in drafts.items():
+            if draft.code is None:
+                codes[index] = self._unused_code(used)
+        return dict(sorted(codes.items()))
+
+    def _unused_code(self, used: set[str]) -> str:
+        code = self._generate()
+        for _ in range(_ATTEMPTS):
+            if code not in used:
+                break
+            code = self._generate()  # a clash left after this is the insert's to refuse
+        used.add(code)
+        return code
+
+    async def _insert_many_direct(
+        self,
+        direct: DirectPostgres,
+        owner_id: int,
+        codes: dict[int, str],
+        drafts: dict[int, LinkDraft],
+        outcomes: dict[int, BatchOutcome],
+    ) -> None:
+        """Insert the batch in one statement; give random codes that were taken new ones."""
+        now, used = self._now(), set(codes.values())
+        for _ in range(_ATTEMPTS):
+            if not codes:
+                return
+            rows = {
+                index: link_row(owner_id, code, drafts[index], now) for index, code in codes.items()
+            }
+            inserted = {
+                row[0]
+                for row in await direct.fetch(INSERT_LINKS, *_arrays(owner_id, rows, drafts, now))
+            }
+            retry: dict[int, str] = {}
+            for index, row in rows.items():
+                if row["code"] in inserted:
+                    outcomes[index] = BatchOutcome(index, link=link_record(row, drafts[index].tags))
+                elif drafts[index].code:
+                    outcomes[index] = BatchOutcome(index, error=AliasTakenError(row["code"]))
+                else:
+                    retry[index] = self._unused_code(used)
+            codes = retry
+        for index in codes:
+            outcomes[index] = BatchOutcome(index, error=_no_free_code())
+
+    async def _insert_many(
+        self,
+        owner_id: int,
+        codes: dict[int, str],
+        drafts: dict[int, LinkDraft],
+        outcomes: dict[int, BatchOutcome],
+    ) -> None:
+        """Insert the batch through SQLAlchemy, after asking which codes are taken."""
         async with self._engine.connect() as connection:
             query = select(links.c.code).where(links.c.code.in_(list(codes.values())))
             taken = set((await connection.execute(query)).scalars())
+        used = set(codes.values()) | taken
         for index in [index for index, code in codes.items() if code in taken]:
             if drafts[index].code:
                 outcomes[index] = BatchOutcome(index, error=AliasTakenError(codes.pop(index)))
             else:
-                codes[index] = self._generate()
-        return codes
+                codes[index] = self._unused_code(used)
+        try:
+            async with self._engine.begin() as connection:
+                pairs = [(codes[index], drafts[index]) for index in codes]
+                created = await self._insert(connection, owner_id, pairs)
+        except IntegrityError:  # a concurrent writer took a code: go one by one
+            await self._create_each(owner_id, drafts, outcomes)
+            return
+        for index, record in zip(codes, created, strict=True):
+            outcomes[index] = BatchOutcome(index, link=record)
 
     async def _create_each(
         self, owner_id: int, drafts: dict[int, LinkDraft], outcomes: dict[int, BatchOutcome]
-    ) -> list[BatchOutcome]:
+    ) -> None:
         for index, draft in drafts.items():
             if index in outcomes:
                 continue
@@ -249,7 +310,6 @@ class LinkStore:
                 outcomes[index] = BatchOutcome(index, link=await self.create(owner_id, draft))
             except LinksError as err:
                 outcomes[index] = BatchOutcome(index, error=err)
-        return [outcomes[index] for index in sorted(outcomes)]
 
     async def _insert(
         self, connection: AsyncConnection, owner_id: int, pairs: list[tuple[str, LinkDraft]]
@@ -269,11 +329,13 @@ class LinkStore:
         self, direct: DirectPostgres, owner_id: int, code: str, draft: LinkDraft
     ) -> LinkRecord:
         row = link_row(owner_id, code, draft, self._now())
-        await direct.fetchrow(
-            INSERT_LINK,
-            *(row[name] for name in _INSERT_COLUMNS),
-        )
-        return link_record(row, [])
+        if not draft.tags:
+            await direct.fetchrow(INSERT_LINK, *(row[name] for name in _INSERT_COLUMNS))
+        elif not await direct.fetch(
+            INSERT_LINKS, *_arrays(owner_id, {0: row}, {0: draft}, row["created_at"])
+        ):  # one statement for the link and its tags, as a batch of one
+            raise UniqueViolation(f"The code {code!r} is taken.")
+        return link_record(row, draft.tags)
 
     async def _link_id(self, connection: AsyncConnection, owner_id: int, code: str) -> int:
         if not is_code(code):
@@ -293,6 +355,30 @@ class LinkStore:
             raise LinkNotFoundError(code)
         tags = await load_tags(connection, [row.id])
         return link_record(row._mapping, tags.get(row.id, []))
+
+
+def _no_free_code() -> LinksError:
+    return LinksError(f"No free code was found in {_ATTEMPTS} attempts; try again.")
+
+
+def _arrays(
+    owner_id: int, rows: dict[int, dict[str, Any]], drafts: dict[int, LinkDraft], now: datetime
+) -> tuple[Any, ...]:
+    """Return the parameters of `hop_links.direct.INSERT_LINKS` for ``rows``."""
+    values = list(rows.values())
+    tagged = [(row["code"], tag) for index, row in rows.items() for tag in drafts[index].tags]
+    return (
+        [row["uid"] for row in values],
+        [row["code"] for row in values],
+        owner_id,
+        [row["url"] for row in values],
+        [row["redirect_status"] for row in values],
+        [row["forward_query"] for row in values],
+        now,
+        [row["expires_at"] for row in values],
+        [code for code, _ in tagged],
+        [tag for _, tag in tagged],
+    )
 
 
 def _check_status(status: int) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from hop_contracts import RedirectStatus
 from hop_links.errors import InvalidLinkError, LinksError
 from hop_links.http_errors import status_of
 from hop_links.models import BatchItemResult, InvalidItem, Link, LinkCreate, LinkUpdate
@@ -39,13 +42,18 @@ def to_changes(body: LinkUpdate) -> LinkChanges:
 
 
 def to_link(record: LinkRecord, settings: LinksSettings) -> Link:
-    """Return the API's view of a stored link."""
-    return Link(
+    """Return the API's view of a stored link.
+
+    Built without validation: a record's fields are already the response's types (mypy
+    checks this call; the store keeps only the four redirect statuses), and a batch
+    answers up to 1,000 links.
+    """
+    return Link.model_construct(
         id=record.id,
         code=record.code,
         short_url=settings.short_url(record.code),
         url=record.url,
-        redirect_status=record.redirect_status,
+        redirect_status=cast(RedirectStatus, record.redirect_status),
         forward_query=record.forward_query,
         expires_at=record.expires_at,
         disabled=record.disabled,
@@ -58,8 +66,9 @@ def to_link(record: LinkRecord, settings: LinksSettings) -> Link:
 def batch_result(outcome: BatchOutcome, settings: LinksSettings) -> BatchItemResult:
     """Return one item's result: 201 and its link, or its error's status and message."""
     if outcome.link is not None:
-        return BatchItemResult(
-            index=outcome.index, status=201, link=to_link(outcome.link, settings)
-        )
+        link = to_link(outcome.link, settings)
+        return BatchItemResult.model_construct(index=outcome.index, status=201, link=link)
     error = outcome.error or LinksError("The item was not created.")
-    return BatchItemResult(index=outcome.index, status=status_of(error), detail=error.message)
+    return BatchItemResult.model_construct(
+        index=outcome.index, status=status_of(error), detail=error.message
+    )
