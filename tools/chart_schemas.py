@@ -166,7 +166,6 @@ SERVICES: dict[str, dict[str, Any]] = {
         "settings": {
             "basePath": {"type": "string", "pattern": "^(/[A-Za-z0-9_-]+)+$"},
             "sessionMaxAge": {"type": "integer", "minimum": 60, "maximum": 604800},
-            "overviewMaxLinks": {"type": "integer", "minimum": 1, "maximum": 200},
         },
         "secrets": ["session"],
         "migration": False,

@@ -54,9 +54,9 @@ class AnalyticsSettings(DatabaseSettings):
     owner_cache_ttl: float = Field(
         default=1.0,
         ge=0,
-        le=2,
-        description="Seconds an ownership answer is reused: at most 2, so a revoked key or a "
-        "deleted link stops reading stats within 2 s.",
+        le=1,
+        description="Seconds an ownership answer is reused: at most 1, so that with links' own "
+        "key cache (at most 1 s) a revoked key or a deleted link stops reading stats within 2 s.",
     )
     click_max_future_skew: float = Field(
         default=300.0,
