@@ -25,6 +25,12 @@ def build(**overrides: Any) -> FastAPI:
             raise HTTPException(401, "bad key")
         return {"ok": "yes"}
 
+    @app.get("/api/v1/private")
+    async def private(authorization: str | None = Header(default=None)) -> dict[str, str]:
+        if authorization != "Bearer good":
+            raise HTTPException(401, "no key" if authorization is None else "bad key")
+        return {"ok": "yes"}
+
     @app.get("/elsewhere")
     async def elsewhere() -> dict[str, str]:
         return {"ok": "yes"}
@@ -79,6 +85,21 @@ async def test_failed_authentication_budget_refuses_guesses_but_not_valid_keys()
     assert honest.status_code == 200
     assert again.status_code == 429
     assert refused(app, "auth_failures") == 2
+
+
+async def test_requests_without_credentials_neither_spend_nor_meet_the_failure_budget() -> None:
+    # A peer's readiness probe or a browser's first try presents no key: it cannot be a guess,
+    # so it must not lock the guessing budget of an address many owners share (a proxy).
+    app = build(rate_limit_per_address=100)
+    async with app_client(app) as client:
+        bare = [await client.get("/api/v1/private") for _ in range(5)]
+        guesses = [await client.get("/api/v1/private", headers={"authorization": f"Bearer g{n}"})
+                   for n in range(3)]  # fmt: skip
+        bare_after = await client.get("/api/v1/private")
+    assert [a.status_code for a in bare] == [401] * 5
+    assert [a.status_code for a in guesses] == [401, 401, 429]
+    assert bare_after.status_code == 401
+    assert refused(app, "auth_failures") == 1
 
 
 async def test_zero_turns_a_limit_off() -> None:

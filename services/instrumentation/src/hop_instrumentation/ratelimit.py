@@ -8,7 +8,8 @@ windows of ``HOP_RATE_LIMIT_WINDOW`` seconds:
 - the presented API key (``Authorization: Bearer``): ``HOP_RATE_LIMIT_PER_KEY``;
 - answers 401 per client address: after ``HOP_RATE_LIMIT_AUTH_FAILURES`` of them, every
   request from that address that fails authentication again is answered 429 instead of 401
-  until the window ends (key guessing); a valid key keeps working.
+  until the window ends (key guessing); a valid key keeps working, and a request that
+  presents no ``Authorization`` header (a peer's readiness probe) is never counted a guess.
 
 A refused request gets 429 with ``Retry-After`` and the IETF ``RateLimit-Policy`` and
 ``RateLimit`` headers (draft-ietf-httpapi-ratelimit-headers); allowed ones carry the
@@ -194,7 +195,11 @@ class RateLimitMiddleware:
         # a 429): a valid key keeps working, so guessing from an address cannot lock out the
         # owners who share it (NAT, the edge, loopback).
         spent = next((s for s in states if s[0] == "auth_failures" and s[2] >= s[1]), None)
-        await self.app(scope, receive, self._sender(send, states, address, spent))
+        # Only a request that presents credentials can be a guess: a 401 without any (a peer's
+        # readiness probe, a browser's first try) neither spends nor is refused by the budget.
+        guessing = any(name == _AUTHORIZATION for name, _ in scope["headers"])
+        sender = self._sender(send, states, address, spent if guessing else None, guessing)
+        await self.app(scope, receive, sender)
 
     def _sender(
         self,
@@ -202,6 +207,7 @@ class RateLimitMiddleware:
         states: list[tuple[str, int, int, float]],
         address: str,
         spent: tuple[str, int, int, float] | None,
+        guessing: bool,
     ) -> Send:
         headers = _headers(states, self._window)
         refused = False
@@ -215,7 +221,7 @@ class RateLimitMiddleware:
                     refused = True
                     await self._refuse(send, spent, address)
                     return
-                if self._limits["auth_failures"] > 0:
+                if guessing and self._limits["auth_failures"] > 0:
                     await self._count_failure(address)
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), *headers]
