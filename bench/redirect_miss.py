@@ -44,10 +44,10 @@ ADMIN_DSN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:54
 #: Codes per wrk run: enough for 15,000 req/s over a 10 s round.
 RANGE = 150_000
 SEED_SQL = """
-INSERT INTO links (code, owner_id, url, redirect_status, forward_query, expires_at, disabled,
-                   created_at, updated_at)
-SELECT 'm' || n, owner_id, url || n, redirect_status, forward_query, expires_at, disabled,
-       created_at, updated_at
+INSERT INTO links (uid, code, owner_id, url, redirect_status, forward_query, expires_at,
+                   disabled, created_at, updated_at)
+SELECT md5(uid || n), 'm' || n, owner_id, url || n, redirect_status, forward_query, expires_at,
+       disabled, created_at, updated_at
 FROM links, generate_series(1, $1) AS n WHERE code = 'template'
 """
 
