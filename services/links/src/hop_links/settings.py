@@ -40,6 +40,13 @@ class LinksSettings(DatabaseSettings):
         description="Seconds an entry links writes lives; keep it at most redirect's "
         "HOP_CACHE_TTL so the staleness bound holds.",
     )
+    resolve_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=200,
+        description="PostgreSQL connections of the resolve path (redirect's cache misses), "
+        "opened on demand and kept, beside HOP_DATABASE_POOL_SIZE's.",
+    )
 
     @field_validator("public_base_url")
     @classmethod
