@@ -9,6 +9,11 @@ node-postgres resolver (bench/express/resolver.js) reading the same ``links`` ta
 one prepared statement. wrk (1 thread, 64 connections) requests ``/m<n>`` with n counting
 up, so no code is asked twice and redirect's cache never answers; each run gets its own
 range of codes. Rounds alternate between the two servers; the median round is reported.
+
+CPU per request is counted for each process a miss crosses (``/proc``): the front
+process (Express, or redirect), links, and PostgreSQL's backends of the bench database.
+On a loaded machine their sum, not the rate, says what a quiet one would serve:
+cores / (CPU per miss of all of them).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from _harness import (
@@ -28,6 +34,7 @@ from _harness import (
     LoadResult,
     counting_script,
     cpu_meter,
+    cpu_seconds,
     ensure_express,
     machine,
     median_round,
@@ -98,13 +105,24 @@ def seed(hop: HopStack, database_url: str, count: int) -> None:
     asyncio.run(copy())
 
 
-Results = list[list[tuple[LoadResult, float]]]
+@dataclass(slots=True)
+class Round:
+    """One wrk round against one server and the CPU each process spent per request."""
+
+    load: LoadResult
+    front_us: float
+    links_us: float | None
+    postgres_us: float
+
+
+Results = list[list[Round]]
 
 
 def measure(
     tmp: Path, hop: HopStack, express: tuple[str, int], args: argparse.Namespace
 ) -> Results:
     servers = [express, (hop.url("redirect"), hop.pid("redirect"))]
+    database_url = hop.stack.database_urls["links"]
     ranges = iter(range(0, 2 * (args.rounds + 1) * RANGE, RANGE))
 
     def drive(url: str, seconds: float) -> LoadResult:
@@ -116,28 +134,68 @@ def measure(
     results: Results = [[], []]
     for _ in range(args.rounds):
         for index, (url, pid) in enumerate(servers):
-            with cpu_meter(pid) as cpu:
+            backends = postgres_cpu(database_url)
+            with cpu_meter(pid) as front, cpu_meter(hop.pid("links")) as links:
                 result = drive(url, args.round)
-            results[index].append((result, cpu[0] / max(result.requests, 1) * 1e6))
+            per_request = 1e6 / max(result.requests, 1)
+            results[index].append(
+                Round(
+                    result,
+                    front[0] * per_request,
+                    links[0] * per_request if index else None,
+                    spent_since(backends, postgres_cpu(database_url)) * per_request,
+                )
+            )
     return results
+
+
+def postgres_cpu(database_url: str) -> dict[int, float]:
+    """Return the CPU seconds so far of each PostgreSQL backend serving ``database_url``."""
+
+    async def backends() -> list[int]:
+        import asyncpg
+
+        connection = await asyncpg.connect(database_url)
+        try:
+            rows = await connection.fetch(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await connection.close()
+        return [row["pid"] for row in rows]
+
+    return {pid: cpu_seconds(pid) for pid in asyncio.run(backends())}
+
+
+def spent_since(before: dict[int, float], after: dict[int, float]) -> float:
+    """Return the CPU seconds the backends spent between two `postgres_cpu` readings."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def report(results: Results, args: argparse.Namespace) -> None:
     ratios = [
-        h.requests_per_second / e.requests_per_second
-        for (e, _), (h, _) in zip(*results, strict=True)
+        h.load.requests_per_second / e.load.requests_per_second
+        for e, h in zip(*results, strict=True)
     ]
     middle = median_round(ratios)
     print(f"# Cache miss on PostgreSQL ({machine()}; wrk 1 thread x {CONNECTIONS} connections, "
           f"{args.rounds} alternating rounds of {args.round:g} s, median round)\n")  # fmt: skip
     rows = []
     for name, runs in zip(("Express 5 + pg", "hop redirect -> hop links"), results, strict=True):
-        result, cpu = runs[middle]
-        rows.append([name, result.requests_per_second, result.p50_ms, result.p99_ms, cpu,
-                     result.non_2xx_3xx + result.errors])  # fmt: skip
-    print(
-        table(["server", "req/s", "p50 ms", "p99 ms", "CPU µs/req (front process)", "errors"], rows)
-    )
+        row = runs[middle]
+        load = row.load
+        total = row.front_us + (row.links_us or 0.0) + row.postgres_us
+        rows.append([name, load.requests_per_second, load.p50_ms, load.p99_ms, row.front_us,
+                     "-" if row.links_us is None else row.links_us, row.postgres_us, total,
+                     load.non_2xx_3xx + load.errors])  # fmt: skip
+    headers = ["server", "req/s", "p50 ms", "p99 ms", "CPU µs/req: front", "links", "PostgreSQL",
+               "all", "errors"]  # fmt: skip
+    print(table(headers, rows))
+    cores = os.cpu_count() or 1
+    print(f"\nat the CPU per request above, {cores} quiet cores would serve: "
+          + ", ".join(f"{name} {cores / (row[7] / 1e6):,.0f} req/s" for name, row in
+                      zip(("Express", "hop"), rows, strict=True)))  # fmt: skip
     print(f"\nratio per round: {', '.join(f'{r:.2f}' for r in ratios)}")
     print(f"**cache miss: {ratios[middle]:.2f}x Express + pg** (target: 3,000 req/s, p99 < 50 ms)")
 
