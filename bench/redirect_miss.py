@@ -2,9 +2,10 @@
 
     make bench-redirect-miss        # or: uv run python bench/redirect_miss.py [--round 10]
 
-One hop-links process on a throwaway PostgreSQL database and one hop-redirect process in
-production settings (`make run`'s stack, bench/_stack.py; clicks go to the contract's sink,
-bench-redirect measures their delivery), side by side with a minimal Express 5 +
+One hop-links process on a throwaway PostgreSQL database (its resolves on their own pool,
+``HOP_RESOLVE_POOL_SIZE=10``) and one hop-redirect process in production settings
+(`make run`'s stack, bench/_stack.py; clicks go to the contract's sink, bench-redirect
+measures their delivery), side by side with a minimal Express 5 +
 node-postgres resolver (bench/express/resolver.js) reading the same ``links`` table with
 one prepared statement. wrk (1 thread, 64 connections) requests ``/m<n>`` with n counting
 up, so no code is asked twice and redirect's cache never answers; each run gets its own
@@ -93,7 +94,11 @@ def run(tmp: Path, database_url: str, args: argparse.Namespace) -> None:
         stack = bench_stack(
             tmp / "hop",
             database_urls={"links": database_url},
-            settings={"redirect": {**PRODUCTION, "HOP_ANALYTICS_URL": sink}},
+            settings={
+                "redirect": {**PRODUCTION, "HOP_ANALYTICS_URL": sink},
+                # The resolve path on its own pool: 10 connections beside the engine's 10 + 10.
+                "links": {"HOP_RESOLVE_POOL_SIZE": "10"},
+            },
         )
         with running(stack, services=("links", "redirect")) as hop:
             seed(hop, database_url, runs * RANGE)

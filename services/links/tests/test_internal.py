@@ -95,16 +95,15 @@ async def test_resolve_and_create_answer_503_when_postgres_drops_connections_the
         auth = bearer(await new_key(app))
         body = {"url": "https://example.com/", "code": "drop01"}
         assert (await client.post("/api/v1/links", json=body, headers=auth)).status_code == 201
-        # The resolve path's own pool opens connections on demand: hold one before the drop.
-        assert (await client.get("/internal/v1/links/drop01")).status_code == 200
         await _terminate_other_backends(postgres_url)
         answers = [(await client.get("/internal/v1/links/drop01")).status_code for _ in range(25)]
+        failed = answers[0]
         await _terminate_other_backends(postgres_url)
         creates = [
             await client.post("/api/v1/links", json={"url": "https://example.com/b"}, headers=auth)
             for _ in range(25)
         ]
-    # asyncpg's pool sees an idle connection's end and reconnects, so a resolve may not fail.
+    assert failed == 503
     assert set(answers) <= {200, 503}
     assert answers[-1] == 200  # broken connections are dropped, not handed out again
     # The authentication hook (before the body) may meet the broken connection first and drop
@@ -114,17 +113,6 @@ async def test_resolve_and_create_answer_503_when_postgres_drops_connections_the
         assert refused.json() == {"detail": "The database is unavailable; retry later."}
         assert refused.headers["retry-after"] == "1"
     assert creates[-1].status_code == 201
-
-
-@pytest.mark.postgres
-async def test_resolve_answers_503_while_postgres_is_unreachable() -> None:
-    app = build_app("postgresql://postgres@127.0.0.1:9/test", database_pool_timeout=1.0)
-    async with app_client(app) as client:
-        response = await client.get("/internal/v1/links/abc1234")
-    assert (response.status_code, response.json()) == (
-        503,
-        {"detail": "The database is unavailable; retry later."},
-    )
 
 
 async def _terminate_other_backends(url: str) -> None:

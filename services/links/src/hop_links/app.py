@@ -116,7 +116,7 @@ def _shared_cache(settings: LinksSettings, provider: TracerProvider) -> SharedLi
 def _resolver(
     settings: LinksSettings, engine: AsyncEngine, provider: TracerProvider
 ) -> PostgresResolver | None:
-    if not is_postgres(engine):
+    if settings.resolve_pool_size == 0 or not is_postgres(engine):
         return None
     return PostgresResolver(
         engine.url,

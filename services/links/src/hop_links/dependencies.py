@@ -47,7 +47,7 @@ class LinksServices:
     metrics: LinksMetrics
     #: redirect's shared Redis cache, written on create, change and delete (if configured).
     shared_cache: SharedLinkCache | None = None
-    #: The resolve front's own pool on PostgreSQL (`hop_links.resolver`); None on SQLite.
+    #: The resolve front's own pool on PostgreSQL (`hop_links.resolver`), if sized.
     resolver: PostgresResolver | None = None
 
 
