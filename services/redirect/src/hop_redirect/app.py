@@ -66,7 +66,7 @@ def create_app(
     """Return the redirect service's app; analytics' transport and the clock are injectable.
 
     links is always reached over the network at ``settings.links_url`` (tests serve a
-    fake on loopback: `hop_instrumentation.testing.serving_on_loopback`).
+    fake on loopback: `hop_instrumentation.testing.LoopbackServers`).
     """
     app = create_instrumented_app(
         settings,
