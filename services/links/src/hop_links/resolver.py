@@ -6,8 +6,11 @@ size, each overflow connection was opened (TLS negotiation, ``~/.pgpass``) and c
 again for one query: a py-spy profile under the miss benchmark showed more time there
 than in the query. Here connections open on demand, stay open up to ``size``, go back
 without asyncpg's reset query (a resolve leaves no session state behind) and keep the
-statement prepared (asyncpg's per-connection statement cache). SQLite keeps the store's
-path. A driver or connection failure is `DatabaseUnavailableError`, as elsewhere.
+statement prepared (asyncpg's per-connection statement cache). A driver or connection
+failure is `DatabaseUnavailableError`, as elsewhere.
+
+It is used only where ``HOP_RESOLVE_POOL_SIZE`` is set (its connections add to the
+database's connection budget); otherwise, and on SQLite, resolves take the store's path.
 """
 
 from __future__ import annotations
