@@ -2,13 +2,19 @@
 
     make bench-redirect-miss        # or: uv run python bench/redirect_miss.py [--round 10]
 
-One hop-links process on a throwaway PostgreSQL database and one hop-redirect process in
-production settings (`make run`'s stack, bench/_stack.py; clicks go to the contract's sink,
-bench-redirect measures their delivery), side by side with a minimal Express 5 +
+One hop-links process on a throwaway PostgreSQL database (its resolves on their own pool,
+``HOP_RESOLVE_POOL_SIZE=10``) and one hop-redirect process in production settings
+(`make run`'s stack, bench/_stack.py; clicks go to the contract's sink, bench-redirect
+measures their delivery), side by side with a minimal Express 5 +
 node-postgres resolver (bench/express/resolver.js) reading the same ``links`` table with
 one prepared statement. wrk (1 thread, 64 connections) requests ``/m<n>`` with n counting
 up, so no code is asked twice and redirect's cache never answers; each run gets its own
 range of codes. Rounds alternate between the two servers; the median round is reported.
+
+CPU per request is counted for each process a miss crosses (``/proc``): the front
+process (Express, or redirect), links, and PostgreSQL's backends of the bench database.
+On a loaded machine their sum, not the rate, says what a quiet one would serve:
+cores / (CPU per miss of all of them).
 """
 
 from __future__ import annotations
@@ -19,7 +25,10 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from _harness import (
@@ -28,6 +37,7 @@ from _harness import (
     LoadResult,
     counting_script,
     cpu_meter,
+    cpu_seconds,
     ensure_express,
     machine,
     median_round,
@@ -38,16 +48,22 @@ from _harness import (
 )
 from _stack import PRODUCTION, HopStack, bench_stack, running
 
+from hop_contracts import CachedLink, encode_cached_link, link_cache_key
 from hop_instrumentation.testing import free_port, temporary_database
 
 ADMIN_DSN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 #: Codes per wrk run: enough for 15,000 req/s over a 10 s round.
 RANGE = 150_000
+#: Codes written to the shared cache per round (a round past them asks links; it warns).
+SHARED_CODES = 60_000
+#: Their entries outlive a round, not the benchmark.
+SHARED_TTL_MS = 120_000
+REDIS_URL = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/0")
 SEED_SQL = """
-INSERT INTO links (code, owner_id, url, redirect_status, forward_query, expires_at, disabled,
-                   created_at, updated_at)
-SELECT 'm' || n, owner_id, url || n, redirect_status, forward_query, expires_at, disabled,
-       created_at, updated_at
+INSERT INTO links (uid, code, owner_id, url, redirect_status, forward_query, expires_at,
+                   disabled, created_at, updated_at)
+SELECT md5(uid || n), 'm' || n, owner_id, url || n, redirect_status, forward_query, expires_at,
+       disabled, created_at, updated_at
 FROM links, generate_series(1, $1) AS n WHERE code = 'template'
 """
 
@@ -56,6 +72,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--round", type=float, default=10, help="seconds of each wrk round")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per server")
+    parser.add_argument(
+        "--no-shared-cache",
+        dest="shared_cache",
+        action="store_false",
+        help="skip the rounds of redirect reading links' entries from Redis (HOP_REDIS_CACHE)",
+    )
     args = parser.parse_args()
     stop_on_sigterm()
     ensure_express()
@@ -67,12 +89,16 @@ def main() -> None:
 
 
 def run(tmp: Path, database_url: str, args: argparse.Namespace) -> None:
-    runs = 2 * (args.rounds + 1)
+    runs = runs_of(args)
     with clicks_sink() as sink:
         stack = bench_stack(
             tmp / "hop",
             database_urls={"links": database_url},
-            settings={"redirect": {**PRODUCTION, "HOP_ANALYTICS_URL": sink}},
+            settings={
+                "redirect": {**PRODUCTION, "HOP_ANALYTICS_URL": sink},
+                # The resolve path on its own pool: 10 connections beside the engine's 10 + 10.
+                "links": {"HOP_RESOLVE_POOL_SIZE": "10"},
+            },
         )
         with running(stack, services=("links", "redirect")) as hop:
             seed(hop, database_url, runs * RANGE)
@@ -98,48 +124,168 @@ def seed(hop: HopStack, database_url: str, count: int) -> None:
     asyncio.run(copy())
 
 
-Results = list[list[tuple[LoadResult, float]]]
+@dataclass(slots=True)
+class Round:
+    """One wrk round against one server and the CPU each process spent per request."""
+
+    load: LoadResult
+    front_us: float
+    links_us: float | None
+    postgres_us: float
+
+
+Results = list[list[Round]]
+NAMES = ("Express 5 + pg", "hop redirect -> hop links", "hop redirect, shared Redis cache")
 
 
 def measure(
     tmp: Path, hop: HopStack, express: tuple[str, int], args: argparse.Namespace
 ) -> Results:
     servers = [express, (hop.url("redirect"), hop.pid("redirect"))]
-    ranges = iter(range(0, 2 * (args.rounds + 1) * RANGE, RANGE))
+    database_url = hop.stack.database_urls["links"]
+    ranges = iter(range(0, runs_of(args) * RANGE, RANGE))
 
-    def drive(url: str, seconds: float) -> LoadResult:
-        script = counting_script(tmp, prefix="m", start=next(ranges), name="miss")
-        return run_wrk(url + "/", duration=seconds, script=script)
+    def drive(
+        url: str, seconds: float, pid: int, *, links: bool = True, start: int | None = None
+    ) -> Round:
+        first = next(ranges) if start is None else start
+        script = counting_script(tmp, prefix="m", start=first, name="miss")
+        backends = postgres_cpu(database_url)
+        with cpu_meter(pid) as front, cpu_meter(hop.pid("links")) as linked:
+            load = run_wrk(url + "/", duration=seconds, script=script)
+        per_request = 1e6 / max(load.requests, 1)
+        postgres = spent_since(backends, postgres_cpu(database_url)) * per_request
+        return Round(load, front[0] * per_request, linked[0] * per_request if links else None,
+                     postgres)  # fmt: skip
 
-    for url, _ in servers:
-        drive(url, 2)  # pools, JIT and PostgreSQL's buffers warm
+    for url, pid in servers:
+        drive(url, 2, pid)  # pools, JIT and PostgreSQL's buffers warm
     results: Results = [[], []]
     for _ in range(args.rounds):
         for index, (url, pid) in enumerate(servers):
-            with cpu_meter(pid) as cpu:
-                result = drive(url, args.round)
-            results[index].append((result, cpu[0] / max(result.requests, 1) * 1e6))
+            results[index].append(drive(url, args.round, pid, links=index > 0))
+    if args.shared_cache:
+        results.append(measure_shared_cache(hop, database_url, ranges, drive, args))
     return results
 
 
+def runs_of(args: argparse.Namespace) -> int:
+    """Return how many ranges of codes the rounds use (each warm-up and round its own)."""
+    per_server = args.rounds + 1
+    return per_server * (3 if args.shared_cache else 2)
+
+
+def measure_shared_cache(
+    hop: HopStack,
+    database_url: str,
+    ranges: Iterator[int],
+    drive: Callable[..., Round],
+    args: argparse.Namespace,
+) -> list[Round]:
+    """Rounds of redirect with ``HOP_REDIS_CACHE`` on, each over codes links wrote to Redis.
+
+    links writes a link's entry into the shared cache when it is created or changed
+    (`hop_links.shared_cache`); the seeded copies were made in SQL, so their entries are
+    written here, in the same format (`hop_contracts.link_cache`), just before each round.
+    """
+    prefix = f"hop-bench:miss:{uuid.uuid4().hex}:"
+    hop.stop("redirect")
+    hop.start("redirect", HOP_REDIS_CACHE="true", HOP_REDIS_CACHE_PREFIX=prefix)
+    rounds = []
+    for index in range(args.rounds + 1):
+        first = next(ranges)
+        asyncio.run(fill_shared_cache(database_url, prefix, first, SHARED_CODES))
+        seconds = 2 if index == 0 else args.round
+        result = drive(hop.url("redirect"), seconds, hop.pid("redirect"), start=first)
+        if result.load.requests > SHARED_CODES:
+            print(f"warning: {result.load.requests} requests outran the {SHARED_CODES} "
+                  "codes in Redis; the rest went to links", file=sys.stderr)  # fmt: skip
+        if index:
+            rounds.append(result)
+    return rounds
+
+
+async def fill_shared_cache(database_url: str, prefix: str, start: int, count: int) -> None:
+    """Write the shared-cache entries of codes m<start+1>..m<start+count>, as links does."""
+    import asyncpg
+    from redis.asyncio import Redis
+
+    connection = await asyncpg.connect(database_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT uid, code, url, redirect_status, forward_query, expires_at, disabled "
+            "FROM links WHERE code = ANY($1::text[])",
+            [f"m{n}" for n in range(start + 1, start + count + 1)],
+        )
+    finally:
+        await connection.close()
+    redis = Redis.from_url(REDIS_URL)
+    now = time.time()
+    try:
+        async with redis.pipeline(transaction=False) as pipe:
+            for row in rows:
+                link = CachedLink(id=row["uid"], code=row["code"], url=row["url"],
+                                  redirect_status=row["redirect_status"],
+                                  forward_query=row["forward_query"], expires_at=None,
+                                  disabled=row["disabled"])  # fmt: skip
+                entry = encode_cached_link(link, stored_at=now)
+                pipe.set(link_cache_key(row["code"], prefix), entry, px=SHARED_TTL_MS)
+            await pipe.execute()
+    finally:
+        await redis.aclose()
+
+
+def postgres_cpu(database_url: str) -> dict[int, float]:
+    """Return the CPU seconds so far of each PostgreSQL backend serving ``database_url``."""
+
+    async def backends() -> list[int]:
+        import asyncpg
+
+        connection = await asyncpg.connect(database_url)
+        try:
+            rows = await connection.fetch(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await connection.close()
+        return [row["pid"] for row in rows]
+
+    return {pid: cpu_seconds(pid) for pid in asyncio.run(backends())}
+
+
+def spent_since(before: dict[int, float], after: dict[int, float]) -> float:
+    """Return the CPU seconds the backends spent between two `postgres_cpu` readings."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
 def report(results: Results, args: argparse.Namespace) -> None:
-    ratios = [
-        h.requests_per_second / e.requests_per_second
-        for (e, _), (h, _) in zip(*results, strict=True)
-    ]
+    express = [r.load.requests_per_second for r in results[0]]
+    ratios = [h.load.requests_per_second / e for e, h in zip(express, results[1], strict=True)]
     middle = median_round(ratios)
     print(f"# Cache miss on PostgreSQL ({machine()}; wrk 1 thread x {CONNECTIONS} connections, "
           f"{args.rounds} alternating rounds of {args.round:g} s, median round)\n")  # fmt: skip
+    cores = os.cpu_count() or 1
     rows = []
-    for name, runs in zip(("Express 5 + pg", "hop redirect -> hop links"), results, strict=True):
-        result, cpu = runs[middle]
-        rows.append([name, result.requests_per_second, result.p50_ms, result.p99_ms, cpu,
-                     result.non_2xx_3xx + result.errors])  # fmt: skip
-    print(
-        table(["server", "req/s", "p50 ms", "p99 ms", "CPU µs/req (front process)", "errors"], rows)
-    )
+    for name, runs in zip(NAMES, results, strict=False):
+        index = middle if name != NAMES[2] else median_round(
+            [r.load.requests_per_second for r in runs]
+        )  # fmt: skip
+        row = runs[index]
+        load = row.load
+        total = row.front_us + (row.links_us or 0.0) + row.postgres_us
+        rows.append([name, load.requests_per_second, load.p50_ms, load.p99_ms, row.front_us,
+                     "-" if row.links_us is None else row.links_us, row.postgres_us, total,
+                     cores / total * 1e6, load.non_2xx_3xx + load.errors])  # fmt: skip
+    headers = ["server", "req/s", "p50 ms", "p99 ms", "CPU µs/req: front", "links", "PostgreSQL",
+               "all", f"req/s {cores} quiet cores would serve", "errors"]  # fmt: skip
+    print(table(headers, rows))
     print(f"\nratio per round: {', '.join(f'{r:.2f}' for r in ratios)}")
     print(f"**cache miss: {ratios[middle]:.2f}x Express + pg** (target: 3,000 req/s, p99 < 50 ms)")
+    if len(rows) > 2:
+        shared = rows[2][1] / express[middle]
+        print(f"with the shared Redis cache: {shared:.2f}x the median round's Express "
+              "(Redis's own CPU is not counted: it is a shared server)")  # fmt: skip
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from hop_analytics.app import create_app as create_analytics_app
 from hop_analytics.settings import AnalyticsSettings
 from hop_contracts.testing import FakeLinks
-from hop_instrumentation.testing import app_client, make_test_settings
+from hop_instrumentation.testing import LoopbackServers, app_client, make_test_settings
 from hop_links.app import create_app as create_links_app
 from hop_links.dependencies import services_of
 from hop_links.settings import LinksSettings
@@ -34,6 +34,13 @@ class RealLinks:
     def auth(self, key: str) -> dict[str, str]:
         """Return the Authorization header for ``key``."""
         return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+async def loopback() -> AsyncIterator[LoopbackServers]:
+    """Serve apps on loopback ports, for clients that reach their peer only over the network."""
+    async with LoopbackServers() as servers:
+        yield servers
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from hop_contracts.testing import ClickSink, FakeLinks
-from hop_instrumentation.testing import app_client, make_test_settings
+from hop_instrumentation.testing import LoopbackServers, app_client, make_test_settings
 from hop_links.app import create_app as create_links_app
 from hop_links.dependencies import services_of as links_services
 from hop_links.settings import LinksSettings
@@ -35,32 +35,29 @@ async def prefix() -> AsyncIterator[str]:
     await redis.aclose()
 
 
-def _redirect(prefix: str, links: FakeLinks, sink: ClickSink) -> FastAPI:
+def _redirect(prefix: str, links_url: str, sink: ClickSink) -> FastAPI:
     settings = make_test_settings(
         RedirectSettings,
         redis_cache=True,
         redis_cache_prefix=prefix,
-        links_url="http://links",
+        links_url=links_url,
         analytics_url="http://analytics",
         # Its own spool: the default one is shared by every redirect on this machine's port.
         click_spool_dir=tempfile.mkdtemp(prefix="hop-redirect-spool-"),
         # A slow re-check keeps Python 3.11's wait_for cancel race out of Readiness.stop().
         health_check_interval=30.0,
     )
-    return create_redirect_app(
-        settings,
-        links_transport=httpx.ASGITransport(links),
-        analytics_transport=httpx.ASGITransport(sink),
-    )
+    return create_redirect_app(settings, analytics_transport=httpx.ASGITransport(sink))
 
 
 async def _follow(prefix: str, code: str) -> tuple[httpx.Response, FakeLinks, ClickSink]:
     """Follow ``code`` on a fresh redirect whose links knows nothing (only Redis can answer)."""
     links, sink = FakeLinks(), ClickSink()
-    app = _redirect(prefix, links, sink)
-    async with app_client(app) as client:
-        response = await client.get(f"/{code}")
-        await redirect_services(app).pipeline.flush()
+    async with LoopbackServers() as loopback:
+        app = _redirect(prefix, loopback.serve(links), sink)
+        async with app_client(app) as client:
+            response = await client.get(f"/{code}")
+            await redirect_services(app).pipeline.flush()
     return response, links, sink
 
 

@@ -12,11 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
 
 from hop_analytics.errors import UnauthorizedError
 from hop_analytics.owners import OwnerChecker, Ownership
 from hop_contracts import RESOLVE_PATH, ResolvedLink
 from hop_contracts.testing import FakeLinks, link_body
+from hop_instrumentation import get_instrumentation
+from hop_instrumentation.testing import LoopbackServers
 from hop_redirect.links_client import LinksClient
 
 from .conftest import RealLinks
@@ -75,18 +78,24 @@ async def test_resolve_bodies_of_real_links_equal_the_fakes(links: RealLinks) ->
         ResolvedLink.model_validate_json(answer.content)
 
 
-async def test_redirect_links_client_reads_real_links_and_the_fake_alike(links: RealLinks) -> None:
+async def test_redirect_links_client_reads_real_links_and_the_fake_alike(
+    links: RealLinks, loopback: LoopbackServers
+) -> None:
     bodies = _fake_bodies(await _create(links))
-    fake = FakeLinks(bodies)
-    real_client = LinksClient(links.client)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(fake), base_url="http://links"
-    ) as fake_http:
-        fake_client = LinksClient(fake_http)
+    real_client = _links_client(loopback.serve(get_instrumentation(links.app).api_app))
+    fake_client = _links_client(loopback.serve(FakeLinks(bodies)))
+    try:
         for code in [*bodies, "unknown1"]:
             assert await real_client.resolve(code) == await fake_client.resolve(code)
         await real_client.ping()
         await fake_client.ping()
+    finally:
+        await real_client.aclose()
+        await fake_client.aclose()
+
+
+def _links_client(url: str) -> LinksClient:
+    return LinksClient(url, tracer_provider=TracerProvider(), timeout=5.0, pool_size=4)
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ PUBLIC = {
         "get_instrumentation", "instrument_redis", "instrument_sqlalchemy", "load_settings",
         "load_settings_or_exit", "serve",
     ],
+    "hop_instrumentation.aiohttp_client": ["CLIENT_ERRORS", "create_aiohttp_session"],
     "hop_instrumentation.app": [
         "Instrumentation", "RequestObserver", "create_app", "get_instrumentation",
     ],
@@ -48,8 +49,8 @@ PUBLIC = {
         "load_settings", "load_settings_or_exit", "print_redacted_exception", "redact_secrets",
     ],
     "hop_instrumentation.testing": [
-        "LOOPBACK", "LogCapture", "RawResponse", "RunningProcess", "SpanCapture", "app_client",
-        "capture_logs", "eventually", "free_port", "free_ports", "make_test_settings",
+        "LOOPBACK", "LogCapture", "LoopbackServers", "RawResponse", "RunningProcess", "SpanCapture",
+        "app_client", "capture_logs", "eventually", "free_port", "free_ports", "make_test_settings",
         "management_client", "metric_value", "rss_bytes", "running_process", "schema_drift",
         "send_raw", "temporary_database", "wait_for_http", "wait_until", "wait_until_async",
     ],

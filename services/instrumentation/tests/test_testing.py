@@ -6,9 +6,12 @@ import socket
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
+from starlette.types import Receive, Scope, Send
 
 from hop_instrumentation.testing import (
+    LoopbackServers,
     eventually,
     free_port,
     free_ports,
@@ -86,3 +89,21 @@ def test_running_process_collects_output_and_stops_with_sigterm() -> None:
         wait_until(lambda: "started" in service.output(), what="the first line")
         assert service.stop(timeout=10) == -15
     assert service.process.returncode == -15
+
+
+async def test_loopback_servers_serve_in_the_tests_loop_and_close_their_ports() -> None:
+    seen: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"served"})
+
+    async with LoopbackServers() as servers:
+        url = servers.serve(app)  # listening already: the request waits in the backlog
+        async with httpx.AsyncClient() as client:
+            answer = await client.get(f"{url}/here")
+    assert (answer.status_code, answer.text, seen) == (200, "served", ["/here"])
+    port = int(url.rsplit(":", 1)[1])
+    with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
+        probe.connect(("127.0.0.1", port))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from hop_contracts.testing import ClickSink, FakeLinks, link_body
-from hop_instrumentation.testing import make_test_settings, running_process
+from hop_instrumentation.testing import LoopbackServers, make_test_settings, running_process
 from hop_redirect.app import create_app
 from hop_redirect.settings import RedirectSettings
 
@@ -32,8 +32,15 @@ def settings(**overrides: Any) -> RedirectSettings:
 
 
 @pytest.fixture
-def make_app() -> AppFactory:
-    """Build a redirect app over a fake links and an in-process click sink."""
+async def loopback() -> AsyncIterator[LoopbackServers]:
+    """Serve fakes on loopback ports (redirect reaches links only over the network)."""
+    async with LoopbackServers() as servers:
+        yield servers
+
+
+@pytest.fixture
+def make_app(loopback: LoopbackServers) -> AppFactory:
+    """Build a redirect app over a fake links on loopback and an in-process click sink."""
 
     def build(
         links: dict[str, dict[str, Any]] | None = None, **overrides: Any
@@ -42,9 +49,9 @@ def make_app() -> AppFactory:
             links if links is not None else {"abc": link_body("abc", "https://example.com/x")}
         )
         sink = ClickSink()
+        overrides.setdefault("links_url", loopback.serve(fake))
         app = create_app(
             settings(**overrides),
-            links_transport=httpx.ASGITransport(fake),
             analytics_transport=httpx.ASGITransport(sink),
         )
         return app, fake, sink

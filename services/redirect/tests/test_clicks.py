@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from hop_contracts.testing import ClickSink, FakeLinks, fake_link_id, link_body
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import (
+    LoopbackServers,
     app_client,
     free_port,
     metric_value,
@@ -133,7 +134,7 @@ async def test_click_spool_budget_exhausted_drops_and_counts_spool_full(
 
 
 async def test_click_batch_rejected_with_4xx_is_dropped_not_retried(
-    make_settings: Callable[..., RedirectSettings],
+    make_settings: Callable[..., RedirectSettings], loopback: LoopbackServers
 ) -> None:
     posts: list[int] = []
 
@@ -144,8 +145,7 @@ async def test_click_batch_rejected_with_4xx_is_dropped_not_retried(
 
     links = FakeLinks({"abc": link_body("abc", "https://example.com/")})
     app = create_app(
-        make_settings(),
-        links_transport=httpx.ASGITransport(links),
+        make_settings(links_url=loopback.serve(links)),
         analytics_transport=httpx.MockTransport(reject),
     )
     async with app_client(app) as client:
@@ -170,12 +170,16 @@ async def test_click_flushes_by_size_and_by_time(make_app: AppFactory) -> None:
 
 @pytest.mark.process
 async def test_click_analytics_outage_buffers_then_delivers_each_once(
-    make_settings: Callable[..., RedirectSettings], processes: Any
+    make_settings: Callable[..., RedirectSettings], processes: Any, loopback: LoopbackServers
 ) -> None:
     port = free_port()
     links = FakeLinks({"abc": link_body("abc", "https://example.com/")})
-    settings = make_settings(analytics_url=f"http://127.0.0.1:{port}", click_batch_size=10)
-    app = create_app(settings, links_transport=httpx.ASGITransport(links))
+    settings = make_settings(
+        links_url=loopback.serve(links),
+        analytics_url=f"http://127.0.0.1:{port}",
+        click_batch_size=10,
+    )
+    app = create_app(settings)
     async with app_client(app) as client, httpx.AsyncClient() as probe:
         for _ in range(25):
             assert (await client.get("/abc")).status_code == 302
@@ -194,12 +198,14 @@ async def test_click_analytics_outage_buffers_then_delivers_each_once(
 
 @pytest.mark.redis
 async def test_click_redis_transport_appends_one_stream_entry_per_event(
-    make_settings: Callable[..., RedirectSettings],
+    make_settings: Callable[..., RedirectSettings], loopback: LoopbackServers
 ) -> None:
     stream = f"hop-test:redirect:{uuid.uuid4().hex}"
     links = FakeLinks({"abc": link_body("abc", "https://example.com/")})
-    settings = make_settings(click_transport="redis", click_stream=stream)
-    app = create_app(settings, links_transport=httpx.ASGITransport(links))
+    settings = make_settings(
+        links_url=loopback.serve(links), click_transport="redis", click_stream=stream
+    )
+    app = create_app(settings)
     client = aioredis.Redis.from_url("redis://127.0.0.1:6379/0")
     try:
         async with app_client(app) as http:

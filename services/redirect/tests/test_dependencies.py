@@ -19,7 +19,7 @@ def test_services_of_an_app_built_elsewhere_raises_lookup_error() -> None:
         services_of(FastAPI())
 
 
-def test_services_are_one_frozen_object_on_app_state(make_app: AppFactory) -> None:
+async def test_services_are_one_frozen_object_on_app_state(make_app: AppFactory) -> None:
     app, _, _ = make_app()
     services = services_of(app)
     assert isinstance(services, RedirectServices)

@@ -5,14 +5,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-import httpx
 import orjson
 import pytest
 from fastapi import FastAPI
 
 from hop_contracts.testing import ClickSink, FakeLinks, link_body
 from hop_instrumentation import get_instrumentation
-from hop_instrumentation.testing import app_client, capture_logs, metric_value
+from hop_instrumentation.testing import LoopbackServers, app_client, capture_logs, metric_value
 from hop_redirect.app import create_app
 from hop_redirect.dependencies import services_of
 from hop_redirect.links_client import PROBE_CODE
@@ -355,13 +354,18 @@ async def test_redirect_dot_segments_answer_404_json(make_app: AppFactory, raw_p
 
 
 async def test_redirect_flood_of_unknown_codes_keeps_the_hot_set_cached_and_bounds_lookups(
-    make_settings: Callable[..., RedirectSettings],
+    make_settings: Callable[..., RedirectSettings], loopback: LoopbackServers
 ) -> None:
     hot = {f"hot{i}": link_body(f"hot{i}", f"https://example.com/{i}") for i in range(20)}
     links = FakeLinks(hot)
-    settings = make_settings(cache_size=20, cache_negative_size=100, cache_unknown_lookup_burst=50)
+    settings = make_settings(
+        links_url=loopback.serve(links),
+        cache_size=20,
+        cache_negative_size=100,
+        cache_unknown_lookup_burst=50,
+    )
     frozen = 1000.0  # no token comes back while the flood runs
-    app = create_app(settings, links_transport=httpx.ASGITransport(links), clock=lambda: frozen)
+    app = create_app(settings, clock=lambda: frozen)
     async with app_client(app) as client:
         for code in hot:
             assert (await client.get(f"/{code}")).status_code == 302

@@ -12,7 +12,7 @@ import redis.asyncio as aioredis
 
 from hop_contracts import decode_cached_link, link_cache_key
 from hop_contracts.testing import ClickSink, FakeLinks, link_body
-from hop_instrumentation.testing import app_client, make_test_settings
+from hop_instrumentation.testing import LoopbackServers, app_client, make_test_settings
 from hop_redirect.app import create_app
 from hop_redirect.dependencies import services_of
 from hop_redirect.settings import RedirectSettings
@@ -46,19 +46,20 @@ async def test_clicks_on_a_deleted_link_served_from_cache_keep_the_old_links_id(
 
 
 @pytest.mark.redis
-async def test_shared_cache_entry_without_a_link_id_is_a_miss_and_is_replaced() -> None:
+async def test_shared_cache_entry_without_a_link_id_is_a_miss_and_is_replaced(
+    loopback: LoopbackServers,
+) -> None:
     prefix = f"hop-test:redirect:{uuid.uuid4().hex}:"
     links = FakeLinks({"abc": link_body("abc", "https://example.com/", link_id=NEW_ID)})
     settings = make_test_settings(
         RedirectSettings,
         redis_cache=True,
         redis_cache_prefix=prefix,
-        links_url="http://links",
+        links_url=loopback.serve(links),
         analytics_url="http://analytics",
     )
     app = create_app(
         settings,
-        links_transport=httpx.ASGITransport(links),
         analytics_transport=httpx.ASGITransport(ClickSink()),
     )
     redis = aioredis.Redis.from_url("redis://127.0.0.1:6379/0")

@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from hop_contracts.testing import FakeLinks, link_body
 from hop_instrumentation.testing import (
+    LoopbackServers,
     app_client,
     free_ports,
     make_test_settings,
@@ -99,19 +100,18 @@ async def test_process_sigterm_under_load_flushes_every_click(
 
 
 @pytest.mark.redis
-async def test_process_shared_cache_serves_a_second_replica_without_links() -> None:
+async def test_process_shared_cache_serves_a_second_replica_without_links(
+    loopback: LoopbackServers,
+) -> None:
     prefix = f"hop-test:redirect:{uuid.uuid4().hex}:"
-    overrides = {"redis_cache": True, "redis_cache_prefix": prefix, "links_url": "http://l"}
-    overrides |= {"analytics_url": "http://a"}
+    overrides = {"redis_cache": True, "redis_cache_prefix": prefix, "analytics_url": "http://a"}
     first_links = FakeLinks({"abc": link_body("abc", "https://example.com/")})
     second_links = FakeLinks({})
     first = create_app(
-        make_test_settings(RedirectSettings, **overrides),
-        links_transport=httpx.ASGITransport(first_links),
+        make_test_settings(RedirectSettings, links_url=loopback.serve(first_links), **overrides)
     )
     second = create_app(
-        make_test_settings(RedirectSettings, **overrides),
-        links_transport=httpx.ASGITransport(second_links),
+        make_test_settings(RedirectSettings, links_url=loopback.serve(second_links), **overrides)
     )
     redis = aioredis.Redis.from_url("redis://127.0.0.1:6379/0")
     try:

@@ -36,6 +36,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from prometheus_client import CollectorRegistry
 
 from hop_instrumentation._databases import schema_drift, temporary_database
+from hop_instrumentation._loopback import LoopbackServers
 from hop_instrumentation._processes import (
     LOOPBACK,
     RunningProcess,
@@ -55,6 +56,7 @@ from hop_instrumentation.settings import Environment, LogFormat, ServiceSettings
 __all__ = [
     "LOOPBACK",
     "LogCapture",
+    "LoopbackServers",
     "RawResponse",
     "RunningProcess",
     "SpanCapture",

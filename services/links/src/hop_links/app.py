@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hop_instrumentation import (
     HealthCheck,
@@ -27,6 +28,7 @@ from hop_links.direct import DirectPostgres, is_postgres
 from hop_links.front import ResolveFront
 from hop_links.http_errors import install_error_handlers
 from hop_links.metrics import LinksMetrics
+from hop_links.resolver import PostgresResolver
 from hop_links.routers import internal, links
 from hop_links.settings import LinksSettings
 from hop_links.shared_cache import SharedLinkCache
@@ -73,6 +75,7 @@ def create_app(
         accounts=AccountStore(engine, direct=direct, key_cache_ttl=settings.api_key_cache_ttl),
         metrics=LinksMetrics.register(hop.metrics.registry),
         shared_cache=_shared_cache(settings, hop.tracer_provider),
+        resolver=_resolver(settings, engine, hop.tracer_provider),
     )
     hop.readiness.add_check(HealthCheck("database", lambda: ping(engine)))
     install_error_handlers(app)
@@ -90,9 +93,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     services = services_of(app)
     if services.settings.run_migrations:
         await MIGRATIONS.upgrade(services.engine)
+    if services.resolver is not None:
+        await services.resolver.start()
     try:
         yield
     finally:
+        if services.resolver is not None:
+            await services.resolver.aclose()
         await services.engine.dispose()
         if services.shared_cache is not None:
             await services.shared_cache.aclose()
@@ -104,6 +111,19 @@ def _shared_cache(settings: LinksSettings, provider: TracerProvider) -> SharedLi
     client = Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
     instrument_redis(client, tracer_provider=provider)
     return SharedLinkCache(client, prefix=settings.redis_cache_prefix, ttl=settings.redis_cache_ttl)
+
+
+def _resolver(
+    settings: LinksSettings, engine: AsyncEngine, provider: TracerProvider
+) -> PostgresResolver | None:
+    if settings.resolve_pool_size == 0 or not is_postgres(engine):
+        return None
+    return PostgresResolver(
+        engine.url,
+        size=settings.resolve_pool_size,
+        timeout=settings.database_pool_timeout,
+        tracer=provider.get_tracer("hop_links.resolver"),
+    )
 
 
 def app_from_environment() -> FastAPI:

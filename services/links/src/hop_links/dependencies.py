@@ -17,6 +17,7 @@ from hop_links.accounts import AccountStore
 from hop_links.errors import DatabaseUnavailableError, UnauthorizedError
 from hop_links.metrics import LinksMetrics
 from hop_links.records import Caller
+from hop_links.resolver import PostgresResolver
 from hop_links.settings import LinksSettings
 from hop_links.shared_cache import SharedLinkCache
 from hop_links.store import LinkStore
@@ -46,6 +47,8 @@ class LinksServices:
     metrics: LinksMetrics
     #: redirect's shared Redis cache, written on create, change and delete (if configured).
     shared_cache: SharedLinkCache | None = None
+    #: The resolve front's own pool on PostgreSQL (`hop_links.resolver`), if sized.
+    resolver: PostgresResolver | None = None
 
 
 def services_of(app: FastAPI) -> LinksServices:

@@ -34,9 +34,13 @@ class ResolveFront:
     """Answer resolves directly; hand every other request to the FastAPI app."""
 
     def __init__(self, app: FastAPI) -> None:
+        services = services_of(app)
         self._app = app
-        self._services = services_of(app)
         self._observer = get_instrumentation(app).observer
+        resolver = services.resolver
+        self._resolve_link = resolver.resolve if resolver is not None else services.links.resolve
+        self._hit = services.metrics.resolves.labels("hit")
+        self._miss = services.metrics.resolves.labels("miss")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
@@ -57,16 +61,15 @@ class ResolveFront:
             self._observer.finish(scope, opened, ROUTE, status)
 
     async def _resolve(self, code: str) -> tuple[int, bytes]:
-        resolves = self._services.metrics.resolves
         try:
-            link = await self._services.links.resolve(code)
+            link = await self._resolve_link(code)
         except LinkNotFoundError as err:
-            resolves.labels("miss").inc()
+            self._miss.inc()
             return 404, orjson.dumps({"detail": err.message})
         except (SQLAlchemyError, DatabaseUnavailableError) as err:
             logger.error("database error", exc_info=err)
             return 503, _UNAVAILABLE
-        resolves.labels("hit").inc()
+        self._hit.inc()
         return 200, resolved_json(link)
 
 

@@ -49,6 +49,14 @@ class LinksSettings(DatabaseSettings):
         description="Seconds an entry links writes lives; keep it at most redirect's "
         "HOP_CACHE_TTL so the staleness bound holds.",
     )
+    resolve_pool_size: int = Field(
+        default=0,
+        ge=0,
+        le=200,
+        description="PostgreSQL connections of the resolve path (redirect's cache misses) on "
+        "their own asyncpg pool, opened on demand and kept, beside HOP_DATABASE_POOL_SIZE's; "
+        "0 resolves on the engine's pool. Count them in the database's connection budget.",
+    )
 
     @field_validator("public_base_url")
     @classmethod

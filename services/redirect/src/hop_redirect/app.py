@@ -59,12 +59,15 @@ def app_from_environment() -> FastAPI:
 def create_app(
     settings: RedirectSettings,
     *,
-    links_transport: httpx.AsyncBaseTransport | None = None,
     analytics_transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], float] = time.monotonic,
     span_processors: tuple[SpanProcessor, ...] = (),
 ) -> FastAPI:
-    """Return the redirect service's app; transports and clock are injectable for tests."""
+    """Return the redirect service's app; analytics' transport and the clock are injectable.
+
+    links is always reached over the network at ``settings.links_url`` (tests serve a
+    fake on loopback: `hop_instrumentation.testing.LoopbackServers`).
+    """
     app = create_instrumented_app(
         settings,
         lifespan=_lifespan,
@@ -78,7 +81,6 @@ def create_app(
     services = _build_services(
         settings,
         hop,
-        links_transport=links_transport,
         analytics_transport=analytics_transport,
         clock=clock,
     )
@@ -93,19 +95,16 @@ def _build_services(
     settings: RedirectSettings,
     hop: Instrumentation,
     *,
-    links_transport: httpx.AsyncBaseTransport | None,
     analytics_transport: httpx.AsyncBaseTransport | None,
     clock: Callable[[], float],
 ) -> RedirectServices:
     provider = hop.tracer_provider
     metrics = RedirectMetrics.register(hop.metrics.registry)
     links = LinksClient(
-        create_http_client(
-            settings.links_url,
-            tracer_provider=provider,
-            timeout=httpx.Timeout(settings.links_timeout),
-            transport=links_transport,
-        )
+        settings.links_url,
+        tracer_provider=provider,
+        timeout=settings.links_timeout,
+        pool_size=settings.links_pool_size,
     )
     redis = _redis_client(settings, provider)
     renderer = Renderer(

@@ -1,13 +1,21 @@
-"""The client of links' internal resolve API (`hop_contracts.ResolvedLink`)."""
+"""The client of links' internal resolve API (`hop_contracts.ResolvedLink`).
+
+Every cache miss is one call here, so it runs on a pooled aiohttp session
+(`hop_instrumentation.aiohttp_client`): httpx's connection pool scans every pooled
+connection, with a readability syscall each, on every request, and was the bound of
+the miss path. The session is made on first use, inside the event loop that serves.
+"""
 
 from __future__ import annotations
 
 from typing import Final
 
-import httpx
+import aiohttp
+from opentelemetry.trace import TracerProvider
 from pydantic import ValidationError
 
 from hop_contracts import RESOLVE_PATH, ResolvedLink
+from hop_instrumentation.aiohttp_client import CLIENT_ERRORS, create_aiohttp_session
 from hop_redirect.errors import LinksUnavailableError
 from hop_redirect.records import Link
 
@@ -35,33 +43,56 @@ def to_link(resolved: ResolvedLink) -> Link:
 class LinksClient:
     """Resolve codes through links; every failure but a 404 is `LinksUnavailableError`."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self._client = client
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        tracer_provider: TracerProvider,
+        timeout: float,
+        pool_size: int,
+    ) -> None:
+        self._base_url = base_url
+        self._tracer_provider = tracer_provider
+        self._timeout = timeout
+        self._pool_size = pool_size
+        self._session: aiohttp.ClientSession | None = None
 
     async def resolve(self, code: str) -> Link | None:
         """Return the link for ``code``, or None if links says it does not exist."""
-        response = await self._get(_RESOLVE + code)
-        if response.status_code == 404:
+        status, body = await self._get(_RESOLVE + code)
+        if status == 404:
             return None
-        if response.status_code != 200:
-            raise LinksUnavailableError(f"links answered {response.status_code} for {code!r}.")
+        if status != 200:
+            raise LinksUnavailableError(f"links answered {status} for {code!r}.")
         try:
-            return to_link(ResolvedLink.model_validate_json(response.content))
+            return to_link(ResolvedLink.model_validate_json(body))
         except ValidationError as err:
             raise LinksUnavailableError(f"links answered a malformed link for {code!r}.") from err
 
     async def ping(self) -> None:
         """Raise unless links answers the resolve API (a 404 for the probe code is healthy)."""
-        response = await self._get(_RESOLVE + PROBE_CODE)
-        if response.status_code >= 500:
-            raise LinksUnavailableError(f"links answered {response.status_code}.")
+        status, _ = await self._get(_RESOLVE + PROBE_CODE)
+        if status >= 500:
+            raise LinksUnavailableError(f"links answered {status}.")
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
-    async def _get(self, path: str) -> httpx.Response:
+    async def _get(self, path: str) -> tuple[int, bytes]:
+        session = self._session
+        if session is None:
+            session = self._session = create_aiohttp_session(
+                self._base_url,
+                tracer_provider=self._tracer_provider,
+                timeout=self._timeout,
+                connect_timeout=self._timeout,
+                pool_size=self._pool_size,
+            )
         try:
-            return await self._client.get(path)
-        except httpx.HTTPError as err:
+            async with session.get(path) as response:
+                return response.status, await response.read()
+        except CLIENT_ERRORS as err:
             raise LinksUnavailableError(f"links is unreachable: {type(err).__name__}.") from err

@@ -25,6 +25,13 @@ class RedirectSettings(ServiceSettings):
     #: Peers' internal ports (``/internal/...`` is served nowhere else); `make run`'s by default.
     links_url: str = "http://127.0.0.1:7001"
     links_timeout: Seconds = 2.0
+    links_pool_size: int = Field(
+        default=64,
+        ge=1,
+        le=10_000,
+        description="Keep-alive connections to links at most: concurrent cache misses past it "
+        "wait for one.",
+    )
     analytics_url: str = "http://127.0.0.1:7003"
 
     cache_size: int = Field(default=100_000, ge=1, le=10_000_000)

@@ -1,0 +1,126 @@
+"""The links client over a real loopback connection: answers, failures, pool and trace context."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import orjson
+import pytest
+from fastapi import FastAPI
+from opentelemetry.sdk.trace import TracerProvider
+from starlette.types import Receive, Scope, Send
+
+from hop_contracts import RESOLVE_PATH
+from hop_contracts.testing import ClickSink, FakeLinks, link_body
+from hop_instrumentation.testing import LoopbackServers, app_client
+from hop_redirect.app import create_app
+from hop_redirect.errors import LinksUnavailableError
+from hop_redirect.links_client import LinksClient
+from hop_redirect.records import Link
+from hop_redirect.settings import RedirectSettings
+
+AppFactory = Callable[..., tuple[FastAPI, FakeLinks, ClickSink]]
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+class Answering:
+    """Answer every request with ``status`` and ``body`` after ``delay``; keep paths and headers."""
+
+    def __init__(self, status: int, body: bytes, delay: float = 0.0) -> None:
+        self.status, self.body, self.delay = status, body, delay
+        self.requests: dict[str, dict[bytes, bytes]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.requests[scope["path"]] = dict(scope["headers"])
+        await asyncio.sleep(self.delay)
+        await send({"type": "http.response.start", "status": self.status, "headers": []})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+def _client(url: str, *, timeout: float = 2.0) -> LinksClient:
+    return LinksClient(url, tracer_provider=TracerProvider(), timeout=timeout, pool_size=8)
+
+
+async def test_links_client_resolves_a_link_and_an_unknown_code(
+    loopback: LoopbackServers,
+) -> None:
+    body = link_body("abc", "https://example.com/", expires_at="2030-01-02T03:04:05Z")
+    client = _client(loopback.serve(FakeLinks({"abc": body})))
+    try:
+        found, unknown = await client.resolve("abc"), await client.resolve("nope")
+    finally:
+        await client.aclose()
+    assert found == Link(
+        id=body["id"],
+        code="abc",
+        url="https://example.com/",
+        redirect_status=302,
+        forward_query=False,
+        expires_at=1893553445.0,
+        disabled=False,
+    )
+    assert unknown is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (Answering(500, b"{}"), "links answered 500 for 'abc'."),
+        (Answering(200, b'{"code": "abc"}'), "links answered a malformed link for 'abc'."),
+        (Answering(200, b"not json"), "links answered a malformed link for 'abc'."),
+        (Answering(200, b"{}", delay=5.0), "links is unreachable: TimeoutError."),
+    ],
+)
+async def test_links_client_failure_raises_links_unavailable(
+    loopback: LoopbackServers, answer: Answering, message: str
+) -> None:
+    client = _client(loopback.serve(answer), timeout=0.3)
+    try:
+        with pytest.raises(LinksUnavailableError) as raised:
+            await client.resolve("abc")
+    finally:
+        await client.aclose()
+    assert str(raised.value) == message
+
+
+async def test_links_client_unreachable_links_raises_links_unavailable() -> None:
+    client = _client("http://127.0.0.1:9")
+    try:
+        with pytest.raises(LinksUnavailableError, match=r"^links is unreachable: Client"):
+            await client.resolve("abc")
+        with pytest.raises(LinksUnavailableError):
+            await client.ping()
+    finally:
+        await client.aclose()
+
+
+async def test_links_client_ping_accepts_a_404_and_refuses_a_5xx(
+    loopback: LoopbackServers,
+) -> None:
+    down = FakeLinks()
+    down.down = True
+    healthy, failing = _client(loopback.serve(FakeLinks())), _client(loopback.serve(down))
+    try:
+        await healthy.ping()
+        with pytest.raises(LinksUnavailableError, match=r"^links answered 503\.$"):
+            await failing.ping()
+    finally:
+        await healthy.aclose()
+        await failing.aclose()
+
+
+async def test_redirect_miss_carries_the_requests_trace_to_links(
+    make_settings: Callable[..., RedirectSettings], loopback: LoopbackServers
+) -> None:
+    links = Answering(200, orjson.dumps(link_body("abc", "https://example.com/")))
+    settings = make_settings(links_url=loopback.serve(links), health_check_interval=60.0)
+    app = create_app(settings)
+    traceparent = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+    async with app_client(app) as client:
+        response = await client.get("/abc", headers={"traceparent": traceparent})
+    assert response.status_code == 302
+    sent = links.requests[RESOLVE_PATH.format(code="abc")][b"traceparent"].decode()
+    version, trace_id, parent, flags = sent.split("-")
+    assert (version, trace_id, flags) == ("00", TRACE_ID, "01")
+    assert parent != "00f067aa0ba902b7"  # redirect's own client span is links' parent
