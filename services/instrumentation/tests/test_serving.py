@@ -98,6 +98,7 @@ def test_single_process_serves_api_and_management_on_separate_ports(single: Serv
     assert httpx.get(single.management + "/api/v1/items/5").status_code == 404
     assert request_count(single.management, "/api/v1/items/{item_id}") == 1
     assert request_count(single.management, "/metrics") == 0
+    assert httpx.get(single.api + "/process").json()["loop"] == "uvloop.Loop"
     build = httpx.get(single.management + "/metrics").text
     assert 'hop_build_info{commit="unknown",service="sample",version="0.1.0"} 1.0' in build
 
@@ -140,6 +141,8 @@ def test_multicore_aggregates_metrics_across_workers_and_survives_a_killed_worke
     assert request_count(multicore.management, route) == 40
     workers = children(multicore.process.pid)
     assert len(workers) == 2
+    answers = [httpx.get(multicore.api + "/process").json() for _ in range(20)]
+    assert {answer["loop"] for answer in answers} == {"uvloop.Loop"}  # as in one process
     os.kill(workers[0], signal.SIGKILL)
     wait_until(
         lambda: (
