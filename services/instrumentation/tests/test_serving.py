@@ -138,7 +138,10 @@ def test_multicore_aggregates_metrics_across_workers_and_survives_a_killed_worke
         for n in range(40):
             assert client.get(multicore.api + f"/api/v1/items/{n}").status_code == 200
     route = "/api/v1/items/{item_id}"
-    assert request_count(multicore.management, route) == 40
+    wait_until(  # each worker copies its counts to the shared files every second
+        lambda: request_count(multicore.management, route) == 40,
+        what="both workers' counts to add up to the 40 requests sent",
+    )
     workers = children(multicore.process.pid)
     assert len(workers) == 2
     answers = [httpx.get(multicore.api + "/process").json() for _ in range(20)]
