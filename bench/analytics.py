@@ -140,8 +140,8 @@ def analytics(env: dict[str, str]) -> Iterator[tuple[str, str, str, int]]:
     command = [sys.executable, "-m", "hop_analytics", "serve"]
     base = f"http://127.0.0.1:{management}"
     with running_process(command, env=full, cwd=ROOT, ready_url=f"{base}/readyz") as running:
-        urls = (f"http://127.0.0.1:{port}" for port in (api, internal))
-        yield *urls, base, running.process.pid
+        pid = running.process.pid
+        yield f"http://127.0.0.1:{api}", f"http://127.0.0.1:{internal}", base, pid
 
 
 def cpu_seconds(pid: int) -> float:
