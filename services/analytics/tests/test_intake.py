@@ -154,6 +154,25 @@ async def test_post_clicks_batch_refused_by_database_commits_the_good_events(
 
 
 @pytest.mark.postgres
+async def test_post_clicks_concurrent_batches_refusal_stays_with_the_refused_batch(
+    make_app: AppFactory, refusing_database: str
+) -> None:
+    app = make_app(database_url=refusing_database)
+    clean = [event(f"clean{i}") for i in range(5)]
+    tainted = [event("mixed0"), event("poison3"), event("mixed1")]
+    async with app_client(app) as client:
+        good, bad = await asyncio.gather(
+            client.post("/internal/v1/clicks", json={"events": clean}),
+            client.post("/internal/v1/clicks", json={"events": tainted}),
+        )
+        stored = await total(services_store(app))
+    assert (good.status_code, good.json()) == (200, {"accepted": 5, "duplicates": 0})
+    assert bad.status_code == 422
+    assert bad.json()["detail"].startswith("Event 1 (1 refused, the other 2 stored)")
+    assert stored == 7
+
+
+@pytest.mark.postgres
 async def test_post_clicks_database_outage_is_503_and_stores_nothing(
     make_app: AppFactory, refusing_database: str
 ) -> None:
