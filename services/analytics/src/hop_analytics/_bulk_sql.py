@@ -30,6 +30,8 @@ class EventWriter(Protocol):
 
     #: True when `insert_events` also updates the aggregates (no `add_aggregates` call).
     aggregates_inline: bool
+    #: True when the database runs one write transaction at a time (SQLite).
+    single_writer: bool
 
     async def insert_events(
         self, conn: AsyncConnection, rows: Sequence[EventRow], now: datetime
@@ -127,6 +129,7 @@ class PostgresWriter:
     """Bulk statements for PostgreSQL (asyncpg): the whole batch in one statement."""
 
     aggregates_inline = True
+    single_writer = False
 
     async def insert_events(
         self, conn: AsyncConnection, rows: Sequence[EventRow], now: datetime
@@ -160,6 +163,7 @@ class SqliteWriter:
     """
 
     aggregates_inline = False
+    single_writer = True
 
     def __init__(self) -> None:
         dialect = sqlite.dialect()

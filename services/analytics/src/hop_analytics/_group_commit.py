@@ -6,6 +6,8 @@ workers, the consumer's batches in flight) wait for the writer anyway, so the ne
 transaction takes all of them, up to ``max_events``. Keys the batches share then cost
 one upsert, and the commit is paid once. Each batch still gets its own outcome, counted
 as if the batches had been stored one after another (`ClickStore.ingest_many`).
+PostgreSQL writes concurrent batches in parallel, so it goes without (measured: grouping
+there cost wall-clock rate while it saved CPU).
 """
 
 from __future__ import annotations

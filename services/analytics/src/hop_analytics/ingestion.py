@@ -1,8 +1,8 @@
 """One path for both transports: store a batch in a span linked to the clicks' traces.
 
-A batch is written together with the others waiting for the database (`_group_commit`).
-When the database refuses the group for a reason that blames the data
-(`store.is_permanent`), each batch is split in halves until every refused event stands
+On SQLite a batch is written together with the others waiting for it (`_group_commit`).
+When the database refuses a batch (or its group) for a reason that blames the data
+(`store.is_permanent`), the batch is split in halves until every refused event stands
 alone: the good events commit, and each refused one is returned with the database's
 reason, for the dead-letter stream (Redis) or the 422 answer (HTTP). Any other failure
 (database down) raises `StoreUnavailableError`: nothing is lost, the caller retries the
@@ -73,7 +73,12 @@ class Ingestor:
         self.store = store
         self.metrics = metrics
         self._tracer = tracer
-        self._group = GroupCommit(store, max_events=GROUP_MAX_EVENTS)
+        # Only where writes wait for each other anyway: PostgreSQL runs batches in parallel.
+        self._write = (
+            GroupCommit(store, max_events=GROUP_MAX_EVENTS).ingest
+            if store.single_writer
+            else store.ingest
+        )
 
     async def ingest(self, clicks: Sequence[Click], *, transport: str) -> IngestReport:
         """Store a batch idempotently (split around refused events); record metrics, a span."""
@@ -85,7 +90,7 @@ class Ingestor:
         ) as span:
             report = IngestReport()
             try:
-                report.add(await self._group.ingest(clicks))
+                report.add(await self._write(clicks))
             except Exception as err:
                 if not is_permanent(err):
                     raise StoreUnavailableError(

@@ -78,6 +78,11 @@ class ClickStore:
         self.engine = engine
         self._writer = writer_for(engine.dialect.name)
 
+    @property
+    def single_writer(self) -> bool:
+        """Tell whether the database writes one transaction at a time (SQLite)."""
+        return self._writer.single_writer
+
     async def ping(self) -> None:
         """Raise unless the database answers."""
         await ping(self.engine)
