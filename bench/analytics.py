@@ -45,7 +45,7 @@ import redis
 from hop_analytics.database import MIGRATIONS
 from hop_analytics.events import Click
 from hop_analytics.store import ClickStore
-from hop_contracts import ClickEvent
+from hop_contracts import CLICKS_PATH, ClickEvent
 from hop_instrumentation.database import create_engine
 from hop_instrumentation.testing import free_ports, running_process, temporary_database
 
@@ -126,10 +126,12 @@ def fake_links() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def analytics(env: dict[str, str]) -> Iterator[tuple[str, str, int]]:
-    api, management = free_ports(2)
+def analytics(env: dict[str, str]) -> Iterator[tuple[str, str, str, int]]:
+    """Run `hop-analytics serve`; yield its API, internal and management URLs and its pid."""
+    api, internal, management = free_ports(3)
     full = {
         "HOP_HTTP_PORT": str(api),
+        "HOP_INTERNAL_PORT": str(internal),
         "HOP_MANAGEMENT_PORT": str(management),
         "HOP_ACCESS_LOG": "false",
         "HOP_LOG_LEVEL": "warning",
@@ -138,7 +140,8 @@ def analytics(env: dict[str, str]) -> Iterator[tuple[str, str, int]]:
     command = [sys.executable, "-m", "hop_analytics", "serve"]
     base = f"http://127.0.0.1:{management}"
     with running_process(command, env=full, cwd=ROOT, ready_url=f"{base}/readyz") as running:
-        yield f"http://127.0.0.1:{api}", base, running.process.pid
+        pid = running.process.pid
+        yield f"http://127.0.0.1:{api}", f"http://127.0.0.1:{internal}", base, pid
 
 
 def cpu_seconds(pid: int) -> float:
@@ -187,7 +190,7 @@ async def post_all(api: str, batches: list[bytes], clients: int) -> int:
             while queue:
                 body = queue.pop()
                 response = await http.post(
-                    "/internal/v1/clicks",
+                    CLICKS_PATH,
                     content=body,
                     headers={"Content-Type": "application/json"},
                 )
@@ -209,10 +212,11 @@ def bench_http(events: int, clients: int) -> None:
                 asyncio.run(_upgrade(url))
             else:
                 url = stack.enter_context(database())
-            api, _management, pid = stack.enter_context(analytics({"HOP_DATABASE_URL": url}))
-            asyncio.run(post_all(api, warmup, clients))
+            service = analytics({"HOP_DATABASE_URL": url})
+            _api, internal, _management, pid = stack.enter_context(service)
+            asyncio.run(post_all(internal, warmup, clients))
             started, cpu = time.perf_counter(), cpu_seconds(pid)
-            committed = asyncio.run(post_all(api, batches, clients))
+            committed = asyncio.run(post_all(internal, batches, clients))
             elapsed, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
         # On a shared machine the wall rate drifts with the load; clicks per CPU-second of
         # the analytics process is what one core of it sustains (the target's meaning).
@@ -253,7 +257,7 @@ def bench_ingestion(events: int, batch_size: int) -> None:
                 "HOP_CLICK_STREAM": stream,
                 "HOP_BATCH_SIZE": str(batch_size),
             }
-            with analytics(env) as (_api, management, pid):
+            with analytics(env) as (_api, _internal, management, pid):
                 started, cpu = time.perf_counter(), cpu_seconds(pid)
                 samples: list[tuple[float, int, float]] = []
                 done = 0
@@ -305,7 +309,7 @@ def bench_stats(clicks: int, requests: int) -> None:
         print(f"seeded {clicks} clicks over 90 days in {time.perf_counter() - began:.1f} s")
         with (
             fake_links() as links,
-            analytics({"HOP_DATABASE_URL": url, "HOP_LINKS_URL": links}) as (api, _management, _),
+            analytics({"HOP_DATABASE_URL": url, "HOP_LINKS_URL": links}) as (api, *_),
         ):
             today = datetime.now(UTC).date()
             params = {"from": str(today - timedelta(days=89)), "to": str(today)}

@@ -153,6 +153,55 @@ async def test_post_clicks_batch_refused_by_database_commits_the_good_events(
     assert stored == 6  # stored once, though sent twice
 
 
+@pytest.fixture
+async def refusing_sqlite(tmp_path: Any) -> str:
+    """A migrated SQLite database that refuses ids 'poison*' (as bad data)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'refusing.db'}"
+    engine = create_engine(url)
+    await MIGRATIONS.upgrade(engine)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "CREATE TRIGGER refuse_poison BEFORE INSERT ON click_events"
+                " WHEN NEW.id LIKE 'poison%' BEGIN SELECT RAISE(ABORT, 'poisoned event'); END"
+            )
+        )
+    await engine.dispose()
+    return url
+
+
+async def test_post_clicks_concurrent_batches_on_sqlite_refusal_stays_with_its_batch(
+    make_app: AppFactory, refusing_sqlite: str
+) -> None:
+    # Concurrent batches share a transaction on SQLite (group commit): a refused event
+    # must still fail only its own batch, and every other event be stored once.
+    await _concurrent_batches_one_refused(make_app(database_url=refusing_sqlite))
+
+
+@pytest.mark.postgres
+async def test_post_clicks_concurrent_batches_on_postgres_refusal_stays_with_its_batch(
+    make_app: AppFactory, refusing_database: str
+) -> None:
+    await _concurrent_batches_one_refused(make_app(database_url=refusing_database))
+
+
+async def _concurrent_batches_one_refused(app: Any) -> None:
+    cleans = [[event(f"clean{b}-{i}") for i in range(5)] for b in range(3)]
+    tainted = [event("mixed0"), event("poison3"), event("mixed1")]
+    bodies = [cleans[0], tainted, *cleans[1:]]  # on SQLite, tainted shares a group with clean ones
+    async with app_client(app) as client:
+        first, bad, *rest = await asyncio.gather(
+            *(client.post("/internal/v1/clicks", json={"events": body}) for body in bodies)
+        )
+        stored = await total(services_store(app))
+    good = [first, *rest]
+    ok = (200, {"accepted": 5, "duplicates": 0})
+    assert [(r.status_code, r.json()) for r in good] == [ok, ok, ok]
+    assert bad.status_code == 422
+    assert bad.json()["detail"].startswith("Event 1 (1 refused, the other 2 stored)")
+    assert stored == 17
+
+
 @pytest.mark.postgres
 async def test_post_clicks_database_outage_is_503_and_stores_nothing(
     make_app: AppFactory, refusing_database: str

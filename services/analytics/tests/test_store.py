@@ -168,3 +168,12 @@ async def test_prune_old_raw_events_removed_aggregates_kept(store: ClickStore) -
 
 async def test_ping_database_answers_returns(store: ClickStore) -> None:
     await store.ping()
+
+
+async def test_ingest_many_counts_an_id_new_only_in_its_first_batch(store: ClickStore) -> None:
+    await store.ingest(clicks(event("a")))
+    outcomes = await store.ingest_many(
+        [clicks(event("a"), event("b")), clicks(event("b"), event("c"), event("c")), []]
+    )
+    assert [(o.accepted, o.duplicates) for o in outcomes] == [(1, 1), (1, 2), (0, 0)]
+    assert await raw_count(store) == 3

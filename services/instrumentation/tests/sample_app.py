@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 from fastapi import APIRouter, FastAPI
@@ -35,6 +36,12 @@ async def get_item(item_id: int) -> dict[str, int]:
 async def slow(seconds: float = 1.0) -> dict[str, float]:
     await asyncio.sleep(seconds)
     return {"slept": seconds}
+
+
+async def process() -> dict[str, int | str]:
+    """Say which process answers, on which event loop (both modes must run uvloop)."""
+    loop = asyncio.get_running_loop()
+    return {"pid": os.getpid(), "loop": f"{type(loop).__module__}.{type(loop).__name__}"}
 
 
 async def always_ok() -> None:
@@ -75,6 +82,7 @@ def app_from_environment() -> FastAPI:
     api.include_router(items)
     app.include_router(api)
     app.add_api_route("/slow", slow)
+    app.add_api_route("/process", process)
     app.include_router(notes)
     app.add_api_route("/internal/v1/ping", ping)
     limits = get_instrumentation(app).limits

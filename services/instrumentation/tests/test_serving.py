@@ -98,6 +98,7 @@ def test_single_process_serves_api_and_management_on_separate_ports(single: Serv
     assert httpx.get(single.management + "/api/v1/items/5").status_code == 404
     assert request_count(single.management, "/api/v1/items/{item_id}") == 1
     assert request_count(single.management, "/metrics") == 0
+    assert httpx.get(single.api + "/process").json()["loop"] == "uvloop.Loop"
     build = httpx.get(single.management + "/metrics").text
     assert 'hop_build_info{commit="unknown",service="sample",version="0.1.0"} 1.0' in build
 
@@ -137,9 +138,14 @@ def test_multicore_aggregates_metrics_across_workers_and_survives_a_killed_worke
         for n in range(40):
             assert client.get(multicore.api + f"/api/v1/items/{n}").status_code == 200
     route = "/api/v1/items/{item_id}"
-    assert request_count(multicore.management, route) == 40
+    wait_until(  # each worker copies its counts to the shared files every second
+        lambda: request_count(multicore.management, route) == 40,
+        what="both workers' counts to add up to the 40 requests sent",
+    )
     workers = children(multicore.process.pid)
     assert len(workers) == 2
+    answers = [httpx.get(multicore.api + "/process").json() for _ in range(20)]
+    assert {answer["loop"] for answer in answers} == {"uvloop.Loop"}  # as in one process
     os.kill(workers[0], signal.SIGKILL)
     wait_until(
         lambda: (

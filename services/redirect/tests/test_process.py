@@ -264,7 +264,11 @@ async def test_process_gunicorn_two_workers_metrics_add_up_to_the_requests_sent(
     await asyncio.gather(*(load() for _ in range(8)))
     route = {"http_route": "/{code}", "http_response_status_code": "302"}
     name = "http_server_request_duration_seconds_count"
-    assert metric_sum(management, name, **route) == sent == 400
+    assert sent == 400
+    wait_until(  # each worker copies its HTTP metrics to the shared files every second
+        lambda: metric_sum(management, name, **route) == sent,
+        what="both workers' redirect counts to add up to the requests sent",
+    )
     wait_until(
         lambda: metric_sum(management, "hop_redirect_clicks_sent_total") == sent,
         what="every click to be delivered and counted across both workers",

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final, Protocol
 
-from sqlalchemy import Date, DateTime, text
+from sqlalchemy import Date, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,7 +22,7 @@ from hop_analytics._aggregates import BatchSummary
 from hop_analytics._event_rows import EventRow
 from hop_analytics.dimensions import DIMENSIONS, MISSING_VALUE, Dimension, dimension_values
 
-__all__ = ["EventWriter", "PostgresWriter", "SqliteWriter", "writer_for"]
+__all__ = ["SQLITE_STAMP", "EventWriter", "PostgresWriter", "SqliteWriter", "writer_for"]
 
 
 class EventWriter(Protocol):
@@ -30,6 +30,8 @@ class EventWriter(Protocol):
 
     #: True when `insert_events` also updates the aggregates (no `add_aggregates` call).
     aggregates_inline: bool
+    #: True when the database runs one write transaction at a time (SQLite).
+    single_writer: bool
 
     async def insert_events(
         self, conn: AsyncConnection, rows: Sequence[EventRow], now: datetime
@@ -100,6 +102,9 @@ _PG_BATCH: Final = text(_pg_batch())
 #: The ``click_events`` columns a SQLite insert fills, in the order of `_PG_COLUMNS`.
 _SQLITE_COLUMNS: Final = tuple(name for name, _ in _PG_COLUMNS)
 _SQLITE_ROW: Final = "(" + ",".join("?" * len(_SQLITE_COLUMNS)) + ")"
+#: How SQLAlchemy's SQLite ``DateTime`` stores a moment (its ``_storage_format``), as one
+#: C-level ``format`` instead of its Python processor (a test holds the two equal).
+SQLITE_STAMP: Final = "%Y-%m-%d %H:%M:%S.%f"
 #: Rows per insert: 12 variables each stays far below SQLite's 32,766 per statement.
 _SQLITE_ROWS: Final = 1000
 _SQLITE_INSERT: Final = (
@@ -124,6 +129,7 @@ class PostgresWriter:
     """Bulk statements for PostgreSQL (asyncpg): the whole batch in one statement."""
 
     aggregates_inline = True
+    single_writer = False
 
     async def insert_events(
         self, conn: AsyncConnection, rows: Sequence[EventRow], now: datetime
@@ -150,31 +156,30 @@ class PostgresWriter:
 class SqliteWriter:
     """Driver-level statements for SQLite (``INSERT ... ON CONFLICT``, SQLite >= 3.35).
 
-    Rows go to the driver as tuples (no per-row SQLAlchemy parameter processing); dates
-    and times are formatted by SQLAlchemy's own SQLite processors, once per value, so
-    what is stored reads back exactly as through the tables. SQLite has one writer at a
-    time, so the aggregate rows need no sorting against deadlocks.
+    Rows go to the driver as tuples (no per-row SQLAlchemy parameter processing); days
+    are formatted by SQLAlchemy's own SQLite processor, moments in its storage format
+    (`SQLITE_STAMP`), so what is stored reads back exactly as through the tables. SQLite
+    has one writer at a time, so the aggregate rows need no sorting against deadlocks.
     """
 
     aggregates_inline = False
+    single_writer = True
 
     def __init__(self) -> None:
         dialect = sqlite.dialect()
-        self._stamp = DateTime().dialect_impl(dialect).bind_processor(dialect)
         self._day = Date().dialect_impl(dialect).bind_processor(dialect)
 
     async def insert_events(
         self, conn: AsyncConnection, rows: Sequence[EventRow], now: datetime
     ) -> set[str]:
         """Insert rows whose id is unknown; return the ids that were inserted."""
-        stamp = self._stamp
-        ingested = stamp(now) if stamp else now
+        ingested = format(now, SQLITE_STAMP)
         inserted: set[str] = set()
         for at in range(0, len(rows), _SQLITE_ROWS):
             chunk = rows[at : at + _SQLITE_ROWS]
             params: list[object] = []
             for r in chunk:
-                occurred = stamp(r.occurred_at) if stamp else r.occurred_at
+                occurred = format(r.occurred_at, SQLITE_STAMP)
                 params.extend((r.id, r.link_id, r.code, occurred, ingested, r.is_bot))
                 params.extend(dimension_values(r))
             statement = _SQLITE_INSERT.format(values=",".join([_SQLITE_ROW] * len(chunk)))

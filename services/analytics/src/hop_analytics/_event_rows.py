@@ -16,9 +16,12 @@ __all__ = ["DIRECT", "EventRow", "enrich", "referrer_host"]
 DIRECT: Final = "(direct)"
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class EventRow:
-    """A click as stored in ``click_events``; one attribute per `Dimension.column`."""
+    """A click as stored in ``click_events``; one attribute per `Dimension.column`.
+
+    Not frozen, like `Click`: one is built per event, and frozen fields cost a call each.
+    """
 
     id: str
     link_id: str
@@ -36,17 +39,17 @@ def enrich(click: Click) -> EventRow:
     """Return the stored row of a click: user agent parsed, referrer reduced to its host."""
     agent = classify_agent(click.user_agent)
     is_bot = click.is_bot or agent.is_bot
-    return EventRow(
-        id=click.id,
-        link_id=click.link_id,
-        code=click.code,
-        occurred_at=click.timestamp,
-        is_bot=is_bot,
-        referrer_host=referrer_host(click.referrer),
-        browser=agent.browser,
-        os=agent.os,
-        device="bot" if is_bot else agent.device,
-        country=click.country,
+    return EventRow(  # positional, in field order: keywords cost a third more per event
+        click.id,
+        click.link_id,
+        click.code,
+        click.timestamp,
+        is_bot,
+        referrer_host(click.referrer),
+        agent.browser,
+        agent.os,
+        "bot" if is_bot else agent.device,
+        click.country,
     )
 
 

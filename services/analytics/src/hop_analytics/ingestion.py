@@ -1,10 +1,12 @@
 """One path for both transports: store a batch in a span linked to the clicks' traces.
 
-A batch the database refuses for a reason that blames the data (`store.is_permanent`) is
-split in halves until every refused event stands alone: the good events commit, and each
-refused one is returned with the database's reason, for the dead-letter stream (Redis) or
-the 422 answer (HTTP). Any other failure (database down) raises `StoreUnavailableError`:
-nothing is lost, the caller retries the whole batch later.
+On SQLite a batch is written together with the others waiting for it (`_group_commit`).
+When the database refuses a batch (or its group) for a reason that blames the data
+(`store.is_permanent`), the batch is split in halves until every refused event stands
+alone: the good events commit, and each refused one is returned with the database's
+reason, for the dead-letter stream (Redis) or the 422 answer (HTTP). Any other failure
+(database down) raises `StoreUnavailableError`: nothing is lost, the caller retries the
+whole batch later.
 """
 
 from __future__ import annotations
@@ -17,14 +19,18 @@ from typing import Final
 from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind
 
+from hop_analytics._group_commit import GroupCommit
 from hop_analytics.errors import StoreUnavailableError
 from hop_analytics.events import Click
 from hop_analytics.metrics import AnalyticsMetrics
 from hop_analytics.store import ClickStore, IngestOutcome, is_permanent
+from hop_contracts import MAX_BATCH_EVENTS
 from hop_instrumentation.tracing import PROPAGATOR
 
 __all__ = ["IngestReport", "Ingestor", "RefusedClick", "trace_links"]
 
+#: The most events one transaction takes from the batches waiting (five full batches).
+GROUP_MAX_EVENTS: Final = 5 * MAX_BATCH_EVENTS
 #: OpenTelemetry's default span limit on links.
 _MAX_LINKS: Final = 128
 
@@ -67,6 +73,12 @@ class Ingestor:
         self.store = store
         self.metrics = metrics
         self._tracer = tracer
+        # Only where writes wait for each other anyway: PostgreSQL runs batches in parallel.
+        self._write = (
+            GroupCommit(store, max_events=GROUP_MAX_EVENTS).ingest
+            if store.single_writer
+            else store.ingest
+        )
 
     async def ingest(self, clicks: Sequence[Click], *, transport: str) -> IngestReport:
         """Store a batch idempotently (split around refused events); record metrics, a span."""
@@ -77,7 +89,15 @@ class Ingestor:
             attributes={"hop.clicks.batch_size": len(clicks), "hop.clicks.transport": transport},
         ) as span:
             report = IngestReport()
-            await self._commit(list(enumerate(clicks)), report)
+            try:
+                report.add(await self._write(clicks))
+            except Exception as err:
+                if not is_permanent(err):
+                    raise StoreUnavailableError(
+                        f"The database cannot store clicks right now ({type(err).__name__})."
+                    ) from err
+                # Some event of the group is refused: find it batch by batch, in halves.
+                await self._commit(list(enumerate(clicks)), report)
             span.set_attribute("hop.clicks.accepted", report.accepted)
             span.set_attribute("hop.clicks.duplicates", report.duplicates)
             span.set_attribute("hop.clicks.refused", len(report.refused))

@@ -116,6 +116,11 @@ class ClickStore:
         self.engine = engine
         self._writer = writer_for(engine.dialect.name)
 
+    @property
+    def single_writer(self) -> bool:
+        """Tell whether the database writes one transaction at a time (SQLite)."""
+        return self._writer.single_writer
+
     async def ping(self) -> None:
         """Raise unless the database answers."""
         await ping(self.engine)
@@ -124,7 +129,23 @@ class ClickStore:
         self, clicks: Sequence[Click], *, now: datetime | None = None
     ) -> IngestOutcome:
         """Store a batch in one transaction; events already stored are counted as duplicates."""
-        unique = list({click.id: click for click in reversed(clicks)}.values())
+        return (await self.ingest_many([clicks], now=now))[0]
+
+    async def ingest_many(
+        self, batches: Sequence[Sequence[Click]], *, now: datetime | None = None
+    ) -> list[IngestOutcome]:
+        """Store several batches in one transaction; return each batch's outcome.
+
+        Counted as if the batches were stored one after another: an event id's first
+        occurrence is the one that can be new, every later one is a duplicate.
+        """
+        first: dict[str, int] = {}
+        unique: list[Click] = []
+        for index, clicks in enumerate(batches):
+            for click in clicks:
+                if click.id not in first:
+                    first[click.id] = index
+                    unique.append(click)
         rows = [enrich(click) for click in unique]
         moment = now or datetime.now(UTC)
         for attempt in range(1, _RETRIES + 1):
@@ -136,8 +157,18 @@ class ClickStore:
                 logger.warning("ingestion retried", extra={"attempt": attempt})
                 continue
             break
-        newest = max((row.occurred_at for row in rows if row.id in inserted), default=None)
-        return IngestOutcome(len(inserted), len(clicks) - len(inserted), newest)
+        accepted = [0] * len(batches)
+        newest: list[datetime | None] = [None] * len(batches)
+        for row in rows:
+            if row.id in inserted:
+                index = first[row.id]
+                accepted[index] += 1
+                latest = newest[index]
+                newest[index] = row.occurred_at if latest is None else max(latest, row.occurred_at)
+        return [
+            IngestOutcome(accepted[i], len(clicks) - accepted[i], newest[i])
+            for i, clicks in enumerate(batches)
+        ]
 
     async def _write(self, rows: Sequence[EventRow], now: datetime) -> set[str]:
         if not rows:

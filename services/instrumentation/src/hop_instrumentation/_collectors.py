@@ -1,10 +1,10 @@
-"""Lock-free HTTP server metrics for the single-process mode.
+"""Lock-free HTTP server metrics, updated on the event loop's thread.
 
 `prometheus_client`'s metric values take a lock per update: four lock round trips per
 request (active up, active down, bucket, sum) cost more than the rest of the
 middleware. Every update here happens on the event loop's thread, and collection runs
-there too (the management app shares the loop), so plain integers suffice. Multiprocess
-mode keeps `prometheus_client`'s own metrics, which write to shared files.
+there too (the management app shares the loop), so plain integers suffice. In
+multiprocess mode `_multiprocess.MultiprocessPublisher` copies them to the shared files.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ class HistogramChild:
         if exemplar is not None:
             self._exemplars[index] = Exemplar(exemplar, amount, time.time())
 
+    def counts(self) -> list[int]:
+        """Return a copy of the per-bucket (not cumulative) counts, ``+Inf`` last."""
+        return list(self._counts)
+
     def buckets(self) -> list[tuple[str, float] | tuple[str, float, Exemplar]]:
         """Return the cumulative buckets as the exposition wants them."""
         result: list[tuple[str, float] | tuple[str, float, Exemplar]] = []
@@ -61,9 +65,9 @@ class LockFreeHistogram:
     def __init__(
         self, name: str, documentation: str, labelnames: Sequence[str], buckets: Sequence[float]
     ) -> None:
-        self._name, self._documentation = name, documentation
-        self._labelnames = list(labelnames)
-        self._bounds = tuple(sorted(buckets))
+        self.name, self.documentation = name, documentation
+        self.labelnames = list(labelnames)
+        self.bounds = tuple(sorted(buckets))
         self._children: dict[tuple[str, ...], HistogramChild] = {}
 
     def labels(self, *values: object) -> HistogramChild:
@@ -71,12 +75,16 @@ class LockFreeHistogram:
         key = tuple(str(v) for v in values)
         child = self._children.get(key)
         if child is None:
-            child = self._children[key] = HistogramChild(self._bounds)
+            child = self._children[key] = HistogramChild(self.bounds)
         return child
+
+    def snapshot(self) -> dict[tuple[str, ...], tuple[list[int], float]]:
+        """Return each label set's per-bucket counts and sum as they are now."""
+        return {key: (child.counts(), child.sum) for key, child in list(self._children.items())}
 
     def collect(self) -> Iterator[Metric]:
         """Yield the family for the registry."""
-        family = HistogramMetricFamily(self._name, self._documentation, labels=self._labelnames)
+        family = HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)
         for key, child in list(self._children.items()):
             family.add_metric(list(key), child.buckets(), child.sum)
         yield family
@@ -103,8 +111,8 @@ class LockFreeGauge:
     """A labelled gauge family updated without locks from one thread."""
 
     def __init__(self, name: str, documentation: str, labelnames: Sequence[str]) -> None:
-        self._name, self._documentation = name, documentation
-        self._labelnames = list(labelnames)
+        self.name, self.documentation = name, documentation
+        self.labelnames = list(labelnames)
         self._children: dict[tuple[str, ...], GaugeChild] = {}
 
     def labels(self, *values: object) -> GaugeChild:
@@ -115,9 +123,13 @@ class LockFreeGauge:
             child = self._children[key] = GaugeChild()
         return child
 
+    def snapshot(self) -> dict[tuple[str, ...], float]:
+        """Return each label set's value as it is now."""
+        return {key: child.value for key, child in list(self._children.items())}
+
     def collect(self) -> Iterator[Metric]:
         """Yield the family for the registry."""
-        family = GaugeMetricFamily(self._name, self._documentation, labels=self._labelnames)
+        family = GaugeMetricFamily(self.name, self.documentation, labels=self.labelnames)
         for key, child in list(self._children.items()):
             family.add_metric(list(key), child.value)
         yield family

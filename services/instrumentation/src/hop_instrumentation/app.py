@@ -236,6 +236,8 @@ def _lifespan(
             async with _maybe(inner, app) as state:
                 await readiness.start()
                 instrumentation.loop_lag.start()
+                if instrumentation.metrics.publisher is not None:
+                    instrumentation.metrics.publisher.start()
                 readiness.mark_running()
                 logger.info("service ready", extra={"checks": [c.name for c in readiness.checks]})
                 yield state
@@ -243,6 +245,8 @@ def _lifespan(
                 await instrumentation.loop_lag.stop()
                 await readiness.stop()
         finally:
+            if instrumentation.metrics.publisher is not None:
+                await instrumentation.metrics.publisher.stop()
             if isinstance(instrumentation.rate_windows, RedisWindows):
                 await instrumentation.rate_windows.close()
             instrumentation.tracer_provider.shutdown()

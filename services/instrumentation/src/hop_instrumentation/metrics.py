@@ -8,7 +8,9 @@ Usage::
 
 Names follow the OpenTelemetry HTTP semantic conventions. In multiprocess mode
 (``PROMETHEUS_MULTIPROC_DIR`` set, as the gunicorn runner does) every worker writes
-its samples to that directory and `render` aggregates them.
+its samples to that directory and `render` aggregates them; the HTTP server metrics are
+counted in the worker and copied there every second (`_multiprocess`), so another
+worker's last second may be missing from a scrape.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from prometheus_client import (
     PROCESS_COLLECTOR,
     CollectorRegistry,
     Gauge,
-    Histogram,
 )
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from hop_instrumentation._collectors import LockFreeGauge, LockFreeHistogram
+from hop_instrumentation._multiprocess import PUBLISH_INTERVAL, MultiprocessPublisher
 from hop_instrumentation.settings import ServiceSettings
 
 __all__ = [
@@ -66,30 +68,17 @@ class Metrics:
         duration_labels = ["http_request_method", "http_route", "http_response_status_code"]
         duration_doc = "Duration of HTTP server requests."
         active_doc = "Number of HTTP server requests in flight."
-        self.request_duration: LockFreeHistogram | Histogram
-        self.active_requests: LockFreeGauge | Gauge
+        self.request_duration = LockFreeHistogram(
+            REQUEST_DURATION, duration_doc, duration_labels, DURATION_BUCKETS
+        )
+        self.active_requests = LockFreeGauge(ACTIVE_REQUESTS, active_doc, ["http_request_method"])
+        #: Copies the two families into the shared files (multiprocess mode only).
+        self.publisher: MultiprocessPublisher | None = None
         if is_multiprocess():
-            self.request_duration = Histogram(
-                REQUEST_DURATION,
-                duration_doc,
-                duration_labels,
-                buckets=DURATION_BUCKETS,
-                registry=self.registry,
-            )
-            self.active_requests = Gauge(
-                ACTIVE_REQUESTS,
-                active_doc,
-                ["http_request_method"],
-                registry=self.registry,
-                multiprocess_mode="livesum",
+            self.publisher = MultiprocessPublisher(
+                self.request_duration, self.active_requests, interval=PUBLISH_INTERVAL
             )
         else:
-            self.request_duration = LockFreeHistogram(
-                REQUEST_DURATION, duration_doc, duration_labels, DURATION_BUCKETS
-            )
-            self.active_requests = LockFreeGauge(
-                ACTIVE_REQUESTS, active_doc, ["http_request_method"]
-            )
             self.registry.register(self.request_duration)
             self.registry.register(self.active_requests)
         self.build_info = Gauge(
@@ -109,6 +98,8 @@ class Metrics:
     def render(self, accept: str | None) -> tuple[bytes, str]:
         """Return the exposition body and its content type for a scraper's ``Accept`` header."""
         encoder, content_type = choose_encoder(accept or "")
+        if self.publisher is not None:
+            self.publisher.publish()  # this worker's samples are current in what it answers
         return encoder(self._exposition_registry()), content_type
 
     def _exposition_registry(self) -> CollectorRegistry:

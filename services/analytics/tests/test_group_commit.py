@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from hop_analytics._group_commit import GroupCommit
+from hop_analytics.events import Click
+from hop_analytics.store import ClickStore, IngestOutcome
+from hop_contracts import ClickEvent
+
+from .conftest import event
+
+
+class RecordingStore(ClickStore):
+    """Record the groups written; answer each batch with its length as accepted."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.groups: list[list[int]] = []
+        self._error = error
+
+    async def ingest_many(
+        self, batches: Sequence[Sequence[Click]], *, now: datetime | None = None
+    ) -> list[IngestOutcome]:
+        self.groups.append([len(batch) for batch in batches])
+        await asyncio.sleep(0)
+        if self._error is not None:
+            raise self._error
+        return [IngestOutcome(len(batch), 0, None) for batch in batches]
+
+
+def batch(size: int, prefix: str) -> list[Click]:
+    bodies: list[dict[str, Any]] = [event(f"{prefix}{n}") for n in range(size)]
+    return [Click.from_event(ClickEvent.model_validate(body)) for body in bodies]
+
+
+async def test_group_commit_concurrent_batches_share_transactions_up_to_max_events() -> None:
+    store = RecordingStore()
+    group = GroupCommit(store, max_events=5)
+    sizes = [2, 3, 1, 4, 5]
+    outcomes = await asyncio.gather(
+        *(group.ingest(batch(size, f"b{i}-")) for i, size in enumerate(sizes))
+    )
+    assert [o.accepted for o in outcomes] == sizes
+    assert store.groups == [[2, 3], [1, 4], [5]]
+
+
+async def test_group_commit_batch_after_a_quiet_moment_is_written_alone() -> None:
+    store = RecordingStore()
+    group = GroupCommit(store, max_events=5)
+    await group.ingest(batch(1, "a"))
+    await group.ingest(batch(2, "b"))
+    assert store.groups == [[1], [2]]
+
+
+async def test_group_commit_failed_group_raises_in_every_batch_of_it() -> None:
+    store = RecordingStore(error=RuntimeError("database gone"))
+    group = GroupCommit(store, max_events=10)
+    results = await asyncio.gather(
+        group.ingest(batch(1, "a")), group.ingest(batch(1, "b")), return_exceptions=True
+    )
+    assert [str(r) for r in results] == ["database gone", "database gone"]
+    with pytest.raises(RuntimeError, match="database gone"):
+        await group.ingest(batch(1, "c"))  # the writer ended cleanly and starts again
