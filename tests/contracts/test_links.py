@@ -1,8 +1,9 @@
 """links' two answers to its peers, from the real app and from `FakeLinks`, must agree.
 
 redirect resolves codes (`hop_redirect.links_client.LinksClient`); analytics asks who owns
-a code (`hop_analytics.owners.OwnerChecker`). Both run here against the real links app and
-against the fake their own tests use, with the same links and keys.
+a code and which links an owner has (`hop_analytics.owners.OwnerChecker`). Both run here
+against the real links app and against the fake their own tests use, with the same links
+and keys.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from hop_analytics.errors import UnauthorizedError
 from hop_analytics.owners import OwnerChecker, Ownership
 from hop_contracts import RESOLVE_PATH, ResolvedLink
 from hop_contracts.testing import FakeLinks, link_body
@@ -129,3 +131,30 @@ async def test_ownership_answers_of_real_links_and_the_fake_carry_the_same_id(
             assert (real.status_code, faked.status_code) == (200, 200)
             assert real.json()["id"] == faked.json()["id"] == body["id"]
             assert real.json()["code"] == faked.json()["code"] == code
+
+
+@pytest.mark.parametrize("who", ["alice", "bob", "nobody"])
+async def test_analytics_owned_links_agree_on_real_links_and_the_fake(
+    links: RealLinks, who: str
+) -> None:
+    bodies = _fake_bodies(await _create(links))
+    keys = {"alice": links.alice, "bob": links.bob, "nobody": "hop_not-a-key"}
+    authorization = f"Bearer {keys[who]}"
+    fake = FakeLinks(
+        bodies, owners={f"Bearer {links.alice}": set(bodies), f"Bearer {links.bob}": set()}
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(fake), base_url="http://links"
+    ) as fake_http:
+        answers = []
+        for client in (links.client, fake_http):
+            try:
+                answers.append(await OwnerChecker(client, ttl=0).owned_links(authorization))
+            except UnauthorizedError:
+                answers.append(None)
+    expected = {
+        "alice": {body["id"]: code for code, body in bodies.items()},
+        "bob": {},
+        "nobody": None,
+    }[who]
+    assert answers == [expected, expected]

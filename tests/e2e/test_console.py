@@ -130,6 +130,9 @@ def test_sign_in_create_follow_see_the_click_download_the_qr_and_sign_out(
         _shot(browser, "links")
         browser.get(f"{console}/overview")
         _wait_for(browser, "#total-clicks")
+        # analytics' owner-wide route: every link of the owner, the click just made among them.
+        assert int(browser.find_element(By.ID, "total-clicks").text) >= 1
+        assert f"/links/{alias}/stats?" in browser.page_source
         _shot(browser, "overview")
 
         browser.find_element(By.CSS_SELECTOR, "header form button").click()

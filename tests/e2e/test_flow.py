@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 from hop_e2e_flow import Clicks, assert_counted_exactly, click, create_link
-from hop_e2e_stack import RunningStack
+from hop_e2e_stack import RunningStack, hermetic_env
+from hop_local.prepare import create_api_key
 
 from hop_instrumentation.testing import eventually
 
@@ -26,8 +27,10 @@ def _answered_by(hop: RunningStack, path: str) -> set[str]:
     [
         ("/api/v1/links", "links"),
         ("/api/v1/links:batch", "links"),
+        ("/api/v1/links:ids", "links"),
         ("/api/v1/links/e2e-route-probe", "links"),
         ("/api/v1/stats/e2e-route-probe", "analytics"),
+        ("/api/v1/stats", "analytics"),
         ("/e2e-route-probe", "redirect"),
         ("/api/v2/e2e-route-probe", "redirect"),
         ("/internal/v1/links/e2e-internal-probe", "redirect"),
@@ -47,6 +50,36 @@ def test_link_created_followed_and_counted_through_the_edge_bots_apart(hop: Runn
     made = Clicks(humans=5, bots=2)
     click(hop, link["code"], made)
     assert_counted_exactly(hop, link["code"], made)
+
+
+def test_owner_wide_stats_through_the_edge_count_only_the_owners_current_links(
+    hop: RunningStack,
+) -> None:
+    auth = {"Authorization": f"Bearer {create_api_key(hop.stack, hermetic_env(), 'e2e-wide')}"}
+    with hop.client() as client:
+        made = [
+            client.post("/api/v1/links", json={"url": f"https://example.com/w{i}"}, headers=auth)
+            for i in range(3)
+        ]
+        assert [answer.status_code for answer in made] == [201] * 3
+        kept, other, deleted = (answer.json()["code"] for answer in made)
+        click(hop, kept, Clicks(humans=2, bots=1))
+        click(hop, other, Clicks(humans=1, bots=0))
+        click(hop, deleted, Clicks(humans=4, bots=0))
+
+        def owner_wide() -> dict[str, object]:
+            body: dict[str, object] = client.get("/api/v1/stats", headers=auth).json()
+            return body
+
+        before = eventually(owner_wide, lambda body: body["total_clicks"] == 7)
+        assert client.delete(f"/api/v1/links/{deleted}", headers=auth).status_code == 204
+        after = eventually(owner_wide, lambda body: body["links"] == 2)
+    assert (before["total_clicks"], before["bot_clicks"], before["links"]) == (7, 1, 3)
+    assert (after["total_clicks"], after["bot_clicks"]) == (3, 1)
+    assert after["top_links"] == [
+        {"code": kept, "clicks": 2, "bot_clicks": 1},
+        {"code": other, "clicks": 1, "bot_clicks": 0},
+    ]
 
 
 def test_follow_through_the_edge_redirects_to_the_target(hop: RunningStack) -> None:

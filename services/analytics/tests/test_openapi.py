@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 
 from hop_analytics.app import create_app
 from hop_analytics.settings import AnalyticsSettings
+from hop_contracts import LINK_IDS_PATH
 from hop_instrumentation.testing import free_ports, make_test_settings, running_process
 
 pytestmark = pytest.mark.process
@@ -21,10 +22,16 @@ schema = schemathesis.openapi.from_dict(create_app(make_test_settings(AnalyticsS
 class FakeLinks(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         key = self.headers.get("Authorization", "")
-        status = 200 if key == "Bearer owner" else 404 if key.startswith("Bearer ") else 401
+        owner = key == "Bearer owner"
+        if self.path == LINK_IDS_PATH:
+            status, body = (
+                (200, b'{"items": [{"id": "L1", "code": "abc"}]}') if owner else (401, b"{}")
+            )
+        else:
+            status = 200 if owner else 404 if key.startswith("Bearer ") else 401
+            body = b'{"id": "L1", "code": "abc"}'
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
-        body = b'{"id": "L1", "code": "abc"}'
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)

@@ -29,6 +29,7 @@ def api_schema(make_app: AppFactory) -> Iterator[Any]:
 def test_api_never_answers_5xx_and_matches_its_schema(api_schema: Any) -> None:
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert {op.label for op in operations} >= {
+        "GET /api/v1/stats",
         "GET /api/v1/stats/{code}",
         "POST /internal/v1/clicks",
     }

@@ -2,13 +2,15 @@
 
 ``FakeLinksApi`` keeps each link with its owner: a key sees only its own links (another
 owner's code answers 404 as links does); an unknown key answers 401. ``FakeStatsApi``
-answers a link's stats for its owner from ``clicks`` (code -> day -> (clicks, bots)).
+answers a link's stats for its owner from ``clicks`` (code -> day -> (clicks, bots)), and
+the owner-wide stats over every link the key's owner has now.
 hop_contracts.testing.FakeLinks stands in where only links' availability matters.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -125,7 +127,7 @@ class FakeLinksApi:
 
 
 class FakeStatsApi:
-    """analytics' ``/api/v1/stats/{code}``: the owner's link's clicks from ``clicks``."""
+    """analytics' ``/api/v1/stats/{code}`` and ``/api/v1/stats`` from ``clicks``."""
 
     def __init__(self, links: FakeLinksApi) -> None:
         self.links = links
@@ -134,8 +136,55 @@ class FakeStatsApi:
         self.calls = 0
         self.app = self._build()
 
+    def _days(self, code: str, start: date, end: date) -> list[dict[str, Any]]:
+        days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        per_day = self.clicks.get(code, {})
+        return [
+            {"date": d.isoformat(), "clicks": per_day.get(d, (0, 0))[0],
+             "bot_clicks": per_day.get(d, (0, 0))[1]}
+            for d in days
+        ]  # fmt: skip
+
+    def _owner_stats(self, owner: str, start: date, end: date) -> dict[str, Any]:
+        codes = [code for code, who in self.links.owner_of.items() if who == owner]
+        each = {code: self._days(code, start, end) for code in codes}
+        daily = [
+            {"date": day["date"], "clicks": sum(e[i]["clicks"] for e in each.values()),
+             "bot_clicks": sum(e[i]["bot_clicks"] for e in each.values())}
+            for i, day in enumerate(self._days("", start, end))
+        ]  # fmt: skip
+        referrers: Counter[str] = Counter()
+        for code in codes:
+            referrers.update(self.referrers.get(code, {}))
+        totals = [
+            {"code": code, "clicks": sum(d["clicks"] for d in days),
+             "bot_clicks": sum(d["bot_clicks"] for d in days)}
+            for code, days in each.items()
+        ]  # fmt: skip
+        ranked = sorted((t for t in totals if t["clicks"]), key=lambda t: -t["clicks"])
+        return {
+            "links": len(codes), "from": start.isoformat(), "to": end.isoformat(),
+            "include_bots": False, "total_clicks": sum(d["clicks"] for d in daily),
+            "bot_clicks": sum(d["bot_clicks"] for d in daily), "daily": daily,
+            "top": {
+                "referrers": [{"value": v, "clicks": c} for v, c in referrers.most_common(10)],
+                "browsers": [], "operating_systems": [], "devices": [], "countries": [],
+            },
+            "top_links": ranked[:10],
+        }  # fmt: skip
+
     def _build(self) -> FastAPI:
         app = FastAPI()
+
+        @app.get("/api/v1/stats")
+        async def owner_stats(
+            authorization: str | None = Header(None),
+            from_: str = Query(alias="from"),
+            to: str = "",
+        ) -> dict[str, Any]:
+            self.calls += 1
+            owner = self.links._owner(authorization)
+            return self._owner_stats(owner, date.fromisoformat(from_), date.fromisoformat(to))
 
         @app.get("/api/v1/stats/{code}")
         async def stats(
@@ -146,14 +195,7 @@ class FakeStatsApi:
         ) -> dict[str, Any]:
             self.calls += 1
             self.links._mine(self.links._owner(authorization), code)
-            start, end = date.fromisoformat(from_), date.fromisoformat(to)
-            days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-            per_day = self.clicks.get(code, {})
-            daily = [
-                {"date": d.isoformat(), "clicks": per_day.get(d, (0, 0))[0],
-                 "bot_clicks": per_day.get(d, (0, 0))[1]}
-                for d in days
-            ]  # fmt: skip
+            daily = self._days(code, date.fromisoformat(from_), date.fromisoformat(to))
             referrers = self.referrers.get(code, {})
             return {
                 "code": code, "from": from_, "to": to, "include_bots": False,

@@ -111,14 +111,21 @@ async def test_another_owners_link_answers_404_on_every_page(signed_in: Any) -> 
         await signed_in.client.get("/console/links/bobs/stats"),
         await signed_in.client.get("/console/links/bobs/stats.csv"),
         await signed_in.client.get("/console/links/bobs/qr.png"),
+        await signed_in.client.get("/console/links/bobs/qr.svg"),
         await signed_in.client.post("/console/links/bobs/delete", data={"csrf": token}),
         await signed_in.client.post(
             "/console/links/bobs/disable", data={"csrf": token, "disabled": "true"}
         ),
+        await signed_in.client.post(
+            "/console/links/bobs",
+            data={"csrf": token, "url": "https://example.com/mine", "redirect_status": "302"},
+        ),
     ]
 
-    assert [page.status_code for page in pages] == [404] * 6
-    assert "You have no link with the code &#39;bobs&#39;." in pages[0].text
+    assert [page.status_code for page in pages] == [404] * 8
+    for page in pages:
+        assert "You have no link with the code &#39;bobs&#39;." in page.text
+    assert signed_in.links.links["bobs"]["url"] == "https://example.com/bob"
     assert signed_in.links.links["bobs"]["disabled"] is False
 
 

@@ -59,12 +59,37 @@ async def test_sign_in_with_an_empty_key_answers_422(console: Any) -> None:
     assert "Enter your API key" in response.text
 
 
-async def test_pages_without_a_session_answer_401_with_the_sign_in_form(console: Any) -> None:
-    response = await console.client.get("/console/links/abc/stats")
+PAGES = (
+    "/links",
+    "/links/new",
+    "/links/abc",
+    "/links/abc/stats",
+    "/links/abc/stats.csv",
+    "/links/abc/qr.svg",
+    "/links/abc/qr.png",
+    "/overview",
+)
 
+
+async def test_pages_without_a_session_answer_401_with_the_sign_in_form(console: Any) -> None:
+    for path in PAGES:
+        response = await console.client.get("/console" + path)
+
+        assert response.status_code == 401, path
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        assert "Sign in with your API key to continue." in response.text
+        assert f'name="next" value="{path}"' in response.text
+    assert console.links.links == {}
+
+
+async def test_the_console_root_without_a_session_leads_to_the_sign_in_form_with_401(
+    console: Any,
+) -> None:
+    response = await console.client.get("/console", follow_redirects=True)
+
+    assert [step.status_code for step in response.history] == [303]
     assert response.status_code == 401
     assert "Sign in with your API key to continue." in response.text
-    assert 'name="next" value="/links/abc/stats"' in response.text
 
 
 async def test_sign_in_returns_to_the_page_asked_for(console: Any) -> None:
@@ -89,13 +114,27 @@ async def test_sign_in_ignores_a_next_that_leaves_the_console(console: Any) -> N
 async def test_an_expired_session_answers_401_saying_it_expired(make_console: Any) -> None:
     async with make_console(session_max_age=60) as console:
         await console.sign_in()
+        token = await console.csrf("/console/links/new")
         codec = console.app.state.services.sessions
         codec.clock = lambda: time.time() + 61  # a minute later, without waiting
 
-        response = await console.client.get("/console/links")
+        expired = console.client.cookies[COOKIE_NAME]
 
-        assert response.status_code == 401
-        assert "Your session expired. Sign in again to continue." in response.text
+        async def with_expired_cookie(method: str, path: str, **kwargs: Any) -> httpx.Response:
+            # Each answer hands out a fresh anonymous cookie: send the expired one every time.
+            console.client.cookies.clear()
+            console.client.cookies.set(COOKIE_NAME, expired, domain="console.test")
+            return await console.client.request(method, "/console" + path, **kwargs)
+
+        pages = [await with_expired_cookie("GET", path) for path in PAGES]
+        form = await with_expired_cookie(
+            "POST", "/links", data={"url": "https://example.com/", "csrf": token}
+        )
+
+        for response in [*pages, form]:
+            assert response.status_code == 401
+            assert "Your session expired. Sign in again to continue." in response.text
+        assert console.links.links == {}
 
 
 async def test_a_tampered_cookie_answers_401_as_invalid(console: Any) -> None:
@@ -119,6 +158,27 @@ async def test_a_form_without_the_csrf_token_answers_403_and_changes_nothing(
     assert signed_in.links.links == {}
     registry = signed_in.app.state.instrumentation.metrics.registry
     assert metric_value(registry, "hop_console_csrf_rejections_total") == 1.0
+
+
+async def test_every_form_without_the_csrf_token_answers_403_and_changes_nothing(
+    signed_in: Any,
+) -> None:
+    signed_in.links.add("alice", "mine", "https://example.com/mine")
+    forms = {
+        "/console/links/mine": {"url": "https://evil.example/", "redirect_status": "302"},
+        "/console/links/mine/disable": {"disabled": "true"},
+        "/console/links/mine/delete": {},
+        "/console/sign-out": {},
+    }
+
+    for path, data in forms.items():
+        response = await signed_in.client.post(path, data=data)
+
+        assert response.status_code == 403, path
+        assert "did not come from this console" in response.text
+    mine = signed_in.links.links["mine"]
+    assert (mine["url"], mine["disabled"]) == ("https://example.com/mine", False)
+    assert (await signed_in.client.get("/console/links")).status_code == 200  # still signed in
 
 
 async def test_a_form_with_another_sessions_token_answers_403(

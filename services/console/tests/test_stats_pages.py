@@ -79,9 +79,10 @@ async def test_csv_export_has_the_days_and_breakdowns_and_defuses_formulas(
     ]
 
 
-async def test_overview_adds_up_the_owners_links_only(signed_in: Any) -> None:
+async def test_overview_shows_the_owner_wide_stats_in_one_analytics_call(signed_in: Any) -> None:
     signed_in.links.add("alice", "a", "https://example.com/a")
     signed_in.links.add("alice", "b", "https://example.com/b")
+    signed_in.links.add("alice", "quiet", "https://example.com/q")
     signed_in.links.add("bob", "c", "https://example.com/c")
     for code, clicks in {"a": (2, 1), "b": (3, 0), "c": (100, 0)}.items():
         signed_in.stats.clicks[code] = {TODAY: clicks}
@@ -93,17 +94,31 @@ async def test_overview_adds_up_the_owners_links_only(signed_in: Any) -> None:
     assert '<dd id="total-clicks">5</dd>' in page.text
     assert '<dd id="bot-clicks">1</dd>' in page.text
     assert '<td>shared.example</td><td class="num">5</td>' in page.text
-    assert "Clicks added up across your 2 links." in page.text
-    assert re.findall(r"/console/links/(\w)/stats\?", page.text) == ["b", "a"]
+    assert "Clicks added up across all your 3 links." in page.text
+    assert re.findall(r"/console/links/(\w+)/stats\?", page.text) == ["b", "a"]
+    assert signed_in.stats.calls == 1
 
 
-async def test_overview_covers_at_most_the_newest_links_it_is_allowed(make_console: Any) -> None:
-    async with make_console(overview_max_links=2) as console:
-        await console.sign_in()
-        for code in ("x1", "x2", "x3"):
-            console.links.add("alice", code, "https://example.com/")
+async def test_overview_of_an_owner_without_clicks_says_so(signed_in: Any) -> None:
+    signed_in.links.add("alice", "a", "https://example.com/a")
 
-        page = await console.client.get("/console/overview")
+    page = await signed_in.client.get("/console/overview")
 
-        assert "your 2 newest links (you have more)" in page.text
-        assert console.stats.calls == 2
+    assert page.status_code == 200
+    assert "Clicks of your one link." in page.text
+    assert '<dd id="total-clicks">0</dd>' in page.text
+    assert page.text.count("No clicks in this range.") == 6  # top links and 5 breakdowns
+
+
+async def test_overview_of_an_owner_without_links_says_so(signed_in: Any) -> None:
+    page = await signed_in.client.get("/console/overview")
+
+    assert (page.status_code, signed_in.stats.calls) == (200, 1)
+    assert "You have no links yet." in page.text
+
+
+async def test_overview_bad_range_answers_422_and_never_asks_analytics(signed_in: Any) -> None:
+    page = await signed_in.client.get("/console/overview", params={"from": "2026-13-01"})
+
+    assert page.status_code == 422
+    assert signed_in.stats.calls == 0

@@ -188,3 +188,26 @@ async def test_store_create_retries_a_generated_code_that_is_taken(
     store = LinkStore(services_of(app).engine, public_host="hop.test", generate=lambda: next(codes))
     record = await store.create(caller.owner_id, LinkDraft(url="https://example.com/"))
     assert record.code == "Free123"
+
+
+async def test_link_ids_list_only_the_owners_current_links_oldest_first(
+    client: httpx.AsyncClient, auth: dict[str, str], make_key: Any
+) -> None:
+    first = await create(client, auth, code="first")
+    second = await create(client, auth, code="second")
+    await create(client, auth, code="gone")
+    assert (await client.delete("/api/v1/links/gone", headers=auth)).status_code == 204
+    other = {"Authorization": f"Bearer {await make_key()}"}
+    theirs = await create(client, other, code="gone")  # the freed code, another owner's now
+    mine = await client.get("/api/v1/links:ids", headers=auth)
+    their_ids = await client.get("/api/v1/links:ids", headers=other)
+    assert (mine.status_code, mine.json()) == (
+        200,
+        {"items": [{"id": first["id"], "code": "first"}, {"id": second["id"], "code": "second"}]},
+    )
+    assert their_ids.json() == {"items": [{"id": theirs["id"], "code": "gone"}]}
+
+
+async def test_link_ids_without_a_key_answer_401(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/links:ids")
+    assert response.status_code == 401

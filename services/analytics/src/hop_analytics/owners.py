@@ -1,9 +1,12 @@
 """Ask links whether the caller's API key owns a code and which link it is now.
 
 Stats belong to the link's id, which links' 200 answer carries: a deleted and re-created
-code is another id, so its stats start at zero. Answers are reused for at most
-``ttl`` seconds (settings cap it at 2), so a revoked key or a deleted link stops reading
-stats within that bound; the cache holds a digest of the key, never the key.
+code is another id, so its stats start at zero. For the owner-wide stats, links lists
+every link the key's owner has now (``GET /api/v1/links:ids``): a deleted link is absent,
+and a re-created code appears with its new id under its new owner only. Answers are
+reused for at most ``ttl`` seconds (settings cap it at 2), so a revoked key or a deleted
+link stops reading stats within that bound; the caches hold a digest of the key, never
+the key.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Final
 from urllib.parse import quote
 
 import httpx
+from pydantic import ValidationError
 
 from hop_analytics.errors import (
     LinkNotFoundError,
@@ -25,12 +29,14 @@ from hop_analytics.errors import (
     MissingApiKeyError,
     UnauthorizedError,
 )
-from hop_contracts import LINK_PATH, is_code
+from hop_contracts import LINK_IDS_PATH, LINK_PATH, OwnedLinks, is_code
 
 __all__ = ["OwnerChecker", "Ownership"]
 
 logger = logging.getLogger("hop.analytics.owners")
 _MAX_ENTRIES: Final = 10_000
+#: Owners whose link lists are kept (each list may hold many links).
+_MAX_OWNED_ENTRIES: Final = 1_000
 
 
 class Ownership(StrEnum):
@@ -68,6 +74,7 @@ class OwnerChecker:
         self._max_entries = max_entries
         self._clock = clock
         self._cache: OrderedDict[tuple[str, str], tuple[float, Answer]] = OrderedDict()
+        self._owned: OrderedDict[str, tuple[float, dict[str, str]]] = OrderedDict()
 
     async def check(self, authorization: str, code: str) -> Ownership:
         """Return what links says about this key and code; cached for ``ttl`` seconds."""
@@ -87,9 +94,55 @@ class OwnerChecker:
             raise LinksUnavailableError("links did not say which link the code is.")
         return link_id
 
+    async def owned_links(self, authorization: str | None) -> dict[str, str]:
+        """Return the id -> code of every link the key's owner has now; else raise why not."""
+        if authorization is None:
+            raise MissingApiKeyError()
+        digest = _digest(authorization)
+        cached = self._owned.get(digest)
+        now = self._clock()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        owned = await self._ask_owned(authorization)
+        self._remember_owned(digest, now, owned)
+        return owned
+
+    def _remember_owned(self, digest: str, now: float, owned: dict[str, str]) -> None:
+        # Lists can be long: expired ones go at once (every entry lives ``ttl``, so the
+        # oldest expire first), not when the cache is full.
+        while self._owned and next(iter(self._owned.values()))[0] <= now:
+            self._owned.popitem(last=False)
+        if self._ttl <= 0:
+            return
+        self._owned[digest] = (now + self._ttl, owned)
+        self._owned.move_to_end(digest)
+        while len(self._owned) > _MAX_OWNED_ENTRIES:
+            self._owned.popitem(last=False)
+
+    async def _ask_owned(self, authorization: str) -> dict[str, str]:
+        response = await self._get(LINK_IDS_PATH, authorization, "the owner's link list")
+        if response.status_code == 401:
+            raise UnauthorizedError()
+        if response.status_code != 200:
+            logger.warning("links answered unexpectedly", extra={"status": response.status_code})
+            raise LinksUnavailableError(f"links answered {response.status_code}.")
+        try:
+            owned = OwnedLinks.model_validate_json(response.content)
+        except ValidationError:
+            logger.warning("links answered a malformed list of link ids")
+            raise LinksUnavailableError("links did not say which links the owner has.") from None
+        return {link.id: link.code for link in owned.items}
+
+    async def _get(self, path: str, authorization: str, question: str) -> httpx.Response:
+        try:
+            return await self._client.get(path, headers={"Authorization": authorization})
+        except httpx.HTTPError as err:
+            logger.warning("links unreachable", extra={"error": type(err).__name__})
+            raise LinksUnavailableError(f"links did not answer {question}.") from None
+
     async def _answer(self, authorization: str, code: str) -> Answer:
         # Only a digest of the key is kept in memory, never the key itself.
-        key = (hashlib.sha256(authorization.encode()).hexdigest(), code)
+        key = (_digest(authorization), code)
         cached = self._cache.get(key)
         now = self._clock()
         if cached is not None and cached[0] > now:
@@ -99,14 +152,8 @@ class OwnerChecker:
         return answer
 
     async def _ask(self, authorization: str, code: str) -> Answer:
-        try:
-            response = await self._client.get(
-                LINK_PATH.format(code=quote(code, safe="")),
-                headers={"Authorization": authorization},
-            )
-        except httpx.HTTPError as err:
-            logger.warning("links unreachable", extra={"error": type(err).__name__})
-            raise LinksUnavailableError("links did not answer the ownership check.") from None
+        path = LINK_PATH.format(code=quote(code, safe=""))
+        response = await self._get(path, authorization, "the ownership check")
         answer = _BY_STATUS.get(response.status_code)
         if answer is None:
             logger.warning("links answered unexpectedly", extra={"status": response.status_code})
@@ -120,6 +167,10 @@ class OwnerChecker:
         self._cache.move_to_end(key)
         while len(self._cache) > self._max_entries:
             self._cache.popitem(last=False)
+
+
+def _digest(authorization: str) -> str:
+    return hashlib.sha256(authorization.encode()).hexdigest()
 
 
 def _link_id(response: httpx.Response) -> str | None:

@@ -8,9 +8,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from hop_analytics.dimensions import DIMENSIONS
-from hop_analytics.store import LinkStats
+from hop_analytics.store import DailyCount, LinkStats, OwnerStats, Ranked
 
-__all__ = ["DailyClicks", "RankedValue", "StatsResponse", "TopValues"]
+__all__ = [
+    "DailyClicks",
+    "LinkClicksValue",
+    "OwnerStatsResponse",
+    "RankedValue",
+    "StatsResponse",
+    "TopValues",
+]
 
 
 class DailyClicks(BaseModel):
@@ -38,6 +45,14 @@ TopValues = create_model(
 )
 
 
+class LinkClicksValue(BaseModel):
+    """One of the owner's links and its clicks in the range."""
+
+    code: str
+    clicks: int
+    bot_clicks: int
+
+
 class StatsResponse(BaseModel):
     """A link's clicks over ``from``..``to`` (inclusive, UTC days)."""
 
@@ -55,10 +70,6 @@ class StatsResponse(BaseModel):
     @classmethod
     def of(cls, stats: LinkStats) -> StatsResponse:
         """Build the response from the store's stats."""
-
-        def ranked(dimension: str) -> list[RankedValue]:
-            return [RankedValue(value=r.value, clicks=r.clicks) for r in stats.top[dimension]]
-
         return cls(
             code=stats.code,
             from_=stats.start,
@@ -66,9 +77,53 @@ class StatsResponse(BaseModel):
             include_bots=stats.include_bots,
             total_clicks=stats.total_clicks,
             bot_clicks=stats.bot_clicks,
-            daily=[
-                DailyClicks(date=d.day, clicks=d.clicks, bot_clicks=d.bot_clicks)
-                for d in stats.daily
-            ],
-            top=TopValues(**{d.field: ranked(d.name) for d in DIMENSIONS}),
+            daily=_daily(stats.daily),
+            top=_top(stats.top),
         )
+
+
+class OwnerStatsResponse(BaseModel):
+    """Every link the key's owner has now, its clicks over ``from``..``to`` added up."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    links: int = Field(description="How many links the owner has now (all are counted).")
+    from_: date = Field(alias="from")
+    to: date
+    include_bots: bool = Field(description="Whether the top lists count bot clicks too.")
+    total_clicks: int = Field(description="Human clicks in the range (bots never included).")
+    bot_clicks: int = Field(description="Clicks by bots in the range.")
+    daily: list[DailyClicks]
+    top: TopValues
+    top_links: list[LinkClicksValue] = Field(
+        description="The links with the most clicks, most first (at most ``HOP_TOP_N``)."
+    )
+
+    @classmethod
+    def of(cls, stats: OwnerStats) -> OwnerStatsResponse:
+        """Build the response from the store's owner-wide stats."""
+        return cls(
+            links=stats.links,
+            from_=stats.start,
+            to=stats.end,
+            include_bots=stats.include_bots,
+            total_clicks=stats.total_clicks,
+            bot_clicks=stats.bot_clicks,
+            daily=_daily(stats.daily),
+            top=_top(stats.top),
+            top_links=[
+                LinkClicksValue(code=link.code, clicks=link.clicks, bot_clicks=link.bot_clicks)
+                for link in stats.top_links
+            ],
+        )
+
+
+def _daily(daily: list[DailyCount]) -> list[DailyClicks]:
+    return [DailyClicks(date=d.day, clicks=d.clicks, bot_clicks=d.bot_clicks) for d in daily]
+
+
+def _top(top: dict[str, list[Ranked]]) -> Any:
+    def ranked(dimension: str) -> list[RankedValue]:
+        return [RankedValue(value=r.value, clicks=r.clicks) for r in top[dimension]]
+
+    return TopValues(**{d.field: ranked(d.name) for d in DIMENSIONS})

@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hop_analytics._aggregates import summarize
 from hop_analytics._bulk_sql import writer_for
 from hop_analytics._event_rows import EventRow, enrich
+from hop_analytics._link_sets import is_one_of
 from hop_analytics.dimensions import DIMENSION_NAMES
 from hop_analytics.events import Click
 from hop_analytics.tables import click_events, daily_breakdown, daily_clicks
 from hop_instrumentation.database import ping
 
-__all__ = ["ClickStore", "DailyCount", "IngestOutcome", "LinkStats", "Ranked", "is_permanent"]
+__all__ = [
+    "ClickStore",
+    "DailyCount",
+    "IngestOutcome",
+    "LinkClicks",
+    "LinkStats",
+    "OwnerStats",
+    "Ranked",
+    "is_permanent",
+]
 
 logger = logging.getLogger("hop.analytics.store")
 _RETRIES: Final = 3
@@ -69,6 +79,34 @@ class LinkStats:
     bot_clicks: int
     daily: list[DailyCount]
     top: dict[str, list[Ranked]]
+
+
+@dataclass(slots=True, frozen=True)
+class LinkClicks:
+    """One link's clicks in an owner-wide range."""
+
+    code: str
+    clicks: int
+    bot_clicks: int
+
+
+@dataclass(slots=True, frozen=True)
+class OwnerStats:
+    """The clicks of every link of an owner over a range of days, added up."""
+
+    links: int
+    start: date
+    end: date
+    include_bots: bool
+    total_clicks: int
+    bot_clicks: int
+    daily: list[DailyCount]
+    top: dict[str, list[Ranked]]
+    top_links: list[LinkClicks]
+
+
+#: Builds "this link-id column is among the links asked about".
+LinkFilter = Callable[[ColumnElement[str]], ColumnElement[bool]]
 
 
 class ClickStore:
@@ -148,10 +186,10 @@ class ClickStore:
                 .where(daily_clicks.c.day >= start, daily_clicks.c.day <= end)
             )
             counted = {row.day: (row.clicks, row.bot_clicks) for row in days}
-            ranked = await conn.execute(_top_query(link_id, start, end, include_bots, top_n))
-            top: dict[str, list[Ranked]] = {name: [] for name in DIMENSION_NAMES}
-            for row in ranked:
-                top[row.dimension].append(Ranked(row.value, int(row.total)))
+            ranked = await conn.execute(
+                _top_query(lambda column: column == link_id, start, end, include_bots, top_n)
+            )
+            top = _top_of(ranked)
         daily = [DailyCount(day, *counted.get(day, (0, 0))) for day in _days(start, end)]
         return LinkStats(
             code=code,
@@ -164,9 +202,90 @@ class ClickStore:
             top=top,
         )
 
+    async def owner_stats(
+        self,
+        links: Mapping[str, str],
+        start: date,
+        end: date,
+        *,
+        include_bots: bool,
+        top_n: int,
+    ) -> OwnerStats:
+        """Return the stats of the links ``links`` (id -> code) added up, and the top links."""
+        counted: dict[date, tuple[int, int]] = {}
+        top = _top_of([])
+        top_links: list[LinkClicks] = []
+        if links:
+            dialect = self.engine.dialect.name
+
+            def of_links(column: ColumnElement[str]) -> ColumnElement[bool]:
+                return is_one_of(column, links, dialect=dialect)
+
+            ranking = (of_links, start, end, include_bots, top_n)
+            async with self.engine.connect() as conn:
+                days = await conn.execute(_daily_query(of_links, start, end))
+                counted = {row.day: (int(row.clicks), int(row.bot_clicks)) for row in days}
+                top = _top_of(await conn.execute(_top_query(*ranking)))
+                ranked = await conn.execute(_links_query(*ranking))
+                top_links = [_link_clicks(links, row) for row in ranked]
+        daily = [DailyCount(day, *counted.get(day, (0, 0))) for day in _days(start, end)]
+        return OwnerStats(
+            links=len(links),
+            start=start,
+            end=end,
+            include_bots=include_bots,
+            total_clicks=sum(d.clicks for d in daily),
+            bot_clicks=sum(d.bot_clicks for d in daily),
+            daily=daily,
+            top=top,
+            top_links=top_links,
+        )
+
+
+def _link_clicks(links: Mapping[str, str], row: Any) -> LinkClicks:
+    # PostgreSQL sums bigints as numeric: counts come back as Decimal there.
+    return LinkClicks(links[row.link_id], int(row.clicks), int(row.bot_clicks))
+
+
+def _top_of(rows: Iterable[Any]) -> dict[str, list[Ranked]]:
+    top: dict[str, list[Ranked]] = {name: [] for name in DIMENSION_NAMES}
+    for row in rows:
+        top[row.dimension].append(Ranked(row.value, int(row.total)))
+    return top
+
+
+def _daily_query(of_links: LinkFilter, start: date, end: date) -> Select[tuple[date, int, int]]:
+    table = daily_clicks
+    return (
+        select(
+            table.c.day,
+            func.sum(table.c.clicks).label("clicks"),
+            func.sum(table.c.bot_clicks).label("bot_clicks"),
+        )
+        .where(of_links(table.c.link_id), table.c.day >= start, table.c.day <= end)
+        .group_by(table.c.day)
+    )
+
+
+def _links_query(
+    of_links: LinkFilter, start: date, end: date, include_bots: bool, top_n: int
+) -> Select[tuple[str, int, int]]:
+    table = daily_clicks
+    clicks = func.sum(table.c.clicks)
+    bots = func.sum(table.c.bot_clicks)
+    total = clicks + bots if include_bots else clicks
+    return (
+        select(table.c.link_id, clicks.label("clicks"), bots.label("bot_clicks"))
+        .where(of_links(table.c.link_id), table.c.day >= start, table.c.day <= end)
+        .group_by(table.c.link_id)
+        .having(total > 0)
+        .order_by(total.desc(), table.c.link_id)
+        .limit(top_n)
+    )
+
 
 def _top_query(
-    link_id: str, start: date, end: date, include_bots: bool, top_n: int
+    of_links: LinkFilter, start: date, end: date, include_bots: bool, top_n: int
 ) -> Select[tuple[str, str, int]]:
     table = daily_breakdown
     counted = table.c.clicks + table.c.bot_clicks if include_bots else table.c.clicks
@@ -178,7 +297,7 @@ def _top_query(
     )
     grouped = (
         select(table.c.dimension, table.c.value, total, rank)
-        .where(table.c.link_id == link_id, table.c.day >= start, table.c.day <= end)
+        .where(of_links(table.c.link_id), table.c.day >= start, table.c.day <= end)
         .group_by(table.c.dimension, table.c.value)
         .subquery()
     )

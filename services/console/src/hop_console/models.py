@@ -6,7 +6,16 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["BREAKDOWNS", "DailyClicks", "Link", "LinkPage", "RankedValue", "Stats"]
+__all__ = [
+    "BREAKDOWNS",
+    "DailyClicks",
+    "Link",
+    "LinkClicks",
+    "LinkPage",
+    "OwnerStats",
+    "RankedValue",
+    "Stats",
+]
 
 #: The stats' breakdowns: (field of ``top``, heading, column), in the order shown.
 BREAKDOWNS: tuple[tuple[str, str, str], ...] = (
@@ -68,3 +77,27 @@ class Stats(BaseModel):
     bot_clicks: int
     daily: list[DailyClicks]
     top: dict[str, list[RankedValue]]
+
+
+class LinkClicks(BaseModel):
+    """One of the owner's links and its clicks in the range."""
+
+    code: str
+    clicks: int
+    bot_clicks: int
+
+
+class OwnerStats(BaseModel):
+    """Every link the owner has now, added up, as analytics' ``/api/v1/stats`` answers it."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    links: int
+    from_: date = Field(alias="from")
+    to: date
+    include_bots: bool
+    total_clicks: int
+    bot_clicks: int
+    daily: list[DailyClicks]
+    top: dict[str, list[RankedValue]]
+    top_links: list[LinkClicks]

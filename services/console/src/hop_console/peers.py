@@ -21,8 +21,8 @@ from hop_console.errors import (
     PeerUnavailableError,
     RejectedError,
 )
-from hop_console.models import Link, LinkPage, Stats
-from hop_contracts import LINK_PATH, LINKS_PREFIX, STATS_PREFIX
+from hop_console.models import Link, LinkPage, OwnerStats, Stats
+from hop_contracts import LINK_PATH, LINKS_PREFIX, OWNER_STATS_PATH, STATS_PREFIX
 
 __all__ = ["AnalyticsApi", "LinksApi"]
 
@@ -120,7 +120,7 @@ class LinksApi(_Peer):
 
 
 class AnalyticsApi(_Peer):
-    """analytics' ``/api/v1/stats/{code}`` for one owner's key at a time."""
+    """analytics' ``/api/v1/stats/{code}`` and ``/api/v1/stats``, one owner's key at a time."""
 
     probe_path = STATS_PREFIX + "/readiness-probe"
 
@@ -134,6 +134,13 @@ class AnalyticsApi(_Peer):
             "GET", f"{STATS_PREFIX}/{_quoted(code)}", key, code=code, params=params
         )
         stats: Stats = self.parse(response, Stats)
+        return stats
+
+    async def owner_stats(self, key: str, *, start: date, end: date) -> OwnerStats:
+        """Return the stats of every link the owner has now, added up, over the range."""
+        params = {"from": start.isoformat(), "to": end.isoformat()}
+        response = await self.call("GET", OWNER_STATS_PATH, key, params=params)
+        stats: OwnerStats = self.parse(response, OwnerStats)
         return stats
 
 

@@ -37,12 +37,6 @@ class ConsoleSettings(ServiceSettings):
         default=28_800, ge=60, le=604_800, description="Seconds a sign-in lasts."
     )
     page_size: int = Field(default=20, ge=1, le=100, description="Links per page of the list.")
-    overview_max_links: int = Field(
-        default=20,
-        ge=1,
-        le=200,
-        description="Newest links the owner-wide stats add up (one analytics call each).",
-    )
 
     @model_validator(mode="after")
     def _secret_when_shared(self) -> Self:

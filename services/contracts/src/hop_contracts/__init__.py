@@ -6,9 +6,9 @@ Usage::
 
 Modules: `codes` (the code alphabet and reserved words), `routes` (paths one service calls
 on another and the public prefixes), `resolve` (links' resolve body and the link id),
-`link_cache` (the shared Redis cache's key and entry), `clicks` (click events, batches,
-transports) and `bots` (the bot rule). The package depends on pydantic and ua-parser
-only: no web framework, no database, no service.
+`owned` (an owner's link ids and codes), `link_cache` (the shared Redis cache's key and
+entry), `clicks` (click events, batches, transports) and `bots` (the bot rule). The
+package depends on pydantic and ua-parser only: no web framework, no database, no service.
 """
 
 from hop_contracts.bots import is_bot, is_bot_device
@@ -42,6 +42,7 @@ from hop_contracts.link_cache import (
     encode_cached_link,
     link_cache_key,
 )
+from hop_contracts.owned import OwnedLink, OwnedLinks
 from hop_contracts.resolve import (
     LINK_ID_MAX_LENGTH,
     REDIRECT_STATUSES,
@@ -52,8 +53,10 @@ from hop_contracts.resolve import (
 from hop_contracts.routes import (
     CLICKS_PATH,
     INTERNAL_PREFIX,
+    LINK_IDS_PATH,
     LINK_PATH,
     LINKS_PREFIX,
+    OWNER_STATS_PATH,
     RESOLVE_PATH,
     STATS_PREFIX,
 )
@@ -68,6 +71,7 @@ __all__ = [
     "DEFAULT_LINK_CACHE_PREFIX",
     "INTERNAL_PREFIX",
     "LINKS_PREFIX",
+    "LINK_IDS_PATH",
     "LINK_ID_MAX_LENGTH",
     "LINK_ID_PATTERN",
     "LINK_PATH",
@@ -76,6 +80,7 @@ __all__ = [
     "MAX_HEADER_LENGTH",
     "MAX_TIMESTAMP",
     "MIN_TIMESTAMP",
+    "OWNER_STATS_PATH",
     "REDIRECT_STATUSES",
     "RESERVED_CODES",
     "RESOLVE_PATH",
@@ -86,6 +91,8 @@ __all__ = [
     "ClickIngestResult",
     "ClickTransport",
     "LinkId",
+    "OwnedLink",
+    "OwnedLinks",
     "RedirectStatus",
     "ResolvedLink",
     "dead_letter_stream",

@@ -16,7 +16,9 @@ __all__ = [
     "CLICKS_PATH",
     "INTERNAL_PREFIX",
     "LINKS_PREFIX",
+    "LINK_IDS_PATH",
     "LINK_PATH",
+    "OWNER_STATS_PATH",
     "RESOLVE_PATH",
     "STATS_PREFIX",
 ]
@@ -25,8 +27,13 @@ __all__ = [
 LINKS_PREFIX: Final = "/api/v1/links"
 #: One link of the caller's owner; analytics asks it whether a key owns a code.
 LINK_PATH: Final = LINKS_PREFIX + "/{code}"
-#: analytics' public API: per-link stats.
+#: Every link of the caller's owner, id and code (`hop_contracts.OwnedLinks`); analytics
+#: reads the owner-wide stats over these ids.
+LINK_IDS_PATH: Final = LINKS_PREFIX + ":ids"
+#: analytics' public API: per-link stats (``/{code}``) and the owner-wide stats.
 STATS_PREFIX: Final = "/api/v1/stats"
+#: The owner-wide stats across every link the caller's owner has now; the console reads it.
+OWNER_STATS_PATH: Final = STATS_PREFIX
 #: Every service-to-service route starts here; the edge never routes it.
 INTERNAL_PREFIX: Final = "/internal"
 #: links resolves a code for redirect's cache-miss path (`hop_contracts.ResolvedLink`).

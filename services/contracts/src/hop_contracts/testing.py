@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from hop_contracts.clicks import MAX_BATCH_EVENTS
-from hop_contracts.routes import CLICKS_PATH, LINKS_PREFIX, RESOLVE_PATH
+from hop_contracts.routes import CLICKS_PATH, LINK_IDS_PATH, LINKS_PREFIX, RESOLVE_PATH
 
 __all__ = ["ClickSink", "FakeLinks", "fake_link_id", "link_body", "main"]
 
@@ -74,7 +74,8 @@ class FakeLinks:
 
     ``links`` maps a code to its resolve body; ``owners`` maps an ``Authorization`` header
     to the codes its owner has (``GET /api/v1/links/{code}``: 200 with the link's ``id``
-    and ``code``, 404 or 401).
+    and ``code``, 404 or 401; ``GET /api/v1/links:ids``: every owned link's ``id`` and
+    ``code`` in code order, or 401).
     """
 
     def __init__(
@@ -96,6 +97,8 @@ class FakeLinks:
         path: str = scope["path"]
         if self.down:
             await _json(send, 503, {"detail": "links is down (fake)."})
+        elif path == LINK_IDS_PATH:
+            await self._owned_ids(_header(scope, b"authorization"), send)
         elif path.startswith(_RESOLVE):
             await self._resolve(path.removeprefix(_RESOLVE), send)
         elif path.startswith(_LINK):
@@ -117,8 +120,19 @@ class FakeLinks:
         elif code not in self.owners[authorization]:
             await _json(send, 404, {"detail": f"No link with code {code!r} exists."})
         else:
-            link_id = self.links.get(code, {}).get("id") or fake_link_id(code)
-            await _json(send, 200, {"id": link_id, "code": code})
+            await _json(send, 200, {"id": self._id_of(code), "code": code})
+
+    async def _owned_ids(self, authorization: str, send: Send) -> None:
+        self.calls[LINK_IDS_PATH] += 1
+        if authorization not in self.owners:
+            await _json(send, 401, {"detail": "The API key is missing, unknown or revoked."})
+            return
+        codes = sorted(self.owners[authorization])
+        items = [{"id": self._id_of(code), "code": code} for code in codes]
+        await _json(send, 200, {"items": items})
+
+    def _id_of(self, code: str) -> str:
+        return str(self.links.get(code, {}).get("id") or fake_link_id(code))
 
 
 class ClickSink:

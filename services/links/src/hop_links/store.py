@@ -159,6 +159,16 @@ class LinkStore:
         next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
         return LinkPage(items=items, next_cursor=next_cursor)
 
+    async def owned(self, owner_id: int) -> list[tuple[str, str]]:
+        """Return ``(id, code)`` of every link the owner has now, oldest first."""
+        query = (
+            select(links.c.uid, links.c.code)
+            .where(links.c.owner_id == owner_id)
+            .order_by(links.c.id)
+        )
+        async with self._reader.connect() as connection:
+            return [(row.uid, row.code) for row in await connection.execute(query)]
+
     async def update(self, owner_id: int, code: str, changes: LinkChanges) -> LinkRecord:
         """Apply ``changes`` to the owner's link ``code`` and return it."""
         values = self._validated_changes(changes)

@@ -1,36 +1,67 @@
-"""The public stats API: a link's clicks per day and its top values, for its owner only."""
+"""The public stats API: a link's clicks, or all of an owner's, per day and top values.
+
+Only the owner reads them: a link's stats after links says the key owns its code, the
+owner-wide stats over the ids of the links links says the key's owner has now.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Path, Query
 
 from hop_analytics.date_range import validate_range
 from hop_analytics.dependencies import AuthorizationDep, ServicesDep
 from hop_analytics.http_errors import ERROR_RESPONSES
-from hop_analytics.schemas import StatsResponse
-from hop_contracts import CODE_PATTERN, STATS_PREFIX
+from hop_analytics.schemas import OwnerStatsResponse, StatsResponse
+from hop_contracts import CODE_PATTERN, OWNER_STATS_PATH, STATS_PREFIX
 
 __all__ = ["router"]
 
 _CODE: Final = f"^{CODE_PATTERN}$"
 
-router = APIRouter(prefix=STATS_PREFIX, tags=["stats"])
+_OWNER_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    code: ERROR_RESPONSES[code] for code in (401, 422, 503)
+}
+FromQuery = Annotated[
+    str | None, Query(alias="from", description="First UTC day, YYYY-MM-DD (default: to-29).")
+]
+ToQuery = Annotated[str | None, Query(description="Last UTC day, YYYY-MM-DD (default: today).")]
+BotsQuery = Annotated[bool, Query(description="Count bots in the top lists.")]
+
+router = APIRouter(tags=["stats"])
 
 
-@router.get("/{code}", response_model=StatsResponse, responses=ERROR_RESPONSES)
+@router.get(OWNER_STATS_PATH, response_model=OwnerStatsResponse, responses=_OWNER_RESPONSES)
+async def get_owner_stats(
+    services: ServicesDep,
+    authorization: AuthorizationDep,
+    from_: FromQuery = None,
+    to: ToQuery = None,
+    include_bots: BotsQuery = False,
+) -> OwnerStatsResponse:
+    """Return the clicks of every link the key's owner has now, added up, and the top links.
+
+    Deleted links are not counted, nor clicks of a code's earlier owner. Same range rules
+    and top lists as a link's stats; `top_links` ranks the owner's links by clicks.
+    """
+    settings = services.settings
+    start, end = validate_range(from_, to, settings.max_range_days)
+    links = await services.owners.owned_links(authorization)
+    result = await services.store.owner_stats(
+        links, start, end, include_bots=include_bots, top_n=settings.top_n
+    )
+    return OwnerStatsResponse.of(result)
+
+
+@router.get(STATS_PREFIX + "/{code}", response_model=StatsResponse, responses=ERROR_RESPONSES)
 async def get_stats(
     code: Annotated[str, Path(pattern=_CODE)],
     services: ServicesDep,
     authorization: AuthorizationDep,
-    from_: Annotated[
-        str | None, Query(alias="from", description="First UTC day, YYYY-MM-DD (default: to-29).")
-    ] = None,
-    to: Annotated[
-        str | None, Query(description="Last UTC day, YYYY-MM-DD (default: today).")
-    ] = None,
-    include_bots: Annotated[bool, Query(description="Count bots in the top lists.")] = False,
+    from_: FromQuery = None,
+    to: ToQuery = None,
+    include_bots: BotsQuery = False,
 ) -> StatsResponse:
     """Return a link's clicks per day and its top referrers, browsers, OSes, devices, countries.
 

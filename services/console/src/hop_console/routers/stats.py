@@ -13,7 +13,6 @@ from hop_console.errors import LinkNotFoundError
 from hop_console.exports import stats_csv
 from hop_console.forms import DateRange, date_range
 from hop_console.models import Link
-from hop_console.overview import owner_overview
 from hop_console.views import page
 from hop_contracts import is_code
 
@@ -67,15 +66,10 @@ async def overview(
     from_: Annotated[str | None, Query(alias="from", max_length=10)] = None,
     to: DayQuery = None,
 ) -> Response:
-    """Show clicks across the owner's newest links, added up."""
+    """Show the clicks of every link the owner has, added up, and the most-clicked links."""
     days = _range(from_, to)
-    limit = services.settings.overview_max_links
-    summary = await owner_overview(
-        services.links, services.analytics, owner.key, days, max_links=limit
-    )
-    return page(
-        services, "overview.html", owner.session, overview=summary, days=days, max_links=limit
-    )
+    stats = await services.analytics.owner_stats(owner.key, start=days.start, end=days.end)
+    return page(services, "overview.html", owner.session, overview=stats, days=days)
 
 
 def _range(start: str | None, end: str | None) -> DateRange:

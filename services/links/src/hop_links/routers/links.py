@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from hop_contracts import LINKS_PREFIX
+from hop_contracts import LINK_IDS_PATH, LINKS_PREFIX, OwnedLink, OwnedLinks
 from hop_links.dependencies import CallerDep, ServicesDep
 from hop_links.errors import AliasTakenError, LinksError
 from hop_links.http_errors import ERROR_RESPONSES
@@ -75,6 +75,19 @@ async def list_links(
     page = await services.links.page(caller.owner_id, limit=limit, cursor=cursor, tag=tag)
     items = [to_link(record, services.settings) for record in page.items]
     return LinkPage(items=items, next_cursor=page.next_cursor)
+
+
+@router.get(
+    LINK_IDS_PATH.removeprefix(LINKS_PREFIX), summary="List the ids and codes of all your links"
+)
+async def list_link_ids(caller: CallerDep, services: ServicesDep) -> OwnedLinks:
+    """Return the stable id and the code of every link you have now, oldest first.
+
+    analytics reads the owner-wide stats over these ids, so a deleted link (and a code
+    deleted and created again by another owner) never counts for you.
+    """
+    owned = await services.links.owned(caller.owner_id)
+    return OwnedLinks(items=[OwnedLink(id=link_id, code=code) for link_id, code in owned])
 
 
 @router.get("/{code}", summary="Get one of your links", responses=_NOT_FOUND)
