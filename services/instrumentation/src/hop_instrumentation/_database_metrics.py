@@ -8,8 +8,7 @@ is the statement's first keyword from a fixed set, so the labels stay few whatev
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from time import perf_counter
 from typing import Any, Final, Protocol
 
@@ -80,14 +79,9 @@ class DatabaseMetrics:
         """Record that ``statement`` took ``seconds`` on a ``system`` database."""
         self._observer(system, statement).observe(seconds)
 
-    @contextmanager
-    def timed(self, system: str, statement: str) -> Iterator[None]:
+    def timed(self, system: str, statement: str) -> AbstractContextManager[None]:
         """Time the block as one run of ``statement``, whether it succeeds or raises."""
-        started = perf_counter()
-        try:
-            yield
-        finally:
-            self._observer(system, statement).observe(perf_counter() - started)
+        return _Timing(self._observer(system, statement))
 
     def instrument(self, engine: AsyncEngine) -> None:
         """Time every statement SQLAlchemy runs on ``engine`` (cursor execution only)."""
@@ -119,3 +113,19 @@ class DatabaseMetrics:
             if len(self._observers) < _MAX_STATEMENTS:
                 self._observers[key] = observer
         return observer
+
+
+class _Timing(AbstractContextManager[None]):
+    """A ``with`` block's duration into one observer (a class: cheaper than a generator)."""
+
+    __slots__ = ("_observer", "_started")
+
+    def __init__(self, observer: _Observer) -> None:
+        self._observer = observer
+        self._started = 0.0
+
+    def __enter__(self) -> None:
+        self._started = perf_counter()
+
+    def __exit__(self, *_: object) -> None:
+        self._observer.observe(perf_counter() - self._started)
