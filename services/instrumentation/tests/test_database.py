@@ -335,3 +335,15 @@ async def test_database_metrics_time_a_block_whether_it_returns_or_raises() -> N
     slow = {"db_system_name": "postgresql", "db_operation_name": "DELETE", "le": "0.0025"}
     assert metric_value(registry, f"{DB_OPERATION_DURATION}_bucket", slow) == 0
     assert metric_value(registry, f"{DB_OPERATION_DURATION}_sum") >= 0.003
+
+
+def test_database_metrics_in_multiprocess_mode_use_prometheus_client_histograms(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    registry = CollectorRegistry()
+    metrics = DatabaseMetrics(registry)
+    with metrics.timed("sqlite", "INSERT INTO t VALUES (1)"):
+        pass
+    metrics.observe("sqlite", "PRAGMA optimize", 0.002)
+    assert _counts(registry) == {("sqlite", "INSERT"): 1, ("sqlite", "_OTHER"): 1}
