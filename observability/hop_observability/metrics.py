@@ -1,8 +1,8 @@
 """Every metric the dashboards and rules read, named once.
 
-The ``hop_*`` and ``http_server_*`` names are the ones the services export (a test checks
-each against the services' own metric definitions); the others come from Prometheus itself,
-cAdvisor and kube-state-metrics in a cluster.
+The ``hop_*``, ``http_server_*`` and ``db_client_*`` names are the ones the services export
+(a test checks each against the services' own metric definitions); the others come from
+Prometheus itself, cAdvisor and kube-state-metrics in a cluster.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ __all__ = [
     "ANALYTICS_INGESTION_LAG",
     "ANALYTICS_RECEIVED",
     "ANALYTICS_REJECTED",
+    "ANALYTICS_STREAM_LAG",
+    "ANALYTICS_STREAM_PENDING",
     "BUILD_INFO",
     "CLUSTER_METRICS",
     "CONSOLE_CSRF_REJECTIONS",
@@ -27,6 +29,7 @@ __all__ = [
     "CONTAINER_CPU",
     "CONTAINER_MEMORY",
     "CONTAINER_RESTARTS",
+    "DB_OPERATION_DURATION",
     "EVENT_LOOP_LAG",
     "LINKS_AUTH_FAILURES",
     "LINKS_CREATED",
@@ -64,6 +67,9 @@ EVENT_LOOP_LAG: Final = "hop_event_loop_lag_seconds"
 #: Requests refused with 429 on the rate-limited paths (``/api/`` by default), by ``reason``.
 RATE_LIMITED: Final = "hop_http_rate_limited_requests_total"
 
+# Every service with a database (hop_instrumentation.database): links, analytics.
+DB_OPERATION_DURATION: Final = "db_client_operation_duration_seconds"
+
 # redirect
 REDIRECT_CACHE_HITS: Final = "hop_redirect_cache_hits_total"
 REDIRECT_CACHE_MISSES: Final = "hop_redirect_cache_misses_total"
@@ -96,6 +102,9 @@ ANALYTICS_BATCH_SIZE: Final = "hop_analytics_batch_size"
 ANALYTICS_INGESTION_LAG: Final = "hop_analytics_ingestion_lag_seconds"
 ANALYTICS_CONSUMER_STATE: Final = "hop_analytics_stream_consumer_state"
 ANALYTICS_DEAD_LETTERED: Final = "hop_analytics_events_dead_lettered_total"
+#: The consumer group's entries not delivered yet, and delivered but not acknowledged.
+ANALYTICS_STREAM_LAG: Final = "hop_analytics_stream_lag_events"
+ANALYTICS_STREAM_PENDING: Final = "hop_analytics_stream_pending_events"
 
 # console
 CONSOLE_SIGN_INS: Final = "hop_console_sign_ins_total"

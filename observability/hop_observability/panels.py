@@ -37,6 +37,7 @@ __all__ = [
     "container_memory",
     "container_restarts",
     "counter_rate",
+    "database_latency",
     "error_ratio",
     "gauge",
     "latency",
@@ -152,6 +153,27 @@ def loop_lag(by: Sequence[str] = ("job",)) -> Panel:
         (Query(expr, f"p99 {_legend(by)}"),),
         "s",
         ((None, "green"), (0.025, "orange"), (0.1, "red")),
+    )
+
+
+def database_latency(by: Sequence[str] = ("db_operation_name",)) -> Panel:
+    """p50 and p99 of the database statements' duration, as the service's driver saw it."""
+    queries = tuple(
+        Query(
+            quantile(q, m.DB_OPERATION_DURATION, DASHBOARD_SCOPE, by=by),
+            f"p{q * 100:g} {_legend(by)}",
+        )
+        for q in (0.5, 0.99)
+    )
+    return Panel(
+        "Database latency p50 / p99",
+        "Duration of each SQL statement from the driver's call to its answer, by operation"
+        " (SELECT, INSERT, UPDATE, DELETE, WITH; _OTHER for the rest), failed ones included;"
+        " waiting for a pooled connection is not in it. A lookup by key takes well under"
+        " 10 ms: above it the database is slow or overloaded, and every request waits as long.",
+        queries,
+        "s",
+        ((None, "green"), (0.01, "orange"), (0.1, "red")),
     )
 
 

@@ -3,23 +3,29 @@
 redirect resolves codes (`hop_redirect.links_client.LinksClient`); analytics asks who owns
 a code and which links an owner has (`hop_analytics.owners.OwnerChecker`). Both run here
 against the real links app and against the fake their own tests use, with the same links
-and keys.
+and keys; and analytics relays the real links' 429 as it is.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
+from hop_analytics.app import create_app as create_analytics_app
 from hop_analytics.errors import UnauthorizedError
 from hop_analytics.owners import OwnerChecker, Ownership
+from hop_analytics.settings import AnalyticsSettings
 from hop_contracts import RESOLVE_PATH, ResolvedLink
 from hop_contracts.testing import FakeLinks, link_body
 from hop_instrumentation import get_instrumentation
-from hop_instrumentation.testing import LoopbackServers
+from hop_instrumentation.testing import LoopbackServers, app_client, make_test_settings
+from hop_links.app import create_app as create_links_app
+from hop_links.dependencies import services_of
+from hop_links.settings import LinksSettings
 from hop_redirect.links_client import LinksClient
 
 from .conftest import RealLinks
@@ -167,3 +173,44 @@ async def test_analytics_owned_links_agree_on_real_links_and_the_fake(
         "nobody": None,
     }[who]
     assert answers == [expected, expected]
+
+
+async def test_analytics_passes_real_links_429_on_with_its_retry_after_and_ratelimit(
+    tmp_path: Path,
+) -> None:
+    links_app = create_links_app(
+        make_test_settings(
+            LinksSettings,
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'links.db'}",
+            run_migrations=True,
+            public_base_url="https://hop.test",
+            health_check_interval=30.0,
+            rate_limit_per_key=1,
+        )
+    )
+    analytics_app = create_analytics_app(
+        make_test_settings(
+            AnalyticsSettings,
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'analytics.db'}",
+            run_migrations=True,
+            links_url="http://links",
+            health_check_interval=30.0,
+            owner_cache_ttl=0,
+        ),
+        links_transport=httpx.ASGITransport(links_app),
+    )
+    async with app_client(links_app, base_url="http://links"):
+        accounts = services_of(links_app).accounts
+        await accounts.create_owner("alice")
+        key = {"Authorization": f"Bearer {(await accounts.create_key('alice')).secret}"}
+        async with app_client(analytics_app, base_url="http://analytics") as analytics:
+            first, second = [await analytics.get("/api/v1/stats", headers=key) for _ in range(2)]
+    assert (first.status_code, second.status_code) == (200, 429)
+    assert 1 <= int(second.headers["retry-after"]) <= 60
+    # links' per-key quota of 1, alone: analytics' own fields (q=6000) are not mixed in.
+    assert second.headers["ratelimit-policy"] == '"key";q=1;w=60'
+    assert second.headers["ratelimit"] == f'"key";r=0;t={second.headers["retry-after"]}'
+    assert second.json() == {
+        "detail": "links refused the ownership check: too many requests; "
+        f"retry in {second.headers['retry-after']} s."
+    }

@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 from hop_analytics.metrics import AnalyticsMetrics
 from hop_console.metrics import ConsoleMetrics
 from hop_instrumentation import create_app, get_instrumentation
+from hop_instrumentation.database import DatabaseMetrics
 from hop_instrumentation.metrics import DURATION_BUCKETS
 from hop_instrumentation.settings import ServiceSettings
 from hop_instrumentation.testing import make_test_settings
@@ -28,7 +29,7 @@ from hop_observability.slos import LATENCY_LIMIT_SECONDS
 from hop_redirect.metrics import RedirectMetrics
 
 RULES = generate.FILES / generate.RULES
-SERVICE_METRIC = re.compile(r"\b(?:hop|http_server)_[a-z0-9_]+\b")
+SERVICE_METRIC = re.compile(r"\b(?:hop|http_server|db_client)_[a-z0-9_]+\b")
 SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "gauge": ("",)}
 
 
@@ -118,6 +119,7 @@ def _exported() -> set[str]:
     own = CollectorRegistry()
     for metrics in (LinksMetrics, RedirectMetrics, AnalyticsMetrics, ConsoleMetrics):
         metrics.register(own)
+    DatabaseMetrics(own)  # links and analytics, hop_instrumentation.database
     families = [*registry.collect(), *own.collect()]
     return {f.name + suffix for f in families for suffix in SUFFIXES.get(f.type, ("",))}
 

@@ -1,6 +1,7 @@
 """Panels and alerts that read 0 on a healthy stack move when their event happens, on the
 real services with the cluster's redis transport: a malformed stream entry is dead-lettered
-(`hop / analytics`, HopClicksDeadLettered) and a key guesser is rate-limited (`hop / links`).
+(`hop / analytics`, HopClicksDeadLettered), a key guesser is rate-limited (`hop / links`),
+and an entry a dead consumer holds shows on the stream backlog until it is reclaimed.
 
 The main real-data test runs the local stack's http transport, where no stream consumer
 runs, and its traffic stays under the rate limits: there these panels can only show 0.
@@ -29,6 +30,8 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 RULE_FILE = generate.FILES / generate.RULES
 #: Wrong keys an address may present per window before it gets 429 instead of 401.
 GUESSES = 2
+#: How long an entry a consumer holds stays pending before analytics reclaims it.
+CLAIM_IDLE_MS = 5000
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +52,11 @@ def observed(
 ) -> Iterator[tuple[RunningStack, Prometheus]]:
     """The stack on the redis transport, links and analytics scraped with their counters at 0."""
     root = tmp_path_factory.mktemp("observed-redis")
-    settings = {"HOP_REDIS_URL": REDIS_URL, "HOP_RATE_LIMIT_AUTH_FAILURES": str(GUESSES)}
+    settings = {
+        "HOP_REDIS_URL": REDIS_URL,
+        "HOP_RATE_LIMIT_AUTH_FAILURES": str(GUESSES),
+        "HOP_CLAIM_IDLE_MS": str(CLAIM_IDLE_MS),
+    }
     with running_stack(
         root / "stack", click_transport="redis", click_stream=stream, settings=settings
     ) as hop:
@@ -98,6 +105,34 @@ def test_key_guesser_on_the_rate_limited_panel(
     links = dashboards["hop / links"]
     shown = _panel_until(prom, links, "Rate-limited requests", "reason", "auth_failures")
     assert shown["address"] == shown["key"] == 0
+
+
+def test_entry_a_dead_consumer_holds_is_pending_on_the_backlog_until_reclaimed(
+    observed: tuple[RunningStack, Prometheus], stream: str, dashboards: dict[str, dict[str, Any]]
+) -> None:
+    _, prom = observed
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        group = client.xinfo_groups(stream)[0]["name"]
+        # One transaction: the blocked analytics consumer is served only after it, so the
+        # "dead" consumer reads the entry first and never acknowledges it.
+        with client.pipeline(transaction=True) as pipe:
+            pipe.xadd(stream, {"event": b"{held by a consumer that died"})
+            pipe.xreadgroup(group, "dead", {stream: ">"}, count=1)
+            held = pipe.execute()[1]
+    finally:
+        client.close()
+    assert len(held[0][1]) == 1
+    backlog = panel(dashboards["hop / analytics"], "Stream backlog")
+    pending = substitute(
+        backlog["targets"][1]["expr"], variables(prom, dashboards["hop / analytics"])
+    )
+
+    def shown() -> float:
+        return sum(float(s["value"][1]) for s in query(prom, pending))
+
+    eventually(shown, lambda value: value == 1, timeout=CLAIM_IDLE_MS / 1000)
+    eventually(shown, lambda value: value == 0, timeout=60.0)  # reclaimed, dead-lettered
 
 
 def _panel_until(

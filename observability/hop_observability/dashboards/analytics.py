@@ -7,7 +7,7 @@ from typing import Final
 from hop_observability import metrics as m
 from hop_observability import panels as p
 from hop_observability.board import Board, Row
-from hop_observability.promql import DASHBOARD_SCOPE, quantile
+from hop_observability.promql import DASHBOARD_SCOPE, quantile, select
 
 _STATS: Final = (*DASHBOARD_SCOPE, 'http_route=~"/api/v1/stats.*"')
 _REDIS_ONLY: Final = (
@@ -29,10 +29,29 @@ def _batch_size() -> p.Panel:
     )
 
 
+def _stream_backlog() -> p.Panel:
+    scope = DASHBOARD_SCOPE
+    queries = (
+        p.Query(f"max by (job) ({select(m.ANALYTICS_STREAM_LAG, scope)})", "undelivered"),
+        p.Query(f"max by (job) ({select(m.ANALYTICS_STREAM_PENDING, scope)})", "pending"),
+    )
+    return p.Panel(
+        "Stream backlog",
+        "Clicks waiting in the Redis stream: undelivered (not yet read by the consumer group,"
+        " XINFO GROUPS lag) and pending (read, not yet committed and acknowledged). Undelivered"
+        " growing: the consumers fall behind or stopped; pending stuck above 0: a consumer died"
+        " holding entries (reclaimed after HOP_CLAIM_IDLE_MS). 0 with the http transport.",
+        queries,
+        "short",
+        ((None, "green"), (10_000, "orange"), (100_000, "red")),
+    )
+
+
 BOARD: Final = Board(
     "hop / analytics",
     "hop-analytics",
-    "The analytics service: click ingestion, duplicates, dead letters and stats latency.",
+    "The analytics service: click ingestion, its stream backlog, duplicates, dead letters"
+    " and stats latency.",
     ("analytics",),
     (
         Row(
@@ -81,6 +100,7 @@ BOARD: Final = Board(
                     aggregate="max",
                     thresholds=((None, "green"), (10, "orange"), (60, "red")),
                 ),
+                _stream_backlog(),
                 p.gauge(
                     "Stream consumer state",
                     m.ANALYTICS_CONSUMER_STATE,
@@ -101,6 +121,6 @@ BOARD: Final = Board(
                 p.rate_limited(),
             ),
         ),
-        Row("Saturation", p.saturation()),
+        Row("Saturation", (*p.saturation(), p.database_latency())),
     ),
 )

@@ -11,7 +11,8 @@ from hop_observability.board import Board, Row
 BOARD: Final = Board(
     "hop / links",
     "hop-links",
-    "The links service: its API, the resolves redirect asks for, refused keys and rate limits.",
+    "The links service: its API, the resolves redirect asks for, refused keys, rate limits"
+    " and its database's latency.",
     ("links",),
     (
         Row(
@@ -50,6 +51,6 @@ BOARD: Final = Board(
                 p.rate_limited(),
             ),
         ),
-        Row("Saturation", p.saturation()),
+        Row("Saturation", (*p.saturation(), p.database_latency())),
     ),
 )

@@ -111,6 +111,28 @@ async def test_consumer_reclaims_pending_entries_of_dead_consumer(
     assert await pending(redis, stream_name) == 0
 
 
+async def test_consumer_polls_export_the_groups_undelivered_and_pending_entries(
+    redis: Redis, store: ClickStore, stream_name: str
+) -> None:
+    dead, _ = consumer(redis, store, stream_name, "dead")
+    await dead.ensure_group()
+    await publish(redis, stream_name, [event(f"e{i}") for i in range(7)])
+    await redis.xreadgroup("analytics", "dead", {stream_name: ">"}, count=3)
+    worker, registry = consumer(redis, store, stream_name, batch_size=2, backlog_every=0)
+    backlog = []
+    for _step in range(3):
+        await worker.step()
+        backlog.append(
+            (
+                metric_value(registry, "hop_analytics_stream_lag_events"),
+                metric_value(registry, "hop_analytics_stream_pending_events"),
+            )
+        )
+    # Read before each poll: 4 then 2 undelivered, the dead consumer's 3 stay pending.
+    # From the second poll on, the deleted entries hide Redis' own lag (it answers nil).
+    assert backlog == [(4, 3), (2, 3), (0, 3)]
+
+
 @pytest.mark.process
 @pytest.mark.parametrize("stage", ["before-commit", "after-commit"])
 async def test_consumer_killed_mid_batch_loses_nothing_and_counts_exactly(

@@ -110,6 +110,35 @@ async def test_stats_links_unreachable_is_503_with_retry_after(make_app: AppFact
     assert response.json() == {"detail": "links cannot check ownership right now; retry later."}
 
 
+async def test_stats_links_429_is_429_with_links_retry_after_and_ratelimit(
+    make_app: AppFactory,
+) -> None:
+    limits = {
+        "retry-after": "17",
+        "ratelimit-policy": '"key";q=6000;w=60',
+        "ratelimit": '"key";r=0;t=17',
+    }
+    asked = []
+
+    def limited(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return httpx.Response(429, headers=limits, json={"detail": "Too many requests."})
+
+    app = make_app(httpx.MockTransport(limited))
+    async with app_client(app) as client:
+        answers = [
+            await client.get(path, params=RANGE, headers={"Authorization": OWNER_KEY})
+            for path in ("/api/v1/stats/abc1234", "/api/v1/stats")
+        ]
+    assert asked == ["/api/v1/links/abc1234", "/api/v1/links:ids"]
+    for response in answers:
+        assert response.status_code == 429
+        assert {name: response.headers[name] for name in limits} == limits
+        assert response.json() == {
+            "detail": "links refused the ownership check: too many requests; retry in 17 s."
+        }
+
+
 async def test_stats_ownership_answers_are_cached_per_key_and_code(make_app: AppFactory) -> None:
     links = FakeLinks(owners={OWNER_KEY: {"abc1234"}})
     app = make_app(httpx.ASGITransport(links), owner_cache_ttl=2)

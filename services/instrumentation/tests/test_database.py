@@ -9,11 +9,15 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from prometheus_client import CollectorRegistry
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hop_instrumentation import SettingsError, load_settings
 from hop_instrumentation.database import (
+    DB_OPERATION_DURATION,
+    DatabaseMetrics,
     DatabaseSettings,
     Migrations,
     PoolOptions,
@@ -24,7 +28,7 @@ from hop_instrumentation.database import (
     reader,
     run_on_engine,
 )
-from hop_instrumentation.testing import schema_drift, temporary_database
+from hop_instrumentation.testing import metric_value, schema_drift, temporary_database
 
 ENV = """\
 from sqlalchemy import Column, Integer, MetaData, String, Table
@@ -318,3 +322,60 @@ def test_temporary_database_is_created_and_dropped() -> None:
     assert url.rsplit("/", 1)[1].startswith("hop_drop_check_")
     with pytest.raises(Exception, match="does not exist"):
         asyncio.run(_ping_once(url))
+
+
+def _counts(registry: CollectorRegistry) -> dict[tuple[str, str], float]:
+    return {
+        (s.labels["db_system_name"], s.labels["db_operation_name"]): s.value
+        for family in registry.collect()
+        for s in family.samples
+        if s.name == f"{DB_OPERATION_DURATION}_count"
+    }
+
+
+async def test_database_metrics_time_every_statement_by_system_and_operation(
+    engine: AsyncEngine,
+) -> None:
+    registry = CollectorRegistry()
+    DatabaseMetrics(registry).instrument(engine)
+    system = engine.dialect.name
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE t (n INTEGER)"))
+        await connection.execute(text("INSERT INTO t VALUES (1)"))
+        await connection.execute(text("  select n FROM t"))
+        await connection.execute(text("WITH x AS (SELECT n FROM t) UPDATE t SET n = 2"))
+        with pytest.raises(DBAPIError):
+            await connection.execute(text("SELECT nothing FROM t"))
+    assert _counts(registry) == {
+        (system, "_OTHER"): 1,
+        (system, "INSERT"): 1,
+        (system, "SELECT"): 2,  # the failed one too
+        (system, "WITH"): 1,
+    }
+    total = metric_value(registry, f"{DB_OPERATION_DURATION}_sum")
+    assert 0 < total < 5
+
+
+async def test_database_metrics_time_a_block_whether_it_returns_or_raises() -> None:
+    registry = CollectorRegistry()
+    metrics = DatabaseMetrics(registry)
+    with metrics.timed("postgresql", "DELETE FROM links WHERE code = $1"):
+        await asyncio.sleep(0.003)
+    with pytest.raises(OSError, match="lost"), metrics.timed("postgresql", "SELECT 1"):
+        raise OSError("connection lost")
+    assert _counts(registry) == {("postgresql", "DELETE"): 1, ("postgresql", "SELECT"): 1}
+    slow = {"db_system_name": "postgresql", "db_operation_name": "DELETE", "le": "0.0025"}
+    assert metric_value(registry, f"{DB_OPERATION_DURATION}_bucket", slow) == 0
+    assert metric_value(registry, f"{DB_OPERATION_DURATION}_sum") >= 0.003
+
+
+def test_database_metrics_in_multiprocess_mode_use_prometheus_client_histograms(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    registry = CollectorRegistry()
+    metrics = DatabaseMetrics(registry)
+    with metrics.timed("sqlite", "INSERT INTO t VALUES (1)"):
+        pass
+    metrics.observe("sqlite", "PRAGMA optimize", 0.002)
+    assert _counts(registry) == {("sqlite", "INSERT"): 1, ("sqlite", "_OTHER"): 1}

@@ -23,7 +23,8 @@ PUBLIC = {
         "Instrumentation", "RequestObserver", "create_app", "get_instrumentation",
     ],
     "hop_instrumentation.database": [
-        "DatabaseSettings", "Migrations", "PoolOptions", "create_engine", "is_sqlite",
+        "DB_DURATION_BUCKETS", "DB_OPERATION_DURATION", "DatabaseMetrics", "DatabaseSettings",
+        "Migrations", "PoolOptions", "create_engine", "is_sqlite",
         "normalise_database_url", "ping", "reader", "run_env", "run_on_engine",
     ],
     "hop_instrumentation.health": ["CheckResult", "HealthCheck", "Readiness", "ReadinessState"],

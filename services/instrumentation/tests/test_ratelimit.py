@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI, Header, HTTPException
+from fastapi.responses import JSONResponse
 
 from hop_instrumentation import ServiceSettings, create_app, get_instrumentation
 from hop_instrumentation.ratelimit import RATE_LIMITED, client_address
@@ -58,6 +59,24 @@ async def test_address_over_its_limit_gets_429_with_retry_after_and_ratelimit_he
     assert last.json()["detail"].startswith("Too many requests (address: 5 per 60 s)")
     assert other_path.status_code == 200  # only the API paths are limited
     assert refused(app, "address") == 1
+
+
+async def test_an_answer_with_its_own_ratelimit_fields_keeps_them_alone() -> None:
+    app = build()
+    upstream = {
+        "retry-after": "9",
+        "ratelimit-policy": '"key";q=60;w=60',
+        "ratelimit": '"key";r=0;t=9',
+    }
+
+    @app.get("/api/v1/upstream")
+    async def passed_on() -> JSONResponse:
+        return JSONResponse({"detail": "upstream limit"}, status_code=429, headers=upstream)
+
+    async with app_client(app) as client:
+        answer = await client.get("/api/v1/upstream")
+    assert answer.status_code == 429
+    assert {name: answer.headers[name] for name in upstream} == upstream
 
 
 async def test_each_api_key_has_its_own_limit() -> None:

@@ -39,7 +39,7 @@ from hop_instrumentation import (
 from hop_instrumentation import (
     create_app as create_instrumented_app,
 )
-from hop_instrumentation.database import create_engine
+from hop_instrumentation.database import DatabaseMetrics, create_engine
 
 __all__ = ["app_from_environment", "create_app"]
 
@@ -61,6 +61,7 @@ def create_app(
     hop = get_instrumentation(app)
     engine = create_engine(settings.database_url, pool=settings.database_pool)
     instrument_sqlalchemy(engine, tracer_provider=hop.tracer_provider)
+    DatabaseMetrics(hop.metrics.registry).instrument(engine)
     store = ClickStore(engine)
     metrics = AnalyticsMetrics.register(hop.metrics.registry)
     ingestor = Ingestor(store, metrics, hop.tracer)

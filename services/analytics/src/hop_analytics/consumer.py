@@ -8,6 +8,8 @@ so redelivery never counts a click twice. Entries outside the click contract (re
 splitting the batch) go to ``<stream>:dead`` with the reason and are acknowledged: no
 entry can stall the stream. A consumer that makes no progress for ``stall_after``
 seconds (the database down, Redis failing) reports itself stalled to ``/readyz``.
+Once a second (``backlog_every``) a poll also reads the group's backlog (XINFO GROUPS:
+entries not delivered yet, and delivered but not acknowledged) into two gauges.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ class ConsumerOptions:
     block_ms: int = 1000
     claim_idle_ms: int = 30_000
     stall_after: float = 60.0
+    #: Seconds between two readings of the group's backlog (one round trip each).
+    backlog_every: float = 1.0
 
     @property
     def dead_stream(self) -> str:
@@ -72,6 +76,7 @@ class StreamConsumer:
         self._stopping = asyncio.Event()
         self._backlog = True
         self._next_claim = 0.0
+        self._next_backlog = 0.0
         self.state = ConsumerState.STARTING
         self._set_state(ConsumerState.STARTING)
 
@@ -132,6 +137,9 @@ class StreamConsumer:
     async def step(self) -> int:
         """Claim idle entries of dead consumers, then read and handle one batch."""
         handled = 0
+        if time.monotonic() >= self._next_backlog:
+            await self._measure_backlog()
+            self._next_backlog = time.monotonic() + self._options.backlog_every
         if time.monotonic() >= self._next_claim:
             handled += await self._claim()
             self._next_claim = time.monotonic() + self._options.claim_idle_ms / 2000
@@ -150,6 +158,24 @@ class StreamConsumer:
             options.group, options.consumer, {options.stream: start}, options.batch_size, block
         )
         return [entry for _stream, entries in response or [] for entry in entries]
+
+    async def _measure_backlog(self) -> None:
+        options = self._options
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.xlen(options.stream)
+            pipe.xinfo_groups(options.stream)
+            length, groups = await pipe.execute()
+        names = (options.group, options.group.encode())
+        group = next((g for g in groups if g["name"] in names), None)
+        if group is None:
+            return
+        pending = int(group["pending"])
+        lag = group.get("lag")  # Redis 7; None when deleted entries hide it
+        if lag is None:
+            # Committed entries are deleted, so the stream holds exactly the pending
+            # entries and those not delivered yet.
+            lag = max(0, length - pending)
+        self._metrics.observe_backlog(int(lag), pending)
 
     async def _claim(self) -> int:
         options = self._options

@@ -6,6 +6,7 @@ __all__ = [
     "AnalyticsError",
     "InvalidRangeError",
     "LinkNotFoundError",
+    "LinksRateLimitedError",
     "LinksUnavailableError",
     "MalformedEventError",
     "MissingApiKeyError",
@@ -50,6 +51,17 @@ class LinkNotFoundError(AnalyticsError):
 
 class LinksUnavailableError(AnalyticsError):
     """Raise when links cannot tell who owns a code (unreachable, timeout, 5xx)."""
+
+
+class LinksRateLimitedError(AnalyticsError):
+    """Raise when links refuses the ownership check with 429; ``headers`` say when to retry."""
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        super().__init__(
+            "links refused the ownership check: too many requests; "
+            f"retry in {headers['retry-after']} s."
+        )
+        self.headers = headers
 
 
 class MalformedEventError(AnalyticsError, ValueError):

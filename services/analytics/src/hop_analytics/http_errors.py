@@ -11,6 +11,7 @@ from hop_analytics.errors import (
     AnalyticsError,
     InvalidRangeError,
     LinkNotFoundError,
+    LinksRateLimitedError,
     LinksUnavailableError,
     MalformedEventError,
     MissingApiKeyError,
@@ -25,6 +26,7 @@ ERROR_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
     401: {"description": "Missing, unknown or revoked API key."},
     404: {"description": "No such link among the key owner's links."},
     422: {"description": "Bad date, reversed range, or range over HOP_MAX_RANGE_DAYS."},
+    429: {"description": "Too many requests, here or at links; retry after Retry-After seconds."},
     503: {"description": "links is unreachable; retry after the Retry-After seconds."},
 }
 _LINKS_UNAVAILABLE: Final = "links cannot check ownership right now; retry later."
@@ -38,6 +40,8 @@ def status_of(error: AnalyticsError) -> int:
         return 404
     if isinstance(error, InvalidRangeError | MalformedEventError):
         return 422
+    if isinstance(error, LinksRateLimitedError):
+        return 429
     return 503
 
 
@@ -53,6 +57,8 @@ async def _analytics_error(_request: Request, error: AnalyticsError) -> JSONResp
         return JSONResponse(
             {"detail": _LINKS_UNAVAILABLE}, status_code=status, headers={"Retry-After": "5"}
         )
+    if isinstance(error, LinksRateLimitedError):
+        return JSONResponse({"detail": error.message}, status_code=status, headers=error.headers)
     if isinstance(error, StoreUnavailableError):
         return JSONResponse(
             {"detail": error.message}, status_code=status, headers={"Retry-After": "1"}

@@ -42,6 +42,8 @@ class AnalyticsMetrics:
     batch_size: Histogram
     lag: Gauge
     consumer_state: Gauge
+    stream_lag: Gauge
+    stream_pending: Gauge
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> AnalyticsMetrics:
@@ -98,6 +100,19 @@ class AnalyticsMetrics:
                 registry=registry,
                 multiprocess_mode="livemax",
             ),
+            # Every consumer reads the same group's numbers: max, not sum, across workers.
+            stream_lag=Gauge(
+                "hop_analytics_stream_lag_events",
+                "Stream entries not yet delivered to the consumer group (0 over http).",
+                registry=registry,
+                multiprocess_mode="livemax",
+            ),
+            stream_pending=Gauge(
+                "hop_analytics_stream_pending_events",
+                "Stream entries delivered to a consumer and not yet committed and acknowledged.",
+                registry=registry,
+                multiprocess_mode="livemax",
+            ),
         )
 
     def observe_batch(self, transport: str, received: int, outcome: IngestOutcome) -> None:
@@ -107,6 +122,11 @@ class AnalyticsMetrics:
         self.batch_size.labels(transport).observe(received)
         if outcome.newest is not None:
             self.lag.set(max(0.0, time.time() - outcome.newest.timestamp()))
+
+    def observe_backlog(self, lag: int, pending: int) -> None:
+        """Record the consumer group's backlog: undelivered and in-flight entries."""
+        self.stream_lag.set(lag)
+        self.stream_pending.set(pending)
 
     def set_consumer_state(self, state: ConsumerState) -> None:
         """Make ``state`` the one current consumer state."""

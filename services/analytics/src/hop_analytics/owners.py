@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from hop_analytics.errors import (
     LinkNotFoundError,
+    LinksRateLimitedError,
     LinksUnavailableError,
     MissingApiKeyError,
     UnauthorizedError,
@@ -37,6 +38,8 @@ logger = logging.getLogger("hop.analytics.owners")
 _MAX_ENTRIES: Final = 10_000
 #: Owners whose link lists are kept (each list may hold many links).
 _MAX_OWNED_ENTRIES: Final = 1_000
+#: What links' 429 says about when to retry, passed on to analytics' caller as it is.
+_RATE_LIMIT_HEADERS: Final = ("retry-after", "ratelimit-policy", "ratelimit")
 
 
 class Ownership(StrEnum):
@@ -135,10 +138,15 @@ class OwnerChecker:
 
     async def _get(self, path: str, authorization: str, question: str) -> httpx.Response:
         try:
-            return await self._client.get(path, headers={"Authorization": authorization})
+            response = await self._client.get(path, headers={"Authorization": authorization})
         except httpx.HTTPError as err:
             logger.warning("links unreachable", extra={"error": type(err).__name__})
             raise LinksUnavailableError(f"links did not answer {question}.") from None
+        if response.status_code == 429:
+            # The caller's key (or address) is over links' limits: a retry will work, an
+            # outage answer (503) would page someone for a client's burst.
+            raise LinksRateLimitedError(_rate_limit_headers(response))
+        return response
 
     async def _answer(self, authorization: str, code: str) -> Answer:
         # Only a digest of the key is kept in memory, never the key itself.
@@ -167,6 +175,14 @@ class OwnerChecker:
         self._cache.move_to_end(key)
         while len(self._cache) > self._max_entries:
             self._cache.popitem(last=False)
+
+
+def _rate_limit_headers(response: httpx.Response) -> dict[str, str]:
+    headers = {
+        name: response.headers[name] for name in _RATE_LIMIT_HEADERS if name in response.headers
+    }
+    headers.setdefault("retry-after", "1")
+    return headers
 
 
 def _digest(authorization: str) -> str:

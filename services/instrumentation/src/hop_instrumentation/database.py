@@ -15,13 +15,15 @@ Usage::
     if settings.run_migrations:
         await MIGRATIONS.upgrade(engine)
     hop.readiness.add_check(HealthCheck("database", lambda: ping(engine)))
+    DatabaseMetrics(hop.metrics.registry).instrument(engine)  # statement durations
 
 URLs are normalised to the async drivers hop runs on: the plain ``postgresql://`` or
 ``postgres://`` URL PostgreSQL operators (CloudNativePG...) put in their Secrets becomes
 ``postgresql+asyncpg://``, ``sqlite://`` becomes ``sqlite+aiosqlite://``. SQLite gets
 foreign keys, WAL, ``synchronous=NORMAL`` and a 30 s busy timeout on every connection;
 PostgreSQL gets a bounded pool (`PoolOptions`). The migrations' ``env.py`` is one call:
-``run_env(metadata)``.
+``run_env(metadata)``. `DatabaseMetrics` times every statement into
+``db_client_operation_duration_seconds{db_system_name, db_operation_name}``.
 """
 
 from __future__ import annotations
@@ -36,10 +38,18 @@ from pydantic import Field, field_validator
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from hop_instrumentation._database_metrics import (
+    DB_DURATION_BUCKETS,
+    DB_OPERATION_DURATION,
+    DatabaseMetrics,
+)
 from hop_instrumentation._migrations import Migrations, run_env
 from hop_instrumentation.settings import ServiceSettings, SettingsError, _redact_url
 
 __all__ = [
+    "DB_DURATION_BUCKETS",
+    "DB_OPERATION_DURATION",
+    "DatabaseMetrics",
     "DatabaseSettings",
     "Migrations",
     "PoolOptions",

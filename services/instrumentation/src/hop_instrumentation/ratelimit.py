@@ -13,7 +13,8 @@ windows of ``HOP_RATE_LIMIT_WINDOW`` seconds:
 
 A refused request gets 429 with ``Retry-After`` and the IETF ``RateLimit-Policy`` and
 ``RateLimit`` headers (draft-ietf-httpapi-ratelimit-headers); allowed ones carry the
-headers too. Counters live in Redis when ``HOP_RATE_LIMIT_REDIS_URL`` is set (one Lua
+headers too, unless the app's answer carries its own (an upstream's limit passed on).
+Counters live in Redis when ``HOP_RATE_LIMIT_REDIS_URL`` is set (one Lua
 script call per request, so the limits hold across replicas) and in the process
 otherwise. The client address is the socket's peer, or the last ``X-Forwarded-For`` hop
 a trusted proxy (``HOP_TRUSTED_PROXIES``) appended; it is only ever stored hashed.
@@ -49,6 +50,7 @@ _REASONS: Final = ("auth_failures", "address", "key")
 logger = logging.getLogger("hop.ratelimit")
 _FORWARDED_FOR: Final = b"x-forwarded-for"
 _AUTHORIZATION: Final = b"authorization"
+_RATELIMIT: Final = b"ratelimit"
 _MAX_LOCAL_KEYS: Final = 100_000
 #: KEYS: counters; ARGV[1]: window in ms, ARGV[2..]: each counter's increment (0 = read).
 _SCRIPT: Final = """
@@ -224,7 +226,10 @@ class RateLimitMiddleware:
                 if guessing and self._limits["auth_failures"] > 0:
                     await self._count_failure(address)
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *headers]
+                own = message.get("headers", [])
+                # An app passing an upstream's 429 on keeps its fields: that limit is the one hit.
+                if not any(name == _RATELIMIT for name, _ in own):
+                    message["headers"] = [*own, *headers]
             await send(message)
 
         return send_with_headers

@@ -20,7 +20,7 @@ from hop_instrumentation import (
 from hop_instrumentation import (
     create_app as create_instrumented_app,
 )
-from hop_instrumentation.database import create_engine, ping
+from hop_instrumentation.database import DatabaseMetrics, create_engine, ping
 from hop_links.accounts import AccountStore
 from hop_links.database import MIGRATIONS
 from hop_links.dependencies import LinksServices, authenticate_before_body, services_of
@@ -60,9 +60,12 @@ def create_app(
     hop = get_instrumentation(app)
     engine = create_engine(settings.database_url, pool=settings.database_pool)
     instrument_sqlalchemy(engine, tracer_provider=hop.tracer_provider)
+    database_metrics = DatabaseMetrics(hop.metrics.registry)
+    database_metrics.instrument(engine)
     direct = None
     if is_postgres(engine):
-        direct = DirectPostgres(engine, tracer=hop.tracer_provider.get_tracer("hop_links.direct"))
+        tracer = hop.tracer_provider.get_tracer("hop_links.direct")
+        direct = DirectPostgres(engine, tracer=tracer, metrics=database_metrics)
     app.state.services = LinksServices(
         settings=settings,
         engine=engine,

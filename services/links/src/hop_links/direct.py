@@ -4,7 +4,8 @@ SQLAlchemy Core costs more Python per statement than asyncpg takes to run it, an
 three statements run on every resolve, every authenticated request and every create.
 They borrow connections from the engine's pool (so pool limits, pre-ping and metrics
 still apply), run as single autocommit statements (one round trip, no BEGIN/COMMIT)
-and use asyncpg's per-connection prepared-statement cache. SQLite keeps the Core path.
+and use asyncpg's per-connection prepared-statement cache; each is timed into the same
+``db_client_operation_duration_seconds`` as SQLAlchemy's statements. SQLite keeps the Core path.
 A driver or connection failure becomes `DatabaseUnavailableError` (503), as a
 SQLAlchemy one does.
 """
@@ -16,8 +17,10 @@ from contextlib import asynccontextmanager
 from typing import Any, Final
 
 from opentelemetry import trace
+from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hop_instrumentation.database import DatabaseMetrics
 from hop_links.errors import DatabaseUnavailableError
 
 __all__ = ["DirectPostgres", "UniqueViolation", "is_postgres"]
@@ -67,10 +70,17 @@ def is_postgres(engine: AsyncEngine) -> bool:
 class DirectPostgres:
     """Run the hot statements on the asyncpg connections of ``engine``'s pool."""
 
-    def __init__(self, engine: AsyncEngine, *, tracer: trace.Tracer | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        tracer: trace.Tracer | None = None,
+        metrics: DatabaseMetrics | None = None,
+    ) -> None:
         import asyncpg  # type: ignore[import-untyped]  # PostgreSQL only
 
         self._engine = engine
+        self._metrics = metrics or DatabaseMetrics(CollectorRegistry())
         self._tracer = tracer or trace.get_tracer(_SCOPE)
         self._unique = asyncpg.UniqueViolationError
         self._failures: tuple[type[BaseException], ...] = (
@@ -89,7 +99,8 @@ class DirectPostgres:
     async def fetchrow(self, statement: str, *args: Any) -> Sequence[Any] | None:
         """Return the first row of ``statement`` or None."""
         async with self._connection(statement) as connection:
-            row: Sequence[Any] | None = await connection.fetchrow(statement, *args)
+            with self._metrics.timed("postgresql", statement):
+                row: Sequence[Any] | None = await connection.fetchrow(statement, *args)
             return row
 
     @asynccontextmanager

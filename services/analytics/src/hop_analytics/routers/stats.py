@@ -21,7 +21,7 @@ __all__ = ["router"]
 _CODE: Final = f"^{CODE_PATTERN}$"
 
 _OWNER_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
-    code: ERROR_RESPONSES[code] for code in (401, 422, 503)
+    code: ERROR_RESPONSES[code] for code in (401, 422, 429, 503)
 }
 FromQuery = Annotated[
     str | None, Query(alias="from", description="First UTC day, YYYY-MM-DD (default: to-29).")
