@@ -78,7 +78,7 @@ ServicesDep = Annotated[ConsoleServices, Depends(get_services)]
 
 @dataclass(slots=True, frozen=True)
 class Visit:
-    """The browser's session, why it had none (`SessionState`), and the browser's address."""
+    """The browser's session, why it had none (`SessionState`: then send it), its address."""
 
     session: Session
     state: str | None = None
