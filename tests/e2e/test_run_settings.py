@@ -1,12 +1,17 @@
-"""`make run`'s settings: redirect's access log samples like production unless asked."""
+"""`make run`'s settings: redirect's access log samples like production unless asked; links
+and analytics believe the client addresses their loopback callers forward."""
 
 from __future__ import annotations
 
+from ipaddress import ip_address
 from pathlib import Path
 
 import pytest
 from hop_local.run import parse_args, stack_from_args
 
+from hop_analytics.settings import AnalyticsSettings
+from hop_instrumentation import ServiceSettings
+from hop_links.settings import LinksSettings
 from hop_redirect.settings import RedirectSettings
 
 
@@ -36,3 +41,18 @@ def test_run_redirect_access_log_ratio_from_environment_logs_every_redirect(
     settings = _redirect_settings(tmp_path, monkeypatch, {"HOP_ACCESS_LOG_SAMPLE_RATIO": "1"})
 
     assert settings.access_log_sample_ratio == 1.0
+
+
+@pytest.mark.parametrize(
+    ("service", "cls"), [("links", LinksSettings), ("analytics", AnalyticsSettings)]
+)
+def test_run_links_and_analytics_trust_the_loopback_peers_that_forward_addresses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, service: str, cls: type[ServiceSettings]
+) -> None:
+    stack = stack_from_args(parse_args(["--data-dir", str(tmp_path)]), {})
+    monkeypatch.delenv("HOP_TRUSTED_PROXIES", raising=False)
+    for name, value in stack.env(service).items():
+        monkeypatch.setenv(name, value)
+
+    # The console and analytics call from 127.0.0.1 with their user's X-Forwarded-For.
+    assert any(ip_address("127.0.0.1") in network for network in cls().trusted_proxies)

@@ -21,9 +21,10 @@ global:
   imagePullSecrets: []
   # -- OTEL_EXPORTER_OTLP_ENDPOINT for traces ("" exports nothing; context still propagates).
   otlpEndpoint: ""
-  # -- HOP_TRUSTED_PROXIES: CIDRs of the ingress controller's pods, whose X-Forwarded-For names
-  # the client (rate limits per address) and whose trace sampling flags are followed. Empty:
-  # every client behind the controller shares the controller's address.
+  # -- HOP_TRUSTED_PROXIES: CIDRs of the ingress controller's pods (and, for links and analytics,
+  # of the console's and analytics' pods), whose X-Forwarded-For names the client (rate limits
+  # per address) and whose trace sampling flags are followed. Empty: every client behind the
+  # controller shares the controller's address.
   trustedProxies: []
   # -- Request body caps (the umbrella's edge applies the same ones in front of the services).
   limits:

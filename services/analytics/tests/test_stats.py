@@ -141,7 +141,7 @@ async def test_stats_links_429_is_429_with_links_retry_after_and_ratelimit(
 
 async def test_stats_ownership_answers_are_cached_per_key_and_code(make_app: AppFactory) -> None:
     links = FakeLinks(owners={OWNER_KEY: {"abc1234"}})
-    app = make_app(httpx.ASGITransport(links), owner_cache_ttl=2)
+    app = make_app(httpx.ASGITransport(links), owner_cache_ttl=1)
     async with app_client(app) as client:
         for key in (OWNER_KEY, OWNER_KEY, OTHER_KEY, OTHER_KEY):
             await client.get("/api/v1/stats/abc1234", params=RANGE, headers={"Authorization": key})
@@ -199,3 +199,20 @@ async def test_stats_for_one_day_range_uses_date_boundaries(make_app: AppFactory
     assert response.json()["daily"] == [
         {"date": str(date(2026, 11, 28)), "clicks": 1, "bot_clicks": 0}
     ]
+
+
+async def test_stats_ask_links_with_the_address_analytics_resolved(make_app: AppFactory) -> None:
+    forwarded: list[str | None] = []
+
+    def links(request: httpx.Request) -> httpx.Response:
+        forwarded.append(request.headers.get("x-forwarded-for"))
+        return httpx.Response(401, json={"detail": "Unknown or revoked API key."})
+
+    app = make_app(httpx.MockTransport(links))  # trusts loopback, the in-process client
+    chain = {"Authorization": OWNER_KEY, "X-Forwarded-For": "192.0.2.1, 198.51.100.9"}
+    async with app_client(app) as client:
+        one = await client.get("/api/v1/stats/abc1234", params=RANGE, headers=chain)
+        owner_wide = await client.get("/api/v1/stats", params=RANGE, headers=chain)
+
+    assert (one.status_code, owner_wide.status_code) == (401, 401)
+    assert forwarded == ["198.51.100.9", "198.51.100.9"]  # the ownership check, the link list

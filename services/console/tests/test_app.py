@@ -121,3 +121,25 @@ async def test_a_bad_query_value_or_method_answers_a_page_not_a_500(signed_in: A
     assert wrong_method.status_code == 405
     assert "Method not allowed" in wrong_method.text
     assert bad_query.status_code == 200  # /links/new takes no query: ignored
+
+
+async def test_links_is_called_with_the_address_the_console_resolved() -> None:
+    forwarded: list[str | None] = []
+
+    def links(request: httpx.Request) -> httpx.Response:
+        if "authorization" in request.headers:  # not the readiness probe
+            forwarded.append(request.headers.get("x-forwarded-for"))
+        return httpx.Response(401, json={"detail": "Unknown or revoked API key."})
+
+    settings = make_test_settings(ConsoleSettings, session_secret="k" * 32)  # trusts loopback
+    app = create_app(settings, links_transport=httpx.MockTransport(links))
+    # The in-process client is loopback, a trusted proxy: the last hop it appended counts.
+    chain = {"X-Forwarded-For": "192.0.2.1, 198.51.100.9"}
+    async with app_client(app, base_url="https://console.test") as client:
+        page = await client.get("/console/sign-in")
+        token = page.text.split('name="csrf" value="')[1].split('"')[0]
+        form = {"key": "hop_x", "csrf": token}
+        response = await client.post("/console/sign-in", data=form, headers=chain)
+
+    assert response.status_code == 401
+    assert forwarded == ["198.51.100.9"]  # the resolved address, never the client's chain

@@ -87,7 +87,8 @@ class Stack:
             "HOP_MANAGEMENT_PORT": str(ports.management),
             "HOP_INTERNAL_PORT": str(ports.internal),
             "HOP_LOG_FORMAT": self.log_format,
-            # The edge runs on loopback: its trace sampling decisions are trusted.
+            # The edge, the console and analytics run on loopback: the edge's trace sampling
+            # decisions and the client addresses all three forward are believed.
             "HOP_TRUSTED_PROXIES": '["127.0.0.1/32"]',
             "HOP_LINKS_URL": self.api_url("links"),
             **self._own_settings(service),

@@ -18,14 +18,17 @@ from hop_analytics.metrics import AnalyticsMetrics
 from hop_analytics.owners import OwnerChecker
 from hop_analytics.settings import AnalyticsSettings
 from hop_analytics.store import ClickStore
+from hop_instrumentation.ratelimit import client_address
 
 __all__ = [
     "AnalyticsServices",
     "AuthorizationDep",
+    "ClientAddressDep",
     "IngestorDep",
     "ParserDep",
     "ServicesDep",
     "get_authorization",
+    "get_client_address",
     "get_ingestor",
     "get_parser",
     "get_services",
@@ -74,6 +77,11 @@ def get_parser(request: Request) -> EventParser:
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`.")
 
 
+def get_client_address(request: Request) -> str:
+    """Return the caller's address as the instrumentation resolves it (for links' limits)."""
+    return client_address(request.scope, services_of(request.app).settings.trusted_proxies)
+
+
 def get_authorization(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str | None:
@@ -87,3 +95,4 @@ ServicesDep = Annotated[AnalyticsServices, Depends(get_services)]
 IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]
 ParserDep = Annotated[EventParser, Depends(get_parser)]
 AuthorizationDep = Annotated[str | None, Depends(get_authorization)]
+ClientAddressDep = Annotated[str, Depends(get_client_address)]

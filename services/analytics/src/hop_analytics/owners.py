@@ -4,9 +4,10 @@ Stats belong to the link's id, which links' 200 answer carries: a deleted and re
 code is another id, so its stats start at zero. For the owner-wide stats, links lists
 every link the key's owner has now (``GET /api/v1/links:ids``): a deleted link is absent,
 and a re-created code appears with its new id under its new owner only. Answers are
-reused for at most ``ttl`` seconds (settings cap it at 2), so a revoked key or a deleted
+reused for at most ``ttl`` seconds (settings cap it at 1), so a revoked key or a deleted
 link stops reading stats within that bound; the caches hold a digest of the key, never
-the key.
+the key. Each request to links carries the caller's address (``X-Forwarded-For``), so
+links counts its per-address limits per client of analytics, not once for analytics.
 """
 
 from __future__ import annotations
@@ -79,15 +80,17 @@ class OwnerChecker:
         self._cache: OrderedDict[tuple[str, str], tuple[float, Answer]] = OrderedDict()
         self._owned: OrderedDict[str, tuple[float, dict[str, str]]] = OrderedDict()
 
-    async def check(self, authorization: str, code: str) -> Ownership:
+    async def check(self, authorization: str, code: str, *, address: str = "") -> Ownership:
         """Return what links says about this key and code; cached for ``ttl`` seconds."""
-        return (await self._answer(authorization, code))[0]
+        return (await self._answer(authorization, code, address))[0]
 
-    async def require_owner(self, authorization: str | None, code: str) -> str:
+    async def require_owner(
+        self, authorization: str | None, code: str, *, address: str = ""
+    ) -> str:
         """Return the id of the key owner's link ``code``; else raise saying why not."""
         if authorization is None:
             raise MissingApiKeyError()
-        ownership, link_id = await self._answer(authorization, code)
+        ownership, link_id = await self._answer(authorization, code, address)
         if ownership is Ownership.UNAUTHENTICATED:
             raise UnauthorizedError()
         if ownership is Ownership.NOT_OWNER:
@@ -97,7 +100,7 @@ class OwnerChecker:
             raise LinksUnavailableError("links did not say which link the code is.")
         return link_id
 
-    async def owned_links(self, authorization: str | None) -> dict[str, str]:
+    async def owned_links(self, authorization: str | None, *, address: str = "") -> dict[str, str]:
         """Return the id -> code of every link the key's owner has now; else raise why not."""
         if authorization is None:
             raise MissingApiKeyError()
@@ -106,7 +109,7 @@ class OwnerChecker:
         now = self._clock()
         if cached is not None and cached[0] > now:
             return cached[1]
-        owned = await self._ask_owned(authorization)
+        owned = await self._ask_owned(authorization, address)
         self._remember_owned(digest, now, owned)
         return owned
 
@@ -122,8 +125,8 @@ class OwnerChecker:
         while len(self._owned) > _MAX_OWNED_ENTRIES:
             self._owned.popitem(last=False)
 
-    async def _ask_owned(self, authorization: str) -> dict[str, str]:
-        response = await self._get(LINK_IDS_PATH, authorization, "the owner's link list")
+    async def _ask_owned(self, authorization: str, address: str) -> dict[str, str]:
+        response = await self._get(LINK_IDS_PATH, authorization, address, "the owner's link list")
         if response.status_code == 401:
             raise UnauthorizedError()
         if response.status_code != 200:
@@ -136,9 +139,14 @@ class OwnerChecker:
             raise LinksUnavailableError("links did not say which links the owner has.") from None
         return {link.id: link.code for link in owned.items}
 
-    async def _get(self, path: str, authorization: str, question: str) -> httpx.Response:
+    async def _get(
+        self, path: str, authorization: str, address: str, question: str
+    ) -> httpx.Response:
+        headers = {"Authorization": authorization}
+        if address:
+            headers["X-Forwarded-For"] = address
         try:
-            response = await self._client.get(path, headers={"Authorization": authorization})
+            response = await self._client.get(path, headers=headers)
         except httpx.HTTPError as err:
             logger.warning("links unreachable", extra={"error": type(err).__name__})
             raise LinksUnavailableError(f"links did not answer {question}.") from None
@@ -148,20 +156,20 @@ class OwnerChecker:
             raise LinksRateLimitedError(_rate_limit_headers(response))
         return response
 
-    async def _answer(self, authorization: str, code: str) -> Answer:
+    async def _answer(self, authorization: str, code: str, address: str) -> Answer:
         # Only a digest of the key is kept in memory, never the key itself.
         key = (_digest(authorization), code)
         cached = self._cache.get(key)
         now = self._clock()
         if cached is not None and cached[0] > now:
             return cached[1]
-        answer = await self._ask(authorization, code)
+        answer = await self._ask(authorization, code, address)
         self._remember(key, now + self._ttl, answer)
         return answer
 
-    async def _ask(self, authorization: str, code: str) -> Answer:
+    async def _ask(self, authorization: str, code: str, address: str) -> Answer:
         path = LINK_PATH.format(code=quote(code, safe=""))
-        response = await self._get(path, authorization, "the ownership check")
+        response = await self._get(path, authorization, address, "the ownership check")
         answer = _BY_STATUS.get(response.status_code)
         if answer is None:
             logger.warning("links answered unexpectedly", extra={"status": response.status_code})

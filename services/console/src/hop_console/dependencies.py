@@ -1,6 +1,8 @@
 """The per-app services on ``app.state.services``, and the FastAPI dependencies of the routes.
 
-`VisitDep` is the browser's session (a fresh anonymous one when it has none);
+`VisitDep` is the browser's session (a fresh anonymous one when it has none) and its
+address, as the instrumentation resolves it (`client_address`: the peer, or the hop a
+trusted proxy forwarded);
 `OwnerDep` demands a signed-in session; `FormDep` reads a posted form and refuses it
 without this session's CSRF token.
 """
@@ -16,9 +18,10 @@ from hop_console.errors import CsrfError, NotSignedInError, RejectedError
 from hop_console.forms import MAX_FORM_BYTES, Form
 from hop_console.metrics import ConsoleMetrics
 from hop_console.pages import Pages
-from hop_console.peers import AnalyticsApi, LinksApi
+from hop_console.peers import AnalyticsApi, Caller, LinksApi
 from hop_console.sessions import COOKIE_NAME, Session, SessionCodec, SessionState
 from hop_console.settings import ConsoleSettings
+from hop_instrumentation.ratelimit import client_address
 
 __all__ = [
     "ConsoleServices",
@@ -75,10 +78,15 @@ ServicesDep = Annotated[ConsoleServices, Depends(get_services)]
 
 @dataclass(slots=True, frozen=True)
 class Visit:
-    """The browser's session, why it had none (`SessionState`), and whether to send it."""
+    """The browser's session, why it had none (`SessionState`: then send it), its address."""
 
     session: Session
     state: str | None = None
+    address: str = ""
+
+    def caller(self, key: str) -> Caller:
+        """Return whom the peers are called for with ``key``: this browser."""
+        return Caller(key, self.address)
 
     @property
     def is_new(self) -> bool:
@@ -89,10 +97,11 @@ class Visit:
 def get_visit(request: Request) -> Visit:
     """Return the request's session, or a fresh anonymous one saying why it had none."""
     services = services_of(request.app)
+    address = client_address(request.scope, services.settings.trusted_proxies)
     loaded = services.sessions.load(request.cookies.get(COOKIE_NAME))
     if isinstance(loaded, Session):
-        return Visit(loaded)
-    return Visit(Session.anonymous(), state=loaded)
+        return Visit(loaded, address=address)
+    return Visit(Session.anonymous(), state=loaded, address=address)
 
 
 VisitDep = Annotated[Visit, Depends(get_visit)]
@@ -100,9 +109,9 @@ VisitDep = Annotated[Visit, Depends(get_visit)]
 
 @dataclass(slots=True, frozen=True)
 class Owner:
-    """A signed-in visitor: the key the peers are called with, and the session."""
+    """A signed-in visitor: whom the peers are called for (key, address), and the session."""
 
-    key: str
+    caller: Caller
     session: Session
 
 
@@ -111,7 +120,7 @@ def get_owner(visit: VisitDep) -> Owner:
     if visit.session.key is None:
         state = visit.state or SessionState.MISSING
         raise NotSignedInError(_SIGNED_OUT[state])
-    return Owner(visit.session.key, visit.session)
+    return Owner(visit.caller(visit.session.key), visit.session)
 
 
 OwnerDep = Annotated[Owner, Depends(get_owner)]

@@ -1,5 +1,9 @@
 """links' and analytics' public APIs, called with the signed-in owner's key as Bearer.
 
+Each call is made for a `Caller`: the owner's key, and the address of the browser the
+console serves, sent as ``X-Forwarded-For`` so links counts its per-address rate limits
+(and its failed-authentication budget) per browser, not once for the whole console.
+
 Errors come back as the console's own: 401 is `NotSignedInError`, 404
 `LinkNotFoundError`, 409/422 `RejectedError`; anything else, a timeout, a refused
 connection or a body that does not parse is `PeerUnavailableError`.
@@ -7,6 +11,7 @@ connection or a body that does not parse is `PeerUnavailableError`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 from urllib.parse import quote
@@ -24,10 +29,26 @@ from hop_console.errors import (
 from hop_console.models import Link, LinkPage, OwnerStats, Stats
 from hop_contracts import LINK_PATH, LINKS_PREFIX, OWNER_STATS_PATH, STATS_PREFIX
 
-__all__ = ["AnalyticsApi", "LinksApi"]
+__all__ = ["AnalyticsApi", "Caller", "LinksApi"]
 
 _KEY_REFUSED: Final = "links refused this API key: it is unknown or was revoked. Sign in again."
 _REJECTED: Final = frozenset({400, 409, 422})
+
+
+@dataclass(slots=True, frozen=True)
+class Caller:
+    """Whom a peer is called for: the owner's API key and the browser's address."""
+
+    key: str
+    #: The client address the console's instrumentation resolved ("" when unknown).
+    address: str
+
+    def headers(self) -> dict[str, str]:
+        """Return the headers that carry the key and, when known, the address."""
+        headers = {"Authorization": f"Bearer {self.key}"}
+        if self.address:
+            headers["X-Forwarded-For"] = self.address
+        return headers
 
 
 class _Peer:
@@ -39,11 +60,10 @@ class _Peer:
         self._failures = failures.labels(name)
 
     async def call(
-        self, method: str, path: str, key: str, *, code: str = "", **kwargs: Any
+        self, method: str, path: str, caller: Caller, *, code: str = "", **kwargs: Any
     ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {key}"}
         try:
-            response = await self._client.request(method, path, headers=headers, **kwargs)
+            response = await self._client.request(method, path, headers=caller.headers(), **kwargs)
         except httpx.HTTPError:
             self._failures.inc()
             raise PeerUnavailableError(self.name) from None
@@ -87,36 +107,36 @@ class LinksApi(_Peer):
         super().__init__("links", client, failures)
 
     async def page(
-        self, key: str, *, limit: int, cursor: str | None = None, tag: str | None = None
+        self, caller: Caller, *, limit: int, cursor: str | None = None, tag: str | None = None
     ) -> LinkPage:
         """Return one page of the owner's links, newest first."""
         params = {"limit": limit, "cursor": cursor, "tag": tag}
         query = {name: value for name, value in params.items() if value is not None}
         page: LinkPage = self.parse(
-            await self.call("GET", LINKS_PREFIX, key, params=query), LinkPage
+            await self.call("GET", LINKS_PREFIX, caller, params=query), LinkPage
         )
         return page
 
-    async def get(self, key: str, code: str) -> Link:
+    async def get(self, caller: Caller, code: str) -> Link:
         """Return one of the owner's links."""
-        response = await self.call("GET", _link_path(code), key, code=code)
+        response = await self.call("GET", _link_path(code), caller, code=code)
         link: Link = self.parse(response, Link)
         return link
 
-    async def create(self, key: str, body: dict[str, Any]) -> Link:
+    async def create(self, caller: Caller, body: dict[str, Any]) -> Link:
         """Create a link; ``body`` is links' `LinkCreate`."""
-        link: Link = self.parse(await self.call("POST", LINKS_PREFIX, key, json=body), Link)
+        link: Link = self.parse(await self.call("POST", LINKS_PREFIX, caller, json=body), Link)
         return link
 
-    async def update(self, key: str, code: str, changes: dict[str, Any]) -> Link:
+    async def update(self, caller: Caller, code: str, changes: dict[str, Any]) -> Link:
         """Change a link; ``changes`` is links' `LinkUpdate`."""
-        response = await self.call("PATCH", _link_path(code), key, code=code, json=changes)
+        response = await self.call("PATCH", _link_path(code), caller, code=code, json=changes)
         link: Link = self.parse(response, Link)
         return link
 
-    async def delete(self, key: str, code: str) -> None:
+    async def delete(self, caller: Caller, code: str) -> None:
         """Delete a link."""
-        await self.call("DELETE", _link_path(code), key, code=code)
+        await self.call("DELETE", _link_path(code), caller, code=code)
 
 
 class AnalyticsApi(_Peer):
@@ -127,19 +147,19 @@ class AnalyticsApi(_Peer):
     def __init__(self, client: httpx.AsyncClient, failures: Counter) -> None:
         super().__init__("analytics", client, failures)
 
-    async def stats(self, key: str, code: str, *, start: date, end: date) -> Stats:
+    async def stats(self, caller: Caller, code: str, *, start: date, end: date) -> Stats:
         """Return a link's stats over ``start``..``end``, bots counted apart."""
         params = {"from": start.isoformat(), "to": end.isoformat()}
         response = await self.call(
-            "GET", f"{STATS_PREFIX}/{_quoted(code)}", key, code=code, params=params
+            "GET", f"{STATS_PREFIX}/{_quoted(code)}", caller, code=code, params=params
         )
         stats: Stats = self.parse(response, Stats)
         return stats
 
-    async def owner_stats(self, key: str, *, start: date, end: date) -> OwnerStats:
+    async def owner_stats(self, caller: Caller, *, start: date, end: date) -> OwnerStats:
         """Return the stats of every link the owner has now, added up, over the range."""
         params = {"from": start.isoformat(), "to": end.isoformat()}
-        response = await self.call("GET", OWNER_STATS_PATH, key, params=params)
+        response = await self.call("GET", OWNER_STATS_PATH, caller, params=params)
         stats: OwnerStats = self.parse(response, OwnerStats)
         return stats
 

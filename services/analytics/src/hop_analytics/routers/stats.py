@@ -11,7 +11,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Path, Query
 
 from hop_analytics.date_range import validate_range
-from hop_analytics.dependencies import AuthorizationDep, ServicesDep
+from hop_analytics.dependencies import AuthorizationDep, ClientAddressDep, ServicesDep
 from hop_analytics.http_errors import ERROR_RESPONSES
 from hop_analytics.schemas import OwnerStatsResponse, StatsResponse
 from hop_contracts import CODE_PATTERN, OWNER_STATS_PATH, STATS_PREFIX
@@ -36,6 +36,7 @@ router = APIRouter(tags=["stats"])
 async def get_owner_stats(
     services: ServicesDep,
     authorization: AuthorizationDep,
+    address: ClientAddressDep,
     from_: FromQuery = None,
     to: ToQuery = None,
     include_bots: BotsQuery = False,
@@ -47,7 +48,7 @@ async def get_owner_stats(
     """
     settings = services.settings
     start, end = validate_range(from_, to, settings.max_range_days)
-    links = await services.owners.owned_links(authorization)
+    links = await services.owners.owned_links(authorization, address=address)
     result = await services.store.owner_stats(
         links, start, end, include_bots=include_bots, top_n=settings.top_n
     )
@@ -59,6 +60,7 @@ async def get_stats(
     code: Annotated[str, Path(pattern=_CODE)],
     services: ServicesDep,
     authorization: AuthorizationDep,
+    address: ClientAddressDep,
     from_: FromQuery = None,
     to: ToQuery = None,
     include_bots: BotsQuery = False,
@@ -70,7 +72,7 @@ async def get_stats(
     """
     settings = services.settings
     start, end = validate_range(from_, to, settings.max_range_days)
-    link_id = await services.owners.require_owner(authorization, code)
+    link_id = await services.owners.require_owner(authorization, code, address=address)
     result = await services.store.stats(
         link_id, start, end, code=code, include_bots=include_bots, top_n=settings.top_n
     )

@@ -11,6 +11,7 @@ from hop_console.dependencies import FormDep, OwnerDep, ServicesDep
 from hop_console.errors import LinkNotFoundError, RejectedError
 from hop_console.forms import create_body, update_body
 from hop_console.models import Link
+from hop_console.peers import Caller
 from hop_console.qr import QR_FORMATS, qr_code
 from hop_console.views import page, see_other
 from hop_contracts import is_code
@@ -33,7 +34,7 @@ async def list_links(
     """List the owner's links, newest first, optionally only those with ``tag``."""
     tag = tag.strip() if tag else None
     links = await services.links.page(
-        owner.key, limit=services.settings.page_size, cursor=cursor, tag=tag or None
+        owner.caller, limit=services.settings.page_size, cursor=cursor, tag=tag or None
     )
     return page(
         services, "links.html", owner.session, page=links, tag=tag or "", cursor=cursor,
@@ -51,7 +52,7 @@ async def new_link(services: ServicesDep, owner: OwnerDep) -> Response:
 async def create_link(services: ServicesDep, owner: OwnerDep, form: FormDep) -> Response:
     """Create the link, then show it (or the form again, saying what was wrong)."""
     try:
-        link = await services.links.create(owner.key, create_body(form))
+        link = await services.links.create(owner.caller, create_body(form))
     except RejectedError as err:
         return page(
             services, "new.html", owner.session, status=err.status, values=form.values(),
@@ -69,7 +70,7 @@ async def show_link(
     saved: Annotated[bool, Query()] = False,
 ) -> Response:
     """Show one link: its short URL, QR code, and the forms that change it."""
-    link = await _get(services, owner.key, code)
+    link = await _get(services, owner.caller, code)
     notice = "Link created." if created else "Changes saved." if saved else None
     return page(services, "link.html", owner.session, link=link, notice=notice)
 
@@ -81,9 +82,9 @@ async def edit_link(
     """Change the target, status, query forwarding, expiry and tags."""
     _check(code)
     try:
-        await services.links.update(owner.key, code, update_body(form))
+        await services.links.update(owner.caller, code, update_body(form))
     except RejectedError as err:
-        link = await services.links.get(owner.key, code)
+        link = await services.links.get(owner.caller, code)
         return page(
             services, "link.html", owner.session, status=err.status, link=link, error=err.detail
         )
@@ -97,7 +98,7 @@ async def disable_link(
     """Disable the link (it answers 404) or, with ``disabled=false``, enable it again."""
     _check(code)
     disabled = form.get("disabled") != "false"
-    await services.links.update(owner.key, code, {"disabled": disabled})
+    await services.links.update(owner.caller, code, {"disabled": disabled})
     return see_other(services, f"/links/{code}?saved=true")
 
 
@@ -107,7 +108,7 @@ async def delete_link(
 ) -> Response:
     """Delete the link for good."""
     _check(code)
-    await services.links.delete(owner.key, code)
+    await services.links.delete(owner.caller, code)
     return see_other(services, f"/links?deleted={code}")
 
 
@@ -122,7 +123,7 @@ async def link_qr(
     """Return the QR code of the short URL as SVG or PNG; ``download`` saves it as a file."""
     if kind not in QR_FORMATS:
         raise RejectedError(404, f"QR codes come as {' or '.join(QR_FORMATS)}, not {kind!r}.")
-    link = await _get(services, owner.key, code)
+    link = await _get(services, owner.caller, code)
     headers = {"Cache-Control": "private, max-age=300"}
     if download:
         headers["Content-Disposition"] = f'attachment; filename="hop-{code}.{kind}"'
@@ -130,9 +131,9 @@ async def link_qr(
     return Response(body, media_type=QR_FORMATS[kind], headers=headers)
 
 
-async def _get(services: ServicesDep, key: str, code: str) -> Link:
+async def _get(services: ServicesDep, caller: Caller, code: str) -> Link:
     _check(code)
-    return await services.links.get(key, code)
+    return await services.links.get(caller, code)
 
 
 def _check(code: str) -> None:

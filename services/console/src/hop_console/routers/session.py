@@ -51,7 +51,7 @@ async def sign_in(services: ServicesDep, visit: VisitDep, form: FormDep) -> Resp
             message="Enter your API key: the hop_... text `hop-links keys create` printed.",
         )
     try:
-        await services.links.page(key, limit=1)
+        await services.links.page(visit.caller(key), limit=1)
     except NotSignedInError:
         services.metrics.sign_ins.labels("rejected").inc()
         return page(

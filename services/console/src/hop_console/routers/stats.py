@@ -13,6 +13,7 @@ from hop_console.errors import LinkNotFoundError
 from hop_console.exports import stats_csv
 from hop_console.forms import DateRange, date_range
 from hop_console.models import Link
+from hop_console.peers import Caller
 from hop_console.views import page
 from hop_contracts import is_code
 
@@ -33,8 +34,8 @@ async def link_stats(
 ) -> Response:
     """Show a link's clicks per day, its top breakdowns and its bot clicks, over a range."""
     days = _range(from_, to)
-    link = await _link(services, owner.key, code)
-    stats = await services.analytics.stats(owner.key, code, start=days.start, end=days.end)
+    link = await _link(services, owner.caller, code)
+    stats = await services.analytics.stats(owner.caller, code, start=days.start, end=days.end)
     return page(services, "stats.html", owner.session, link=link, stats=stats, days=days)
 
 
@@ -50,7 +51,7 @@ async def link_stats_csv(
     days = _range(from_, to)
     if not is_code(code):
         raise LinkNotFoundError(code)
-    stats = await services.analytics.stats(owner.key, code, start=days.start, end=days.end)
+    stats = await services.analytics.stats(owner.caller, code, start=days.start, end=days.end)
     filename = f"hop-{code}-{days.start}-{days.end}.csv"
     return Response(
         stats_csv(stats),
@@ -68,7 +69,7 @@ async def overview(
 ) -> Response:
     """Show the clicks of every link the owner has, added up, and the most-clicked links."""
     days = _range(from_, to)
-    stats = await services.analytics.owner_stats(owner.key, start=days.start, end=days.end)
+    stats = await services.analytics.owner_stats(owner.caller, start=days.start, end=days.end)
     return page(services, "overview.html", owner.session, overview=stats, days=days)
 
 
@@ -76,7 +77,7 @@ def _range(start: str | None, end: str | None) -> DateRange:
     return date_range(start, end, today=datetime.now(UTC).date())
 
 
-async def _link(services: ServicesDep, key: str, code: str) -> Link:
+async def _link(services: ServicesDep, caller: Caller, code: str) -> Link:
     if not is_code(code):
         raise LinkNotFoundError(code)
-    return await services.links.get(key, code)
+    return await services.links.get(caller, code)
