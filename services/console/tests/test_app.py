@@ -111,6 +111,28 @@ async def test_analytics_down_or_garbled_answers_503_on_the_stats_page(make_cons
             assert metric_value(registry, "hop_console_peer_failures_total", labels) == 1.0
 
 
+async def test_a_peers_429_is_a_429_page_with_its_retry_after_not_an_outage(
+    make_console: Any,
+) -> None:
+    limited = httpx.MockTransport(
+        lambda request: httpx.Response(429, headers={"Retry-After": "17"}, json={"detail": "slow"})
+    )
+    async with make_console(analytics=limited) as console:
+        await console.sign_in()
+        console.links.add("alice", "s", "https://example.com/")
+
+        answer = await console.client.get("/console/links/s/stats")
+
+        assert answer.status_code == 429
+        assert answer.headers["retry-after"] == "17"
+        assert "Too many requests for now (analytics limits them); try again in 17 s." in (
+            answer.text
+        )
+        registry = console.app.state.instrumentation.metrics.registry
+        labels = {"peer": "analytics"}
+        assert not metric_value(registry, "hop_console_peer_failures_total", labels)
+
+
 async def test_a_bad_query_value_or_method_answers_a_page_not_a_500(signed_in: Any) -> None:
     bad_query = await signed_in.client.get("/console/links/new", params={"created": "maybe"})
     bad_value = await signed_in.client.get("/console/links", params={"tag": "x" * 65})

@@ -11,6 +11,7 @@ __all__ = [
     "LinkNotFoundError",
     "NotSignedInError",
     "PeerUnavailableError",
+    "RateLimitedError",
     "RejectedError",
 ]
 
@@ -54,3 +55,14 @@ class PeerUnavailableError(ConsoleError):
     def __init__(self, peer: str) -> None:
         super().__init__(f"{peer} is not answering right now; try again in a moment.")
         self.peer = peer
+
+
+class RateLimitedError(ConsoleError):
+    """Raise when a peer refused the call for being over its rate limits (429)."""
+
+    def __init__(self, peer: str, retry_after: str) -> None:
+        super().__init__(
+            f"Too many requests for now ({peer} limits them); try again in {retry_after} s."
+        )
+        self.peer = peer
+        self.retry_after = retry_after

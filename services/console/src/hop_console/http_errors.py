@@ -21,6 +21,7 @@ from hop_console.errors import (
     LinkNotFoundError,
     NotSignedInError,
     PeerUnavailableError,
+    RateLimitedError,
     RejectedError,
 )
 from hop_console.sessions import Session
@@ -41,6 +42,7 @@ _STATUS_TITLES: Final = {
     409: "Conflict",
     413: "Form too large",
     422: "Check what you entered",
+    429: "Too many requests",
     503: "Temporarily unavailable",
 }
 
@@ -52,6 +54,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LinkNotFoundError, _not_found)
     app.add_exception_handler(RejectedError, _rejected)
     app.add_exception_handler(PeerUnavailableError, _unavailable)
+    app.add_exception_handler(RateLimitedError, _rate_limited)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_query)
 
@@ -85,6 +88,13 @@ async def _rejected(request: Request, exc: Exception) -> Response:
 async def _unavailable(request: Request, exc: Exception) -> Response:
     response = _error_page(request, 503, str(exc))
     response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
+async def _rate_limited(request: Request, exc: Exception) -> Response:
+    response = _error_page(request, 429, str(exc))
+    if isinstance(exc, RateLimitedError):
+        response.headers["Retry-After"] = exc.retry_after
     return response
 
 

@@ -5,7 +5,8 @@ console serves, sent as ``X-Forwarded-For`` so links counts its per-address rate
 (and its failed-authentication budget) per browser, not once for the whole console.
 
 Errors come back as the console's own: 401 is `NotSignedInError`, 404
-`LinkNotFoundError`, 409/422 `RejectedError`; anything else, a timeout, a refused
+`LinkNotFoundError`, 409/422 `RejectedError`, 429 `RateLimitedError` (with the peer's
+``Retry-After``); anything else, a timeout, a refused
 connection or a body that does not parse is `PeerUnavailableError`.
 """
 
@@ -24,6 +25,7 @@ from hop_console.errors import (
     LinkNotFoundError,
     NotSignedInError,
     PeerUnavailableError,
+    RateLimitedError,
     RejectedError,
 )
 from hop_console.models import Link, LinkPage, OwnerStats, Stats
@@ -75,6 +77,8 @@ class _Peer:
             raise LinkNotFoundError(code)
         if response.status_code in _REJECTED:
             raise RejectedError(response.status_code, _detail(response))
+        if response.status_code == 429:  # a burst of this browser's, not an outage
+            raise RateLimitedError(self.name, _retry_after(response))
         self._failures.inc()
         raise PeerUnavailableError(self.name)
 
@@ -182,3 +186,8 @@ def _detail(response: httpx.Response) -> str:
         where = ".".join(str(part) for part in first.get("loc", [])[1:])
         return f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
     return str(detail) if detail else f"The request was refused ({response.status_code})."
+
+
+def _retry_after(response: httpx.Response) -> str:
+    value = response.headers.get("Retry-After", "")
+    return value if value.isdigit() else "60"
