@@ -112,7 +112,7 @@ async def test_stats_links_unreachable_is_503_with_retry_after(make_app: AppFact
 
 async def test_stats_ownership_answers_are_cached_per_key_and_code(make_app: AppFactory) -> None:
     links = FakeLinks(owners={OWNER_KEY: {"abc1234"}})
-    app = make_app(httpx.ASGITransport(links), owner_cache_ttl=2)
+    app = make_app(httpx.ASGITransport(links), owner_cache_ttl=1)
     async with app_client(app) as client:
         for key in (OWNER_KEY, OWNER_KEY, OTHER_KEY, OTHER_KEY):
             await client.get("/api/v1/stats/abc1234", params=RANGE, headers={"Authorization": key})
