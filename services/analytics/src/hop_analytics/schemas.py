@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hop_analytics.dimensions import DIMENSIONS
-from hop_analytics.store import DailyCount, LinkStats, OwnerStats, Ranked
+from hop_analytics.store import DailyCount, LinkStats, OwnerStats, RangeStats, Ranked
 from hop_contracts import (
     DailyClicks,
     LinkClicksValue,
@@ -32,7 +32,7 @@ def owner_stats_response(stats: OwnerStats) -> OwnerStatsResponse:
     return OwnerStatsResponse(links=stats.links, **_range_fields(stats), top_links=top_links)
 
 
-def _range_fields(stats: LinkStats | OwnerStats) -> dict[str, Any]:
+def _range_fields(stats: RangeStats) -> dict[str, Any]:
     return {
         "from_": stats.start,
         "to": stats.end,
