@@ -38,7 +38,9 @@ from hop_contracts.codes import (
 )
 from hop_contracts.link_cache import (
     DEFAULT_LINK_CACHE_PREFIX,
+    CacheableLink,
     CachedLink,
+    cached_link,
     decode_cached_link,
     encode_cached_link,
     link_cache_key,
@@ -97,6 +99,7 @@ __all__ = [
     "RESERVED_CODES",
     "RESOLVE_PATH",
     "STATS_PREFIX",
+    "CacheableLink",
     "CachedLink",
     "ClickBatch",
     "ClickEvent",
@@ -115,6 +118,7 @@ __all__ = [
     "ResolvedLink",
     "StatsResponse",
     "TopValues",
+    "cached_link",
     "dead_letter_stream",
     "decode_cached_link",
     "encode_cached_link",
