@@ -11,15 +11,16 @@ its answers with them, so neither side can drift from the other.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from hop_contracts.resolve import RedirectStatus
 
-__all__ = ["Link", "LinkPage"]
+__all__ = ["LINK_EXAMPLE", "Link", "LinkPage"]
 
-_LINK_EXAMPLE: dict[str, Any] = {
+#: The link the OpenAPI document shows (links' create example takes its creatable fields).
+LINK_EXAMPLE: Final[dict[str, Any]] = {
     "id": "5f0c6a3e9b2d4c1fa7e8d9c0b1a2f3e4",
     "url": "https://example.com/docs/getting-started?ref=hop",
     "code": "spring-sale",
@@ -37,7 +38,7 @@ _LINK_EXAMPLE: dict[str, Any] = {
 class Link(BaseModel):
     """A short link."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_LINK_EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [LINK_EXAMPLE]})
 
     id: str = Field(
         description="The link's stable identity: given at creation, never reused, even when "

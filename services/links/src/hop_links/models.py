@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from hop_contracts import Link, RedirectStatus
+from hop_contracts.links import LINK_EXAMPLE
 from hop_links.codes import ALIAS_PATTERN
 from hop_links.validation import MAX_TAG_LENGTH, MAX_TAGS, MAX_URL_LENGTH, TAG_PATTERN
 
@@ -70,14 +71,9 @@ Expiry = Annotated[
     ),
 ]
 
-_CREATE_EXAMPLE: dict[str, Any] = {
-    "url": "https://example.com/docs/getting-started?ref=hop",
-    "code": "spring-sale",
-    "redirect_status": 302,
-    "forward_query": False,
-    "expires_at": "2030-01-01T00:00:00Z",
-    "tags": ["campaign:spring"],
-}
+_CREATABLE = ("url", "code", "redirect_status", "forward_query", "expires_at", "tags")
+#: The documented link (`hop_contracts.links.LINK_EXAMPLE`), as its owner created it.
+_CREATE_EXAMPLE: dict[str, Any] = {field: LINK_EXAMPLE[field] for field in _CREATABLE}
 
 
 class LinkCreate(BaseModel):
