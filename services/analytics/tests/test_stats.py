@@ -4,6 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 
+from hop_analytics.dimensions import DIMENSIONS
+from hop_contracts import BREAKDOWN_FIELDS
 from hop_contracts.testing import FakeLinks
 from hop_instrumentation.testing import app_client
 
@@ -15,6 +17,10 @@ RANGE = {"from": DAY, "to": DAY}
 
 def zero_top() -> dict[str, list[object]]:
     return {k: [] for k in ("referrers", "browsers", "operating_systems", "devices", "countries")}
+
+
+def test_every_dimension_is_a_breakdown_of_the_stats_body_in_its_order() -> None:
+    assert tuple(dimension.field for dimension in DIMENSIONS) == BREAKDOWN_FIELDS
 
 
 async def test_stats_owner_sees_counts_and_zero_filled_series(make_app: AppFactory) -> None:

@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse, Response
 
 from hop_console.app import create_app
 from hop_console.settings import ConsoleSettings
+from hop_contracts.testing import fake_link_id
 from hop_instrumentation.testing import app_client, make_test_settings
 
 ALICE_KEY = "hop_alice_key"
@@ -48,7 +49,8 @@ class FakeLinksApi:
         """Store a link of ``owner`` directly."""
         now = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=len(self.links))
         link = {
-            "code": code, "short_url": SHORT_BASE + code, "url": url, "redirect_status": 302,
+            "id": fake_link_id(code), "code": code, "short_url": SHORT_BASE + code, "url": url,
+            "redirect_status": 302,
             "forward_query": False, "expires_at": None, "disabled": False, "tags": [],
             "created_at": now.isoformat(), "updated_at": now.isoformat(), **fields,
         }  # fmt: skip

@@ -8,7 +8,14 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from hop_console.models import BREAKDOWNS
+from hop_contracts import BREAKDOWN_FIELDS
+
 TODAY = datetime.now(UTC).date()
+
+
+def test_the_pages_show_every_breakdown_analytics_answers_in_its_order() -> None:
+    assert tuple(field for field, _heading, _column in BREAKDOWNS) == BREAKDOWN_FIELDS
 
 
 async def test_link_stats_show_clicks_per_day_bots_apart_and_breakdowns(signed_in: Any) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 import pytest
 
 from hop_contracts import (
     DEFAULT_LINK_CACHE_PREFIX,
     CachedLink,
+    cached_link,
     decode_cached_link,
     encode_cached_link,
     link_cache_key,
@@ -57,3 +61,23 @@ def test_entries_decode_to_what_was_encoded(link: CachedLink | None) -> None:
 def test_malformed_or_old_entries_raise_value_error(raw: bytes) -> None:
     with pytest.raises(ValueError, match=r"."):
         decode_cached_link(raw)
+
+
+@dataclass(slots=True, frozen=True)
+class Record:
+    id: str
+    code: str
+    url: str
+    redirect_status: int
+    forward_query: bool
+    expires_at: datetime | float | None
+    disabled: bool
+
+
+def test_cached_link_takes_a_records_fields_and_its_expiry_in_epoch_seconds() -> None:
+    fields = (LINK["id"], "abc1234", "https://example.com/x", 301, True)
+    expiry = datetime.fromtimestamp(1893456000.0, tz=UTC)
+
+    assert cached_link(Record(*fields, expiry, False)) == LINK  # links' records: a datetime
+    assert cached_link(Record(*fields, 1893456000.0, False)) == LINK  # redirect's: seconds
+    assert cached_link(Record(*fields, None, False))["expires_at"] is None

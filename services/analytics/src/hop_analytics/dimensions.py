@@ -26,7 +26,8 @@ class Dimension:
     column: str
     #: The column's length.
     length: int
-    #: The field of the stats response's ``top`` listing the most frequent values.
+    #: The field of the stats response's ``top`` (`hop_contracts.TopValues`) listing the
+    #: most frequent values.
     field: str
     #: Whether an event may have no value (counted as `MISSING_VALUE`).
     nullable: bool = False

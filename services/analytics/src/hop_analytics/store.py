@@ -28,6 +28,7 @@ __all__ = [
     "LinkClicks",
     "LinkStats",
     "OwnerStats",
+    "RangeStats",
     "Ranked",
     "is_permanent",
 ]
@@ -68,17 +69,31 @@ class Ranked:
 
 
 @dataclass(slots=True, frozen=True)
-class LinkStats:
-    """A link's stats over a range of days."""
+class RangeStats:
+    """Clicks over a range of days: a zero-filled daily series and top values per breakdown."""
 
-    code: str
     start: date
     end: date
     include_bots: bool
-    total_clicks: int
-    bot_clicks: int
     daily: list[DailyCount]
     top: dict[str, list[Ranked]]
+
+    @property
+    def total_clicks(self) -> int:
+        """Return the human clicks in the range."""
+        return sum(day.clicks for day in self.daily)
+
+    @property
+    def bot_clicks(self) -> int:
+        """Return the clicks by bots in the range."""
+        return sum(day.bot_clicks for day in self.daily)
+
+
+@dataclass(slots=True, frozen=True)
+class LinkStats(RangeStats):
+    """A link's stats over a range of days."""
+
+    code: str
 
 
 @dataclass(slots=True, frozen=True)
@@ -91,17 +106,10 @@ class LinkClicks:
 
 
 @dataclass(slots=True, frozen=True)
-class OwnerStats:
+class OwnerStats(RangeStats):
     """The clicks of every link of an owner over a range of days, added up."""
 
     links: int
-    start: date
-    end: date
-    include_bots: bool
-    total_clicks: int
-    bot_clicks: int
-    daily: list[DailyCount]
-    top: dict[str, list[Ranked]]
     top_links: list[LinkClicks]
 
 
@@ -221,17 +229,8 @@ class ClickStore:
                 _top_query(lambda column: column == link_id, start, end, include_bots, top_n)
             )
             top = _top_of(ranked)
-        daily = [DailyCount(day, *counted.get(day, (0, 0))) for day in _days(start, end)]
-        return LinkStats(
-            code=code,
-            start=start,
-            end=end,
-            include_bots=include_bots,
-            total_clicks=sum(d.clicks for d in daily),
-            bot_clicks=sum(d.bot_clicks for d in daily),
-            daily=daily,
-            top=top,
-        )
+        daily = _zero_filled(counted, start, end)
+        return LinkStats(start, end, include_bots, daily, top, code=code)
 
     async def owner_stats(
         self,
@@ -259,17 +258,9 @@ class ClickStore:
                 top = _top_of(await conn.execute(_top_query(*ranking)))
                 ranked = await conn.execute(_links_query(*ranking))
                 top_links = [_link_clicks(links, row) for row in ranked]
-        daily = [DailyCount(day, *counted.get(day, (0, 0))) for day in _days(start, end)]
+        daily = _zero_filled(counted, start, end)
         return OwnerStats(
-            links=len(links),
-            start=start,
-            end=end,
-            include_bots=include_bots,
-            total_clicks=sum(d.clicks for d in daily),
-            bot_clicks=sum(d.bot_clicks for d in daily),
-            daily=daily,
-            top=top,
-            top_links=top_links,
+            start, end, include_bots, daily, top, links=len(links), top_links=top_links
         )
 
 
@@ -337,6 +328,12 @@ def _top_query(
         .where(grouped.c.rank <= top_n, grouped.c.total > 0)
         .order_by(grouped.c.dimension, grouped.c.rank)
     )
+
+
+def _zero_filled(
+    counted: Mapping[date, tuple[int, int]], start: date, end: date
+) -> list[DailyCount]:
+    return [DailyCount(day, *counted.get(day, (0, 0))) for day in _days(start, end)]
 
 
 def _days(start: date, end: date) -> list[date]:

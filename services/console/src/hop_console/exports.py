@@ -18,7 +18,7 @@ def stats_csv(stats: Stats) -> str:
     for day in stats.daily:
         writer.writerow(["day", day.date.isoformat(), day.clicks, day.bot_clicks])
     for field, _heading, _column in BREAKDOWNS:
-        for ranked in stats.top.get(field, []):
+        for ranked in getattr(stats.top, field):
             writer.writerow([field, _safe(ranked.value), ranked.clicks, ""])
     return out.getvalue()
 

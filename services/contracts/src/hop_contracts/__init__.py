@@ -6,7 +6,8 @@ Usage::
 
 Modules: `codes` (the code alphabet and reserved words), `routes` (paths one service calls
 on another and the public prefixes), `resolve` (links' resolve body and the link id),
-`owned` (an owner's link ids and codes), `link_cache` (the shared Redis cache's key and
+`owned` (an owner's link ids and codes), `links` (the link body of links' public API),
+`stats` (analytics' stats bodies), `link_cache` (the shared Redis cache's key and
 entry), `clicks` (click events, batches, transports) and `bots` (the bot rule). The
 package depends on pydantic and ua-parser only: no web framework, no database, no service.
 """
@@ -37,11 +38,14 @@ from hop_contracts.codes import (
 )
 from hop_contracts.link_cache import (
     DEFAULT_LINK_CACHE_PREFIX,
+    CacheableLink,
     CachedLink,
+    cached_link,
     decode_cached_link,
     encode_cached_link,
     link_cache_key,
 )
+from hop_contracts.links import Link, LinkPage
 from hop_contracts.owned import OwnedLink, OwnedLinks
 from hop_contracts.resolve import (
     LINK_ID_MAX_LENGTH,
@@ -60,8 +64,18 @@ from hop_contracts.routes import (
     RESOLVE_PATH,
     STATS_PREFIX,
 )
+from hop_contracts.stats import (
+    BREAKDOWN_FIELDS,
+    DailyClicks,
+    LinkClicksValue,
+    OwnerStatsResponse,
+    RankedValue,
+    StatsResponse,
+    TopValues,
+)
 
 __all__ = [
+    "BREAKDOWN_FIELDS",
     "CLICKS_PATH",
     "CODE_CHARACTERS",
     "CODE_MAX_LENGTH",
@@ -85,16 +99,26 @@ __all__ = [
     "RESERVED_CODES",
     "RESOLVE_PATH",
     "STATS_PREFIX",
+    "CacheableLink",
     "CachedLink",
     "ClickBatch",
     "ClickEvent",
     "ClickIngestResult",
     "ClickTransport",
+    "DailyClicks",
+    "Link",
+    "LinkClicksValue",
     "LinkId",
+    "LinkPage",
     "OwnedLink",
     "OwnedLinks",
+    "OwnerStatsResponse",
+    "RankedValue",
     "RedirectStatus",
     "ResolvedLink",
+    "StatsResponse",
+    "TopValues",
+    "cached_link",
     "dead_letter_stream",
     "decode_cached_link",
     "encode_cached_link",

@@ -2,7 +2,8 @@
 
 Usage::
 
-    redis.set(link_cache_key(code), encode_cached_link(fields, stored_at=time.time()), px=...)
+    body = encode_cached_link(cached_link(link), stored_at=time.time())
+    redis.set(link_cache_key(code), body, px=...)
     link, stored_at = decode_cached_link(await redis.get(link_cache_key(code)))
 
 redirect reads an entry on a miss of its in-process cache and writes what it resolved;
@@ -15,13 +16,16 @@ before links had stable ids) does not decode: readers treat it as a miss.
 from __future__ import annotations
 
 import json
-from typing import Final, TypedDict
+from datetime import datetime
+from typing import Final, Protocol, TypedDict
 
 from hop_contracts.resolve import LINK_ID_MAX_LENGTH, REDIRECT_STATUSES
 
 __all__ = [
     "DEFAULT_LINK_CACHE_PREFIX",
+    "CacheableLink",
     "CachedLink",
+    "cached_link",
     "decode_cached_link",
     "encode_cached_link",
     "link_cache_key",
@@ -41,6 +45,39 @@ class CachedLink(TypedDict):
     forward_query: bool
     expires_at: float | None
     disabled: bool
+
+
+class CacheableLink(Protocol):
+    """A resolved link as a writer holds it: a record with the resolve body's fields."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def redirect_status(self) -> int: ...
+    @property
+    def forward_query(self) -> bool: ...
+    @property
+    def expires_at(self) -> datetime | float | None: ...
+    @property
+    def disabled(self) -> bool: ...
+
+
+def cached_link(link: CacheableLink) -> CachedLink:
+    """Return the cache's fields of ``link``; a datetime expiry becomes seconds since the epoch."""
+    expires_at = link.expires_at
+    return CachedLink(
+        id=link.id,
+        code=link.code,
+        url=link.url,
+        redirect_status=link.redirect_status,
+        forward_query=link.forward_query,
+        expires_at=expires_at.timestamp() if isinstance(expires_at, datetime) else expires_at,
+        disabled=link.disabled,
+    )
 
 
 def link_cache_key(code: str, prefix: str = DEFAULT_LINK_CACHE_PREFIX) -> str:

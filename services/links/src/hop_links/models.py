@@ -5,7 +5,6 @@ A batch create checks each item on its own (`BatchItem`), so one bad item fails 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Final
 
 from pydantic import (
@@ -18,7 +17,8 @@ from pydantic import (
     ValidationError,
 )
 
-from hop_contracts import RedirectStatus
+from hop_contracts import Link, RedirectStatus
+from hop_contracts.links import LINK_EXAMPLE
 from hop_links.codes import ALIAS_PATTERN
 from hop_links.validation import MAX_TAG_LENGTH, MAX_TAGS, MAX_URL_LENGTH, TAG_PATTERN
 
@@ -30,9 +30,7 @@ __all__ = [
     "BatchResult",
     "ErrorMessage",
     "InvalidItem",
-    "Link",
     "LinkCreate",
-    "LinkPage",
     "LinkUpdate",
     "Tag",
     "TargetUrl",
@@ -73,22 +71,9 @@ Expiry = Annotated[
     ),
 ]
 
-_CREATE_EXAMPLE: dict[str, Any] = {
-    "url": "https://example.com/docs/getting-started?ref=hop",
-    "code": "spring-sale",
-    "redirect_status": 302,
-    "forward_query": False,
-    "expires_at": "2030-01-01T00:00:00Z",
-    "tags": ["campaign:spring"],
-}
-_LINK_EXAMPLE: dict[str, Any] = {
-    "id": "5f0c6a3e9b2d4c1fa7e8d9c0b1a2f3e4",
-    **_CREATE_EXAMPLE,
-    "short_url": "https://hop.example/spring-sale",
-    "disabled": False,
-    "created_at": "2026-11-28T08:00:00Z",
-    "updated_at": "2026-11-28T08:00:00Z",
-}
+_CREATABLE = ("url", "code", "redirect_status", "forward_query", "expires_at", "tags")
+#: The documented link (`hop_contracts.links.LINK_EXAMPLE`), as its owner created it.
+_CREATE_EXAMPLE: dict[str, Any] = {field: LINK_EXAMPLE[field] for field in _CREATABLE}
 
 
 class LinkCreate(BaseModel):
@@ -122,38 +107,6 @@ class LinkUpdate(BaseModel):
     expires_at: Expiry | None = Field(default=None, description="null removes the expiry.")
     tags: Tags | None = Field(default=None, description="Replaces every tag.")
     disabled: bool | None = Field(default=None, description="A disabled link answers 404.")
-
-
-class Link(BaseModel):
-    """A short link."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [_LINK_EXAMPLE]})
-
-    id: str = Field(
-        description="The link's stable identity: given at creation, never reused, even when "
-        "its code is deleted and created again. Stats belong to it.",
-        examples=["5f0c6a3e9b2d4c1fa7e8d9c0b1a2f3e4"],
-    )
-    code: str = Field(examples=["spring-sale"])
-    short_url: str = Field(examples=["https://hop.example/spring-sale"])
-    url: str
-    redirect_status: RedirectStatus
-    forward_query: bool
-    expires_at: datetime | None
-    disabled: bool
-    tags: list[str]
-    created_at: datetime
-    updated_at: datetime
-
-
-class LinkPage(BaseModel):
-    """One page of links, newest first."""
-
-    items: list[Link]
-    next_cursor: str | None = Field(
-        description="Pass as ?cursor= for the next page; null on the last page.",
-        examples=["bDE6NDI"],
-    )
 
 
 class ErrorMessage(BaseModel):

@@ -83,22 +83,6 @@ class LinkChanges:
 
 
 @dataclass(slots=True, frozen=True)
-class LinkRecord:
-    """A stored link; ``id`` is its stable identity, never reused."""
-
-    id: str
-    code: str
-    url: str
-    redirect_status: int
-    forward_query: bool
-    expires_at: datetime | None
-    disabled: bool
-    tags: list[str]
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(slots=True, frozen=True)
 class ResolvedLink:
     """What the redirect service needs to answer a code (and count its clicks by ``id``)."""
 
@@ -109,6 +93,15 @@ class ResolvedLink:
     forward_query: bool
     expires_at: datetime | None
     disabled: bool
+
+
+@dataclass(slots=True, frozen=True)
+class LinkRecord(ResolvedLink):
+    """A stored link: what a resolve answers, its tags and times; ``id`` is never reused."""
+
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(slots=True, frozen=True)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from hop_contracts import CachedLink, encode_cached_link, link_cache_key
+from hop_contracts import cached_link, encode_cached_link, link_cache_key
 from hop_links.records import LinkRecord
 
 __all__ = ["SharedLinkCache"]
@@ -41,7 +41,7 @@ class SharedLinkCache:
         try:
             async with self._client.pipeline(transaction=False) as pipe:
                 for link in links:
-                    body = encode_cached_link(_cached(link), stored_at=stored_at)
+                    body = encode_cached_link(cached_link(link), stored_at=stored_at)
                     pipe.set(link_cache_key(link.code, self._prefix), body, px=self._ttl_ms)
                 await pipe.execute()
         except RedisError as err:
@@ -57,15 +57,3 @@ class SharedLinkCache:
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._client.aclose()
-
-
-def _cached(link: LinkRecord) -> CachedLink:
-    return CachedLink(
-        id=link.id,
-        code=link.code,
-        url=link.url,
-        redirect_status=link.redirect_status,
-        forward_query=link.forward_query,
-        expires_at=link.expires_at.timestamp() if link.expires_at is not None else None,
-        disabled=link.disabled,
-    )

@@ -13,7 +13,7 @@ import time
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from hop_contracts import CachedLink, decode_cached_link, encode_cached_link, link_cache_key
+from hop_contracts import cached_link, decode_cached_link, encode_cached_link, link_cache_key
 from hop_redirect._rate_limited_log import RateLimitedLog
 from hop_redirect.records import Link
 
@@ -48,7 +48,8 @@ class RedisSharedCache:
 
     async def put(self, code: str, link: Link | None, ttl: float) -> None:
         """Store ``link`` for ``ttl`` seconds; a failure is logged and ignored."""
-        body = encode_cached_link(_fields(link), stored_at=time.time())
+        fields = None if link is None else cached_link(link)
+        body = encode_cached_link(fields, stored_at=time.time())
         try:
             await self._client.set(
                 link_cache_key(code, self._prefix), body, px=max(1, int(ttl * 1000))
@@ -59,17 +60,3 @@ class RedisSharedCache:
     async def ping(self) -> None:
         """Raise unless Redis answers."""
         await self._client.ping()
-
-
-def _fields(link: Link | None) -> CachedLink | None:
-    if link is None:
-        return None
-    return CachedLink(
-        id=link.id,
-        code=link.code,
-        url=link.url,
-        redirect_status=link.redirect_status,
-        forward_query=link.forward_query,
-        expires_at=link.expires_at,
-        disabled=link.disabled,
-    )

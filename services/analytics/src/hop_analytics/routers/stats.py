@@ -13,8 +13,14 @@ from fastapi import APIRouter, Path, Query
 from hop_analytics.date_range import validate_range
 from hop_analytics.dependencies import AuthorizationDep, ClientAddressDep, ServicesDep
 from hop_analytics.http_errors import ERROR_RESPONSES
-from hop_analytics.schemas import OwnerStatsResponse, StatsResponse
-from hop_contracts import CODE_PATTERN, OWNER_STATS_PATH, STATS_PREFIX
+from hop_analytics.schemas import owner_stats_response, stats_response
+from hop_contracts import (
+    CODE_PATTERN,
+    OWNER_STATS_PATH,
+    STATS_PREFIX,
+    OwnerStatsResponse,
+    StatsResponse,
+)
 
 __all__ = ["router"]
 
@@ -52,7 +58,7 @@ async def get_owner_stats(
     result = await services.store.owner_stats(
         links, start, end, include_bots=include_bots, top_n=settings.top_n
     )
-    return OwnerStatsResponse.of(result)
+    return owner_stats_response(result)
 
 
 @router.get(STATS_PREFIX + "/{code}", response_model=StatsResponse, responses=ERROR_RESPONSES)
@@ -76,4 +82,4 @@ async def get_stats(
     result = await services.store.stats(
         link_id, start, end, code=code, include_bots=include_bots, top_n=settings.top_n
     )
-    return StatsResponse.of(result)
+    return stats_response(result)

@@ -21,7 +21,8 @@ __all__ = ["router"]
 
 router = APIRouter()
 CodePath = Annotated[str, Path(max_length=64)]
-DayQuery = Annotated[str | None, Query(max_length=10)]
+FromQuery = Annotated[str | None, Query(alias="from", max_length=10)]
+ToQuery = Annotated[str | None, Query(max_length=10)]
 
 
 @router.get("/links/{code}/stats")
@@ -29,8 +30,8 @@ async def link_stats(
     code: CodePath,
     services: ServicesDep,
     owner: OwnerDep,
-    from_: Annotated[str | None, Query(alias="from", max_length=10)] = None,
-    to: DayQuery = None,
+    from_: FromQuery = None,
+    to: ToQuery = None,
 ) -> Response:
     """Show a link's clicks per day, its top breakdowns and its bot clicks, over a range."""
     days = _range(from_, to)
@@ -44,8 +45,8 @@ async def link_stats_csv(
     code: CodePath,
     services: ServicesDep,
     owner: OwnerDep,
-    from_: Annotated[str | None, Query(alias="from", max_length=10)] = None,
-    to: DayQuery = None,
+    from_: FromQuery = None,
+    to: ToQuery = None,
 ) -> Response:
     """Download a link's stats over a range as CSV."""
     days = _range(from_, to)
@@ -64,8 +65,8 @@ async def link_stats_csv(
 async def overview(
     services: ServicesDep,
     owner: OwnerDep,
-    from_: Annotated[str | None, Query(alias="from", max_length=10)] = None,
-    to: DayQuery = None,
+    from_: FromQuery = None,
+    to: ToQuery = None,
 ) -> Response:
     """Show the clicks of every link the owner has, added up, and the most-clicked links."""
     days = _range(from_, to)

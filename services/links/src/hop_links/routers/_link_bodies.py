@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import cast
 
-from hop_contracts import RedirectStatus
+from hop_contracts import Link, RedirectStatus
 from hop_links.errors import InvalidLinkError, LinksError
 from hop_links.http_errors import status_of
-from hop_links.models import BatchItemResult, InvalidItem, Link, LinkCreate, LinkUpdate
+from hop_links.models import BatchItemResult, InvalidItem, LinkCreate, LinkUpdate
 from hop_links.records import BatchOutcome, LinkChanges, LinkDraft, LinkRecord
 from hop_links.settings import LinksSettings
 

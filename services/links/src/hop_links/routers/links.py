@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from hop_contracts import LINK_IDS_PATH, LINKS_PREFIX, OwnedLink, OwnedLinks
+from hop_contracts import LINK_IDS_PATH, LINKS_PREFIX, Link, LinkPage, OwnedLink, OwnedLinks
 from hop_links.dependencies import CallerDep, ServicesDep
 from hop_links.errors import AliasTakenError, LinksError
 from hop_links.http_errors import ERROR_RESPONSES
-from hop_links.models import BatchCreate, BatchResult, Link, LinkCreate, LinkPage, LinkUpdate, Tag
+from hop_links.models import BatchCreate, BatchResult, LinkCreate, LinkUpdate, Tag
 from hop_links.routers._link_bodies import batch_result, to_changes, to_draft, to_link
 
 __all__ = ["router"]

@@ -1,0 +1,111 @@
+"""The console's clients read what the real links and analytics apps answer.
+
+The console parses links' link bodies and analytics' stats bodies with the models both
+services answer with (`hop_contracts.links`, `hop_contracts.stats`); here its own clients
+(`hop_console.peers`) call the real apps, analytics asking the real links who owns what,
+so a body one side changes and the other cannot read fails here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client import CollectorRegistry
+
+from hop_analytics.app import create_app as create_analytics_app
+from hop_analytics.settings import AnalyticsSettings
+from hop_console.metrics import ConsoleMetrics
+from hop_console.peers import AnalyticsApi, LinksApi
+from hop_contracts import CLICKS_PATH, Link, RankedValue
+from hop_instrumentation import get_instrumentation
+from hop_instrumentation.testing import app_client, make_test_settings
+
+from .conftest import RealLinks
+
+NEW_LINK = {
+    "url": "https://example.com/a",
+    "code": "console1",
+    "redirect_status": 307,
+    "expires_at": "2030-01-02T03:04:05Z",
+    "tags": ["campaign:spring"],
+}
+
+
+@pytest.fixture
+async def analytics_of(links: RealLinks, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """The analytics app asking the real links app who owns what."""
+    settings = make_test_settings(
+        AnalyticsSettings,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'analytics.db'}",
+        run_migrations=True,
+        links_url="http://links",
+        health_check_interval=30.0,
+    )
+    to_links = httpx.ASGITransport(get_instrumentation(links.app).api_app)
+    app = create_analytics_app(settings, links_transport=to_links)
+    async with app_client(app, base_url="http://analytics") as client:
+        yield client
+
+
+def _clients(links: RealLinks, analytics: httpx.AsyncClient) -> tuple[LinksApi, AnalyticsApi]:
+    failures = ConsoleMetrics.register(CollectorRegistry()).peer_failures
+    return LinksApi(links.client, failures), AnalyticsApi(analytics, failures)
+
+
+async def test_console_reads_the_link_bodies_of_real_links(
+    links: RealLinks, analytics_of: httpx.AsyncClient
+) -> None:
+    links_api, _ = _clients(links, analytics_of)
+
+    created = await links_api.create(links.alice, NEW_LINK)
+    changed = await links_api.update(links.alice, "console1", {"disabled": True})
+    page = await links_api.page(links.alice, limit=10)
+    raw = await links.client.get("/api/v1/links/console1", headers=links.auth(links.alice))
+
+    assert (created.code, created.redirect_status, created.tags) == (
+        "console1", 307, ["campaign:spring"]
+    )  # fmt: skip
+    assert created.expires_at == datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert changed.disabled
+    assert await links_api.get(links.alice, "console1") == changed
+    assert page.items == [changed]
+    assert page.next_cursor is None
+    assert Link.model_validate_json(raw.content) == changed
+
+
+async def test_console_reads_the_stats_bodies_of_real_analytics(
+    links: RealLinks, analytics_of: httpx.AsyncClient
+) -> None:
+    links_api, analytics_api = _clients(links, analytics_of)
+    link = await links_api.create(links.alice, NEW_LINK)
+    now = datetime.now(UTC)
+    events = [
+        {"id": str(uuid.uuid4()), "link_id": link.id, "code": link.code,
+         "timestamp": now.isoformat(), "referrer": "https://news.example/",
+         "user_agent": "Mozilla/5.0 (X11; Linux x86_64)", "is_bot": False, "country": "DE"},
+        {"id": str(uuid.uuid4()), "link_id": link.id, "code": link.code,
+         "timestamp": now.isoformat(), "referrer": None,
+         "user_agent": "Googlebot/2.1 (+http://www.google.com/bot.html)", "is_bot": True,
+         "country": None},
+    ]  # fmt: skip
+    ingested = await analytics_of.post(CLICKS_PATH, json={"events": events})
+    assert ingested.status_code == 200, ingested.text
+    today = now.date()
+
+    stats = await analytics_api.stats(links.alice, "console1", start=today, end=today)
+    owner = await analytics_api.owner_stats(links.alice, start=today, end=today)
+
+    assert (stats.code, stats.from_, stats.to) == ("console1", today, today)
+    assert (stats.total_clicks, stats.bot_clicks) == (1, 1)
+    assert [(day.date, day.clicks, day.bot_clicks) for day in stats.daily] == [(today, 1, 1)]
+    assert stats.top.referrers == [RankedValue(value="news.example", clicks=1)]
+    assert stats.top.countries == [RankedValue(value="DE", clicks=1)]
+    assert (owner.links, owner.total_clicks, owner.bot_clicks) == (1, 1, 1)
+    assert owner.daily == stats.daily
+    assert owner.top == stats.top
+    assert [(t.code, t.clicks, t.bot_clicks) for t in owner.top_links] == [("console1", 1, 1)]
