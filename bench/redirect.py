@@ -312,7 +312,6 @@ class Ledger:
 
     def settle(self, phase: str) -> Clicks:
         """Wait until redirect holds no click, then compare the stats API with redirects served."""
-        served = self.served()
         if "buffered" in self.pipeline():
             drain = wait_for(
                 lambda: self.pending() == 0, what="redirect's clicks to drain", timeout=900
@@ -320,6 +319,10 @@ class Ledger:
         else:  # nothing to watch: give delivery a generous while, and say so in the report
             drain = float("nan")
             time.sleep(UNWATCHED_DRAIN)
+        # Read after the drain: gunicorn workers copy their HTTP counts to the shared metrics
+        # files every second, so a scrape right after the load stops can miss the last second
+        # of the worker that did not answer it.
+        served = self.served()
         pipeline = self.pipeline()
         counted = self.counted()
         for _ in range(5):  # ingestion acknowledged is committed; a moment for the last batch
