@@ -20,7 +20,7 @@ from prometheus_client import CollectorRegistry
 from hop_analytics.app import create_app as create_analytics_app
 from hop_analytics.settings import AnalyticsSettings
 from hop_console.metrics import ConsoleMetrics
-from hop_console.peers import AnalyticsApi, LinksApi
+from hop_console.peers import AnalyticsApi, Caller, LinksApi
 from hop_contracts import CLICKS_PATH, Link, RankedValue
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import app_client, make_test_settings
@@ -62,9 +62,11 @@ async def test_console_reads_the_link_bodies_of_real_links(
 ) -> None:
     links_api, _ = _clients(links, analytics_of)
 
-    created = await links_api.create(links.alice, NEW_LINK)
-    changed = await links_api.update(links.alice, "console1", {"disabled": True})
-    page = await links_api.page(links.alice, limit=10)
+    created = await links_api.create(Caller(links.alice, address=""), NEW_LINK)
+    changed = await links_api.update(
+        Caller(links.alice, address=""), "console1", {"disabled": True}
+    )
+    page = await links_api.page(Caller(links.alice, address=""), limit=10)
     raw = await links.client.get("/api/v1/links/console1", headers=links.auth(links.alice))
 
     assert (created.code, created.redirect_status, created.tags) == (
@@ -72,7 +74,7 @@ async def test_console_reads_the_link_bodies_of_real_links(
     )  # fmt: skip
     assert created.expires_at == datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert changed.disabled
-    assert await links_api.get(links.alice, "console1") == changed
+    assert await links_api.get(Caller(links.alice, address=""), "console1") == changed
     assert page.items == [changed]
     assert page.next_cursor is None
     assert Link.model_validate_json(raw.content) == changed
@@ -82,7 +84,7 @@ async def test_console_reads_the_stats_bodies_of_real_analytics(
     links: RealLinks, analytics_of: httpx.AsyncClient
 ) -> None:
     links_api, analytics_api = _clients(links, analytics_of)
-    link = await links_api.create(links.alice, NEW_LINK)
+    link = await links_api.create(Caller(links.alice, address=""), NEW_LINK)
     now = datetime.now(UTC)
     events = [
         {"id": str(uuid.uuid4()), "link_id": link.id, "code": link.code,
@@ -97,8 +99,10 @@ async def test_console_reads_the_stats_bodies_of_real_analytics(
     assert ingested.status_code == 200, ingested.text
     today = now.date()
 
-    stats = await analytics_api.stats(links.alice, "console1", start=today, end=today)
-    owner = await analytics_api.owner_stats(links.alice, start=today, end=today)
+    stats = await analytics_api.stats(
+        Caller(links.alice, address=""), "console1", start=today, end=today
+    )
+    owner = await analytics_api.owner_stats(Caller(links.alice, address=""), start=today, end=today)
 
     assert (stats.code, stats.from_, stats.to) == ("console1", today, today)
     assert (stats.total_clicks, stats.bot_clicks) == (1, 1)
