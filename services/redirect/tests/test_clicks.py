@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +20,7 @@ from hop_instrumentation.testing import (
     metric_value,
     wait_until_async,
 )
+from hop_redirect import pipeline as pipeline_module
 from hop_redirect.app import create_app
 from hop_redirect.dependencies import services_of
 from hop_redirect.settings import RedirectSettings
@@ -226,3 +229,29 @@ def orjson_loads(raw: bytes) -> dict[str, Any]:
 
     value: dict[str, Any] = orjson.loads(raw)
     return value
+
+
+async def test_click_taken_by_a_flusher_stopped_while_encoding_is_still_delivered(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The flusher takes a batch from the buffer, then encodes it in a thread; a shutdown
+    # that cancels it there must not lose the batch (seen as clicks gone after Ctrl-C).
+    encoding = threading.Event()
+    encode = pipeline_module.encode_events
+
+    def slow_encode(raws: Any) -> list[bytes]:
+        encoding.set()
+        time.sleep(0.3)
+        return encode(raws)
+
+    monkeypatch.setattr(pipeline_module, "encode_events", slow_encode)
+    app, _, sink = make_app()
+    async with app_client(app) as client:
+        assert (await client.get("/abc", headers={"user-agent": FIREFOX})).status_code == 302
+
+        async def encoding_started() -> bool:
+            return encoding.is_set()
+
+        await wait_until_async(encoding_started, what="the flusher to encode", timeout=5)
+    # The app has stopped: the flusher was cancelled mid-encode, and stop() delivered.
+    assert [e["code"] for e in sink.events.values()] == ["abc"]

@@ -133,8 +133,15 @@ class ClickPipeline:
             )
         if len(self.buffer):
             raws = self.buffer.take(self._batch_size)
-            self._batch = await asyncio.to_thread(encode_events, raws)
-            self._batch_spooled = False
+            encoding = asyncio.ensure_future(asyncio.to_thread(encode_events, raws))
+            try:
+                batch = await asyncio.shield(encoding)
+            except asyncio.CancelledError:
+                # Taken from the buffer: a flusher stopped while they are encoded keeps
+                # them as the batch in flight, which `stop` spools, instead of losing them.
+                self._batch, self._batch_spooled = await encoding, False
+                raise
+            self._batch, self._batch_spooled = batch, False
 
     async def _run_flusher(self) -> None:
         wakeup = self.buffer.wakeup
