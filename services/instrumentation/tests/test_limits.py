@@ -14,6 +14,7 @@ import pytest
 
 from hop_instrumentation.testing import (
     RunningProcess,
+    eventually,
     free_ports,
     rss_bytes,
     running_process,
@@ -84,8 +85,12 @@ def test_internal_routes_answer_on_the_internal_port_only(service: Ports) -> Non
     assert api_on_internal.status_code == 404
     api = httpx.get(f"http://127.0.0.1:{service.http}/api/v1/items/1", timeout=5)
     assert api.status_code == 200
-    metrics = httpx.get(f"http://127.0.0.1:{service.management}/metrics", timeout=5).text
-    assert 'status_code="404",http_route="_unmatched"} 2.0' in metrics  # both observed
+    # Both observed. gunicorn workers publish their HTTP counts every second, so poll.
+    eventually(
+        lambda: httpx.get(f"http://127.0.0.1:{service.management}/metrics", timeout=5).text,
+        lambda metrics: 'status_code="404",http_route="_unmatched"} 2.0' in metrics,
+        timeout=10.0,
+    )
 
 
 def test_unauthenticated_huge_body_gets_401_before_a_byte_of_it_is_read(service: Ports) -> None:
