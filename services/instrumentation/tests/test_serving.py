@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,3 +160,15 @@ def test_multicore_aggregates_metrics_across_workers_and_survives_a_killed_worke
     assert request_count(multicore.management, route) == 40  # the dead worker's samples stay
     assert _active(multicore) == 0  # ...but not its live gauge
     assert multicore.stop() == 0
+
+
+def test_multicore_opens_no_control_socket(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    # gunicorn's default control socket is $XDG_RUNTIME_DIR/gunicorn.ctl, else
+    # $HOME/.gunicorn/gunicorn.ctl: one path shared by every service of a user.
+    multicore = contextmanager(start)
+    with multicore(tmp_path, HOP_WORKERS="2", HOME=str(home), XDG_RUNTIME_DIR=str(home)) as service:
+        assert httpx.get(service.api + "/api/v1/items/1").status_code == 200
+        assert sorted(p.name for p in home.rglob("*")) == []
+        assert service.stop() == 0

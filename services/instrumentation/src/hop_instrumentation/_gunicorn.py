@@ -81,6 +81,10 @@ class _Application(BaseApplication):  # type: ignore[misc]
             "child_exit": _child_exit,
             "accesslog": None,
             "proc_name": f"hop-{s.service_name}",
+            # gunicorn 25.1+ opens a control socket (worker count, reload, shutdown) at one
+            # path per user, $HOME/.gunicorn/gunicorn.ctl: every service on a host would
+            # share it, and nothing in hop uses it; processes are managed by signals.
+            "control_socket_disable": True,
         }
         for key, value in options.items():
             self.cfg.set(key, value)
