@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 
 import pytest
@@ -67,7 +68,10 @@ async def test_readiness_check_timeout_is_a_failure() -> None:
     await readiness.stop()
 
 
-async def test_readiness_rechecks_in_the_background_and_recovers() -> None:
+async def test_readiness_rechecks_in_the_background_and_recovers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="hop.health")
     switch = Switch()
     switch.healthy = False
     readiness = Readiness(interval=0.01)
@@ -82,6 +86,12 @@ async def test_readiness_rechecks_in_the_background_and_recovers() -> None:
             break
     assert readiness.is_ready() is True
     assert switch.calls >= 2
+    switch.healthy = False
+    await readiness.run_check(readiness.checks[0])
+    switch.healthy = True
+    await readiness.run_check(readiness.checks[0])
+    changes = [(r.levelname, r.ok) for r in caplog.records if r.msg == "health check changed"]
+    assert changes[-2:] == [("WARNING", False), ("INFO", True)]
     await readiness.stop()
 
 

@@ -136,7 +136,9 @@ class Readiness:
             result = CheckResult(ok=True, message="ok")
         previous = self._results.get(check.name)
         if previous is not None and previous.ok != result.ok and previous is not _PENDING:
-            logger.warning(
+            # A failure is worth a warning; the recovery that follows it is news, not trouble.
+            logger.log(
+                logging.INFO if result.ok else logging.WARNING,
                 "health check changed",
                 extra={"check": check.name, "ok": result.ok, "reason": result.message},
             )
