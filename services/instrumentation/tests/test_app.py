@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import pytest
 from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel
 
 from hop_instrumentation import ServiceSettings, create_app, get_instrumentation
 from hop_instrumentation.testing import (
@@ -13,6 +15,10 @@ from hop_instrumentation.testing import (
 )
 
 
+class Thing(BaseModel):
+    size: int
+
+
 def build(spans: SpanCapture | None = None, **overrides: object) -> FastAPI:
     settings = make_test_settings(ServiceSettings, service_name="sample", **overrides)
     processors = (spans.processor,) if spans else ()
@@ -22,6 +28,10 @@ def build(spans: SpanCapture | None = None, **overrides: object) -> FastAPI:
     @router.get("/{thing_id}")
     async def get_thing(thing_id: int) -> dict[str, int]:
         return {"thing_id": thing_id}
+
+    @router.post("")
+    async def create_thing(thing: Thing) -> Thing:
+        return thing
 
     app.include_router(router, prefix="/api")
     return app
@@ -56,3 +66,18 @@ async def test_readyz_passes_after_startup() -> None:
     async with app_client(app), management_client(app) as management:
         response = await management.get("/readyz")
     assert (response.status_code, response.text) == (200, "ok\n")
+
+
+@pytest.mark.parametrize(("sent", "echoed"), [("1e400", "inf"), ("-1e400", "-inf"), ("NaN", "nan")])
+async def test_number_json_cannot_carry_gets_422_naming_the_field(sent: str, echoed: str) -> None:
+    # Python's JSON parser reads 1e400 as infinity and accepts NaN: FastAPI's own handler
+    # then failed to encode its 422 and answered 500.
+    async with app_client(build()) as client:
+        response = await client.post(
+            "/api/things",
+            content='{"size": ' + sent + "}",
+            headers={"content-type": "application/json"},
+        )
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert (error["loc"], error["input"]) == (["body", "size"], echoed)

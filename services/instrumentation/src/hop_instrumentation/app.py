@@ -22,12 +22,15 @@ The app serves the API; `Instrumentation.management_app` serves ``/livez``,
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.trace import Tracer
@@ -171,6 +174,7 @@ def create_app(
     )
     app.add_middleware(InstrumentationMiddleware, observer=observer)  # outermost: sees 413s
     app.add_exception_handler(Exception, _unhandled_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     if upstream:
         instrument_upstream(app, provider)
     _document_limits(app, settings)
@@ -262,6 +266,26 @@ async def _maybe(inner: Lifespan | None, app: FastAPI) -> AsyncIterator[Any]:
         return
     async with inner(app) as state:
         yield state
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """Answer FastAPI's own 422 body, with the inputs JSON cannot carry spelled as strings.
+
+    Python's JSON parser reads ``1e400`` as infinity and accepts ``NaN``; FastAPI's default
+    handler echoes such an input back and fails to encode it, which made a 500 of a 422.
+    """
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    return JSONResponse({"detail": _json_safe(jsonable_encoder(errors))}, status_code=422)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)  # 'inf', '-inf', 'nan'
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    return value
 
 
 async def _unhandled_error(request: Request, exc: Exception) -> JSONResponse:
