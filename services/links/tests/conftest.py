@@ -134,7 +134,7 @@ def resolved_body(link_id: str, code: str, url: str, **changes: Any) -> dict[str
     }
 
 
-async def terminate_other_backends(url: str) -> None:
+async def drop_other_connections(url: str) -> None:
     """Drop every other connection to ``url``'s database, as a PostgreSQL restart does."""
     engine = create_engine(url)
     try:

@@ -7,14 +7,7 @@ from fastapi import FastAPI
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import app_client, metric_value
 
-from .conftest import (
-    bearer,
-    build_app,
-    create_link,
-    new_key,
-    resolved_body,
-    terminate_other_backends,
-)
+from .conftest import bearer, build_app, create_link, drop_other_connections, new_key, resolved_body
 
 
 async def test_resolve_answers_the_contract_shape(
@@ -91,10 +84,10 @@ async def test_resolve_and_create_answer_503_when_postgres_drops_connections_the
     async with app_client(app) as client:
         auth = bearer(await new_key(app))
         await create_link(client, auth, code="drop01")
-        await terminate_other_backends(postgres_url)
+        await drop_other_connections(postgres_url)
         answers = [(await client.get("/internal/v1/links/drop01")).status_code for _ in range(25)]
         failed = answers[0]
-        await terminate_other_backends(postgres_url)
+        await drop_other_connections(postgres_url)
         creates = [
             await client.post("/api/v1/links", json={"url": "https://example.com/b"}, headers=auth)
             for _ in range(25)

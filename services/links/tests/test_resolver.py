@@ -8,14 +8,7 @@ from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import app_client, metric_value
 from hop_links.dependencies import services_of
 
-from .conftest import (
-    bearer,
-    build_app,
-    create_link,
-    new_key,
-    resolved_body,
-    terminate_other_backends,
-)
+from .conftest import bearer, build_app, create_link, drop_other_connections, new_key, resolved_body
 
 pytestmark = pytest.mark.postgres
 
@@ -57,7 +50,7 @@ async def test_resolver_recovers_after_postgres_drops_its_connections(postgres_u
         auth = bearer(await new_key(app))
         await create_link(client, auth, code="drop02")
         assert (await client.get("/internal/v1/links/drop02")).status_code == 200
-        await terminate_other_backends(postgres_url)
+        await drop_other_connections(postgres_url)
         answers = [(await client.get("/internal/v1/links/drop02")).status_code for _ in range(10)]
     # asyncpg's pool sees an idle connection's end and reconnects: a 503 at most, never a 500.
     assert set(answers) <= {200, 503}
