@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -13,6 +15,7 @@ from fastapi import FastAPI
 from hop_analytics.app import create_app as create_analytics_app
 from hop_analytics.settings import AnalyticsSettings
 from hop_contracts.testing import FakeLinks
+from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import LoopbackServers, app_client, make_test_settings
 from hop_links.app import create_app as create_links_app
 from hop_links.dependencies import services_of
@@ -35,6 +38,22 @@ class RealLinks:
         """Return the Authorization header for ``key``."""
         return {"Authorization": f"Bearer {key}"}
 
+    def transport(self) -> httpx.ASGITransport:
+        """Return a transport to links' API from loopback, as its peer services reach it."""
+        return httpx.ASGITransport(app=get_instrumentation(self.app).api_app)
+
+
+class MakeLinks(Protocol):
+    """``async with make_links(**settings) as links``: the links app with ``settings`` changed."""
+
+    def __call__(self, **settings: Any) -> AbstractAsyncContextManager[RealLinks]: ...
+
+
+class MakeAnalytics(Protocol):
+    """``make_analytics(links_transport, **settings)``: the analytics app asking that links."""
+
+    def __call__(self, links_transport: httpx.AsyncBaseTransport, **settings: Any) -> FastAPI: ...
+
 
 @pytest.fixture
 async def loopback() -> AsyncIterator[LoopbackServers]:
@@ -44,33 +63,57 @@ async def loopback() -> AsyncIterator[LoopbackServers]:
 
 
 @pytest.fixture
-async def links(tmp_path: Path) -> AsyncIterator[RealLinks]:
-    settings = make_test_settings(
-        LinksSettings,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'links.db'}",
-        run_migrations=True,
-        public_base_url="https://hop.test",
-        health_check_interval=_QUIET_CHECKS,
-    )
-    app = create_links_app(settings)
-    async with app_client(app, base_url="http://links") as client:
-        accounts = services_of(app).accounts
-        keys = []
-        for owner in ("alice", "bob"):
-            await accounts.create_owner(owner)
-            keys.append((await accounts.create_key(owner)).secret)
-        yield RealLinks(app, client, *keys)
+def make_links(tmp_path: Path) -> MakeLinks:
+    """Run the links app on a migrated SQLite file, with owners alice and bob and a key each."""
+
+    @asynccontextmanager
+    async def run(**settings: Any) -> AsyncIterator[RealLinks]:
+        values: dict[str, Any] = {
+            "database_url": f"sqlite+aiosqlite:///{tmp_path / 'links.db'}",
+            "run_migrations": True,
+            "public_base_url": "https://hop.test",
+            "health_check_interval": _QUIET_CHECKS,
+            **settings,
+        }
+        app = create_links_app(make_test_settings(LinksSettings, **values))
+        async with app_client(app, base_url="http://links") as client:
+            accounts = services_of(app).accounts
+            keys = []
+            for owner in ("alice", "bob"):
+                await accounts.create_owner(owner)
+                keys.append((await accounts.create_key(owner)).secret)
+            yield RealLinks(app, client, *keys)
+
+    return run
 
 
 @pytest.fixture
-async def analytics(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    settings = make_test_settings(
-        AnalyticsSettings,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'analytics.db'}",
-        run_migrations=True,
-        links_url="http://links",
-        health_check_interval=_QUIET_CHECKS,
-    )
-    app = create_analytics_app(settings, links_transport=httpx.ASGITransport(FakeLinks()))
+async def links(make_links: MakeLinks) -> AsyncIterator[RealLinks]:
+    async with make_links() as links:
+        yield links
+
+
+@pytest.fixture
+def make_analytics(tmp_path: Path) -> MakeAnalytics:
+    """Build the analytics app on a migrated SQLite file, asking links through a transport."""
+
+    def build(links_transport: httpx.AsyncBaseTransport, **settings: Any) -> FastAPI:
+        values: dict[str, Any] = {
+            "database_url": f"sqlite+aiosqlite:///{tmp_path / 'analytics.db'}",
+            "run_migrations": True,
+            "links_url": "http://links",
+            "health_check_interval": _QUIET_CHECKS,
+            **settings,
+        }
+        return create_analytics_app(
+            make_test_settings(AnalyticsSettings, **values), links_transport=links_transport
+        )
+
+    return build
+
+
+@pytest.fixture
+async def analytics(make_analytics: MakeAnalytics) -> AsyncIterator[httpx.AsyncClient]:
+    app = make_analytics(httpx.ASGITransport(FakeLinks()))
     async with app_client(app, base_url="http://analytics") as client:
         yield client

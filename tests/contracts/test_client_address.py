@@ -13,23 +13,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from hop_analytics.app import create_app as create_analytics_app
-from hop_analytics.settings import AnalyticsSettings
 from hop_console.app import create_app as create_console_app
 from hop_console.settings import ConsoleSettings
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.ratelimit import RATE_LIMITED
 from hop_instrumentation.testing import app_client, make_test_settings, metric_value
-from hop_links.app import create_app as create_links_app
-from hop_links.dependencies import services_of
-from hop_links.settings import LinksSettings
+
+from .conftest import MakeAnalytics, MakeLinks, RealLinks
 
 #: links' budget per client address (requests) and per address for failed authentication.
 PER_ADDRESS: Final = 3
@@ -42,46 +38,32 @@ _QUIET_CHECKS: Final = 30.0
 
 @dataclass(slots=True)
 class Links:
-    """The real links app (its API behind a transport) and an owner's key and code."""
+    """The real links app with small limits, and an owner's key and code."""
 
-    app: FastAPI
+    real: RealLinks
     key: str
     code: str
 
-    def transport(self) -> httpx.ASGITransport:
-        """Return a transport to links' API from loopback (the peer services' address)."""
-        return httpx.ASGITransport(app=get_instrumentation(self.app).api_app)
-
     def refused(self, reason: str) -> float:
         """Return how many requests links refused with 429 for ``reason``."""
-        registry = get_instrumentation(self.app).metrics.registry
+        registry = get_instrumentation(self.real.app).metrics.registry
         return metric_value(registry, RATE_LIMITED, {"reason": reason})
 
 
 @pytest.fixture
-async def links(tmp_path: Path) -> AsyncIterator[Links]:
-    settings = make_test_settings(
-        LinksSettings,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'links.db'}",
-        run_migrations=True,
-        public_base_url="https://hop.test",
-        health_check_interval=_QUIET_CHECKS,
+async def links(make_links: MakeLinks) -> AsyncIterator[Links]:
+    async with make_links(
         rate_limit_window=3_600,  # fixed windows: no test straddles a reset
         rate_limit_per_address=PER_ADDRESS,
         rate_limit_auth_failures=AUTH_FAILURES,
         api_key_cache_ttl=0,
-    )
-    app = create_links_app(settings)
-    async with app_client(app, base_url="http://links") as client:
-        accounts = services_of(app).accounts
-        await accounts.create_owner("alice")
-        key = (await accounts.create_key("alice")).secret
+    ) as real:
         # From an address of its own, so the tests' addresses start with a full budget.
-        headers = {"Authorization": f"Bearer {key}", "X-Forwarded-For": "192.0.2.250"}
+        headers = {**real.auth(real.alice), "X-Forwarded-For": "192.0.2.250"}
         body = {"url": "https://example.com/a", "code": "shared1"}
-        created = await client.post("/api/v1/links", json=body, headers=headers)
+        created = await real.client.post("/api/v1/links", json=body, headers=headers)
         assert created.status_code == 201, created.text
-        yield Links(app, key, "shared1")
+        yield Links(real, real.alice, "shared1")
 
 
 @asynccontextmanager
@@ -102,26 +84,20 @@ async def _clients(app: FastAPI, base_url: str, *peers: Any) -> AsyncIterator[li
                 await client.aclose()
 
 
-def _analytics(links: Links, tmp_path: Path) -> FastAPI:
-    settings = make_test_settings(
-        AnalyticsSettings,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'analytics.db'}",
-        run_migrations=True,
-        links_url="http://links",
-        health_check_interval=_QUIET_CHECKS,
-        owner_cache_ttl=0,  # every stats request asks links
-    )
-    return create_analytics_app(settings, links_transport=links.transport())
+@pytest.fixture
+def analytics_app(links: Links, make_analytics: MakeAnalytics) -> FastAPI:
+    """The analytics app asking the real links, at every stats request (no owner cache)."""
+    return make_analytics(links.real.transport(), owner_cache_ttl=0)
 
 
 async def test_analytics_callers_each_get_their_own_address_budget_at_links(
-    links: Links, tmp_path: Path
+    links: Links, analytics_app: FastAPI
 ) -> None:
     auth = {"Authorization": f"Bearer {links.key}"}
     stats = f"/api/v1/stats/{links.code}"
     # alice comes through a trusted edge (loopback) that names her; bob connects directly.
     edge = ("127.0.0.1", 40003)
-    async with _clients(_analytics(links, tmp_path), "http://analytics", edge, BOB_PEER) as (
+    async with _clients(analytics_app, "http://analytics", edge, BOB_PEER) as (
         alice,
         bob,
     ):
@@ -137,11 +113,11 @@ async def test_analytics_callers_each_get_their_own_address_budget_at_links(
 
 
 async def test_analytics_wrong_keys_spend_only_their_callers_failed_auth_budget(
-    links: Links, tmp_path: Path
+    links: Links, analytics_app: FastAPI
 ) -> None:
     wrong = {"Authorization": "Bearer hop_not_a_key"}
     owners = "/api/v1/stats"
-    async with _clients(_analytics(links, tmp_path), "http://analytics", ALICE_PEER, BOB_PEER) as (
+    async with _clients(analytics_app, "http://analytics", ALICE_PEER, BOB_PEER) as (
         guesser,
         owner,
     ):
@@ -162,7 +138,7 @@ def _console(links: Links) -> FastAPI:
         session_secret="s" * 40,
         health_check_interval=_QUIET_CHECKS,  # its probe of links counts at loopback
     )
-    return create_console_app(settings, links_transport=links.transport())
+    return create_console_app(settings, links_transport=links.real.transport())
 
 
 async def _sign_in(browser: httpx.AsyncClient, key: str, headers: dict[str, str]) -> int:

@@ -11,21 +11,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
-from hop_analytics.app import create_app as create_analytics_app
-from hop_analytics.settings import AnalyticsSettings
 from hop_console.metrics import ConsoleMetrics
 from hop_console.peers import AnalyticsApi, Caller, LinksApi
 from hop_contracts import CLICKS_PATH, Link, RankedValue
-from hop_instrumentation import get_instrumentation
-from hop_instrumentation.testing import app_client, make_test_settings
+from hop_instrumentation.testing import app_client
 
-from .conftest import RealLinks
+from .conftest import MakeAnalytics, RealLinks
 
 NEW_LINK = {
     "url": "https://example.com/a",
@@ -37,17 +33,11 @@ NEW_LINK = {
 
 
 @pytest.fixture
-async def analytics_of(links: RealLinks, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def analytics_of(
+    links: RealLinks, make_analytics: MakeAnalytics
+) -> AsyncIterator[httpx.AsyncClient]:
     """The analytics app asking the real links app who owns what."""
-    settings = make_test_settings(
-        AnalyticsSettings,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'analytics.db'}",
-        run_migrations=True,
-        links_url="http://links",
-        health_check_interval=30.0,
-    )
-    to_links = httpx.ASGITransport(get_instrumentation(links.app).api_app)
-    app = create_analytics_app(settings, links_transport=to_links)
+    app = make_analytics(links.transport())
     async with app_client(app, base_url="http://analytics") as client:
         yield client
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -14,12 +13,11 @@ from fastapi import FastAPI
 
 from hop_contracts.testing import ClickSink, FakeLinks
 from hop_instrumentation.testing import LoopbackServers, app_client, make_test_settings
-from hop_links.app import create_app as create_links_app
-from hop_links.dependencies import services_of as links_services
-from hop_links.settings import LinksSettings
 from hop_redirect.app import create_app as create_redirect_app
 from hop_redirect.dependencies import services_of as redirect_services
 from hop_redirect.settings import RedirectSettings
+
+from .conftest import MakeLinks
 
 pytestmark = pytest.mark.redis
 
@@ -62,28 +60,16 @@ async def _follow(prefix: str, code: str) -> tuple[httpx.Response, FakeLinks, Cl
 
 
 async def test_redirect_serves_links_written_by_links_and_stops_after_disable_or_delete(
-    tmp_path: Path, prefix: str
+    make_links: MakeLinks, prefix: str
 ) -> None:
-    settings = make_test_settings(
-        LinksSettings,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'links.db'}",
-        run_migrations=True,
-        public_base_url="https://hop.test",
-        health_check_interval=30.0,
-        redis_cache=True,
-        redis_cache_prefix=prefix,
-    )
-    links_app = create_links_app(settings)
-    async with app_client(links_app, base_url="http://links") as links:
-        accounts = links_services(links_app).accounts
-        await accounts.create_owner("alice")
-        auth = {"Authorization": f"Bearer {(await accounts.create_key('alice')).secret}"}
+    async with make_links(redis_cache=True, redis_cache_prefix=prefix) as links:
+        auth = links.auth(links.alice)
         body = {"url": "https://example.com/a", "code": "cached1"}
-        created = (await links.post("/api/v1/links", json=body, headers=auth)).json()
+        created = (await links.client.post("/api/v1/links", json=body, headers=auth)).json()
         served, asked, sink = await _follow(prefix, "cached1")
-        await links.patch("/api/v1/links/cached1", json={"disabled": True}, headers=auth)
+        await links.client.patch("/api/v1/links/cached1", json={"disabled": True}, headers=auth)
         disabled, asked_disabled, _ = await _follow(prefix, "cached1")
-        await links.delete("/api/v1/links/cached1", headers=auth)
+        await links.client.delete("/api/v1/links/cached1", headers=auth)
         deleted, asked_deleted, _ = await _follow(prefix, "cached1")
     assert (served.status_code, served.headers["location"]) == (302, "https://example.com/a")
     assert asked.calls["cached1"] == 0
@@ -92,22 +78,10 @@ async def test_redirect_serves_links_written_by_links_and_stops_after_disable_or
     assert (deleted.status_code, asked_deleted.calls["cached1"]) == (404, 1)  # asked links
 
 
-async def test_links_keeps_working_when_redis_is_down(tmp_path: Path) -> None:
-    settings = make_test_settings(
-        LinksSettings,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'links.db'}",
-        run_migrations=True,
-        public_base_url="https://hop.test",
-        health_check_interval=30.0,
-        redis_cache=True,
-        redis_url="redis://127.0.0.1:9/0",
-    )
-    app = create_links_app(settings)
-    async with app_client(app, base_url="http://links") as links:
-        accounts = links_services(app).accounts
-        await accounts.create_owner("alice")
-        auth = {"Authorization": f"Bearer {(await accounts.create_key('alice')).secret}"}
+async def test_links_keeps_working_when_redis_is_down(make_links: MakeLinks) -> None:
+    async with make_links(redis_cache=True, redis_url="redis://127.0.0.1:9/0") as links:
+        auth = links.auth(links.alice)
         body = {"url": "https://example.com/a", "code": "nocache"}
-        created = await links.post("/api/v1/links", json=body, headers=auth)
-        deleted = await links.delete("/api/v1/links/nocache", headers=auth)
+        created = await links.client.post("/api/v1/links", json=body, headers=auth)
+        deleted = await links.client.delete("/api/v1/links/nocache", headers=auth)
     assert (created.status_code, deleted.status_code) == (201, 204)

@@ -34,13 +34,19 @@ def _trace(otlp: OtlpReceiver, trace_id: str) -> list[ReceivedSpan]:
     return [span for span in otlp.spans if span.trace_id == trace_id]
 
 
+def _click_new_link(hop: RunningStack, otlp: OtlpReceiver) -> tuple[str, ReceivedSpan]:
+    """Click a new link once (a cache miss); return its code and redirect's server span."""
+    code = create_link(hop)["code"]
+    click(hop, code, Clicks(humans=1, bots=0))
+    root = eventually(lambda: _redirect_root(otlp, code), lambda span: span is not None)
+    assert root is not None
+    return code, root
+
+
 def test_cache_miss_click_is_one_trace_across_the_services(
     hop: RunningStack, otlp: OtlpReceiver
 ) -> None:
-    link = create_link(hop)
-    click(hop, link["code"], Clicks(humans=1, bots=0))
-    root = eventually(lambda: _redirect_root(otlp, link["code"]), lambda span: span is not None)
-    assert root is not None
+    _, root = _click_new_link(hop, otlp)
     trace = eventually(
         lambda: _trace(otlp, root.trace_id),
         lambda spans: {s.service for s in spans} >= {"edge", "links"},
@@ -74,10 +80,7 @@ def _access_event(hop: RunningStack, service: str, path: str) -> dict[str, objec
 def test_request_logs_carry_the_trace_id_of_its_spans(
     hop: RunningStack, otlp: OtlpReceiver
 ) -> None:
-    link = create_link(hop)
-    click(hop, link["code"], Clicks(humans=1, bots=0))
-    root = eventually(lambda: _redirect_root(otlp, link["code"]), lambda span: span is not None)
-    assert root is not None
+    code, root = _click_new_link(hop, otlp)
     links_server = eventually(
         lambda: [
             s
@@ -86,10 +89,8 @@ def test_request_logs_carry_the_trace_id_of_its_spans(
         ],
         bool,
     )[0]
-    redirect_log = eventually(lambda: _access_event(hop, "redirect", f"/{link['code']}"), bool)
-    links_log = eventually(
-        lambda: _access_event(hop, "links", f"/internal/v1/links/{link['code']}"), bool
-    )
+    redirect_log = eventually(lambda: _access_event(hop, "redirect", f"/{code}"), bool)
+    links_log = eventually(lambda: _access_event(hop, "links", f"/internal/v1/links/{code}"), bool)
     assert redirect_log is not None
     assert links_log is not None
     assert (redirect_log["trace_id"], redirect_log["span_id"]) == (root.trace_id, root.span_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -92,6 +92,19 @@ async def stored(store: ClickStore, ids: list[str]) -> int:
         return int((await conn.execute(query)).scalar_one())
 
 
+def check_any_batches(
+    runner: asyncio.Runner, check: Callable[[list[dict[str, Any]]], Coroutine[Any, Any, None]]
+) -> None:
+    """Run ``check`` on the runner's loop for each batch (one to three events) Hypothesis draws."""
+
+    @PROPERTY
+    @given(st.lists(events(), min_size=1, max_size=3))
+    def prop(batch: list[dict[str, Any]]) -> None:
+        runner.run(check(batch))
+
+    prop()
+
+
 @pytest.fixture
 def runner() -> Iterator[asyncio.Runner]:
     with asyncio.Runner() as loop:
@@ -124,13 +137,8 @@ def test_http_intake_any_batch_is_stored_once_or_refused(
             assert detail.startswith(("Event ", "The batch"))
             assert (again.status_code, count) == (422, 0)
 
-    @PROPERTY
-    @given(st.lists(events(), min_size=1, max_size=3))
-    def prop(batch: list[dict[str, Any]]) -> None:
-        runner.run(check(batch))
-
     try:
-        prop()
+        check_any_batches(runner, check)
     finally:
         runner.run(client_context.__aexit__(None, None, None))
 
@@ -162,13 +170,8 @@ def test_redis_intake_any_entry_is_stored_once_or_dead_lettered(
             assert (count, entry in dead) in ((1, False), (0, True)), (event_id, count)
         assert int((await redis.xpending(stream_name, "analytics"))["pending"]) == 0
 
-    @PROPERTY
-    @given(st.lists(events(), min_size=1, max_size=3))
-    def prop(batch: list[dict[str, Any]]) -> None:
-        runner.run(check(batch))
-
     try:
-        prop()
+        check_any_batches(runner, check)
     finally:
         runner.run(redis.aclose())
         runner.run(store.engine.dispose())

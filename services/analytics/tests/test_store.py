@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 
 from hop_analytics.events import Click
-from hop_analytics.store import ClickStore, DailyCount, Ranked
+from hop_analytics.store import ClickStore, DailyCount, LinkStats, Ranked
 from hop_analytics.tables import click_events
 from hop_contracts import ClickEvent
 from hop_contracts.testing import fake_link_id
@@ -17,6 +17,8 @@ IPHONE_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
 )
+#: The day of conftest's events unless a test gives them another timestamp.
+DAY = date(2026, 11, 28)
 
 
 def clicks(*bodies: dict[str, object]) -> list:  # type: ignore[type-arg]
@@ -30,20 +32,27 @@ async def raw_count(store: ClickStore) -> int:
         )
 
 
+async def stats_of(
+    store: ClickStore,
+    start: date = DAY,
+    end: date = DAY,
+    *,
+    include_bots: bool = False,
+    top_n: int = 5,
+) -> LinkStats:
+    """Return the stats of conftest's link (code ``abc1234``) from ``start`` to ``end``."""
+    return await store.stats(
+        fake_link_id("abc1234"), start, end, code="x", include_bots=include_bots, top_n=top_n
+    )
+
+
 async def test_ingest_same_batch_twice_counts_once(store: ClickStore) -> None:
     batch = clicks(event("a"), event("b"), event("c"))
     first = await store.ingest(batch)
     second = await store.ingest(batch)
     assert (first.accepted, first.duplicates) == (3, 0)
     assert (second.accepted, second.duplicates) == (0, 3)
-    stats = await store.stats(
-        fake_link_id("abc1234"),
-        date(2026, 11, 28),
-        date(2026, 11, 28),
-        code="x",
-        include_bots=False,
-        top_n=5,
-    )
+    stats = await stats_of(store)
     assert stats.total_clicks == 3
     assert stats.top["referrer"] == [Ranked("news.example", 3)]
 
@@ -58,14 +67,7 @@ async def test_ingest_overlapping_batches_count_new_events_only(store: ClickStor
     await store.ingest(clicks(event("a"), event("b")))
     outcome = await store.ingest(clicks(event("b"), event("c")))
     assert (outcome.accepted, outcome.duplicates) == (1, 1)
-    stats = await store.stats(
-        fake_link_id("abc1234"),
-        date(2026, 11, 28),
-        date(2026, 11, 28),
-        code="x",
-        include_bots=False,
-        top_n=5,
-    )
+    stats = await stats_of(store)
     assert stats.total_clicks == 3
 
 
@@ -77,14 +79,7 @@ async def test_stats_days_without_clicks_are_zero_filled(store: ClickStore) -> N
             event("c", timestamp="2026-11-28T10:00:00Z"),
         )
     )
-    stats = await store.stats(
-        fake_link_id("abc1234"),
-        date(2026, 11, 25),
-        date(2026, 11, 28),
-        code="x",
-        include_bots=False,
-        top_n=5,
-    )
+    stats = await stats_of(store, date(2026, 11, 25))
     assert stats.daily == [
         DailyCount(date(2026, 11, 25), 0, 0),
         DailyCount(date(2026, 11, 26), 1, 0),
@@ -101,13 +96,8 @@ async def test_stats_bots_excluded_by_default_and_included_on_request(store: Cli
             event("crawler", user_agent=BOT_UA, country=None),
         )
     )
-    day = date(2026, 11, 28)
-    humans = await store.stats(
-        fake_link_id("abc1234"), day, day, code="x", include_bots=False, top_n=5
-    )
-    everyone = await store.stats(
-        fake_link_id("abc1234"), day, day, code="x", include_bots=True, top_n=5
-    )
+    humans = await stats_of(store)
+    everyone = await stats_of(store, include_bots=True)
     assert (humans.total_clicks, humans.bot_clicks) == (1, 2)
     assert humans.top == {
         "referrer": [Ranked("(direct)", 1)],
@@ -127,10 +117,7 @@ async def test_stats_top_lists_are_cut_at_top_n_most_clicked_first(store: ClickS
         for i in range(10)  # site0: 3, site1: 3, site2: 2, site3: 2
     ]
     await store.ingest(clicks(*bodies))
-    day = date(2026, 11, 28)
-    stats = await store.stats(
-        fake_link_id("abc1234"), day, day, code="x", include_bots=False, top_n=3
-    )
+    stats = await stats_of(store, top_n=3)
     assert stats.top["referrer"] == [
         Ranked("site0.example", 3),
         Ranked("site1.example", 3),
@@ -146,11 +133,8 @@ async def test_stats_other_links_and_days_outside_range_are_not_counted(store: C
             event("c", timestamp="2026-11-29T00:00:00Z"),
         )
     )
-    day = date(2026, 11, 28)
-    stats = await store.stats(
-        fake_link_id("abc1234"), day, day, code="x", include_bots=False, top_n=5
-    )
-    assert (stats.total_clicks, stats.daily) == (1, [DailyCount(day, 1, 0)])
+    stats = await stats_of(store)
+    assert (stats.total_clicks, stats.daily) == (1, [DailyCount(DAY, 1, 0)])
 
 
 async def test_prune_old_raw_events_removed_aggregates_kept(store: ClickStore) -> None:
@@ -159,10 +143,7 @@ async def test_prune_old_raw_events_removed_aggregates_kept(store: ClickStore) -
     await store.ingest(clicks(event("new")), now=now - timedelta(days=6))
     pruned = await store.prune(timedelta(days=7), now=now)
     assert (pruned, await raw_count(store)) == (1, 1)
-    day = date(2026, 11, 28)
-    stats = await store.stats(
-        fake_link_id("abc1234"), day, day, code="x", include_bots=False, top_n=5
-    )
+    stats = await stats_of(store)
     assert stats.total_clicks == 2
 
 

@@ -108,6 +108,47 @@ def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
+async def create_link(
+    client: httpx.AsyncClient, auth: dict[str, str], **body: Any
+) -> dict[str, Any]:
+    """Create a link (to ``https://example.com/`` unless ``body`` names a url); return its body."""
+    response = await client.post(
+        "/api/v1/links", json={"url": "https://example.com/", **body}, headers=auth
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def resolved_body(link_id: str, code: str, url: str, **changes: Any) -> dict[str, Any]:
+    """Return the internal resolve answer for a link with the defaults but for ``changes``."""
+    return {
+        "id": link_id,
+        "code": code,
+        "url": url,
+        "redirect_status": 302,
+        "forward_query": False,
+        "expires_at": None,
+        "disabled": False,
+        **changes,
+    }
+
+
+async def drop_other_connections(url: str) -> None:
+    """Drop every other connection to ``url``'s database, as a PostgreSQL restart does."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture
 def app(database_url: str) -> FastAPI:
     return build_app(database_url)

@@ -12,20 +12,13 @@ from hop_links.errors import AliasTakenError
 from hop_links.records import LinkDraft
 from hop_links.store import LinkStore
 
-
-async def create(client: httpx.AsyncClient, auth: dict[str, str], **body: Any) -> dict[str, Any]:
-    response = await client.post(
-        "/api/v1/links", json={"url": "https://example.com/", **body}, headers=auth
-    )
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+from .conftest import create_link
 
 
 async def test_get_own_link_answers_the_link(
     client: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
-    created = await create(client, auth, code="mine")
+    created = await create_link(client, auth, code="mine")
     response = await client.get("/api/v1/links/mine", headers=auth)
     assert (response.status_code, response.json()) == (200, created)
 
@@ -46,7 +39,7 @@ async def test_get_junk_code_answers_404(client: httpx.AsyncClient, auth: dict[s
 async def test_other_owners_code_answers_404_on_every_route(
     client: httpx.AsyncClient, auth: dict[str, str], make_key: Any
 ) -> None:
-    await create(client, auth, code="theirs")
+    await create_link(client, auth, code="theirs")
     other = {"Authorization": f"Bearer {await make_key()}"}
     expected = {"detail": "No link with code 'theirs' exists for this API key."}
     for method in ("GET", "PATCH", "DELETE"):
@@ -61,7 +54,7 @@ async def test_other_owners_code_answers_404_on_every_route(
 async def test_another_key_of_the_same_owner_sees_the_link(
     app: FastAPI, client: httpx.AsyncClient, auth: dict[str, str], make_key: Any
 ) -> None:
-    await create(client, auth, code="shared")
+    await create_link(client, auth, code="shared")
     caller = await services_of(app).accounts.authenticate(auth["Authorization"][7:])
     [owner] = [o for o in await services_of(app).accounts.list_owners() if o.id == caller.owner_id]
     second = {"Authorization": f"Bearer {await make_key(owner.name)}"}
@@ -69,7 +62,7 @@ async def test_another_key_of_the_same_owner_sees_the_link(
 
 
 async def test_patch_changes_every_field(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
-    created = await create(
+    created = await create_link(
         client, auth, code="change-me", tags=["old"], expires_at="2031-01-01T00:00:00Z"
     )
     changes = {
@@ -93,7 +86,9 @@ async def test_patch_changes_every_field(client: httpx.AsyncClient, auth: dict[s
 async def test_patch_null_expiry_removes_it_and_absent_fields_stay(
     client: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
-    await create(client, auth, code="expiring", tags=["keep"], expires_at="2031-01-01T00:00:00Z")
+    await create_link(
+        client, auth, code="expiring", tags=["keep"], expires_at="2031-01-01T00:00:00Z"
+    )
     response = await client.patch(
         "/api/v1/links/expiring", json={"expires_at": None, "url": None}, headers=auth
     )
@@ -109,7 +104,7 @@ async def test_patch_null_expiry_removes_it_and_absent_fields_stay(
 async def test_patch_invalid_change_answers_422_and_changes_nothing(
     client: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
-    created = await create(client, auth, code="stable")
+    created = await create_link(client, auth, code="stable")
     for changes, field in [
         ({"url": "https://hop.test/loop"}, "url"),
         ({"expires_at": "2001-01-01T00:00:00Z"}, "expires_at"),
@@ -126,7 +121,7 @@ async def test_patch_invalid_change_answers_422_and_changes_nothing(
 async def test_delete_answers_204_and_the_code_is_gone(
     client: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
-    await create(client, auth, code="doomed", tags=["t"])
+    await create_link(client, auth, code="doomed", tags=["t"])
     response = await client.delete("/api/v1/links/doomed", headers=auth)
     assert (response.status_code, response.content) == (204, b"")
     assert (await client.get("/api/v1/links/doomed", headers=auth)).status_code == 404
@@ -137,7 +132,7 @@ async def test_delete_answers_204_and_the_code_is_gone(
 async def test_list_pages_newest_first_until_the_last(
     client: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
-    codes = [(await create(client, auth, code=f"page-{i}"))["code"] for i in range(5)]
+    codes = [(await create_link(client, auth, code=f"page-{i}"))["code"] for i in range(5)]
     seen: list[str] = []
     cursor: str | None = None
     pages = 0
@@ -155,9 +150,9 @@ async def test_list_pages_newest_first_until_the_last(
 
 
 async def test_list_filters_by_tag(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
-    await create(client, auth, code="tagged-1", tags=["spring", "x"])
-    await create(client, auth, code="untagged")
-    await create(client, auth, code="tagged-2", tags=["spring"])
+    await create_link(client, auth, code="tagged-1", tags=["spring", "x"])
+    await create_link(client, auth, code="untagged")
+    await create_link(client, auth, code="tagged-2", tags=["spring"])
     response = await client.get("/api/v1/links", params={"tag": "spring"}, headers=auth)
     assert [item["code"] for item in response.json()["items"]] == ["tagged-2", "tagged-1"]
     empty = await client.get("/api/v1/links", params={"tag": "autumn"}, headers=auth)
@@ -185,7 +180,7 @@ async def test_list_bad_parameters_answer_422(
 async def test_store_create_retries_a_generated_code_that_is_taken(
     app: FastAPI, client: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
-    await create(client, auth, code="Collide")
+    await create_link(client, auth, code="Collide")
     caller = await services_of(app).accounts.authenticate(auth["Authorization"][7:])
     codes = iter(["Collide", "Collide", "Free123"])
     store = LinkStore(services_of(app).engine, public_host="hop.test", generate=lambda: next(codes))
@@ -196,12 +191,12 @@ async def test_store_create_retries_a_generated_code_that_is_taken(
 async def test_link_ids_list_only_the_owners_current_links_oldest_first(
     client: httpx.AsyncClient, auth: dict[str, str], make_key: Any
 ) -> None:
-    first = await create(client, auth, code="first")
-    second = await create(client, auth, code="second")
-    await create(client, auth, code="gone")
+    first = await create_link(client, auth, code="first")
+    second = await create_link(client, auth, code="second")
+    await create_link(client, auth, code="gone")
     assert (await client.delete("/api/v1/links/gone", headers=auth)).status_code == 204
     other = {"Authorization": f"Bearer {await make_key()}"}
-    theirs = await create(client, other, code="gone")  # the freed code, another owner's now
+    theirs = await create_link(client, other, code="gone")  # the freed code, another owner's now
     mine = await client.get("/api/v1/links:ids", headers=auth)
     their_ids = await client.get("/api/v1/links:ids", headers=other)
     assert (mine.status_code, mine.json()) == (
@@ -219,8 +214,8 @@ async def test_link_ids_without_a_key_answer_401(client: httpx.AsyncClient) -> N
 async def test_store_batch_retries_generated_codes_that_are_taken_and_refuses_taken_aliases(
     app: FastAPI, client: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
-    await create(client, auth, code="Taken12")
-    await create(client, auth, code="Collide")
+    await create_link(client, auth, code="Taken12")
+    await create_link(client, auth, code="Collide")
     services = services_of(app)
     caller = await services.accounts.authenticate(auth["Authorization"][7:])
     direct = DirectPostgres(services.engine) if is_postgres(services.engine) else None

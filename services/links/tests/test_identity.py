@@ -6,13 +6,11 @@ import httpx
 
 from hop_contracts import ResolvedLink
 
+from .conftest import create_link
+
 
 async def _create(client: httpx.AsyncClient, auth: dict[str, str], code: str) -> str:
-    answer = await client.post(
-        "/api/v1/links", json={"url": "https://example.com/", "code": code}, headers=auth
-    )
-    assert answer.status_code == 201, answer.text
-    link_id: str = answer.json()["id"]
+    link_id: str = (await create_link(client, auth, code=code))["id"]
     return link_id
 
 

@@ -3,46 +3,42 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
 
 from hop_instrumentation import get_instrumentation
-from hop_instrumentation.database import create_engine
 from hop_instrumentation.testing import app_client, metric_value
 
-from .conftest import bearer, build_app, new_key
+from .conftest import bearer, build_app, create_link, drop_other_connections, new_key, resolved_body
 
 
 async def test_resolve_answers_the_contract_shape(
     client: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
-    body = {
-        "url": "https://example.com/x?y=1",
-        "code": "abc1234",
-        "redirect_status": 307,
-        "forward_query": True,
-        "expires_at": "2030-12-01T01:00:00+01:00",
-    }
-    created = await client.post("/api/v1/links", json=body, headers=auth)
+    created = await create_link(
+        client,
+        auth,
+        url="https://example.com/x?y=1",
+        code="abc1234",
+        redirect_status=307,
+        forward_query=True,
+        expires_at="2030-12-01T01:00:00+01:00",
+    )
     response = await client.get("/internal/v1/links/abc1234")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == {
-        "id": created.json()["id"],
-        "code": "abc1234",
-        "url": "https://example.com/x?y=1",
-        "redirect_status": 307,
-        "forward_query": True,
-        "expires_at": "2030-12-01T00:00:00Z",
-        "disabled": False,
-    }
+    assert response.json() == resolved_body(
+        created["id"],
+        "abc1234",
+        "https://example.com/x?y=1",
+        redirect_status=307,
+        forward_query=True,
+        expires_at="2030-12-01T00:00:00Z",
+    )
 
 
 async def test_resolve_shows_disabled_and_no_expiry(
     client: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
-    await client.post(
-        "/api/v1/links", json={"url": "https://example.com/", "code": "off"}, headers=auth
-    )
+    await create_link(client, auth, code="off")
     await client.patch("/api/v1/links/off", json={"disabled": True}, headers=auth)
     body = (await client.get("/internal/v1/links/off")).json()
     assert (body["disabled"], body["expires_at"]) == (True, None)
@@ -51,9 +47,7 @@ async def test_resolve_shows_disabled_and_no_expiry(
 async def test_resolve_unknown_deleted_or_junk_code_answers_404(
     app: FastAPI, client: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
-    await client.post(
-        "/api/v1/links", json={"url": "https://example.com/", "code": "gone"}, headers=auth
-    )
+    await create_link(client, auth, code="gone")
     await client.delete("/api/v1/links/gone", headers=auth)
     for code in ("gone", "never01", "%00", "x" * 300):
         response = await client.get(f"/internal/v1/links/{code}")
@@ -65,18 +59,14 @@ async def test_resolve_unknown_deleted_or_junk_code_answers_404(
 
 
 async def test_resolve_needs_no_api_key(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
-    await client.post(
-        "/api/v1/links", json={"url": "https://example.com/", "code": "open"}, headers=auth
-    )
+    await create_link(client, auth, code="open")
     assert (await client.get("/internal/v1/links/open")).status_code == 200
 
 
 async def test_fastapi_resolve_route_answers_like_the_front(
     app: FastAPI, client: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
-    await client.post(
-        "/api/v1/links", json={"url": "https://example.com/", "code": "both"}, headers=auth
-    )
+    await create_link(client, auth, code="both")
     front = await client.get("/internal/v1/links/both")
     transport = httpx.ASGITransport(app=app)  # the FastAPI app itself, without the front
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as direct:
@@ -93,12 +83,11 @@ async def test_resolve_and_create_answer_503_when_postgres_drops_connections_the
     app = build_app(postgres_url)
     async with app_client(app) as client:
         auth = bearer(await new_key(app))
-        body = {"url": "https://example.com/", "code": "drop01"}
-        assert (await client.post("/api/v1/links", json=body, headers=auth)).status_code == 201
-        await _terminate_other_backends(postgres_url)
+        await create_link(client, auth, code="drop01")
+        await drop_other_connections(postgres_url)
         answers = [(await client.get("/internal/v1/links/drop01")).status_code for _ in range(25)]
         failed = answers[0]
-        await _terminate_other_backends(postgres_url)
+        await drop_other_connections(postgres_url)
         creates = [
             await client.post("/api/v1/links", json={"url": "https://example.com/b"}, headers=auth)
             for _ in range(25)
@@ -113,17 +102,3 @@ async def test_resolve_and_create_answer_503_when_postgres_drops_connections_the
         assert refused.json() == {"detail": "The database is unavailable; retry later."}
         assert refused.headers["retry-after"] == "1"
     assert creates[-1].status_code == 201
-
-
-async def _terminate_other_backends(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            )
-    finally:
-        await engine.dispose()

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
 
 from hop_instrumentation import get_instrumentation
-from hop_instrumentation.database import create_engine
 from hop_instrumentation.testing import app_client, metric_value
 from hop_links.dependencies import services_of
 
-from .conftest import bearer, build_app, new_key
+from .conftest import bearer, build_app, create_link, drop_other_connections, new_key, resolved_body
 
 pytestmark = pytest.mark.postgres
 
@@ -22,27 +20,20 @@ async def test_resolver_answers_the_contract_shape_and_404_for_unknown_codes(
     assert services_of(app).resolver is not None
     async with app_client(app) as client:
         auth = bearer(await new_key(app))
-        body = {
-            "url": "https://example.com/p",
-            "code": "pool01",
-            "expires_at": "2030-01-01T00:00:00Z",
-        }
-        created = await client.post("/api/v1/links", json=body, headers=auth)
+        created = await create_link(
+            client,
+            auth,
+            url="https://example.com/p",
+            code="pool01",
+            expires_at="2030-01-01T00:00:00Z",
+        )
         found = await client.get("/internal/v1/links/pool01")
         unknown = [(await client.get(f"/internal/v1/links/{code}")).status_code
                    for code in ("none0001", "%00", "x" * 300)]  # fmt: skip
-    assert (found.status_code, found.json()) == (
-        200,
-        {
-            "id": created.json()["id"],
-            "code": "pool01",
-            "url": "https://example.com/p",
-            "redirect_status": 302,
-            "forward_query": False,
-            "expires_at": "2030-01-01T00:00:00Z",
-            "disabled": False,
-        },
+    expected = resolved_body(
+        created["id"], "pool01", "https://example.com/p", expires_at="2030-01-01T00:00:00Z"
     )
+    assert (found.status_code, found.json()) == (200, expected)
     assert unknown == [404, 404, 404]
     registry = get_instrumentation(app).metrics.registry
     assert metric_value(registry, "hop_links_resolves_total", {"result": "hit"}) == 1
@@ -57,10 +48,9 @@ async def test_resolver_recovers_after_postgres_drops_its_connections(postgres_u
     app = build_app(postgres_url, resolve_pool_size=2)
     async with app_client(app) as client:
         auth = bearer(await new_key(app))
-        body = {"url": "https://example.com/", "code": "drop02"}
-        assert (await client.post("/api/v1/links", json=body, headers=auth)).status_code == 201
+        await create_link(client, auth, code="drop02")
         assert (await client.get("/internal/v1/links/drop02")).status_code == 200
-        await _terminate_other_backends(postgres_url)
+        await drop_other_connections(postgres_url)
         answers = [(await client.get("/internal/v1/links/drop02")).status_code for _ in range(10)]
     # asyncpg's pool sees an idle connection's end and reconnects: a 503 at most, never a 500.
     assert set(answers) <= {200, 503}
@@ -77,17 +67,3 @@ async def test_resolver_answers_503_while_postgres_is_unreachable() -> None:
         503,
         {"detail": "The database is unavailable; retry later."},
     )
-
-
-async def _terminate_other_backends(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            )
-    finally:
-        await engine.dispose()

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -74,6 +76,16 @@ class Processes:
     def sink(self, port: int) -> subprocess.Popen[bytes]:
         argv = [sys.executable, "-m", "hop_contracts.testing", "sink", "--port", str(port)]
         return self.start(argv, ready_url=f"http://127.0.0.1:{port}/events")
+
+    def links(self, port: int, directory: Path) -> subprocess.Popen[bytes]:
+        """Start a fake links that knows one link, ``abc`` to ``https://example.com/``."""
+        bodies = directory / "links.json"
+        bodies.write_text(json.dumps([link_body("abc", "https://example.com/")]))
+        argv = [sys.executable, "-m", "hop_contracts.testing", "links", "--port", str(port)]
+        return self.start(
+            [*argv, "--links", str(bodies)],
+            ready_url=f"http://127.0.0.1:{port}/internal/v1/links/abc",
+        )
 
     def start(
         self, argv: list[str], *, ready_url: str, env: dict[str, str] | None = None

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import subprocess
 import sys
@@ -28,7 +27,6 @@ from hop_redirect.app import create_app
 from hop_redirect.settings import RedirectSettings
 
 pytestmark = pytest.mark.process
-FAKE = [sys.executable, "-m", "hop_contracts.testing"]
 
 
 def start_redirect(processes: Any, tmp_path: Path, **env: str) -> tuple[Any, str]:
@@ -53,12 +51,7 @@ async def test_process_sigterm_under_load_flushes_every_click(
     processes: Any, tmp_path: Path
 ) -> None:
     links_port, sink_port = free_ports(2)
-    bodies = tmp_path / "links.json"
-    bodies.write_text(json.dumps([link_body("abc", "https://example.com/")]))
-    processes.start(
-        [*FAKE, "links", "--port", str(links_port), "--links", str(bodies)],
-        ready_url=f"http://127.0.0.1:{links_port}/internal/v1/links/abc",
-    )
+    processes.links(links_port, tmp_path)
     processes.sink(sink_port)
     proc, url = start_redirect(
         processes,
@@ -157,12 +150,7 @@ async def test_process_sigkill_and_sigterm_with_analytics_down_lose_no_spooled_c
     processes: Any, tmp_path: Path
 ) -> None:
     links_port, sink_port, port, management = free_ports(4)
-    bodies = tmp_path / "links.json"
-    bodies.write_text(json.dumps([link_body("abc", "https://example.com/")]))
-    processes.start(
-        [*FAKE, "links", "--port", str(links_port), "--links", str(bodies)],
-        ready_url=f"http://127.0.0.1:{links_port}/internal/v1/links/abc",
-    )
+    processes.links(links_port, tmp_path)
     env = {
         "HOP_HTTP_PORT": str(port),
         "HOP_MANAGEMENT_PORT": str(management),
@@ -229,12 +217,7 @@ async def test_process_gunicorn_two_workers_metrics_add_up_to_the_requests_sent(
     processes: Any, tmp_path: Path
 ) -> None:
     links_port, sink_port, port, management = free_ports(4)
-    bodies = tmp_path / "links.json"
-    bodies.write_text(json.dumps([link_body("abc", "https://example.com/")]))
-    processes.start(
-        [*FAKE, "links", "--port", str(links_port), "--links", str(bodies)],
-        ready_url=f"http://127.0.0.1:{links_port}/internal/v1/links/abc",
-    )
+    processes.links(links_port, tmp_path)
     processes.sink(sink_port)
     spool = tmp_path / "spool"
     processes.start(
