@@ -134,19 +134,24 @@ def resolved_body(link_id: str, code: str, url: str, **changes: Any) -> dict[str
     }
 
 
-async def drop_other_connections(url: str) -> None:
-    """Drop every other connection to ``url``'s database, as a PostgreSQL restart does."""
+async def drop_other_connections(url: str) -> int:
+    """Drop every other connection to ``url``'s database, as a PostgreSQL restart does.
+
+    Returns how many were dropped, so a test can tell it dropped the ones it meant to.
+    """
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:
-            await connection.execute(
+            dropped = await connection.scalar(
                 text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) "
+                    "FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
             )
     finally:
         await engine.dispose()
+    return int(dropped or 0)
 
 
 @pytest.fixture
