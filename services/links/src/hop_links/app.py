@@ -67,7 +67,9 @@ def create_app(
     direct = None
     if is_postgres(engine):
         tracer = hop.tracer_provider.get_tracer("hop_links.direct")
-        direct = DirectPostgres(engine, tracer=tracer, metrics=database_metrics)
+        direct = DirectPostgres(
+            engine, tracer=tracer, metrics=database_metrics, timeout=settings.database_pool_timeout
+        )
     app.state.services = LinksServices(
         settings=settings,
         engine=engine,
