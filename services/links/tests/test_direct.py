@@ -48,3 +48,14 @@ async def test_direct_statement_without_a_free_connection_in_time_is_unavailable
     for holder in holders:
         holder.cancel()
     await asyncio.gather(*holders, return_exceptions=True)
+
+
+async def test_direct_statement_on_an_unreachable_database_is_unavailable() -> None:
+    engine = create_engine(
+        "postgresql://postgres@127.0.0.1:1/test", pool=PoolOptions(size=1, timeout=2.0)
+    )
+    try:
+        with pytest.raises(DatabaseUnavailableError, match="The database is unavailable"):
+            await DirectPostgres(engine).fetchrow("SELECT 1")
+    finally:
+        await engine.dispose()

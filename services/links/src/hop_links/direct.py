@@ -27,6 +27,8 @@ from typing import Any, Final
 from opentelemetry import trace
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from hop_instrumentation.database import DatabaseMetrics
 from hop_links.errors import DatabaseUnavailableError
@@ -100,6 +102,7 @@ class DirectPostgres:
             asyncpg.InternalClientError,  # a connection left mid-operation by a drop
             OSError,
         )
+        self._connect_failures = (*self._failures, engine.dialect.loaded_dbapi.Error)
 
     async def fetch(self, statement: str, *args: Any) -> list[Sequence[Any]]:
         """Return every row of ``statement``."""
@@ -119,19 +122,29 @@ class DirectPostgres:
         with self._span(statement):
             await self._take_slot()
             try:
-                async with self._engine.connect() as pooled:
-                    raw = await pooled.get_raw_connection()
-                    try:
-                        yield raw.driver_connection
-                    except self._unique as err:
-                        raise UniqueViolation(str(err)) from None
-                    except self._failures as err:
-                        await pooled.invalidate()  # never hand a broken connection out again
-                        raise DatabaseUnavailableError(
-                            "The database is unavailable; retry later."
-                        ) from err
+                pooled = await self._checkout()
+                try:
+                    yield pooled.driver_connection
+                except self._unique as err:
+                    raise UniqueViolation(str(err)) from None
+                except self._failures as err:
+                    await greenlet_spawn(pooled.invalidate)  # never hand it out again
+                    raise _unavailable() from err
+                finally:
+                    await greenlet_spawn(pooled.close)  # back to the pool
             finally:
                 self._slots.release()
+
+    async def _checkout(self) -> PoolProxiedConnection:
+        """Take a connection from the engine's pool itself, without a `Connection` around it.
+
+        The pool's checkout events, pre-ping and reset still run; SQLAlchemy's `Connection`
+        and `AsyncConnection` (two more greenlet switches and their event dispatch) do not.
+        """
+        try:
+            return await greenlet_spawn(self._engine.sync_engine.raw_connection)
+        except self._connect_failures as err:
+            raise _unavailable() from err
 
     async def _take_slot(self) -> None:
         if not self._slots.locked():
@@ -154,6 +167,10 @@ class DirectPostgres:
             kind=trace.SpanKind.CLIENT,
             attributes={"db.system": "postgresql", "db.statement": statement},
         )
+
+
+def _unavailable() -> DatabaseUnavailableError:
+    return DatabaseUnavailableError("The database is unavailable; retry later.")
 
 
 def _pool_size(engine: AsyncEngine) -> int:
