@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from hop_instrumentation.testing import management_client
+from hop_instrumentation.testing import app_client, management_client
 from hop_links.dependencies import get_caller
 
 LINKS = "/api/v1/links"
@@ -133,3 +134,21 @@ def _series(text: str, name: str, selector: str) -> dict[str, Any]:
             ]
             found[",".join(rest)] = float(value)
     return found
+
+
+async def test_create_front_chunked_body_past_the_cap_answers_413(
+    make_app: Any, auth: dict[str, str]
+) -> None:
+    app = make_app(max_body_bytes=1024)  # on the database the key was made in
+    async with app_client(app) as client:
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b'{"url": "https://example.com/'
+            for _ in range(8):
+                yield b"x" * 256
+
+        response = await client.post(
+            LINKS, content=chunks(), headers={**auth, "content-type": "application/json"}
+        )
+    assert response.status_code == 413
+    assert "limit of 1024 bytes" in response.json()["detail"]
