@@ -102,6 +102,16 @@ async def test_create_front_accepts_json_with_parameters_and_any_case(
     assert (await client.post(LINKS, content=body, headers=headers)).status_code == 201
 
 
+async def test_create_front_reads_a_repeated_key_as_the_route_does_the_last_one(
+    app: FastAPI, client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    _route_unreachable(app)
+    headers = {**auth, "content-type": "application/json"}
+    body = b'{"url": "https://example.com/first", "url": "https://example.com/last"}'
+    response = await client.post(LINKS, content=body, headers=headers)
+    assert (response.status_code, response.json()["url"]) == (201, "https://example.com/last")
+
+
 async def test_create_front_without_a_key_is_the_routes_401(client: httpx.AsyncClient) -> None:
     response = await client.post(LINKS, json={"url": "https://example.com/a"})
     assert response.status_code == 401
