@@ -9,8 +9,15 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from hop_instrumentation.testing import app_client, management_client
+from hop_instrumentation.testing import (
+    SpanCapture,
+    app_client,
+    make_test_settings,
+    management_client,
+)
+from hop_links.app import create_app
 from hop_links.dependencies import get_caller
+from hop_links.settings import LinksSettings
 
 LINKS = "/api/v1/links"
 
@@ -162,3 +169,20 @@ async def test_create_front_chunked_body_past_the_cap_answers_413(
         )
     assert response.status_code == 413
     assert "limit of 1024 bytes" in response.json()["detail"]
+
+
+async def test_create_front_request_is_one_server_span_of_the_route_with_its_insert_inside(
+    database_url: str, auth: dict[str, str]
+) -> None:
+    spans = SpanCapture()
+    settings = make_test_settings(
+        LinksSettings, database_url=database_url, health_check_interval=30.0
+    )
+    app = create_app(settings, span_processors=(spans.processor,))
+    _route_unreachable(app)
+    async with app_client(app) as client:
+        created = await client.post(LINKS, json={"url": "https://example.com/a"}, headers=auth)
+    assert created.status_code == 201
+    [server] = spans.named("POST /api/v1/links")
+    inside = [s for s in spans.spans if s.parent and s.parent.span_id == server.context.span_id]
+    assert "INSERT" in [s.name.split()[0] for s in inside]
