@@ -10,10 +10,11 @@ benchmarks and their reference numbers), and times ``BENCH_BATCHES`` sequential 
     BENCH_DURATION=20 BENCH_BATCHES=50 BENCH_POSTGRES=postgresql://postgres@127.0.0.1:5432/test ...
     BENCH_BASELINE=<git ref> ...   # also measure links at that commit, in the same run
 
-With ``BENCH_BASELINE`` the commit's ``hop_links`` and ``hop_contracts`` (checked out into a
-temporary git worktree, first on links' ``PYTHONPATH``) and the working tree's are measured
-in ``BENCH_ROUNDS`` alternating rounds (default 2), each on a fresh database, so before and
-after come from one run on one machine load. Besides the rates it reports the CPU time the
+With ``BENCH_BASELINE`` the commit's ``hop_links``, ``hop_contracts`` and
+``hop_instrumentation`` (the whole request path; checked out into a temporary git worktree,
+first on links' ``PYTHONPATH``) and the working tree's are measured in ``BENCH_ROUNDS``
+alternating rounds (default 2), each on a fresh database, so before and after come from
+one run on one machine load. Besides the rates it reports the CPU time the
 links process spent per create, which a shared machine's load disturbs far less.
 """
 
@@ -124,7 +125,8 @@ def baseline_sources(ref: str) -> Iterator[str]:
         subprocess.run([*git, "worktree", "add", "--detach", str(tree), ref], check=True,
                        capture_output=True)  # fmt: skip
         try:
-            yield f"{tree}/services/links/src:{tree}/services/contracts/src"
+            sources = ("links", "contracts", "instrumentation")
+            yield ":".join(f"{tree}/services/{name}/src" for name in sources)
         finally:
             subprocess.run([*git, "worktree", "remove", "--force", str(tree)], check=False)
 

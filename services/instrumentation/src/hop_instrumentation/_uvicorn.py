@@ -12,7 +12,7 @@ import signal
 import socket
 import time
 from types import FrameType
-from typing import Any
+from typing import Any, Final
 
 import uvicorn
 from fastapi import FastAPI
@@ -23,6 +23,9 @@ from hop_instrumentation._middleware import InstrumentationMiddleware
 from hop_instrumentation.app import get_instrumentation
 from hop_instrumentation.health import Readiness
 from hop_instrumentation.settings import ServiceSettings
+
+#: Allocations between two collections of the youngest generation (Python's default: 700).
+_YOUNG_COLLECTION_ALLOCATIONS: Final = 10_000
 
 
 def build_asgi_app(factory: str) -> PortDispatcher:
@@ -95,11 +98,16 @@ class GracefulServer(uvicorn.Server):
         """Start, then move everything startup allocated out of the collector's way.
 
         The app, its routes, models and pools live as long as the process; freezing
-        them spares every later full collection from walking them again.
+        them spares every later full collection from walking them again. The youngest
+        generation is collected every 10,000 allocations instead of 700: each collection
+        walks the live objects of the requests in flight, and at 700 that was 6% of a
+        links create's CPU time (py-spy); refcounting frees a request's acyclic garbage
+        either way.
         """
         await super().startup(sockets=sockets)
         gc.collect()
         gc.freeze()
+        gc.set_threshold(_YOUNG_COLLECTION_ALLOCATIONS, *gc.get_threshold()[1:])
 
     async def on_tick(self, counter: int) -> bool:
         """Stop serving once the shutdown delay has passed."""

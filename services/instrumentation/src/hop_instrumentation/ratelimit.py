@@ -22,6 +22,7 @@ a trusted proxy (``HOP_TRUSTED_PROXIES``) appended; it is only ever stored hashe
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import math
@@ -275,6 +276,11 @@ def client_address(scope: Scope, trusted: Sequence[IPv4Network | IPv6Network]) -
 
 
 def _is_trusted(address: str, trusted: Sequence[IPv4Network | IPv6Network]) -> bool:
+    return _is_trusted_in(address, tuple(trusted))
+
+
+@functools.lru_cache(maxsize=4096)  # the peer is asked about on every request
+def _is_trusted_in(address: str, trusted: tuple[IPv4Network | IPv6Network, ...]) -> bool:
     try:
         parsed = ip_address(address)
     except ValueError:
@@ -288,12 +294,16 @@ def _headers(states: list[tuple[str, int, int, float]], window: float) -> list[t
     tightest = min(quotas, key=lambda s: s[1] - s[2], default=None)
     if tightest is None:
         return []
-    policy = ", ".join(f'"{name}";q={limit};w={math.ceil(window)}' for name, limit, _, _ in states)
     name, limit, count, reset = tightest
     return [
-        (b"ratelimit-policy", policy.encode()),
+        (b"ratelimit-policy", _policy(tuple((s[0], s[1]) for s in states), window)),
         (b"ratelimit", f'"{name}";r={max(0, limit - count)};t={max(1, math.ceil(reset))}'.encode()),
     ]
+
+
+@functools.lru_cache(maxsize=64)  # a handful of limit combinations, on every request
+def _policy(limits: tuple[tuple[str, int], ...], window: float) -> bytes:
+    return ", ".join(f'"{name}";q={limit};w={math.ceil(window)}' for name, limit in limits).encode()
 
 
 def _bearer(scope: Scope) -> str | None:

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.middleware import Middleware
 
 from hop_instrumentation import (
     HealthCheck,
@@ -22,6 +23,7 @@ from hop_instrumentation import (
 )
 from hop_instrumentation.database import DatabaseMetrics, create_engine, ping
 from hop_links.accounts import AccountStore
+from hop_links.create_front import CreateFront
 from hop_links.database import MIGRATIONS
 from hop_links.dependencies import LinksServices, authenticate_before_body, services_of
 from hop_links.direct import DirectPostgres, is_postgres
@@ -65,7 +67,9 @@ def create_app(
     direct = None
     if is_postgres(engine):
         tracer = hop.tracer_provider.get_tracer("hop_links.direct")
-        direct = DirectPostgres(engine, tracer=tracer, metrics=database_metrics)
+        direct = DirectPostgres(
+            engine, tracer=tracer, metrics=database_metrics, timeout=settings.database_pool_timeout
+        )
     app.state.services = LinksServices(
         settings=settings,
         engine=engine,
@@ -87,6 +91,9 @@ def create_app(
     hop.limits.route_body_bytes[f"{links.router.prefix}:batch"] = settings.max_batch_body_bytes
     hop.limits.authenticate = authenticate_before_body(app.state.services)
     hop.limits.authenticated_prefixes = (links.router.prefix,)
+    # Innermost of hop's middlewares (add_middleware would make it the outermost): the
+    # limits, rate limits and instrumentation see its creates as the route's.
+    app.user_middleware.append(Middleware(CreateFront, services=app.state.services))
     hop.front = ResolveFront(app)
     return app
 

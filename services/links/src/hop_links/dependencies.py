@@ -27,6 +27,7 @@ __all__ = [
     "LinksServices",
     "ServicesDep",
     "authenticate_before_body",
+    "decided_caller",
     "get_caller",
     "get_services",
     "services_of",
@@ -78,8 +79,8 @@ async def get_caller(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     """Return the caller the request's API key acts for, or answer 401."""
-    decided = request.scope.get("state", {}).get(_CALLER)
-    if isinstance(decided, Caller):
+    decided = decided_caller(request.scope)
+    if decided is not None:
         return decided
     secret = credentials.credentials if credentials is not None else None
     try:
@@ -90,6 +91,12 @@ async def get_caller(
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def decided_caller(scope: Scope) -> Caller | None:
+    """Return the caller `authenticate_before_body` decided for this request, if it did."""
+    decided = scope.get("state", {}).get(_CALLER)
+    return decided if isinstance(decided, Caller) else None
 
 
 def authenticate_before_body(services: LinksServices) -> Authenticator:

@@ -20,7 +20,7 @@ from hop_links.errors import (
 )
 from hop_links.models import ErrorMessage
 
-__all__ = ["ERROR_RESPONSES", "install_error_handlers", "status_of"]
+__all__ = ["ERROR_RESPONSES", "error_response", "install_error_handlers", "status_of"]
 
 logger = logging.getLogger("hop.links")
 
@@ -53,11 +53,23 @@ def status_of(error: LinksError) -> int:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every domain error and database failure with a JSON ``detail``."""
-    app.add_exception_handler(LinksError, _links_error)  # type: ignore[arg-type]
-    app.add_exception_handler(SQLAlchemyError, _database_error)
+    app.add_exception_handler(LinksError, _handle)  # type: ignore[arg-type]
+    app.add_exception_handler(SQLAlchemyError, _handle)  # type: ignore[arg-type]
 
 
-async def _links_error(_request: Request, error: LinksError) -> JSONResponse:
+def error_response(error: LinksError | SQLAlchemyError) -> JSONResponse:
+    """Return the response a domain error or a database failure answers with.
+
+    The exception handlers answer with it, and so does the create front
+    (`hop_links.create_front`), which runs outside FastAPI's exception handling.
+    """
+    if isinstance(error, SQLAlchemyError):
+        logger.error("database error", exc_info=error)
+        return JSONResponse(
+            {"detail": "The database is unavailable; retry later."},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
     status = status_of(error)
     if isinstance(error, InvalidLinkError):
         detail = [{"loc": ["body", error.field], "msg": error.message, "type": "value_error"}]
@@ -72,10 +84,5 @@ async def _links_error(_request: Request, error: LinksError) -> JSONResponse:
     return JSONResponse({"detail": error.message}, status_code=status, headers=headers)
 
 
-async def _database_error(_request: Request, error: Exception) -> JSONResponse:
-    logger.error("database error", exc_info=error)
-    return JSONResponse(
-        {"detail": "The database is unavailable; retry later."},
-        status_code=503,
-        headers={"Retry-After": "1"},
-    )
+async def _handle(_request: Request, error: LinksError | SQLAlchemyError) -> JSONResponse:
+    return error_response(error)

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response, status
 
 from hop_contracts import LINK_IDS_PATH, LINKS_PREFIX, Link, LinkPage, OwnedLink, OwnedLinks
+from hop_links.create_front import create_from_body
 from hop_links.dependencies import CallerDep, ServicesDep
-from hop_links.errors import AliasTakenError, LinksError
 from hop_links.http_errors import ERROR_RESPONSES
 from hop_links.models import BatchCreate, BatchResult, LinkCreate, LinkUpdate, Tag
 from hop_links.routers._link_bodies import batch_result, to_changes, to_draft, to_link
@@ -29,19 +29,8 @@ CodePath = Annotated[str, Path(description="The link's code.", examples=["spring
 )
 async def create_link(body: LinkCreate, caller: CallerDep, services: ServicesDep) -> Link:
     """Create a link with a random 7-character code, or with the custom `code` given."""
-    draft = to_draft(body)
-    if isinstance(draft, LinksError):  # pragma: no cover - LinkCreate is already valid
-        raise draft
-    try:
-        record = await services.links.create(caller.owner_id, draft)
-    except LinksError as err:
-        reason = "taken" if isinstance(err, AliasTakenError) else "invalid"
-        services.metrics.create_failures.labels(reason).inc()
-        raise
-    services.metrics.created.labels("single").inc()
-    if services.shared_cache is not None:
-        await services.shared_cache.put([record])
-    return to_link(record, services.settings)
+    # Most creates are answered by `hop_links.create_front`; this route answers the rest.
+    return await create_from_body(services, caller.owner_id, body)
 
 
 @router.post(":batch", summary="Create up to 1,000 short links")
