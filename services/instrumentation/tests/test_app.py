@@ -68,10 +68,13 @@ async def test_readyz_passes_after_startup() -> None:
     assert (response.status_code, response.text) == (200, "ok\n")
 
 
-@pytest.mark.parametrize(("sent", "echoed"), [("1e400", "inf"), ("-1e400", "-inf"), ("NaN", "nan")])
-async def test_number_json_cannot_carry_gets_422_naming_the_field(sent: str, echoed: str) -> None:
-    # Python's JSON parser reads 1e400 as infinity and accepts NaN: FastAPI's own handler
-    # then failed to encode its 422 and answered 500.
+@pytest.mark.parametrize(
+    ("sent", "echoed"),
+    [("1e400", "inf"), ("-1e400", "-inf"), ("NaN", "nan"), ('"\\ud800"', "\\ud800")],
+)
+async def test_input_json_cannot_carry_gets_422_naming_the_field(sent: str, echoed: str) -> None:
+    # Python's JSON parser reads 1e400 as infinity, accepts NaN and decodes "\ud800" to a
+    # lone surrogate: FastAPI's own handler then failed to encode its 422 and answered 500.
     async with app_client(build()) as client:
         response = await client.post(
             "/api/things",

@@ -84,6 +84,10 @@ async def test_create_front_refusals_answer_as_the_error_edge_does(
          "literal_error"),
         (b"", "application/json", "missing"),
         (b'["https://example.com"]', "application/json", "model_attributes_type"),
+        # JSON the front's parser refuses and Python's accepts: the route's 422, not a 500
+        (b'{"url": "https://example.com", "redirect_status": NaN}', "application/json",
+         "literal_error"),
+        (b'{"url": "https://example.com/\\ud800"}', "application/json", "string_unicode"),
         (b'{"url": "https://example.com"}', "text/plain", "model_attributes_type"),
     ],
 )  # fmt: skip

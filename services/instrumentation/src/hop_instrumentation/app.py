@@ -271,8 +271,9 @@ async def _maybe(inner: Lifespan | None, app: FastAPI) -> AsyncIterator[Any]:
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     """Answer FastAPI's own 422 body, with the inputs JSON cannot carry spelled as strings.
 
-    Python's JSON parser reads ``1e400`` as infinity and accepts ``NaN``; FastAPI's default
-    handler echoes such an input back and fails to encode it, which made a 500 of a 422.
+    Python's JSON parser reads ``1e400`` as infinity, accepts ``NaN`` and decodes
+    ``"\\ud800"`` to a lone surrogate, which UTF-8 cannot carry; FastAPI's default handler
+    echoes such an input back and fails to encode it, which made a 500 of a 422.
     """
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
     return JSONResponse({"detail": _json_safe(jsonable_encoder(errors))}, status_code=422)
@@ -281,6 +282,12 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
 def _json_safe(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return repr(value)  # 'inf', '-inf', 'nan'
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:  # a lone surrogate: spelled as its escape, '\\ud800'
+            return value.encode(errors="backslashreplace").decode()
+        return value
     if isinstance(value, dict):
         return {key: _json_safe(item) for key, item in value.items()}
     if isinstance(value, list):
