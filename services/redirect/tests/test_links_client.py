@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 from starlette.types import Receive, Scope, Send
 
-from hop_contracts import RESOLVE_PATH
+from hop_contracts import MAX_RESOLVE_CODES, RESOLVE_BATCH_PATH, RESOLVE_PATH
 from hop_contracts.testing import ClickSink, FakeLinks, link_body
 from hop_instrumentation.testing import LoopbackServers, app_client
 from hop_redirect.app import create_app
@@ -110,17 +110,33 @@ async def test_links_client_ping_accepts_a_404_and_refuses_a_5xx(
         await failing.aclose()
 
 
+_LINK = link_body("abc", "https://example.com/")
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "path", "answer"),
+    [
+        (1, RESOLVE_PATH.format(code="abc"), _LINK),
+        (MAX_RESOLVE_CODES, RESOLVE_BATCH_PATH, {"links": {"abc": _LINK}}),
+    ],
+)
 async def test_redirect_miss_carries_the_requests_trace_to_links(
-    make_settings: Callable[..., RedirectSettings], loopback: LoopbackServers
+    make_settings: Callable[..., RedirectSettings],
+    loopback: LoopbackServers,
+    batch_size: int,
+    path: str,
+    answer: dict[str, object],
 ) -> None:
-    links = Answering(200, orjson.dumps(link_body("abc", "https://example.com/")))
-    settings = make_settings(links_url=loopback.serve(links), health_check_interval=60.0)
+    links = Answering(200, orjson.dumps(answer))
+    settings = make_settings(
+        links_url=loopback.serve(links), health_check_interval=60.0, links_batch_size=batch_size
+    )
     app = create_app(settings)
     traceparent = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
     async with app_client(app) as client:
         response = await client.get("/abc", headers={"traceparent": traceparent})
     assert response.status_code == 302
-    sent = links.requests[RESOLVE_PATH.format(code="abc")][b"traceparent"].decode()
+    sent = links.requests[path][b"traceparent"].decode()
     version, trace_id, parent, flags = sent.split("-")
     assert (version, trace_id, flags) == ("00", TRACE_ID, "01")
     assert parent != "00f067aa0ba902b7"  # redirect's own client span is links' parent
