@@ -84,6 +84,43 @@ async def test_links_client_failure_raises_links_unavailable(
     assert str(raised.value) == message
 
 
+async def test_links_client_resolves_many_codes_in_one_request(
+    loopback: LoopbackServers,
+) -> None:
+    fake = FakeLinks({"abc": link_body("abc", "https://example.com/")})
+    client = _client(loopback.serve(fake))
+    try:
+        answered = await client.resolve_many(["abc", "nope"])
+        single = await client.resolve("abc")
+    finally:
+        await client.aclose()
+    assert answered == {"abc": single, "nope": None}
+    assert fake.batches == [["abc", "nope"]]
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (Answering(503, b"{}"), "links answered 503 for 2 codes."),
+        (Answering(422, b"{}"), "links answered 422 for 2 codes."),
+        (Answering(200, b'{"links": {"a": {"code": "a"}}}'), "links answered a malformed batch"),
+        (Answering(200, b"[]"), "links answered a malformed batch for 2 codes."),
+        (Answering(200, b"{}", delay=5.0), "links is unreachable: TimeoutError."),
+    ],
+)
+async def test_links_client_batch_failure_raises_links_unavailable(
+    loopback: LoopbackServers, answer: Answering, message: str
+) -> None:
+    client = _client(loopback.serve(answer), timeout=0.3)
+    try:
+        with pytest.raises(LinksUnavailableError) as raised:
+            await client.resolve_many(["a", "b"])
+    finally:
+        await client.aclose()
+    assert str(raised.value).startswith(message)
+    assert list(answer.requests) == [RESOLVE_BATCH_PATH]
+
+
 async def test_links_client_unreachable_links_raises_links_unavailable() -> None:
     client = _client("http://127.0.0.1:9")
     try:
