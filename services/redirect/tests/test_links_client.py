@@ -11,12 +11,12 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 from starlette.types import Receive, Scope, Send
 
-from hop_contracts import MAX_RESOLVE_CODES, RESOLVE_BATCH_PATH, RESOLVE_PATH
+from hop_contracts import MAX_RESOLVE_CODES, RESOLVE_BATCH_PATH, RESOLVE_PATH, ResolvedLink
 from hop_contracts.testing import ClickSink, FakeLinks, link_body
 from hop_instrumentation.testing import LoopbackServers, app_client
 from hop_redirect.app import create_app
 from hop_redirect.errors import LinksUnavailableError
-from hop_redirect.links_client import LinksClient
+from hop_redirect.links_client import LinksClient, to_link
 from hop_redirect.records import Link
 from hop_redirect.settings import RedirectSettings
 
@@ -96,6 +96,28 @@ async def test_links_client_resolves_many_codes_in_one_request(
         await client.aclose()
     assert answered == {"abc": single, "nope": None}
     assert fake.batches == [["abc", "nope"]]
+
+
+async def test_links_client_batch_to_a_links_without_the_route_asks_each_code(
+    loopback: LoopbackServers,
+) -> None:
+    body = link_body("abc", "https://example.com/")
+    fake = FakeLinks({"abc": body})
+
+    async def older_links(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == RESOLVE_BATCH_PATH:
+            await send({"type": "http.response.start", "status": 404, "headers": []})
+            await send({"type": "http.response.body", "body": b'{"detail":"Not Found"}'})
+        else:
+            await fake(scope, receive, send)
+
+    client = _client(loopback.serve(older_links))
+    try:
+        answered = await client.resolve_many(["abc", "nope"])
+    finally:
+        await client.aclose()
+    assert answered == {"abc": to_link(ResolvedLink.model_validate(body)), "nope": None}
+    assert (fake.batches, fake.calls["abc"], fake.calls["nope"]) == ([], 1, 1)
 
 
 @pytest.mark.parametrize(

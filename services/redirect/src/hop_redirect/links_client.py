@@ -4,11 +4,13 @@ Every cache miss is one call here, so it runs on a pooled aiohttp session
 (`hop_instrumentation.aiohttp_client`): httpx's connection pool scans every pooled
 connection, with a readability syscall each, on every request, and was the bound of
 the miss path. The session is made on first use, inside the event loop that serves.
-`resolve_many` asks for many codes in one request (`hop_redirect.batching` gathers them).
+`resolve_many` asks for many codes in one request (`hop_redirect.batching` gathers them);
+a links that does not know that route yet (404: mid-rollout) gets one request per code.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Final
 
@@ -76,6 +78,9 @@ class LinksClient:
     async def resolve_many(self, codes: Sequence[str]) -> dict[str, Link | None]:
         """Return every code's link (None: unknown) from one request; at most 100 codes."""
         status, body = await self._request(RESOLVE_BATCH_PATH, orjson.dumps({"codes": codes}))
+        if status == 404:  # a links older than the batch route (mid-rollout): one call each
+            found = await asyncio.gather(*(self.resolve(code) for code in codes))
+            return dict(zip(codes, found, strict=True))
         if status != 200:
             raise LinksUnavailableError(f"links answered {status} for {len(codes)} codes.")
         try:
