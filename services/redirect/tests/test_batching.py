@@ -30,10 +30,15 @@ class HeldLinks:
 
     def __init__(self, *, failing: bool = False, leave_out: str | None = None) -> None:
         self.batches: list[list[str]] = []
+        self.singles: list[str] = []
         self.contexts: list[SpanContext] = []
         self.release = asyncio.Event()
         self.failing = failing
         self.leave_out = leave_out
+
+    async def resolve(self, code: str) -> Link | None:
+        self.singles.append(code)
+        return (await self.resolve_many([code]))[code]
 
     async def resolve_many(self, codes: Sequence[str]) -> dict[str, Link | None]:
         self.batches.append(list(codes))
@@ -63,6 +68,7 @@ async def test_batch_resolver_sends_a_lone_miss_at_once() -> None:
     resolver = BatchResolver(links, batch_size=100, in_flight=1)
     [task] = await _started(resolver, ["k1"])
     assert links.batches == [["k1"]]  # asked before any answer came: no timer, no wait
+    assert links.singles == ["k1"]  # alone, on the one-code route
     links.release.set()
     assert await task == _link("k1")
 
@@ -76,6 +82,7 @@ async def test_batch_resolver_misses_pending_while_a_request_is_out_leave_togeth
     links.release.set()
     answers = await asyncio.gather(*first, *rest)
     assert links.batches == [["k1"], ["k2", "u3", "k4"]]
+    assert links.singles == ["k1"]
     assert answers == [_link("k1"), _link("k2"), None, _link("k4")]
 
 

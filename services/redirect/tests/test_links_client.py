@@ -16,7 +16,7 @@ from hop_contracts.testing import ClickSink, FakeLinks, link_body
 from hop_instrumentation.testing import LoopbackServers, app_client
 from hop_redirect.app import create_app
 from hop_redirect.errors import LinksUnavailableError
-from hop_redirect.links_client import LinksClient, to_link
+from hop_redirect.links_client import PROBE_CODE, LinksClient, to_link
 from hop_redirect.records import Link
 from hop_redirect.settings import RedirectSettings
 
@@ -173,16 +173,21 @@ _LINK = link_body("abc", "https://example.com/")
 
 
 @pytest.mark.parametrize(
-    ("batch_size", "path", "answer"),
+    ("batch_size", "codes", "path", "answer"),
     [
-        (1, RESOLVE_PATH.format(code="abc"), _LINK),
-        (MAX_RESOLVE_CODES, RESOLVE_BATCH_PATH, {"links": {"abc": _LINK}}),
+        # A lone miss takes the one-code route, batching or not.
+        (1, ["abc"], RESOLVE_PATH.format(code="abc"), _LINK),
+        (MAX_RESOLVE_CODES, ["abc"], RESOLVE_PATH.format(code="abc"), _LINK),
+        # Concurrent misses share a batch, which carries the trace of the sampled one.
+        (MAX_RESOLVE_CODES, ["un1", "abc", "un2"], RESOLVE_BATCH_PATH,
+         {"links": {"un1": None, "abc": _LINK, "un2": None}}),
     ],
-)
+)  # fmt: skip
 async def test_redirect_miss_carries_the_requests_trace_to_links(
     make_settings: Callable[..., RedirectSettings],
     loopback: LoopbackServers,
     batch_size: int,
+    codes: list[str],
     path: str,
     answer: dict[str, object],
 ) -> None:
@@ -192,9 +197,15 @@ async def test_redirect_miss_carries_the_requests_trace_to_links(
     )
     app = create_app(settings)
     traceparent = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+    unsampled = f"00-{'1' * 32}-00f067aa0ba902b7-00"
     async with app_client(app) as client:
-        response = await client.get("/abc", headers={"traceparent": traceparent})
-    assert response.status_code == 302
+        answers = await asyncio.gather(*(
+            client.get(f"/{code}", headers={"traceparent": traceparent if code == "abc"
+                                            else unsampled})
+            for code in codes
+        ))  # fmt: skip
+    assert [a.status_code for a in answers] == [302 if c == "abc" else 404 for c in codes]
+    assert [asked for asked in links.requests if PROBE_CODE not in asked] == [path]
     sent = links.requests[path][b"traceparent"].decode()
     version, trace_id, parent, flags = sent.split("-")
     assert (version, trace_id, flags) == ("00", TRACE_ID, "01")
