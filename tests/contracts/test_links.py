@@ -19,7 +19,7 @@ from hop_analytics.app import create_app as create_analytics_app
 from hop_analytics.errors import UnauthorizedError
 from hop_analytics.owners import OwnerChecker, Ownership
 from hop_analytics.settings import AnalyticsSettings
-from hop_contracts import RESOLVE_PATH, ResolvedLink
+from hop_contracts import RESOLVE_BATCH_PATH, RESOLVE_PATH, ResolvedLink, ResolvedLinks
 from hop_contracts.testing import FakeLinks, link_body
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import LoopbackServers, app_client, make_test_settings
@@ -84,6 +84,21 @@ async def test_resolve_bodies_of_real_links_equal_the_fakes(links: RealLinks) ->
         ResolvedLink.model_validate_json(answer.content)
 
 
+async def test_batch_resolve_bodies_of_real_links_equal_the_fakes(links: RealLinks) -> None:
+    bodies = _fake_bodies(await _create(links))
+    fake = httpx.AsyncClient(transport=httpx.ASGITransport(FakeLinks(bodies)), base_url="http://f")
+    for body in ({"codes": [*bodies, "unknown1", "moved01"]}, {"codes": []}, {"codes": ["a.b"]}):
+        real_answer = await links.client.post(RESOLVE_BATCH_PATH, json=body)
+        fake_answer = await fake.post(RESOLVE_BATCH_PATH, json=body)
+        assert real_answer.status_code == fake_answer.status_code
+        if real_answer.status_code == 200:
+            assert real_answer.json() == fake_answer.json()
+            ResolvedLinks.model_validate_json(real_answer.content)
+        else:
+            assert real_answer.status_code == 422
+    await fake.aclose()
+
+
 async def test_redirect_links_client_reads_real_links_and_the_fake_alike(
     links: RealLinks, loopback: LoopbackServers
 ) -> None:
@@ -93,6 +108,10 @@ async def test_redirect_links_client_reads_real_links_and_the_fake_alike(
     try:
         for code in [*bodies, "unknown1"]:
             assert await real_client.resolve(code) == await fake_client.resolve(code)
+        codes = [*bodies, "unknown1"]
+        many = await real_client.resolve_many(codes)
+        assert many == await fake_client.resolve_many(codes)
+        assert many == {code: await real_client.resolve(code) for code in codes}
         await real_client.ping()
         await fake_client.ping()
     finally:

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from hop_contracts import MAX_RESOLVE_CODES
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import app_client, metric_value
+from hop_links.dependencies import services_of
 
 from .conftest import bearer, build_app, create_link, drop_other_connections, new_key, resolved_body
 
@@ -102,3 +106,76 @@ async def test_resolve_and_create_answer_503_when_postgres_drops_connections_the
         assert refused.json() == {"detail": "The database is unavailable; retry later."}
         assert refused.headers["retry-after"] == "1"
     assert creates[-1].status_code == 201
+
+
+async def _expire(app: FastAPI, code: str) -> None:
+    """Move ``code``'s expiry into the past (the API refuses to set one there)."""
+    async with services_of(app).engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE links SET expires_at = :past WHERE code = :code"),
+            {"past": datetime(2020, 1, 1, tzinfo=UTC), "code": code},
+        )
+
+
+async def test_batch_resolve_answers_known_disabled_expired_and_unknown_codes(
+    app: FastAPI, client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    ids = {}
+    for code in ("bat1", "bat2", "bat3"):
+        body = {"url": f"https://example.com/{code}", "code": code, "redirect_status": 301,
+                "expires_at": "2030-01-01T00:00:00Z"}  # fmt: skip
+        ids[code] = (await client.post("/api/v1/links", json=body, headers=auth)).json()["id"]
+    await client.patch("/api/v1/links/bat2", json={"disabled": True}, headers=auth)
+    await _expire(app, "bat3")
+    await client.delete("/api/v1/links/bat1", headers=auth)
+    await client.post(
+        "/api/v1/links", json={"url": "https://example.com/again", "code": "bat1"}, headers=auth
+    )
+    again = (await client.get("/internal/v1/links/bat1")).json()
+    response = await client.post(
+        "/internal/v1/links:resolve", json={"codes": ["bat1", "bat2", "nope9", "bat3", "bat2"]}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {
+        "links": {
+            "bat1": again,
+            "bat2": {"id": ids["bat2"], "code": "bat2", "url": "https://example.com/bat2",
+                     "redirect_status": 301, "forward_query": False,
+                     "expires_at": "2030-01-01T00:00:00Z", "disabled": True},
+            "nope9": None,
+            "bat3": {"id": ids["bat3"], "code": "bat3", "url": "https://example.com/bat3",
+                     "redirect_status": 301, "forward_query": False,
+                     "expires_at": "2020-01-01T00:00:00Z", "disabled": False},
+        }
+    }  # fmt: skip
+    assert list(response.json()["links"]) == ["bat1", "bat2", "nope9", "bat3"]
+    registry = get_instrumentation(app).metrics.registry
+    assert metric_value(registry, "hop_links_resolves_total", {"result": "hit"}) == 4
+    assert metric_value(registry, "hop_links_resolves_total", {"result": "miss"}) == 1
+
+
+async def test_batch_resolve_of_codes_none_of_which_exist_answers_nulls(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post("/internal/v1/links:resolve", json={"codes": ["a", "b-2"]})
+    assert (response.status_code, response.json()) == (200, {"links": {"a": None, "b-2": None}})
+
+
+@pytest.mark.parametrize(
+    ("body", "location"),
+    [
+        ({"codes": []}, ["body", "codes"]),
+        ({"codes": [f"c{n}" for n in range(MAX_RESOLVE_CODES + 1)]}, ["body", "codes"]),
+        ({"codes": ["ok", "no.dots"]}, ["body", "codes", 1]),
+        ({"codes": ["x" * 65]}, ["body", "codes", 0]),
+        ({"codes": "abc"}, ["body", "codes"]),
+        ({}, ["body", "codes"]),
+    ],
+)
+async def test_batch_resolve_refuses_a_bad_list_of_codes_with_422(
+    client: httpx.AsyncClient, body: dict[str, object], location: list[object]
+) -> None:
+    response = await client.post("/internal/v1/links:resolve", json=body)
+    assert response.status_code == 422
+    assert [error["loc"] for error in response.json()["detail"]] == [location]

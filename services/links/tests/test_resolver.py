@@ -40,6 +40,32 @@ async def test_resolver_answers_the_contract_shape_and_404_for_unknown_codes(
     assert metric_value(registry, "hop_links_resolves_total", {"result": "miss"}) == 3
 
 
+async def test_resolver_answers_a_batch_with_one_entry_per_code(postgres_url: str) -> None:
+    app = build_app(postgres_url, resolve_pool_size=2)
+    async with app_client(app) as client:
+        auth = bearer(await new_key(app))
+        created = await create_link(
+            client, auth, url="https://example.com/q", code="pool02", forward_query=True
+        )
+        response = await client.post(
+            "/internal/v1/links:resolve", json={"codes": ["none0002", "pool02"]}
+        )
+    assert (response.status_code, response.json()) == (
+        200,
+        {
+            "links": {
+                "none0002": None,
+                "pool02": resolved_body(
+                    created["id"], "pool02", "https://example.com/q", forward_query=True
+                ),
+            }
+        },
+    )
+    registry = get_instrumentation(app).metrics.registry
+    assert metric_value(registry, "hop_links_resolves_total", {"result": "hit"}) == 1
+    assert metric_value(registry, "hop_links_resolves_total", {"result": "miss"}) == 1
+
+
 async def test_resolver_pool_of_0_resolves_on_the_engine_pool(postgres_url: str) -> None:
     assert services_of(build_app(postgres_url)).resolver is None
 
@@ -64,7 +90,12 @@ async def test_resolver_answers_503_while_postgres_is_unreachable() -> None:
     )
     async with app_client(app) as client:
         response = await client.get("/internal/v1/links/abc1234")
+        batch = await client.post("/internal/v1/links:resolve", json={"codes": ["abc1234"]})
     assert (response.status_code, response.json()) == (
+        503,
+        {"detail": "The database is unavailable; retry later."},
+    )
+    assert (batch.status_code, batch.json()) == (
         503,
         {"detail": "The database is unavailable; retry later."},
     )

@@ -11,12 +11,12 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 from starlette.types import Receive, Scope, Send
 
-from hop_contracts import RESOLVE_PATH
+from hop_contracts import MAX_RESOLVE_CODES, RESOLVE_BATCH_PATH, RESOLVE_PATH, ResolvedLink
 from hop_contracts.testing import ClickSink, FakeLinks, link_body
 from hop_instrumentation.testing import LoopbackServers, app_client
 from hop_redirect.app import create_app
 from hop_redirect.errors import LinksUnavailableError
-from hop_redirect.links_client import LinksClient
+from hop_redirect.links_client import PROBE_CODE, LinksClient, to_link
 from hop_redirect.records import Link
 from hop_redirect.settings import RedirectSettings
 
@@ -84,6 +84,65 @@ async def test_links_client_failure_raises_links_unavailable(
     assert str(raised.value) == message
 
 
+async def test_links_client_resolves_many_codes_in_one_request(
+    loopback: LoopbackServers,
+) -> None:
+    fake = FakeLinks({"abc": link_body("abc", "https://example.com/")})
+    client = _client(loopback.serve(fake))
+    try:
+        answered = await client.resolve_many(["abc", "nope"])
+        single = await client.resolve("abc")
+    finally:
+        await client.aclose()
+    assert answered == {"abc": single, "nope": None}
+    assert fake.batches == [["abc", "nope"]]
+
+
+async def test_links_client_batch_to_a_links_without_the_route_asks_each_code(
+    loopback: LoopbackServers,
+) -> None:
+    body = link_body("abc", "https://example.com/")
+    fake = FakeLinks({"abc": body})
+
+    async def older_links(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == RESOLVE_BATCH_PATH:
+            await send({"type": "http.response.start", "status": 404, "headers": []})
+            await send({"type": "http.response.body", "body": b'{"detail":"Not Found"}'})
+        else:
+            await fake(scope, receive, send)
+
+    client = _client(loopback.serve(older_links))
+    try:
+        answered = await client.resolve_many(["abc", "nope"])
+    finally:
+        await client.aclose()
+    assert answered == {"abc": to_link(ResolvedLink.model_validate(body)), "nope": None}
+    assert (fake.batches, fake.calls["abc"], fake.calls["nope"]) == ([], 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (Answering(503, b"{}"), "links answered 503 for 2 codes."),
+        (Answering(422, b"{}"), "links answered 422 for 2 codes."),
+        (Answering(200, b'{"links": {"a": {"code": "a"}}}'), "links answered a malformed batch"),
+        (Answering(200, b"[]"), "links answered a malformed batch for 2 codes."),
+        (Answering(200, b"{}", delay=5.0), "links is unreachable: TimeoutError."),
+    ],
+)
+async def test_links_client_batch_failure_raises_links_unavailable(
+    loopback: LoopbackServers, answer: Answering, message: str
+) -> None:
+    client = _client(loopback.serve(answer), timeout=0.3)
+    try:
+        with pytest.raises(LinksUnavailableError) as raised:
+            await client.resolve_many(["a", "b"])
+    finally:
+        await client.aclose()
+    assert str(raised.value).startswith(message)
+    assert list(answer.requests) == [RESOLVE_BATCH_PATH]
+
+
 async def test_links_client_unreachable_links_raises_links_unavailable() -> None:
     client = _client("http://127.0.0.1:9")
     try:
@@ -110,17 +169,44 @@ async def test_links_client_ping_accepts_a_404_and_refuses_a_5xx(
         await failing.aclose()
 
 
+_LINK = link_body("abc", "https://example.com/")
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "codes", "path", "answer"),
+    [
+        # A lone miss takes the one-code route, batching or not.
+        (1, ["abc"], RESOLVE_PATH.format(code="abc"), _LINK),
+        (MAX_RESOLVE_CODES, ["abc"], RESOLVE_PATH.format(code="abc"), _LINK),
+        # Concurrent misses share a batch, which carries the trace of the sampled one.
+        (MAX_RESOLVE_CODES, ["un1", "abc", "un2"], RESOLVE_BATCH_PATH,
+         {"links": {"un1": None, "abc": _LINK, "un2": None}}),
+    ],
+)  # fmt: skip
 async def test_redirect_miss_carries_the_requests_trace_to_links(
-    make_settings: Callable[..., RedirectSettings], loopback: LoopbackServers
+    make_settings: Callable[..., RedirectSettings],
+    loopback: LoopbackServers,
+    batch_size: int,
+    codes: list[str],
+    path: str,
+    answer: dict[str, object],
 ) -> None:
-    links = Answering(200, orjson.dumps(link_body("abc", "https://example.com/")))
-    settings = make_settings(links_url=loopback.serve(links), health_check_interval=60.0)
+    links = Answering(200, orjson.dumps(answer))
+    settings = make_settings(
+        links_url=loopback.serve(links), health_check_interval=60.0, links_batch_size=batch_size
+    )
     app = create_app(settings)
     traceparent = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+    unsampled = f"00-{'1' * 32}-00f067aa0ba902b7-00"
     async with app_client(app) as client:
-        response = await client.get("/abc", headers={"traceparent": traceparent})
-    assert response.status_code == 302
-    sent = links.requests[RESOLVE_PATH.format(code="abc")][b"traceparent"].decode()
+        answers = await asyncio.gather(*(
+            client.get(f"/{code}", headers={"traceparent": traceparent if code == "abc"
+                                            else unsampled})
+            for code in codes
+        ))  # fmt: skip
+    assert [a.status_code for a in answers] == [302 if c == "abc" else 404 for c in codes]
+    assert [asked for asked in links.requests if PROBE_CODE not in asked] == [path]
+    sent = links.requests[path][b"traceparent"].decode()
     version, trace_id, parent, flags = sent.split("-")
     assert (version, trace_id, flags) == ("00", TRACE_ID, "01")
     assert parent != "00f067aa0ba902b7"  # redirect's own client span is links' parent

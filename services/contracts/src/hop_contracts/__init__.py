@@ -5,11 +5,12 @@ Usage::
     from hop_contracts import RESOLVE_PATH, ClickEvent, ResolvedLink, is_bot, is_code
 
 Modules: `codes` (the code alphabet and reserved words), `routes` (paths one service calls
-on another and the public prefixes), `resolve` (links' resolve body and the link id),
-`owned` (an owner's link ids and codes), `links` (the link body of links' public API),
-`stats` (analytics' stats bodies), `link_cache` (the shared Redis cache's key and
-entry), `clicks` (click events, batches, transports) and `bots` (the bot rule). The
-package depends on pydantic and ua-parser only: no web framework, no database, no service.
+on another and the public prefixes), `resolve` (links' resolve bodies, one code or a
+batch, and the link id), `owned` (an owner's link ids and codes), `links` (the link body
+of links' public API), `stats` (analytics' stats bodies), `link_cache` (the shared Redis
+cache's key and entry), `clicks` (click events, batches, transports) and `bots` (the bot
+rule). The package depends on pydantic and ua-parser only: no web framework, no database,
+no service.
 """
 
 from hop_contracts.bots import is_bot, is_bot_device
@@ -49,10 +50,14 @@ from hop_contracts.links import Link, LinkPage
 from hop_contracts.owned import OwnedLink, OwnedLinks
 from hop_contracts.resolve import (
     LINK_ID_MAX_LENGTH,
+    MAX_RESOLVE_CODES,
     REDIRECT_STATUSES,
+    Code,
     LinkId,
     RedirectStatus,
     ResolvedLink,
+    ResolvedLinks,
+    ResolveRequest,
 )
 from hop_contracts.routes import (
     CLICKS_PATH,
@@ -61,6 +66,7 @@ from hop_contracts.routes import (
     LINK_PATH,
     LINKS_PREFIX,
     OWNER_STATS_PATH,
+    RESOLVE_BATCH_PATH,
     RESOLVE_PATH,
     STATS_PREFIX,
 )
@@ -92,11 +98,13 @@ __all__ = [
     "MAX_BATCH_EVENTS",
     "MAX_EVENT_ID_LENGTH",
     "MAX_HEADER_LENGTH",
+    "MAX_RESOLVE_CODES",
     "MAX_TIMESTAMP",
     "MIN_TIMESTAMP",
     "OWNER_STATS_PATH",
     "REDIRECT_STATUSES",
     "RESERVED_CODES",
+    "RESOLVE_BATCH_PATH",
     "RESOLVE_PATH",
     "STATS_PREFIX",
     "CacheableLink",
@@ -105,6 +113,7 @@ __all__ = [
     "ClickEvent",
     "ClickIngestResult",
     "ClickTransport",
+    "Code",
     "DailyClicks",
     "Link",
     "LinkClicksValue",
@@ -115,7 +124,9 @@ __all__ = [
     "OwnerStatsResponse",
     "RankedValue",
     "RedirectStatus",
+    "ResolveRequest",
     "ResolvedLink",
+    "ResolvedLinks",
     "StatsResponse",
     "TopValues",
     "cached_link",

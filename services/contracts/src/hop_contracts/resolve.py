@@ -1,11 +1,15 @@
-"""The body links answers to a resolve, ``GET /internal/v1/links/{code}`` (200).
+"""The bodies of links' resolve API: one code, ``GET /internal/v1/links/{code}`` (200),
+or many at once, ``POST /internal/v1/links:resolve``.
 
 Usage::
 
     link = ResolvedLink.model_validate_json(response.content)
+    links = ResolvedLinks.model_validate_json(response.content).links  # code -> link | None
 
-A 404 with ``{"detail": ...}`` means the code is unknown (or deleted); anything else is
-links being unavailable.
+For one code, a 404 with ``{"detail": ...}`` means the code is unknown (or deleted);
+anything else is links being unavailable. A batch (`ResolveRequest`, 1 to
+`MAX_RESOLVE_CODES` codes) is answered 200 with every code asked for as a key of
+``links``: its link, or null when it is unknown.
 """
 
 from __future__ import annotations
@@ -14,16 +18,21 @@ from datetime import datetime
 from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from hop_contracts.codes import CODE_PATTERN
 
 __all__ = [
     "LINK_ID_MAX_LENGTH",
     "LINK_ID_PATTERN",
+    "MAX_RESOLVE_CODES",
     "REDIRECT_STATUSES",
+    "Code",
     "LinkId",
     "RedirectStatus",
+    "ResolveRequest",
     "ResolvedLink",
+    "ResolvedLinks",
 ]
 
 #: The statuses a link may redirect with.
@@ -34,27 +43,25 @@ LINK_ID_MAX_LENGTH: Final = 64
 LINK_ID_PATTERN: Final = CODE_PATTERN
 #: A link's stable identity: given at creation, never reused (unlike its code), opaque.
 LinkId = Annotated[str, Field(pattern=f"^{LINK_ID_PATTERN}$", max_length=LINK_ID_MAX_LENGTH)]
+#: A short code (`hop_contracts.codes`).
+Code = Annotated[str, Field(pattern=f"^{CODE_PATTERN}$")]
+#: The most codes one batch resolve asks for.
+MAX_RESOLVE_CODES: Final = 100
+_EXAMPLE: Final[JsonDict] = {
+    "id": "5f0c6a3e9b2d4c1fa7e8d9c0b1a2f3e4",
+    "code": "abc1234",
+    "url": "https://example.com/x",
+    "redirect_status": 302,
+    "forward_query": False,
+    "expires_at": None,
+    "disabled": False,
+}
 
 
 class ResolvedLink(BaseModel):
     """What the redirect service needs to answer a code."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "5f0c6a3e9b2d4c1fa7e8d9c0b1a2f3e4",
-                    "code": "abc1234",
-                    "url": "https://example.com/x",
-                    "redirect_status": 302,
-                    "forward_query": False,
-                    "expires_at": None,
-                    "disabled": False,
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(frozen=True, json_schema_extra={"examples": [_EXAMPLE]})
 
     #: The link's stable identity: clicks belong to it, never to the code, so a deleted
     #: and re-created code starts afresh.
@@ -65,3 +72,22 @@ class ResolvedLink(BaseModel):
     forward_query: bool = False
     expires_at: datetime | None = None
     disabled: bool = False
+
+
+class ResolveRequest(BaseModel):
+    """The codes a batch resolve asks for (duplicates are answered once)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"codes": ["abc1234", "x9"]}]})
+
+    codes: list[Code] = Field(min_length=1, max_length=MAX_RESOLVE_CODES)
+
+
+class ResolvedLinks(BaseModel):
+    """The answer to a batch resolve: every code asked for, with its link or null if unknown."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={"examples": [{"links": {"abc1234": _EXAMPLE, "x9": None}}]},
+    )
+
+    links: dict[str, ResolvedLink | None]

@@ -19,6 +19,7 @@ __all__ = [
     "LINK_IDS_PATH",
     "LINK_PATH",
     "OWNER_STATS_PATH",
+    "RESOLVE_BATCH_PATH",
     "RESOLVE_PATH",
     "STATS_PREFIX",
 ]
@@ -38,5 +39,8 @@ OWNER_STATS_PATH: Final = STATS_PREFIX
 INTERNAL_PREFIX: Final = "/internal"
 #: links resolves a code for redirect's cache-miss path (`hop_contracts.ResolvedLink`).
 RESOLVE_PATH: Final = INTERNAL_PREFIX + "/v1/links/{code}"
+#: links resolves many codes in one request (`hop_contracts.ResolveRequest`, answered
+#: with `hop_contracts.ResolvedLinks`): redirect's concurrent misses, batched.
+RESOLVE_BATCH_PATH: Final = INTERNAL_PREFIX + "/v1/links:resolve"
 #: analytics ingests a batch of click events (`hop_contracts.ClickBatch`).
 CLICKS_PATH: Final = INTERNAL_PREFIX + "/v1/clicks"

@@ -25,8 +25,17 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any, Final
 
+from pydantic import ValidationError
+
 from hop_contracts.clicks import MAX_BATCH_EVENTS
-from hop_contracts.routes import CLICKS_PATH, LINK_IDS_PATH, LINKS_PREFIX, RESOLVE_PATH
+from hop_contracts.resolve import ResolveRequest
+from hop_contracts.routes import (
+    CLICKS_PATH,
+    LINK_IDS_PATH,
+    LINKS_PREFIX,
+    RESOLVE_BATCH_PATH,
+    RESOLVE_PATH,
+)
 
 __all__ = ["ClickSink", "FakeLinks", "fake_link_id", "link_body", "main"]
 
@@ -72,7 +81,8 @@ def fake_link_id(code: str) -> str:
 class FakeLinks:
     """links' resolve and ownership answers over dicts; ``down`` makes it answer 503.
 
-    ``links`` maps a code to its resolve body; ``owners`` maps an ``Authorization`` header
+    ``links`` maps a code to its resolve body, answered one code at a time or in batches
+    (``batches`` lists the codes of each batch request); ``owners`` maps an ``Authorization`` header
     to the codes its owner has (``GET /api/v1/links/{code}``: 200 with the link's ``id``
     and ``code``, 404 or 401; ``GET /api/v1/links:ids``: every owned link's ``id`` and
     ``code`` in code order, or 401).
@@ -87,6 +97,7 @@ class FakeLinks:
         self.links = dict(links or {})
         self.owners = dict(owners or {})
         self.calls: Counter[str] = Counter()
+        self.batches: list[list[str]] = []
         self.down = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -99,6 +110,8 @@ class FakeLinks:
             await _json(send, 503, {"detail": "links is down (fake)."})
         elif path == LINK_IDS_PATH:
             await self._owned_ids(_header(scope, b"authorization"), send)
+        elif path == RESOLVE_BATCH_PATH and scope["method"] == "POST":
+            await self._resolve_many(await _body(receive), send)
         elif path.startswith(_RESOLVE):
             await self._resolve(path.removeprefix(_RESOLVE), send)
         elif path.startswith(_LINK):
@@ -112,6 +125,16 @@ class FakeLinks:
             await _json(send, 200, self.links[code])
         else:
             await _json(send, 404, {"detail": f"No link with code {code!r} exists."})
+
+    async def _resolve_many(self, raw: bytes, send: Send) -> None:
+        try:
+            codes = list(dict.fromkeys(ResolveRequest.model_validate_json(raw).codes))
+        except ValidationError as err:
+            await _json(send, 422, {"detail": err.errors(include_url=False, include_input=False)})
+            return
+        self.batches.append(codes)
+        self.calls.update(codes)
+        await _json(send, 200, {"links": {code: self.links.get(code) for code in codes}})
 
     async def _owned(self, code: str, authorization: str, send: Send) -> None:
         self.calls[code] += 1

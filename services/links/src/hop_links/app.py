@@ -43,7 +43,8 @@ Short links, their owners and API keys.
 
 Every `/api/v1/links` route needs `Authorization: Bearer <api key>`; an operator creates
 keys with `hop-links keys create OWNER`. An API key sees and changes only its owner's links.
-`/internal/v1/links/{code}` is cluster-internal: the redirect service's cache-miss path.
+`/internal/v1/links/{code}` and `/internal/v1/links:resolve` (many codes at once) are
+cluster-internal: the redirect service's cache-miss path.
 """
 
 

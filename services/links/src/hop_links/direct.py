@@ -33,11 +33,16 @@ from sqlalchemy.util.concurrency import greenlet_spawn
 from hop_instrumentation.database import DatabaseMetrics
 from hop_links.errors import DatabaseUnavailableError
 
-__all__ = ["DirectPostgres", "UniqueViolation", "is_postgres"]
+__all__ = ["RESOLVE", "RESOLVE_MANY", "DirectPostgres", "UniqueViolation", "is_postgres"]
 
 RESOLVE: Final = (
     "SELECT uid, code, url, redirect_status, forward_query, expires_at, disabled "
     "FROM links WHERE code = $1"
+)
+#: A batch resolve: every code in one array parameter (one statement however many codes).
+RESOLVE_MANY: Final = (
+    "SELECT uid, code, url, redirect_status, forward_query, expires_at, disabled "
+    "FROM links WHERE code = ANY($1::text[])"
 )
 AUTHENTICATE: Final = "SELECT id, owner_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"
 INSERT_LINK: Final = (

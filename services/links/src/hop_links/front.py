@@ -8,6 +8,7 @@ stays: it documents the endpoint in OpenAPI and answers anything this front pass
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 import orjson
@@ -21,7 +22,7 @@ from hop_links.dependencies import services_of
 from hop_links.errors import DatabaseUnavailableError, LinkNotFoundError
 from hop_links.records import ResolvedLink
 
-__all__ = ["ResolveFront", "resolved_json"]
+__all__ = ["ResolveFront", "resolved_json", "resolved_links_json"]
 
 ROUTE: Final = RESOLVE_PATH
 PREFIX: Final = RESOLVE_PATH.removesuffix("{code}")
@@ -75,15 +76,24 @@ class ResolveFront:
 
 def resolved_json(link: ResolvedLink) -> bytes:
     """Return the contract's JSON body for a resolved link."""
+    return orjson.dumps(_resolved_fields(link))
+
+
+def resolved_links_json(codes: Iterable[str], found: Mapping[str, ResolvedLink]) -> bytes:
+    """Return the contract's batch body: every code in ``codes``, null where not ``found``."""
+    links = {code: None if (link := found.get(code)) is None else _resolved_fields(link)
+             for code in codes}  # fmt: skip
+    return orjson.dumps({"links": links})
+
+
+def _resolved_fields(link: ResolvedLink) -> dict[str, object]:
     expires_at = link.expires_at.isoformat().replace("+00:00", "Z") if link.expires_at else None
-    return orjson.dumps(
-        {
-            "id": link.id,
-            "code": link.code,
-            "url": link.url,
-            "redirect_status": link.redirect_status,
-            "forward_query": link.forward_query,
-            "expires_at": expires_at,
-            "disabled": link.disabled,
-        }
-    )
+    return {
+        "id": link.id,
+        "code": link.code,
+        "url": link.url,
+        "redirect_status": link.redirect_status,
+        "forward_query": link.forward_query,
+        "expires_at": expires_at,
+        "disabled": link.disabled,
+    }

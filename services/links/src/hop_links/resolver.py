@@ -15,19 +15,21 @@ database's connection budget); otherwise, and on SQLite, resolves take the store
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 
 from opentelemetry import trace
 from sqlalchemy.engine import URL
 
 from hop_contracts import is_code
-from hop_links.direct import RESOLVE
+from hop_links.direct import RESOLVE, RESOLVE_MANY
 from hop_links.errors import DatabaseUnavailableError, LinkNotFoundError
 from hop_links.records import ResolvedLink
 
 __all__ = ["PostgresResolver"]
 
 _SPAN_ATTRIBUTES: Final = {"db.system": "postgresql", "db.statement": RESOLVE}
+_MANY_SPAN_ATTRIBUTES: Final = {"db.system": "postgresql", "db.statement": RESOLVE_MANY}
 
 
 def _libpq_dsn(url: URL) -> str:
@@ -89,18 +91,34 @@ class PostgresResolver:
             with self._tracer.start_as_current_span(
                 "SELECT links", kind=trace.SpanKind.CLIENT, attributes=_SPAN_ATTRIBUTES
             ):
-                row = await self._fetch(code)
+                row = await self._fetch(RESOLVE, code)
         else:
-            row = await self._fetch(code)
+            row = await self._fetch(RESOLVE, code)
         if row is None:
             raise LinkNotFoundError(code)
         return ResolvedLink(*row)
 
-    async def _fetch(self, code: str) -> Any:
+    async def resolve_many(self, codes: Sequence[str]) -> dict[str, ResolvedLink]:
+        """Return the links of those ``codes`` that exist, keyed by code (one statement)."""
+        codes = [code for code in codes if is_code(code)]
+        if not codes:
+            return {}
+        if trace.get_current_span().is_recording():
+            with self._tracer.start_as_current_span(
+                "SELECT links", kind=trace.SpanKind.CLIENT, attributes=_MANY_SPAN_ATTRIBUTES
+            ):
+                rows = await self._fetch(RESOLVE_MANY, codes, many=True)
+        else:
+            rows = await self._fetch(RESOLVE_MANY, codes, many=True)
+        return {row[1]: ResolvedLink(*row) for row in rows}
+
+    async def _fetch(self, statement: str, argument: object, *, many: bool = False) -> Any:
         if self._pool is None:
             raise DatabaseUnavailableError("The resolve pool is not started; retry later.")
         try:
             async with self._pool.acquire(timeout=self._timeout) as connection:
-                return await connection.fetchrow(RESOLVE, code, timeout=self._timeout)
+                if many:
+                    return await connection.fetch(statement, argument, timeout=self._timeout)
+                return await connection.fetchrow(statement, argument, timeout=self._timeout)
         except self._failures as err:
             raise DatabaseUnavailableError("The database is unavailable; retry later.") from err

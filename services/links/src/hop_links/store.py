@@ -16,7 +16,14 @@ from hop_instrumentation.database import reader
 from hop_links._cursor import decode_cursor, encode_cursor
 from hop_links._link_rows import link_record, link_row, load_tags
 from hop_links.codes import CodeGenerator, validate_alias
-from hop_links.direct import INSERT_LINK, INSERT_LINKS, RESOLVE, DirectPostgres, UniqueViolation
+from hop_links.direct import (
+    INSERT_LINK,
+    INSERT_LINKS,
+    RESOLVE,
+    RESOLVE_MANY,
+    DirectPostgres,
+    UniqueViolation,
+)
 from hop_links.errors import AliasTakenError, InvalidLinkError, LinkNotFoundError, LinksError
 from hop_links.records import (
     BatchOutcome,
@@ -32,7 +39,7 @@ from hop_links.validation import validate_expiry, validate_tags, validate_target
 __all__ = ["LinkStore"]
 
 _ATTEMPTS: Final = 5
-_RESOLVE = select(
+_RESOLVED = select(
     links.c.uid,
     links.c.code,
     links.c.url,
@@ -40,7 +47,9 @@ _RESOLVE = select(
     links.c.forward_query,
     links.c.expires_at,
     links.c.disabled,
-).where(links.c.code == bindparam("code"))
+)
+_RESOLVE = _RESOLVED.where(links.c.code == bindparam("code"))
+_RESOLVE_MANY = _RESOLVED.where(links.c.code.in_(bindparam("codes", expanding=True)))
 
 
 #: The parameters of `hop_links.direct.INSERT_LINK`, in order.
@@ -96,6 +105,19 @@ class LinkStore:
         if row is None:
             raise LinkNotFoundError(code)
         return ResolvedLink(*row)
+
+    async def resolve_many(self, codes: Sequence[str]) -> dict[str, ResolvedLink]:
+        """Return the links of those ``codes`` that exist (any owner), keyed by code."""
+        codes = [code for code in codes if is_code(code)]
+        if not codes:
+            return {}
+        rows: Sequence[Sequence[Any]]
+        if self._direct is not None:
+            rows = await self._direct.fetch(RESOLVE_MANY, codes)
+        else:
+            async with self._reader.connect() as connection:
+                rows = (await connection.execute(_RESOLVE_MANY, {"codes": codes})).all()
+        return {row[1]: ResolvedLink(*row) for row in rows}
 
     async def create(self, owner_id: int, draft: LinkDraft) -> LinkRecord:
         """Create a link; raise `InvalidLinkError` or `AliasTakenError` when refused."""

@@ -32,7 +32,8 @@ from hop_instrumentation import (
     load_settings,
 )
 from hop_instrumentation import create_app as create_instrumented_app
-from hop_redirect.cache import CacheMetricsPublisher, LinkCache
+from hop_redirect.batching import BatchResolver
+from hop_redirect.cache import CacheMetricsPublisher, LinkCache, Resolver
 from hop_redirect.clicks import ClickBuffer
 from hop_redirect.dependencies import RedirectServices, services_of
 from hop_redirect.front import RedirectFront
@@ -116,7 +117,7 @@ def _build_services(
     if settings.redis_cache and redis is not None:
         shared_cache = RedisSharedCache(redis, prefix=settings.redis_cache_prefix)
     cache: LinkCache[Route] = LinkCache(
-        resolver=links,
+        resolver=_resolver(settings, links),
         build=renderer.route,
         metrics=metrics.cache,
         size=settings.cache_size,
@@ -155,6 +156,14 @@ def _build_services(
         clicks=clicks,
         pipeline=pipeline,
         redis=redis,
+    )
+
+
+def _resolver(settings: RedirectSettings, links: LinksClient) -> Resolver:
+    if settings.links_batch_size == 1:
+        return links
+    return BatchResolver(
+        links, batch_size=settings.links_batch_size, in_flight=settings.links_batches_in_flight
     )
 
 

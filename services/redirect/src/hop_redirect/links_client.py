@@ -4,17 +4,22 @@ Every cache miss is one call here, so it runs on a pooled aiohttp session
 (`hop_instrumentation.aiohttp_client`): httpx's connection pool scans every pooled
 connection, with a readability syscall each, on every request, and was the bound of
 the miss path. The session is made on first use, inside the event loop that serves.
+`resolve_many` asks for many codes in one request (`hop_redirect.batching` gathers them);
+a links that does not know that route yet (404: mid-rollout) gets one request per code.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from typing import Final
 
 import aiohttp
+import orjson
 from opentelemetry.trace import TracerProvider
 from pydantic import ValidationError
 
-from hop_contracts import RESOLVE_PATH, ResolvedLink
+from hop_contracts import RESOLVE_BATCH_PATH, RESOLVE_PATH, ResolvedLink, ResolvedLinks
 from hop_instrumentation.aiohttp_client import CLIENT_ERRORS, create_aiohttp_session
 from hop_redirect.errors import LinksUnavailableError
 from hop_redirect.records import Link
@@ -24,6 +29,7 @@ __all__ = ["PROBE_CODE", "LinksClient"]
 _RESOLVE: Final = RESOLVE_PATH.removesuffix("{code}")
 #: A code that never exists (dots are outside the code alphabet): a cheap reachability probe.
 PROBE_CODE: Final = "hop.redirect.readiness"
+_JSON: Final = {"Content-Type": "application/json"}
 
 
 def to_link(resolved: ResolvedLink) -> Link:
@@ -59,7 +65,7 @@ class LinksClient:
 
     async def resolve(self, code: str) -> Link | None:
         """Return the link for ``code``, or None if links says it does not exist."""
-        status, body = await self._get(_RESOLVE + code)
+        status, body = await self._request(_RESOLVE + code)
         if status == 404:
             return None
         if status != 200:
@@ -69,9 +75,25 @@ class LinksClient:
         except ValidationError as err:
             raise LinksUnavailableError(f"links answered a malformed link for {code!r}.") from err
 
+    async def resolve_many(self, codes: Sequence[str]) -> dict[str, Link | None]:
+        """Return every code's link (None: unknown) from one request; at most 100 codes."""
+        status, body = await self._request(RESOLVE_BATCH_PATH, orjson.dumps({"codes": codes}))
+        if status == 404:  # a links older than the batch route (mid-rollout): one call each
+            found = await asyncio.gather(*(self.resolve(code) for code in codes))
+            return dict(zip(codes, found, strict=True))
+        if status != 200:
+            raise LinksUnavailableError(f"links answered {status} for {len(codes)} codes.")
+        try:
+            answered = ResolvedLinks.model_validate_json(body).links
+        except ValidationError as err:
+            raise LinksUnavailableError(
+                f"links answered a malformed batch for {len(codes)} codes."
+            ) from err
+        return {code: None if link is None else to_link(link) for code, link in answered.items()}
+
     async def ping(self) -> None:
         """Raise unless links answers the resolve API (a 404 for the probe code is healthy)."""
-        status, _ = await self._get(_RESOLVE + PROBE_CODE)
+        status, _ = await self._request(_RESOLVE + PROBE_CODE)
         if status >= 500:
             raise LinksUnavailableError(f"links answered {status}.")
 
@@ -81,7 +103,7 @@ class LinksClient:
             await self._session.close()
             self._session = None
 
-    async def _get(self, path: str) -> tuple[int, bytes]:
+    async def _request(self, path: str, json: bytes | None = None) -> tuple[int, bytes]:
         session = self._session
         if session is None:
             session = self._session = create_aiohttp_session(
@@ -92,7 +114,10 @@ class LinksClient:
                 pool_size=self._pool_size,
             )
         try:
-            async with session.get(path) as response:
+            if json is None:
+                async with session.get(path) as response:
+                    return response.status, await response.read()
+            async with session.post(path, data=json, headers=_JSON) as response:
                 return response.status, await response.read()
         except CLIENT_ERRORS as err:
             raise LinksUnavailableError(f"links is unreachable: {type(err).__name__}.") from err

@@ -8,7 +8,12 @@ from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
-from hop_contracts import DEFAULT_CLICK_STREAM, DEFAULT_LINK_CACHE_PREFIX, ClickTransport
+from hop_contracts import (
+    DEFAULT_CLICK_STREAM,
+    DEFAULT_LINK_CACHE_PREFIX,
+    MAX_RESOLVE_CODES,
+    ClickTransport,
+)
 from hop_instrumentation import ServiceSettings
 from hop_instrumentation.settings import RedisUrl
 
@@ -31,6 +36,20 @@ class RedirectSettings(ServiceSettings):
         le=10_000,
         description="Keep-alive connections to links at most: concurrent cache misses past it "
         "wait for one.",
+    )
+    links_batch_size: int = Field(
+        default=MAX_RESOLVE_CODES,
+        ge=1,
+        le=MAX_RESOLVE_CODES,
+        description="Codes per resolve request to links at most: cache misses pending together "
+        "leave as one batch. 1 sends each miss alone, on links' one-code route.",
+    )
+    links_batches_in_flight: int = Field(
+        default=4,
+        ge=1,
+        le=1000,
+        description="Batch resolve requests open to links at once; a miss past them waits and "
+        "leaves with the others pending when one comes back.",
     )
     analytics_url: str = "http://127.0.0.1:7003"
 
