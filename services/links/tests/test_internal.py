@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from hop_contracts import MAX_RESOLVE_CODES
 from hop_instrumentation import get_instrumentation
