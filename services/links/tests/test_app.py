@@ -85,7 +85,7 @@ async def test_openapi_documents_models_errors_and_security(make_app: Any) -> No
         document = (await client.get("/openapi.json")).json()
     schemas = set(document["components"]["schemas"])
     assert {"Link", "LinkCreate", "LinkUpdate", "LinkPage", "BatchCreate", "BatchResult",
-            "BatchItemResult", "ResolvedLink", "OwnedLinks", "ErrorMessage",
+            "BatchItemResult", "ResolvedLink", "OwnedLinks", "LinkChangePage", "ErrorMessage",
             "HTTPValidationError"} <= schemas  # fmt: skip
     assert document["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
     paths = document["paths"]
@@ -95,6 +95,7 @@ async def test_openapi_documents_models_errors_and_security(make_app: Any) -> No
         "/api/v1/links:ids",
         "/api/v1/links/{code}",
         "/internal/v1/links/{code}",
+        "/internal/v1/link-changes",
     }
     for path, methods in paths.items():
         for method, operation in methods.items():
