@@ -13,10 +13,12 @@ from typing import Final
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
     Index,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -33,7 +35,9 @@ __all__ = [
     "click_events",
     "daily_breakdown",
     "daily_clicks",
+    "disabled_periods",
     "legacy_link_id",
+    "link_feed",
     "metadata",
 ]
 
@@ -99,4 +103,27 @@ daily_breakdown = Table(
     Column("bot_clicks", BigInteger, nullable=False),
     PrimaryKeyConstraint("link_id", "day", "dimension", "value"),
     postgresql_with={"fillfactor": 70},
+)
+
+#: When each link was disabled (links' clock), and enabled again (NULL: still disabled).
+#: Clicks of a link that occurred inside one of its periods are not counted: intake drops
+#: them, and learning of a period removes those already stored (`hop_analytics._disabled`).
+disabled_periods = Table(
+    "disabled_periods",
+    metadata,
+    Column("link_id", Key(LINK_KEY_LENGTH), nullable=False),
+    Column("disabled_at", DateTime(timezone=True), nullable=False),
+    Column("enabled_at", DateTime(timezone=True), nullable=True),
+    PrimaryKeyConstraint("link_id", "disabled_at"),
+)
+
+#: The one row holding how far links' feed of disables and enables has been applied: the
+#: last ``seq`` (`hop_contracts.LinkChangePage`), shared by every replica.
+link_feed = Table(
+    "link_feed",
+    metadata,
+    Column("id", Integer, nullable=False),
+    Column("applied_seq", BigInteger, nullable=False),
+    PrimaryKeyConstraint("id"),
+    CheckConstraint("id = 1", name="ck_link_feed_one_row"),
 )

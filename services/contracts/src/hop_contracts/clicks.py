@@ -108,7 +108,12 @@ class ClickBatch(BaseModel):
 
 
 class ClickIngestResult(BaseModel):
-    """The answer to a batch: how many events were new, how many already known."""
+    """The answer to a batch: how many events were new, how many already known.
+
+    ``disabled`` events belong to a link inside one of its disabled periods (redirect
+    served it from its cache after the disable): stored nowhere, counted nowhere.
+    """
 
     accepted: int
     duplicates: int
+    disabled: int = 0

@@ -1,0 +1,245 @@
+"""Disabled periods: which stored clicks never count, and the correction that removes them.
+
+redirect may serve a disabled link from its cache for a while, so its clicks still
+arrive; links' feed tells when the link was disabled (and enabled again). Learning of a
+disable at ``D`` removes the link's stored clicks that occurred at or after ``D`` (before
+the enable, if the same page of the feed holds it): their raw events are deleted and
+their counts subtracted from both aggregate tables, day by day, humans and bots apart.
+From then on intake drops the link's events inside a period (`split`).
+
+Exactness against concurrent intake: on PostgreSQL every intake transaction holds
+``pg_advisory_xact_lock_shared(LOCK_KEY)`` while it reads the periods of its batch and
+writes; the correction holds the exclusive lock. An intake that got its lock first has
+committed before the correction reads the events; one that got it after sees the new
+period (its next statement's snapshot is taken after the lock). SQLite runs one write
+transaction at a time: intake reads the periods after its first write, holding the
+database's write lock, so the same two cases are all there are.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from hop_analytics._aggregates import BatchSummary, summarize
+from hop_analytics._event_rows import EventRow
+from hop_analytics._link_sets import is_one_of
+from hop_analytics.dimensions import DIMENSIONS
+from hop_analytics.tables import (
+    click_events,
+    daily_breakdown,
+    daily_clicks,
+    disabled_periods,
+    link_feed,
+)
+
+__all__ = ["SHARED_LOCK", "Change", "LinkFeedStore", "Periods", "load_periods", "split"]
+
+logger = logging.getLogger("hop.analytics.disabled")
+
+#: The advisory lock key intake (shared) and the correction (exclusive) take on PostgreSQL.
+LOCK_KEY: Final = 0x686F_7064  # "hopd"
+SHARED_LOCK: Final = text(f"SELECT pg_advisory_xact_lock_shared({LOCK_KEY})")
+EXCLUSIVE_LOCK: Final = text(f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
+
+#: A link id's periods: (disabled at, enabled at or None while still disabled).
+Periods = dict[str, list[tuple[datetime, datetime | None]]]
+
+#: The ``click_events`` columns of an `EventRow`, in its field order.
+_ROW_COLUMNS: Final = (
+    click_events.c.id,
+    click_events.c.link_id,
+    click_events.c.code,
+    click_events.c.occurred_at,
+    click_events.c.is_bot,
+    *(click_events.c[dimension.column] for dimension in DIMENSIONS),
+)
+
+
+@dataclass(slots=True, frozen=True)
+class Change:
+    """A transition of a link's ``disabled`` flag, as links' feed tells it."""
+
+    link_id: str
+    disabled: bool
+    at: datetime
+
+
+def _utc(moment: datetime) -> datetime:
+    """Return ``moment`` aware in UTC (SQLite hands stored moments back naive, in UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+async def load_periods(conn: AsyncConnection, link_ids: Collection[str]) -> Periods:
+    """Return the disabled periods of ``link_ids`` (most links have none)."""
+    if not link_ids:
+        return {}
+    table = disabled_periods
+    query = select(table.c.link_id, table.c.disabled_at, table.c.enabled_at).where(
+        is_one_of(table.c.link_id, link_ids, dialect=conn.dialect.name)
+    )
+    periods: Periods = {}
+    for link_id, start, end in await conn.execute(query):
+        periods.setdefault(link_id, []).append((_utc(start), None if end is None else _utc(end)))
+    return periods
+
+
+def split(rows: Sequence[EventRow], periods: Periods) -> tuple[list[EventRow], list[EventRow]]:
+    """Return ``rows`` apart: those that count, and those inside a disabled period."""
+    counted: list[EventRow] = []
+    dropped: list[EventRow] = []
+    for row in rows:
+        spans = periods.get(row.link_id)
+        inside = spans is not None and any(
+            start <= row.occurred_at and (end is None or row.occurred_at < end)
+            for start, end in spans
+        )
+        (dropped if inside else counted).append(row)
+    return counted, dropped
+
+
+class LinkFeedStore:
+    """Apply links' feed of disables and enables once, whichever replica reads it."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
+
+    async def position(self) -> int:
+        """Return the last ``seq`` of the feed applied (0 before any)."""
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(select(link_feed.c.applied_seq))).scalar_one())
+
+    async def apply(self, after: int, changes: Sequence[Change], last: int) -> bool:
+        """Apply the feed's changes after ``after`` (up to ``last``) in one transaction.
+
+        Return False, applying nothing, when the feed is no longer at ``after`` (another
+        replica applied them first): each change is applied once, whoever reads it. On
+        SQLite the position's update is the first statement, so the transaction holds the
+        write lock from its start.
+        """
+        async with self._engine.begin() as conn:
+            if self._postgres:
+                await conn.execute(EXCLUSIVE_LOCK)
+            moved = await conn.execute(
+                update(link_feed).where(link_feed.c.applied_seq == after).values(applied_seq=last)
+            )
+            if moved.rowcount != 1:
+                return False
+            removed = await apply_changes(conn, changes)
+        if removed:
+            logger.info("clicks of disabled links removed", extra={"removed": removed})
+        return True
+
+
+async def apply_changes(conn: AsyncConnection, changes: Sequence[Change]) -> int:
+    """Apply a page of the feed in order; return how many stored clicks were removed.
+
+    A disable opens a period (unless one is open) and removes the clicks it covers; an
+    enable closes the open period. A disable followed by an enable of the same link in
+    ``changes`` removes only the clicks between the two.
+    """
+    removed = 0
+    for index, change in enumerate(changes):
+        if not change.disabled:
+            await _close(conn, change.link_id, _utc(change.at))
+        elif await _open(conn, change.link_id, _utc(change.at)):
+            end = _next_enable(changes[index + 1 :], change.link_id)
+            removed += await _remove(conn, change.link_id, _utc(change.at), end)
+    return removed
+
+
+def _next_enable(later: Sequence[Change], link_id: str) -> datetime | None:
+    for change in later:
+        if change.link_id == link_id and not change.disabled:
+            return _utc(change.at)
+    return None
+
+
+async def _open(conn: AsyncConnection, link_id: str, at: datetime) -> bool:
+    """Open a period at ``at``; return False when the link is disabled already."""
+    table = disabled_periods
+    still_open = select(table.c.link_id).where(
+        table.c.link_id == link_id, table.c.enabled_at.is_(None)
+    )
+    known = select(table.c.link_id).where(table.c.link_id == link_id, table.c.disabled_at == at)
+    if (await conn.execute(still_open)).first() or (await conn.execute(known)).first():
+        return False
+    await conn.execute(insert(table).values(link_id=link_id, disabled_at=at, enabled_at=None))
+    return True
+
+
+async def _close(conn: AsyncConnection, link_id: str, at: datetime) -> None:
+    table = disabled_periods
+    await conn.execute(
+        update(table)
+        .where(table.c.link_id == link_id, table.c.enabled_at.is_(None))
+        .values(enabled_at=at)
+    )
+
+
+async def _remove(
+    conn: AsyncConnection, link_id: str, start: datetime, end: datetime | None
+) -> int:
+    """Delete the link's raw events in [start, end) and subtract them from the aggregates."""
+    inside: ColumnElement[bool] = and_(
+        click_events.c.link_id == link_id, click_events.c.occurred_at >= start
+    )
+    if end is not None:
+        inside = and_(inside, click_events.c.occurred_at < end)
+    deleted = await conn.execute(delete(click_events).where(inside).returning(*_ROW_COLUMNS))
+    rows = [EventRow(*row) for row in deleted]
+    if rows:
+        await _subtract(conn, link_id, summarize(rows))
+    return len(rows)
+
+
+async def _subtract(conn: AsyncConnection, link_id: str, summary: BatchSummary) -> None:
+    daily, breakdown = daily_clicks, daily_breakdown
+    minus = {"clicks": _minus("clicks"), "bot_clicks": _minus("bot_clicks")}
+    days = [
+        {"k_day": day, "k_clicks": clicks, "k_bot_clicks": bots}
+        for (_, day), (clicks, bots) in sorted(summary.daily.items())
+    ]
+    if days:
+        on_day = (daily.c.link_id == link_id, daily.c.day == bindparam("k_day"))
+        await conn.execute(update(daily).where(*on_day).values(minus), days)
+    values = [
+        {"k_day": day, "k_dim": dim, "k_value": value, "k_clicks": clicks, "k_bot_clicks": bots}
+        for (_, day, dim, value), (clicks, bots) in sorted(summary.breakdown.items())
+    ]
+    if values:
+        on_value = (
+            breakdown.c.link_id == link_id,
+            breakdown.c.day == bindparam("k_day"),
+            breakdown.c.dimension == bindparam("k_dim"),
+            breakdown.c.value == bindparam("k_value"),
+        )
+        await conn.execute(update(breakdown).where(*on_value).values(minus), values)
+    for table in (daily, breakdown):  # rows left at zero would only be scanned
+        await conn.execute(
+            delete(table).where(
+                table.c.link_id == link_id, table.c.clicks == 0, table.c.bot_clicks == 0
+            )
+        )
+
+
+def _minus(column: str) -> ColumnElement[int]:
+    """Return ``column - :k_<column>`` (of whichever aggregate table is updated)."""
+    return literal_column(column) - bindparam(f"k_{column}")
