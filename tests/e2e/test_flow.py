@@ -129,6 +129,10 @@ def test_internal_routes_answer_on_the_internal_port_never_on_the_api_port(
     path = f"/internal/v1/links/{link['code']}"
     internal = httpx.get(hop.stack.internal_url("links") + path, timeout=10)
     public = httpx.get(hop.stack.api_url("links") + path, timeout=10)
+    feed = "/internal/v1/link-changes"  # analytics reads links' disables and enables there
+    internal_feed = httpx.get(hop.stack.internal_url("links") + feed, timeout=10)
+    public_feed = httpx.get(hop.stack.api_url("links") + feed, timeout=10)
     assert internal.status_code == 200
     assert internal.json()["url"] == link["url"]
     assert (public.status_code, public.json()) == (404, {"detail": "Not Found"})
+    assert (internal_feed.status_code, public_feed.status_code) == (200, 404)
