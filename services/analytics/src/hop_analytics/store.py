@@ -195,14 +195,16 @@ class ClickStore:
         """Store the rows outside disabled periods; return the inserted and the dropped ids.
 
         PostgreSQL reads the batch's periods first, under the shared lock the correction
-        waits for (`hop_analytics._disabled`); SQLite after inserting, under its write lock,
-        and takes the few events inside a period out again before adding the aggregates.
+        waits for (`hop_analytics._disabled`), and inserts and aggregates the rest in one
+        statement. SQLite reads them after inserting, when the transaction holds the write
+        lock (a read first could see a snapshot another writer has since moved past), and
+        takes the few events inside a period out again before adding the aggregates.
         """
         if not rows:
             return set(), set()
         dropped: list[EventRow] = []
         async with self.engine.begin() as conn:
-            if self._writer.aggregates_inline:
+            if not self._writer.single_writer:
                 await conn.execute(SHARED_LOCK)
                 periods = await load_periods(conn, {row.link_id for row in rows})
                 rows, dropped = split(rows, periods) if periods else (rows, [])
