@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from hop_analytics.dependencies import services_of
-from hop_analytics.tables import click_events, disabled_periods
+from hop_analytics.tables import click_events, disabled_periods, held_clicks
 from hop_contracts.testing import FakeLinks, link_change
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import app_client, metric_value
@@ -121,19 +121,24 @@ async def test_a_redelivered_event_inside_a_disabled_period_is_not_counted(
     assert counts(body)[:2] == (1, 0)
 
 
-async def test_an_enable_resumes_counting(make_app: AppFactory) -> None:
+async def test_an_enable_resumes_counting_from_its_moment(make_app: AppFactory) -> None:
     app, links = build(make_app)
     async with app_client(app) as client:
         links.changes.append(link_change(1, "abc1234", disabled=True, at=DISABLED_AT))
         await catch_up(app)
-        await post(client, at("11:00", "while-disabled"), at("12:30", "early-after-enable"))
+        held = await post(client, at("11:00", "while-disabled"), at("12:30", "early-after"))
+        before_enable = counts(await stats(client))[:2]
         links.changes.append(link_change(2, "abc1234", disabled=False, at=ENABLED_AT))
         await catch_up(app)
         answer = await post(client, at("13:00", "after-enable"), at("11:59", "still-disabled"))
         body = await stats(client)
+        left = await stored(app, held_clicks)
+    assert held == {"accepted": 0, "duplicates": 0, "disabled": 2}
+    assert before_enable == (0, 0)
     assert answer == {"accepted": 1, "duplicates": 0, "disabled": 1}
-    # The click after the enable that arrived before the enable was known stays dropped.
-    assert counts(body)[:2] == (1, 0)
+    # 12:30 arrived before analytics knew of the enable: held, then counted at the enable.
+    assert counts(body)[:2] == (2, 0)
+    assert left == 0
 
 
 async def test_a_disable_and_its_enable_on_one_page_remove_only_the_clicks_between(

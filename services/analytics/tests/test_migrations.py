@@ -41,6 +41,7 @@ async def test_upgrade_from_an_empty_sqlite_database_matches_the_tables(tmp_path
         "daily_clicks",
         "daily_breakdown",
         "disabled_periods",
+        "held_clicks",
         "link_feed",
     }
     assert diff == []

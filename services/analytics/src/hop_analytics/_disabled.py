@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
@@ -35,9 +35,11 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hop_analytics._aggregates import BatchSummary, summarize
+from hop_analytics._bulk_sql import writer_for
 from hop_analytics._event_rows import EventRow
 from hop_analytics._link_sets import is_one_of
 from hop_analytics.dimensions import DIMENSIONS
@@ -46,10 +48,20 @@ from hop_analytics.tables import (
     daily_breakdown,
     daily_clicks,
     disabled_periods,
+    held_clicks,
     link_feed,
 )
 
-__all__ = ["SHARED_LOCK", "Change", "LinkFeedStore", "Periods", "load_periods", "split"]
+__all__ = [
+    "SHARED_LOCK",
+    "Change",
+    "LinkFeedStore",
+    "Periods",
+    "Split",
+    "hold",
+    "load_periods",
+    "split",
+]
 
 logger = logging.getLogger("hop.analytics.disabled")
 
@@ -100,18 +112,46 @@ async def load_periods(conn: AsyncConnection, link_ids: Collection[str]) -> Peri
     return periods
 
 
-def split(rows: Sequence[EventRow], periods: Periods) -> tuple[list[EventRow], list[EventRow]]:
-    """Return ``rows`` apart: those that count, and those inside a disabled period."""
-    counted: list[EventRow] = []
-    dropped: list[EventRow] = []
+@dataclass(slots=True)
+class Split:
+    """A batch taken apart by the disabled periods of its links."""
+
+    #: Outside every period: stored and counted.
+    counted: list[EventRow] = field(default_factory=list)
+    #: Inside a period that has ended: counted nowhere, stored nowhere.
+    dropped: list[EventRow] = field(default_factory=list)
+    #: Inside a period with no end yet: held (`hold`) until the link is enabled again.
+    held: list[EventRow] = field(default_factory=list)
+
+
+def split(rows: Sequence[EventRow], periods: Periods) -> Split:
+    """Return ``rows`` apart by the disabled periods of their links."""
+    if not periods:  # the usual batch: none of its links was ever disabled
+        return Split(counted=list(rows))
+    parts = Split()
     for row in rows:
-        spans = periods.get(row.link_id)
-        inside = spans is not None and any(
-            start <= row.occurred_at and (end is None or row.occurred_at < end)
-            for start, end in spans
-        )
-        (dropped if inside else counted).append(row)
-    return counted, dropped
+        target = parts.counted
+        for start, end in periods.get(row.link_id, ()):
+            if start <= row.occurred_at and (end is None or row.occurred_at < end):
+                target = parts.held if end is None else parts.dropped
+                break
+        target.append(row)
+    return parts
+
+
+async def hold(conn: AsyncConnection, rows: Sequence[EventRow], now: datetime) -> None:
+    """Keep events of a link inside an open period in ``held_clicks`` (once per id)."""
+    if not rows:
+        return
+    names = [column.name for column in _ROW_COLUMNS]
+    values = [dict(zip(names, _row_values(row), strict=True), ingested_at=now) for row in rows]
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    await conn.execute(dialect.insert(held_clicks).on_conflict_do_nothing(), values)
+
+
+def _row_values(row: EventRow) -> tuple[object, ...]:
+    dimensions = (getattr(row, dimension.column) for dimension in DIMENSIONS)
+    return (row.id, row.link_id, row.code, row.occurred_at, row.is_bot, *dimensions)
 
 
 class LinkFeedStore:
@@ -149,27 +189,21 @@ class LinkFeedStore:
 
 
 async def apply_changes(conn: AsyncConnection, changes: Sequence[Change]) -> int:
-    """Apply a page of the feed in order; return how many stored clicks were removed.
+    """Apply a page of the feed in order; return how many counted clicks were taken back.
 
-    A disable opens a period (unless one is open) and removes the clicks it covers; an
-    enable closes the open period. A disable followed by an enable of the same link in
-    ``changes`` removes only the clicks between the two.
+    A disable opens a period (unless one is open) and moves the link's stored clicks
+    at or after it out of the counts, into ``held_clicks``; an enable closes the open
+    period and counts the held clicks at or after it again (the rest are deleted).
     """
-    removed = 0
-    for index, change in enumerate(changes):
+    removed, now = 0, datetime.now(UTC)
+    for change in changes:
+        at = _utc(change.at)
         if not change.disabled:
-            await _close(conn, change.link_id, _utc(change.at))
-        elif await _open(conn, change.link_id, _utc(change.at)):
-            end = _next_enable(changes[index + 1 :], change.link_id)
-            removed += await _remove(conn, change.link_id, _utc(change.at), end)
+            if await _close(conn, change.link_id, at):
+                await _release(conn, change.link_id, at, now)
+        elif await _open(conn, change.link_id, at):
+            removed += await _take_back(conn, change.link_id, at, now)
     return removed
-
-
-def _next_enable(later: Sequence[Change], link_id: str) -> datetime | None:
-    for change in later:
-        if change.link_id == link_id and not change.disabled:
-            return _utc(change.at)
-    return None
 
 
 async def _open(conn: AsyncConnection, link_id: str, at: datetime) -> bool:
@@ -185,29 +219,41 @@ async def _open(conn: AsyncConnection, link_id: str, at: datetime) -> bool:
     return True
 
 
-async def _close(conn: AsyncConnection, link_id: str, at: datetime) -> None:
+async def _close(conn: AsyncConnection, link_id: str, at: datetime) -> bool:
+    """Close the link's open period at ``at``; return False when none is open."""
     table = disabled_periods
-    await conn.execute(
+    closed = await conn.execute(
         update(table)
         .where(table.c.link_id == link_id, table.c.enabled_at.is_(None))
         .values(enabled_at=at)
     )
+    return bool(closed.rowcount)
 
 
-async def _remove(
-    conn: AsyncConnection, link_id: str, start: datetime, end: datetime | None
-) -> int:
-    """Delete the link's raw events in [start, end) and subtract them from the aggregates."""
-    inside: ColumnElement[bool] = and_(
-        click_events.c.link_id == link_id, click_events.c.occurred_at >= start
-    )
-    if end is not None:
-        inside = and_(inside, click_events.c.occurred_at < end)
+async def _take_back(conn: AsyncConnection, link_id: str, start: datetime, now: datetime) -> int:
+    """Move the link's stored events at or after ``start`` out of the counts, into held."""
+    inside = and_(click_events.c.link_id == link_id, click_events.c.occurred_at >= start)
     deleted = await conn.execute(delete(click_events).where(inside).returning(*_ROW_COLUMNS))
     rows = [EventRow(*row) for row in deleted]
     if rows:
         await _subtract(conn, link_id, summarize(rows))
+        await hold(conn, rows, now)
     return len(rows)
+
+
+async def _release(conn: AsyncConnection, link_id: str, end: datetime, now: datetime) -> None:
+    """Count the link's held events at or after ``end`` as ingestion would; drop the rest."""
+    columns = [held_clicks.c[column.name] for column in _ROW_COLUMNS]
+    taken = await conn.execute(
+        delete(held_clicks).where(held_clicks.c.link_id == link_id).returning(*columns)
+    )
+    after = [row for row in (EventRow(*values) for values in taken) if _utc(row.occurred_at) >= end]
+    if not after:
+        return
+    writer = writer_for(conn.dialect.name)
+    inserted = await writer.insert_events(conn, after, now)
+    if not writer.aggregates_inline:
+        await writer.add_aggregates(conn, summarize([r for r in after if r.id in inserted]))
 
 
 async def _subtract(conn: AsyncConnection, link_id: str, summary: BatchSummary) -> None:

@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hop_analytics._aggregates import summarize
 from hop_analytics._bulk_sql import writer_for
-from hop_analytics._disabled import SHARED_LOCK, load_periods, split
+from hop_analytics._disabled import SHARED_LOCK, hold, load_periods, split
 from hop_analytics._event_rows import EventRow, enrich
 from hop_analytics._link_sets import is_one_of
 from hop_analytics.dimensions import DIMENSION_NAMES
 from hop_analytics.events import Click
-from hop_analytics.tables import click_events, daily_breakdown, daily_clicks
+from hop_analytics.tables import click_events, daily_breakdown, daily_clicks, held_clicks
 from hop_instrumentation.database import ping
 
 __all__ = [
@@ -199,29 +199,34 @@ class ClickStore:
         statement. SQLite reads them after inserting, when the transaction holds the write
         lock (a read first could see a snapshot another writer has since moved past), and
         takes the few events inside a period out again before adding the aggregates.
+        Events inside a period with no end yet are held (`hop_analytics._disabled.hold`).
         """
         if not rows:
             return set(), set()
-        dropped: list[EventRow] = []
         async with self.engine.begin() as conn:
             if not self._writer.single_writer:
                 await conn.execute(SHARED_LOCK)
-                periods = await load_periods(conn, {row.link_id for row in rows})
-                rows, dropped = split(rows, periods) if periods else (rows, [])
+                parts = split(rows, await load_periods(conn, {row.link_id for row in rows}))
+                rows = parts.counted
                 inserted = await self._writer.insert_events(conn, rows, now) if rows else set()
             else:
                 inserted = await self._writer.insert_events(conn, rows, now)
                 fresh = [row for row in rows if row.id in inserted]
-                periods = await load_periods(conn, {row.link_id for row in fresh})
-                if periods:
-                    fresh, dropped = split(fresh, periods)
-                    await _forget(conn, [row.id for row in dropped])
-                await self._writer.add_aggregates(conn, summarize(fresh))
+                parts = split(fresh, await load_periods(conn, {row.link_id for row in fresh}))
+                await _forget(conn, [row.id for row in (*parts.dropped, *parts.held)])
+                await self._writer.add_aggregates(conn, summarize(parts.counted))
+            await hold(conn, parts.held, now)
+        dropped = (*parts.dropped, *parts.held)
         return inserted, {row.id for row in dropped}
 
     async def prune(self, older_than: timedelta, *, now: datetime | None = None) -> int:
-        """Delete raw events ingested before ``now - older_than``; return how many."""
+        """Delete raw events ingested before ``now - older_than``; return how many.
+
+        Held events (of links disabled now) ingested before then go too, uncounted.
+        """
         cutoff = (now or datetime.now(UTC)) - older_than
+        async with self.engine.begin() as conn:  # few: only links disabled right now
+            await conn.execute(delete(held_clicks).where(held_clicks.c.ingested_at < cutoff))
         total = 0
         while True:
             chunk = (
