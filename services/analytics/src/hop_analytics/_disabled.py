@@ -1,11 +1,15 @@
-"""Disabled periods: which stored clicks never count, and the correction that removes them.
+"""Disabled periods: which clicks never count, and the correction that takes them back.
 
 redirect may serve a disabled link from its cache for a while, so its clicks still
 arrive; links' feed tells when the link was disabled (and enabled again). Learning of a
-disable at ``D`` removes the link's stored clicks that occurred at or after ``D`` (before
-the enable, if the same page of the feed holds it): their raw events are deleted and
-their counts subtracted from both aggregate tables, day by day, humans and bots apart.
-From then on intake drops the link's events inside a period (`split`).
+disable at ``D`` takes back the link's stored clicks that occurred at or after ``D``:
+their counts are subtracted from both aggregate tables (day by day, humans and bots
+apart) and their events move from ``click_events`` to ``held_clicks``. From then on
+intake holds the link's events inside the open period, and drops those inside a period
+that has ended (`split`). Learning of the enable at ``E`` counts the held events at or
+after ``E`` as ingestion would (they occurred after the enable, but reached analytics
+before it knew) and deletes the rest, so counting resumes from ``E`` however late the
+feed is read.
 
 Exactness against concurrent intake: on PostgreSQL every intake transaction holds
 ``pg_advisory_xact_lock_shared(LOCK_KEY)`` while it reads the periods of its batch and

@@ -121,8 +121,8 @@ daily_breakdown = Table(
 )
 
 #: When each link was disabled (links' clock), and enabled again (NULL: still disabled).
-#: Clicks of a link that occurred inside one of its periods are not counted: intake drops
-#: them, and learning of a period removes those already stored (`hop_analytics._disabled`).
+#: Clicks of a link that occurred inside one of its periods are not counted: intake holds
+#: or drops them, and learning of a period takes back those counted (`hop_analytics._disabled`).
 disabled_periods = Table(
     "disabled_periods",
     metadata,
