@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -213,3 +214,19 @@ async def test_intake_racing_the_correction_counts_no_click_of_the_period(
         await asyncio.gather(*posts[:20], catch_up(app), *posts[20:])
         body = await stats(client)
     assert counts(body)[:2] == (40, 0)
+
+
+async def test_held_events_of_a_link_still_disabled_are_pruned_like_raw_events(
+    make_app: AppFactory,
+) -> None:
+    app, links = build(make_app)
+    async with app_client(app) as client:
+        links.changes.append(link_change(1, "abc1234", disabled=True, at=DISABLED_AT))
+        await catch_up(app)
+        await post(client, at("11:00", "held"), at("09:00", "counted"))
+        store = services_of(app).store
+        await store.prune(timedelta(days=7), now=datetime.now(UTC) + timedelta(days=6))
+        kept = await stored(app, held_clicks)
+        await store.prune(timedelta(days=7), now=datetime.now(UTC) + timedelta(days=8))
+        pruned = await stored(app, held_clicks)
+    assert (kept, pruned) == (1, 0)
