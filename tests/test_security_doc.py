@@ -42,3 +42,27 @@ def test_security_doc_defaults_equal_the_settings(name: str, shown: str) -> None
     default = ServiceSettings.model_fields[name].default
     assert f"{default:,}".removesuffix(".0") in shown
     assert shown in DOC
+
+
+def _covering_tests() -> list[tuple[str, str]]:
+    """Return (file, test) of every test the "Reproduced problems" table names."""
+    table = DOC.partition("## Reproduced problems")[2]
+    named: list[tuple[str, str]] = []
+    for row in (line for line in table.splitlines() if line.startswith("| ")):
+        path = ""
+        for file, test in re.findall(r"`([\w/.]*)::(\w+)", row.rpartition(" | ")[2]):
+            path = file or path  # "::name" continues the file named before it
+            named.append((path, test))
+    return named
+
+
+def test_security_doc_table_names_tests_that_exist() -> None:
+    named = _covering_tests()
+    root = Path(__file__).resolve().parents[1]
+    missing = [
+        f"{file}::{test}"
+        for file, test in named
+        if not (root / file).is_file() or not re.search(rf"def {test}\b", (root / file).read_text())
+    ]
+    assert len(named) > 20
+    assert missing == []

@@ -53,8 +53,14 @@ async def test_real_analytics_and_the_sink_answer_batches_alike(
         transport=httpx.ASGITransport(ClickSink()), base_url="http://analytics"
     ) as sink:
         for client in (analytics, sink):
-            assert await _post(client, events) == (200, {"accepted": 3, "duplicates": 0})
-            assert await _post(client, events[:2]) == (200, {"accepted": 0, "duplicates": 2})
+            assert await _post(client, events) == (
+                200,
+                {"accepted": 3, "duplicates": 0, "disabled": 0},
+            )
+            assert await _post(client, events[:2]) == (
+                200,
+                {"accepted": 0, "duplicates": 2, "disabled": 0},
+            )
             assert (await _post(client, []))[0] == 422
             assert (await _post(client, events * 334))[0] == 422
 

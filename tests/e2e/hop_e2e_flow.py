@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
+import httpx
 from hop_e2e_stack import RunningStack
+from prometheus_client.parser import text_string_to_metric_families
 
 from hop_instrumentation.testing import eventually
+
+#: analytics' counters of events it is done with: stored, already known, or dropped as
+#: clicks of a disabled link.
+_SETTLED: Final = (
+    "hop_analytics_events_ingested",
+    "hop_analytics_events_duplicates",
+    "hop_analytics_events_disabled",
+)
 
 __all__ = [
     "BROWSER",
     "CRAWLER",
     "Clicks",
     "assert_counted_exactly",
+    "assert_disabled_link_stops_counting",
     "click",
     "create_link",
     "stats",
@@ -88,3 +99,36 @@ def assert_counted_exactly(hop: RunningStack, code: str, clicks: Clicks) -> None
         {"value": "bot", "clicks": clicks.bots},
         {"value": "desktop", "clicks": clicks.humans},
     ]
+
+
+def settled_events(hop: RunningStack) -> float:
+    """Return how many click events analytics is done with (its own counters)."""
+    metrics = httpx.get(hop.stack.management_url("analytics") + "/metrics", timeout=10).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(metrics)
+        if family.name in _SETTLED
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    )
+
+
+def assert_disabled_link_stops_counting(hop: RunningStack) -> None:
+    """Click, disable, click again from redirect's cache: only the first clicks count."""
+    code = create_link(hop)["code"]
+    settled = settled_events(hop)
+    counted, cached = Clicks(humans=3, bots=1), Clicks(humans=2, bots=1)
+    click(hop, code, counted)
+    with hop.client() as client:
+        answer = client.patch(f"/api/v1/links/{code}", json={"disabled": True}, headers=hop.auth)
+    assert answer.status_code == 200, answer.text
+    click(hop, code, cached)  # 302s: redirect serves the link from its cache (HOP_CACHE_TTL)
+    total = counted.humans + counted.bots + cached.humans + cached.bots
+    eventually(lambda: settled_events(hop), lambda done: done >= settled + total, timeout=90.0)
+    # The cached clicks were dropped at intake, or removed once analytics read links' feed.
+    eventually(
+        lambda: stats(hop, code, include_bots=True),
+        lambda body: (body["total_clicks"], body["bot_clicks"]) == (3, 1),
+        timeout=30.0,
+    )
+    assert_counted_exactly(hop, code, counted)

@@ -10,7 +10,13 @@ from pathlib import Path
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 import redis
-from hop_e2e_flow import Clicks, assert_counted_exactly, click, create_link
+from hop_e2e_flow import (
+    Clicks,
+    assert_counted_exactly,
+    assert_disabled_link_stops_counting,
+    click,
+    create_link,
+)
 from hop_e2e_stack import RunningStack, running_stack
 from hop_local.prepare import ensure_postgres_databases
 
@@ -85,3 +91,9 @@ def test_clicks_over_redis_into_postgres_counted_exactly_bots_apart(
     # Every click went through the stream, and analytics acknowledged every entry.
     assert added >= made.humans + made.bots
     assert [(g["name"], g["pending"]) for g in groups] == [(b"analytics", 0)]
+
+
+def test_disabled_link_served_from_cache_stops_counting_over_redis_on_postgres(
+    hop_redis: RunningStack,
+) -> None:
+    assert_disabled_link_stops_counting(hop_redis)

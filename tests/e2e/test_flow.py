@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from hop_e2e_flow import Clicks, assert_counted_exactly, click, create_link
+from hop_e2e_flow import (
+    Clicks,
+    assert_counted_exactly,
+    assert_disabled_link_stops_counting,
+    click,
+    create_link,
+)
 from hop_e2e_stack import RunningStack, hermetic_env
 from hop_local.prepare import create_api_key
 
@@ -50,6 +56,10 @@ def test_link_created_followed_and_counted_through_the_edge_bots_apart(hop: Runn
     made = Clicks(humans=5, bots=2)
     click(hop, link["code"], made)
     assert_counted_exactly(hop, link["code"], made)
+
+
+def test_disabled_link_served_from_cache_stops_counting_on_sqlite(hop: RunningStack) -> None:
+    assert_disabled_link_stops_counting(hop)
 
 
 def test_owner_wide_stats_through_the_edge_count_only_the_owners_current_links(
@@ -119,6 +129,10 @@ def test_internal_routes_answer_on_the_internal_port_never_on_the_api_port(
     path = f"/internal/v1/links/{link['code']}"
     internal = httpx.get(hop.stack.internal_url("links") + path, timeout=10)
     public = httpx.get(hop.stack.api_url("links") + path, timeout=10)
+    feed = "/internal/v1/link-changes"  # analytics reads links' disables and enables there
+    internal_feed = httpx.get(hop.stack.internal_url("links") + feed, timeout=10)
+    public_feed = httpx.get(hop.stack.api_url("links") + feed, timeout=10)
     assert internal.status_code == 200
     assert internal.json()["url"] == link["url"]
     assert (public.status_code, public.json()) == (404, {"detail": "Not Found"})
+    assert (internal_feed.status_code, public_feed.status_code) == (200, 404)

@@ -1,4 +1,4 @@
-{{- /* hop-service.env: the HOP_* settings as a map (settings.fooBar -> HOP_FOO_BAR), callees' URLs; shared by the ConfigMap and the migration Job. */ -}}
+{{- /* hop-service.env: the HOP_* settings as a map (settings.fooBar -> HOP_FOO_BAR), callees' URLs (HOP_<NAME>_URL; HOP_<NAME>_INTERNAL_URL for a peer called on both ports); shared by the ConfigMap and the migration Job. */ -}}
 {{- define "hop-service.env" -}}
 HOP_SERVICE_NAME: {{ include "hop-service.name" . | quote }}
 HOP_SERVICE_VERSION: {{ default .Chart.AppVersion .Values.image.tag | quote }}
@@ -26,7 +26,8 @@ OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{ printf "HOP_%s_URL" (upper .) }}: {{ printf "http://%s:8000" (include "hop-service.peerName" (dict "service" . "root" $)) | quote }}
 {{- end }}
 {{- range .Values.networkPolicy.internalCallees }}
-{{ printf "HOP_%s_URL" (upper .) }}: {{ printf "http://%s:8001" (ternary $.Release.Name (printf "%s-%s" $.Release.Name .) (contains . $.Release.Name)) | quote }}
+{{- /* A peer called on both ports: its http URL is HOP_<NAME>_URL, the internal one HOP_<NAME>_INTERNAL_URL. */}}
+{{ printf (ternary "HOP_%s_INTERNAL_URL" "HOP_%s_URL" (has . $.Values.networkPolicy.callees)) (upper .) }}: {{ printf "http://%s:8001" (ternary $.Release.Name (printf "%s-%s" $.Release.Name .) (contains . $.Release.Name)) | quote }}
 {{- end }}
 {{- range $key, $value := .Values.settings }}
 {{- if and (eq $key "publicBaseUrl") (not $value) }}

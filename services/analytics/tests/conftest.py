@@ -100,7 +100,12 @@ AppFactory = Callable[..., FastAPI]
 def make_app(database_url: str) -> AppFactory:
     """Build an analytics app on the test database with a fake links."""
 
-    def build(transport: httpx.AsyncBaseTransport | None = None, **overrides: Any) -> FastAPI:
+    def build(
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        link_feed: FakeLinks | None = None,
+        **overrides: Any,
+    ) -> FastAPI:
         values: dict[str, Any] = {
             "database_url": database_url,
             "links_url": "http://links.test",
@@ -109,7 +114,10 @@ def make_app(database_url: str) -> AppFactory:
         values.update(overrides)
         settings = make_test_settings(AnalyticsSettings, **values)
         fake = transport or links_owner_transport({OWNER_KEY: {"abc1234"}, OTHER_KEY: {"xyz9876"}})
-        return create_app(settings, links_transport=fake)
+        # links' feed of disables and enables on its own fake, so that tests recording
+        # what analytics asks links see only the ownership checks.
+        feed = httpx.ASGITransport(link_feed or FakeLinks())
+        return create_app(settings, links_transport=fake, link_feed_transport=feed)
 
     return build
 

@@ -19,7 +19,10 @@ async def test_app_with_a_plain_postgresql_url_migrates_and_ingests(
     async with app_client(app) as client, management_client(app) as management:
         ingested = await client.post("/internal/v1/clicks", json={"events": [event("a")]})
         ready = await management.get("/readyz/database")
-    assert (ingested.status_code, ingested.json()) == (200, {"accepted": 1, "duplicates": 0})
+    assert (ingested.status_code, ingested.json()) == (
+        200,
+        {"accepted": 1, "duplicates": 0, "disabled": 0},
+    )
     assert (ready.status_code, ready.text) == (200, "ok\n")
 
 

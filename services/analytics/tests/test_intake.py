@@ -195,7 +195,7 @@ async def _concurrent_batches_one_refused(app: Any) -> None:
         )
         stored = await total(services_store(app))
     good = [first, *rest]
-    ok = (200, {"accepted": 5, "duplicates": 0})
+    ok = (200, {"accepted": 5, "duplicates": 0, "disabled": 0})
     assert [(r.status_code, r.json()) for r in good] == [ok, ok, ok]
     assert bad.status_code == 422
     assert bad.json()["detail"].startswith("Event 1 (1 refused, the other 2 stored)")

@@ -16,8 +16,14 @@ async def test_post_clicks_new_batch_accepts_all(make_app: AppFactory) -> None:
     async with app_client(app) as client:
         response = await client.post("/internal/v1/clicks", json={"events": [event("a")]})
         again = await client.post("/internal/v1/clicks", json={"events": [event("a")]})
-    assert (response.status_code, response.json()) == (200, {"accepted": 1, "duplicates": 0})
-    assert (again.status_code, again.json()) == (200, {"accepted": 0, "duplicates": 1})
+    assert (response.status_code, response.json()) == (
+        200,
+        {"accepted": 1, "duplicates": 0, "disabled": 0},
+    )
+    assert (again.status_code, again.json()) == (
+        200,
+        {"accepted": 0, "duplicates": 1, "disabled": 0},
+    )
     registry = get_instrumentation(app).metrics.registry
     labels = {"transport": "http"}
     assert metric_value(registry, "hop_analytics_events_received_total", labels) == 2

@@ -29,20 +29,28 @@ async def test_upgrade_from_an_empty_sqlite_database_matches_the_tables(tmp_path
         assert await MIGRATIONS.current_revision(engine) is None
         await MIGRATIONS.upgrade(engine)
         await MIGRATIONS.upgrade(engine)  # a second run changes nothing
-        assert await MIGRATIONS.current_revision(engine) == "0002"
+        assert await MIGRATIONS.current_revision(engine) == "0003"
         async with engine.connect() as connection:
             tables = await connection.run_sync(_tables)
         diff = await schema_drift(engine, metadata)
     finally:
         await engine.dispose()
-    assert tables == {"alembic_version", "click_events", "daily_clicks", "daily_breakdown"}
+    assert tables == {
+        "alembic_version",
+        "click_events",
+        "daily_clicks",
+        "daily_breakdown",
+        "disabled_periods",
+        "held_clicks",
+        "link_feed",
+    }
     assert diff == []
 
 
 async def test_migrated_database_matches_the_tables(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
-        assert await MIGRATIONS.current_revision(engine) == "0002"
+        assert await MIGRATIONS.current_revision(engine) == "0003"
         diff = await schema_drift(engine, metadata)
     finally:
         await engine.dispose()

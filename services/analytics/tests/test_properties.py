@@ -128,8 +128,8 @@ def test_http_intake_any_batch_is_stored_once_or_refused(
         count = await stored(store, ids)
         assert first.status_code in (200, 422), first.text
         if first.status_code == 200:
-            assert first.json() == {"accepted": len(batch), "duplicates": 0}
-            assert again.json() == {"accepted": 0, "duplicates": len(batch)}
+            assert first.json() == {"accepted": len(batch), "duplicates": 0, "disabled": 0}
+            assert again.json() == {"accepted": 0, "duplicates": len(batch), "disabled": 0}
             assert count == len(batch)
         else:
             detail = first.json()["detail"]

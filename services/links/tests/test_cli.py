@@ -34,7 +34,7 @@ def authenticate(database_url: str, secret: str) -> int:
 
 def test_migrate_prepares_an_empty_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/cli.db"
-    assert run(url, "migrate") == (0, "database at revision 0002\n", "")
+    assert run(url, "migrate") == (0, "database at revision 0003\n", "")
     assert run(url, "migrate")[0] == 0
 
 
@@ -42,7 +42,7 @@ def test_migrate_prepares_an_empty_database(tmp_path: Path) -> None:
 def test_migrate_with_a_plain_postgresql_url_prepares_an_empty_database(
     empty_postgres_url: str,
 ) -> None:
-    assert run(empty_postgres_url, "migrate") == (0, "database at revision 0002\n", "")
+    assert run(empty_postgres_url, "migrate") == (0, "database at revision 0003\n", "")
     assert run(empty_postgres_url, "owners", "create", "erin")[0] == 0
 
 

@@ -17,7 +17,7 @@ from hop_links.records import LinkDraft
 from hop_links.store import LinkStore
 from hop_links.tables import metadata
 
-HEAD: Final = "0002"
+HEAD: Final = "0003"
 
 
 def _tables(connection: Connection) -> set[str]:
@@ -36,7 +36,14 @@ async def test_upgrade_from_an_empty_sqlite_database_matches_the_tables(tmp_path
         diff = await schema_drift(engine, metadata)
     finally:
         await engine.dispose()
-    assert tables == {"alembic_version", "owners", "api_keys", "links", "link_tags"}
+    assert tables == {
+        "alembic_version",
+        "owners",
+        "api_keys",
+        "links",
+        "link_tags",
+        "link_state_changes",
+    }
     assert diff == []
 
 
@@ -134,3 +141,25 @@ async def test_downgrade_to_0001_and_back_keeps_links_and_tags(tmp_path: Path) -
     assert "uid" not in columns
     assert tags == 3
     assert diff == []
+
+
+async def test_upgrade_to_0003_records_the_links_disabled_before_it(
+    blank_database_url: str,
+) -> None:
+    engine = create_engine(blank_database_url)
+    try:
+        await MIGRATIONS.upgrade(engine, "0001")
+        await _seed_revision_0001(engine)
+        await MIGRATIONS.upgrade(engine, "0002")
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE links SET disabled = true WHERE code = 'second2'")
+            )
+            uid = (
+                await connection.execute(text("SELECT uid FROM links WHERE code = 'second2'"))
+            ).scalar()
+        await MIGRATIONS.upgrade(engine)
+        changes = await LinkStore(engine, public_host="hop.test").state_changes(after=0, limit=10)
+    finally:
+        await engine.dispose()
+    assert [(c.seq, c.link_id, c.disabled) for c in changes] == [(1, uid, True)]

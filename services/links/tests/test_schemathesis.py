@@ -50,9 +50,11 @@ def test_api_never_answers_5xx_and_matches_its_schema(database_url: str, api_sch
     headers = {"Authorization": f"Bearer {_create_key(database_url)}"}
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) == 9
-    assert {"GET /api/v1/links:ids", "POST /internal/v1/links:resolve"} <= {
-        op.label for op in operations
-    }
+    assert {
+        "GET /api/v1/links:ids",
+        "POST /internal/v1/links:resolve",
+        "GET /internal/v1/link-changes",
+    } <= {op.label for op in operations}
     for operation in operations:
         _check(operation, headers)
 

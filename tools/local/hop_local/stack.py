@@ -120,6 +120,8 @@ class Stack:
         return {
             **pipeline,
             "HOP_DATABASE_URL": self.database_url(service),
+            # links' feed of disables and enables (HOP_LINKS_URL is its API: ownership).
+            "HOP_LINKS_INTERNAL_URL": self.internal_url("links"),
             # Everything stops at once on Ctrl-C: analytics keeps serving a moment after
             # SIGTERM (as a pod's preStop does) so redirect's last clicks still land.
             "HOP_SHUTDOWN_DELAY": ANALYTICS_SHUTDOWN_DELAY,

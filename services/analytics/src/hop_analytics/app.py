@@ -15,12 +15,14 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor
 from redis.asyncio import Redis
 
+from hop_analytics._disabled import LinkFeedStore
 from hop_analytics.consumer import ConsumerOptions, StreamConsumer
 from hop_analytics.database import MIGRATIONS
 from hop_analytics.dependencies import AnalyticsServices, services_of
 from hop_analytics.events import EventParser
 from hop_analytics.http_errors import install_error_handlers
 from hop_analytics.ingestion import Ingestor
+from hop_analytics.link_feed import LinkFeedFollower
 from hop_analytics.metrics import AnalyticsMetrics
 from hop_analytics.owners import OwnerChecker
 from hop_analytics.routers import internal, stats
@@ -52,9 +54,15 @@ def create_app(
     settings: AnalyticsSettings,
     *,
     links_transport: httpx.AsyncBaseTransport | None = None,
+    link_feed_transport: httpx.AsyncBaseTransport | None = None,
     span_processors: tuple[SpanProcessor, ...] = (),
 ) -> FastAPI:
-    """Return the analytics app; ``links_transport`` replaces the network to links (tests)."""
+    """Return the analytics app; the transports replace the network to links (tests).
+
+    links is called on two ports: its API (ownership) and its internal port (the feed of
+    disables and enables, read in the background by `LinkFeedFollower`), each with its
+    own transport when given (the feed's defaults to ``links_transport``).
+    """
     app = create_instrumented_app(
         settings, lifespan=_lifespan, span_processors=span_processors, title="hop analytics"
     )
@@ -69,6 +77,14 @@ def create_app(
     client = create_http_client(
         settings.links_url, tracer_provider=hop.tracer_provider, transport=links_transport
     )
+    feed_client = create_http_client(
+        settings.links_internal_url,
+        tracer_provider=hop.tracer_provider,
+        transport=link_feed_transport or links_transport,
+    )
+    link_feed = LinkFeedFollower(
+        feed_client, LinkFeedStore(engine), interval=settings.link_feed_interval
+    )
     redis, consumers = _consumers(hop, settings, ingestor, parser)
     app.state.services = AnalyticsServices(
         settings=settings,
@@ -79,6 +95,8 @@ def create_app(
         parser=parser,
         owners=OwnerChecker(client, ttl=settings.owner_cache_ttl),
         links_client=client,
+        link_feed=link_feed,
+        link_feed_client=feed_client,
         redis=redis,
         consumers=consumers,
     )
@@ -141,20 +159,22 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.run_migrations:
         await MIGRATIONS.upgrade(services.engine)
     prune = asyncio.create_task(_prune_forever(services.store, settings))
+    following = asyncio.create_task(services.link_feed.run(), name="link-feed")
     consuming = [asyncio.create_task(consumer.run()) for consumer in services.consumers]
     try:
         yield
     finally:
+        services.link_feed.stop()
         for consumer in services.consumers:
             consumer.stop()
-        if consuming:
-            await asyncio.wait(consuming, timeout=settings.block_ms / 1000 + _STOP_GRACE)
-        for task in (prune, *consuming):
+        await asyncio.wait([following, *consuming], timeout=settings.block_ms / 1000 + _STOP_GRACE)
+        for task in (prune, following, *consuming):
             task.cancel()
-        await asyncio.gather(prune, *consuming, return_exceptions=True)
+        await asyncio.gather(prune, following, *consuming, return_exceptions=True)
         if services.redis is not None:
             await services.redis.aclose()
         await services.links_client.aclose()
+        await services.link_feed_client.aclose()
         await services.engine.dispose()
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hop_analytics.consumer import StreamConsumer
 from hop_analytics.events import EventParser
 from hop_analytics.ingestion import Ingestor
+from hop_analytics.link_feed import LinkFeedFollower
 from hop_analytics.metrics import AnalyticsMetrics
 from hop_analytics.owners import OwnerChecker
 from hop_analytics.settings import AnalyticsSettings
@@ -48,6 +49,9 @@ class AnalyticsServices:
     parser: EventParser
     owners: OwnerChecker
     links_client: httpx.AsyncClient
+    #: Reads links' feed of disables and enables (its internal port) in the background.
+    link_feed: LinkFeedFollower
+    link_feed_client: httpx.AsyncClient
     #: The Redis client the stream consumers share; None with the ``http`` transport.
     redis: Redis | None
     consumers: tuple[StreamConsumer, ...]

@@ -51,19 +51,22 @@ class IngestReport:
     accepted: int = 0
     duplicates: int = 0
     newest: datetime | None = None
+    #: Events of a link inside one of its disabled periods, not counted.
+    disabled: int = 0
     refused: list[RefusedClick] = field(default_factory=list)
 
     def add(self, outcome: IngestOutcome) -> None:
         """Add a committed part of the batch."""
         self.accepted += outcome.accepted
         self.duplicates += outcome.duplicates
+        self.disabled += outcome.disabled
         if outcome.newest is not None:
             self.newest = max(outcome.newest, self.newest or outcome.newest)
 
     @property
     def outcome(self) -> IngestOutcome:
         """Return the whole batch's outcome (refused events counted in neither)."""
-        return IngestOutcome(self.accepted, self.duplicates, self.newest)
+        return IngestOutcome(self.accepted, self.duplicates, self.newest, self.disabled)
 
 
 class Ingestor:
@@ -100,6 +103,7 @@ class Ingestor:
                 await self._commit(list(enumerate(clicks)), report)
             span.set_attribute("hop.clicks.accepted", report.accepted)
             span.set_attribute("hop.clicks.duplicates", report.duplicates)
+            span.set_attribute("hop.clicks.disabled", report.disabled)
             span.set_attribute("hop.clicks.refused", len(report.refused))
         self.metrics.observe_batch(transport, len(clicks), report.outcome)
         return report

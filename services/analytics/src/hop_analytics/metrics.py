@@ -37,6 +37,7 @@ class AnalyticsMetrics:
     received: Counter
     ingested: Counter
     duplicates: Counter
+    disabled: Counter
     rejected: Counter
     dead_lettered: Counter
     batch_size: Histogram
@@ -65,8 +66,14 @@ class AnalyticsMetrics:
             "hop_analytics_events_rejected",
             "Malformed click events (HTTP 422, or moved to the dead-letter stream).",
         )
+        disabled = events(
+            "hop_analytics_events_disabled",
+            "Click events of a link inside one of its disabled periods (redirect served it "
+            "from its cache after the disable), not counted.",
+        )
         for transport in ClickTransport:
             rejected.labels(transport.value)
+            disabled.labels(transport.value)
         return cls(
             received=events(
                 "hop_analytics_events_received", "Click events received, valid or not."
@@ -78,6 +85,7 @@ class AnalyticsMetrics:
                 "hop_analytics_events_duplicates",
                 "Click events already stored (redelivered or retried), not counted again.",
             ),
+            disabled=disabled,
             rejected=rejected,
             dead_lettered=dead_lettered,
             batch_size=Histogram(
@@ -119,6 +127,7 @@ class AnalyticsMetrics:
         """Record a committed batch."""
         self.ingested.labels(transport).inc(outcome.accepted)
         self.duplicates.labels(transport).inc(outcome.duplicates)
+        self.disabled.labels(transport).inc(outcome.disabled)
         self.batch_size.labels(transport).observe(received)
         if outcome.newest is not None:
             self.lag.set(max(0.0, time.time() - outcome.newest.timestamp()))

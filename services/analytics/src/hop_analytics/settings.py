@@ -24,7 +24,23 @@ class AnalyticsSettings(DatabaseSettings):
     service_name: str = "analytics"
     database_url: str = "sqlite+aiosqlite:///hop-analytics.db"
     database_pool_pre_ping: bool = True
-    links_url: str = Field(default="http://127.0.0.1:8001", pattern=r"^https?://")
+    links_url: str = Field(
+        default="http://127.0.0.1:8001",
+        pattern=r"^https?://",
+        description="links' API port: does this API key own this code?",
+    )
+    links_internal_url: str = Field(
+        default="http://127.0.0.1:7001",
+        pattern=r"^https?://",
+        description="links' internal port: the feed of disables and enables.",
+    )
+    link_feed_interval: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="Seconds between two reads of links' feed of disables and enables: a "
+        "disabled link's clicks may show in stats this long before they are removed.",
+    )
 
     click_transport: ClickTransport = ClickTransport.HTTP
     redis_url: RedisUrl = "redis://127.0.0.1:6379/0"

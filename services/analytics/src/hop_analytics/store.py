@@ -1,4 +1,7 @@
-"""ClickStore: idempotent batch ingestion, stats queries and pruning over SQLAlchemy."""
+"""ClickStore: idempotent batch ingestion, stats queries and pruning over SQLAlchemy.
+
+Clicks of a link inside one of its disabled periods are never counted (`_disabled`).
+"""
 
 from __future__ import annotations
 
@@ -10,15 +13,16 @@ from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hop_analytics._aggregates import summarize
 from hop_analytics._bulk_sql import writer_for
+from hop_analytics._disabled import SHARED_LOCK, hold, load_periods, split
 from hop_analytics._event_rows import EventRow, enrich
 from hop_analytics._link_sets import is_one_of
 from hop_analytics.dimensions import DIMENSION_NAMES
 from hop_analytics.events import Click
-from hop_analytics.tables import click_events, daily_breakdown, daily_clicks
+from hop_analytics.tables import click_events, daily_breakdown, daily_clicks, held_clicks
 from hop_instrumentation.database import ping
 
 __all__ = [
@@ -44,11 +48,15 @@ _PERMANENT_CLASSES: Final = ("22", "23")
 
 @dataclass(slots=True, frozen=True)
 class IngestOutcome:
-    """What a batch did: new events, known events, the newest committed event time."""
+    """What a batch did: new events, known events, the newest committed event time.
+
+    ``disabled`` events belong to a link inside one of its disabled periods: not counted.
+    """
 
     accepted: int
     duplicates: int
     newest: datetime | None
+    disabled: int = 0
 
 
 @dataclass(slots=True, frozen=True)
@@ -158,7 +166,7 @@ class ClickStore:
         moment = now or datetime.now(UTC)
         for attempt in range(1, _RETRIES + 1):
             try:
-                inserted = await self._write(rows, moment)
+                inserted, dropped = await self._write(rows, moment)
             except DBAPIError as err:
                 if attempt == _RETRIES or _sqlstate(err) not in _RETRYABLE:
                     raise
@@ -166,31 +174,59 @@ class ClickStore:
                 continue
             break
         accepted = [0] * len(batches)
+        disabled = [0] * len(batches)
         newest: list[datetime | None] = [None] * len(batches)
         for row in rows:
-            if row.id in inserted:
+            if row.id in dropped:
+                disabled[first[row.id]] += 1
+            elif row.id in inserted:
                 index = first[row.id]
                 accepted[index] += 1
                 latest = newest[index]
                 newest[index] = row.occurred_at if latest is None else max(latest, row.occurred_at)
         return [
-            IngestOutcome(accepted[i], len(clicks) - accepted[i], newest[i])
+            IngestOutcome(
+                accepted[i], len(clicks) - accepted[i] - disabled[i], newest[i], disabled[i]
+            )
             for i, clicks in enumerate(batches)
         ]
 
-    async def _write(self, rows: Sequence[EventRow], now: datetime) -> set[str]:
+    async def _write(self, rows: Sequence[EventRow], now: datetime) -> tuple[set[str], set[str]]:
+        """Store the rows outside disabled periods; return the inserted and the dropped ids.
+
+        PostgreSQL reads the batch's periods first, under the shared lock the correction
+        waits for (`hop_analytics._disabled`), and inserts and aggregates the rest in one
+        statement. SQLite reads them after inserting, when the transaction holds the write
+        lock (a read first could see a snapshot another writer has since moved past), and
+        takes the few events inside a period out again before adding the aggregates.
+        Events inside a period with no end yet are held (`hop_analytics._disabled.hold`).
+        """
         if not rows:
-            return set()
+            return set(), set()
         async with self.engine.begin() as conn:
-            inserted = await self._writer.insert_events(conn, rows, now)
-            if not self._writer.aggregates_inline:
+            if not self._writer.single_writer:
+                await conn.execute(SHARED_LOCK)
+                parts = split(rows, await load_periods(conn, {row.link_id for row in rows}))
+                rows = parts.counted
+                inserted = await self._writer.insert_events(conn, rows, now) if rows else set()
+            else:
+                inserted = await self._writer.insert_events(conn, rows, now)
                 fresh = [row for row in rows if row.id in inserted]
-                await self._writer.add_aggregates(conn, summarize(fresh))
-        return inserted
+                parts = split(fresh, await load_periods(conn, {row.link_id for row in fresh}))
+                await _forget(conn, [row.id for row in (*parts.dropped, *parts.held)])
+                await self._writer.add_aggregates(conn, summarize(parts.counted))
+            await hold(conn, parts.held, now)
+        dropped = (*parts.dropped, *parts.held)
+        return inserted, {row.id for row in dropped}
 
     async def prune(self, older_than: timedelta, *, now: datetime | None = None) -> int:
-        """Delete raw events ingested before ``now - older_than``; return how many."""
+        """Delete raw events ingested before ``now - older_than``; return how many.
+
+        Held events (of links disabled now) ingested before then go too, uncounted.
+        """
         cutoff = (now or datetime.now(UTC)) - older_than
+        async with self.engine.begin() as conn:  # few: only links disabled right now
+            await conn.execute(delete(held_clicks).where(held_clicks.c.ingested_at < cutoff))
         total = 0
         while True:
             chunk = (
@@ -262,6 +298,11 @@ class ClickStore:
         return OwnerStats(
             start, end, include_bots, daily, top, links=len(links), top_links=top_links
         )
+
+
+async def _forget(conn: AsyncConnection, ids: Sequence[str]) -> None:
+    if ids:
+        await conn.execute(delete(click_events).where(click_events.c.id.in_(ids)))
 
 
 def _link_clicks(links: Mapping[str, str], row: Any) -> LinkClicks:

@@ -13,15 +13,18 @@ from typing import Final
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
     Index,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
 )
+from sqlalchemy.schema import SchemaItem
 from sqlalchemy.types import TypeEngine
 
 from hop_analytics.dimensions import DIMENSIONS
@@ -33,7 +36,10 @@ __all__ = [
     "click_events",
     "daily_breakdown",
     "daily_clicks",
+    "disabled_periods",
+    "held_clicks",
     "legacy_link_id",
+    "link_feed",
     "metadata",
 ]
 
@@ -60,20 +66,33 @@ metadata = MetaData(
     }
 )
 
+
+def _event_columns() -> list[SchemaItem]:
+    """Return the columns of a stored event (new objects: a column belongs to one table)."""
+    return [
+        Column("id", Key(64), nullable=False),
+        Column("link_id", Key(LINK_KEY_LENGTH), nullable=False),
+        Column("code", Key(64), nullable=False),
+        Column("occurred_at", DateTime(timezone=True), nullable=False),
+        Column("ingested_at", DateTime(timezone=True), nullable=False),
+        Column("is_bot", Boolean, nullable=False),
+        *(Column(d.column, Key(d.length), nullable=d.nullable) for d in DIMENSIONS),
+    ]
+
+
 #: One row per event id, kept `retention_days` after ingestion: the dedupe window.
 click_events = Table(
     "click_events",
     metadata,
-    Column("id", Key(64), nullable=False),
-    Column("link_id", Key(LINK_KEY_LENGTH), nullable=False),
-    Column("code", Key(64), nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
-    Column("ingested_at", DateTime(timezone=True), nullable=False),
-    Column("is_bot", Boolean, nullable=False),
-    *(Column(d.column, Key(d.length), nullable=d.nullable) for d in DIMENSIONS),
+    *_event_columns(),
     PrimaryKeyConstraint("id"),
     Index(None, "ingested_at"),
 )
+
+#: Events of a link inside a period that has no end yet: counted nowhere unless the link
+#: is enabled again before they occurred (redirect's clock against links'), when they
+#: move to ``click_events`` and the aggregates. Pruned like ``click_events``.
+held_clicks = Table("held_clicks", metadata, *_event_columns(), PrimaryKeyConstraint("id"))
 
 #: Clicks per link id per UTC day: humans and bots apart.
 daily_clicks = Table(
@@ -99,4 +118,27 @@ daily_breakdown = Table(
     Column("bot_clicks", BigInteger, nullable=False),
     PrimaryKeyConstraint("link_id", "day", "dimension", "value"),
     postgresql_with={"fillfactor": 70},
+)
+
+#: When each link was disabled (links' clock), and enabled again (NULL: still disabled).
+#: Clicks of a link that occurred inside one of its periods are not counted: intake holds
+#: or drops them, and learning of a period takes back those counted (`hop_analytics._disabled`).
+disabled_periods = Table(
+    "disabled_periods",
+    metadata,
+    Column("link_id", Key(LINK_KEY_LENGTH), nullable=False),
+    Column("disabled_at", DateTime(timezone=True), nullable=False),
+    Column("enabled_at", DateTime(timezone=True), nullable=True),
+    PrimaryKeyConstraint("link_id", "disabled_at"),
+)
+
+#: The one row holding how far links' feed of disables and enables has been applied: the
+#: last ``seq`` (`hop_contracts.LinkChangePage`), shared by every replica.
+link_feed = Table(
+    "link_feed",
+    metadata,
+    Column("id", Integer, nullable=False),
+    Column("applied_seq", BigInteger, nullable=False),
+    PrimaryKeyConstraint("id"),
+    CheckConstraint("id = 1", name="ck_link_feed_one_row"),
 )

@@ -6,11 +6,11 @@ Usage::
 
 Modules: `codes` (the code alphabet and reserved words), `routes` (paths one service calls
 on another and the public prefixes), `resolve` (links' resolve bodies, one code or a
-batch, and the link id), `owned` (an owner's link ids and codes), `links` (the link body
-of links' public API), `stats` (analytics' stats bodies), `link_cache` (the shared Redis
-cache's key and entry), `clicks` (click events, batches, transports) and `bots` (the bot
-rule). The package depends on pydantic and ua-parser only: no web framework, no database,
-no service.
+batch, and the link id), `owned` (an owner's link ids and codes), `link_changes` (links'
+feed of disables and enables), `links` (the link body of links' public API), `stats`
+(analytics' stats bodies), `link_cache` (the shared Redis cache's key and entry), `clicks`
+(click events, batches, transports) and `bots` (the bot rule). The package depends on
+pydantic and ua-parser only: no web framework, no database, no service.
 """
 
 from hop_contracts.bots import is_bot, is_bot_device
@@ -46,6 +46,7 @@ from hop_contracts.link_cache import (
     encode_cached_link,
     link_cache_key,
 )
+from hop_contracts.link_changes import MAX_LINK_CHANGES, LinkChange, LinkChangePage
 from hop_contracts.links import Link, LinkPage
 from hop_contracts.owned import OwnedLink, OwnedLinks
 from hop_contracts.resolve import (
@@ -62,6 +63,7 @@ from hop_contracts.resolve import (
 from hop_contracts.routes import (
     CLICKS_PATH,
     INTERNAL_PREFIX,
+    LINK_CHANGES_PATH,
     LINK_IDS_PATH,
     LINK_PATH,
     LINKS_PREFIX,
@@ -91,6 +93,7 @@ __all__ = [
     "DEFAULT_LINK_CACHE_PREFIX",
     "INTERNAL_PREFIX",
     "LINKS_PREFIX",
+    "LINK_CHANGES_PATH",
     "LINK_IDS_PATH",
     "LINK_ID_MAX_LENGTH",
     "LINK_ID_PATTERN",
@@ -98,6 +101,7 @@ __all__ = [
     "MAX_BATCH_EVENTS",
     "MAX_EVENT_ID_LENGTH",
     "MAX_HEADER_LENGTH",
+    "MAX_LINK_CHANGES",
     "MAX_RESOLVE_CODES",
     "MAX_TIMESTAMP",
     "MIN_TIMESTAMP",
@@ -116,6 +120,8 @@ __all__ = [
     "Code",
     "DailyClicks",
     "Link",
+    "LinkChange",
+    "LinkChangePage",
     "LinkClicksValue",
     "LinkId",
     "LinkPage",

@@ -108,7 +108,13 @@ class ClickBatch(BaseModel):
 
 
 class ClickIngestResult(BaseModel):
-    """The answer to a batch: how many events were new, how many already known."""
+    """The answer to a batch: how many events were new, how many already known.
+
+    ``disabled`` events belong to a link inside one of its disabled periods (redirect
+    served it from its cache after the disable): not counted (unless analytics learns
+    later that the link was enabled again before they occurred).
+    """
 
     accepted: int
     duplicates: int
+    disabled: int = 0

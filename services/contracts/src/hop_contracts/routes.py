@@ -16,6 +16,7 @@ __all__ = [
     "CLICKS_PATH",
     "INTERNAL_PREFIX",
     "LINKS_PREFIX",
+    "LINK_CHANGES_PATH",
     "LINK_IDS_PATH",
     "LINK_PATH",
     "OWNER_STATS_PATH",
@@ -44,3 +45,6 @@ RESOLVE_PATH: Final = INTERNAL_PREFIX + "/v1/links/{code}"
 RESOLVE_BATCH_PATH: Final = INTERNAL_PREFIX + "/v1/links:resolve"
 #: analytics ingests a batch of click events (`hop_contracts.ClickBatch`).
 CLICKS_PATH: Final = INTERNAL_PREFIX + "/v1/clicks"
+#: links' feed of disable and enable transitions for analytics (`hop_contracts.LinkChangePage`),
+#: paged by ``?after=<seq>&limit=<n>``.
+LINK_CHANGES_PATH: Final = INTERNAL_PREFIX + "/v1/link-changes"

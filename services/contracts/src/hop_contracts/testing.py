@@ -24,20 +24,23 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import parse_qsl
 
 from pydantic import ValidationError
 
 from hop_contracts.clicks import MAX_BATCH_EVENTS
+from hop_contracts.link_changes import MAX_LINK_CHANGES
 from hop_contracts.resolve import ResolveRequest
 from hop_contracts.routes import (
     CLICKS_PATH,
+    LINK_CHANGES_PATH,
     LINK_IDS_PATH,
     LINKS_PREFIX,
     RESOLVE_BATCH_PATH,
     RESOLVE_PATH,
 )
 
-__all__ = ["ClickSink", "FakeLinks", "fake_link_id", "link_body", "main"]
+__all__ = ["ClickSink", "FakeLinks", "fake_link_id", "link_body", "link_change", "main"]
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -73,6 +76,11 @@ def link_body(
     }
 
 
+def link_change(seq: int, code: str, *, disabled: bool, at: str) -> dict[str, Any]:
+    """Return one change of links' feed (`hop_contracts.LinkChange`) for ``code``'s link."""
+    return {"seq": seq, "link_id": fake_link_id(code), "disabled": disabled, "at": at}
+
+
 def fake_link_id(code: str) -> str:
     """Return the id `link_body` gives ``code`` by default (32 hex digits, like links' ids)."""
     return hashlib.blake2b(code.encode(), digest_size=16).hexdigest()
@@ -96,6 +104,7 @@ class FakeLinks:
     ) -> None:
         self.links = dict(links or {})
         self.owners = dict(owners or {})
+        self.changes: list[dict[str, Any]] = []
         self.calls: Counter[str] = Counter()
         self.batches: list[list[str]] = []
         self.down = False
@@ -108,6 +117,8 @@ class FakeLinks:
         path: str = scope["path"]
         if self.down:
             await _json(send, 503, {"detail": "links is down (fake)."})
+        elif path == LINK_CHANGES_PATH:
+            await self._changes(scope.get("query_string", b"").decode("latin-1"), send)
         elif path == LINK_IDS_PATH:
             await self._owned_ids(_header(scope, b"authorization"), send)
         elif path == RESOLVE_BATCH_PATH and scope["method"] == "POST":
@@ -154,6 +165,19 @@ class FakeLinks:
         items = [{"id": self._id_of(code), "code": code} for code in codes]
         await _json(send, 200, {"items": items})
 
+    async def _changes(self, query: str, send: Send) -> None:
+        self.calls[LINK_CHANGES_PATH] += 1
+        params = dict(parse_qsl(query))
+        try:
+            after, limit = int(params.get("after", "0")), int(params.get("limit", "100"))
+        except ValueError:
+            after, limit = -1, 0
+        if after < 0 or not 1 <= limit <= MAX_LINK_CHANGES:
+            await _json(send, 422, {"detail": "after must be >= 0 and limit 1 to 1000."})
+            return
+        items = [change for change in self.changes if change["seq"] > after][:limit]
+        await _json(send, 200, {"items": items, "next_after": items[-1]["seq"] if items else after})
+
     def _id_of(self, code: str) -> str:
         return str(self.links.get(code, {}).get("id") or fake_link_id(code))
 
@@ -196,7 +220,8 @@ class ClickSink:
         self.events.update(new)
         self.received += len(events)
         self.batches += 1
-        await _json(send, 200, {"accepted": len(new), "duplicates": len(events) - len(new)})
+        answer = {"accepted": len(new), "duplicates": len(events) - len(new), "disabled": 0}
+        await _json(send, 200, answer)
 
 
 def _header(scope: Scope, name: bytes) -> str:

@@ -15,6 +15,7 @@ __all__ = [
     "LinkDraft",
     "LinkPage",
     "LinkRecord",
+    "LinkStateChange",
     "NewApiKey",
     "Owner",
     "ResolvedLink",
@@ -119,3 +120,13 @@ class BatchOutcome:
     index: int
     link: LinkRecord | None = None
     error: LinksError | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class LinkStateChange:
+    """A transition of a link's ``disabled`` flag, at ``seq`` of the feed."""
+
+    seq: int
+    link_id: str
+    disabled: bool
+    at: datetime

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -31,9 +31,10 @@ from hop_links.records import (
     LinkDraft,
     LinkPage,
     LinkRecord,
+    LinkStateChange,
     ResolvedLink,
 )
-from hop_links.tables import link_tags, links
+from hop_links.tables import link_state_changes, link_tags, links
 from hop_links.validation import validate_expiry, validate_tags, validate_target
 
 __all__ = ["LinkStore"]
@@ -51,6 +52,9 @@ _RESOLVED = select(
 _RESOLVE = _RESOLVED.where(links.c.code == bindparam("code"))
 _RESOLVE_MANY = _RESOLVED.where(links.c.code.in_(bindparam("codes", expanding=True)))
 
+
+#: Appends to the feed wait for each other's commit (SQLite's writes already do).
+_SERIALISE_CHANGES: Final = "LOCK TABLE link_state_changes IN EXCLUSIVE MODE"
 
 #: The parameters of `hop_links.direct.INSERT_LINK`, in order.
 _INSERT_COLUMNS: Final = (
@@ -188,16 +192,30 @@ class LinkStore:
             return [(row.uid, row.code) for row in await connection.execute(query)]
 
     async def update(self, owner_id: int, code: str, changes: LinkChanges) -> LinkRecord:
-        """Apply ``changes`` to the owner's link ``code`` and return it."""
+        """Apply ``changes`` to the owner's link ``code`` and return it.
+
+        A change of the ``disabled`` flag is appended to ``link_state_changes`` in the same
+        transaction (the feed `state_changes` serves).
+        """
         values = self._validated_changes(changes)
         async with self._engine.begin() as connection:
-            link_id = await self._link_id(connection, owner_id, code)
+            link_id, uid, disabled = await self._locked_state(connection, owner_id, code)
             tags = values.pop("tags", None)
             await connection.execute(update(links).where(links.c.id == link_id).values(values))
+            if values.get("disabled", disabled) != disabled:
+                await self._record_state(connection, uid, not disabled, values["updated_at"])
             if tags is not None:
                 await connection.execute(delete(link_tags).where(link_tags.c.link_id == link_id))
                 await _insert_tags(connection, {link_id: tags})
             return await self._load(connection, owner_id, code)
+
+    async def state_changes(self, *, after: int, limit: int) -> list[LinkStateChange]:
+        """Return up to ``limit`` disable and enable transitions after ``seq`` ``after``."""
+        table = link_state_changes
+        query = select(table).where(table.c.seq > after).order_by(table.c.seq).limit(limit)
+        async with self._reader.connect() as connection:
+            rows = await connection.execute(query)
+            return [LinkStateChange(row.seq, row.link_id, row.disabled, row.at) for row in rows]
 
     async def delete(self, owner_id: int, code: str) -> None:
         """Delete the owner's link ``code`` or raise `LinkNotFoundError`."""
@@ -358,6 +376,33 @@ class LinkStore:
         ):  # one statement for the link and its tags, as a batch of one
             raise UniqueViolation(f"The code {code!r} is taken.")
         return link_record(row, draft.tags)
+
+    async def _locked_state(
+        self, connection: AsyncConnection, owner_id: int, code: str
+    ) -> tuple[int, str, bool]:
+        """Return the link's row id, uid and ``disabled`` flag, its row locked until commit."""
+        if not is_code(code):
+            raise LinkNotFoundError(code)
+        query = (
+            select(links.c.id, links.c.uid, links.c.disabled)
+            .where(links.c.code == code, links.c.owner_id == owner_id)
+            .with_for_update()  # two concurrent changes of the flag record two transitions
+        )
+        row = (await connection.execute(query)).first()
+        if row is None:
+            raise LinkNotFoundError(code)
+        return int(row.id), str(row.uid), bool(row.disabled)
+
+    async def _record_state(
+        self, connection: AsyncConnection, uid: str, disabled: bool, at: datetime
+    ) -> None:
+        if connection.dialect.name == "postgresql":
+            # seq must grow in commit order, or a reader past a later seq would skip an
+            # earlier one committed after it: changes are appended one transaction at a
+            # time (readers are not blocked; disables are rare).
+            await connection.execute(text(_SERIALISE_CHANGES))
+        row = {"link_id": uid, "disabled": disabled, "at": at}
+        await connection.execute(insert(link_state_changes), row)
 
     async def _link_id(self, connection: AsyncConnection, owner_id: int, code: str) -> int:
         if not is_code(code):

@@ -21,7 +21,15 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-__all__ = ["UTCDateTime", "api_keys", "link_tags", "links", "metadata", "owners"]
+__all__ = [
+    "UTCDateTime",
+    "api_keys",
+    "link_state_changes",
+    "link_tags",
+    "links",
+    "metadata",
+    "owners",
+]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -99,4 +107,17 @@ link_tags = Table(
     Column("link_id", Id, ForeignKey("links.id", ondelete="CASCADE"), primary_key=True),
     Column("tag", String(32), primary_key=True),
     Index("ix_link_tags_tag_link_id", "tag", "link_id"),
+)
+
+#: Every transition of a link's ``disabled`` flag, appended in the transaction that made it
+#: and never changed: the feed analytics reads (``seq`` in commit order) to stop counting a
+#: disabled link's clicks. ``link_id`` is the link's ``uid``, kept after the link is deleted.
+link_state_changes = Table(
+    "link_state_changes",
+    metadata,
+    Column("seq", Id, primary_key=True, autoincrement=True),
+    Column("link_id", String(32), nullable=False),
+    Column("disabled", Boolean(), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    sqlite_autoincrement=True,  # never reuse a seq: readers resume after the last one
 )

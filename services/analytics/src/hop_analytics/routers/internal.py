@@ -56,4 +56,6 @@ async def post_clicks(
             f"Event {first.index} ({len(report.refused)} refused, the other "
             f"{len(clicks) - len(report.refused)} stored): {first.reason}"
         )
-    return ClickIngestResult(accepted=report.accepted, duplicates=report.duplicates)
+    return ClickIngestResult(
+        accepted=report.accepted, duplicates=report.duplicates, disabled=report.disabled
+    )

@@ -1,19 +1,24 @@
-"""The internal API (cluster-internal, never routed by the Ingress): resolve codes.
+"""The internal API (cluster-internal, never routed by the Ingress).
 
-This is the cache-miss path of every redirect: one indexed read, the body serialised
-straight to bytes. redirect sends the misses it has pending at once as one batch
-(`RESOLVE_BATCH_PATH`), answered with one statement.
+Resolving a code is the cache-miss path of every redirect: one indexed read, the body
+serialised straight to bytes. redirect sends the misses it has pending at once as one
+batch (`RESOLVE_BATCH_PATH`), answered with one statement. The feed of disables and
+enables is what analytics reads to stop counting a disabled link's clicks.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from hop_contracts import (
+    LINK_CHANGES_PATH,
+    MAX_LINK_CHANGES,
     RESOLVE_BATCH_PATH,
     RESOLVE_PATH,
+    LinkChange,
+    LinkChangePage,
     ResolvedLink,
     ResolvedLinks,
     ResolveRequest,
@@ -26,6 +31,7 @@ from hop_links.http_errors import ERROR_RESPONSES
 __all__ = ["router"]
 
 router = APIRouter(tags=["internal"])
+_MAX_SEQ = 2**63 - 1
 
 
 @router.get(
@@ -64,3 +70,26 @@ async def resolve_links(body: ResolveRequest, services: ServicesDep) -> Response
     services.metrics.resolves.labels("hit").inc(len(found))
     services.metrics.resolves.labels("miss").inc(len(codes) - len(found))
     return Response(resolved_links_json(codes, found), media_type="application/json")
+
+
+@router.get(
+    LINK_CHANGES_PATH,
+    summary="Disables and enables of links, in commit order (for the analytics service)",
+    response_model=LinkChangePage,
+    responses={503: ERROR_RESPONSES[503]},
+)
+async def link_changes(
+    services: ServicesDep,
+    after: Annotated[
+        int, Query(ge=0, le=_MAX_SEQ, description="The last seq already read (0: from the start).")
+    ] = 0,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LINK_CHANGES, description="The most changes to return.")
+    ] = 100,
+) -> LinkChangePage:
+    """Return the transitions of links' ``disabled`` flag after ``after``, oldest first."""
+    changes = await services.links.state_changes(after=after, limit=limit)
+    items = [
+        LinkChange(seq=c.seq, link_id=c.link_id, disabled=c.disabled, at=c.at) for c in changes
+    ]
+    return LinkChangePage(items=items, next_after=items[-1].seq if items else after)
