@@ -14,6 +14,7 @@ __all__ = [
     "ANALYTICS_BATCH_SIZE",
     "ANALYTICS_CONSUMER_STATE",
     "ANALYTICS_DEAD_LETTERED",
+    "ANALYTICS_DISABLED",
     "ANALYTICS_DUPLICATES",
     "ANALYTICS_INGESTED",
     "ANALYTICS_INGESTION_LAG",
@@ -98,6 +99,8 @@ ANALYTICS_RECEIVED: Final = "hop_analytics_events_received_total"
 ANALYTICS_INGESTED: Final = "hop_analytics_events_ingested_total"
 ANALYTICS_DUPLICATES: Final = "hop_analytics_events_duplicates_total"
 ANALYTICS_REJECTED: Final = "hop_analytics_events_rejected_total"
+#: Events of a link inside one of its disabled periods (served from redirect's cache).
+ANALYTICS_DISABLED: Final = "hop_analytics_events_disabled_total"
 ANALYTICS_BATCH_SIZE: Final = "hop_analytics_batch_size"
 ANALYTICS_INGESTION_LAG: Final = "hop_analytics_ingestion_lag_seconds"
 ANALYTICS_CONSUMER_STATE: Final = "hop_analytics_stream_consumer_state"

@@ -83,6 +83,13 @@ BOARD: Final = Board(
                     thresholds=((None, "green"), (0.001, "orange")),
                 ),
                 p.counter_rate(
+                    "Not counted: link disabled",
+                    m.ANALYTICS_DISABLED,
+                    by=("transport",),
+                    description="Clicks on a link after its disable, served from redirect's"
+                    " cache within its staleness bound (HOP_CACHE_TTL), and not counted.",
+                ),
+                p.counter_rate(
                     "Dead-lettered by reason",
                     m.ANALYTICS_DEAD_LETTERED,
                     by=("reason",),
