@@ -43,8 +43,18 @@ NODE24_MAJORS = {
 }
 
 
-def test_workflows_ci_cluster_and_release_present() -> None:
-    assert {"ci.yml", "cluster.yml", "release.yml"} <= {path.name for path in FILES}
+def test_workflows_ci_cluster_release_and_bench_present() -> None:
+    assert {"ci.yml", "cluster.yml", "release.yml", "bench.yml"} <= {p.name for p in FILES}
+
+
+def test_bench_workflow_runs_redirect_benchmarks_with_the_multicore_phase() -> None:
+    # On the 4-vCPU hosted runners, not the 2 shared cores the scaling target cannot show on.
+    steps = _steps(_load(WORKFLOWS / "bench.yml"))
+    runs = [step.get("run", "") for step in steps]
+    assert _make_verbs("\n".join(runs)) == ["bench-redirect", "bench-redirect-miss"]
+    assert not any("--skip" in run or "BENCH_REDIRECT_ARGS" in run for run in runs)
+    # The default shell has no pipefail: a failed benchmark piped to tee would pass.
+    assert all(step.get("shell") == "bash" for step in steps if "| tee" in step.get("run", ""))
 
 
 def test_workflows_actions_on_node24_majors() -> None:
