@@ -117,3 +117,45 @@ async def test_link_changes_refuse_a_bad_after_or_limit_with_422(
     assert response.status_code == 422
     name = query.partition("=")[0]
     assert [error["loc"] for error in response.json()["detail"]] == [["query", name]]
+
+
+async def test_link_changes_record_the_flag_left_by_concurrent_updates_on_sqlite(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An enable that read the flag before a concurrent disable committed must not hide it."""
+    import asyncio
+
+    from hop_instrumentation.database import create_engine
+    from hop_links.records import LinkChanges, LinkDraft
+    from hop_links.store import LinkStore
+
+    engine = create_engine(sqlite_url)
+    store = LinkStore(engine, public_host="hop.example")
+    owner = 1
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(
+            "INSERT INTO owners (id, name, created_at) VALUES (1, 'race', '2026-01-01 00:00:00')"
+        )
+    await store.create(owner, LinkDraft(url="https://example.com/", code="race001"))
+    original = LinkStore._locked_state
+    slow: set[bool] = {False}  # the enable pauses after reading the flag
+
+    async def locked_state(self: LinkStore, connection: object, *args: object) -> object:
+        state = await original(self, connection, *args)  # type: ignore[arg-type]
+        if args[-1] == "race001" and slow:
+            slow.clear()
+            await asyncio.sleep(0.3)
+        return state
+
+    monkeypatch.setattr(LinkStore, "_locked_state", locked_state)
+    enable = asyncio.create_task(
+        store.update(owner, "race001", LinkChanges(frozenset({"disabled"}), disabled=False))
+    )
+    await asyncio.sleep(0.05)
+    disable = store.update(owner, "race001", LinkChanges(frozenset({"disabled"}), disabled=True))
+    await asyncio.gather(enable, disable)
+    final = (await store.resolve("race001")).disabled
+    changes = await store.state_changes(after=0, limit=10)
+    await engine.dispose()
+    feed_says = changes[-1].disabled if changes else False
+    assert feed_says == final

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy import bindparam, delete, false, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -52,6 +52,9 @@ _RESOLVED = select(
 _RESOLVE = _RESOLVED.where(links.c.code == bindparam("code"))
 _RESOLVE_MANY = _RESOLVED.where(links.c.code.in_(bindparam("codes", expanding=True)))
 
+
+#: A write that changes nothing: on SQLite it begins the transaction with the write lock.
+_TAKE_WRITE_LOCK: Final = update(links).where(false()).values(disabled=links.c.disabled)
 
 #: Appends to the feed wait for each other's commit (SQLite's writes already do).
 _SERIALISE_CHANGES: Final = "LOCK TABLE link_state_changes IN EXCLUSIVE MODE"
@@ -383,6 +386,11 @@ class LinkStore:
         """Return the link's row id, uid and ``disabled`` flag, its row locked until commit."""
         if not is_code(code):
             raise LinkNotFoundError(code)
+        if connection.dialect.name == "sqlite":
+            # SQLite ignores FOR UPDATE, and its driver begins the transaction at the first
+            # write only: a read first could see a flag another update then changes. This
+            # no-op write takes the database's write lock before the flag is read.
+            await connection.execute(_TAKE_WRITE_LOCK)
         query = (
             select(links.c.id, links.c.uid, links.c.disabled)
             .where(links.c.code == code, links.c.owner_id == owner_id)
