@@ -83,7 +83,9 @@ def create_app(
         transport=link_feed_transport or links_transport,
     )
     link_feed = LinkFeedFollower(
-        feed_client, LinkFeedStore(engine), interval=settings.link_feed_interval
+        feed_client,
+        LinkFeedStore(engine, max_skew=timedelta(seconds=settings.click_max_future_skew)),
+        interval=settings.link_feed_interval,
     )
     redis, consumers = _consumers(hop, settings, ingestor, parser)
     app.state.services = AnalyticsServices(

@@ -18,11 +18,14 @@ from typing import Final
 import httpx
 
 from hop_analytics._disabled import Change, LinkFeedStore
-from hop_contracts import LINK_CHANGES_PATH, MAX_LINK_CHANGES, LinkChangePage
+from hop_contracts import LINK_CHANGES_PATH, LinkChangePage
 
 __all__ = ["LinkFeedFollower"]
 
 logger = logging.getLogger("hop.analytics.link_feed")
+#: Changes read and applied per transaction: the correction holds intake's lock for a page,
+#: so pages are kept short (the first catch-up after links' migration may be long).
+_PAGE: Final = 100
 #: Seconds between two warnings about an unreachable feed (one per failure would flood).
 _WARN_EVERY: Final = 60.0
 
@@ -36,7 +39,7 @@ class LinkFeedFollower:
         feed: LinkFeedStore,
         *,
         interval: float,
-        page_size: int = MAX_LINK_CHANGES,
+        page_size: int = _PAGE,
     ) -> None:
         self._client = client
         self._feed = feed

@@ -203,6 +203,9 @@ class LinkStore:
         values = self._validated_changes(changes)
         async with self._engine.begin() as connection:
             link_id, uid, disabled = await self._locked_state(connection, owner_id, code)
+            # Stamped once the row is ours: a change that waited for the lock must not carry
+            # an earlier time than the one it waited for, or the feed would say it first.
+            values["updated_at"] = self._now()
             tags = values.pop("tags", None)
             await connection.execute(update(links).where(links.c.id == link_id).values(values))
             if values.get("disabled", disabled) != disabled:
