@@ -99,15 +99,16 @@ class RedirectSettings(ServiceSettings):
         "in the temporary directory.",
     )
     click_spool_max_events: int = Field(
-        default=9_000_000,
+        default=15_000_000,
         ge=1,
         le=1_000_000_000,
-        description="Clicks the spool holds before dropping: 10 minutes at 15,000/s.",
+        description="Clicks the spool holds before dropping: 10 minutes at 25,000/s, above one "
+        "process's measured maximum (about 21,000 redirects/s, docs/benchmarks.md).",
     )
     click_spool_max_bytes: int = Field(
-        default=4 * 2**30,
+        default=7 * 2**30,
         ge=2**20,
-        description="Bytes the spool holds before dropping: 9M events of ~470 bytes.",
+        description="Bytes the spool holds before dropping: 15M events of ~470 bytes.",
     )
     click_spool_segment_bytes: int = Field(default=64 * 2**20, ge=2**16, le=2**31)
     click_batch_size: int = Field(default=500, ge=1, le=1000)
