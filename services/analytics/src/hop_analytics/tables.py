@@ -92,7 +92,13 @@ click_events = Table(
 #: Events of a link inside a period that has no end yet: counted nowhere unless the link
 #: is enabled again before they occurred (redirect's clock against links'), when they
 #: move to ``click_events`` and the aggregates. Pruned like ``click_events``.
-held_clicks = Table("held_clicks", metadata, *_event_columns(), PrimaryKeyConstraint("id"))
+held_clicks = Table(
+    "held_clicks",
+    metadata,
+    *_event_columns(),
+    PrimaryKeyConstraint("id"),
+    Index(None, "link_id"),  # an enable counts its link's held events under intake's lock
+)
 
 #: Clicks per link id per UTC day: humans and bots apart.
 daily_clicks = Table(

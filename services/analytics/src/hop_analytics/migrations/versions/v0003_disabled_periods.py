@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("country", _key(2), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_held_clicks"),
     )
+    op.create_index("ix_held_clicks_link_id", "held_clicks", ["link_id"])
     op.create_table(
         "disabled_periods",
         sa.Column("link_id", _key(_KEY_LENGTH), nullable=False),
