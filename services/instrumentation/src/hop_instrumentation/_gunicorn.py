@@ -82,8 +82,8 @@ class _Application(BaseApplication):  # type: ignore[misc]
             "accesslog": None,
             "proc_name": f"hop-{s.service_name}",
             # gunicorn 25.1+ opens a control socket (worker count, reload, shutdown) at one
-            # path per user, $HOME/.gunicorn/gunicorn.ctl: every service on a host would
-            # share it, and nothing in hop uses it; processes are managed by signals.
+            # path per user ($XDG_RUNTIME_DIR/gunicorn.ctl, else $HOME/.gunicorn/gunicorn.ctl):
+            # every service on a host would share it, and nothing in hop uses it.
             "control_socket_disable": True,
         }
         for key, value in options.items():
