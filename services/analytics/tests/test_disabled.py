@@ -108,6 +108,30 @@ async def test_clicks_after_a_disable_are_removed_once_learned_and_dropped_after
     assert kept == 3  # the two before, and the late one before the disable
 
 
+async def test_a_disable_read_at_once_takes_back_a_click_stored_before_it_from_a_clock_ahead(
+    make_app: AppFactory,
+) -> None:
+    """The take-back's ingested_at bound reaches back by the allowed skew, not less."""
+    app, links = build(make_app)
+    now = datetime.now(UTC)
+
+    def stamp(moment: datetime) -> str:
+        return moment.isoformat().replace("+00:00", "Z")
+
+    async with app_client(app) as client:
+        # Stored now; the second stamped by a redirect whose clock runs 4 minutes ahead.
+        await post(
+            client,
+            event("before", timestamp=stamp(now - timedelta(minutes=2))),
+            event("ahead", timestamp=stamp(now + timedelta(minutes=4))),
+        )
+        disabled_at = stamp(now + timedelta(minutes=2))  # after "ahead" was stored
+        links.changes.append(link_change(1, "abc1234", disabled=True, at=disabled_at))
+        assert await catch_up(app) == 1
+        kept, held = await stored(app), await stored(app, held_clicks)
+    assert (kept, held) == (1, 1)
+
+
 async def test_a_redelivered_event_inside_a_disabled_period_is_not_counted(
     make_app: AppFactory,
 ) -> None:
