@@ -164,7 +164,8 @@ def test_forwarded_for_is_believed_only_from_a_trusted_proxy() -> None:
     assert client_address(via_proxy, trusted) == "198.51.100.7"  # the proxy chain's last hop
     assert client_address(direct, trusted) == "192.0.2.1"  # a spoofed header is ignored
     # Whether a peer is trusted is cached: by the peer and the trusted networks together.
-    assert client_address(via_proxy, ()) == "10.1.2.3"
+    others = make_test_settings(ServiceSettings, trusted_proxies=("192.168.0.0/16",))
+    assert client_address(via_proxy, others.trusted_proxies) == "10.1.2.3"
     assert client_address(via_proxy, trusted) == "198.51.100.7"
 
 
