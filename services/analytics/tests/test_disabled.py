@@ -12,7 +12,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from hop_analytics.dependencies import services_of
+from hop_analytics.link_feed import LinkFeedFollower
 from hop_analytics.tables import click_events, disabled_periods, held_clicks
+from hop_contracts import LINK_CHANGES_PATH
 from hop_contracts.testing import FakeLinks, link_change
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import app_client, metric_value
@@ -201,6 +203,28 @@ async def test_replicas_apply_each_change_once(make_app: AppFactory) -> None:
     assert sum(applied) == 3
     assert counts(body)[:2] == (0, 0)
     assert (periods, position) == (2, 3)
+
+
+async def test_the_feed_is_read_page_by_page_from_each_pages_next_after(
+    make_app: AppFactory,
+) -> None:
+    app, links = build(make_app)
+    feed_client = httpx.AsyncClient(transport=httpx.ASGITransport(links), base_url="http://links")
+    async with app_client(app) as client, feed_client:
+        await post(client, at("01:30", "first"), at("04:00", "second"), at("06:00", "counted"))
+        links.changes += [
+            link_change(seq, "abc1234", disabled=disabled, at=f"{DAY}T0{seq}:00:00Z")
+            for seq, disabled in ((1, True), (2, False), (3, True), (5, False), (8, True))
+        ]  # disabled 01:00-02:00, 03:00-05:00, again from 08:00; seqs with gaps
+        store = services_of(app).link_feed._feed
+        follower = LinkFeedFollower(feed_client, store, interval=60.0, page_size=2)
+        pages_before = links.calls[LINK_CHANGES_PATH]
+        applied = await follower.catch_up()
+        pages = links.calls[LINK_CHANGES_PATH] - pages_before
+        body, position = await stats(client), await store.position()
+        periods = await stored(app, disabled_periods)
+    assert (applied, pages, position, periods) == (5, 3, 8, 3)
+    assert counts(body)[:2] == (1, 0)
 
 
 async def test_feed_unreachable_keeps_the_position_and_catches_up_later(
