@@ -187,6 +187,28 @@ async def test_a_disable_and_its_enable_on_one_page_remove_only_the_clicks_betwe
     assert periods[0][0] is not None
 
 
+async def test_a_disable_of_a_link_disabled_already_opens_no_second_period(
+    make_app: AppFactory,
+) -> None:
+    app, links = build(make_app)
+    async with app_client(app) as client:
+        await post(client, at("09:00", "a"), at("10:30", "b"), at("11:30", "c"), at("13:00", "d"))
+        links.changes += [
+            link_change(1, "abc1234", disabled=True, at=DISABLED_AT),
+            link_change(2, "abc1234", disabled=True, at=f"{DAY}T11:00:00Z"),  # a repeat
+            link_change(3, "abc1234", disabled=False, at=ENABLED_AT),
+        ]
+        assert await catch_up(app) == 3
+        body = await stats(client)
+        async with services_of(app).engine.connect() as conn:
+            query = select(disabled_periods.c.disabled_at, disabled_periods.c.enabled_at)
+            periods = [
+                (str(start)[11:16], str(end)[11:16]) for start, end in await conn.execute(query)
+            ]
+    assert periods == [("10:00", "12:00")]
+    assert counts(body)[:2] == (2, 0)
+
+
 async def test_replicas_apply_each_change_once(make_app: AppFactory) -> None:
     first, links = build(make_app)
     second, _ = build(make_app, links)
