@@ -12,7 +12,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from hop_analytics.dependencies import services_of
+from hop_analytics.link_feed import LinkFeedFollower
 from hop_analytics.tables import click_events, disabled_periods, held_clicks
+from hop_contracts import LINK_CHANGES_PATH
 from hop_contracts.testing import FakeLinks, link_change
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import app_client, metric_value
@@ -108,6 +110,30 @@ async def test_clicks_after_a_disable_are_removed_once_learned_and_dropped_after
     assert kept == 3  # the two before, and the late one before the disable
 
 
+async def test_a_disable_read_at_once_takes_back_a_click_stored_before_it_from_a_clock_ahead(
+    make_app: AppFactory,
+) -> None:
+    """The take-back's ingested_at bound reaches back by the allowed skew, not less."""
+    app, links = build(make_app)
+    now = datetime.now(UTC)
+
+    def stamp(moment: datetime) -> str:
+        return moment.isoformat().replace("+00:00", "Z")
+
+    async with app_client(app) as client:
+        # Stored now; the second stamped by a redirect whose clock runs 4 minutes ahead.
+        await post(
+            client,
+            event("before", timestamp=stamp(now - timedelta(minutes=2))),
+            event("ahead", timestamp=stamp(now + timedelta(minutes=4))),
+        )
+        disabled_at = stamp(now + timedelta(minutes=2))  # after "ahead" was stored
+        links.changes.append(link_change(1, "abc1234", disabled=True, at=disabled_at))
+        assert await catch_up(app) == 1
+        kept, held = await stored(app), await stored(app, held_clicks)
+    assert (kept, held) == (1, 1)
+
+
 async def test_a_redelivered_event_inside_a_disabled_period_is_not_counted(
     make_app: AppFactory,
 ) -> None:
@@ -161,6 +187,28 @@ async def test_a_disable_and_its_enable_on_one_page_remove_only_the_clicks_betwe
     assert periods[0][0] is not None
 
 
+async def test_a_disable_of_a_link_disabled_already_opens_no_second_period(
+    make_app: AppFactory,
+) -> None:
+    app, links = build(make_app)
+    async with app_client(app) as client:
+        await post(client, at("09:00", "a"), at("10:30", "b"), at("11:30", "c"), at("13:00", "d"))
+        links.changes += [
+            link_change(1, "abc1234", disabled=True, at=DISABLED_AT),
+            link_change(2, "abc1234", disabled=True, at=f"{DAY}T11:00:00Z"),  # a repeat
+            link_change(3, "abc1234", disabled=False, at=ENABLED_AT),
+        ]
+        assert await catch_up(app) == 3
+        body = await stats(client)
+        async with services_of(app).engine.connect() as conn:
+            query = select(disabled_periods.c.disabled_at, disabled_periods.c.enabled_at)
+            periods = [
+                (str(start)[11:16], str(end)[11:16]) for start, end in await conn.execute(query)
+            ]
+    assert periods == [("10:00", "12:00")]
+    assert counts(body)[:2] == (2, 0)
+
+
 async def test_replicas_apply_each_change_once(make_app: AppFactory) -> None:
     first, links = build(make_app)
     second, _ = build(make_app, links)
@@ -177,6 +225,28 @@ async def test_replicas_apply_each_change_once(make_app: AppFactory) -> None:
     assert sum(applied) == 3
     assert counts(body)[:2] == (0, 0)
     assert (periods, position) == (2, 3)
+
+
+async def test_the_feed_is_read_page_by_page_from_each_pages_next_after(
+    make_app: AppFactory,
+) -> None:
+    app, links = build(make_app)
+    feed_client = httpx.AsyncClient(transport=httpx.ASGITransport(links), base_url="http://links")
+    async with app_client(app) as client, feed_client:
+        await post(client, at("01:30", "first"), at("04:00", "second"), at("06:00", "counted"))
+        links.changes += [
+            link_change(seq, "abc1234", disabled=disabled, at=f"{DAY}T0{seq}:00:00Z")
+            for seq, disabled in ((1, True), (2, False), (3, True), (5, False), (8, True))
+        ]  # disabled 01:00-02:00, 03:00-05:00, again from 08:00; seqs with gaps
+        store = services_of(app).link_feed._feed
+        follower = LinkFeedFollower(feed_client, store, interval=60.0, page_size=2)
+        pages_before = links.calls[LINK_CHANGES_PATH]
+        applied = await follower.catch_up()
+        pages = links.calls[LINK_CHANGES_PATH] - pages_before
+        body, position = await stats(client), await store.position()
+        periods = await stored(app, disabled_periods)
+    assert (applied, pages, position, periods) == (5, 3, 8, 3)
+    assert counts(body)[:2] == (1, 0)
 
 
 async def test_feed_unreachable_keeps_the_position_and_catches_up_later(

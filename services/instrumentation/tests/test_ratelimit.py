@@ -61,6 +61,17 @@ async def test_address_over_its_limit_gets_429_with_retry_after_and_ratelimit_he
     assert refused(app, "address") == 1
 
 
+async def test_the_policy_field_names_each_apps_own_window() -> None:
+    answers = []
+    for window in (60.0, 30.0):  # the same limits: the field is cached by limits and window
+        async with app_client(build(rate_limit_window=window)) as client:
+            answers.append((await client.get("/api/v1/items")).headers["ratelimit-policy"])
+    assert answers == [
+        '"auth_failures";q=2;w=60, "address";q=5;w=60',
+        '"auth_failures";q=2;w=30, "address";q=5;w=30',
+    ]
+
+
 async def test_an_answer_with_its_own_ratelimit_fields_keeps_them_alone() -> None:
     app = build()
     upstream = {
@@ -152,6 +163,10 @@ def test_forwarded_for_is_believed_only_from_a_trusted_proxy() -> None:
     direct = {"client": ("192.0.2.1", 5000), "headers": headers}
     assert client_address(via_proxy, trusted) == "198.51.100.7"  # the proxy chain's last hop
     assert client_address(direct, trusted) == "192.0.2.1"  # a spoofed header is ignored
+    # Whether a peer is trusted is cached: by the peer and the trusted networks together.
+    others = make_test_settings(ServiceSettings, trusted_proxies=("192.168.0.0/16",))
+    assert client_address(via_proxy, others.trusted_proxies) == "10.1.2.3"
+    assert client_address(via_proxy, trusted) == "198.51.100.7"
 
 
 def test_openapi_documents_the_limits_answers() -> None:

@@ -9,11 +9,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import (
     SpanCapture,
     app_client,
     make_test_settings,
     management_client,
+    metric_value,
 )
 from hop_links.app import create_app
 from hop_links.dependencies import get_caller
@@ -73,6 +75,25 @@ async def test_create_front_refusals_answer_as_the_error_edge_does(
     looping = await client.post(LINKS, json={"url": "https://hop.test/x"}, headers=auth)
     assert looping.status_code == 422
     assert looping.json()["detail"][0]["loc"] == ["body", "url"]
+
+
+async def test_create_front_counts_creates_and_refusals_by_reason(
+    app: FastAPI, client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    _route_unreachable(app)
+    taken = {"url": "https://example.com/a", "code": "front-counted"}
+    statuses = [
+        (await client.post(LINKS, json=body, headers=auth)).status_code
+        for body in (taken, taken, taken, {"url": "https://hop.test/x"})
+    ]
+    assert statuses == [201, 409, 409, 422]
+    registry = get_instrumentation(app).metrics.registry
+    counts = [
+        metric_value(registry, "hop_links_links_created_total", {"route": "single"}),
+        metric_value(registry, "hop_links_create_failures_total", {"reason": "taken"}),
+        metric_value(registry, "hop_links_create_failures_total", {"reason": "invalid"}),
+    ]
+    assert counts == [1.0, 2.0, 1.0]
 
 
 @pytest.mark.parametrize(
