@@ -57,6 +57,17 @@ charts: install ## Lint and render the Helm charts with the pinned helm, validat
 	tools/install-helm
 	$(RUN) pytest -q tests/charts
 
+.PHONY: generate service
+
+generate: install ## Write every file the registry (services/*/pyproject.toml [tool.hop]) decides: charts, skaffold.yaml, lists
+	PYTHONPATH=tools/local:tools $(RUN) python -m hop_generate
+
+NAME ?=
+service: install ## Create a new service on the skeleton, with its chart, dashboard and docs stubs (NAME=qr)
+	PYTHONPATH=tools/local:tools $(RUN) python -m hop_generate.service $(NAME)
+	$(UV) lock
+	$(MAKE) install generate dashboards
+
 dashboards: install ## Generate the dashboards' JSON and the Prometheus rules into charts/hop/files
 	PYTHONPATH=observability $(RUN) python -m hop_observability.generate
 

@@ -150,8 +150,9 @@ def test_networkpolicies_open_exactly_the_call_graph(objects: list[Obj]) -> None
         assert all(p["port"] != "internal" for rule in outside for p in rule["ports"])
 
 
-def test_pull_policy_always_outside_dev(objects: list[Obj], profile: str) -> None:
-    expected = "IfNotPresent" if profile == "dev" else "Always"
+def test_pull_policy_always_only_in_the_default_profile(objects: list[Obj], profile: str) -> None:
+    # dev: images loaded into the cluster; production: tagged images (issue 23, item 1).
+    expected = "Always" if profile == "default" else "IfNotPresent"
     for workload in workloads(objects):
         assert _pod(workload)["containers"][0]["imagePullPolicy"] == expected
 
