@@ -4,7 +4,8 @@ The registry is each service's ``[tool.hop]`` table (tools/local/hop_local/servi
 it). From it come the thin charts' Chart.yaml, template, values.yaml (below its marker) and
 values.schema.json (settings' bounds from the service's Settings model), the umbrella's
 Chart.yaml, routes and service keys and their schema, skaffold.yaml, observability's
-services and boards, and the route segments hop_contracts reserves. ``generated()``
+services and boards, the route segments hop_contracts reserves, and the workspace's mypy
+path and coverage sources. ``generated()``
 returns every such file's text without writing; tests/ci/test_generated.py compares it with
 the committed files in a copy of the repository.
 
@@ -46,6 +47,8 @@ def generated(root: Path = ROOT) -> dict[str, str]:
     files[f"{observability}/_services.py"] = lists.services_module(ALL)
     files[f"{observability}/dashboards/__init__.py"] = lists.boards_module(ALL)
     files["services/contracts/src/hop_contracts/_route_segments.py"] = lists.reserved_module(ALL)
+    workspace = (root / "pyproject.toml").read_text()
+    files["pyproject.toml"] = lists.workspace_pyproject(workspace, ALL)
     return files
 
 
