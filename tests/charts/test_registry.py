@@ -55,6 +55,8 @@ def test_disabled_service_renders_without_its_objects_routes_and_monitor(render:
     assert [p for p in paths if p[0].startswith("/console")] == []
     assert "hop-console" not in of_kind(objects, "ServiceMonitor")
     assert "hop-console" not in of_kind(objects, "NetworkPolicy")
+    assert "hop-dashboard-console" not in of_kind(objects, "ConfigMap")
+    assert "hop-dashboard-links" in of_kind(objects, "ConfigMap")
     assert "hop-links" in of_kind(objects, "Deployment")
 
 
