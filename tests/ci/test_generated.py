@@ -32,3 +32,13 @@ def test_make_generate_names_a_hand_edited_file(tmp_path: Path) -> None:
     done = run_in_copy(copy, "hop_generate")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["wrote skaffold.yaml"]
+
+
+def test_make_generate_refuses_a_values_file_without_its_marker(tmp_path: Path) -> None:
+    copy = copy_repository(tmp_path / "repo")
+    values = copy / "charts" / "links" / "values.yaml"
+    values.write_text(values.read_text().split("# ---- generated", 1)[0])
+    done = run_in_copy(copy, "hop_generate")
+    assert done.returncode == 1
+    assert "charts/links/values.yaml has no line" in done.stderr
+    assert "put it back below the service's own settings" in done.stderr

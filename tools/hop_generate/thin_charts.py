@@ -66,8 +66,13 @@ def default_own_values(service: Service) -> str:
 
 def own_values(current: str | None, service: Service) -> str:
     """Return the hand-edited half of ``current`` (a new chart's when there is none)."""
-    if current is None or MARKER not in current:
+    if current is None:
         return default_own_values(service)
+    if MARKER not in current:
+        raise ValueError(
+            f"charts/{service.name}/values.yaml has no line {MARKER!r}; put it back below the "
+            "service's own settings (the generator rewrites everything under it)."
+        )
     return current.split(MARKER, 1)[0].rstrip("\n") + "\n"
 
 
