@@ -44,6 +44,7 @@ PUBLIC = {
         "client_address", "rate_limited_counter",
     ],
     "hop_instrumentation.serving": ["build_asgi_app", "serve", "shutdown_budget"],
+    "hop_instrumentation.services": ["Parts", "lifespan_of", "services_of"],
     "hop_instrumentation.settings": [
         "Environment", "LogFormat", "RedisUrl", "ServiceSettings", "SettingsError",
         "TracingInstrumentation",

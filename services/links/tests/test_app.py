@@ -143,5 +143,5 @@ def test_settings_public_host_and_short_url() -> None:
 
 
 def test_services_of_an_app_not_built_by_create_app_names_the_factory() -> None:
-    with pytest.raises(LookupError, match=r"not built by hop_links\.app\.create_app"):
+    with pytest.raises(LookupError, match=r"not built by the create_app of hop_links"):
         services_of(FastAPI())

@@ -15,7 +15,9 @@ AppFactory = Callable[..., tuple[FastAPI, FakeLinks, ClickSink]]
 
 
 def test_services_of_an_app_built_elsewhere_raises_lookup_error() -> None:
-    with pytest.raises(LookupError, match=r"^This app was not built by hop_redirect\.app"):
+    with pytest.raises(
+        LookupError, match=r"^This app was not built by the create_app of hop_redirect"
+    ):
         services_of(FastAPI())
 
 

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Final
 
 import httpx
 from fastapi import FastAPI
@@ -17,8 +11,7 @@ from redis.asyncio import Redis
 
 from hop_analytics._disabled import LinkFeedStore
 from hop_analytics.consumer import ConsumerOptions, StreamConsumer
-from hop_analytics.database import MIGRATIONS
-from hop_analytics.dependencies import AnalyticsServices, services_of
+from hop_analytics.dependencies import AnalyticsServices
 from hop_analytics.events import EventParser
 from hop_analytics.http_errors import install_error_handlers
 from hop_analytics.ingestion import Ingestor
@@ -42,12 +35,9 @@ from hop_instrumentation import (
     create_app as create_instrumented_app,
 )
 from hop_instrumentation.database import DatabaseMetrics, create_engine
+from hop_instrumentation.services import lifespan_of
 
 __all__ = ["app_from_environment", "create_app"]
-
-logger = logging.getLogger("hop.analytics")
-#: Seconds the consumers get beyond one blocking read to finish the batch in hand.
-_STOP_GRACE: Final = 5.0
 
 
 def create_app(
@@ -64,7 +54,10 @@ def create_app(
     own transport when given (the feed's defaults to ``links_transport``).
     """
     app = create_instrumented_app(
-        settings, lifespan=_lifespan, span_processors=span_processors, title="hop analytics"
+        settings,
+        lifespan=lifespan_of(AnalyticsServices),
+        span_processors=span_processors,
+        title="hop analytics",
     )
     hop = get_instrumentation(app)
     engine = create_engine(settings.database_url, pool=settings.database_pool)
@@ -152,37 +145,3 @@ def _options(settings: AnalyticsSettings, index: int, count: int) -> ConsumerOpt
         claim_idle_ms=settings.claim_idle_ms,
         stall_after=settings.consumer_stall_after,
     )
-
-
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    services = services_of(app)
-    settings = services.settings
-    if settings.run_migrations:
-        await MIGRATIONS.upgrade(services.engine)
-    prune = asyncio.create_task(_prune_forever(services.store, settings))
-    following = asyncio.create_task(services.link_feed.run(), name="link-feed")
-    consuming = [asyncio.create_task(consumer.run()) for consumer in services.consumers]
-    try:
-        yield
-    finally:
-        services.link_feed.stop()
-        for consumer in services.consumers:
-            consumer.stop()
-        await asyncio.wait([following, *consuming], timeout=settings.block_ms / 1000 + _STOP_GRACE)
-        for task in (prune, following, *consuming):
-            task.cancel()
-        await asyncio.gather(prune, following, *consuming, return_exceptions=True)
-        if services.redis is not None:
-            await services.redis.aclose()
-        await services.links_client.aclose()
-        await services.link_feed_client.aclose()
-        await services.engine.dispose()
-
-
-async def _prune_forever(store: ClickStore, settings: AnalyticsSettings) -> None:
-    while True:
-        await asyncio.sleep(settings.prune_interval)
-        with contextlib.suppress(Exception):
-            pruned = await store.prune(timedelta(days=settings.retention_days))
-            logger.info("raw click events pruned", extra={"pruned": pruned})

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated, Final
 
 import httpx
 from fastapi import Depends, FastAPI, Request
@@ -12,6 +16,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hop_analytics.consumer import StreamConsumer
+from hop_analytics.database import MIGRATIONS
 from hop_analytics.events import EventParser
 from hop_analytics.ingestion import Ingestor
 from hop_analytics.link_feed import LinkFeedFollower
@@ -20,6 +25,7 @@ from hop_analytics.owners import OwnerChecker
 from hop_analytics.settings import AnalyticsSettings
 from hop_analytics.store import ClickStore
 from hop_instrumentation.ratelimit import client_address
+from hop_instrumentation.services import services_of as shared_services_of
 
 __all__ = [
     "AnalyticsServices",
@@ -35,6 +41,10 @@ __all__ = [
     "get_services",
     "services_of",
 ]
+
+logger = logging.getLogger("hop.analytics")
+#: Seconds the consumers get beyond one blocking read to finish the batch in hand.
+_STOP_GRACE: Final = 5.0
 
 
 @dataclass(slots=True, frozen=True)
@@ -55,25 +65,59 @@ class AnalyticsServices:
     #: The Redis client the stream consumers share; None with the ``http`` transport.
     redis: Redis | None
     consumers: tuple[StreamConsumer, ...]
+    #: The background tasks `start` runs: pruning, the link feed, the consumers.
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Migrate (if the settings say so), then prune, follow the feed and consume."""
+        if self.settings.run_migrations:
+            await MIGRATIONS.upgrade(self.engine)
+        self.tasks.append(asyncio.create_task(self._prune_forever(), name="prune"))
+        self.tasks.append(asyncio.create_task(self.link_feed.run(), name="link-feed"))
+        self.tasks.extend(asyncio.create_task(consumer.run()) for consumer in self.consumers)
+
+    async def aclose(self) -> None:
+        """Let the feed and consumers finish the batch in hand, then close every pool."""
+        self.link_feed.stop()
+        for consumer in self.consumers:
+            consumer.stop()
+        running = self.tasks[1:]  # pruning stops at once, the others finish their batch
+        if running:
+            await asyncio.wait(running, timeout=self.settings.block_ms / 1000 + _STOP_GRACE)
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.links_client.aclose()
+        await self.link_feed_client.aclose()
+        await self.engine.dispose()
+
+    async def _prune_forever(self) -> None:
+        retention = timedelta(days=self.settings.retention_days)
+        while True:
+            await asyncio.sleep(self.settings.prune_interval)
+            with contextlib.suppress(Exception):
+                pruned = await self.store.prune(retention)
+                logger.info("raw click events pruned", extra={"pruned": pruned})
 
 
 def services_of(app: FastAPI) -> AnalyticsServices:
-    """Return the services `create_app` put on ``app`` (for the lifespan and tests)."""
-    services: AnalyticsServices = app.state.services
-    return services
+    """Return the services of an app built by `hop_analytics.app.create_app`."""
+    return shared_services_of(app, AnalyticsServices)
 
 
-def get_services(request: Request) -> AnalyticsServices:
+async def get_services(request: Request) -> AnalyticsServices:
     """Return the services of the app serving ``request``."""
     return services_of(request.app)
 
 
-def get_ingestor(request: Request) -> Ingestor:
+async def get_ingestor(request: Request) -> Ingestor:
     """Return the app's ingestor (the click intake's one dependency)."""
     return services_of(request.app).ingestor
 
 
-def get_parser(request: Request) -> EventParser:
+async def get_parser(request: Request) -> EventParser:
     """Return the app's event parser (the contract and the clock-skew allowance)."""
     return services_of(request.app).parser
 
@@ -81,12 +125,12 @@ def get_parser(request: Request) -> EventParser:
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`.")
 
 
-def get_client_address(request: Request) -> str:
+async def get_client_address(request: Request) -> str:
     """Return the caller's address as the instrumentation resolves it (for links' limits)."""
     return client_address(request.scope, services_of(request.app).settings.trusted_proxies)
 
 
-def get_authorization(
+async def get_authorization(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str | None:
     """Return the request's ``Authorization`` header as links expects it, or None."""

@@ -22,6 +22,7 @@ from hop_console.peers import AnalyticsApi, Caller, LinksApi
 from hop_console.sessions import COOKIE_NAME, Session, SessionCodec, SessionState
 from hop_console.settings import ConsoleSettings
 from hop_instrumentation.ratelimit import client_address
+from hop_instrumentation.services import services_of as shared_services_of
 
 __all__ = [
     "ConsoleServices",
@@ -62,13 +63,10 @@ class ConsoleServices:
 
 def services_of(app: FastAPI) -> ConsoleServices:
     """Return the services of an app built by `hop_console.app.create_app`."""
-    services = getattr(app.state, "services", None)
-    if not isinstance(services, ConsoleServices):
-        raise LookupError("This app was not built by hop_console.app.create_app.")
-    return services
+    return shared_services_of(app, ConsoleServices)
 
 
-def get_services(request: Request) -> ConsoleServices:
+async def get_services(request: Request) -> ConsoleServices:
     """Return the services of the request's app."""
     return services_of(request.app)
 
@@ -104,7 +102,12 @@ def get_visit(request: Request) -> Visit:
     return Visit(Session.anonymous(), state=loaded, address=address)
 
 
-VisitDep = Annotated[Visit, Depends(get_visit)]
+async def _visit(request: Request) -> Visit:
+    # The dependency is async (no trip to the thread pool); error pages call get_visit.
+    return get_visit(request)
+
+
+VisitDep = Annotated[Visit, Depends(_visit)]
 
 
 @dataclass(slots=True, frozen=True)
@@ -115,7 +118,7 @@ class Owner:
     session: Session
 
 
-def get_owner(visit: VisitDep) -> Owner:
+async def get_owner(visit: VisitDep) -> Owner:
     """Return the signed-in owner, or raise `NotSignedInError` saying why there is none."""
     if visit.session.key is None:
         state = visit.state or SessionState.MISSING

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from redis.asyncio import Redis
@@ -22,10 +19,10 @@ from hop_instrumentation import (
     create_app as create_instrumented_app,
 )
 from hop_instrumentation.database import DatabaseMetrics, create_engine, ping
+from hop_instrumentation.services import lifespan_of
 from hop_links.accounts import AccountStore
 from hop_links.create_front import CreateFront
-from hop_links.database import MIGRATIONS
-from hop_links.dependencies import LinksServices, authenticate_before_body, services_of
+from hop_links.dependencies import LinksServices, authenticate_before_body
 from hop_links.direct import DirectPostgres, is_postgres
 from hop_links.front import ResolveFront
 from hop_links.http_errors import install_error_handlers
@@ -54,7 +51,7 @@ def create_app(
     """Return the links app: routes, database engine, readiness check and metrics."""
     app = create_instrumented_app(
         settings,
-        lifespan=_lifespan,
+        lifespan=lifespan_of(LinksServices),
         span_processors=span_processors,
         title="hop links",
         version=settings.service_version,
@@ -97,23 +94,6 @@ def create_app(
     app.user_middleware.append(Middleware(CreateFront, services=app.state.services))
     hop.front = ResolveFront(app)
     return app
-
-
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    services = services_of(app)
-    if services.settings.run_migrations:
-        await MIGRATIONS.upgrade(services.engine)
-    if services.resolver is not None:
-        await services.resolver.start()
-    try:
-        yield
-    finally:
-        if services.resolver is not None:
-            await services.resolver.aclose()
-        await services.engine.dispose()
-        if services.shared_cache is not None:
-            await services.shared_cache.aclose()
 
 
 def _shared_cache(settings: LinksSettings, provider: TracerProvider) -> SharedLinkCache | None:

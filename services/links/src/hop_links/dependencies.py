@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Scope
 
 from hop_instrumentation.limits import Authenticator
+from hop_instrumentation.services import services_of as shared_services_of
 from hop_links.accounts import AccountStore
+from hop_links.database import MIGRATIONS
 from hop_links.errors import DatabaseUnavailableError, UnauthorizedError
 from hop_links.metrics import LinksMetrics
 from hop_links.records import Caller
@@ -51,13 +53,25 @@ class LinksServices:
     #: The resolve front's own pool on PostgreSQL (`hop_links.resolver`), if sized.
     resolver: PostgresResolver | None = None
 
+    async def start(self) -> None:
+        """Migrate the database (if the settings say so) and open the resolver's pool."""
+        if self.settings.run_migrations:
+            await MIGRATIONS.upgrade(self.engine)
+        if self.resolver is not None:
+            await self.resolver.start()
+
+    async def aclose(self) -> None:
+        """Close the resolver's pool, the engine and the shared cache's client."""
+        if self.resolver is not None:
+            await self.resolver.aclose()
+        await self.engine.dispose()
+        if self.shared_cache is not None:
+            await self.shared_cache.aclose()
+
 
 def services_of(app: FastAPI) -> LinksServices:
     """Return the services of an app built by `hop_links.app.create_app`."""
-    services = getattr(app.state, "services", None)
-    if not isinstance(services, LinksServices):
-        raise LookupError("This app was not built by hop_links.app.create_app.")
-    return services
+    return shared_services_of(app, LinksServices)
 
 
 async def get_services(request: Request) -> LinksServices:

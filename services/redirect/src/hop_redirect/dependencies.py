@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from hop_instrumentation.services import services_of as shared_services_of
 from hop_redirect.cache import CacheMetricsPublisher, LinkCache
 from hop_redirect.clicks import ClickBuffer
 from hop_redirect.links_client import LinksClient
@@ -56,7 +57,4 @@ class RedirectServices:
 
 def services_of(app: FastAPI) -> RedirectServices:
     """Return the services of an app built by `hop_redirect.app.create_app`."""
-    services = getattr(app.state, "services", None)
-    if not isinstance(services, RedirectServices):
-        raise LookupError("This app was not built by hop_redirect.app.create_app.")
-    return services
+    return shared_services_of(app, RedirectServices)
