@@ -22,6 +22,7 @@ PUBLIC = {
     "hop_instrumentation.app": [
         "Instrumentation", "RequestObserver", "create_app", "get_instrumentation",
     ],
+    "hop_instrumentation.cli": ["run_command", "service_cli"],
     "hop_instrumentation.database": [
         "DB_DURATION_BUCKETS", "DB_OPERATION_DURATION", "DatabaseMetrics", "DatabaseSettings",
         "Migrations", "PoolOptions", "create_engine", "is_sqlite",

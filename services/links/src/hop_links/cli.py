@@ -12,9 +12,7 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hop_instrumentation import load_settings_or_exit
-from hop_instrumentation import serve as serve_app
-from hop_instrumentation.database import run_on_engine
+from hop_instrumentation.cli import run_command, service_cli
 from hop_links.accounts import AccountStore
 from hop_links.database import MIGRATIONS
 from hop_links.errors import LinksError
@@ -24,7 +22,13 @@ from hop_links.settings import LinksSettings
 __all__ = ["cli", "main"]
 
 T = TypeVar("T")
-cli = typer.Typer(help="hop's links service.", no_args_is_help=True, add_completion=False)
+
+cli = service_cli(
+    LinksSettings,
+    factory="hop_links.app:app_from_environment",
+    description="hop's links service.",
+    migrations=MIGRATIONS,
+)
 owners_cli = typer.Typer(help="Create and list owners.", no_args_is_help=True)
 keys_cli = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 cli.add_typer(owners_cli, name="owners")
@@ -33,29 +37,7 @@ cli.add_typer(keys_cli, name="keys")
 
 def _run(action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     """Run ``action`` on an engine for the configured database; report domain errors."""
-    settings = load_settings_or_exit(LinksSettings)
-    try:
-        return run_on_engine(settings, action)
-    except LinksError as err:
-        typer.echo(f"error: {err.message}", err=True)
-        raise typer.Exit(1) from None
-
-
-@cli.command()
-def serve() -> None:
-    """Serve the API and the management endpoints (HOP_HTTP_PORT, HOP_MANAGEMENT_PORT)."""
-    serve_app("hop_links.app:app_from_environment", load_settings_or_exit(LinksSettings))
-
-
-@cli.command()
-def migrate() -> None:
-    """Migrate the database (HOP_DATABASE_URL) to the newest schema."""
-
-    async def run(engine: AsyncEngine) -> str | None:
-        await MIGRATIONS.upgrade(engine)
-        return await MIGRATIONS.current_revision(engine)
-
-    typer.echo(f"database at revision {_run(run)}")
+    return run_command(LinksSettings, action, LinksError)
 
 
 @owners_cli.command("create")
