@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from hop_console.app import create_app
+from hop_console.dependencies import services_of
 from hop_console.security import CONTENT_SECURITY_POLICY
 from hop_console.settings import ConsoleSettings
 from hop_contracts.testing import FakeLinks
@@ -165,3 +166,9 @@ async def test_links_is_called_with_the_address_the_console_resolved() -> None:
 
     assert response.status_code == 401
     assert forwarded == ["198.51.100.9"]  # the resolved address, never the client's chain
+
+
+def test_create_app_clock_is_the_session_cookies_clock() -> None:
+    settings = make_test_settings(ConsoleSettings, session_secret="s" * 32)
+    app = create_app(settings, clock=lambda: 1_000.0)
+    assert services_of(app).sessions.clock() == 1_000.0

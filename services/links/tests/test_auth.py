@@ -15,12 +15,14 @@ from sqlalchemy import event, text
 
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import (
+    app_client,
     free_ports,
     make_test_settings,
     metric_value,
     running_process,
 )
 from hop_links.accounts import AccountStore
+from hop_links.app import create_app
 from hop_links.dependencies import services_of
 from hop_links.errors import UnauthorizedError
 from hop_links.keys import hash_key
@@ -105,6 +107,26 @@ async def test_key_revoked_elsewhere_works_at_most_for_the_cache_ttl(
     clock[0] += 0.01
     with pytest.raises(UnauthorizedError):
         await replica.authenticate(new.secret)
+
+
+async def test_app_clock_times_the_key_cache_of_the_app_itself(database_url: str) -> None:
+    """create_app's clock reaches the key cache: a revoked key expires when time moves."""
+    clock = [100.0]
+    settings = make_test_settings(
+        LinksSettings, database_url=database_url, api_key_cache_ttl=0.5, run_migrations=True
+    )
+    app = create_app(settings, clock=lambda: clock[0])
+    async with app_client(app):
+        accounts = services_of(app).accounts
+        await accounts.create_owner("gina")
+        new = await accounts.create_key("gina")
+        caller = await accounts.authenticate(new.secret)
+        await AccountStore(services_of(app).engine).revoke_key(new.key.id)
+        clock[0] += 0.49
+        assert await accounts.authenticate(new.secret) == caller
+        clock[0] += 0.01
+        with pytest.raises(UnauthorizedError):
+            await accounts.authenticate(new.secret)
 
 
 async def test_unknown_key_is_not_remembered(app: FastAPI, client: httpx.AsyncClient) -> None:

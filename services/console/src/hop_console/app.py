@@ -11,7 +11,8 @@ here; the static files (one stylesheet, one small script) too.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Final
@@ -55,8 +56,12 @@ def create_app(
     links_transport: httpx.AsyncBaseTransport | None = None,
     analytics_transport: httpx.AsyncBaseTransport | None = None,
     span_processors: tuple[SpanProcessor, ...] = (),
+    clock: Callable[[], float] = time.time,
 ) -> FastAPI:
-    """Return the console's app; the peers' transports are injectable for tests."""
+    """Return the console's app; the peers' transports are injectable for tests.
+
+    ``clock`` (wall seconds) dates the session cookies and judges their age.
+    """
     app = create_instrumented_app(
         settings,
         lifespan=_lifespan,
@@ -68,7 +73,11 @@ def create_app(
     )
     hop = get_instrumentation(app)
     services = _build_services(
-        settings, hop, links_transport=links_transport, analytics_transport=analytics_transport
+        settings,
+        hop,
+        links_transport=links_transport,
+        analytics_transport=analytics_transport,
+        clock=clock,
     )
     app.state.services = services
     _add_readiness_checks(hop, services)
@@ -87,6 +96,7 @@ def _build_services(
     *,
     links_transport: httpx.AsyncBaseTransport | None,
     analytics_transport: httpx.AsyncBaseTransport | None,
+    clock: Callable[[], float],
 ) -> ConsoleServices:
     metrics = ConsoleMetrics.register(hop.metrics.registry)
     timeout = httpx.Timeout(settings.peer_timeout)
@@ -107,6 +117,7 @@ def _build_services(
         sessions=SessionCodec(
             secret.get_secret_value() if secret is not None else None,
             max_age=settings.session_max_age,
+            clock=clock,
         ),
         pages=Pages(settings.base_path),
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from redis.asyncio import Redis
@@ -46,9 +49,15 @@ cluster-internal: the redirect service's cache-miss path.
 
 
 def create_app(
-    settings: LinksSettings, *, span_processors: tuple[SpanProcessor, ...] = ()
+    settings: LinksSettings,
+    *,
+    span_processors: tuple[SpanProcessor, ...] = (),
+    clock: Callable[[], float] = time.monotonic,
 ) -> FastAPI:
-    """Return the links app: routes, database engine, readiness check and metrics."""
+    """Return the links app: routes, database engine, readiness check and metrics.
+
+    ``clock`` (monotonic seconds) times the cache of recently authenticated API keys.
+    """
     app = create_instrumented_app(
         settings,
         lifespan=lifespan_of(LinksServices),
@@ -77,7 +86,9 @@ def create_app(
             allow_internal_targets=settings.allow_internal_targets,
             direct=direct,
         ),
-        accounts=AccountStore(engine, direct=direct, key_cache_ttl=settings.api_key_cache_ttl),
+        accounts=AccountStore(
+            engine, direct=direct, key_cache_ttl=settings.api_key_cache_ttl, clock=clock
+        ),
         metrics=LinksMetrics.register(hop.metrics.registry),
         shared_cache=_shared_cache(settings, hop.tracer_provider),
         resolver=_resolver(settings, engine, hop.tracer_provider),
