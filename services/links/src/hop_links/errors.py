@@ -1,6 +1,14 @@
-"""The links service's domain errors; `hop_links.http_errors` turns them into responses."""
+"""The links service's domain errors, each with the HTTP status it answers with.
+
+`hop_links.http_errors` sends them (`hop_instrumentation.errors`): the store imports no HTTP.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from hop_instrumentation.errors import ServiceError
 
 __all__ = [
     "AliasTakenError",
@@ -16,28 +24,42 @@ __all__ = [
 ]
 
 
-class LinksError(Exception):
-    """Base of every error the links service raises on purpose."""
+class LinksError(ServiceError):
+    """Base of every error the links service raises on purpose (503 unless it says)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    status: ClassVar[int] = 503
 
 
 class InvalidLinkError(LinksError):
     """Raise when a field of a link breaks a rule; ``field`` names it."""
 
+    status: ClassVar[int] = 422
+
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+    @property
+    def detail(self) -> object:
+        """Return FastAPI's shape of a validation error, naming the field."""
+        return [{"loc": ["body", self.field], "msg": self.message, "type": "value_error"}]
 
 
 class InvalidCursorError(LinksError):
     """Raise when a pagination cursor was not one this service handed out."""
 
+    status: ClassVar[int] = 422
+
+    @property
+    def detail(self) -> object:
+        """Return FastAPI's shape of a validation error, naming the query's cursor."""
+        return [{"loc": ["query", "cursor"], "msg": self.message, "type": "value_error"}]
+
 
 class LinkNotFoundError(LinksError):
     """Raise when a code does not exist or belongs to another owner."""
+
+    status: ClassVar[int] = 404
 
     def __init__(self, code: str) -> None:
         super().__init__(f"No link with code {code!r} exists for this API key.")
@@ -47,6 +69,8 @@ class LinkNotFoundError(LinksError):
 class AliasTakenError(LinksError):
     """Raise when a custom code is already in use."""
 
+    status: ClassVar[int] = 409
+
     def __init__(self, code: str) -> None:
         super().__init__(f"The code {code!r} is already taken; choose another alias.")
         self.code = code
@@ -54,6 +78,9 @@ class AliasTakenError(LinksError):
 
 class UnauthorizedError(LinksError):
     """Raise when a request carries no API key, or an unknown or revoked one."""
+
+    status: ClassVar[int] = 401
+    headers: ClassVar[Mapping[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
 class OwnerExistsError(LinksError):
@@ -70,3 +97,6 @@ class KeyNotFoundError(LinksError):
 
 class DatabaseUnavailableError(LinksError):
     """Raise when the database does not answer or fails a statement (retry later)."""
+
+    headers: ClassVar[Mapping[str, str]] = {"Retry-After": "1"}
+    is_logged: ClassVar[bool] = True

@@ -6,7 +6,6 @@ from typing import cast
 
 from hop_contracts import Link, RedirectStatus
 from hop_links.errors import InvalidLinkError, LinksError
-from hop_links.http_errors import status_of
 from hop_links.models import BatchItemResult, InvalidItem, LinkCreate, LinkUpdate
 from hop_links.records import BatchOutcome, LinkChanges, LinkDraft, LinkRecord
 from hop_links.settings import LinksSettings
@@ -70,5 +69,5 @@ def batch_result(outcome: BatchOutcome, settings: LinksSettings) -> BatchItemRes
         return BatchItemResult.model_construct(index=outcome.index, status=201, link=link)
     error = outcome.error or LinksError("The item was not created.")
     return BatchItemResult.model_construct(
-        index=outcome.index, status=status_of(error), detail=error.message
+        index=outcome.index, status=error.status, detail=error.message
     )
