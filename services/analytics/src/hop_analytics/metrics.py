@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from hop_analytics.store import IngestOutcome
 from hop_contracts import ClickTransport
+from hop_instrumentation.metrics import labelled_counter
 
 __all__ = ["AnalyticsMetrics", "ConsumerState"]
 
@@ -53,27 +54,29 @@ class AnalyticsMetrics:
         def events(name: str, documentation: str) -> Counter:
             return Counter(name, documentation, ["transport"], registry=registry)
 
-        dead_lettered = Counter(
+        def every_transport(name: str, documentation: str) -> Counter:
+            transports = [transport.value for transport in ClickTransport]
+            return labelled_counter(
+                name, documentation, registry=registry, label="transport", values=transports
+            )
+
+        dead_lettered = labelled_counter(
             "hop_analytics_events_dead_lettered",
             "Stream entries moved to the dead-letter stream, by reason: 'invalid' (breaks "
             "the click contract) or 'refused' (the database refused the event alone).",
-            ["reason"],
             registry=registry,
+            label="reason",
+            values=DEAD_LETTER_REASONS,
         )
-        for reason in DEAD_LETTER_REASONS:
-            dead_lettered.labels(reason)
-        rejected = events(
+        rejected = every_transport(
             "hop_analytics_events_rejected",
             "Malformed click events (HTTP 422, or moved to the dead-letter stream).",
         )
-        disabled = events(
+        disabled = every_transport(
             "hop_analytics_events_disabled",
             "Click events of a link inside one of its disabled periods (redirect served it "
             "from its cache after the disable), not counted.",
         )
-        for transport in ClickTransport:
-            rejected.labels(transport.value)
-            disabled.labels(transport.value)
         return cls(
             received=events(
                 "hop_analytics_events_received", "Click events received, valid or not."

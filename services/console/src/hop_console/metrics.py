@@ -7,6 +7,8 @@ from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter
 
+from hop_instrumentation.metrics import labelled_counter
+
 __all__ = ["ConsoleMetrics"]
 
 _PREFIX: Final = "hop_console_"
@@ -25,25 +27,24 @@ class ConsoleMetrics:
     @classmethod
     def register(cls, registry: CollectorRegistry) -> ConsoleMetrics:
         """Create every collector of the console on ``registry``."""
-        sign_ins = Counter(
-            _PREFIX + "sign_ins", "Sign-in attempts, by outcome.", ["outcome"], registry=registry
-        )
-        for outcome in SIGN_IN_OUTCOMES:
-            sign_ins.labels(outcome)
-        failures = Counter(
-            _PREFIX + "peer_failures",
-            "Calls to links or analytics that got no usable answer.",
-            ["peer"],
-            registry=registry,
-        )
-        for peer in PEERS:
-            failures.labels(peer)
         return cls(
-            sign_ins=sign_ins,
+            sign_ins=labelled_counter(
+                _PREFIX + "sign_ins",
+                "Sign-in attempts, by outcome.",
+                registry=registry,
+                label="outcome",
+                values=SIGN_IN_OUTCOMES,
+            ),
             csrf_rejections=Counter(
                 _PREFIX + "csrf_rejections",
                 "Forms refused for a missing or wrong CSRF token.",
                 registry=registry,
             ),
-            peer_failures=failures,
+            peer_failures=labelled_counter(
+                _PREFIX + "peer_failures",
+                "Calls to links or analytics that got no usable answer.",
+                registry=registry,
+                label="peer",
+                values=PEERS,
+            ),
         )

@@ -35,6 +35,8 @@ import orjson
 from prometheus_client import CollectorRegistry, Counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hop_instrumentation.metrics import labelled_counter
+
 __all__ = [
     "RATE_LIMITED",
     "InProcessWindows",
@@ -134,13 +136,13 @@ def rate_limited_counter(registry: CollectorRegistry) -> Counter:
 
     Every reason is exported from 0: a healthy service shows 0, not "no data".
     """
-    counter = Counter(
-        RATE_LIMITED, "Requests refused with 429, by the limit they hit.", ["reason"],
+    return labelled_counter(
+        RATE_LIMITED,
+        "Requests refused with 429, by the limit they hit.",
         registry=registry,
-    )  # fmt: skip
-    for reason in _REASONS:
-        counter.labels(reason)
-    return counter
+        label="reason",
+        values=_REASONS,
+    )
 
 
 class RateLimitMiddleware:

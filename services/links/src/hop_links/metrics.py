@@ -7,6 +7,8 @@ from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter
 
+from hop_instrumentation.metrics import labelled_counter
+
 __all__ = ["LinksMetrics"]
 
 #: Each label's values, exported from 0: a quiet or healthy links shows 0, not "no data".
@@ -29,10 +31,9 @@ class LinksMetrics:
         """Create the counters on ``registry``."""
 
         def counter(name: str, documentation: str, label: str, values: tuple[str, ...]) -> Counter:
-            made = Counter(name, documentation, [label], registry=registry)
-            for value in values:
-                made.labels(value)
-            return made
+            return labelled_counter(
+                name, documentation, registry=registry, label=label, values=values
+            )
 
         return cls(
             created=counter(

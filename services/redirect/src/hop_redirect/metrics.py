@@ -7,6 +7,8 @@ from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from hop_instrumentation.metrics import labelled_counter
+
 __all__ = ["CacheMetrics", "ClickMetrics", "DropReason", "RedirectMetrics"]
 
 _CACHE: Final = "hop_redirect_cache_"
@@ -86,11 +88,13 @@ class ClickMetrics:
     @classmethod
     def register(cls, registry: CollectorRegistry) -> ClickMetrics:
         """Create the click pipeline's collectors on ``registry``."""
-        dropped = Counter(
-            _CLICKS + "dropped", "Click events lost, by reason.", ["reason"], registry=registry
+        dropped = labelled_counter(
+            _CLICKS + "dropped",
+            "Click events lost, by reason.",
+            registry=registry,
+            label="reason",
+            values=DropReason.ALL,
         )
-        for reason in DropReason.ALL:
-            dropped.labels(reason)
 
         def gauge(name: str, documentation: str) -> Gauge:
             return Gauge(
