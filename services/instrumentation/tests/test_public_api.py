@@ -22,12 +22,14 @@ PUBLIC = {
     "hop_instrumentation.app": [
         "Instrumentation", "RequestObserver", "create_app", "get_instrumentation",
     ],
+    "hop_instrumentation.cache": ["TtlCache"],
     "hop_instrumentation.cli": ["run_command", "service_cli"],
     "hop_instrumentation.database": [
         "DB_DURATION_BUCKETS", "DB_OPERATION_DURATION", "DatabaseMetrics", "DatabaseSettings",
         "Migrations", "PoolOptions", "create_engine", "is_sqlite",
         "normalise_database_url", "ping", "reader", "run_env", "run_on_engine",
     ],
+    "hop_instrumentation.errors": ["ServiceError", "error_response", "install_error_handler"],
     "hop_instrumentation.health": ["CheckResult", "HealthCheck", "Readiness", "ReadinessState"],
     "hop_instrumentation.limits": [
         "Authenticator", "BodyTimeoutError", "BodyTooLargeError", "LimitsMiddleware",
@@ -38,7 +40,7 @@ PUBLIC = {
     ],
     "hop_instrumentation.metrics": [
         "ACTIVE_REQUESTS", "BUILD_INFO", "DURATION_BUCKETS", "REQUEST_DURATION", "Metrics",
-        "is_multiprocess",
+        "is_multiprocess", "labelled_counter",
     ],
     "hop_instrumentation.ratelimit": [
         "RATE_LIMITED", "InProcessWindows", "RateLimitMiddleware", "RedisWindows", "Windows",

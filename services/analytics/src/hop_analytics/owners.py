@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Final
@@ -32,6 +31,7 @@ from hop_analytics.errors import (
     UnauthorizedError,
 )
 from hop_contracts import LINK_IDS_PATH, LINK_PATH, OwnedLinks, is_code
+from hop_instrumentation.cache import TtlCache
 
 __all__ = ["OwnerChecker", "Ownership"]
 
@@ -74,11 +74,13 @@ class OwnerChecker:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
-        self._ttl = ttl
-        self._max_entries = max_entries
-        self._clock = clock
-        self._cache: OrderedDict[tuple[str, str], tuple[float, Answer]] = OrderedDict()
-        self._owned: OrderedDict[str, tuple[float, dict[str, str]]] = OrderedDict()
+        self._answers = TtlCache[tuple[str, str], Answer](
+            ttl=ttl, max_entries=max_entries, clock=clock
+        )
+        # Lists can be long: fewer are kept, and expired ones go at once (`TtlCache.put`).
+        self._owned = TtlCache[str, dict[str, str]](
+            ttl=ttl, max_entries=_MAX_OWNED_ENTRIES, clock=clock
+        )
 
     async def check(self, authorization: str, code: str, *, address: str = "") -> Ownership:
         """Return what links says about this key and code; cached for ``ttl`` seconds."""
@@ -106,24 +108,11 @@ class OwnerChecker:
             raise MissingApiKeyError()
         digest = _digest(authorization)
         cached = self._owned.get(digest)
-        now = self._clock()
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        if cached is not None:
+            return cached
         owned = await self._ask_owned(authorization, address)
-        self._remember_owned(digest, now, owned)
+        self._owned.put(digest, owned)
         return owned
-
-    def _remember_owned(self, digest: str, now: float, owned: dict[str, str]) -> None:
-        # Lists can be long: expired ones go at once (every entry lives ``ttl``, so the
-        # oldest expire first), not when the cache is full.
-        while self._owned and next(iter(self._owned.values()))[0] <= now:
-            self._owned.popitem(last=False)
-        if self._ttl <= 0:
-            return
-        self._owned[digest] = (now + self._ttl, owned)
-        self._owned.move_to_end(digest)
-        while len(self._owned) > _MAX_OWNED_ENTRIES:
-            self._owned.popitem(last=False)
 
     async def _ask_owned(self, authorization: str, address: str) -> dict[str, str]:
         response = await self._get(LINK_IDS_PATH, authorization, address, "the owner's link list")
@@ -159,12 +148,11 @@ class OwnerChecker:
     async def _answer(self, authorization: str, code: str, address: str) -> Answer:
         # Only a digest of the key is kept in memory, never the key itself.
         key = (_digest(authorization), code)
-        cached = self._cache.get(key)
-        now = self._clock()
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        cached = self._answers.get(key)
+        if cached is not None:
+            return cached
         answer = await self._ask(authorization, code, address)
-        self._remember(key, now + self._ttl, answer)
+        self._answers.put(key, answer)
         return answer
 
     async def _ask(self, authorization: str, code: str, address: str) -> Answer:
@@ -175,14 +163,6 @@ class OwnerChecker:
             logger.warning("links answered unexpectedly", extra={"status": response.status_code})
             raise LinksUnavailableError(f"links answered {response.status_code}.")
         return answer, _link_id(response) if answer is Ownership.OWNER else None
-
-    def _remember(self, key: tuple[str, str], expires: float, answer: Answer) -> None:
-        if self._ttl <= 0:
-            return
-        self._cache[key] = (expires, answer)
-        self._cache.move_to_end(key)
-        while len(self._cache) > self._max_entries:
-            self._cache.popitem(last=False)
 
 
 def _rate_limit_headers(response: httpx.Response) -> dict[str, str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +12,7 @@ from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hop_instrumentation.cache import TtlCache
 from hop_instrumentation.database import reader
 from hop_links.direct import AUTHENTICATE, DirectPostgres
 from hop_links.errors import (
@@ -53,7 +53,12 @@ class AccountStore:
         self._direct = direct
         self._reader = reader(engine)
         self._now = now
-        self._recent = _RecentKeys(key_cache_ttl, clock)
+        # Callers of keys that authenticated lately, by digest: only known, unrevoked keys
+        # are kept, so a revocation anywhere stops a key within the TTL, a new key works
+        # at once.
+        self._recent = TtlCache[str, Caller](
+            ttl=key_cache_ttl, max_entries=_RECENT_KEYS, clock=clock
+        )
         self._pending: dict[str, asyncio.Future[Caller]] = {}
 
     async def create_owner(self, name: str) -> Owner:
@@ -146,7 +151,7 @@ class AccountStore:
 
     async def _shared_lookup(self, digest: str) -> Caller:
         """Read the key once for every request that waits on it (with a cache only)."""
-        if not self._recent.enabled:
+        if not self._recent.is_enabled:
             return await self._lookup(digest)
         pending = self._pending.get(digest)
         if pending is None:
@@ -174,46 +179,6 @@ class AccountStore:
             raise UnauthorizedError("The API key is unknown or revoked.")
         key_id, owner_id = row
         return Caller(owner_id=owner_id, key_id=key_id)
-
-
-class _RecentKeys:
-    """Callers of the keys that authenticated in the last ``ttl`` seconds (0: none kept).
-
-    Only known, unrevoked keys are kept, by their digest, so a revocation committed
-    anywhere stops a key within ``ttl``, and a new key works at once. At most
-    `_RECENT_KEYS` entries; with one TTL for all, the oldest entry expires first.
-    """
-
-    __slots__ = ("_clock", "_entries", "_ttl")
-
-    def __init__(self, ttl: float, clock: Callable[[], float]) -> None:
-        self._ttl = ttl
-        self._clock = clock
-        self._entries: OrderedDict[str, tuple[float, Caller]] = OrderedDict()
-
-    @property
-    def enabled(self) -> bool:
-        return self._ttl > 0
-
-    def get(self, digest: str) -> Caller | None:
-        entry = self._entries.get(digest)
-        if entry is None:
-            return None
-        if entry[0] <= self._clock():
-            del self._entries[digest]
-            return None
-        return entry[1]
-
-    def put(self, digest: str, caller: Caller) -> None:
-        if self._ttl <= 0:
-            return
-        self._entries[digest] = (self._clock() + self._ttl, caller)
-        self._entries.move_to_end(digest)
-        if len(self._entries) > _RECENT_KEYS:
-            self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        self._entries.clear()
 
 
 def _key(row: Row[tuple[object, ...]]) -> ApiKey:
