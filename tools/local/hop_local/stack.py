@@ -115,8 +115,11 @@ class Stack:
                 "HOP_ANALYTICS_URL": self.internal_url("analytics"),
                 "HOP_CLICK_SPOOL_DIR": spool,
             }
-        if service == "console":
-            return {"HOP_ANALYTICS_URL": self.api_url("analytics")}
+        if service == "console":  # sessions are links' internal routes
+            return {
+                "HOP_ANALYTICS_URL": self.api_url("analytics"),
+                "HOP_LINKS_INTERNAL_URL": self.internal_url("links"),
+            }
         return {
             **pipeline,
             "HOP_DATABASE_URL": self.database_url(service),

@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from hop_console.dependencies import ConsoleServices, services_of
 from hop_console.http_errors import install_error_handlers
+from hop_console.links_sessions import SessionsApi
 from hop_console.metrics import ConsoleMetrics
 from hop_console.pages import Pages
 from hop_console.peers import AnalyticsApi, LinksApi
@@ -53,6 +54,7 @@ def create_app(
     settings: ConsoleSettings,
     *,
     links_transport: httpx.AsyncBaseTransport | None = None,
+    links_internal_transport: httpx.AsyncBaseTransport | None = None,
     analytics_transport: httpx.AsyncBaseTransport | None = None,
     span_processors: tuple[SpanProcessor, ...] = (),
 ) -> FastAPI:
@@ -68,7 +70,11 @@ def create_app(
     )
     hop = get_instrumentation(app)
     services = _build_services(
-        settings, hop, links_transport=links_transport, analytics_transport=analytics_transport
+        settings,
+        hop,
+        links_transport=links_transport,
+        links_internal_transport=links_internal_transport,
+        analytics_transport=analytics_transport,
     )
     app.state.services = services
     _add_readiness_checks(hop, services)
@@ -86,6 +92,7 @@ def _build_services(
     hop: Instrumentation,
     *,
     links_transport: httpx.AsyncBaseTransport | None,
+    links_internal_transport: httpx.AsyncBaseTransport | None,
     analytics_transport: httpx.AsyncBaseTransport | None,
 ) -> ConsoleServices:
     metrics = ConsoleMetrics.register(hop.metrics.registry)
@@ -101,6 +108,9 @@ def _build_services(
         settings=settings,
         metrics=metrics,
         links=LinksApi(client(settings.links_url, links_transport), metrics.peer_failures),
+        links_sessions=SessionsApi(
+            client(settings.links_internal_url, links_internal_transport), metrics.peer_failures
+        ),
         analytics=AnalyticsApi(
             client(settings.analytics_url, analytics_transport), metrics.peer_failures
         ),
@@ -115,6 +125,9 @@ def _build_services(
 def _add_readiness_checks(hop: Instrumentation, services: ConsoleServices) -> None:
     # Neither is critical: the console still answers (a 503 page) while a peer is down.
     hop.readiness.add_check(HealthCheck("links", services.links.ping, critical=False))
+    hop.readiness.add_check(
+        HealthCheck("links_sessions", services.links_sessions.ping, critical=False)
+    )
     hop.readiness.add_check(HealthCheck("analytics", services.analytics.ping, critical=False))
 
 
