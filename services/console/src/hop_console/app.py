@@ -19,16 +19,17 @@ from typing import Final
 import httpx
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor
+from starlette.middleware import Middleware
 from starlette.staticfiles import StaticFiles
 
 from hop_console.dependencies import ConsoleServices, services_of
-from hop_console.http_errors import install_error_handlers
+from hop_console.http_errors import error_page_of, install_error_handlers
 from hop_console.links_sessions import SessionsApi
 from hop_console.metrics import ConsoleMetrics
 from hop_console.pages import Pages
 from hop_console.peers import AnalyticsApi, LinksApi
 from hop_console.routers import links, session, stats
-from hop_console.security import SecurityHeadersMiddleware
+from hop_console.security import SameOriginMiddleware, SecurityHeadersMiddleware
 from hop_console.sessions import SessionCodec
 from hop_console.settings import ConsoleSettings
 from hop_instrumentation import (
@@ -82,7 +83,11 @@ def create_app(
     for router in (session.router, links.router, stats.router):
         app.include_router(router, prefix=base)
     app.mount(base + "/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(SecurityHeadersMiddleware)
+    error_page = error_page_of(app)
+    # Innermost (add_middleware would make it outermost): after the instrumentation has
+    # seen the request, before the session, the body or a route.
+    app.user_middleware.append(Middleware(SameOriginMiddleware, error_page=error_page))
+    app.add_middleware(SecurityHeadersMiddleware, error_page=error_page)
     install_error_handlers(app)
     return app
 
