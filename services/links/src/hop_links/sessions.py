@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import Row, delete, insert, select
+from sqlalchemy import Row, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hop_contracts import MAX_SESSION_LABEL, SESSION_TOKEN_PREFIX
@@ -69,7 +69,6 @@ class SessionStore:
         )
         values = {name: getattr(record, name) for name in _COLUMNS}
         async with self._engine.begin() as connection:
-            await self._forget_dead(connection, caller.owner_id)
             result = await connection.execute(
                 insert(sessions).values(token_hash=hash_key(token), **values)
             )
@@ -130,17 +129,20 @@ class SessionStore:
         )
 
     async def _keep_newest(self, connection: AsyncConnection, owner_id: int) -> None:
+        """End the owner's expired sessions and those past the newest ``max_per_owner``."""
         newest = (
             select(sessions.c.id)
             .where(sessions.c.owner_id == owner_id)
             .order_by(sessions.c.id.desc())
             .limit(self._max_per_owner)
         )
-        kept = [row.id for row in await connection.execute(newest)]
-        if len(kept) == self._max_per_owner:
-            await connection.execute(
-                delete(sessions).where(sessions.c.owner_id == owner_id, sessions.c.id < min(kept))
+        oldest_kept = select(func.min(newest.subquery().c.id)).scalar_subquery()
+        await connection.execute(
+            delete(sessions).where(
+                sessions.c.owner_id == owner_id,
+                or_(sessions.c.expires_at <= self._now(), sessions.c.id < oldest_kept),
             )
+        )
 
 
 def _printable(text: str) -> str:
