@@ -9,12 +9,13 @@ from fastapi import FastAPI
 
 from hop_contracts import SESSION_PATH, SESSION_TOKEN_PREFIX, SESSIONS_PATH
 from hop_instrumentation.database import create_engine
+from hop_instrumentation.testing import app_client
 from hop_links.accounts import AccountStore
 from hop_links.dependencies import services_of
 from hop_links.errors import UnauthorizedError
 from hop_links.sessions import MAX_SESSIONS_PER_OWNER
 
-from .conftest import bearer, new_key
+from .conftest import bearer, build_app, new_key
 
 
 async def open_session(
@@ -171,3 +172,21 @@ async def _refused(accounts: AccountStore, token: str) -> bool:
     except UnauthorizedError:
         return True
     return False
+
+
+async def test_wrong_keys_at_sign_in_spend_the_failed_authentication_budget(
+    database_url: str,
+) -> None:
+    app = build_app(database_url, rate_limit_auth_failures=2)
+    body = {"label": "", "max_age": 600}
+    wrong = bearer("hop_" + "w" * 32)
+    async with app_client(app) as client:
+        answers = [
+            (await client.post(SESSIONS_PATH, json=body, headers=wrong)).status_code
+            for _ in range(3)
+        ]
+        key = await new_key(app)
+        right = await client.post(SESSIONS_PATH, json=body, headers=bearer(key))
+
+    assert answers == [401, 401, 429]
+    assert right.status_code == 201  # a valid key still signs in from that address
