@@ -121,3 +121,13 @@ async def test_a_cookie_that_held_the_api_key_is_no_session_any_more() -> None:
     assert codec.load(old) == SessionState.INVALID
     assert codec.load(forged) == SessionState.INVALID
     assert codec.load(fernet.encrypt(b"[1]").decode()) == SessionState.INVALID
+
+
+async def test_signing_in_again_in_one_browser_ends_its_previous_session(signed_in: Any) -> None:
+    first = dict(signed_in.links.sessions)
+
+    again = await signed_in.sign_in()
+
+    assert again.status_code == 303
+    assert list(signed_in.links.sessions) == ["hops_2"]
+    assert set(first) == {"hops_1"}

@@ -14,7 +14,14 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from hop_console.dependencies import FormDep, OwnerDep, ServicesDep, VisitDep
+from hop_console.dependencies import (
+    ConsoleServices,
+    FormDep,
+    OwnerDep,
+    ServicesDep,
+    Visit,
+    VisitDep,
+)
 from hop_console.errors import NotSignedInError
 from hop_console.links_sessions import browser_label
 from hop_console.views import clear_session, page, see_other, set_session
@@ -75,20 +82,25 @@ async def sign_in(
             message="That API key is unknown or was revoked. Check it and try again.",
         )
     services.metrics.sign_ins.labels("ok").inc()
+    await _end_own_session(services, visit)
     next_path = form.get("next")
     response = see_other(services, next_path if _NEXT.match(next_path) else "/links")
     set_session(services, response, visit.session.signed_in(opened.token, opened.id))
     return response
 
 
+async def _end_own_session(services: ConsoleServices, visit: Visit) -> None:
+    """End the browser's session at links (signing out, or in again: one browser, one session)."""
+    old = visit.session
+    if old.token is not None and old.sid is not None:
+        with suppress(NotSignedInError):  # ended already; a peer outage still fails the page
+            await services.links_sessions.end(visit.caller(old.token), old.sid)
+
+
 @router.post("/sign-out")
 async def sign_out(services: ServicesDep, visit: VisitDep, form: FormDep) -> Response:
     """End the session at links (every copy of the cookie stops), then drop the cookie."""
-    session = visit.session
-    if session.token is not None and session.sid is not None:
-        # A session ended already (elsewhere, by an operator, its key revoked) is fine.
-        with suppress(NotSignedInError):
-            await services.links_sessions.end(visit.caller(session.token), session.sid)
+    await _end_own_session(services, visit)
     response = see_other(services, "/sign-in?signed_out=true")
     clear_session(services, response)
     return response
