@@ -190,3 +190,25 @@ async def test_wrong_keys_at_sign_in_spend_the_failed_authentication_budget(
 
     assert answers == [401, 401, 429]
     assert right.status_code == 201  # a valid key still signs in from that address
+
+
+async def test_an_ended_session_stops_on_another_replica_within_the_key_cache_ttl(
+    database_url: str, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    key = await new_key(app)
+    engine = create_engine(database_url)
+    clock = [0.0]
+    try:
+        ending, other = (
+            AccountStore(engine, key_cache_ttl=0.5, clock=lambda: clock[0]) for _ in range(2)
+        )
+        _, token = await ending.sessions.open(await ending.authenticate(key), label="", max_age=60)
+        session = await other.authenticate(token)  # the other replica keeps its caller
+        await ending.sessions.end(session.owner_id, session.session_id or 0)
+        here = await _refused(ending, token)
+        there_at_once = await _refused(other, token)
+        clock[0] += 0.5
+        there_later = await _refused(other, token)
+    finally:
+        await engine.dispose()
+    assert (here, there_at_once, there_later) == (True, False, True)

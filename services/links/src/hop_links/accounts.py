@@ -57,7 +57,7 @@ class AccountStore:
         self._recent = _RecentKeys(key_cache_ttl, clock)
         self._pending: dict[str, asyncio.Future[Caller]] = {}
         #: The console sessions opened with the keys (`hop_links.sessions`).
-        self.sessions = SessionStore(engine, now=now)
+        self.sessions = SessionStore(engine, now=now, on_end=self._recent.clear)
 
     async def create_owner(self, name: str) -> Owner:
         """Create an owner named ``name`` (unique, 1 to 100 printable characters)."""
@@ -140,13 +140,22 @@ class AccountStore:
         if not secret:
             raise UnauthorizedError("Send an API key as `Authorization: Bearer <key>`.")
         if is_session_token(secret):
-            return await self.sessions.authenticate(secret)  # never cached: ending one is final
+            return await self._session_caller(secret)
         if not secret.startswith(KEY_PREFIX) or len(secret) > _KEY_MAX_LENGTH:
             raise UnauthorizedError("The API key is unknown or revoked.")
         digest = hash_key(secret)
         caller = self._recent.get(digest)
         if caller is None:
             caller = await self._shared_lookup(digest)
+            self._recent.put(digest, caller)
+        return caller
+
+    async def _session_caller(self, token: str) -> Caller:
+        """Return a live session's caller, kept as long as a key's (ending one clears it)."""
+        digest = hash_key(token)
+        caller = self._recent.get(digest)
+        if caller is None:
+            caller = await self.sessions.authenticate(token)
             self._recent.put(digest, caller)
         return caller
 

@@ -2,8 +2,9 @@
 
 A session token is ``hops_`` and 32 random URL-safe characters, stored only as its
 SHA-256 hash, like an API key. A session is live while its row exists and has not
-expired: ending one deletes its row, so every copy of the token stops at once on every
-replica (nothing caches a session). Revoking a key deletes the sessions made with it
+expired: ending one deletes its row, so every copy of the token stops at once on the
+replica that ended it, and on the others within ``HOP_API_KEY_CACHE_TTL`` (a live
+session's caller is kept as long as a key's). Revoking a key deletes the sessions made with it
 (`hop_links.accounts.AccountStore.revoke_key`). An owner keeps at most
 ``max_per_owner`` live sessions: opening one more ends the oldest.
 """
@@ -48,10 +49,13 @@ class SessionStore:
         *,
         now: Callable[[], datetime],
         max_per_owner: int = MAX_SESSIONS_PER_OWNER,
+        on_end: Callable[[], None] = lambda: None,
     ) -> None:
         self._engine = engine
         self._now = now
         self._max_per_owner = max_per_owner
+        #: Called whenever sessions end: forget the callers this process keeps.
+        self._on_end = on_end
 
     async def open(self, caller: Caller, *, label: str, max_age: int) -> tuple[SessionRecord, str]:
         """Open a session for an API key's caller; return it and its token (shown only here)."""
@@ -72,7 +76,9 @@ class SessionStore:
             result = await connection.execute(
                 insert(sessions).values(token_hash=hash_key(token), **values)
             )
-            await self._keep_newest(connection, caller.owner_id)
+            evicted = await self._keep_newest(connection, caller.owner_id)
+        if evicted:
+            self._on_end()
         session_id = int(result.inserted_primary_key[0])  # type: ignore[index]
         return replace(record, id=session_id), token
 
@@ -107,6 +113,7 @@ class SessionStore:
         )
         async with self._engine.begin() as connection:
             ended = (await connection.execute(statement)).rowcount
+        self._on_end()
         if not ended:
             raise SessionNotFoundError(
                 f"You have no session with the id {session_id}; it may have ended already."
@@ -119,6 +126,7 @@ class SessionStore:
             result = await connection.execute(
                 delete(sessions).where(sessions.c.owner_id == owner_id)
             )
+        self._on_end()
         return int(result.rowcount)
 
     async def _forget_dead(self, connection: AsyncConnection, owner_id: int) -> None:
@@ -128,7 +136,7 @@ class SessionStore:
             )
         )
 
-    async def _keep_newest(self, connection: AsyncConnection, owner_id: int) -> None:
+    async def _keep_newest(self, connection: AsyncConnection, owner_id: int) -> int:
         """End the owner's expired sessions and those past the newest ``max_per_owner``."""
         newest = (
             select(sessions.c.id)
@@ -137,12 +145,13 @@ class SessionStore:
             .limit(self._max_per_owner)
         )
         oldest_kept = select(func.min(newest.subquery().c.id)).scalar_subquery()
-        await connection.execute(
+        result = await connection.execute(
             delete(sessions).where(
                 sessions.c.owner_id == owner_id,
                 or_(sessions.c.expires_at <= self._now(), sessions.c.id < oldest_kept),
             )
         )
+        return int(result.rowcount)
 
 
 def _printable(text: str) -> str:
