@@ -22,7 +22,14 @@ from hop_analytics._aggregates import BatchSummary
 from hop_analytics._event_rows import EventRow
 from hop_analytics.dimensions import DIMENSIONS, MISSING_VALUE, Dimension, dimension_values
 
-__all__ = ["SQLITE_STAMP", "EventWriter", "PostgresWriter", "SqliteWriter", "writer_for"]
+__all__ = [
+    "SQLITE_STAMP",
+    "EventWriter",
+    "PostgresWriter",
+    "SqliteWriter",
+    "sqlite_stamp",
+    "writer_for",
+]
 
 
 class EventWriter(Protocol):
@@ -102,9 +109,21 @@ _PG_BATCH: Final = text(_pg_batch())
 #: The ``click_events`` columns a SQLite insert fills, in the order of `_PG_COLUMNS`.
 _SQLITE_COLUMNS: Final = tuple(name for name, _ in _PG_COLUMNS)
 _SQLITE_ROW: Final = "(" + ",".join("?" * len(_SQLITE_COLUMNS)) + ")"
-#: How SQLAlchemy's SQLite ``DateTime`` stores a moment (its ``_storage_format``), as one
-#: C-level ``format`` instead of its Python processor (a test holds the two equal).
+#: How SQLAlchemy's SQLite ``DateTime`` stores a moment (its ``_storage_format``).
 SQLITE_STAMP: Final = "%Y-%m-%d %H:%M:%S.%f"
+#: The length of a `SQLITE_STAMP` (years have four digits: the contract's range).
+_STAMP_LENGTH: Final = len("2000-01-01 00:00:00.000000")
+
+
+def sqlite_stamp(moment: datetime) -> str:
+    """Return ``moment`` as SQLAlchemy's SQLite ``DateTime`` stores it (`SQLITE_STAMP`).
+
+    One C-level ``isoformat`` (always six fraction digits), cut before any UTC offset:
+    a third of the cost of ``format(moment, SQLITE_STAMP)`` (a test holds the two equal).
+    """
+    return moment.isoformat(" ", "microseconds")[:_STAMP_LENGTH]
+
+
 #: Rows per insert: 12 variables each stays far below SQLite's 32,766 per statement.
 _SQLITE_ROWS: Final = 1000
 _SQLITE_INSERT: Final = (
@@ -173,13 +192,13 @@ class SqliteWriter:
         self, conn: AsyncConnection, rows: Sequence[EventRow], now: datetime
     ) -> set[str]:
         """Insert rows whose id is unknown; return the ids that were inserted."""
-        ingested = format(now, SQLITE_STAMP)
+        ingested = sqlite_stamp(now)
         inserted: set[str] = set()
         for at in range(0, len(rows), _SQLITE_ROWS):
             chunk = rows[at : at + _SQLITE_ROWS]
             params: list[object] = []
             for r in chunk:
-                occurred = format(r.occurred_at, SQLITE_STAMP)
+                occurred = sqlite_stamp(r.occurred_at)
                 params.extend((r.id, r.link_id, r.code, occurred, ingested, r.is_bot))
                 params.extend(dimension_values(r))
             statement = _SQLITE_INSERT.format(values=",".join([_SQLITE_ROW] * len(chunk)))
