@@ -131,3 +131,23 @@ def test_parser_batch_event_msgspec_refuses_is_named_by_the_contract(
 def test_parser_event_stream_entry_decodes_like_a_batch_event() -> None:
     raw = json.dumps(_redirect_event()).encode()
     assert _PARSER.event(raw) == _PARSER.batch(b'{"events": [' + raw + b"]}")[0]
+
+
+def test_parser_events_answers_each_entry_as_event_does() -> None:
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    raws = [
+        json.dumps(_redirect_event()).encode(),
+        json.dumps(_redirect_event(id="fine", timestamp="2026-01-01T00:00:00.9999999Z")).encode(),
+        json.dumps(_redirect_event(id="nul\u0000")).encode(),
+        json.dumps(_redirect_event(id="late", timestamp=future)).encode(),
+        b"not json",
+        b"",
+    ]
+    answers = _PARSER.events(raws)
+    for raw, answer in zip(raws, answers, strict=True):
+        try:
+            expected: Click | str = _PARSER.event(raw)
+        except MalformedEventError as err:
+            expected = err.message
+        assert (answer.message if isinstance(answer, MalformedEventError) else answer) == expected
+    assert [isinstance(answer, Click) for answer in answers] == [True, True] + [False] * 4

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Any, Final
@@ -141,9 +142,12 @@ def _decode_batch(raw: bytes) -> list[Click] | None:
         return None
 
 
-def _decode_event(raw: bytes) -> Click | None:
-    """Return the click of an event msgspec alone may decode, or None: ask the contract."""
-    if _is_ambiguous(raw):
+def _decode_event(raw: bytes, *, checked: bool = False) -> Click | None:
+    """Return the click of an event msgspec alone may decode, or None: ask the contract.
+
+    ``checked``: the caller found ``raw`` unambiguous already (`_is_ambiguous`).
+    """
+    if not checked and _is_ambiguous(raw):
         return None
     try:
         return _EVENT_DECODER.decode(raw)
@@ -184,6 +188,26 @@ class EventParser:
         if click.timestamp > datetime.now(UTC) + self._max_skew:
             raise MalformedEventError(f"The event: {self._future(click.timestamp)}")
         return click
+
+    def events(self, raws: Sequence[bytes]) -> list[Click | MalformedEventError]:
+        """Return the click of each stream entry, or the error saying why it is refused.
+
+        The same answers as `event` for each, with one ambiguity scan for all of them.
+        """
+        # The separator keeps a match from spanning two entries.
+        checked = not _is_ambiguous(b"\n".join(raws))
+        latest = datetime.now(UTC) + self._max_skew
+        parsed: list[Click | MalformedEventError] = []
+        for raw in raws:
+            click = _decode_event(raw, checked=True) if checked else None
+            if click is None or click.timestamp > latest:
+                try:
+                    click = self.event(raw)
+                except MalformedEventError as err:
+                    parsed.append(err)
+                    continue
+            parsed.append(click)
+        return parsed
 
     def _future(self, moment: datetime) -> str:
         skew = self._max_skew.total_seconds()
