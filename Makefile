@@ -45,7 +45,7 @@ bench-redirect: install ## redirect (make run's stack, production settings) vs E
 bench-redirect-miss: install ## redirect's cache-miss path (links on PostgreSQL) vs Express 5 + node-postgres
 	$(RUN) python bench/redirect_miss.py
 
-bench-analytics: install ## analytics: stream ingestion rate into PostgreSQL, stats p99
+bench-analytics: install ## analytics: HTTP and stream intake into SQLite and PostgreSQL (CPU per click), stats p99
 	$(RUN) python bench/analytics.py
 
 bench-console: install ## console: sign-in and page loads, links keeping the sessions (BENCH_BASELINE=<ref>: before/after in one run)
