@@ -7,7 +7,7 @@ UV := $(if $(shell command -v uv 2>/dev/null),uv,$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen
 COVERAGE_FLOOR ?= 88
 
-.PHONY: help install test lint fmt charts dashboards images bench bench-instrumentation bench-links bench-redirect bench-redirect-miss bench-analytics bench-images clean
+.PHONY: help install test lint fmt charts dashboards images bench bench-instrumentation bench-links bench-redirect bench-redirect-miss bench-analytics bench-console bench-images clean
 
 help: ## List the verbs
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-24s %s\n", $$1, $$2}'
@@ -45,13 +45,16 @@ bench-redirect: install ## redirect (make run's stack, production settings) vs E
 bench-redirect-miss: install ## redirect's cache-miss path (links on PostgreSQL) vs Express 5 + node-postgres
 	$(RUN) python bench/redirect_miss.py
 
-bench-analytics: install ## analytics: stream ingestion rate into PostgreSQL, stats p99
+bench-analytics: install ## analytics: HTTP and stream intake into SQLite and PostgreSQL (CPU per click), stats p99
 	$(RUN) python bench/analytics.py
+
+bench-console: install ## console: sign-in and page loads, links keeping the sessions (BENCH_BASELINE=<ref>: before/after in one run)
+	$(RUN) python bench/console.py
 
 bench-images: images ## Image sizes and container start to /readyz under the chart's security context
 	$(RUN) python bench/images.py
 
-bench: bench-instrumentation bench-links bench-redirect bench-redirect-miss bench-analytics bench-images ## Every benchmark
+bench: bench-instrumentation bench-links bench-redirect bench-redirect-miss bench-analytics bench-console bench-images ## Every benchmark
 
 charts: install ## Lint and render the Helm charts with the pinned helm, validate and policy-check them
 	tools/install-helm

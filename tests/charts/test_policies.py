@@ -129,6 +129,7 @@ def test_networkpolicies_open_exactly_the_call_graph(objects: list[Obj]) -> None
             ("analytics", "http"),
             ("analytics", "internal"),
             ("console", "http"),
+            ("console", "internal"),
             ("redirect", "internal"),
         },
         "analytics": {("console", "http"), ("redirect", "internal")},

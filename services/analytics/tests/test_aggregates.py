@@ -6,7 +6,7 @@ from sqlalchemy import DateTime
 from sqlalchemy.dialects import sqlite
 
 from hop_analytics._aggregates import summarize
-from hop_analytics._bulk_sql import SQLITE_STAMP
+from hop_analytics._bulk_sql import SQLITE_STAMP, sqlite_stamp
 from hop_analytics._event_rows import EventRow
 from hop_analytics.dimensions import MISSING_VALUE
 
@@ -52,5 +52,8 @@ def test_sqlite_stamp_formats_moments_as_sqlalchemy_stores_them() -> None:
         datetime(2000, 1, 1, tzinfo=UTC),
         datetime(2026, 11, 29, 7, 5, 3, 42, tzinfo=UTC),
         datetime(8999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2026, 11, 29, 7, 5, 3, 120_000),  # naive, as SQLite reads them back
     ]
-    assert [format(moment, SQLITE_STAMP) for moment in moments] == [process(m) for m in moments]
+    stored = [process(m) for m in moments]
+    assert [format(moment, SQLITE_STAMP) for moment in moments] == stored
+    assert [sqlite_stamp(moment) for moment in moments] == stored

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +10,7 @@ from hop_analytics.events import Click
 
 
 def test_event_row_has_an_attribute_per_dimension_column() -> None:
-    names = [field.name for field in dataclasses.fields(EventRow)]
+    names = list(EventRow.__struct_fields__)
     assert names[-len(DIMENSIONS) :] == [dimension.column for dimension in DIMENSIONS]
 
 

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import asyncpg
 from sqlalchemy import func, select
 
 from hop_analytics.events import Click
-from hop_analytics.store import ClickStore, DailyCount, LinkStats, Ranked
+from hop_analytics.store import ClickStore, DailyCount, LinkStats, Ranked, is_permanent
 from hop_analytics.tables import click_events
 from hop_contracts import ClickEvent
 from hop_contracts.testing import fake_link_id
@@ -158,3 +159,11 @@ async def test_ingest_many_counts_an_id_new_only_in_its_first_batch(store: Click
     )
     assert [(o.accepted, o.duplicates) for o in outcomes] == [(1, 1), (1, 2), (0, 0)]
     assert await raw_count(store) == 3
+
+
+def test_is_permanent_driver_errors_blame_the_data_by_their_sqlstate() -> None:
+    # asyncpg's own COPY raises its exceptions unwrapped by SQLAlchemy.
+    assert is_permanent(asyncpg.exceptions.StringDataRightTruncationError("value too long"))
+    assert is_permanent(asyncpg.exceptions.UniqueViolationError("duplicate key"))
+    assert not is_permanent(asyncpg.exceptions.ConnectionDoesNotExistError("connection lost"))
+    assert not is_permanent(asyncpg.exceptions.AdminShutdownError("shutting down"))

@@ -10,7 +10,7 @@ import ua_parser
 
 from hop_contracts.bots import USER_AGENT_MAX_PARSED, is_bot_device
 
-__all__ = ["UNKNOWN", "VALUE_LIMIT", "Agent", "classify_agent"]
+__all__ = ["UNKNOWN", "VALUE_LIMIT", "Agent", "classify_agent", "load_parser"]
 
 UNKNOWN: Final = "Other"
 #: The longest family name kept (the columns' length).
@@ -32,6 +32,11 @@ class Agent:
     os: str
     device: str
     is_bot: bool
+
+
+def load_parser() -> None:
+    """Build the parser's rules now (the first parse builds them otherwise)."""
+    ua_parser.parse("hop")
 
 
 @lru_cache(maxsize=16_384)

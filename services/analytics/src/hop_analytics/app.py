@@ -12,6 +12,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 from redis.asyncio import Redis
 
 from hop_analytics._disabled import LinkFeedStore
+from hop_analytics._user_agents import load_parser
 from hop_analytics.consumer import ConsumerOptions, StreamConsumer
 from hop_analytics.dependencies import AnalyticsServices
 from hop_analytics.events import EventParser
@@ -108,8 +109,14 @@ def create_app(
 
 
 def app_from_environment() -> FastAPI:
-    """Build the app from ``HOP_*`` variables (what `hop-analytics serve` runs)."""
-    return create_app(load_settings(AnalyticsSettings))
+    """Build the app from ``HOP_*`` variables (what `hop-analytics serve` runs).
+
+    The user-agent parser's rules are built now, not on the first click: serving freezes
+    the heap startup built (`gc.freeze`), so later collections never walk them.
+    """
+    app = create_app(load_settings(AnalyticsSettings))
+    load_parser()
+    return app
 
 
 def _consumers(

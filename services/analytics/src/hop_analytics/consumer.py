@@ -205,13 +205,14 @@ class StreamConsumer:
         clicks: list[Click] = []
         sources: list[tuple[bytes, bytes]] = []
         dead: list[DeadEntry] = []
-        for entry_id, fields in entries:
-            raw = (fields or {}).get(b"event", b"")
-            try:
-                clicks.append(self._parser.event(raw))
-            except MalformedEventError as err:
-                dead.append((entry_id, raw, "invalid", err.message))
+        raws = [(fields or {}).get(b"event", b"") for _entry_id, fields in entries]
+        for (entry_id, _fields), raw, parsed in zip(
+            entries, raws, self._parser.events(raws), strict=True
+        ):
+            if isinstance(parsed, MalformedEventError):
+                dead.append((entry_id, raw, "invalid", parsed.message))
             else:
+                clicks.append(parsed)
                 sources.append((entry_id, raw))
         self._metrics.received.labels("redis").inc(len(entries))
         if clicks:

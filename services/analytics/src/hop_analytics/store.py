@@ -395,6 +395,9 @@ def is_permanent(err: Exception) -> bool:
         return state is not None and state.startswith(_PERMANENT_CLASSES)
     if isinstance(err, StatementError):
         return isinstance(err.orig, ValueError | OverflowError | TypeError)
+    state = getattr(err, "sqlstate", None)  # the driver's own errors (asyncpg's COPY)
+    if isinstance(state, str):
+        return state.startswith(_PERMANENT_CLASSES)
     return isinstance(err, ValueError | OverflowError)
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "LinksError",
     "OwnerExistsError",
     "OwnerNotFoundError",
+    "SessionNotFoundError",
     "UnauthorizedError",
 ]
 
@@ -93,6 +94,12 @@ class OwnerNotFoundError(LinksError):
 
 class KeyNotFoundError(LinksError):
     """Raise when no API key has this id."""
+
+
+class SessionNotFoundError(LinksError):
+    """Raise when the caller's owner has no live session with this id."""
+
+    status: ClassVar[int] = 404
 
 
 class DatabaseUnavailableError(LinksError):
