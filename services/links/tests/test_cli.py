@@ -41,7 +41,7 @@ def test_migrate_prepares_an_empty_database(tmp_path: Path) -> None:
 def test_migrate_to_a_named_revision_stops_there_and_head_goes_on(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/cli.db"
     assert run(url, "migrate", "0001") == (0, "database at revision 0001\n", "")
-    assert run(url, "migrate", "head") == (0, "database at revision 0003\n", "")
+    assert run(url, "migrate", "head") == (0, "database at revision 0004\n", "")
 
 
 @pytest.mark.postgres
