@@ -22,6 +22,7 @@ PUBLIC = {
     "hop_instrumentation.app": [
         "Instrumentation", "RequestObserver", "create_app", "get_instrumentation",
     ],
+    "hop_instrumentation.bearer": ["BearerToken", "bearer_token"],
     "hop_instrumentation.cache": ["TtlCache"],
     "hop_instrumentation.cli": ["run_command", "service_cli"],
     "hop_instrumentation.database": [

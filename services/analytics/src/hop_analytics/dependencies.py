@@ -11,7 +11,6 @@ from typing import Annotated, Final
 
 import httpx
 from fastapi import Depends, FastAPI, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,6 +23,7 @@ from hop_analytics.metrics import AnalyticsMetrics
 from hop_analytics.owners import OwnerChecker
 from hop_analytics.settings import AnalyticsSettings
 from hop_analytics.store import ClickStore
+from hop_instrumentation.bearer import BearerToken
 from hop_instrumentation.ratelimit import client_address
 from hop_instrumentation.services import services_of as shared_services_of
 
@@ -122,7 +122,7 @@ async def get_parser(request: Request) -> EventParser:
     return services_of(request.app).parser
 
 
-_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`.")
+_api_key = BearerToken(description="An API key: `Authorization: Bearer <key>`.")
 
 
 async def get_client_address(request: Request) -> str:
@@ -130,13 +130,9 @@ async def get_client_address(request: Request) -> str:
     return client_address(request.scope, services_of(request.app).settings.trusted_proxies)
 
 
-async def get_authorization(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str | None:
-    """Return the request's ``Authorization`` header as links expects it, or None."""
-    if credentials is None:
-        return None
-    return f"{credentials.scheme} {credentials.credentials}"
+async def get_authorization(key: Annotated[str | None, Depends(_api_key)]) -> str | None:
+    """Return the ``Authorization`` header that asks links about the caller's key, or None."""
+    return None if key is None else f"Bearer {key}"
 
 
 ServicesDep = Annotated[AnalyticsServices, Depends(get_services)]

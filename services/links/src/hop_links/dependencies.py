@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Scope
 
+from hop_instrumentation.bearer import BearerToken, bearer_token
+from hop_instrumentation.errors import error_response
 from hop_instrumentation.limits import Authenticator
 from hop_instrumentation.services import services_of as shared_services_of
 from hop_links.accounts import AccountStore
@@ -80,8 +80,7 @@ async def get_services(request: Request) -> LinksServices:
 
 
 ServicesDep = Annotated[LinksServices, Depends(get_services)]
-_bearer = HTTPBearer(
-    auto_error=False,
+_api_key = BearerToken(
     scheme_name="ApiKey",
     description="An API key from `hop-links keys create OWNER`, as `Bearer hop_...`.",
 )
@@ -90,18 +89,13 @@ _bearer = HTTPBearer(
 async def get_caller(
     request: Request,
     services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    secret: Annotated[str | None, Depends(_api_key)],
 ) -> Caller:
     """Return the caller the request's API key acts for, or answer 401."""
     decided = decided_caller(request.scope)
     if decided is not None:
         return decided
-    secret = credentials.credentials if credentials is not None else None
-    try:
-        return await services.accounts.authenticate(secret)
-    except UnauthorizedError:
-        services.metrics.auth_failures.inc()
-        raise
+    return await _authenticate(services, secret)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
@@ -122,11 +116,9 @@ def authenticate_before_body(services: LinksServices) -> Authenticator:
 
     async def authenticate(scope: Scope) -> ASGIApp | None:
         try:
-            caller = await services.accounts.authenticate(_bearer_secret(scope))
+            caller = await _authenticate(services, bearer_token(scope))
         except UnauthorizedError as err:
-            services.metrics.auth_failures.inc()
-            headers = {"WWW-Authenticate": "Bearer"}
-            return JSONResponse({"detail": err.message}, status_code=401, headers=headers)
+            return error_response(err)
         except (SQLAlchemyError, DatabaseUnavailableError):
             return None  # the route's own dependency meets the outage and answers 503
         scope.setdefault("state", {})[_CALLER] = caller
@@ -135,9 +127,9 @@ def authenticate_before_body(services: LinksServices) -> Authenticator:
     return authenticate
 
 
-def _bearer_secret(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            scheme, _, secret = bytes(value).decode("latin-1").partition(" ")
-            return secret.strip() if scheme.lower() == "bearer" else None
-    return None
+async def _authenticate(services: LinksServices, secret: str | None) -> Caller:
+    try:
+        return await services.accounts.authenticate(secret)
+    except UnauthorizedError:
+        services.metrics.auth_failures.inc()
+        raise
