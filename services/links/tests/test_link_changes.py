@@ -127,6 +127,7 @@ async def test_link_changes_record_the_flag_left_by_concurrent_updates_on_sqlite
 
     from hop_instrumentation.database import create_engine
     from hop_links.records import LinkChanges, LinkDraft
+    from hop_links.resolver import EngineResolver
     from hop_links.store import LinkStore
 
     engine = create_engine(sqlite_url)
@@ -154,7 +155,7 @@ async def test_link_changes_record_the_flag_left_by_concurrent_updates_on_sqlite
     await asyncio.sleep(0.05)
     disable = store.update(owner, "race001", LinkChanges(frozenset({"disabled"}), disabled=True))
     await asyncio.gather(enable, disable)
-    final = (await store.resolve("race001")).disabled
+    final = (await EngineResolver(engine).resolve("race001")).disabled
     changes = await store.state_changes(after=0, limit=10)
     await engine.dispose()
     feed_says = changes[-1].disabled if changes else False

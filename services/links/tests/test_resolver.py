@@ -7,6 +7,7 @@ import pytest
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import app_client, metric_value
 from hop_links.dependencies import services_of
+from hop_links.resolver import EngineResolver
 
 from .conftest import bearer, build_app, create_link, drop_other_connections, new_key, resolved_body
 
@@ -67,7 +68,7 @@ async def test_resolver_answers_a_batch_with_one_entry_per_code(postgres_url: st
 
 
 async def test_resolver_pool_of_0_resolves_on_the_engine_pool(postgres_url: str) -> None:
-    assert services_of(build_app(postgres_url)).resolver is None
+    assert isinstance(services_of(build_app(postgres_url)).resolver, EngineResolver)
 
 
 async def test_resolver_recovers_after_postgres_drops_its_connections(postgres_url: str) -> None:

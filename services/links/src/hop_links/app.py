@@ -30,7 +30,7 @@ from hop_links.direct import DirectPostgres, is_postgres
 from hop_links.front import ResolveFront
 from hop_links.http_errors import install_error_handlers
 from hop_links.metrics import LinksMetrics
-from hop_links.resolver import PostgresResolver
+from hop_links.resolver import EngineResolver, PostgresResolver, Resolver
 from hop_links.routers import internal, links, sessions
 from hop_links.settings import LinksSettings
 from hop_links.shared_cache import SharedLinkCache
@@ -92,7 +92,7 @@ def create_app(
         ),
         metrics=LinksMetrics.register(hop.metrics.registry),
         shared_cache=_shared_cache(settings, hop.tracer_provider),
-        resolver=_resolver(settings, engine, hop.tracer_provider),
+        resolver=_resolver(settings, engine, direct, hop.tracer_provider),
     )
     hop.readiness.add_check(HealthCheck("database", lambda: ping(engine)))
     install_error_handlers(app)
@@ -118,10 +118,13 @@ def _shared_cache(settings: LinksSettings, provider: TracerProvider) -> SharedLi
 
 
 def _resolver(
-    settings: LinksSettings, engine: AsyncEngine, provider: TracerProvider
-) -> PostgresResolver | None:
+    settings: LinksSettings,
+    engine: AsyncEngine,
+    direct: DirectPostgres | None,
+    provider: TracerProvider,
+) -> Resolver:
     if settings.resolve_pool_size == 0 or not is_postgres(engine):
-        return None
+        return EngineResolver(engine, direct=direct)
     return PostgresResolver(
         engine.url,
         size=settings.resolve_pool_size,

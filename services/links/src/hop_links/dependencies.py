@@ -19,7 +19,7 @@ from hop_links.database import MIGRATIONS
 from hop_links.errors import DatabaseUnavailableError, UnauthorizedError
 from hop_links.metrics import LinksMetrics
 from hop_links.records import Caller
-from hop_links.resolver import PostgresResolver
+from hop_links.resolver import Resolver
 from hop_links.settings import LinksSettings
 from hop_links.shared_cache import SharedLinkCache
 from hop_links.store import LinkStore
@@ -48,22 +48,20 @@ class LinksServices:
     links: LinkStore
     accounts: AccountStore
     metrics: LinksMetrics
+    #: Resolves codes for redirect: on its own pool on PostgreSQL if sized, else the engine.
+    resolver: Resolver
     #: redirect's shared Redis cache, written on create, change and delete (if configured).
     shared_cache: SharedLinkCache | None = None
-    #: The resolve front's own pool on PostgreSQL (`hop_links.resolver`), if sized.
-    resolver: PostgresResolver | None = None
 
     async def start(self) -> None:
         """Migrate the database (if the settings say so) and open the resolver's pool."""
         if self.settings.run_migrations:
             await MIGRATIONS.upgrade(self.engine)
-        if self.resolver is not None:
-            await self.resolver.start()
+        await self.resolver.start()
 
     async def aclose(self) -> None:
         """Close the resolver's pool, the engine and the shared cache's client."""
-        if self.resolver is not None:
-            await self.resolver.aclose()
+        await self.resolver.aclose()
         await self.engine.dispose()
         if self.shared_cache is not None:
             await self.shared_cache.aclose()

@@ -38,8 +38,7 @@ class ResolveFront:
         services = services_of(app)
         self._app = app
         self._observer = get_instrumentation(app).observer
-        resolver = services.resolver
-        self._resolve_link = resolver.resolve if resolver is not None else services.links.resolve
+        self._resolve_link = services.resolver.resolve
         self._hit = services.metrics.resolves.labels("hit")
         self._miss = services.metrics.resolves.labels("miss")
 

@@ -1,35 +1,107 @@
-"""The resolve read on its own asyncpg pool, for PostgreSQL: every cache miss of redirect.
+"""Resolving codes (any owner's) for redirect: the one seam the front and the routes call.
 
-On the engine's pool (`hop_links.direct`) a resolve paid SQLAlchemy's checkout, its
-reset and its event listeners, and whenever more resolves ran at once than the pool's
-size, each overflow connection was opened (TLS negotiation, ``~/.pgpass``) and closed
-again for one query: a py-spy profile under the miss benchmark showed more time there
-than in the query. Here connections open on demand, stay open up to ``size``, go back
-without asyncpg's reset query (a resolve leaves no session state behind) and keep the
-statement prepared (asyncpg's per-connection statement cache). A driver or connection
-failure is `DatabaseUnavailableError`, as elsewhere.
-
-It is used only where ``HOP_RESOLVE_POOL_SIZE`` is set (its connections add to the
-database's connection budget); otherwise, and on SQLite, resolves take the store's path.
+`Resolver` is what they use. `EngineResolver` resolves on the app's engine (its reader,
+or `hop_links.direct` on PostgreSQL). `PostgresResolver` resolves on its own asyncpg
+pool, where ``HOP_RESOLVE_POOL_SIZE`` is set on PostgreSQL (its connections add to the
+database's connection budget): on the engine's pool a resolve paid SQLAlchemy's
+checkout, its reset and its event listeners, and whenever more resolves ran at once
+than the pool's size, each overflow connection was opened (TLS negotiation,
+``~/.pgpass``) and closed again for one query: a py-spy profile under the miss
+benchmark showed more time there than in the query. Its connections open on demand,
+stay open up to ``size``, go back without asyncpg's reset query (a resolve leaves no
+session state behind) and keep the statement prepared. A driver or connection failure
+is `DatabaseUnavailableError`, as elsewhere.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from opentelemetry import trace
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hop_contracts import is_code
-from hop_links.direct import RESOLVE, RESOLVE_MANY
+from hop_instrumentation.database import reader
+from hop_links.direct import RESOLVE, RESOLVE_MANY, DirectPostgres
 from hop_links.errors import DatabaseUnavailableError, LinkNotFoundError
 from hop_links.records import ResolvedLink
+from hop_links.tables import links
 
-__all__ = ["PostgresResolver"]
+__all__ = ["EngineResolver", "PostgresResolver", "Resolver"]
 
 _SPAN_ATTRIBUTES: Final = {"db.system": "postgresql", "db.statement": RESOLVE}
 _MANY_SPAN_ATTRIBUTES: Final = {"db.system": "postgresql", "db.statement": RESOLVE_MANY}
+_RESOLVED = select(
+    links.c.uid,
+    links.c.code,
+    links.c.url,
+    links.c.redirect_status,
+    links.c.forward_query,
+    links.c.expires_at,
+    links.c.disabled,
+)
+_RESOLVE = _RESOLVED.where(links.c.code == bindparam("code"))
+_RESOLVE_MANY = _RESOLVED.where(links.c.code.in_(bindparam("codes", expanding=True)))
+
+
+class Resolver(Protocol):
+    """Answer what redirect needs for codes, whoever owns them; started and closed once."""
+
+    async def start(self) -> None:
+        """Open what the resolver needs (a pool), before the first resolve."""
+
+    async def aclose(self) -> None:
+        """Close what `start` opened."""
+
+    async def resolve(self, code: str) -> ResolvedLink:
+        """Return what redirect needs for ``code``, or raise `LinkNotFoundError`."""
+
+    async def resolve_many(self, codes: Sequence[str]) -> dict[str, ResolvedLink]:
+        """Return the links of those ``codes`` that exist, keyed by code."""
+
+
+class EngineResolver:
+    """Resolve on the engine: its reader, or `DirectPostgres` on PostgreSQL."""
+
+    def __init__(self, engine: AsyncEngine, *, direct: DirectPostgres | None = None) -> None:
+        self._reader = reader(engine)
+        self._direct = direct
+
+    async def start(self) -> None:
+        """Start nothing: the engine's pool is the app's."""
+
+    async def aclose(self) -> None:
+        """Close nothing: the engine is disposed of by the app."""
+
+    async def resolve(self, code: str) -> ResolvedLink:
+        """Return what redirect needs for ``code`` (any owner), or raise `LinkNotFoundError`."""
+        if not is_code(code):
+            raise LinkNotFoundError(code)
+        row: Sequence[Any] | None
+        if self._direct is not None:
+            row = await self._direct.fetchrow(RESOLVE, code)
+        else:
+            async with self._reader.connect() as connection:
+                row = (await connection.execute(_RESOLVE, {"code": code})).first()
+        if row is None:
+            raise LinkNotFoundError(code)
+        return ResolvedLink(*row)
+
+    async def resolve_many(self, codes: Sequence[str]) -> dict[str, ResolvedLink]:
+        """Return the links of those ``codes`` that exist (any owner), keyed by code."""
+        codes = [code for code in codes if is_code(code)]
+        if not codes:
+            return {}
+        rows: Sequence[Sequence[Any]]
+        if self._direct is not None:
+            rows = await self._direct.fetch(RESOLVE_MANY, codes)
+        else:
+            async with self._reader.connect() as connection:
+                rows = (await connection.execute(_RESOLVE_MANY, {"codes": codes})).all()
+        return {row[1]: ResolvedLink(*row) for row in rows}
 
 
 def _libpq_dsn(url: URL) -> str:

@@ -7,20 +7,22 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import bindparam, delete, false, insert, select, text, update
+from sqlalchemy import delete, false, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hop_contracts import is_code
 from hop_instrumentation.database import reader
 from hop_links._cursor import decode_cursor, encode_cursor
+from hop_links._link_inserts import (
+    insert_link_direct,
+    insert_links,
+    insert_links_direct,
+    insert_tags,
+)
 from hop_links._link_rows import link_record, link_row, load_tags
 from hop_links.codes import CodeGenerator, validate_alias
 from hop_links.direct import (
-    INSERT_LINK,
-    INSERT_LINKS,
-    RESOLVE,
-    RESOLVE_MANY,
     DirectPostgres,
     UniqueViolation,
 )
@@ -32,7 +34,6 @@ from hop_links.records import (
     LinkPage,
     LinkRecord,
     LinkStateChange,
-    ResolvedLink,
 )
 from hop_links.tables import link_state_changes, link_tags, links
 from hop_links.validation import validate_expiry, validate_tags, validate_target
@@ -40,18 +41,6 @@ from hop_links.validation import validate_expiry, validate_tags, validate_target
 __all__ = ["LinkStore"]
 
 _ATTEMPTS: Final = 5
-_RESOLVED = select(
-    links.c.uid,
-    links.c.code,
-    links.c.url,
-    links.c.redirect_status,
-    links.c.forward_query,
-    links.c.expires_at,
-    links.c.disabled,
-)
-_RESOLVE = _RESOLVED.where(links.c.code == bindparam("code"))
-_RESOLVE_MANY = _RESOLVED.where(links.c.code.in_(bindparam("codes", expanding=True)))
-
 
 #: A write that changes nothing: on SQLite it begins the transaction with the write lock.
 _TAKE_WRITE_LOCK: Final = update(links).where(false()).values(disabled=links.c.disabled)
@@ -59,27 +48,16 @@ _TAKE_WRITE_LOCK: Final = update(links).where(false()).values(disabled=links.c.d
 #: Appends to the feed wait for each other's commit (SQLite's writes already do).
 _SERIALISE_CHANGES: Final = "LOCK TABLE link_state_changes IN EXCLUSIVE MODE"
 
-#: The parameters of `hop_links.direct.INSERT_LINK`, in order.
-_INSERT_COLUMNS: Final = (
-    "uid",
-    "code",
-    "owner_id",
-    "url",
-    "redirect_status",
-    "forward_query",
-    "expires_at",
-    "disabled",
-    "created_at",
-    "updated_at",
-)
-
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 class LinkStore:
-    """Create, read, change and resolve links; every read and write is scoped to an owner."""
+    """Create, read and change links; every read and write is scoped to an owner.
+
+    Resolving a code (any owner's) is `hop_links.resolver`'s.
+    """
 
     def __init__(
         self,
@@ -99,33 +77,6 @@ class LinkStore:
         self._now = now
         self._generate = generate or CodeGenerator()
 
-    async def resolve(self, code: str) -> ResolvedLink:
-        """Return what redirect needs for ``code`` (any owner), or raise `LinkNotFoundError`."""
-        if not is_code(code):
-            raise LinkNotFoundError(code)
-        row: Sequence[Any] | None
-        if self._direct is not None:
-            row = await self._direct.fetchrow(RESOLVE, code)
-        else:
-            async with self._reader.connect() as connection:
-                row = (await connection.execute(_RESOLVE, {"code": code})).first()
-        if row is None:
-            raise LinkNotFoundError(code)
-        return ResolvedLink(*row)
-
-    async def resolve_many(self, codes: Sequence[str]) -> dict[str, ResolvedLink]:
-        """Return the links of those ``codes`` that exist (any owner), keyed by code."""
-        codes = [code for code in codes if is_code(code)]
-        if not codes:
-            return {}
-        rows: Sequence[Sequence[Any]]
-        if self._direct is not None:
-            rows = await self._direct.fetch(RESOLVE_MANY, codes)
-        else:
-            async with self._reader.connect() as connection:
-                rows = (await connection.execute(_RESOLVE_MANY, {"codes": codes})).all()
-        return {row[1]: ResolvedLink(*row) for row in rows}
-
     async def create(self, owner_id: int, draft: LinkDraft) -> LinkRecord:
         """Create a link; raise `InvalidLinkError` or `AliasTakenError` when refused."""
         draft = self.validate(draft)
@@ -133,9 +84,12 @@ class LinkStore:
             code = draft.code or self._generate()
             try:
                 if self._direct is not None:
-                    return await self._insert_direct(self._direct, owner_id, code, draft)
+                    return await insert_link_direct(
+                        self._direct, owner_id, code, draft, self._now()
+                    )
                 async with self._engine.begin() as connection:
-                    return (await self._insert(connection, owner_id, [(code, draft)]))[0]
+                    pairs = [(code, draft)]
+                    return (await insert_links(connection, owner_id, pairs, self._now()))[0]
             except (IntegrityError, UniqueViolation):
                 if draft.code:
                     raise AliasTakenError(code) from None
@@ -212,7 +166,7 @@ class LinkStore:
                 await self._record_state(connection, uid, not disabled, values["updated_at"])
             if tags is not None:
                 await connection.execute(delete(link_tags).where(link_tags.c.link_id == link_id))
-                await _insert_tags(connection, {link_id: tags})
+                await insert_tags(connection, {link_id: tags})
             return await self._load(connection, owner_id, code)
 
     async def state_changes(self, *, after: int, limit: int) -> list[LinkStateChange]:
@@ -303,10 +257,7 @@ class LinkStore:
             rows = {
                 index: link_row(owner_id, code, drafts[index], now) for index, code in codes.items()
             }
-            inserted = {
-                row[0]
-                for row in await direct.fetch(INSERT_LINKS, *_arrays(owner_id, rows, drafts, now))
-            }
+            inserted = await insert_links_direct(direct, owner_id, rows, drafts, now)
             retry: dict[int, str] = {}
             for index, row in rows.items():
                 if row["code"] in inserted:
@@ -339,7 +290,7 @@ class LinkStore:
         try:
             async with self._engine.begin() as connection:
                 pairs = [(codes[index], drafts[index]) for index in codes]
-                created = await self._insert(connection, owner_id, pairs)
+                created = await insert_links(connection, owner_id, pairs, self._now())
         except IntegrityError:  # a concurrent writer took a code: go one by one
             await self._create_each(owner_id, drafts, outcomes)
             return
@@ -356,32 +307,6 @@ class LinkStore:
                 outcomes[index] = BatchOutcome(index, link=await self.create(owner_id, draft))
             except LinksError as err:
                 outcomes[index] = BatchOutcome(index, error=err)
-
-    async def _insert(
-        self, connection: AsyncConnection, owner_id: int, pairs: list[tuple[str, LinkDraft]]
-    ) -> list[LinkRecord]:
-        if not pairs:
-            return []
-        now = self._now()
-        rows = [link_row(owner_id, code, draft, now) for code, draft in pairs]
-        statement = insert(links).returning(links.c.id, sort_by_parameter_order=True)
-        ids = list((await connection.execute(statement, rows)).scalars())
-        await _insert_tags(connection, {i: d.tags for i, (_, d) in zip(ids, pairs, strict=True)})
-        for row, link_id in zip(rows, ids, strict=True):
-            row["id"] = link_id
-        return [link_record(row, draft.tags) for row, (_, draft) in zip(rows, pairs, strict=True)]
-
-    async def _insert_direct(
-        self, direct: DirectPostgres, owner_id: int, code: str, draft: LinkDraft
-    ) -> LinkRecord:
-        row = link_row(owner_id, code, draft, self._now())
-        if not draft.tags:
-            await direct.fetchrow(INSERT_LINK, *(row[name] for name in _INSERT_COLUMNS))
-        elif not await direct.fetch(
-            INSERT_LINKS, *_arrays(owner_id, {0: row}, {0: draft}, row["created_at"])
-        ):  # one statement for the link and its tags, as a batch of one
-            raise UniqueViolation(f"The code {code!r} is taken.")
-        return link_record(row, draft.tags)
 
     async def _locked_state(
         self, connection: AsyncConnection, owner_id: int, code: str
@@ -439,34 +364,8 @@ def _no_free_code() -> LinksError:
     return LinksError(f"No free code was found in {_ATTEMPTS} attempts; try again.")
 
 
-def _arrays(
-    owner_id: int, rows: dict[int, dict[str, Any]], drafts: dict[int, LinkDraft], now: datetime
-) -> tuple[Any, ...]:
-    """Return the parameters of `hop_links.direct.INSERT_LINKS` for ``rows``."""
-    values = list(rows.values())
-    tagged = [(row["code"], tag) for index, row in rows.items() for tag in drafts[index].tags]
-    return (
-        [row["uid"] for row in values],
-        [row["code"] for row in values],
-        owner_id,
-        [row["url"] for row in values],
-        [row["redirect_status"] for row in values],
-        [row["forward_query"] for row in values],
-        now,
-        [row["expires_at"] for row in values],
-        [code for code, _ in tagged],
-        [tag for _, tag in tagged],
-    )
-
-
 def _check_status(status: int) -> None:
     if status not in (301, 302, 307, 308):
         raise InvalidLinkError(
             "redirect_status", f"The redirect_status must be 301, 302, 307 or 308 (got {status})."
         )
-
-
-async def _insert_tags(connection: AsyncConnection, tags: dict[int, list[str]]) -> None:
-    rows = [{"link_id": link_id, "tag": tag} for link_id, names in tags.items() for tag in names]
-    if rows:
-        await connection.execute(insert(link_tags), rows)

@@ -45,7 +45,7 @@ async def resolve_link(
 ) -> Response:
     """Return the target, status, query forwarding, expiry and disabled state of any code."""
     try:
-        link = await services.links.resolve(code)
+        link = await services.resolver.resolve(code)
     except LinkNotFoundError:
         services.metrics.resolves.labels("miss").inc()
         raise
@@ -62,11 +62,7 @@ async def resolve_link(
 async def resolve_links(body: ResolveRequest, services: ServicesDep) -> Response:
     """Return every code asked for with what a resolve of it answers, or null if unknown."""
     codes = dict.fromkeys(body.codes)  # asked twice, answered once; the order kept
-    resolver = services.resolver
-    if resolver is not None:
-        found = await resolver.resolve_many(list(codes))
-    else:
-        found = await services.links.resolve_many(list(codes))
+    found = await services.resolver.resolve_many(list(codes))
     services.metrics.resolves.labels("hit").inc(len(found))
     services.metrics.resolves.labels("miss").inc(len(codes) - len(found))
     return Response(resolved_links_json(codes, found), media_type="application/json")
