@@ -63,7 +63,33 @@ class Resolver(Protocol):
         """Return the links of those ``codes`` that exist, keyed by code."""
 
 
-class EngineResolver:
+class _RowResolver:
+    """Turn the rows a subclass fetches into resolved links; only valid codes are asked."""
+
+    async def resolve(self, code: str) -> ResolvedLink:
+        """Return what redirect needs for ``code`` (any owner), or raise `LinkNotFoundError`."""
+        if not is_code(code):
+            raise LinkNotFoundError(code)
+        row = await self._row(code)
+        if row is None:
+            raise LinkNotFoundError(code)
+        return ResolvedLink(*row)
+
+    async def resolve_many(self, codes: Sequence[str]) -> dict[str, ResolvedLink]:
+        """Return the links of those ``codes`` that exist (any owner), keyed by code."""
+        codes = [code for code in codes if is_code(code)]
+        if not codes:
+            return {}
+        return {row[1]: ResolvedLink(*row) for row in await self._rows(codes)}
+
+    async def _row(self, code: str) -> Sequence[Any] | None:
+        raise NotImplementedError
+
+    async def _rows(self, codes: list[str]) -> Sequence[Sequence[Any]]:
+        raise NotImplementedError
+
+
+class EngineResolver(_RowResolver):
     """Resolve on the engine: its reader, or `DirectPostgres` on PostgreSQL."""
 
     def __init__(self, engine: AsyncEngine, *, direct: DirectPostgres | None = None) -> None:
@@ -76,32 +102,17 @@ class EngineResolver:
     async def aclose(self) -> None:
         """Close nothing: the engine is disposed of by the app."""
 
-    async def resolve(self, code: str) -> ResolvedLink:
-        """Return what redirect needs for ``code`` (any owner), or raise `LinkNotFoundError`."""
-        if not is_code(code):
-            raise LinkNotFoundError(code)
-        row: Sequence[Any] | None
+    async def _row(self, code: str) -> Sequence[Any] | None:
         if self._direct is not None:
-            row = await self._direct.fetchrow(RESOLVE, code)
-        else:
-            async with self._reader.connect() as connection:
-                row = (await connection.execute(_RESOLVE, {"code": code})).first()
-        if row is None:
-            raise LinkNotFoundError(code)
-        return ResolvedLink(*row)
+            return await self._direct.fetchrow(RESOLVE, code)
+        async with self._reader.connect() as connection:
+            return (await connection.execute(_RESOLVE, {"code": code})).first()
 
-    async def resolve_many(self, codes: Sequence[str]) -> dict[str, ResolvedLink]:
-        """Return the links of those ``codes`` that exist (any owner), keyed by code."""
-        codes = [code for code in codes if is_code(code)]
-        if not codes:
-            return {}
-        rows: Sequence[Sequence[Any]]
+    async def _rows(self, codes: list[str]) -> Sequence[Sequence[Any]]:
         if self._direct is not None:
-            rows = await self._direct.fetch(RESOLVE_MANY, codes)
-        else:
-            async with self._reader.connect() as connection:
-                rows = (await connection.execute(_RESOLVE_MANY, {"codes": codes})).all()
-        return {row[1]: ResolvedLink(*row) for row in rows}
+            return await self._direct.fetch(RESOLVE_MANY, codes)
+        async with self._reader.connect() as connection:
+            return (await connection.execute(_RESOLVE_MANY, {"codes": codes})).all()
 
 
 def _libpq_dsn(url: URL) -> str:
@@ -117,7 +128,7 @@ async def _keep_session(connection: Any) -> None:
     """Return a connection to the pool as it is (replaces asyncpg's reset round trip)."""
 
 
-class PostgresResolver:
+class PostgresResolver(_RowResolver):
     """Resolve codes on a pool of at most ``size`` asyncpg connections; `start` it first."""
 
     def __init__(
@@ -155,34 +166,25 @@ class PostgresResolver:
             await self._pool.close()
             self._pool = None
 
-    async def resolve(self, code: str) -> ResolvedLink:
-        """Return what redirect needs for ``code``, or raise `LinkNotFoundError`."""
-        if not is_code(code):
-            raise LinkNotFoundError(code)
-        if trace.get_current_span().is_recording():
-            with self._tracer.start_as_current_span(
-                "SELECT links", kind=trace.SpanKind.CLIENT, attributes=_SPAN_ATTRIBUTES
-            ):
-                row = await self._fetch(RESOLVE, code)
-        else:
-            row = await self._fetch(RESOLVE, code)
-        if row is None:
-            raise LinkNotFoundError(code)
-        return ResolvedLink(*row)
+    async def _row(self, code: str) -> Sequence[Any] | None:
+        row: Sequence[Any] | None = await self._traced(_SPAN_ATTRIBUTES, RESOLVE, code)
+        return row
 
-    async def resolve_many(self, codes: Sequence[str]) -> dict[str, ResolvedLink]:
-        """Return the links of those ``codes`` that exist, keyed by code (one statement)."""
-        codes = [code for code in codes if is_code(code)]
-        if not codes:
-            return {}
-        if trace.get_current_span().is_recording():
-            with self._tracer.start_as_current_span(
-                "SELECT links", kind=trace.SpanKind.CLIENT, attributes=_MANY_SPAN_ATTRIBUTES
-            ):
-                rows = await self._fetch(RESOLVE_MANY, codes, many=True)
-        else:
-            rows = await self._fetch(RESOLVE_MANY, codes, many=True)
-        return {row[1]: ResolvedLink(*row) for row in rows}
+    async def _rows(self, codes: list[str]) -> Sequence[Sequence[Any]]:
+        rows: Sequence[Sequence[Any]] = await self._traced(
+            _MANY_SPAN_ATTRIBUTES, RESOLVE_MANY, codes, many=True
+        )
+        return rows
+
+    async def _traced(
+        self, attributes: dict[str, str], statement: str, argument: object, *, many: bool = False
+    ) -> Any:
+        if not trace.get_current_span().is_recording():
+            return await self._fetch(statement, argument, many=many)
+        with self._tracer.start_as_current_span(
+            "SELECT links", kind=trace.SpanKind.CLIENT, attributes=attributes
+        ):
+            return await self._fetch(statement, argument, many=many)
 
     async def _fetch(self, statement: str, argument: object, *, many: bool = False) -> Any:
         if self._pool is None:
