@@ -15,8 +15,9 @@ Usage::
     serve("hop_links.app:app_from_environment", load_settings(Settings))
 
 Public modules: `settings`, `app`, `health`, `metrics`, `tracing`, `logging`,
-`serving` and `testing`; `database` with the ``sqlalchemy`` extra, `aiohttp_client`
-with the ``aiohttp`` extra.
+`serving` and `testing`; the skeleton every service shares: `services` (its parts and
+lifespan), `cli`, `errors`, `cache` and `bearer`; `database` with the ``sqlalchemy``
+extra, `aiohttp_client` with the ``aiohttp`` extra.
 """
 
 from hop_instrumentation.app import (
