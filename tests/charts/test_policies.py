@@ -150,10 +150,12 @@ def test_networkpolicies_open_exactly_the_call_graph(objects: list[Obj]) -> None
         assert all(p["port"] != "internal" for rule in outside for p in rule["ports"])
 
 
-def test_pull_policy_always_outside_dev(objects: list[Obj], profile: str) -> None:
-    expected = "IfNotPresent" if profile == "dev" else "Always"
+def test_pull_policy_if_not_present_for_tagged_images(objects: list[Obj]) -> None:
+    """A tag names one image: Always made a node ask the registry for an image it had loaded."""
     for workload in workloads(objects):
-        assert _pod(workload)["containers"][0]["imagePullPolicy"] == expected
+        container = _pod(workload)["containers"][0]
+        assert ":" in container["image"].rsplit("/", 1)[-1]
+        assert container["imagePullPolicy"] == "IfNotPresent"
 
 
 def test_production_scales_spreads_and_budgets(render: Any) -> None:
