@@ -173,3 +173,29 @@ def test_topology_keys_and_policy_are_values(render: Render) -> None:
     ]
     none = render("--set-json", "links.topologySpread.topologyKeys=[]")
     assert "topologySpreadConstraints" not in _pod_spec(none)
+
+
+def test_class_nginx_alone_gets_nginx_annotations_not_traefiks(render: Render) -> None:
+    objects = render("--set", "exposure.ingress.className=nginx", *WITH_CRDS)
+    ingresses = of_kind(objects, "Ingress")
+    assert set(ingresses) == {"hop", "hop-batch"}
+    for ingress in ingresses.values():
+        annotations = ingress["metadata"]["annotations"]
+        assert not [a for a in annotations if a.startswith("traefik.")], annotations
+        assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"]
+        assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert "Middleware" not in {o["kind"] for o in objects}
+
+
+@pytest.mark.parametrize("class_name", ["gce", "alb"])
+def test_other_controllers_get_one_ingress_for_every_route(render: Render, class_name: str) -> None:
+    """GKE and ALB make a load balancer per Ingress: a second one left :batch unreachable."""
+    objects = render(
+        "--set", f"exposure.ingress.className={class_name}",
+        "--set", "exposure.ingress.traefik.enabled=false",
+        *WITH_CRDS,
+    )  # fmt: skip
+    (ingress,) = of_kind(objects, "Ingress").values()
+    paths = {p["path"] for p in ingress["spec"]["rules"][0]["http"]["paths"]}
+    assert {"/api/v1/links", "/api/v1/links:batch", "/"} <= paths
+    assert not ingress["metadata"].get("annotations")
