@@ -199,3 +199,31 @@ def test_other_controllers_get_one_ingress_for_every_route(render: Render, class
     paths = {p["path"] for p in ingress["spec"]["rules"][0]["http"]["paths"]}
     assert {"/api/v1/links", "/api/v1/links:batch", "/"} <= paths
     assert not ingress["metadata"].get("annotations")
+
+
+def _notes(helm: Path, *args: str) -> str:
+    done = run_helm(
+        helm, "install", "hop", str(CHARTS / "hop"), "-n", "hop", "--dry-run=client", *args
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split("NOTES:", 1)[1]
+
+
+def test_notes_warn_about_shared_rate_limits_and_images_without_registry(helm: Path) -> None:
+    notes = _notes(helm, "-f", str(CHARTS / "hop" / "values-production.yaml"))
+    assert "WARNING: global.trustedProxies is empty" in notes
+    assert (
+        "WARNING: the images hop-links, hop-redirect, hop-analytics, hop-console name no" in notes
+    )
+    quiet = _notes(
+        helm,
+        "--set", "global.imageRegistry=registry.example.com/hop",
+        "--set", "global.trustedProxies={10.244.0.0/16}",
+    )  # fmt: skip
+    assert "WARNING" not in quiet
+    qualified = _notes(
+        helm,
+        *(a for s in ("links", "redirect", "analytics", "console")
+          for a in ("--set", f"{s}.image.repository=ghcr.io/acme/hop-{s}")),
+    )  # fmt: skip
+    assert "WARNING: the images" not in qualified
