@@ -40,6 +40,7 @@ NODE24_MAJORS = {
     "actions/setup-python": 6,
     "actions/upload-artifact": 6,
     "actions/attest-build-provenance": 3,
+    "actions/download-artifact": 7,
 }
 
 
@@ -176,7 +177,7 @@ def test_release_workflow_multi_arch_images_chart_oci_signed_provenance() -> Non
     assert workflow[True]["push"]["tags"]
     images, chart = workflow["jobs"]["images"], workflow["jobs"]["chart"]
     # One image per service, as tools/local/hop_local/services.py lists them.
-    assert images["needs"] == "services"
+    assert images["needs"] == ["test", "services"]
     matrix = images["strategy"]["matrix"]["service"]
     assert matrix == "${{ fromJSON(needs.services.outputs.names) }}"
     build = "\n".join(step.get("run", "") for step in images["steps"])
