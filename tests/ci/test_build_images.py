@@ -53,3 +53,11 @@ def test_registry_prefix_and_push(tmp_path: Path) -> None:
     assert [c for c in calls if c.startswith("push")] == [
         "push --quiet registry.example.com/hop/hop-links:0.1.0"
     ]
+
+
+def test_registry_base_images_skip_debootstrap(tmp_path: Path) -> None:
+    _, calls = _build(tmp_path, BASE="registry")
+    (build,) = [c for c in calls if c.startswith("build ")]
+    assert "--build-arg BASE_IMAGE=python:3.11-slim" in build
+    assert "--build-arg UV_IMAGE=ghcr.io/astral-sh/uv:" in build
+    assert not [c for c in calls if c.startswith(("import", "image inspect"))]
