@@ -156,9 +156,7 @@ def test_cluster_workflow_make_cluster_skaffold_then_tests_for_every_variant() -
     runs = "\n".join(step.get("run", "") for step in job["steps"])
     order = [
         "make cluster",
-        "skaffold build",
-        "kind load image-archive",
-        "skaffold deploy",
+        "skaffold run",
         "pytest tests/cluster",
         "k8s/collect-diagnostics",
     ]
