@@ -227,3 +227,10 @@ def test_notes_warn_about_shared_rate_limits_and_images_without_registry(helm: P
           for a in ("--set", f"{s}.image.repository=ghcr.io/acme/hop-{s}")),
     )  # fmt: skip
     assert "WARNING: the images" not in qualified
+
+
+def test_notes_say_a_single_redirect_replica_means_an_outage_on_pod_loss(helm: Path) -> None:
+    assert "NOTE: redirect runs one replica" in _notes(helm)
+    assert "NOTE: redirect runs one replica" not in _notes(helm, "--set", "redirect.replicaCount=2")
+    production = _notes(helm, "-f", str(CHARTS / "hop" / "values-production.yaml"))
+    assert "NOTE: redirect runs one replica" not in production
