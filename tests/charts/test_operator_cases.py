@@ -234,3 +234,13 @@ def test_notes_say_a_single_redirect_replica_means_an_outage_on_pod_loss(helm: P
     assert "NOTE: redirect runs one replica" not in _notes(helm, "--set", "redirect.replicaCount=2")
     production = _notes(helm, "-f", str(CHARTS / "hop" / "values-production.yaml"))
     assert "NOTE: redirect runs one replica" not in production
+
+
+def test_umbrella_and_library_cut_long_names_alike() -> None:
+    """hop.shortName repeats hop-service.shortName (the umbrella may not depend on a library)."""
+
+    def body(path: Path) -> str:
+        return path.read_text().split("-}}\n", 2)[2]
+
+    library = CHARTS / "hop-service" / "templates" / "_hop-service.shortName.tpl"
+    assert body(CHARTS / "hop" / "templates" / "_hop.shortName.tpl") == body(library)
