@@ -47,7 +47,19 @@ BOOL = {"type": "boolean"}
 NAME = {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63}
 PORT = {"type": "integer", "minimum": 1, "maximum": 65535}
 SECONDS = {"type": "integer", "minimum": 0, "maximum": 3600}
-QUANTITY = {"type": ["string", "number"]}
+# A Kubernetes quantity (100m, 0.5, 1Gi, 1e3): "lots" fails at render, not at apply.
+QUANTITY = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {
+            "type": "string",
+            "pattern": r"^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$",
+        },
+    ]
+}
+ID = {"type": ["integer", "null"], "minimum": 0}
+FLAG = {"type": ["boolean", "null"]}
+SECCOMP = {"type": ["object", "null"]}
 LABELS = {"type": "object", "additionalProperties": {"type": "string"}}
 SELECTOR = strict(
     {
@@ -263,8 +275,36 @@ def service_schema(name: str) -> Schema:
         "topologySpread": defaulted(
             {
                 "enabled": BOOL,
+                "topologyKeys": {"type": "array", "items": {"type": "string", "minLength": 1}},
                 "maxSkew": {"type": "integer", "minimum": 1},
                 "whenUnsatisfiable": {"enum": ["ScheduleAnyway", "DoNotSchedule"]},
+            }
+        ),
+        "podSecurityContext": defaulted(
+            {
+                "runAsNonRoot": FLAG,
+                "runAsUser": ID,
+                "runAsGroup": ID,
+                "fsGroup": ID,
+                "fsGroupChangePolicy": {"enum": ["Always", "OnRootMismatch", None]},
+                "supplementalGroups": {"type": ["array", "null"], "items": {"type": "integer"}},
+                "seccompProfile": SECCOMP,
+                "seLinuxOptions": SECCOMP,
+                "appArmorProfile": SECCOMP,
+            }
+        ),
+        "containerSecurityContext": defaulted(
+            {
+                "runAsNonRoot": FLAG,
+                "runAsUser": ID,
+                "runAsGroup": ID,
+                "readOnlyRootFilesystem": FLAG,
+                "allowPrivilegeEscalation": FLAG,
+                "privileged": FLAG,
+                "capabilities": SECCOMP,
+                "seccompProfile": SECCOMP,
+                "seLinuxOptions": SECCOMP,
+                "appArmorProfile": SECCOMP,
             }
         ),
         "networkPolicy": defaulted(

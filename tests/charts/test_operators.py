@@ -122,13 +122,6 @@ def test_hook_objects_deleted_after_success(objects: list[Obj]) -> None:
         assert policy == HOOK_DELETE, hook["metadata"]["name"]
 
 
-def test_hpa_on_first_install_starts_min_replicas(render: Render) -> None:
-    objects = render(*PROFILES["production"])
-    hpas = of_kind(objects, "HorizontalPodAutoscaler")
-    for name, deployment in of_kind(objects, "Deployment").items():
-        assert deployment["spec"]["replicas"] == hpas[name]["spec"]["minReplicas"] == 3
-
-
 def test_migration_job_sized_for_scheduling_and_prioritisable(render: Render) -> None:
     objects = render("--set", "links.migration.priorityClassName=hop-migrations")
     for job in of_kind(objects, "Job").values():
