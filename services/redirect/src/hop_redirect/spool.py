@@ -13,6 +13,14 @@ at most the batch being written. The cursor moves only after a batch was deliver
 (written to a temporary file, fsynced and renamed), so a crash redelivers at most one
 batch, which receivers drop by event id.
 
+The budget is the truth: `open` reads the free space of the directory's filesystem and
+lowers ``max_events``/``max_bytes`` to what this process' share of it (plus what the slot
+holds already) can really take. It also adopts sibling slots nobody holds that still hold
+events (a process of a previous run with more workers), so no slot is left unread.
+
+A write that fails (disk full, read-only, I/O error) raises `OSError` after cutting the
+segment back to its last whole record; the next write starts a fresh segment.
+
 Every method does blocking file I/O: call it from a worker thread (`asyncio.to_thread`).
 """
 
@@ -27,12 +35,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Final
 
-__all__ = ["ClickSpool", "SpoolState"]
+__all__ = ["ClickSpool", "SpoolOpened", "SpoolState"]
 
 _HEADER: Final = struct.Struct(">II")
 _CURSOR: Final = struct.Struct(">QQ")
 _SUFFIX: Final = ".seg"
 _MAX_SLOTS: Final = 256
+#: Share of the free space the spool may take: the rest is for the filesystem's own needs.
+_FREE_SHARE: Final = 0.95
+_ADOPT_BATCH: Final = 1000
 
 
 @dataclass(slots=True, frozen=True)
@@ -43,14 +54,32 @@ class SpoolState:
     bytes: int
 
 
+@dataclass(slots=True, frozen=True)
+class SpoolOpened:
+    """What `ClickSpool.open` found: its slot's events, and those adopted or left over."""
+
+    recovered: int
+    adopted: int
+    #: Events of adopted slots over this spool's budget, dropped.
+    over_budget: int
+
+
 class ClickSpool:
     """Append encoded events at the tail, read and release them at the head (oldest first)."""
 
     def __init__(
-        self, directory: Path, *, max_events: int, max_bytes: int, segment_bytes: int
+        self,
+        directory: Path,
+        *,
+        max_events: int,
+        max_bytes: int,
+        segment_bytes: int,
+        disk_share: int = 1,
     ) -> None:
+        #: The configured budget until `open` lowers it to the space the filesystem has.
         self.max_events = max_events
         self.max_bytes = max_bytes
+        self._disk_share = disk_share
         self._segment_bytes = segment_bytes
         self._lock = threading.Lock()
         self._directory = directory
@@ -66,12 +95,58 @@ class ClickSpool:
         self._total_bytes = 0
         self._head = (0, 0)
         self._writer: BinaryIO | None = None
+        self._torn = False
 
-    def open(self) -> None:
-        """Take a free slot and recover what it holds (cut a torn tail, count the events)."""
+    def open(self) -> SpoolOpened:
+        """Take a free slot, recover it, fit the budget to the disk and adopt orphaned slots."""
         with self._lock:
             self.path, self._lock_file = _take_slot(self._directory)
             self._recover()
+            self._fit_budget()
+        recovered = len(self)
+        adopted, over = 0, 0
+        for orphan in _orphaned_slots(self._directory, self.path):
+            moved, left = self._adopt(orphan)
+            adopted, over = adopted + moved, over + left
+        return SpoolOpened(recovered=recovered, adopted=adopted, over_budget=over)
+
+    def _fit_budget(self) -> None:
+        stat = os.statvfs(self.path)
+        free = int(stat.f_bavail * stat.f_frsize * _FREE_SHARE) // self._disk_share
+        room = self._total_bytes + free
+        if room < self.max_bytes:
+            self.max_events = max(1, self.max_events * room // self.max_bytes)
+            self.max_bytes = room
+
+    def _adopt(self, orphan: ClickSpool) -> tuple[int, int]:
+        """Move ``orphan``'s events into this spool; return how many moved and did not fit."""
+        moved = left = 0
+        try:
+            while records := orphan.read(_ADOPT_BATCH):
+                rest = self.append(records)
+                moved, left = moved + len(records) - len(rest), left + len(rest)
+                orphan.release(records)
+            left += len(orphan)  # counted, but unreadable
+            orphan.discard()
+        finally:
+            orphan.close()
+        return moved, left
+
+    def discard(self) -> int:
+        """Forget every event (unreadable ones included); return how many there were."""
+        with self._lock:
+            count = self._total_events
+            last = self._segments[-1]
+            for sequence in list(self._segments):
+                self._drop_segment(sequence)
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+            self._total_events = self._total_bytes = 0
+            self._open_segment(last + 1)
+            self._head = (last + 1, 0)
+            self._save_cursor()
+            return count
 
     @property
     def state(self) -> SpoolState:
@@ -107,7 +182,10 @@ class ClickSpool:
             sequence, offset = self._head
             for current in self._segments:
                 start = offset if current == sequence else 0
-                out.extend(self._read_segment(current, start, limit - len(out))[0])
+                try:
+                    out.extend(self._read_segment(current, start, limit - len(out))[0])
+                except OSError:
+                    break  # unreadable (gone, I/O error): the caller sees fewer than counted
                 if len(out) >= limit:
                     break
             return out
@@ -148,16 +226,36 @@ class ClickSpool:
 
     def _write(self, chunks: list[bytes]) -> None:
         sequence = self._segments[-1]
-        if self._size(sequence) >= self._segment_bytes:
+        if self._torn or self._size(sequence) >= self._segment_bytes:
             sequence = self._open_segment(sequence + 1)
+            self._torn = False
         writer = self._writer
         if writer is None:
-            writer = self._writer = self._segment(sequence).open("ab")
-        data = b"".join(chunks)
-        writer.write(data)
-        writer.flush()
-        os.fsync(writer.fileno())
+            writer = self._writer = self._segment(sequence).open("ab", buffering=0)
+        start = writer.tell()
+        data = memoryview(b"".join(chunks))
+        try:
+            written = 0
+            while written < len(data):
+                written += writer.write(data[written:]) or 0
+            os.fsync(writer.fileno())
+        except OSError:
+            self._cut_failed_write(writer, start)
+            raise
         self._count(sequence, len(chunks), len(data))
+
+    def _cut_failed_write(self, writer: BinaryIO, start: int) -> None:
+        """Cut a failed write off the segment; where that fails too, never append after it."""
+        self._writer = None
+        self._torn = True
+        try:
+            os.ftruncate(writer.fileno(), start)
+        except OSError:
+            pass  # the record is torn: reads and recovery stop before it
+        try:
+            writer.close()
+        except OSError:
+            pass
 
     def _count(self, sequence: int, events: int, size: int) -> None:
         self._events[sequence] += events
@@ -252,14 +350,39 @@ def _take_slot(directory: Path) -> tuple[Path, BinaryIO]:
     for slot in range(_MAX_SLOTS):
         path = directory / str(slot)
         path.mkdir(parents=True, exist_ok=True)
-        lock = (path / "lock").open("ab")
-        try:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.close()
-            continue
-        return path, lock
+        lock = _try_lock(path)
+        if lock is not None:
+            return path, lock
     raise OSError(f"Every one of the {_MAX_SLOTS} click spool slots in {directory} is in use.")
+
+
+def _orphaned_slots(directory: Path, own: Path) -> list[ClickSpool]:
+    """Open every other slot of ``directory`` that no process holds and that holds events."""
+    orphans: list[ClickSpool] = []
+    for path in sorted(p for p in directory.iterdir() if p.name.isdigit() and p != own):
+        if not any(path.glob(f"*{_SUFFIX}")):
+            continue
+        lock = _try_lock(path)
+        if lock is None:
+            continue
+        orphan = ClickSpool(path, max_events=2**62, max_bytes=2**62, segment_bytes=2**62)
+        orphan.path, orphan._lock_file = path, lock
+        orphan._recover()
+        if len(orphan):
+            orphans.append(orphan)
+        else:
+            orphan.close()
+    return orphans
+
+
+def _try_lock(path: Path) -> BinaryIO | None:
+    lock = (path / "lock").open("ab")
+    try:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return None
+    return lock
 
 
 def _fsync_directory(path: Path) -> None:
