@@ -34,7 +34,7 @@ from hop_redirect.clicks import ClickBuffer, encode_events
 from hop_redirect.errors import BatchRejectedError, DeliveryFailedError
 from hop_redirect.metrics import ClickMetrics, DropReason
 from hop_redirect.senders import ClickSender
-from hop_redirect.spool import ClickSpool
+from hop_redirect.spool import ClickSpool, SpoolOpened
 
 __all__ = ["ClickPipeline"]
 
@@ -79,7 +79,16 @@ class ClickPipeline:
 
     async def start(self) -> None:
         """Open the spool (what a previous run left is delivered first), start the tasks."""
-        opened = await asyncio.to_thread(self.spool.open)
+        try:
+            opened = await asyncio.to_thread(self.spool.open)
+        except OSError as err:
+            # Serve anyway: while delivery keeps up no click needs the disk; spills count drops.
+            logger.error(
+                "click spool cannot be opened; clicks that need it will be dropped",
+                extra={"error": str(err), "spool": str(self.spool.path)},
+            )
+            opened = SpoolOpened(recovered=0, adopted=0, over_budget=0)
+            self.spool.max_events = self.spool.max_bytes = 0
         found = opened.recovered + opened.adopted
         self._metrics.spool_recovered.inc(found)
         if found:
@@ -165,6 +174,7 @@ class ClickPipeline:
                 return
             lost = await asyncio.to_thread(self.spool.discard)
             self._drop(DropReason.SPOOL_ABANDONED, lost)
+            self._update_gauges()
             logger.error(
                 "click spool counts events it cannot read; discarded them",
                 extra={"clicks": lost, "spool": str(self.spool.path)},
@@ -221,9 +231,7 @@ class ClickPipeline:
                 left = await asyncio.to_thread(self.spool.append, payloads)
             except OSError as err:
                 self._drop(DropReason.SPOOL_WRITE_FAILED, len(payloads))
-                self._write_failed.record(
-                    len(payloads), error=str(err), spool=str(self.spool.path)
-                )
+                self._write_failed.record(len(payloads), error=str(err), spool=str(self.spool.path))
                 left = []
                 payloads = []
             self._metrics.spooled.inc(len(payloads) - len(left))

@@ -26,6 +26,8 @@ Every method does blocking file I/O: call it from a worker thread (`asyncio.to_t
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import os
 import struct
@@ -143,9 +145,10 @@ class ClickSpool:
                 self._writer.close()
                 self._writer = None
             self._total_events = self._total_bytes = 0
-            self._open_segment(last + 1)
             self._head = (last + 1, 0)
-            self._save_cursor()
+            with contextlib.suppress(OSError):  # a directory gone too: later writes fail, counted
+                self._open_segment(last + 1)
+                self._save_cursor()
             return count
 
     @property
@@ -159,6 +162,8 @@ class ClickSpool:
     def append(self, payloads: list[bytes]) -> list[bytes]:
         """Write ``payloads`` durably (one fsync); return those that did not fit the budget."""
         with self._lock:
+            if not self._segments:
+                raise OSError(errno.EBADF, f"The click spool in {self._directory} is not open.")
             state = self.state
             room_events = self.max_events - state.events
             room_bytes = self.max_bytes - state.bytes
@@ -208,7 +213,8 @@ class ClickSpool:
                     break
                 else:
                     self._head = (sequence, offset + used)
-            self._save_cursor()
+            with contextlib.suppress(OSError):  # a stale cursor only redelivers: receivers dedupe
+                self._save_cursor()
 
     def _is_head_spent(self) -> bool:
         sequence = self._head[0]
@@ -247,15 +253,12 @@ class ClickSpool:
     def _cut_failed_write(self, writer: BinaryIO, start: int) -> None:
         """Cut a failed write off the segment; where that fails too, never append after it."""
         self._writer = None
-        self._torn = True
         try:
             os.ftruncate(writer.fileno(), start)
         except OSError:
-            pass  # the record is torn: reads and recovery stop before it
-        try:
+            self._torn = True  # reads and recovery stop before the torn record: append elsewhere
+        with contextlib.suppress(OSError):
             writer.close()
-        except OSError:
-            pass
 
     def _count(self, sequence: int, events: int, size: int) -> None:
         self._events[sequence] += events
