@@ -173,6 +173,20 @@ SERVICES: dict[str, dict[str, Any]] = {
 }
 
 
+SPOOL = defaulted(
+    {
+        "enabled": BOOL,
+        "path": {"type": "string", "pattern": "^/"},
+        "sizeMi": {"type": "integer", "minimum": 16},
+        "budgetPercent": {"type": "integer", "minimum": 1, "maximum": 100},
+        "eventBytes": {"type": "integer", "minimum": 64},
+        "persistent": defaulted({"enabled": BOOL, "storageClassName": STRING}),
+    }
+)
+#: Values blocks one chart has alone: redirect's click spool.
+CHART_VALUES: dict[str, Schema] = {"redirect": {"spool": SPOOL}}
+
+
 def service_schema(name: str) -> Schema:
     """Return the values schema of the thin chart ``name``."""
     spec = SERVICES[name]
@@ -287,6 +301,7 @@ def service_schema(name: str) -> Schema:
                 "resources": RESOURCES,
             }
         )
+    properties.update(CHART_VALUES.get(name, {}))
     schema = strict(properties, required=["image", "resources"])
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",

@@ -7,7 +7,7 @@
 {{- if gt (int $a.minReplicas) (int $a.maxReplicas) -}}
 {{- fail (printf "autoscaling.minReplicas (%v) must not exceed autoscaling.maxReplicas (%v)" $a.minReplicas $a.maxReplicas) -}}
 {{- end -}}
-{{- $current := lookup "apps/v1" "Deployment" .Release.Namespace (include "hop-service.fullname" .) -}}
+{{- $current := lookup "apps/v1" (include "hop-service.workloadKind" .) .Release.Namespace (include "hop-service.fullname" .) -}}
 {{- $replicas := int (dig "spec" "replicas" 0 $current) -}}
 {{- max (int $a.minReplicas) (min $replicas (int $a.maxReplicas)) -}}
 {{- end -}}
