@@ -75,7 +75,11 @@ async def test_process_sigkilled_with_redis_down_successor_on_the_spool_delivers
     (closed,) = free_ports(1)  # nothing listens there: Redis is down for the first process
     stream = f"hop-test:clicks:{uuid.uuid4().hex}"
     redirect = Redirect(
-        processes, tmp_path, tmp_path / "spool", HOP_CLICK_TRANSPORT="redis", HOP_CLICK_STREAM=stream
+        processes,
+        tmp_path,
+        tmp_path / "spool",
+        HOP_CLICK_TRANSPORT="redis",
+        HOP_CLICK_STREAM=stream,
     )
     first = redirect.start(HOP_REDIS_URL=f"redis://127.0.0.1:{closed}/0")
     answered = await redirect.redirect(60)
@@ -129,5 +133,7 @@ async def test_process_spool_on_a_small_full_disk_counts_its_drops_and_keeps_ser
     events = redirect.metric("hop_redirect_clicks_spool_events")
     assert 0 < events <= redirect.metric("hop_redirect_clicks_spool_capacity_events")
     assert process.poll() is None
-    assert httpx.get(f"http://127.0.0.1:{redirect.management}/livez").status_code == 200
+    async with httpx.AsyncClient() as client:
+        livez = await client.get(f"http://127.0.0.1:{redirect.management}/livez")
+    assert livez.status_code == 200
     assert answered == 3050

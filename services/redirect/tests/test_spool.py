@@ -97,7 +97,7 @@ def test_spool_two_processes_never_share_a_slot(tmp_path: Path) -> None:
 
 
 def test_spool_without_a_free_slot_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("hop_redirect.spool._MAX_SLOTS", 1)
+    monkeypatch.setattr("hop_redirect._spool_files.MAX_SLOTS", 1)
     open_spool(tmp_path)
     with pytest.raises(OSError, match="in use"):
         open_spool(tmp_path)

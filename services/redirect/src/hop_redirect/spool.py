@@ -19,7 +19,8 @@ holds already) can really take. It also adopts sibling slots nobody holds that s
 events (a process of a previous run with more workers), so no slot is left unread.
 
 A write that fails (disk full, read-only, I/O error) raises `OSError` after cutting the
-segment back to its last whole record; the next write starts a fresh segment.
+segment back to its last whole record; where even the cut fails, the next write starts a
+fresh segment, so no record is ever appended after a torn one.
 
 Every method does blocking file I/O: call it from a worker thread (`asyncio.to_thread`).
 """
@@ -28,23 +29,27 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
-import struct
 import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Final
 
+from hop_redirect._spool_files import (
+    HEADER,
+    SUFFIX,
+    fsync_directory,
+    load_cursor,
+    orphaned_slots,
+    read_records,
+    room_on_disk,
+    save_cursor,
+    take_slot,
+)
+
 __all__ = ["ClickSpool", "SpoolOpened", "SpoolState"]
 
-_HEADER: Final = struct.Struct(">II")
-_CURSOR: Final = struct.Struct(">QQ")
-_SUFFIX: Final = ".seg"
-_MAX_SLOTS: Final = 256
-#: Share of the free space the spool may take: the rest is for the filesystem's own needs.
-_FREE_SHARE: Final = 0.95
 _ADOPT_BATCH: Final = 1000
 
 
@@ -102,23 +107,29 @@ class ClickSpool:
     def open(self) -> SpoolOpened:
         """Take a free slot, recover it, fit the budget to the disk and adopt orphaned slots."""
         with self._lock:
-            self.path, self._lock_file = _take_slot(self._directory)
+            self.path, self._lock_file = take_slot(self._directory)
             self._recover()
             self._fit_budget()
         recovered = len(self)
         adopted, over = 0, 0
-        for orphan in _orphaned_slots(self._directory, self.path):
-            moved, left = self._adopt(orphan)
+        for path, lock in orphaned_slots(self._directory, self.path):
+            moved, left = self._adopt(ClickSpool._held(path, lock))
             adopted, over = adopted + moved, over + left
         return SpoolOpened(recovered=recovered, adopted=adopted, over_budget=over)
 
     def _fit_budget(self) -> None:
-        stat = os.statvfs(self.path)
-        free = int(stat.f_bavail * stat.f_frsize * _FREE_SHARE) // self._disk_share
-        room = self._total_bytes + free
+        room = self._total_bytes + room_on_disk(self.path, share=self._disk_share)
         if room < self.max_bytes:
             self.max_events = max(1, self.max_events * room // self.max_bytes)
             self.max_bytes = room
+
+    @classmethod
+    def _held(cls, slot: Path, lock: BinaryIO) -> ClickSpool:
+        """Return the spool of a slot whose lock is held, recovered, without a budget."""
+        spool = cls(slot, max_events=2**62, max_bytes=2**62, segment_bytes=2**62)
+        spool.path, spool._lock_file = slot, lock
+        spool._recover()
+        return spool
 
     def _adopt(self, orphan: ClickSpool) -> tuple[int, int]:
         """Move ``orphan``'s events into this spool; return how many moved and did not fit."""
@@ -148,7 +159,7 @@ class ClickSpool:
             self._head = (last + 1, 0)
             with contextlib.suppress(OSError):  # a directory gone too: later writes fail, counted
                 self._open_segment(last + 1)
-                self._save_cursor()
+                save_cursor(self.path, self._head)
             return count
 
     @property
@@ -170,10 +181,10 @@ class ClickSpool:
             kept = 0
             chunks: list[bytes] = []
             for payload in payloads:
-                size = _HEADER.size + len(payload)
+                size = HEADER.size + len(payload)
                 if kept >= room_events or size > room_bytes:
                     break
-                chunks.append(_HEADER.pack(len(payload), zlib.crc32(payload)) + payload)
+                chunks.append(HEADER.pack(len(payload), zlib.crc32(payload)) + payload)
                 room_bytes -= size
                 kept += 1
             if chunks:
@@ -188,7 +199,7 @@ class ClickSpool:
             for current in self._segments:
                 start = offset if current == sequence else 0
                 try:
-                    out.extend(self._read_segment(current, start, limit - len(out))[0])
+                    out.extend(read_records(self._segment(current), start, limit - len(out))[0])
                 except OSError:
                     break  # unreadable (gone, I/O error): the caller sees fewer than counted
                 if len(out) >= limit:
@@ -197,7 +208,7 @@ class ClickSpool:
 
     def release(self, records: list[bytes]) -> None:
         """Forget ``records``, the oldest events as `read` returned them, and persist the head."""
-        sizes = [_HEADER.size + len(record) for record in records]
+        sizes = [HEADER.size + len(record) for record in records]
         with self._lock:
             done = 0
             while done < len(sizes) or self._is_head_spent():
@@ -214,7 +225,7 @@ class ClickSpool:
                 else:
                     self._head = (sequence, offset + used)
             with contextlib.suppress(OSError):  # a stale cursor only redelivers: receivers dedupe
-                self._save_cursor()
+                save_cursor(self.path, self._head)
 
     def _is_head_spent(self) -> bool:
         sequence = self._head[0]
@@ -274,7 +285,7 @@ class ClickSpool:
             self._writer.close()
             self._writer = None
         self._segment(sequence).touch()
-        _fsync_directory(self.path)
+        fsync_directory(self.path)
         self._segments.append(sequence)
         self._events[sequence] = 0
         self._bytes[sequence] = 0
@@ -286,36 +297,18 @@ class ClickSpool:
         self._segment(sequence).unlink(missing_ok=True)
 
     def _segment(self, sequence: int) -> Path:
-        return self.path / f"{sequence:020d}{_SUFFIX}"
-
-    def _read_segment(self, sequence: int, start: int, limit: int) -> tuple[list[bytes], int]:
-        """Return up to ``limit`` valid records from ``start`` and the offset after them."""
-        records: list[bytes] = []
-        with self._segment(sequence).open("rb") as file:
-            file.seek(start)
-            offset = start
-            while len(records) < limit:
-                header = file.read(_HEADER.size)
-                if len(header) < _HEADER.size:
-                    break
-                length, crc = _HEADER.unpack(header)
-                payload = file.read(length)
-                if len(payload) < length or zlib.crc32(payload) != crc:
-                    break
-                records.append(payload)
-                offset += _HEADER.size + length
-        return records, offset
+        return self.path / f"{sequence:020d}{SUFFIX}"
 
     def _recover(self) -> None:
-        found = sorted(int(p.stem) for p in self.path.glob(f"*{_SUFFIX}") if p.stem.isdigit())
-        head = self._load_cursor()
+        found = sorted(int(p.stem) for p in self.path.glob(f"*{SUFFIX}") if p.stem.isdigit())
+        head = load_cursor(self.path)
         for sequence in found:
             if sequence < head[0]:
                 self._segment(sequence).unlink(missing_ok=True)
                 continue
             start = min(head[1], self._size(sequence)) if sequence == head[0] else 0
             head = (head[0], start) if sequence == head[0] else head
-            records, end = self._read_segment(sequence, start, 2**62)
+            records, end = read_records(self._segment(sequence), start, 2**62)
             if end < self._size(sequence):
                 with self._segment(sequence).open("r+b") as torn:
                     torn.truncate(end)  # a torn or corrupt tail: the write that never finished
@@ -329,68 +322,3 @@ class ClickSpool:
         elif head[0] < self._segments[0]:
             head = (self._segments[0], 0)
         self._head = head
-
-    def _load_cursor(self) -> tuple[int, int]:
-        try:
-            data = (self.path / "cursor").read_bytes()
-        except FileNotFoundError:
-            return (0, 0)
-        if len(data) != _CURSOR.size:
-            return (0, 0)  # never written whole (it is replaced atomically): start over
-        sequence, offset = _CURSOR.unpack(data)
-        return (sequence, offset)
-
-    def _save_cursor(self) -> None:
-        temporary = self.path / "cursor.tmp"
-        with temporary.open("wb") as file:
-            file.write(_CURSOR.pack(*self._head))
-            file.flush()
-            os.fsync(file.fileno())
-        temporary.replace(self.path / "cursor")
-
-
-def _take_slot(directory: Path) -> tuple[Path, BinaryIO]:
-    for slot in range(_MAX_SLOTS):
-        path = directory / str(slot)
-        path.mkdir(parents=True, exist_ok=True)
-        lock = _try_lock(path)
-        if lock is not None:
-            return path, lock
-    raise OSError(f"Every one of the {_MAX_SLOTS} click spool slots in {directory} is in use.")
-
-
-def _orphaned_slots(directory: Path, own: Path) -> list[ClickSpool]:
-    """Open every other slot of ``directory`` that no process holds and that holds events."""
-    orphans: list[ClickSpool] = []
-    for path in sorted(p for p in directory.iterdir() if p.name.isdigit() and p != own):
-        if not any(path.glob(f"*{_SUFFIX}")):
-            continue
-        lock = _try_lock(path)
-        if lock is None:
-            continue
-        orphan = ClickSpool(path, max_events=2**62, max_bytes=2**62, segment_bytes=2**62)
-        orphan.path, orphan._lock_file = path, lock
-        orphan._recover()
-        if len(orphan):
-            orphans.append(orphan)
-        else:
-            orphan.close()
-    return orphans
-
-
-def _try_lock(path: Path) -> BinaryIO | None:
-    lock = (path / "lock").open("ab")
-    try:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
-        return None
-    return lock
-
-
-def _fsync_directory(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
