@@ -168,3 +168,22 @@ async def test_pipeline_spool_budget_is_the_small_disk_it_has_and_overflow_is_sp
     await wait_until_async(settled, what="every click to be spooled or counted spool_full")
     assert harness.metric(DROPPED, reason="spool_full") > 0
     assert harness.metric(DROPPED, reason="spool_write_failed") == 0
+
+
+async def test_pipeline_orphaned_slot_over_the_budget_is_counted_abandoned_at_start(
+    make: Make, tmp_path: Path
+) -> None:
+    budget = {"max_events": 1000, "max_bytes": 2**20, "segment_bytes": 2**20}
+    first, second = (
+        ClickSpool(tmp_path / "spool", **budget),
+        ClickSpool(tmp_path / "spool", **budget),
+    )
+    first.open()
+    second.open()
+    second.append([b'{"id":"%d"}' % i for i in range(5)])  # a worker of a previous run
+    first.close()
+    second.close()
+    harness: Harness = await make(max_events=3)
+    assert harness.metric("hop_redirect_clicks_spool_recovered_total") == 3
+    assert harness.metric(DROPPED, reason="spool_abandoned") == 2
+    assert harness.metric("hop_redirect_clicks_spool_events") == 3
