@@ -232,8 +232,7 @@ class ClickPipeline:
             except OSError as err:
                 self._drop(DropReason.SPOOL_WRITE_FAILED, len(payloads))
                 self._write_failed.record(len(payloads), error=str(err), spool=str(self.spool.path))
-                left = []
-                payloads = []
+                return
             self._metrics.spooled.inc(len(payloads) - len(left))
             if left:
                 self._drop(DropReason.SPOOL_FULL, len(left))
