@@ -3,10 +3,12 @@
 The thin charts share the hop-service library's values, whose defaults live in the library
 (charts/hop-service/templates/_hop-service.defaults.tpl, shown in each chart's values.yaml under
 ``global.serviceDefaults``); only their image, settings, secrets, call-graph edges and
-migration differ. A setting's bounds come from the service's pydantic ``Settings`` field (its
-JSON schema), never repeated here. Every object rejects keys it does not list; only what the
-library does not default is required (image.repository). ``make generate`` writes the files
-(tools/hop_generate); tests/ci/test_generated.py checks that the committed ones equal its output.
+migration differ, and the blocks one chart has alone (``CHART_VALUES``: redirect's click
+spool, set above the marker of its values.yaml). A setting's bounds come from the service's
+pydantic ``Settings`` field (its JSON schema), never repeated here. Every object rejects keys
+it does not list; only what the library does not default is required (image.repository).
+``make generate`` writes the files (tools/hop_generate); tests/ci/test_generated.py checks that
+the committed ones equal its output.
 """
 
 from __future__ import annotations
@@ -211,6 +213,20 @@ def chart_settings(service: str) -> list[str]:
     return [*COMMON_SETTINGS, *own]
 
 
+SPOOL = defaulted(
+    {
+        "enabled": BOOL,
+        "path": {"type": "string", "pattern": "^/"},
+        "sizeMi": {"type": "integer", "minimum": 16},
+        "budgetPercent": {"type": "integer", "minimum": 1, "maximum": 100},
+        "eventBytes": {"type": "integer", "minimum": 64},
+        "persistent": defaulted({"enabled": BOOL, "storageClassName": STRING}),
+    }
+)
+#: Values blocks one chart has alone: redirect's click spool.
+CHART_VALUES: dict[str, Schema] = {"redirect": {"spool": SPOOL}}
+
+
 def service_schema(name: str) -> Schema:
     """Return the values schema of the thin chart ``name``, from the registry and its Settings."""
     service = by_name(name)
@@ -350,6 +366,8 @@ def service_schema(name: str) -> Schema:
     properties["global"] = open_object(
         {**GLOBAL["properties"], "serviceDefaults": defaulted(shared_properties(properties))}
     )
+    # After serviceDefaults: a block one chart has alone is no default of every service.
+    properties.update(CHART_VALUES.get(name, {}))
     schema = strict(properties, required=["image"])
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",

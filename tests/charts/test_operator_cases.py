@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hop_chart_helpers import CHARTS, PROFILES, WITH_CRDS, Render, of_kind, run_helm
+from hop_chart_helpers import CHARTS, PROFILES, WITH_CRDS, Render, of_kind, run_helm, serving
 
 Obj = dict[str, Any]
 # Helm caps release names at 53 characters; 46-53 pushed "<release>-<service>-migrate" over 63.
@@ -76,6 +76,27 @@ def test_long_release_names_stay_within_63_characters(helm: Path, release: str) 
         assert job["metadata"]["name"].startswith(release[:40])
 
 
+@pytest.mark.parametrize("release", LONG_RELEASES)
+def test_long_release_names_fit_the_statefulset_its_pods_and_claims(
+    helm: Path, release: str
+) -> None:
+    """redirect's StatefulSet (production's spool): its pods' labels and claims need 11 more."""
+    objects = _render_release(helm, release, *PROFILES["production"])
+    (statefulset,) = of_kind(objects, "StatefulSet").values()
+    name = statefulset["metadata"]["name"]
+    assert len(f"{name}-{'h' * 10}") <= 63  # the pods' controller-revision-hash label
+    (hpa,) = [
+        h["spec"]
+        for h in of_kind(objects, "HorizontalPodAutoscaler").values()
+        if h["spec"]["scaleTargetRef"]["kind"] == "StatefulSet"
+    ]
+    assert hpa["scaleTargetRef"]["name"] == name
+    for claim in statefulset["spec"]["volumeClaimTemplates"]:
+        last = f"{claim['metadata']['name']}-{name}-{hpa['maxReplicas'] - 1}"
+        assert len(last) <= 63, last
+    assert statefulset["spec"]["serviceName"] in of_kind(objects, "Service")
+
+
 def test_long_release_names_keep_every_reference(helm: Path) -> None:
     release = LONG_RELEASES[1]
     objects = _render_release(helm, release, *WITH_CRDS)
@@ -110,7 +131,7 @@ def test_hpa_owns_the_replica_count(render: Render) -> None:
     """With the HPA on, a rendered spec.replicas would reset the HPA's count on every sync."""
     objects = render(*PROFILES["production"])
     hpas = of_kind(objects, "HorizontalPodAutoscaler")
-    for name, deployment in of_kind(objects, "Deployment").items():
+    for name, deployment in serving(objects).items():  # redirect's StatefulSet too
         assert "replicas" not in deployment["spec"], name
         assert hpas[name]["spec"]["minReplicas"] == 3
     without = render("--set", "links.replicaCount=2")

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from hop_chart_helpers import CHARTS, PROFILES, SERVICES, Render, of_kind
+from hop_chart_helpers import CHARTS, PROFILES, SERVICES, Render, of_kind, serving
 
 README = CHARTS / "README.md"
 # Lines that need a cluster (or the network) are not run here: the cluster workflow does.
@@ -70,7 +70,7 @@ def test_first_try_creates_every_secret_the_production_profile_names(render: Ren
     objects = render(*PROFILES["production"])
     ingresses = of_kind(objects, "Ingress").values()
     named = {tls["secretName"] for i in ingresses for tls in i["spec"].get("tls", [])}
-    for deployment in of_kind(objects, "Deployment").values():
+    for deployment in serving(objects).values():  # redirect's StatefulSet too
         for volume in deployment["spec"]["template"]["spec"]["volumes"]:
             sources = volume.get("projected", {}).get("sources", [])
             named |= {source["secret"]["name"] for source in sources if "secret" in source}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from hop_chart_helpers import CHARTS, PROFILES, Render, of_kind
+from hop_chart_helpers import CHARTS, PROFILES, Render, of_kind, serving
 
 README = CHARTS / "README.md"
 PROFILE_FILES = {
@@ -36,7 +36,7 @@ def _totals(objects: list[dict[str, Any]], key: str) -> tuple[int, float, float]
     """Return pods, CPU and memory at the HPAs' minReplicas (key "minReplicas") or maxReplicas."""
     hpas = of_kind(objects, "HorizontalPodAutoscaler")
     pods, cpu, memory = 0, 0.0, 0.0
-    for name, deployment in of_kind(objects, "Deployment").items():
+    for name, deployment in serving(objects).items():  # redirect's StatefulSet too
         replicas = hpas[name]["spec"][key] if name in hpas else deployment["spec"]["replicas"]
         pod_cpu, pod_memory = _requests(deployment)
         pods, cpu, memory = (

@@ -8,7 +8,7 @@
 ---
 {{ include "hop-service.service" . }}
 ---
-{{ include "hop-service.deployment" . }}
+{{ include "hop-service.workload" . }}
 {{- if .Values.podDisruptionBudget.enabled }}
 ---
 {{ include "hop-service.podDisruptionBudget" . }}

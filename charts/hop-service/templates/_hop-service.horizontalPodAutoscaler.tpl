@@ -14,8 +14,8 @@ metadata:
 spec:
   scaleTargetRef:
     apiVersion: apps/v1
-    kind: Deployment
-    name: {{ include "hop-service.fullname" . }}
+    kind: {{ include "hop-service.workloadKind" . }}
+    name: {{ include "hop-service.workloadName" . }}
   minReplicas: {{ $a.minReplicas }}
   maxReplicas: {{ $a.maxReplicas }}
   metrics:
