@@ -61,8 +61,13 @@ def run_helm(helm: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def workloads(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return the Deployments and Jobs."""
-    return [o for o in objects if o["kind"] in {"Deployment", "Job"}]
+    """Return the Deployments, StatefulSets and Jobs."""
+    return [o for o in objects if o["kind"] in {"Deployment", "StatefulSet", "Job"}]
+
+
+def serving(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Return the serving workloads by name: Deployments, and StatefulSets (a persistent spool)."""
+    return {**of_kind(objects, "Deployment"), **of_kind(objects, "StatefulSet")}
 
 
 def of_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:

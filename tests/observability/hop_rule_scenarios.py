@@ -158,7 +158,25 @@ def firing_scenarios() -> list[tuple[Scenario, dict[str, list[dict[str, str]]]]]
     job = {"job": "hop-redirect"}
     analytics = {"job": "hop-analytics"}
     spool_filling = {**ns, **job, "pod": "hop-redirect-0", "severity": "warning"}
+    write_failed = {**ns, **job, "reason": "spool_write_failed"}
     return [
+        (
+            Scenario(
+                "spool writes fail on a full volume",
+                broken(
+                    w={
+                        _s(m.REDIRECT_CLICKS_DROPPED, **job, reason="spool_write_failed"): (
+                            _per_minute(5, minutes)
+                        )
+                    }
+                ),
+                minutes,
+            ),
+            {
+                "HopClicksDropped": [{**write_failed, "severity": "critical"}],
+                "HopClickSpoolDiskFailing": [{**write_failed, "severity": "warning"}],
+            },
+        ),
         (
             Scenario(
                 "redirect answers 5xx",

@@ -22,6 +22,8 @@ _POD: Final = ("namespace", "pod", "container")
 _HOP_CONTAINERS: Final = 'container=~"' + "|".join(m.SERVICES) + '"'
 #: The spool share above which `HopClickSpoolFilling` fires (half: minutes left at full load).
 SPOOL_FILLING: Final = 0.5
+#: The drop reasons of a spool whose disk fails it (full, read-only, I/O errors, lost files).
+SPOOL_DISK_REASONS: Final = ("spool_write_failed", "spool_abandoned")
 
 
 def alert(
@@ -66,6 +68,24 @@ def direct_alerts() -> list[dict[str, Any]]:
             summary="redirect dropped click events.",
             description="{{ $labels.job }} in {{ $labels.namespace }} lost click events"
             " ({{ $labels.reason }}) in the last 10 minutes: those clicks are gone for good.",
+        ),
+        alert(
+            "HopClickSpoolDiskFailing",
+            sum_by(
+                ("namespace", "job", "reason"),
+                increase(
+                    m.REDIRECT_CLICKS_DROPPED,
+                    (*redirect, f'reason=~"{"|".join(SPOOL_DISK_REASONS)}"'),
+                    "10m",
+                ),
+            )
+            + " > 0",
+            wait=None,
+            severity="warning",
+            summary="redirect's click spool disk refuses writes or lost events.",
+            description="{{ $labels.job }} in {{ $labels.namespace }} dropped clicks because"
+            " its spool's disk failed ({{ $labels.reason }}) in the last 10 minutes: the volume"
+            " is full, read-only or failing, whatever its budget says.",
         ),
         alert(
             "HopClickDeliveryStalled",

@@ -261,4 +261,5 @@ async def test_process_gunicorn_two_workers_metrics_add_up_to_the_requests_sent(
     assert len({event["id"] for event in body["events"]}) == sent
     assert sorted(p.name for p in spool.iterdir()) == ["0", "1"]  # one spool slot per worker
     capacity = metric_sum(management, "hop_redirect_clicks_spool_capacity_events")
-    assert capacity == 2 * RedirectSettings().click_spool_max_events
+    # Each worker's budget: the configured one, or its half of the disk's free space if less.
+    assert 0 < capacity <= 2 * RedirectSettings().click_spool_max_events

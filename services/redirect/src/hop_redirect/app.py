@@ -139,11 +139,13 @@ def _build_services(
             max_events=settings.click_spool_max_events,
             max_bytes=settings.click_spool_max_bytes,
             segment_bytes=settings.click_spool_segment_bytes,
+            disk_share=settings.workers,  # each worker's spool is one slot on the same disk
         ),
         metrics.clicks,
         batch_size=settings.click_batch_size,
         interval=settings.click_flush_interval,
         max_retry_delay=settings.click_retry_max_delay,
+        persistent=settings.click_spool_persistent,
     )
     return RedirectServices(
         settings=settings,
