@@ -30,6 +30,7 @@ __all__ = [
     "CONTAINER_CPU",
     "CONTAINER_MEMORY",
     "CONTAINER_RESTARTS",
+    "DEPLOYMENT_AVAILABLE",
     "DB_OPERATION_DURATION",
     "EVENT_LOOP_LAG",
     "LINKS_AUTH_FAILURES",
@@ -54,6 +55,8 @@ __all__ = [
     "REDIRECT_SPOOL_EVENTS",
     "REQUEST_DURATION",
     "SERVICES",
+    "TRAEFIK_DURATION",
+    "TRAEFIK_REQUESTS",
     "UP",
 ]
 
@@ -117,10 +120,24 @@ CONSOLE_PEER_FAILURES: Final = "hop_console_peer_failures_total"
 # Prometheus' own scrape health.
 UP: Final = "up"
 
+# Traefik, the cluster's edge (its service metrics, by Traefik's name of the backend Service).
+TRAEFIK_REQUESTS: Final = "traefik_service_requests_total"
+TRAEFIK_DURATION: Final = "traefik_service_request_duration_seconds"
+
 # cAdvisor and kube-state-metrics: only in a cluster.
 CONTAINER_CPU: Final = "container_cpu_usage_seconds_total"
 CONTAINER_MEMORY: Final = "container_memory_working_set_bytes"
 CONTAINER_RESTARTS: Final = "kube_pod_container_status_restarts_total"
+DEPLOYMENT_AVAILABLE: Final = "kube_deployment_status_replicas_available"
 
 #: Metrics no process on a build machine exports; panels reading them are cluster-only.
-CLUSTER_METRICS: Final = frozenset({CONTAINER_CPU, CONTAINER_MEMORY, CONTAINER_RESTARTS})
+CLUSTER_METRICS: Final = frozenset(
+    {
+        CONTAINER_CPU,
+        CONTAINER_MEMORY,
+        CONTAINER_RESTARTS,
+        DEPLOYMENT_AVAILABLE,
+        TRAEFIK_REQUESTS,
+        TRAEFIK_DURATION,
+    }
+)

@@ -302,6 +302,7 @@ def budget_remaining(slo: Slo, *, width: int = 6) -> Panel:
         kind="stat",
         width=width,
         min=None,
+        cluster_only=slo.cluster_only,
     )
 
 
@@ -318,6 +319,7 @@ def burn_rates(slo: Slo) -> Panel:
         "short",
         ((None, "green"), (1, "orange"), (14.4, "red")),
         width=18,
+        cluster_only=slo.cluster_only,
     )
 
 

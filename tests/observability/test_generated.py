@@ -25,7 +25,7 @@ from hop_observability.dashboards import BOARDS
 from hop_observability.metrics import ANALYTICS_CONSUMER_STATE as CONSUMER_STATE
 from hop_observability.metrics import CLUSTER_METRICS, SERVICES
 from hop_observability.rules import RUNBOOKS_URL
-from hop_observability.slos import LATENCY_LIMIT_SECONDS
+from hop_observability.slos import LATENCY_LIMIT_SECONDS, SLOS, WINDOWS
 from hop_redirect.metrics import RedirectMetrics
 
 RULES = generate.FILES / generate.RULES
@@ -146,9 +146,28 @@ def test_cluster_only_panels_are_exactly_those_reading_cluster_metrics() -> None
         for panel in board.panels
         if any(name in query.expr for query in panel.queries for name in CLUSTER_METRICS)
         or any(CONSUMER_STATE in query.expr for query in panel.queries)
+        or any(_reads_cluster_slo(query.expr) for query in panel.queries)
     }
     marked = {(b.title, p.title) for b in BOARDS for p in b.panels if p.cluster_only}
     assert marked == reads_cluster
+
+
+def _reads_cluster_slo(expr: str) -> bool:
+    """Say whether ``expr`` reads the recordings of an SLO measured on cluster-only metrics."""
+    return any(f'slo="{slo.name}"' in expr for slo in SLOS if slo.cluster_only)
+
+
+def test_cluster_only_slos_are_exactly_those_reading_cluster_metrics() -> None:
+    reads_cluster = {
+        slo.name
+        for slo in SLOS
+        for window in WINDOWS
+        if any(name in slo.error_ratio(window) for name in CLUSTER_METRICS)
+    }
+    assert {slo.name for slo in SLOS if slo.cluster_only} == reads_cluster == {
+        "redirect-edge-availability",
+        "redirect-edge-latency",
+    }
 
 
 def test_panel_titles_unique_per_dashboard() -> None:

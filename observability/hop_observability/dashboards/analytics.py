@@ -122,8 +122,9 @@ BOARD: Final = Board(
         Row(
             "Stats API",
             (
-                p.request_rate(by=("http_route",)),
-                p.error_ratio(),
+                # Stats routes only: click intake (/internal/...) has its own row above.
+                p.request_rate(by=("http_route",), scope=_STATS),
+                p.error_ratio(scope=_STATS),
                 p.latency("Stats latency p50 / p90 / p99", by=("http_route",), scope=_STATS),
                 p.rate_limited(),
             ),
