@@ -74,7 +74,9 @@ def slow_requests(service: str) -> Ratio:
 
 
 def _at_edge(metric: str, matchers: tuple[str, ...], window: str) -> str:
-    relabelled = f"label_replace({rate(metric, (EDGE_SERVICE, *matchers), window)}, {_EDGE_NAMESPACE})"
+    relabelled = (
+        f"label_replace({rate(metric, (EDGE_SERVICE, *matchers), window)}, {_EDGE_NAMESPACE})"
+    )
     return sum_by(BY, relabelled)
 
 
@@ -86,7 +88,9 @@ def edge_errors(window: str) -> str:
 
 def edge_slow_requests(window: str) -> str:
     """Return the share of redirect's requests slower than the edge limit, as Traefik saw them."""
-    fast = _at_edge(f"{m.TRAEFIK_DURATION}_bucket", (f'le="{EDGE_LATENCY_LIMIT_SECONDS:g}"',), window)
+    fast = _at_edge(
+        f"{m.TRAEFIK_DURATION}_bucket", (f'le="{EDGE_LATENCY_LIMIT_SECONDS:g}"',), window
+    )
     return f"1 - {fast} / {_at_edge(f'{m.TRAEFIK_DURATION}_count', (), window)}"
 
 

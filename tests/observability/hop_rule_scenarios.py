@@ -278,7 +278,9 @@ def firing_scenarios() -> list[tuple[Scenario, dict[str, list[dict[str, str]]]]]
         ),
         (
             Scenario(
-                "stats API answers 5xx", broken(s=_stats(ok=400, errors=100, minutes=minutes)), minutes
+                "stats API answers 5xx",
+                broken(s=_stats(ok=400, errors=100, minutes=minutes)),
+                minutes,
             ),
             {"HopStatsAvailabilityBurn": burn("stats-availability", "analytics")},
         ),
@@ -338,9 +340,7 @@ def firing_scenarios() -> list[tuple[Scenario, dict[str, list[dict[str, str]]]]]
                 "a rollout replaces the only pod: 2 minutes without a target do not page",
                 broken(
                     u={up_redirect: f"1x{minutes - 3} stale"},
-                    n={
-                        _s(m.UP, **job, instance="10.0.0.9:9000"): f"_x{minutes - 1} 1"
-                    },
+                    n={_s(m.UP, **job, instance="10.0.0.9:9000"): f"_x{minutes - 1} 1"},
                 ),
                 minutes,
             ),

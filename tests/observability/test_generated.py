@@ -164,10 +164,14 @@ def test_cluster_only_slos_are_exactly_those_reading_cluster_metrics() -> None:
         for window in WINDOWS
         if any(name in slo.error_ratio(window) for name in CLUSTER_METRICS)
     }
-    assert {slo.name for slo in SLOS if slo.cluster_only} == reads_cluster == {
-        "redirect-edge-availability",
-        "redirect-edge-latency",
-    }
+    assert (
+        {slo.name for slo in SLOS if slo.cluster_only}
+        == reads_cluster
+        == {
+            "redirect-edge-availability",
+            "redirect-edge-latency",
+        }
+    )
 
 
 def test_panel_titles_unique_per_dashboard() -> None:
