@@ -11,7 +11,7 @@ one call, e.g.::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from hop_observability import metrics as m
@@ -31,6 +31,7 @@ __all__ = [
     "Query",
     "Threshold",
     "active_requests",
+    "alerted",
     "budget_remaining",
     "burn_rates",
     "container_cpu",
@@ -80,6 +81,13 @@ class Panel:
     max: float | None = None
     cluster_only: str | None = None
     stack: bool = False
+    #: The alerts this panel shows the signal of: the panel links to their runbooks.
+    runbooks: tuple[str, ...] = ()
+
+
+def alerted(panel: Panel, *alerts: str) -> Panel:
+    """Return ``panel`` linking to the runbooks of ``alerts``, which read its signal."""
+    return replace(panel, runbooks=(*panel.runbooks, *alerts))
 
 
 def request_rate(by: Sequence[str] = ("job",), scope: Sequence[str] = DASHBOARD_SCOPE) -> Panel:
@@ -114,8 +122,11 @@ def latency(
     description: str = "",
 ) -> Panel:
     """p50, p90 and p99 of the request duration, with exemplars linking to traces."""
+    # Exemplars belong to the series, not the quantile: drawn once (on p99), not thrice.
     queries = tuple(
-        Query(quantile(q, m.REQUEST_DURATION, scope, by=by), f"p{q * 100:g} {_legend(by)}", True)
+        Query(
+            quantile(q, m.REQUEST_DURATION, scope, by=by), f"p{q * 100:g} {_legend(by)}", q == 0.99
+        )
         for q in (0.5, 0.9, 0.99)
     )
     return Panel(
@@ -303,6 +314,7 @@ def budget_remaining(slo: Slo, *, width: int = 6) -> Panel:
         width=width,
         min=None,
         cluster_only=slo.cluster_only,
+        runbooks=(slo.alert,),
     )
 
 
@@ -320,6 +332,7 @@ def burn_rates(slo: Slo) -> Panel:
         ((None, "green"), (1, "orange"), (14.4, "red")),
         width=18,
         cluster_only=slo.cluster_only,
+        runbooks=(slo.alert,),
     )
 
 

@@ -99,22 +99,24 @@ def stale_now() -> str:
 
     Clicks wait in redirect's buffer and spool (``clicks_buffered``) and in the stream
     (undelivered or unacknowledged entries). Waiting alone is normal (a batch in flight);
-    something waiting without a break for `FRESHNESS_LIMIT_SECONDS` while nothing is
-    ingested is not. No clicks
+    something waiting without a break for `FRESHNESS_LIMIT_SECONDS` (and already seen that
+    long ago, so a first scrape is no evidence) while nothing is ingested is not. No click
     waiting is fresh however quiet the traffic, so a quiet spell never pages.
     """
     redirect, analytics = (job_matcher("redirect"),), (job_matcher("analytics"),)
     window = f"{FRESHNESS_LIMIT_SECONDS}s"
     waiting = "\nor\n".join(
-        f"max by (namespace) (min_over_time({select(gauge, scope)}[{window}])) > 0"
+        f"max by (namespace) (min_over_time({select(gauge, scope)}[{window}]) > 0"
+        f" and {select(gauge, scope)} offset {window} > 0)"
         for gauge, scope in (
             (m.REDIRECT_CLICKS_BUFFERED, redirect),
             (m.ANALYTICS_STREAM_LAG, analytics),
             (m.ANALYTICS_STREAM_PENDING, analytics),
         )
     )
-    # Present and 0: a counter not seen twice yet (a restart, a first scrape) is no stall.
-    idle = f"{sum_by(BY, increase(m.ANALYTICS_INGESTED, analytics, window))} == 0"
+    # An ingested counter not exported yet (nothing ever ingested) counts none either.
+    ingested = sum_by(BY, increase(m.ANALYTICS_INGESTED, analytics, window))
+    idle = f"({ingested} or {sum_by(BY, select(m.UP, analytics))} * 0) == 0"
     down = f"max by (namespace) ({select(m.UP, analytics)}) == bool 0"
     return f"(\n  (\n{waiting}\n  )\n  and\n  {idle}\n) * 0 + 1\nor\n{down}"
 

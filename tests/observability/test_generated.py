@@ -85,16 +85,36 @@ def test_dashboards_variables_datasource_namespace_service_pod(
     assert names == {t: scoped if t != "hop / SLOs" else scoped[:2] for t in names}
 
 
-def test_dashboards_latency_panels_show_exemplars(dashboards: dict[str, dict[str, Any]]) -> None:
+def test_dashboards_latency_panels_draw_exemplars_once(
+    dashboards: dict[str, dict[str, Any]],
+) -> None:
     latency = [
-        target
+        panel
         for board in dashboards.values()
         for panel in _panels(board)
         if "p50 / p90 / p99" in panel["title"]
-        for target in panel["targets"]
     ]
     assert latency
-    assert all(target["exemplar"] for target in latency)
+    for panel in latency:
+        drawn = [target["legendFormat"] for target in panel["targets"] if target["exemplar"]]
+        assert len(drawn) == 1 and drawn[0].startswith("p99"), panel["title"]
+
+
+def test_every_alert_is_linked_from_a_panel_and_links_reach_runbook_sections(
+    dashboards: dict[str, dict[str, Any]],
+) -> None:
+    headings = re.findall(r"^## (\w+)$", (generate.ROOT / "docs" / "runbooks.md").read_text(), re.M)
+    anchors = {f"{RUNBOOKS_URL}#{heading.lower()}" for heading in headings}
+    links = {
+        link["url"]
+        for board in dashboards.values()
+        for panel in _panels(board)
+        for link in panel.get("links", [])
+    }
+    rules = yaml.safe_load(RULES.read_text())["groups"]
+    alerted = {r["annotations"]["runbook_url"] for g in rules for r in g["rules"] if "alert" in r}
+    assert links <= anchors
+    assert alerted <= links
 
 
 def test_latency_slo_limit_is_a_bucket_boundary() -> None:

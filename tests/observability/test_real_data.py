@@ -1,5 +1,6 @@
-"""Every dashboard panel and recording rule has data on the real services, and an analytics
-outage makes its alerts go pending (and the lost clicks' alert fire).
+"""Every dashboard panel and recording rule has data on the real services, an analytics
+outage makes its alerts go pending (and the lost clicks' alert fire), and redirect gone
+makes the page for it go pending.
 
 The local stack (tests/e2e) runs the four services; a real Prometheus scrapes them every
 second and evaluates the generated rule file every second. Traffic covers humans, bots,
@@ -135,6 +136,20 @@ def test_analytics_outage_alerts_target_down_freshness_spool_and_drops(
     }
     found = eventually(states, lambda s: set(expected) <= set(s), timeout=90.0)
     assert {name: found[name] for name in expected} == expected
+
+
+def test_every_redirect_process_gone_pages_redirect_down(
+    observed: tuple[RunningStack, Prometheus],
+) -> None:
+    hop, prom = observed
+    hop.processes["redirect"].send_signal(signal.SIGTERM)
+    assert hop.processes["redirect"].wait(timeout=30) == 0
+    # No namespace locally: the alert carries only its severity. Its for: (3m) rides a
+    # rollout; pending is the proof that the expression sees the outage.
+    found = eventually(
+        lambda: alert_states(prom), lambda s: "HopRedirectDown/critical" in s, timeout=60.0
+    )
+    assert found["HopRedirectDown/critical"] == "pending"
 
 
 def _traffic(hop: RunningStack, code: str) -> None:
