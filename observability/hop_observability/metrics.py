@@ -28,6 +28,7 @@ __all__ = [
     "CONSOLE_PEER_FAILURES",
     "CONSOLE_SIGN_INS",
     "CONTAINER_CPU",
+    "CONTAINER_LIMITS",
     "CONTAINER_MEMORY",
     "CONTAINER_RESTARTS",
     "DB_OPERATION_DURATION",
@@ -129,11 +130,13 @@ CONTAINER_CPU: Final = "container_cpu_usage_seconds_total"
 CONTAINER_MEMORY: Final = "container_memory_working_set_bytes"
 CONTAINER_RESTARTS: Final = "kube_pod_container_status_restarts_total"
 DEPLOYMENT_AVAILABLE: Final = "kube_deployment_status_replicas_available"
+CONTAINER_LIMITS: Final = "kube_pod_container_resource_limits"
 
 #: Metrics no process on a build machine exports; panels reading them are cluster-only.
 CLUSTER_METRICS: Final = frozenset(
     {
         CONTAINER_CPU,
+        CONTAINER_LIMITS,
         CONTAINER_MEMORY,
         CONTAINER_RESTARTS,
         DEPLOYMENT_AVAILABLE,

@@ -32,6 +32,7 @@ __all__ = [
     "Threshold",
     "active_requests",
     "alerted",
+    "budget_burndown",
     "budget_remaining",
     "burn_rates",
     "container_cpu",
@@ -270,15 +271,18 @@ def container_cpu() -> Panel:
 
 
 def container_memory() -> Panel:
-    """Working-set memory per pod (cAdvisor): what the OOM killer compares to the limit."""
-    expr = sum_by(("pod",), select(m.CONTAINER_MEMORY, _POD_SCOPE))
+    """Working-set memory per container as a share of its limit (cAdvisor, kube-state-metrics)."""
+    limits = (*_POD_SCOPE, 'resource="memory"')
+    used = sum_by(("pod", "container"), select(m.CONTAINER_MEMORY, _POD_SCOPE))
+    limit = sum_by(("pod", "container"), select(m.CONTAINER_LIMITS, limits))
     return Panel(
         "Memory per pod",
-        "Working-set bytes per pod: what the kubelet compares with the memory limit"
-        " (384 MiB in the production profile; the thresholds warn well before it).",
-        (Query(expr, "{{pod}}"),),
-        "bytes",
-        ((None, "green"), (288 * 2**20, "orange"), (352 * 2**20, "red")),
+        "Working-set bytes of each container as a share of its own memory limit: what the"
+        " kubelet compares with it, whatever the profile sets. At 100% the container is"
+        " OOM-killed.",
+        (Query(f"{used} / {limit}", "{{pod}} {{container}}"),),
+        "percentunit",
+        ((None, "green"), (0.75, "orange"), (0.9, "red")),
         cluster_only=CLUSTER_ONLY,
     )
 
@@ -318,6 +322,23 @@ def budget_remaining(slo: Slo, *, width: int = 6) -> Panel:
     )
 
 
+def budget_burndown(slo: Slo) -> Panel:
+    """The budget left over time: how fast it went, and when."""
+    spent = f"avg_over_time({error_ratio_series(slo, WINDOWS[0], *_SLO_SCOPE)}[{PERIOD}])"
+    return Panel(
+        f"{slo.title}: budget burndown",
+        f"Share of the {PERIOD} error budget left at each moment (of the {PERIOD} before it):"
+        " a steep drop is an incident, a steady slope a slow burn; below 0 the SLO is missed.",
+        (Query(f"1 - {spent} / {slo.budget:g}", "{{namespace}}"),),
+        "percentunit",
+        ((None, "red"), (0, "orange"), (0.25, "green")),
+        width=10,
+        min=None,
+        cluster_only=slo.cluster_only,
+        runbooks=(slo.alert,),
+    )
+
+
 def burn_rates(slo: Slo) -> Panel:
     """How fast each window spends the budget; 1 spends exactly all of it in the period."""
     queries = tuple(
@@ -330,7 +351,7 @@ def burn_rates(slo: Slo) -> Panel:
         queries,
         "short",
         ((None, "green"), (1, "orange"), (14.4, "red")),
-        width=18,
+        width=10,
         cluster_only=slo.cluster_only,
         runbooks=(slo.alert,),
     )

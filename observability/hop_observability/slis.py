@@ -68,7 +68,7 @@ def slow_requests(service: str) -> Ratio:
         fast_scope = (*scope, f'le="{LATENCY_LIMIT_SECONDS:g}"')
         fast = sum_by(BY, rate(f"{m.REQUEST_DURATION}_bucket", fast_scope, window))
         total = sum_by(BY, rate(f"{m.REQUEST_DURATION}_count", scope, window))
-        return f"1 - {fast} / {total}"
+        return f"1 - {fast} / ({total} > 0)"
 
     return ratio
 
@@ -91,7 +91,7 @@ def edge_slow_requests(window: str) -> str:
     fast = _at_edge(
         f"{m.TRAEFIK_DURATION}_bucket", (f'le="{EDGE_LATENCY_LIMIT_SECONDS:g}"',), window
     )
-    return f"1 - {fast} / {_at_edge(f'{m.TRAEFIK_DURATION}_count', (), window)}"
+    return f"1 - {fast} / ({_at_edge(f'{m.TRAEFIK_DURATION}_count', (), window)} > 0)"
 
 
 def stale_now() -> str:

@@ -54,6 +54,7 @@ CLUSTER_ONLY = {
             ("hop / Overview", "budget left"),
             ("hop / SLOs", "budget left"),
             ("hop / SLOs", "burn rate"),
+            ("hop / SLOs", "budget burndown"),
         )
     ),
 }
