@@ -162,6 +162,34 @@ def _spool(minutes: int, *, events: str, bytes_: str) -> dict[str, str]:
     }
 
 
+#: redirect's pod, container, autoscaler and spool claim as kube-state-metrics, cAdvisor and
+#: the kubelet name them.
+POD = {"pod": "hop-redirect-0", "container": "redirect"}
+HPA = {"horizontalpodautoscaler": "hop-redirect"}
+CLAIM = {"persistentvolumeclaim": "spool-hop-redirect-0"}
+
+
+def _cluster(
+    minutes: int,
+    *,
+    crash_looping: float = 0,
+    pending: float = 0,
+    replicas: float = 2,
+    throttled: float = 1,
+    free: float = 9e9,
+) -> dict[str, str]:
+    return {
+        _s(m.CONTAINER_WAITING, **POD, reason="CrashLoopBackOff"): _flat(crash_looping, minutes),
+        _s(m.POD_PHASE, pod=POD["pod"], phase="Pending"): _flat(pending, minutes),
+        _s(m.HPA_CURRENT_REPLICAS, **HPA): _flat(replicas, minutes),
+        _s(m.HPA_MAX_REPLICAS, **HPA): _flat(10, minutes),
+        _s(m.CPU_THROTTLED_PERIODS, **POD): _per_minute(throttled, minutes),
+        _s(m.CPU_PERIODS, **POD): _per_minute(100, minutes),
+        _s(m.VOLUME_AVAILABLE, **CLAIM): _flat(free, minutes),
+        _s(m.VOLUME_CAPACITY, **CLAIM): _flat(10e9, minutes),
+    }
+
+
 def _healthy(minutes: int) -> dict[str, str]:
     # Within every objective: 0.05% redirect errors, 0.25% slow redirects, 0.2% links errors.
     return {
@@ -172,6 +200,7 @@ def _healthy(minutes: int) -> dict[str, str]:
         **_console(ok=499, errors=1, minutes=minutes),
         **_analytics(lag=2, minutes=minutes),
         **_clicks(buffered=5, sent=100, dropped=0, minutes=minutes),
+        **_cluster(minutes),
     }
 
 
@@ -473,6 +502,30 @@ def firing_scenarios() -> list[tuple[Scenario, dict[str, list[dict[str, str]]]]]
                     {**ns, **analytics, "pod": "hop-analytics-0", "severity": "warning"}
                 ]
             },
+        ),
+        (
+            Scenario("crash-looping", broken(k=_cluster(minutes, crash_looping=1)), minutes),
+            {"HopPodCrashLooping": [{**ns, **POD, "severity": "warning"}]},
+        ),
+        (
+            Scenario("pod pending", broken(k=_cluster(minutes, pending=1)), minutes),
+            {"HopPodPending": [{**ns, "pod": POD["pod"], "severity": "warning"}]},
+        ),
+        (
+            Scenario(
+                "autoscaler at its maximum", broken(k=_cluster(minutes, replicas=10)), minutes
+            ),
+            {"HopHpaAtMax": [{**ns, **HPA, "severity": "warning"}]},
+        ),
+        (
+            Scenario(
+                "CPU throttled half the time", broken(k=_cluster(minutes, throttled=50)), minutes
+            ),
+            {"HopCpuThrottled": [{**ns, **POD, "severity": "warning"}]},
+        ),
+        (
+            Scenario("spool volume 90% full", broken(k=_cluster(minutes, free=1e9)), minutes),
+            {"HopSpoolVolumeFilling": [{**ns, **CLAIM, "severity": "warning"}]},
         ),
         (
             Scenario(

@@ -22,7 +22,7 @@ BOARD: Final = Board(
             (
                 p.active_requests(),
                 p.loop_lag(),
-                p.container_cpu(),
+                p.alerted(p.container_cpu(), "HopCpuThrottled", "HopHpaAtMax"),
                 p.container_memory(),
                 p.alerted(
                     p.gauge(
@@ -36,8 +36,9 @@ BOARD: Final = Board(
                     ),
                     "HopTargetDown",
                     "HopRedirectDown",
+                    "HopPodPending",
                 ),
-                p.alerted(p.container_restarts(), "HopPodRestarting"),
+                p.alerted(p.container_restarts(), "HopPodRestarting", "HopPodCrashLooping"),
             ),
         ),
     ),
