@@ -112,7 +112,8 @@ BOARD: Final = Board(
                     p.gauge(
                         "Clicks buffered",
                         m.REDIRECT_CLICKS_BUFFERED,
-                        description="Click events waiting to be sent; grows while analytics is away.",
+                        description="Click events waiting to be sent; grows while analytics is"
+                        " away.",
                         unit="short",
                         by=("pod",),
                         thresholds=((None, "green"), (1000, "orange"), (5000, "red")),
