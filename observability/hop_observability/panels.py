@@ -23,7 +23,14 @@ from hop_observability.promql import (
     select,
     sum_by,
 )
-from hop_observability.slos import PERIOD, WINDOWS, Slo, error_ratio_series
+from hop_observability.slos import (
+    ERRORS_RATE,
+    PERIOD,
+    REQUESTS_RATE,
+    WINDOWS,
+    Slo,
+    error_ratio_series,
+)
 
 __all__ = [
     "CLUSTER_ONLY",
@@ -304,13 +311,25 @@ def container_restarts() -> Panel:
 _SLO_SCOPE: Final = ('namespace=~"$namespace"',)
 
 
+def _spent(slo: Slo) -> str:
+    """The error ratio over the SLO period: errors over requests, or the share of bad time."""
+    if slo.requests is None:
+        return f"avg_over_time({error_ratio_series(slo, WINDOWS[0], *_SLO_SCOPE)}[{PERIOD}])"
+    scope = (f'slo="{slo.name}"', *_SLO_SCOPE)
+    errors, requests = (
+        sum_by(("namespace",), f"sum_over_time({select(name, scope)}[{PERIOD}])")
+        for name in (ERRORS_RATE, REQUESTS_RATE)
+    )
+    return f"{errors} / {requests}"
+
+
 def budget_remaining(slo: Slo, *, width: int = 6) -> Panel:
     """The share of the SLO period's error budget still unspent."""
-    spent = f"avg_over_time({error_ratio_series(slo, WINDOWS[0], *_SLO_SCOPE)}[{PERIOD}])"
+    spent = _spent(slo)
     return Panel(
         f"{slo.title}: budget left",
         f"{slo.description} Objective {slo.objective:.2%} over {PERIOD}; share of the"
-        " error budget not yet spent (below 0: the SLO is missed).",
+        " error budget not yet spent (below 0: the SLO is missed), weighed by requests.",
         (Query(f"1 - {spent} / {slo.budget:g}", "{{namespace}}"),),
         "percentunit",
         ((None, "red"), (0, "orange"), (0.25, "green")),
@@ -324,7 +343,7 @@ def budget_remaining(slo: Slo, *, width: int = 6) -> Panel:
 
 def budget_burndown(slo: Slo) -> Panel:
     """The budget left over time: how fast it went, and when."""
-    spent = f"avg_over_time({error_ratio_series(slo, WINDOWS[0], *_SLO_SCOPE)}[{PERIOD}])"
+    spent = _spent(slo)
     return Panel(
         f"{slo.title}: budget burndown",
         f"Share of the {PERIOD} error budget left at each moment (of the {PERIOD} before it):"

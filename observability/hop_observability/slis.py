@@ -21,7 +21,9 @@ __all__ = [
     "FRESHNESS_LIMIT_SECONDS",
     "LATENCY_LIMIT_SECONDS",
     "edge_errors",
+    "edge_requests",
     "edge_slow_requests",
+    "requests",
     "server_errors",
     "slow_requests",
     "stale_now",
@@ -60,6 +62,16 @@ def server_errors(service: str, *matchers: str) -> Ratio:
     return ratio
 
 
+def requests(service: str, *matchers: str) -> Ratio:
+    """Return a service's request rate over a window: what a request SLI's ratio divides by."""
+
+    def rate_of(window: str) -> str:
+        scope = (job_matcher(service), *matchers)
+        return sum_by(BY, rate(f"{m.REQUEST_DURATION}_count", scope, window))
+
+    return rate_of
+
+
 def slow_requests(service: str) -> Ratio:
     """Return the share of a service's requests slower than `LATENCY_LIMIT_SECONDS`."""
 
@@ -78,6 +90,11 @@ def _at_edge(metric: str, matchers: tuple[str, ...], window: str) -> str:
         f"label_replace({rate(metric, (EDGE_SERVICE, *matchers), window)}, {_EDGE_NAMESPACE})"
     )
     return sum_by(BY, relabelled)
+
+
+def edge_requests(window: str) -> str:
+    """Return the rate of requests Traefik routed to redirect over a window."""
+    return _at_edge(m.TRAEFIK_REQUESTS, (), window)
 
 
 def edge_errors(window: str) -> str:

@@ -21,11 +21,13 @@ from hop_observability.slis import (
 
 __all__ = [
     "BURN_POLICIES",
+    "ERRORS_RATE",
     "ERROR_RATIO",
     "ERROR_RATIO_INSTANT",
     "FRESHNESS_LIMIT_SECONDS",
     "LATENCY_LIMIT_SECONDS",
     "PERIOD",
+    "REQUESTS_RATE",
     "SLOS",
     "WINDOWS",
     "BurnPolicy",
@@ -38,6 +40,9 @@ __all__ = [
 WINDOWS: Final = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 #: The recorded error ratio's name without its window.
 ERROR_RATIO: Final = "slo:sli_error:ratio_rate"
+#: A request SLI's request rate and error rate over `WINDOWS[0]`: budgets sum them over time.
+REQUESTS_RATE: Final = "slo:requests:rate5m"
+ERRORS_RATE: Final = "slo:sli_errors:rate5m"
 #: The SLO period the burn rates are computed for.
 PERIOD: Final = "30d"
 #: Why an edge SLO has no data outside a cluster.
@@ -59,6 +64,8 @@ class Slo:
     instant: str | None = None
     #: Why this SLO has no data outside a cluster (None: it has).
     cluster_only: str | None = None
+    #: The request rate over a window, for request SLIs: budgets weigh each moment by it.
+    requests: Callable[[str], str] | None = None
 
     @property
     def budget(self) -> float:
@@ -112,6 +119,7 @@ SLOS: Final = (
         "HopRedirectEdgeAvailabilityBurn",
         slis.edge_errors,
         cluster_only=_EDGE_ONLY,
+        requests=slis.edge_requests,
     ),
     Slo(
         "redirect-edge-latency",
@@ -122,6 +130,7 @@ SLOS: Final = (
         "HopRedirectEdgeLatencyBurn",
         slis.edge_slow_requests,
         cluster_only=_EDGE_ONLY,
+        requests=slis.edge_requests,
     ),
     Slo(
         "redirect-availability",
@@ -131,6 +140,7 @@ SLOS: Final = (
         "Redirects answered without a 5xx at the server.",
         "HopRedirectAvailabilityBurn",
         slis.server_errors("redirect"),
+        requests=slis.requests("redirect"),
     ),
     Slo(
         "redirect-latency",
@@ -140,6 +150,7 @@ SLOS: Final = (
         f"Redirects answered within {LATENCY_LIMIT_SECONDS * 1000:g} ms at the server.",
         "HopRedirectLatencyBurn",
         slis.slow_requests("redirect"),
+        requests=slis.requests("redirect"),
     ),
     Slo(
         "links-availability",
@@ -149,6 +160,7 @@ SLOS: Final = (
         "Public links API requests answered without a 5xx (internal resolves excluded).",
         "HopLinksAvailabilityBurn",
         slis.server_errors("links", 'http_route!~"/internal/.*"'),
+        requests=slis.requests("links", 'http_route!~"/internal/.*"'),
     ),
     Slo(
         "stats-availability",
@@ -158,6 +170,7 @@ SLOS: Final = (
         "Stats API requests (/api/v1/stats...) answered without a 5xx (click intake excluded).",
         "HopStatsAvailabilityBurn",
         slis.server_errors("analytics", 'http_route=~"/api/v1/stats.*"'),
+        requests=slis.requests("analytics", 'http_route=~"/api/v1/stats.*"'),
     ),
     Slo(
         "console-availability",
@@ -167,6 +180,7 @@ SLOS: Final = (
         "Console pages and forms (/console...) answered without a 5xx.",
         "HopConsoleAvailabilityBurn",
         slis.server_errors("console", 'http_route=~"/console.*"'),
+        requests=slis.requests("console", 'http_route=~"/console.*"'),
     ),
     Slo(
         "click-freshness",

@@ -113,7 +113,9 @@ def test_every_recording_rule_has_data(observed: tuple[RunningStack, Prometheus]
         if not has_values(query(prom, f'{r["record"]}{{slo="{r["labels"]["slo"]}"}}'))
     ]
     assert empty == []
-    assert len(records) == len(LOCAL_SLOS) * len(WINDOWS) + 1  # + click freshness' instant
+    weighted = [slo for slo in LOCAL_SLOS if slo.requests is not None]
+    # + click freshness' instant state, + the request and error rates of request SLIs
+    assert len(records) == len(LOCAL_SLOS) * len(WINDOWS) + 1 + 2 * len(weighted)
 
 
 def test_analytics_outage_alerts_target_down_freshness_spool_and_drops(
