@@ -7,7 +7,7 @@ UV := $(if $(shell command -v uv 2>/dev/null),uv,$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen
 COVERAGE_FLOOR ?= 88
 
-.PHONY: help install test lint fmt charts dashboards images bench bench-instrumentation bench-links bench-redirect bench-redirect-miss bench-analytics bench-images clean
+.PHONY: help install test lint fmt charts dashboards images bench bench-instrumentation bench-links bench-redirect bench-redirect-miss bench-analytics bench-console bench-images clean
 
 help: ## List the verbs
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-24s %s\n", $$1, $$2}'
@@ -48,14 +48,28 @@ bench-redirect-miss: install ## redirect's cache-miss path (links on PostgreSQL)
 bench-analytics: install ## analytics: stream ingestion rate into PostgreSQL, stats p99
 	$(RUN) python bench/analytics.py
 
+bench-console: install ## console: sign-in and page loads, links keeping the sessions (BENCH_BASELINE=<ref>: before/after in one run)
+	$(RUN) python bench/console.py
+
 bench-images: images ## Image sizes and container start to /readyz under the chart's security context
 	$(RUN) python bench/images.py
 
-bench: bench-instrumentation bench-links bench-redirect bench-redirect-miss bench-analytics bench-images ## Every benchmark
+bench: bench-instrumentation bench-links bench-redirect bench-redirect-miss bench-analytics bench-console bench-images ## Every benchmark
 
 charts: install ## Lint and render the Helm charts with the pinned helm, validate and policy-check them
 	tools/install-helm
 	$(RUN) pytest -q tests/charts
+
+.PHONY: generate service
+
+generate: install ## Write every file the registry (services/*/pyproject.toml [tool.hop]) decides: charts, skaffold.yaml, lists
+	PYTHONPATH=tools/local:tools $(RUN) python -m hop_generate
+
+NAME ?=
+service: install ## Create a new service on the skeleton, with its chart, dashboard and docs stubs (NAME=qr)
+	PYTHONPATH=tools/local:tools $(RUN) python -m hop_generate.service $(NAME)
+	$(UV) lock
+	$(MAKE) install generate dashboards
 
 dashboards: install ## Generate the dashboards' JSON and the Prometheus rules into charts/hop/files
 	PYTHONPATH=observability $(RUN) python -m hop_observability.generate

@@ -4,8 +4,8 @@
 
 Runs each service image (tag ``TAG``, default "dev", as tools/build-images makes them from
 the root Dockerfile with ``--build-arg SERVICE=<service>``) read-only, as user 10001, with
-every capability dropped and a tmpfs /tmp, like the chart's Deployment; links and analytics
-migrate SQLite at startup. Measures from
+every capability dropped and a tmpfs /tmp, like the chart's Deployment; the services with a
+database migrate SQLite at startup. Measures from
 ``docker run`` until the management port answers 200, three times each (the first start
 pays for a cold page cache).
 """
@@ -14,11 +14,16 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 from hop_instrumentation.testing import free_ports, wait_for_http
 
-SERVICES = ("links", "redirect", "analytics")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools" / "local"))
+
+from hop_local.services import SERVICES  # every service, from the registry
+
 TAG = os.environ.get("TAG", "dev")
 
 

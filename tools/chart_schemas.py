@@ -1,21 +1,27 @@
-"""Write the strict values.schema.json of every thin chart (links, redirect, analytics, console).
+"""The strict values.schema.json of every thin chart, from the registry and each Settings model.
 
-The three thin charts share the hop-service library's values, whose defaults live in the
-library (charts/hop-service/templates/_hop-service.defaults.tpl); only their image, settings,
-secrets, resources, call-graph edges and migration differ. Every object rejects keys it does
-not list; only what the library does not default is required (image.repository, resources).
-Run ``uv run python tools/chart_schemas.py`` after changing a chart's values; tests/charts
-checks that the committed schemas equal this output.
+The thin charts share the hop-service library's values, whose defaults live in the library
+(charts/hop-service/templates/_hop-service.defaults.tpl, shown in each chart's values.yaml under
+``global.serviceDefaults``); only their image, settings, secrets, call-graph edges and
+migration differ. A setting's bounds come from the service's pydantic ``Settings`` field (its
+JSON schema), never repeated here. Every object rejects keys it does not list; only what the
+library does not default is required (image.repository). ``make generate`` writes the files
+(tools/hop_generate); tests/ci/test_generated.py checks that the committed ones equal its output.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
-import sys
-from pathlib import Path
-from typing import Any
+import re
+from typing import Any, Final
 
-ROOT = Path(__file__).resolve().parent.parent
+import yaml
+from hop_local.services import ROOT, SERVICES, by_name
+from pydantic import BaseModel
+
+from hop_instrumentation.settings import ServiceSettings
+
 Schema = dict[str, Any]
 
 
@@ -70,13 +76,22 @@ SECRET_REF = strict(
     },
     required=["key", "name"],
 )
-RESOURCES = strict(
+RESOURCES = defaulted(  # the library defaults every one (charts/hop-service)
     {
-        "requests": strict({"cpu": QUANTITY, "memory": QUANTITY}),
-        "limits": strict({"cpu": QUANTITY, "memory": QUANTITY}),
+        "requests": defaulted({"cpu": QUANTITY, "memory": QUANTITY}),
+        "limits": defaulted({"cpu": QUANTITY, "memory": QUANTITY}),
     }
 )
 
+MIGRATION = defaulted(
+    {
+        "enabled": BOOL,
+        "backoffLimit": {"type": "integer", "minimum": 0},
+        "activeDeadlineSeconds": {"type": "integer", "minimum": 1},
+        "priorityClassName": STRING,
+        "resources": RESOURCES,
+    }
+)
 CONTAINER = {"type": "object", "required": ["image"], "properties": {"image": STRING}}
 PULL_SECRETS = {"type": "array", "items": NAME}
 CIDR = {
@@ -124,59 +139,71 @@ GLOBAL = open_object(
     }
 )
 
-COMMON_SETTINGS: Schema = {
-    "logLevel": {"type": "string", "pattern": "^(?i:debug|info|warning|error|critical)$"},
-    "logFormat": {"enum": ["json", "console"]},
-    "workers": {"type": "integer", "minimum": 1, "maximum": 64},
-    "traceSampleRatio": {"type": "number", "minimum": 0, "maximum": 1},
-}
-POOL_SETTINGS: Schema = {
-    "databasePoolSize": {"type": "integer", "minimum": 1, "maximum": 200},
-    "databaseMaxOverflow": {"type": "integer", "minimum": 0, "maximum": 200},
-}
+#: Settings every service chart has (the library's `settings:` defaults).
+COMMON_SETTINGS: Final = ("logLevel", "logFormat", "workers", "traceSampleRatio")
+#: The JSON-schema keywords copied from a Settings field's schema into the chart's.
+_KEYWORDS: Final = (
+    "type", "enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "pattern",
+    "minLength", "maxLength",
+)  # fmt: skip
+#: Where a chart value means more than the setting: "" derives the URL from global.host.
+CHART_ONLY: Final[Schema] = {"publicBaseUrl": {"type": "string", "pattern": "^(https?://.+)?$"}}
 
-SERVICES: dict[str, dict[str, Any]] = {
-    "links": {
-        "settings": {
-            "publicBaseUrl": {"type": "string", "pattern": "^(https?://.+)?$"},
-            **POOL_SETTINGS,
-        },
-        "secrets": ["database", "redis"],
-        "migration": True,
-    },
-    "redirect": {
-        "settings": {
-            "clickTransport": {"enum": ["http", "redis"]},
-            "clickStream": {"type": "string", "minLength": 1},
-            "redisCache": BOOL,
-        },
-        "secrets": ["redis"],
-        "migration": False,
-    },
-    "analytics": {
-        "settings": {
-            "clickTransport": {"enum": ["http", "redis"]},
-            "clickStream": {"type": "string", "minLength": 1},
-            **POOL_SETTINGS,
-        },
-        "secrets": ["database", "redis"],
-        "migration": True,
-    },
-    "console": {
-        "settings": {
-            "basePath": {"type": "string", "pattern": "^(/[A-Za-z0-9_-]+)+$"},
-            "sessionMaxAge": {"type": "integer", "minimum": 60, "maximum": 604800},
-        },
-        "secrets": ["session"],
-        "migration": False,
-    },
-}
+
+def settings_model(service: str) -> type[BaseModel]:
+    """Return the pydantic ``Settings`` class of ``service`` (its settings module's one)."""
+    module = importlib.import_module(f"hop_{service}.settings")
+    found = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, ServiceSettings)
+        and value.__module__ == module.__name__
+    ]
+    if len(found) != 1:
+        raise ValueError(
+            f"{module.__name__} defines {len(found)} ServiceSettings classes; "
+            "define exactly one, the service's settings."
+        )
+    return found[0]
+
+
+def setting_schema(model: type[BaseModel], key: str) -> Schema:
+    """Return the chart schema of the setting ``key`` (camelCase), derived from ``model``."""
+    if key in CHART_ONLY:
+        return dict(CHART_ONLY[key])
+    field = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+    document = model.model_json_schema(by_alias=False)
+    found = document["properties"].get(field)
+    if found is None:
+        raise ValueError(
+            f"settings.{key}: {model.__name__} has no field {field!r}; "
+            "add the field or remove the key from the chart's values.yaml."
+        )
+    return _constraints(found, document.get("$defs", {}))
+
+
+def _constraints(found: Schema, definitions: Schema) -> Schema:
+    if "$ref" in found:
+        found = {**definitions[found["$ref"].rsplit("/", 1)[1]], **found}
+    options = [o for o in found.get("anyOf", []) if o.get("type") != "null"]
+    if len(options) == 1:
+        found = {**found, **options[0]}
+    return {key: found[key] for key in _KEYWORDS if key in found}
+
+
+def chart_settings(service: str) -> list[str]:
+    """Return the settings keys of the chart ``service``: the library's and its values.yaml's."""
+    values = yaml.safe_load((ROOT / "charts" / service / "values.yaml").read_text()) or {}
+    own = [key for key in values.get("settings") or {} if key not in COMMON_SETTINGS]
+    return [*COMMON_SETTINGS, *own]
 
 
 def service_schema(name: str) -> Schema:
-    """Return the values schema of the thin chart ``name``."""
-    spec = SERVICES[name]
-    settings = defaulted({**COMMON_SETTINGS, **spec["settings"]})
+    """Return the values schema of the thin chart ``name``, from the registry and its Settings."""
+    service = by_name(name)
+    model = settings_model(name)
+    settings = defaulted({key: setting_schema(model, key) for key in chart_settings(name)})
     properties: Schema = {
         "global": GLOBAL,
         "hop-service": strict({"global": {"type": "object"}}, required=[]),  # library: no values
@@ -204,7 +231,7 @@ def service_schema(name: str) -> Schema:
         },
         "envFrom": {"type": "array", "items": {"type": "object"}},
         "settings": settings,
-        "secrets": defaulted(dict.fromkeys(spec["secrets"], SECRET_REF)),
+        "secrets": defaulted(dict.fromkeys(service.secrets, SECRET_REF)),
         "rateLimit": defaulted({"redis": BOOL}),
         "shutdown": defaulted(
             {
@@ -277,17 +304,13 @@ def service_schema(name: str) -> Schema:
         "sidecars": {"type": "object", "additionalProperties": CONTAINER},
         "devSync": defaulted({"enabled": BOOL, "path": {"type": "string", "pattern": "^/"}}),
     }
-    if spec["migration"]:
-        properties["migration"] = defaulted(
-            {
-                "enabled": BOOL,
-                "backoffLimit": {"type": "integer", "minimum": 0},
-                "activeDeadlineSeconds": {"type": "integer", "minimum": 1},
-                "priorityClassName": STRING,
-                "resources": RESOURCES,
-            }
-        )
-    schema = strict(properties, required=["image", "resources"])
+    if service.database:
+        properties["migration"] = MIGRATION
+    properties["enabled"] = BOOL
+    properties["global"] = open_object(
+        {**GLOBAL["properties"], "serviceDefaults": defaulted(shared_properties(properties))}
+    )
+    schema = strict(properties, required=["image"])
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": f"hop {name} chart values",
@@ -295,17 +318,17 @@ def service_schema(name: str) -> Schema:
     }
 
 
+def shared_properties(properties: Schema) -> Schema:
+    """Return the keys every service shares (``global.serviceDefaults``), none required."""
+    own = {"global", "hop-service", "enabled"}
+    shared = {key: value for key, value in properties.items() if key not in own}
+    shared["image"] = {**properties["image"], "required": []}
+    common = {key: properties["settings"]["properties"][key] for key in COMMON_SETTINGS}
+    shared["settings"] = defaulted(common)
+    shared.setdefault("migration", MIGRATION)
+    return shared
+
+
 def render(name: str) -> str:
     """Return the schema file's text."""
     return json.dumps(service_schema(name), indent=2) + "\n"
-
-
-def main() -> int:
-    """Write every thin chart's values.schema.json."""
-    for name in SERVICES:
-        (ROOT / "charts" / name / "values.schema.json").write_text(render(name))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from hop_observability import _services
+
 __all__ = [
     "ACTIVE_REQUESTS",
     "ANALYTICS_BATCH_SIZE",
@@ -69,8 +71,8 @@ __all__ = [
     "VOLUME_CAPACITY",
 ]
 
-#: The services, as the ``job`` matcher and the SLOs name them.
-SERVICES: Final = ("redirect", "links", "analytics", "console")
+#: The services, as the ``job`` matcher and the SLOs name them (the registry's, generated).
+SERVICES: Final = _services.SERVICES
 
 # Every service (hop_instrumentation).
 REQUEST_DURATION: Final = "http_server_request_duration_seconds"

@@ -17,7 +17,7 @@ def test_analytics_reaches_links_api_and_internal_port_under_its_settings(
     assert {"HOP_LINKS_URL", "HOP_LINKS_INTERNAL_URL"} <= declared
 
 
-def test_links_internal_port_admits_redirect_and_analytics(render: Render) -> None:
+def test_links_internal_port_admits_redirect_analytics_and_console(render: Render) -> None:
     policy = of_kind(render(), "NetworkPolicy")["hop-links"]["spec"]
     internal = {
         peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
@@ -26,4 +26,4 @@ def test_links_internal_port_admits_redirect_and_analytics(render: Render) -> No
         for peer in rule.get("from", [])
         if "podSelector" in peer
     }
-    assert internal == {"redirect", "analytics"}
+    assert internal == {"redirect", "analytics", "console"}  # console: its sessions

@@ -19,6 +19,7 @@ import yaml
 from fastapi import FastAPI
 from hop_chart_helpers import CHARTS, PROFILES, WITH_CRDS, Render, of_kind, run_helm
 from hop_local.edge import EdgeLimits
+from hop_local.services import ALL
 
 from hop_instrumentation import ServiceSettings, get_instrumentation
 from hop_instrumentation.ratelimit import InProcessWindows, RedisWindows
@@ -170,13 +171,13 @@ def test_rate_limit_counters_in_the_click_streams_redis(render: Render, tmp_path
     objects = render(*PROFILES["production"])
     apps = service_apps(objects, tmp_path)
     windows = {name: type(get_instrumentation(app).rate_windows) for name, app in apps.items()}
+    shared = [s.command for s in ALL if "redis" in s.secrets]
+    assert shared == ["hop-links", "hop-redirect", "hop-analytics"]
+    # Without a Redis Secret (the console) a service counts alone.
     assert windows == {
-        "hop-links": RedisWindows,
-        "hop-redirect": RedisWindows,
-        "hop-analytics": RedisWindows,
-        "hop-console": InProcessWindows,  # no Redis configured: it counts alone
+        s.command: RedisWindows if s.command in shared else InProcessWindows for s in ALL
     }
-    for name in ("hop-links", "hop-redirect", "hop-analytics"):
+    for name in shared:
         settings = get_instrumentation(apps[name]).settings
         assert settings.rate_limit_redis_url == SECRET_VALUES["HOP_REDIS_URL"]
         volumes = of_kind(objects, "Deployment")[name]["spec"]["template"]["spec"]["volumes"]

@@ -12,6 +12,7 @@ import kubernetes_validate
 import pytest
 import yaml
 from hop_chart_helpers import CHARTS, LINT_PROFILES, PROFILES, Render, of_kind, run_helm
+from hop_local.services import ALL
 
 from hop_observability.rules import RUNBOOKS_URL
 
@@ -83,14 +84,9 @@ def test_values_runbook_url_default_is_the_generator_s() -> None:
 def test_render_dashboards_one_configmap_each_for_the_sidecar(render: Render, profile: str) -> None:
     maps = _dashboards(render(*PROFILES[profile]))
     files = {path.name: path.read_text() for path in (FILES / "dashboards").glob("*.json")}
-    assert sorted(maps) == [
-        "hop-dashboard-analytics",
-        "hop-dashboard-console",
-        "hop-dashboard-links",
-        "hop-dashboard-overview",
-        "hop-dashboard-redirect",
-        "hop-dashboard-slos",
-    ]
+    boards = ["overview", "slos", *(s.name for s in ALL if s.dashboard)]
+    assert sorted(maps) == sorted(f"hop-dashboard-{board}" for board in boards)
+    assert {"hop-dashboard-links", "hop-dashboard-console"} <= set(maps)
     shipped = {key: value for cm in maps.values() for key, value in cm["data"].items()}
     assert {k: json.loads(v) for k, v in shipped.items()} == {
         k: json.loads(v) for k, v in files.items()

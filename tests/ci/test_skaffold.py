@@ -36,8 +36,9 @@ def _profile(name: str, config: str = "hop") -> dict[str, Any]:
 
 
 def _patched(profile: str) -> dict[str, Any]:
-    """The hop config with one profile's JSON patches applied (skaffold's own semantics)."""
+    """The hop config with one profile's build and JSON patches applied (skaffold's semantics)."""
     config = json.loads(json.dumps(_hop()))
+    config["build"] = {**config["build"], **_profile(profile).get("build", {})}
     for patch in _profile(profile).get("patches", []):
         *parents, last = patch["path"].strip("/").split("/")
         node: Any = config
@@ -117,9 +118,7 @@ def test_dev_sync_paths_match_files_and_land_in_the_dev_images_source() -> None:
             assert list(ROOT.glob(rule["src"])), rule["src"]
             assert rule["dest"] == "/app"  # + the repository path: /app/services/<member>/src/...
     sync_values = yaml.safe_load((ROOT / "k8s" / "values-sync.yaml").read_text())
-    assert {s: v["devSync"] for s, v in sync_values.items()} == {
-        s: {"enabled": True} for s in SERVICES
-    }
+    assert sync_values == {"global": {"serviceDefaults": {"devSync": {"enabled": True}}}}
 
 
 def test_dependency_hook_vendors_the_library_into_every_service_chart(tmp_path: Path) -> None:

@@ -134,11 +134,15 @@ def _console(links: Links) -> FastAPI:
     settings = make_test_settings(
         ConsoleSettings,
         links_url="http://links",
+        links_internal_url="http://links-internal",  # sign-in opens a session there
         analytics_url="http://analytics.test",
         session_secret="s" * 40,
         health_check_interval=_QUIET_CHECKS,  # its probe of links counts at loopback
     )
-    return create_console_app(settings, links_transport=links.real.transport())
+    transport = links.real.transport()
+    return create_console_app(
+        settings, links_transport=transport, links_internal_transport=transport
+    )
 
 
 async def _sign_in(browser: httpx.AsyncClient, key: str, headers: dict[str, str]) -> int:

@@ -16,6 +16,8 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
+from hop_console.errors import NotSignedInError
+from hop_console.links_sessions import SessionsApi
 from hop_console.metrics import ConsoleMetrics
 from hop_console.peers import AnalyticsApi, Caller, LinksApi
 from hop_contracts import CLICKS_PATH, Link, RankedValue
@@ -103,3 +105,31 @@ async def test_console_reads_the_stats_bodies_of_real_analytics(
     assert owner.daily == stats.daily
     assert owner.top == stats.top
     assert [(t.code, t.clicks, t.bot_clicks) for t in owner.top_links] == [("console1", 1, 1)]
+
+
+async def test_console_sessions_with_real_links_and_analytics(
+    links: RealLinks, analytics_of: httpx.AsyncClient
+) -> None:
+    failures = ConsoleMetrics.register(CollectorRegistry()).peer_failures
+    sessions = SessionsApi(links.client, failures)  # links' internal routes, same app here
+    links_api, analytics_api = _clients(links, analytics_of)
+    opened = await sessions.open(Caller(links.alice, address=""), label="Firefox", max_age=600)
+    other = await sessions.open(Caller(links.alice, address=""), label="Chrome", max_age=600)
+    caller = Caller(opened.token, address="")
+    await links_api.create(caller, NEW_LINK)
+    today = datetime.now(UTC).date()
+
+    listed = await sessions.list(caller)
+    stats = await analytics_api.stats(caller, "console1", start=today, end=today)
+    assert await sessions.end(caller, other.id)
+    assert not await sessions.end(caller, other.id)  # gone already
+    assert await sessions.end(caller, opened.id)
+
+    assert [(s.id, s.label, s.current) for s in listed.items] == [
+        (other.id, "Chrome", False), (opened.id, "Firefox", True)
+    ]  # fmt: skip
+    assert stats.code == "console1"
+    with pytest.raises(NotSignedInError):
+        await links_api.page(caller, limit=1)
+    with pytest.raises(NotSignedInError):
+        await sessions.open(Caller("hop_unknown", address=""), label="", max_age=600)

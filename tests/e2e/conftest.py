@@ -12,6 +12,7 @@ import pytest
 from hop_e2e_otlp import OtlpReceiver, otlp_receiver
 from hop_e2e_prometheus import Prometheus, running_prometheus
 from hop_e2e_stack import RunningStack, running_stack
+from hop_local.services import SERVICES
 
 
 @pytest.fixture(scope="session")
@@ -31,10 +32,9 @@ def hop(tmp_path_factory: pytest.TempPathFactory, otlp: OtlpReceiver) -> Iterato
 
 @pytest.fixture(scope="session")
 def prometheus(tmp_path_factory: pytest.TempPathFactory, hop: RunningStack) -> Iterator[Prometheus]:
-    """A real Prometheus scraping the shared stack's three management ports."""
+    """A real Prometheus scraping the shared stack's management ports, every service's."""
     targets = {
-        service: f"127.0.0.1:{hop.stack.ports.of(service).management}"
-        for service in ("links", "redirect", "analytics")
+        service: f"127.0.0.1:{hop.stack.ports.of(service).management}" for service in SERVICES
     }
     with running_prometheus(tmp_path_factory.mktemp("prometheus"), targets) as server:
         yield server

@@ -13,6 +13,7 @@ from hop_e2e_flow import (
 )
 from hop_e2e_stack import RunningStack, hermetic_env
 from hop_local.prepare import create_api_key
+from hop_local.services import SERVICES
 
 from hop_instrumentation.testing import eventually
 
@@ -23,7 +24,7 @@ def _answered_by(hop: RunningStack, path: str) -> set[str]:
     """Return the services whose access log has a request for ``path``."""
     return {
         service
-        for service in ("links", "redirect", "analytics")
+        for service in SERVICES
         if any(event.get("url_path") == path for event in hop.log_events(service))
     }
 

@@ -1,4 +1,4 @@
-"""A real Prometheus scrapes the three management ports and answers the dashboards' queries."""
+"""A real Prometheus scrapes every service's management port and answers the dashboards' queries."""
 
 from __future__ import annotations
 

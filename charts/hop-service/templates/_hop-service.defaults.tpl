@@ -1,10 +1,11 @@
 {{- /* hop-service.defaults: the values every hop service shares, as YAML; hop-service.values merges a chart's own values over them. */ -}}
 {{- define "hop-service.defaults" -}}
 # A library chart cannot ship values to the charts that use it, so the shared defaults live
-# here. A service chart's values.yaml holds only its own keys (image.repository, its settings,
-# secrets, resources, call-graph edges, migration); any key below can be overridden there or
-# from the umbrella chart (charts/hop) under the service's name. The service chart's
-# values.schema.json (tools/chart_schemas.py) lists every key, these included.
+# here, the one source: `make generate` copies them into every service chart's values.yaml
+# (the global block, and the rest under global.serviceDefaults) so `helm show values` shows
+# them. hop-service.values merges, lowest first: these, global.serviceDefaults (a profile's
+# per-environment defaults), the service's own values. The service chart's values.schema.json
+# (tools/chart_schemas.py) lists every key, these included.
 
 # -- Values shared with the other hop charts (the umbrella sets them once for all three). Open:
 # keys hop does not know are accepted, for other charts of the same umbrella.
@@ -169,6 +170,13 @@ probes:
   startupFailureThreshold: 30
   # -- Readiness probe period in seconds.
   readinessPeriodSeconds: 5
+
+# -- Container resources (a service chart or a profile may set its own).
+resources:
+  # -- Requests (what the scheduler reserves; HPA utilization is relative to the CPU request).
+  requests: {cpu: 100m, memory: 128Mi}
+  # -- Limits (memory: the pod is killed above it; CPU: throttled).
+  limits: {cpu: "1", memory: 256Mi}
 
 # -- Size limit of the in-memory /tmp emptyDir (the root filesystem is read-only).
 tmpSizeLimit: 64Mi

@@ -36,13 +36,20 @@ RESERVED = {"console", "api", "links"}
 
 
 class FakeLinksApi:
-    """links' ``/api/v1/links`` routes, per owner key."""
+    """links' ``/api/v1/links`` routes, per owner key, and its session routes (``internal``).
+
+    A session token (``hops_<n>``) acts for its key's owner until it is ended.
+    """
 
     def __init__(self, keys: dict[str, str]) -> None:
         self.keys = keys
         self.links: dict[str, dict[str, Any]] = {}
         self.owner_of: dict[str, str] = {}
+        #: Live sessions: token -> (id, owner, label).
+        self.sessions: dict[str, tuple[int, str, str]] = {}
+        self.opened: list[dict[str, Any]] = []
         self.app = self._build()
+        self.internal = self._build_internal()
         self._counter = 0
 
     def add(self, owner: str, code: str, url: str, **fields: Any) -> dict[str, Any]:
@@ -60,9 +67,48 @@ class FakeLinksApi:
 
     def _owner(self, authorization: str | None) -> str:
         key = (authorization or "").removeprefix("Bearer ")
+        if key in self.sessions:
+            return self.sessions[key][1]
         if key not in self.keys:
             raise HTTPException(401, "The API key is missing, unknown or revoked.")
         return self.keys[key]
+
+    def _build_internal(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/internal/v1/sessions", status_code=201)
+        async def open_session(request: Request, authorization: str | None = Header(None)) -> Any:
+            key = (authorization or "").removeprefix("Bearer ")
+            if key not in self.keys:
+                raise HTTPException(401, "The API key is missing, unknown or revoked.")
+            body = await request.json()
+            self.opened.append(body)
+            token = f"hops_{len(self.opened)}"
+            self.sessions[token] = (len(self.opened), self.keys[key], body["label"])
+            return {"id": len(self.opened), "token": token, "expires_at": "2030-01-01T00:00:00Z"}
+
+        @app.get("/internal/v1/sessions")
+        async def list_sessions(authorization: str | None = Header(None)) -> Any:
+            owner = self._owner(authorization)
+            mine = (authorization or "").removeprefix("Bearer ")
+            items = [
+                {"id": sid, "label": label, "created_at": "2029-12-31T08:00:00Z",
+                 "expires_at": "2030-01-01T00:00:00Z", "current": token == mine}
+                for token, (sid, who, label) in reversed(self.sessions.items())
+                if who == owner
+            ]  # fmt: skip
+            return {"items": items}
+
+        @app.delete("/internal/v1/sessions/{session_id}", status_code=204)
+        async def end(session_id: int, authorization: str | None = Header(None)) -> Response:
+            owner = self._owner(authorization)
+            for token, (sid, who, _) in list(self.sessions.items()):
+                if sid == session_id and who == owner:
+                    del self.sessions[token]
+                    return Response(status_code=204)
+            raise HTTPException(404, f"You have no session with the id {session_id}.")
+
+        return app
 
     def _mine(self, owner: str, code: str) -> dict[str, Any]:
         if self.owner_of.get(code) != owner:
@@ -216,6 +262,7 @@ class FakeStatsApi:
 def settings(**overrides: Any) -> ConsoleSettings:
     values: dict[str, Any] = {
         "links_url": "http://links.test",
+        "links_internal_url": "http://links-internal.test",
         "analytics_url": "http://analytics.test",
         "session_secret": SECRET,
     }
@@ -263,6 +310,7 @@ async def start_console(
     app = create_app(
         settings(**overrides),
         links_transport=httpx.ASGITransport(links.app),
+        links_internal_transport=httpx.ASGITransport(links.internal),
         analytics_transport=analytics or httpx.ASGITransport(stats.app),
     )
     # https: the session cookie is Secure, so a client keeps it only over https.

@@ -31,7 +31,7 @@ async def test_every_page_sets_the_csp_and_security_headers(signed_in: Any) -> N
         headers = response.headers
         assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY, path
         assert headers["x-content-type-options"] == "nosniff"
-        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["referrer-policy"] == "same-origin"
         assert headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
     assert "unsafe-inline" not in CONTENT_SECURITY_POLICY
@@ -154,7 +154,8 @@ async def test_links_is_called_with_the_address_the_console_resolved() -> None:
         return httpx.Response(401, json={"detail": "Unknown or revoked API key."})
 
     settings = make_test_settings(ConsoleSettings, session_secret="k" * 32)  # trusts loopback
-    app = create_app(settings, links_transport=httpx.MockTransport(links))
+    transport = httpx.MockTransport(links)
+    app = create_app(settings, links_transport=transport, links_internal_transport=transport)
     # The in-process client is loopback, a trusted proxy: the last hop it appended counts.
     chain = {"X-Forwarded-For": "192.0.2.1, 198.51.100.9"}
     async with app_client(app, base_url="https://console.test") as client:

@@ -86,7 +86,7 @@ async def test_openapi_documents_models_errors_and_security(make_app: Any) -> No
     schemas = set(document["components"]["schemas"])
     assert {"Link", "LinkCreate", "LinkUpdate", "LinkPage", "BatchCreate", "BatchResult",
             "BatchItemResult", "ResolvedLink", "ResolveRequest", "ResolvedLinks", "OwnedLinks",
-            "LinkChangePage", "ErrorMessage",
+            "LinkChangePage", "ErrorMessage", "SessionRequest", "NewSession", "SessionList",
             "HTTPValidationError"} <= schemas  # fmt: skip
     assert document["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
     paths = document["paths"]
@@ -98,6 +98,8 @@ async def test_openapi_documents_models_errors_and_security(make_app: Any) -> No
         "/internal/v1/links/{code}",
         "/internal/v1/links:resolve",
         "/internal/v1/link-changes",
+        "/internal/v1/sessions",
+        "/internal/v1/sessions/{session_id}",
     }
     for path, methods in paths.items():
         for method, operation in methods.items():

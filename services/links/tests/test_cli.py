@@ -34,7 +34,7 @@ def authenticate(database_url: str, secret: str) -> int:
 
 def test_migrate_prepares_an_empty_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/cli.db"
-    assert run(url, "migrate") == (0, "database at revision 0003\n", "")
+    assert run(url, "migrate") == (0, "database at revision 0004\n", "")
     assert run(url, "migrate")[0] == 0
 
 
@@ -42,7 +42,7 @@ def test_migrate_prepares_an_empty_database(tmp_path: Path) -> None:
 def test_migrate_with_a_plain_postgresql_url_prepares_an_empty_database(
     empty_postgres_url: str,
 ) -> None:
-    assert run(empty_postgres_url, "migrate") == (0, "database at revision 0003\n", "")
+    assert run(empty_postgres_url, "migrate") == (0, "database at revision 0004\n", "")
     assert run(empty_postgres_url, "owners", "create", "erin")[0] == 0
 
 
@@ -111,3 +111,34 @@ def test_bad_settings_exit_2_with_the_message_and_no_traceback(command: tuple[st
     assert result.stderr.startswith("Invalid settings for LinksSettings:\n  HOP_DATABASE_URL: ")
     assert "not a PostgreSQL or SQLite URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_sessions_list_and_end_every_session_of_an_owner(database_url: str) -> None:
+    run(database_url, "owners", "create", "erin")
+    secret = run(database_url, "keys", "create", "erin")[1].strip()
+
+    async def open_two() -> list[str]:
+        engine = create_engine(database_url)
+        try:
+            accounts = AccountStore(engine)
+            caller = await accounts.authenticate(secret)
+            opened = [await accounts.sessions.open(caller, label="Firefox", max_age=600)]
+            opened.append(await accounts.sessions.open(caller, label="Chrome", max_age=600))
+            return [token for _, token in opened]
+        finally:
+            await engine.dispose()
+
+    tokens = asyncio.run(open_two())
+    code, out, _ = run(database_url, "sessions", "list", "erin")
+    assert code == 0
+    assert [line.split("\t")[::4] for line in out.splitlines()] == [
+        ["2", "Chrome"],
+        ["1", "Firefox"],
+    ]
+    assert run(database_url, "sessions", "end", "erin") == (0, "ended 2 session(s) of erin\n", "")
+    assert run(database_url, "sessions", "list", "erin") == (0, "", "")
+    for token in tokens:
+        with pytest.raises(UnauthorizedError):
+            authenticate(database_url, token)
+    assert authenticate(database_url, secret) == 1  # the key keeps working
+    assert run(database_url, "sessions", "end", "nobody")[0] == 1

@@ -17,7 +17,7 @@ from hop_links.records import LinkDraft
 from hop_links.store import LinkStore
 from hop_links.tables import metadata
 
-HEAD: Final = "0003"
+HEAD: Final = "0004"
 
 
 def _tables(connection: Connection) -> set[str]:
@@ -43,6 +43,7 @@ async def test_upgrade_from_an_empty_sqlite_database_matches_the_tables(tmp_path
         "links",
         "link_tags",
         "link_state_changes",
+        "sessions",
     }
     assert diff == []
 
@@ -163,3 +164,23 @@ async def test_upgrade_to_0003_records_the_links_disabled_before_it(
     finally:
         await engine.dispose()
     assert [(c.seq, c.link_id, c.disabled) for c in changes] == [(1, uid, True)]
+
+
+async def test_upgrade_to_0004_keeps_owners_and_keys_and_adds_empty_sessions(
+    blank_database_url: str,
+) -> None:
+    engine = create_engine(blank_database_url)
+    try:
+        await MIGRATIONS.upgrade(engine, "0003")
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("INSERT INTO owners (name, created_at) VALUES ('old', CURRENT_TIMESTAMP)")
+            )
+        await MIGRATIONS.upgrade(engine)
+        async with engine.connect() as connection:
+            owners = (await connection.execute(text("SELECT name FROM owners"))).scalars().all()
+            sessions = (await connection.execute(text("SELECT count(*) FROM sessions"))).scalar()
+        diff = await schema_drift(engine, metadata)
+    finally:
+        await engine.dispose()
+    assert (owners, sessions, diff) == (["old"], 0, [])

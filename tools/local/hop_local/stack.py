@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Final
 
 from hop_local import edge
-from hop_local.services import ALL, SERVICES, ServicePorts
+from hop_local.services import ALL, SERVICES, ServicePorts, by_name
 
 __all__ = ["MIGRATED", "SERVICES", "Ports", "ServicePorts", "Stack", "executable"]
 
@@ -90,42 +90,57 @@ class Stack:
             # The edge, the console and analytics run on loopback: the edge's trace sampling
             # decisions and the client addresses all three forward are believed.
             "HOP_TRUSTED_PROXIES": '["127.0.0.1/32"]',
-            "HOP_LINKS_URL": self.api_url("links"),
+            **self.peer_urls(service),
             **self._own_settings(service),
             **self.settings,
             **self.service_settings.get(service, {}),
         }
 
+    def peer_urls(self, service: str) -> dict[str, str]:
+        """Return the URLs of the services ``service`` calls, from the registry's ``calls``.
+
+        As the chart names them: HOP_<NAME>_URL for a peer's API (or its internal port when
+        only that is called), HOP_<NAME>_INTERNAL_URL for the internal port of a peer whose
+        API it calls too.
+        """
+        calls = by_name(service).calls
+        urls = {}
+        for peer, ports in calls.items():
+            name = peer.upper()
+            if "http" in ports:
+                urls[f"HOP_{name}_URL"] = self.api_url(peer)
+            if "internal" in ports:
+                key = f"HOP_{name}_INTERNAL_URL" if "http" in ports else f"HOP_{name}_URL"
+                urls[key] = self.internal_url(peer)
+        return urls
+
     def _own_settings(self, service: str) -> dict[str, str]:
-        if service == "links":
-            return {
-                "HOP_DATABASE_URL": self.database_url(service),
-                "HOP_PUBLIC_BASE_URL": self.edge_url,
-            }
-        pipeline = {
+        database = {"HOP_DATABASE_URL": self.database_url(service)}
+        own = {
+            "links": self._links_settings,
+            "redirect": self._redirect_settings,
+            "analytics": self._analytics_settings,
+        }.get(service)
+        return {**(database if by_name(service).database else {}), **(own() if own else {})}
+
+    def _links_settings(self) -> dict[str, str]:
+        return {"HOP_PUBLIC_BASE_URL": self.edge_url}
+
+    def _pipeline(self) -> dict[str, str]:
+        return {
             "HOP_CLICK_TRANSPORT": self.click_transport,
             "HOP_REDIS_URL": self.redis_url,
             "HOP_CLICK_STREAM": self.click_stream,
         }
-        if service == "redirect":  # redirect calls only its peers' internal routes
-            spool = str(self.data_dir.resolve() / "spool")  # survives restarts, beside the data
-            return {
-                **pipeline,
-                "HOP_LINKS_URL": self.internal_url("links"),
-                "HOP_ANALYTICS_URL": self.internal_url("analytics"),
-                "HOP_CLICK_SPOOL_DIR": spool,
-            }
-        if service == "console":
-            return {"HOP_ANALYTICS_URL": self.api_url("analytics")}
-        return {
-            **pipeline,
-            "HOP_DATABASE_URL": self.database_url(service),
-            # links' feed of disables and enables (HOP_LINKS_URL is its API: ownership).
-            "HOP_LINKS_INTERNAL_URL": self.internal_url("links"),
-            # Everything stops at once on Ctrl-C: analytics keeps serving a moment after
-            # SIGTERM (as a pod's preStop does) so redirect's last clicks still land.
-            "HOP_SHUTDOWN_DELAY": ANALYTICS_SHUTDOWN_DELAY,
-        }
+
+    def _redirect_settings(self) -> dict[str, str]:
+        spool = str(self.data_dir.resolve() / "spool")  # survives restarts, beside the data
+        return {**self._pipeline(), "HOP_CLICK_SPOOL_DIR": spool}
+
+    def _analytics_settings(self) -> dict[str, str]:
+        # Everything stops at once on Ctrl-C: analytics keeps serving a moment after SIGTERM
+        # (as a pod's preStop does) so redirect's last clicks still land.
+        return {**self._pipeline(), "HOP_SHUTDOWN_DELAY": ANALYTICS_SHUTDOWN_DELAY}
 
     def serve_command(self, service: str) -> list[str]:
         """Return the command that serves one service."""

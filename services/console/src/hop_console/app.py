@@ -19,15 +19,17 @@ from typing import Final
 import httpx
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor
+from starlette.middleware import Middleware
 from starlette.staticfiles import StaticFiles
 
 from hop_console.dependencies import ConsoleServices, services_of
-from hop_console.http_errors import install_error_handlers
+from hop_console.http_errors import error_page_of, install_error_handlers
+from hop_console.links_sessions import SessionsApi
 from hop_console.metrics import ConsoleMetrics
 from hop_console.pages import Pages
 from hop_console.peers import AnalyticsApi, LinksApi
 from hop_console.routers import links, session, stats
-from hop_console.security import SecurityHeadersMiddleware
+from hop_console.security import SameOriginMiddleware, SecurityHeadersMiddleware
 from hop_console.sessions import SessionCodec
 from hop_console.settings import ConsoleSettings
 from hop_instrumentation import (
@@ -53,6 +55,7 @@ def create_app(
     settings: ConsoleSettings,
     *,
     links_transport: httpx.AsyncBaseTransport | None = None,
+    links_internal_transport: httpx.AsyncBaseTransport | None = None,
     analytics_transport: httpx.AsyncBaseTransport | None = None,
     span_processors: tuple[SpanProcessor, ...] = (),
 ) -> FastAPI:
@@ -68,7 +71,11 @@ def create_app(
     )
     hop = get_instrumentation(app)
     services = _build_services(
-        settings, hop, links_transport=links_transport, analytics_transport=analytics_transport
+        settings,
+        hop,
+        links_transport=links_transport,
+        links_internal_transport=links_internal_transport,
+        analytics_transport=analytics_transport,
     )
     app.state.services = services
     _add_readiness_checks(hop, services)
@@ -76,7 +83,11 @@ def create_app(
     for router in (session.router, links.router, stats.router):
         app.include_router(router, prefix=base)
     app.mount(base + "/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(SecurityHeadersMiddleware)
+    error_page = error_page_of(app)
+    # Innermost (add_middleware would make it outermost): after the instrumentation has
+    # seen the request, before the session, the body or a route.
+    app.user_middleware.append(Middleware(SameOriginMiddleware, error_page=error_page))
+    app.add_middleware(SecurityHeadersMiddleware, error_page=error_page)
     install_error_handlers(app)
     return app
 
@@ -86,6 +97,7 @@ def _build_services(
     hop: Instrumentation,
     *,
     links_transport: httpx.AsyncBaseTransport | None,
+    links_internal_transport: httpx.AsyncBaseTransport | None,
     analytics_transport: httpx.AsyncBaseTransport | None,
 ) -> ConsoleServices:
     metrics = ConsoleMetrics.register(hop.metrics.registry)
@@ -101,6 +113,9 @@ def _build_services(
         settings=settings,
         metrics=metrics,
         links=LinksApi(client(settings.links_url, links_transport), metrics.peer_failures),
+        links_sessions=SessionsApi(
+            client(settings.links_internal_url, links_internal_transport), metrics.peer_failures
+        ),
         analytics=AnalyticsApi(
             client(settings.analytics_url, analytics_transport), metrics.peer_failures
         ),
@@ -115,6 +130,9 @@ def _build_services(
 def _add_readiness_checks(hop: Instrumentation, services: ConsoleServices) -> None:
     # Neither is critical: the console still answers (a 503 page) while a peer is down.
     hop.readiness.add_check(HealthCheck("links", services.links.ping, critical=False))
+    hop.readiness.add_check(
+        HealthCheck("links_sessions", services.links_sessions.ping, critical=False)
+    )
     hop.readiness.add_check(HealthCheck("analytics", services.analytics.ping, critical=False))
 
 

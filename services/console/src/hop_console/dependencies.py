@@ -16,6 +16,7 @@ from fastapi import Depends, FastAPI, Request
 
 from hop_console.errors import CsrfError, NotSignedInError, RejectedError
 from hop_console.forms import MAX_FORM_BYTES, Form
+from hop_console.links_sessions import SessionsApi
 from hop_console.metrics import ConsoleMetrics
 from hop_console.pages import Pages
 from hop_console.peers import AnalyticsApi, Caller, LinksApi
@@ -50,6 +51,8 @@ class ConsoleServices:
     settings: ConsoleSettings
     metrics: ConsoleMetrics
     links: LinksApi
+    #: links' session routes, on its internal port.
+    links_sessions: SessionsApi
     analytics: AnalyticsApi
     sessions: SessionCodec
     pages: Pages
@@ -57,6 +60,7 @@ class ConsoleServices:
     async def aclose(self) -> None:
         """Close the peers' connection pools."""
         await self.links.aclose()
+        await self.links_sessions.aclose()
         await self.analytics.aclose()
 
 
@@ -109,18 +113,24 @@ VisitDep = Annotated[Visit, Depends(get_visit)]
 
 @dataclass(slots=True, frozen=True)
 class Owner:
-    """A signed-in visitor: whom the peers are called for (key, address), and the session."""
+    """A signed-in visitor: whom the peers are called for (session token, address)."""
 
     caller: Caller
     session: Session
 
+    @property
+    def session_id(self) -> int:
+        """Return links' id of this browser's session."""
+        return self.session.sid or 0
+
 
 def get_owner(visit: VisitDep) -> Owner:
     """Return the signed-in owner, or raise `NotSignedInError` saying why there is none."""
-    if visit.session.key is None:
+    token = visit.session.token
+    if token is None or not visit.session.is_signed_in:
         state = visit.state or SessionState.MISSING
         raise NotSignedInError(_SIGNED_OUT[state])
-    return Owner(visit.caller(visit.session.key), visit.session)
+    return Owner(visit.caller(token), visit.session)
 
 
 OwnerDep = Annotated[Owner, Depends(get_owner)]

@@ -6,6 +6,7 @@ links stays the judge of URLs, aliases and tags and its 422 detail is shown as i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +17,7 @@ from hop_console.errors import RejectedError
 
 __all__ = [
     "MAX_FORM_BYTES",
+    "MAX_FORM_FIELDS",
     "REDIRECT_STATUSES",
     "DateRange",
     "Form",
@@ -25,6 +27,13 @@ __all__ = [
 ]
 
 MAX_FORM_BYTES: Final = 16_384
+MAX_FORM_FIELDS: Final = 50
+#: A ``%`` that does not start two hex digits: bad percent-encoding.
+_BAD_ESCAPE: Final = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+_NOT_UTF8: Final = (
+    "The form is not valid UTF-8 (percent-encoded bytes that spell no character); "
+    "send it again from the console's page."
+)
 REDIRECT_STATUSES: Final = (302, 307, 301, 308)
 DEFAULT_DAYS: Final = 30
 MAX_DAYS: Final = 366
@@ -38,9 +47,22 @@ class Form:
 
     @classmethod
     def parse(cls, body: bytes) -> Form:
-        """Read an ``application/x-www-form-urlencoded`` body."""
-        text = body.decode("utf-8", errors="replace")
-        parsed = parse_qs(text, keep_blank_values=True, max_num_fields=50)
+        """Read an ``application/x-www-form-urlencoded`` body; refuse a malformed one (4xx)."""
+        if _BAD_ESCAPE.search(body):
+            raise RejectedError(400, "The form has a '%' that starts no %XX escape.")
+        try:
+            parsed = parse_qs(
+                body.decode("utf-8"),
+                keep_blank_values=True,
+                errors="strict",
+                max_num_fields=MAX_FORM_FIELDS,
+            )
+        except UnicodeDecodeError:
+            raise RejectedError(400, _NOT_UTF8) from None
+        except ValueError:  # parse_qs: "Max number of fields exceeded"
+            raise RejectedError(
+                413, f"The form has more than {MAX_FORM_FIELDS} fields; send the page's form."
+            ) from None
         return cls({name: values[0] for name, values in parsed.items()})
 
     def get(self, name: str) -> str:

@@ -3,11 +3,13 @@
 A missing, expired or refused session answers 401 with the sign-in form (and a fresh
 anonymous session, so that form works); a form without its CSRF token 403; another
 owner's or an unknown link 404; a refused form or range its 4xx; a peer that does not
-answer 503 with ``Retry-After``. Unknown paths and bad query values get pages too.
+answer 503 with ``Retry-After``. Unknown paths and bad query values get pages too, and
+so does an unexpected error: a 500 page with the security headers, logged.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Final
 
 from fastapi import FastAPI, Request
@@ -24,11 +26,13 @@ from hop_console.errors import (
     RateLimitedError,
     RejectedError,
 )
+from hop_console.security import ErrorPage, secure
 from hop_console.sessions import Session
 from hop_console.views import page
 
-__all__ = ["install_error_handlers"]
+__all__ = ["error_page_of", "install_error_handlers"]
 
+logger = logging.getLogger("hop.console")
 RETRY_AFTER: Final = "5"
 _CSRF: Final = (
     "This form did not come from this console's page, or the page is too old. "
@@ -39,8 +43,10 @@ _STATUS_TITLES: Final = {
     403: "Form refused",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request too slow",
     409: "Conflict",
     413: "Form too large",
+    500: "Something went wrong",
     422: "Check what you entered",
     429: "Too many requests",
     503: "Temporarily unavailable",
@@ -57,6 +63,27 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RateLimitedError, _rate_limited)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_query)
+    app.add_exception_handler(Exception, _server_error)  # replaces the instrumentation's JSON
+
+
+def error_page_of(app: FastAPI) -> ErrorPage:
+    """Return the renderer of the error page the security middlewares answer with."""
+
+    def render(status: int, message: str) -> Response:
+        services = services_of(app)
+        title = _STATUS_TITLES.get(status, "Request refused")
+        return services.pages.render(
+            "error.html", None, status=status, title=title, message=message
+        )
+
+    return render
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    # Answered outside every middleware (Starlette's ServerErrorMiddleware): secure it here.
+    logger.error("unhandled error", exc_info=exc, extra={"url_path": request.url.path})
+    message = "Something went wrong on our side; it was logged. Try again in a moment."
+    return secure(error_page_of(request.app)(500, message))
 
 
 async def _not_signed_in(request: Request, exc: Exception) -> Response:

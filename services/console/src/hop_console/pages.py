@@ -43,7 +43,7 @@ class Pages:
         """Return ``template`` rendered for ``session`` with ``status``."""
         html = self._env.get_template(template).render(
             csrf=session.csrf if session is not None else "",
-            signed_in=session is not None and session.key is not None,
+            signed_in=session is not None and session.is_signed_in,
             **context,
         )
         return HTMLResponse(html, status_code=status)

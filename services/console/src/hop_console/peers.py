@@ -1,6 +1,7 @@
-"""links' and analytics' public APIs, called with the signed-in owner's key as Bearer.
+"""links' and analytics' public APIs, called with the signed-in owner's session as Bearer.
 
-Each call is made for a `Caller`: the owner's key, and the address of the browser the
+Each call is made for a `Caller`: the session token links minted at sign-in (or, to sign
+in, the owner's API key), and the address of the browser the
 console serves, sent as ``X-Forwarded-For`` so links counts its per-address rate limits
 (and its failed-authentication budget) per browser, not once for the whole console.
 
@@ -33,14 +34,18 @@ from hop_contracts import LINK_PATH, LINKS_PREFIX, OWNER_STATS_PATH, STATS_PREFI
 
 __all__ = ["AnalyticsApi", "Caller", "LinksApi"]
 
-_KEY_REFUSED: Final = "links refused this API key: it is unknown or was revoked. Sign in again."
+_KEY_REFUSED: Final = (
+    "Your session has ended: you signed out, ended it from another browser, an operator "
+    "ended it, or its API key was revoked. Sign in again to continue."
+)
 _REJECTED: Final = frozenset({400, 409, 422})
 
 
 @dataclass(slots=True, frozen=True)
 class Caller:
-    """Whom a peer is called for: the owner's API key and the browser's address."""
+    """Whom a peer is called for: the owner's credential and the browser's address."""
 
+    #: links' session token (``hops_...``), or the API key itself when signing in.
     key: str
     #: The client address the console's instrumentation resolved ("" when unknown).
     address: str
@@ -62,14 +67,21 @@ class _Peer:
         self._failures = failures.labels(name)
 
     async def call(
-        self, method: str, path: str, caller: Caller, *, code: str = "", **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        caller: Caller,
+        *,
+        code: str = "",
+        gone_ok: bool = False,
+        **kwargs: Any,
     ) -> httpx.Response:
         try:
             response = await self._client.request(method, path, headers=caller.headers(), **kwargs)
         except httpx.HTTPError:
             self._failures.inc()
             raise PeerUnavailableError(self.name) from None
-        if response.is_success:
+        if response.is_success or (gone_ok and response.status_code == 404):
             return response
         if response.status_code == 401:
             raise NotSignedInError(_KEY_REFUSED)

@@ -6,6 +6,7 @@ from typing import Annotated, Self
 
 from pydantic import Field, SecretStr, model_validator
 
+from hop_contracts import MAX_SESSION_AGE
 from hop_instrumentation import ServiceSettings
 
 __all__ = ["ConsoleSettings"]
@@ -19,6 +20,12 @@ class ConsoleSettings(ServiceSettings):
     service_name: str = "console"
 
     links_url: str = "http://127.0.0.1:8001"
+    links_internal_url: str = Field(
+        default="http://127.0.0.1:7001",
+        pattern=r"^https?://",
+        description="links' internal port: sign-in exchanges the API key for a session "
+        "there, and the sessions page lists and ends the owner's sessions.",
+    )
     analytics_url: str = "http://127.0.0.1:8003"
     peer_timeout: Seconds = Field(
         default=5.0, description="Seconds a call to links or analytics may take."
@@ -34,7 +41,10 @@ class ConsoleSettings(ServiceSettings):
         "a random one per process (sessions end at restart; one worker only).",
     )
     session_max_age: int = Field(
-        default=28_800, ge=60, le=604_800, description="Seconds a sign-in lasts."
+        default=28_800,
+        ge=60,
+        le=MAX_SESSION_AGE,
+        description="Seconds a sign-in lasts (links ends the session then too).",
     )
     page_size: int = Field(default=20, ge=1, le=100, description="Links per page of the list.")
 

@@ -6,10 +6,11 @@ Usage::
 
 Modules: `codes` (the code alphabet and reserved words), `routes` (paths one service calls
 on another and the public prefixes), `resolve` (links' resolve bodies, one code or a
-batch, and the link id), `owned` (an owner's link ids and codes), `link_changes` (links'
-feed of disables and enables), `links` (the link body of links' public API), `stats`
-(analytics' stats bodies), `link_cache` (the shared Redis cache's key and entry), `clicks`
-(click events, batches, transports) and `bots` (the bot rule). The package depends on
+batch, and the link id), `sessions` (console sessions links mints), `owned` (an owner's
+link ids and codes), `link_changes` (links' feed of disables and enables), `links` (the
+link body of links' public API), `stats` (analytics' stats bodies), `link_cache` (the
+shared Redis cache's key and entry), `clicks` (click events, batches, transports) and
+`bots` (the bot rule). The package depends on
 pydantic and ua-parser only: no web framework, no database, no service.
 """
 
@@ -70,7 +71,18 @@ from hop_contracts.routes import (
     OWNER_STATS_PATH,
     RESOLVE_BATCH_PATH,
     RESOLVE_PATH,
+    SESSION_PATH,
+    SESSIONS_PATH,
     STATS_PREFIX,
+)
+from hop_contracts.sessions import (
+    MAX_SESSION_AGE,
+    MAX_SESSION_LABEL,
+    SESSION_TOKEN_PREFIX,
+    NewSession,
+    SessionInfo,
+    SessionList,
+    SessionRequest,
 )
 from hop_contracts.stats import (
     BREAKDOWN_FIELDS,
@@ -103,6 +115,8 @@ __all__ = [
     "MAX_HEADER_LENGTH",
     "MAX_LINK_CHANGES",
     "MAX_RESOLVE_CODES",
+    "MAX_SESSION_AGE",
+    "MAX_SESSION_LABEL",
     "MAX_TIMESTAMP",
     "MIN_TIMESTAMP",
     "OWNER_STATS_PATH",
@@ -110,6 +124,9 @@ __all__ = [
     "RESERVED_CODES",
     "RESOLVE_BATCH_PATH",
     "RESOLVE_PATH",
+    "SESSIONS_PATH",
+    "SESSION_PATH",
+    "SESSION_TOKEN_PREFIX",
     "STATS_PREFIX",
     "CacheableLink",
     "CachedLink",
@@ -125,6 +142,7 @@ __all__ = [
     "LinkClicksValue",
     "LinkId",
     "LinkPage",
+    "NewSession",
     "OwnedLink",
     "OwnedLinks",
     "OwnerStatsResponse",
@@ -133,6 +151,9 @@ __all__ = [
     "ResolveRequest",
     "ResolvedLink",
     "ResolvedLinks",
+    "SessionInfo",
+    "SessionList",
+    "SessionRequest",
     "StatsResponse",
     "TopValues",
     "cached_link",

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from hop_contracts._route_segments import ROUTE_SEGMENTS
+
 __all__ = [
     "CODE_CHARACTERS",
     "CODE_MAX_LENGTH",
@@ -34,8 +36,9 @@ CODE_MAX_LENGTH: Final = 64
 CODE_PATTERN: Final = f"[{CODE_CHARACTERS}]{{1,{CODE_MAX_LENGTH}}}"
 _CODE: Final = re.compile(CODE_PATTERN)
 
-#: Paths hop itself serves (or may serve) at the root of its public host, lower case.
-RESERVED_CODES: Final = frozenset(
+#: Paths hop itself serves (or may serve) at the root of its public host, lower case: these,
+#: and the first segment of every service's public route (the registry's, generated).
+RESERVED_CODES: Final = ROUTE_SEGMENTS | frozenset(
     {
         ".well-known", "admin", "api", "app", "assets", "batch", "console", "docs", "favicon.ico",
         "health", "healthz", "hop", "internal", "links", "livez", "login", "logout",

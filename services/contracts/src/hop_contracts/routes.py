@@ -22,6 +22,8 @@ __all__ = [
     "OWNER_STATS_PATH",
     "RESOLVE_BATCH_PATH",
     "RESOLVE_PATH",
+    "SESSIONS_PATH",
+    "SESSION_PATH",
     "STATS_PREFIX",
 ]
 
@@ -48,3 +50,9 @@ CLICKS_PATH: Final = INTERNAL_PREFIX + "/v1/clicks"
 #: links' feed of disable and enable transitions for analytics (`hop_contracts.LinkChangePage`),
 #: paged by ``?after=<seq>&limit=<n>``.
 LINK_CHANGES_PATH: Final = INTERNAL_PREFIX + "/v1/link-changes"
+#: links mints a console session for an API key (`hop_contracts.SessionRequest`, answered
+#: with `hop_contracts.NewSession`) and lists the caller's owner's sessions
+#: (`hop_contracts.SessionList`); the console calls both, with the key or the session token.
+SESSIONS_PATH: Final = INTERNAL_PREFIX + "/v1/sessions"
+#: links ends one session of the caller's owner (DELETE, with a session token of that owner).
+SESSION_PATH: Final = SESSIONS_PATH + "/{session_id}"

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,7 +24,8 @@ from hop_links.errors import (
 )
 from hop_links.keys import KEY_PREFIX, generate_key, hash_key, key_prefix
 from hop_links.records import ApiKey, Caller, NewApiKey, Owner
-from hop_links.tables import api_keys, owners
+from hop_links.sessions import SessionStore, is_session_token
+from hop_links.tables import api_keys, owners, sessions
 
 __all__ = ["AccountStore"]
 
@@ -55,6 +56,8 @@ class AccountStore:
         self._now = now
         self._recent = _RecentKeys(key_cache_ttl, clock)
         self._pending: dict[str, asyncio.Future[Caller]] = {}
+        #: The console sessions opened with the keys (`hop_links.sessions`).
+        self.sessions = SessionStore(engine, now=now, on_end=self._recent.clear)
 
     async def create_owner(self, name: str) -> Owner:
         """Create an owner named ``name`` (unique, 1 to 100 printable characters)."""
@@ -108,7 +111,7 @@ class AccountStore:
         return NewApiKey(key=key, secret=secret)
 
     async def revoke_key(self, key_id: int) -> ApiKey:
-        """Revoke the key ``key_id`` (idempotent) and return it."""
+        """Revoke the key ``key_id`` (idempotent), end its sessions, and return it."""
         self._recent.clear()  # this process stops at once; others within their cache TTL
         async with self._engine.begin() as connection:
             await connection.execute(
@@ -116,6 +119,7 @@ class AccountStore:
                 .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
                 .values(revoked_at=self._now())
             )
+            await connection.execute(delete(sessions).where(sessions.c.key_id == key_id))
             row = (
                 await connection.execute(select(api_keys).where(api_keys.c.id == key_id))
             ).first()
@@ -132,15 +136,26 @@ class AccountStore:
         return [_key(row) for row in rows]
 
     async def authenticate(self, secret: str | None) -> Caller:
-        """Return the caller a key acts for, or raise `UnauthorizedError`."""
+        """Return the caller a key (or a session token) acts for, or raise `UnauthorizedError`."""
         if not secret:
             raise UnauthorizedError("Send an API key as `Authorization: Bearer <key>`.")
+        if is_session_token(secret):
+            return await self._session_caller(secret)
         if not secret.startswith(KEY_PREFIX) or len(secret) > _KEY_MAX_LENGTH:
             raise UnauthorizedError("The API key is unknown or revoked.")
         digest = hash_key(secret)
         caller = self._recent.get(digest)
         if caller is None:
             caller = await self._shared_lookup(digest)
+            self._recent.put(digest, caller)
+        return caller
+
+    async def _session_caller(self, token: str) -> Caller:
+        """Return a live session's caller, kept as long as a key's (ending one clears it)."""
+        digest = hash_key(token)
+        caller = self._recent.get(digest)
+        if caller is None:
+            caller = await self.sessions.authenticate(token)
             self._recent.put(digest, caller)
         return caller
 

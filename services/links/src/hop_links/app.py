@@ -31,7 +31,7 @@ from hop_links.front import ResolveFront
 from hop_links.http_errors import install_error_handlers
 from hop_links.metrics import LinksMetrics
 from hop_links.resolver import PostgresResolver
-from hop_links.routers import internal, links
+from hop_links.routers import internal, links, sessions
 from hop_links.settings import LinksSettings
 from hop_links.shared_cache import SharedLinkCache
 from hop_links.store import LinkStore
@@ -44,7 +44,8 @@ Short links, their owners and API keys.
 Every `/api/v1/links` route needs `Authorization: Bearer <api key>`; an operator creates
 keys with `hop-links keys create OWNER`. An API key sees and changes only its owner's links.
 `/internal/v1/links/{code}` and `/internal/v1/links:resolve` (many codes at once) are
-cluster-internal: the redirect service's cache-miss path.
+cluster-internal: the redirect service's cache-miss path. `/internal/v1/sessions` (also
+internal) exchanges an API key for a console session token, lists and ends sessions.
 """
 
 
@@ -89,6 +90,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(links.router)
     app.include_router(internal.router)  # served on the internal port only
+    app.include_router(sessions.router)  # the console's sessions: internal port too
     hop.limits.route_body_bytes[f"{links.router.prefix}:batch"] = settings.max_batch_body_bytes
     hop.limits.authenticate = authenticate_before_body(app.state.services)
     hop.limits.authenticated_prefixes = (links.router.prefix,)

@@ -1,4 +1,4 @@
-"""``hop-links``: serve the API, migrate the database, manage owners and API keys.
+"""``hop-links``: serve the API, migrate the database, manage owners, API keys and sessions.
 
 Every command reads the same ``HOP_*`` settings as the service (``HOP_DATABASE_URL``...),
 so it works the same locally and inside the container (``kubectl exec``).
@@ -18,7 +18,7 @@ from hop_instrumentation.database import run_on_engine
 from hop_links.accounts import AccountStore
 from hop_links.database import MIGRATIONS
 from hop_links.errors import LinksError
-from hop_links.records import ApiKey
+from hop_links.records import ApiKey, SessionRecord
 from hop_links.settings import LinksSettings
 
 __all__ = ["cli", "main"]
@@ -28,7 +28,9 @@ cli = typer.Typer(help="hop's links service.", no_args_is_help=True, add_complet
 owners_cli = typer.Typer(help="Create and list owners.", no_args_is_help=True)
 keys_cli = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 cli.add_typer(owners_cli, name="owners")
+sessions_cli = typer.Typer(help="List and end owners' console sessions.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
+cli.add_typer(sessions_cli, name="sessions")
 
 
 def _run(action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
@@ -86,7 +88,7 @@ def create_key(owner: Annotated[str, typer.Argument(help="The owner's name.")]) 
 def revoke_key(
     key_id: Annotated[int, typer.Argument(help="The key's id (see keys list).")],
 ) -> None:
-    """Revoke an API key; requests with it answer 401 from now on."""
+    """Revoke an API key and end its console sessions; requests with it answer 401 from now on."""
     key = _run(lambda engine: AccountStore(engine).revoke_key(key_id))
     typer.echo(f"revoked key {key.id} ({key.prefix}...)")
 
@@ -96,6 +98,34 @@ def list_keys(owner: Annotated[str, typer.Argument(help="The owner's name.")]) -
     """List OWNER's keys: id, prefix, creation time and revocation time."""
     for key in _run(lambda engine: AccountStore(engine).list_keys(owner)):
         typer.echo(_key_line(key))
+
+
+@sessions_cli.command("list")
+def list_sessions(owner: Annotated[str, typer.Argument(help="The owner's name.")]) -> None:
+    """List OWNER's live console sessions: id, key id, opened, expires, browser."""
+
+    async def run(engine: AsyncEngine) -> list[SessionRecord]:
+        accounts = AccountStore(engine)
+        return await accounts.sessions.live((await accounts.get_owner(owner)).id)
+
+    for session in _run(run):
+        typer.echo(_session_line(session))
+
+
+@sessions_cli.command("end")
+def end_sessions(owner: Annotated[str, typer.Argument(help="The owner's name.")]) -> None:
+    """End every console session of OWNER now (their API keys keep working)."""
+
+    async def run(engine: AsyncEngine) -> int:
+        accounts = AccountStore(engine)
+        return await accounts.sessions.end_all((await accounts.get_owner(owner)).id)
+
+    typer.echo(f"ended {_run(run)} session(s) of {owner}")
+
+
+def _session_line(session: SessionRecord) -> str:
+    opened, expires = session.created_at.isoformat(), session.expires_at.isoformat()
+    return f"{session.id}\tkey {session.key_id}\t{opened}\t{expires}\t{session.label}"
 
 
 def _key_line(key: ApiKey) -> str:

@@ -12,6 +12,7 @@ __all__ = [
     "LinksError",
     "OwnerExistsError",
     "OwnerNotFoundError",
+    "SessionNotFoundError",
     "UnauthorizedError",
 ]
 
@@ -66,6 +67,10 @@ class OwnerNotFoundError(LinksError):
 
 class KeyNotFoundError(LinksError):
     """Raise when no API key has this id."""
+
+
+class SessionNotFoundError(LinksError):
+    """Raise when the caller's owner has no live session with this id."""
 
 
 class DatabaseUnavailableError(LinksError):

@@ -16,6 +16,7 @@ from hop_links.errors import (
     InvalidLinkError,
     LinkNotFoundError,
     LinksError,
+    SessionNotFoundError,
     UnauthorizedError,
 )
 from hop_links.models import ErrorMessage
@@ -40,7 +41,7 @@ ERROR_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
 
 def status_of(error: LinksError) -> int:
     """Return the HTTP status a domain error answers with."""
-    if isinstance(error, LinkNotFoundError):
+    if isinstance(error, LinkNotFoundError | SessionNotFoundError):
         return 404
     if isinstance(error, AliasTakenError):
         return 409

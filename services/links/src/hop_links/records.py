@@ -19,6 +19,7 @@ __all__ = [
     "NewApiKey",
     "Owner",
     "ResolvedLink",
+    "SessionRecord",
 ]
 
 
@@ -52,10 +53,11 @@ class NewApiKey:
 
 @dataclass(slots=True, frozen=True)
 class Caller:
-    """The owner an authenticated request acts for."""
+    """The owner an authenticated request acts for (through a session, if ``session_id``)."""
 
     owner_id: int
     key_id: int
+    session_id: int | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -130,3 +132,15 @@ class LinkStateChange:
     link_id: str
     disabled: bool
     at: datetime
+
+
+@dataclass(slots=True, frozen=True)
+class SessionRecord:
+    """A live console session as stored: never its token, only the token's hash."""
+
+    id: int
+    owner_id: int
+    key_id: int
+    label: str
+    created_at: datetime
+    expires_at: datetime

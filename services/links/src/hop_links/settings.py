@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
 
-from hop_contracts import DEFAULT_LINK_CACHE_PREFIX
+from hop_contracts import DEFAULT_LINK_CACHE_PREFIX, SESSIONS_PATH
 from hop_instrumentation.database import DatabaseSettings
 from hop_instrumentation.settings import RedisUrl
 
@@ -26,6 +28,11 @@ class LinksSettings(DatabaseSettings):
         default=False,
         description="Accept targets on loopback, private, link-local and metadata addresses "
         "(intranet deployments only): by default a link cannot send people there.",
+    )
+    rate_limit_paths: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=("/api/", SESSIONS_PATH),
+        description="Path prefixes the rate limits apply to: the API, and the console's "
+        "sign-in (its failed keys spend the browser's failed-authentication budget).",
     )
     api_key_cache_ttl: float = Field(
         default=0.5,

@@ -29,6 +29,7 @@ __all__ = [
     "links",
     "metadata",
     "owners",
+    "sessions",
 ]
 
 NAMING = {
@@ -120,4 +121,21 @@ link_state_changes = Table(
     Column("disabled", Boolean(), nullable=False),
     Column("at", UTCDateTime(), nullable=False),
     sqlite_autoincrement=True,  # never reuse a seq: readers resume after the last one
+)
+
+#: Console sessions (`hop_links.sessions`): a row is a live session until it expires; ending
+#: one deletes its row, and revoking its key deletes every session made with that key.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("owner_id", Id, ForeignKey("owners.id", ondelete="CASCADE"), nullable=False),
+    Column("key_id", Id, ForeignKey("api_keys.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Index("ix_sessions_owner_id", "owner_id"),
+    Index("ix_sessions_key_id", "key_id"),
+    sqlite_autoincrement=True,  # never reuse an id: an ended session's id stays ended
 )

@@ -1,0 +1,72 @@
+"""skaffold.yaml: one image per service, and the dev profile's target and sync rules per image.
+
+The artifacts, the Helm release's image values and the dev profile's artifacts come from the
+registry (no patch names an artifact by its position); the rest of the file (the observability
+config, the other profiles) is ``skaffold.yaml.in`` beside this module: edit that, then run
+``make generate``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from string import Template
+from typing import Final
+
+from hop_local.services import Service
+
+__all__ = ["skaffold_yaml"]
+
+TEMPLATE: Final = Path(__file__).with_name("skaffold.yaml.in")
+#: Packages every image installs beside its service; the dev profile syncs their sources too.
+SHARED: Final = ("instrumentation", "contracts")
+#: The base images every artifact builds from (tools/build-images and bench use the same).
+BUILD_ARGS: Final = {
+    "BASE_IMAGE": "python:3.11-slim",
+    "BUILD_IMAGE": "python:3.11-slim",
+    "UV_IMAGE": "ghcr.io/astral-sh/uv:0.13.9",
+}
+
+
+def skaffold_yaml(services: tuple[Service, ...]) -> str:
+    """Return skaffold.yaml for ``services``."""
+    return Template(TEMPLATE.read_text()).substitute(
+        artifacts=_artifacts(services, indent="  ", target="runtime"),
+        image_values="".join(_image_values(service) for service in services),
+        dev_artifacts=_artifacts(services, indent="      ", target="dev"),
+    )
+
+
+def _artifacts(services: tuple[Service, ...], *, indent: str, target: str) -> str:
+    anchor = "registry-images" if target == "runtime" else "dev-registry-images"
+    lines = [f"{indent}artifacts:"]
+    for index, service in enumerate(services):
+        lines += [
+            f"{indent}  - image: {service.command}",
+            f"{indent}    context: .",
+            f"{indent}    docker:",
+            f"{indent}      dockerfile: Dockerfile",
+            f"{indent}      target: {target}",
+        ]
+        if index == 0:
+            lines += [
+                f"{indent}      buildArgs: &{anchor}",
+                f"{indent}        SERVICE: {service.name}",
+            ]
+            lines += [f"{indent}        {key}: {value}" for key, value in BUILD_ARGS.items()]
+        else:
+            lines += [f"{indent}      buildArgs:", f"{indent}        <<: *{anchor}"]
+            lines += [f"{indent}        SERVICE: {service.name}"]
+        if target == "dev":
+            lines += [f"{indent}    sync:", f"{indent}      manual:"]
+            for package in (service.name, *SHARED):
+                source = f"services/{package}/src/**/*.py"
+                lines.append(f'{indent}        - {{src: "{source}", dest: /app}}')
+    return "\n".join(lines) + "\n"
+
+
+def _image_values(service: Service) -> str:
+    variable = service.command.replace("-", "_")
+    return (
+        f'          {service.name}.image.repository: "{{{{.IMAGE_REPO_{variable}}}}}"\n'
+        f'          {service.name}.image.tag: "{{{{.IMAGE_TAG_{variable}}}}}"\n'
+    )
