@@ -195,3 +195,25 @@ async def test_sqlalchemy_engine_emits_a_span_per_statement() -> None:
     names = [span.name for span in spans.spans]
     assert names[-1] == "request"
     assert any(name.startswith("SELECT") for name in names)
+
+
+def test_span_linked_to_a_sampled_span_is_sampled_whatever_its_parent_and_the_ratio() -> None:
+    # analytics' ingest span links the traces of the clicks it stores: with the ratio alone
+    # (1% in production) only 1% of sampled clicks could be followed into ingestion.
+    spans = SpanCapture()
+    app = create_app(
+        make_test_settings(ServiceSettings, trace_sample_ratio=0.0),
+        span_processors=(spans.processor,),
+    )
+    tracer = get_instrumentation(app).tracer_provider.get_tracer("test")
+    sampled = trace.SpanContext(
+        int(TRACE_ID, 16), int(PARENT_ID, 16), True, trace.TraceFlags(trace.TraceFlags.SAMPLED)
+    )
+    unsampled = trace.SpanContext(int(TRACE_ID, 16), int(PARENT_ID, 16), True)
+    unsampled_parent = trace.set_span_in_context(trace.NonRecordingSpan(unsampled))
+    for context in (None, unsampled_parent):
+        with tracer.start_as_current_span("linked", context, links=[trace.Link(sampled)]):
+            pass
+        with tracer.start_as_current_span("unlinked", context, links=[trace.Link(unsampled)]):
+            pass
+    assert [span.name for span in spans.spans] == ["linked", "linked"]
