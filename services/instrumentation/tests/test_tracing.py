@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi import FastAPI, Request
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -217,3 +218,38 @@ def test_span_linked_to_a_sampled_span_is_sampled_whatever_its_parent_and_the_ra
         with tracer.start_as_current_span("unlinked", context, links=[trace.Link(unsampled)]):
             pass
     assert [span.name for span in spans.spans] == ["linked", "linked"]
+
+
+async def test_client_span_error_semantics_4xx_5xx_and_no_answer() -> None:
+    spans = SpanCapture()
+    provider = TracerProvider()
+    provider.add_span_processor(spans.processor)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/down":
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(int(request.url.path.strip("/")))
+
+    parent = trace.NonRecordingSpan(
+        trace.SpanContext(
+            int(TRACE_ID, 16), int(PARENT_ID, 16), True, trace.TraceFlags(trace.TraceFlags.SAMPLED)
+        )
+    )
+    client = create_http_client(
+        "http://peer", tracer_provider=provider, transport=httpx.MockTransport(answer)
+    )
+    async with client:
+        with trace.use_span(parent):
+            for path in ("/200", "/404", "/503"):
+                await client.get(path)
+            with pytest.raises(httpx.ConnectError):
+                await client.get("/down")
+    outcomes = [
+        (s.status.status_code.name, (s.attributes or {}).get("error.type")) for s in spans.spans
+    ]
+    assert outcomes == [
+        ("UNSET", None),
+        ("ERROR", "404"),
+        ("ERROR", "503"),
+        ("ERROR", "httpx.ConnectError"),
+    ]
