@@ -72,7 +72,7 @@ class RedirectSettings(ServiceSettings):
         gt=0.0,
         le=1_000_000.0,
         description="Lookups per second of codes links does not know, past the burst; "
-        "over it a miss answers 503 with Retry-After.",
+        "over it a miss answers 429 with Retry-After.",
     )
     cache_unknown_lookup_burst: int = Field(default=1000, ge=1, le=1_000_000)
     cache_stale_if_error: float = Field(
