@@ -15,12 +15,15 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import httpx
 import pytest
 from hop_e2e_flow import create_link, stats
 from hop_e2e_stack import RunningStack, hermetic_env, running_stack
+from hop_e2e_tools import debian_tool
 from prometheus_client.parser import text_string_to_metric_families
 
 from hop_instrumentation.testing import eventually, wait_for_http
@@ -66,18 +69,32 @@ def start(hop: RunningStack, service: str, **settings: str) -> None:
     wait_for_http(f"{hop.stack.management_url(service)}/readyz", process=hop.processes[service])
 
 
-def stop_analytics_for(hop: RunningStack, after: float, outage: float) -> threading.Thread:
+@contextmanager
+def analytics_outage(hop: RunningStack, after: float, outage: float) -> Iterator[None]:
+    """Stop analytics ``after`` s into the block for ``outage`` s; leave with it running.
+
+    When the block fails, the outage ends at once, so the stack stops every process.
+    """
+    failed = threading.Event()
+
     def run() -> None:
-        time.sleep(after)
+        if failed.wait(after):
+            return
         process = hop.processes["analytics"]
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
-        time.sleep(outage)
+        failed.wait(outage)
         start(hop, "analytics")
 
     thread = threading.Thread(target=run, name="analytics-outage")
     thread.start()
-    return thread
+    try:
+        yield
+    except BaseException:
+        failed.set()
+        raise
+    finally:
+        thread.join()
 
 
 @pytest.mark.parametrize(("load", "outage"), [(12, 0), (38, 30)], ids=["steady", "outage-30s"])
@@ -89,16 +106,14 @@ def test_clicks_every_answered_redirect_is_counted_once(
         code = create_link(hop)["code"]
         restart(hop, "redirect", **PRODUCTION)
         url = f"{hop.stack.api_url('redirect')}/{code}"
-        outage_thread = stop_analytics_for(hop, 4.0, outage) if outage else None
-        wrk = subprocess.run(
-            ["wrk", "-t1", "-c64", f"-d{load}s", url],
-            capture_output=True,
-            text=True,
-            timeout=load + 60,
-            check=True,
-        )
-        if outage_thread is not None:
-            outage_thread.join()
+        with analytics_outage(hop, 4.0, outage) if outage else nullcontext():
+            wrk = subprocess.run(
+                [debian_tool("wrk", "wrk"), "-t1", "-c64", f"-d{load}s", url],
+                capture_output=True,
+                text=True,
+                timeout=load + 60,
+                check=True,
+            )
         samples = scrape(hop, "redirect")
         answered = total(
             samples,
