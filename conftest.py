@@ -10,6 +10,7 @@ killed, named in the report, and the session fails. A daemon meant to outlive th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -46,9 +47,11 @@ def pytest_sessionfinish(session: pytest.Session) -> Generator[None, None, None]
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     lines = [f"  pid {pid}: {command}" for pid, command in sorted(leaks.items())]
     message = "\n".join(
-        [f"{len(leaks)} process(es) started by the tests outlived the session (killed now):"]
-        + lines
-        + ["Stop every process a test starts in a fixture or a finally block."]
+        [
+            f"{len(leaks)} process(es) started by the tests outlived the session (killed now):",
+            *lines,
+            "Stop every process a test starts in a fixture or a finally block.",
+        ]
     )
     if reporter is not None:
         reporter.write_sep("!", "processes left running", red=True)
@@ -91,7 +94,5 @@ def _is_running(pid: int) -> bool:
 
 
 def _kill(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
