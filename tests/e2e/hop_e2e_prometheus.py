@@ -46,14 +46,15 @@ def scrape_config(targets: Mapping[str, str], rule_files: Sequence[Path] = ()) -
 
 
 class Prometheus:
-    """Query a running Prometheus' HTTP API."""
+    """Query a running Prometheus' HTTP API through ``client`` (one for every query)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, client: httpx.Client) -> None:
         self.url = url
+        self.client = client
 
     def query(self, promql: str) -> dict[str, float]:
         """Run an instant query; return each series' value keyed by its ``job`` label."""
-        answer = httpx.get(f"{self.url}/api/v1/query", params={"query": promql}, timeout=5.0)
+        answer = self.client.get(f"{self.url}/api/v1/query", params={"query": promql})
         answer.raise_for_status()
         body = answer.json()
         if body["status"] != "success":
@@ -80,11 +81,14 @@ def running_prometheus(
         f"--web.listen-address=127.0.0.1:{port}",
     ]
     url = f"http://127.0.0.1:{port}"
-    with running_process(
-        command,
-        log=root / "prometheus.log",
-        ready_url=f"{url}/-/ready",
-        ready_timeout=60.0,
-        stop_timeout=20.0,
+    with (
+        running_process(
+            command,
+            log=root / "prometheus.log",
+            ready_url=f"{url}/-/ready",
+            ready_timeout=60.0,
+            stop_timeout=20.0,
+        ),
+        httpx.Client(timeout=10.0) as client,
     ):
-        yield Prometheus(url)
+        yield Prometheus(url, client)
