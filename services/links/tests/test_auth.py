@@ -160,6 +160,7 @@ def test_settings_key_cache_over_1_second_is_refused() -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.process
 def test_key_revoked_by_the_cli_fails_on_a_running_server_within_the_cache_ttl(
     empty_postgres_url: str,
 ) -> None:
