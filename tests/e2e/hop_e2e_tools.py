@@ -27,7 +27,7 @@ def debian_tool(program: str, package: str) -> str:
         found = shutil.which(program)
     if found is None:
         raise RuntimeError(
-            f"{program} is missing: install Debian's package with apt-get install -y {package} "
-            "(or run tools/install-test-tools as root)."
+            f"{program} is missing: apt-get install -y {package} "
+            "(tools/install-test-tools does it as root on Debian)."
         )
     return found
