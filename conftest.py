@@ -27,10 +27,25 @@ OWNER = "PYTEST_PROCESS_OWNER"
 GRACE_SECONDS = 2.0
 
 
+_OUTER_OWNER = pytest.StashKey[str | None]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Mark this session's processes, unless this is an xdist worker of a marked session."""
     if not hasattr(config, "workerinput"):
+        config.stash[_OUTER_OWNER] = os.environ.get(OWNER)
         os.environ[OWNER] = f"{os.getpid()}-{uuid.uuid4().hex}"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Give the mark back to the session around this one (a session run in process)."""
+    if _OUTER_OWNER not in config.stash:
+        return
+    outer = config.stash[_OUTER_OWNER]
+    if outer is None:
+        os.environ.pop(OWNER, None)
+    else:
+        os.environ[OWNER] = outer
 
 
 @pytest.hookimpl(hookwrapper=True)
