@@ -64,7 +64,9 @@ def test_render_crd_objects_match_their_schemas(render: Render) -> None:
 CHECKOV = "checkov==3.3.30"
 
 
-@pytest.fixture(scope="module")
+# Session-scoped: pytest groups the tests by profile across modules, which would tear a
+# module-scoped report down and run checkov again for each profile.
+@pytest.fixture(scope="session")
 def checkov_report(render: Render, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """checkov's report over every profile's render, one file per profile, in one run.
 
