@@ -7,7 +7,7 @@ UV := $(if $(shell command -v uv 2>/dev/null),uv,$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen
 COVERAGE_FLOOR ?= 88
 
-.PHONY: help install test test-quick test-tools lint fmt charts dashboards images bench bench-instrumentation bench-links bench-redirect bench-redirect-miss bench-analytics bench-images clean
+.PHONY: help install test lint fmt charts dashboards images bench bench-instrumentation bench-links bench-redirect bench-redirect-miss bench-analytics bench-images clean
 
 help: ## List the verbs
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-24s %s\n", $$1, $$2}'
@@ -18,6 +18,8 @@ $(TOOLS)/bin/uv:
 
 install: $(if $(filter uv,$(UV)),,$(TOOLS)/bin/uv) ## Install hop and its development tools into .venv
 	$(UV) sync --frozen --all-packages --all-extras --compile-bytecode
+
+.PHONY: test-tools test-quick
 
 test-tools: ## Install the programs the tests run (Debian packages, the pinned helm) and start dockerd
 	tools/install-test-tools
