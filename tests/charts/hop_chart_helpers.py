@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -34,8 +35,12 @@ LINT_PROFILES = {
 Render = Callable[..., list[dict[str, Any]]]
 
 
+@functools.cache
 def install_helm() -> Path:
-    """Install the pinned helm with tools/install-helm and build the charts' dependencies."""
+    """Install the pinned helm with tools/install-helm and build the charts' dependencies.
+
+    Once a session: every chart, CI and image test asks for it (about 5 s a time).
+    """
     out = subprocess.run(
         [str(ROOT / "tools" / "install-helm")], check=True, capture_output=True, text=True
     )

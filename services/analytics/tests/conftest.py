@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -96,6 +97,16 @@ def links_owner_transport(owned: dict[str, set[str]]) -> httpx.ASGITransport:
 AppFactory = Callable[..., FastAPI]
 
 
+class Clock:
+    """Monotonic seconds that move only when a test moves them."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
 def make_app(database_url: str) -> AppFactory:
     """Build an analytics app on the test database with a fake links."""
@@ -104,6 +115,7 @@ def make_app(database_url: str) -> AppFactory:
         transport: httpx.AsyncBaseTransport | None = None,
         *,
         link_feed: FakeLinks | None = None,
+        clock: Callable[[], float] = time.monotonic,
         **overrides: Any,
     ) -> FastAPI:
         values: dict[str, Any] = {
@@ -117,7 +129,7 @@ def make_app(database_url: str) -> AppFactory:
         # links' feed of disables and enables on its own fake, so that tests recording
         # what analytics asks links see only the ownership checks.
         feed = httpx.ASGITransport(link_feed or FakeLinks())
-        return create_app(settings, links_transport=fake, link_feed_transport=feed)
+        return create_app(settings, links_transport=fake, link_feed_transport=feed, clock=clock)
 
     return build
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 from pydantic import ValidationError
@@ -12,7 +10,7 @@ from hop_analytics.settings import AnalyticsSettings
 from hop_contracts.testing import FakeLinks, link_body
 from hop_instrumentation.testing import app_client, make_test_settings
 
-from .conftest import OTHER_KEY, OWNER_KEY, AppFactory, event
+from .conftest import OTHER_KEY, OWNER_KEY, AppFactory, Clock, event
 
 RANGE = {"from": "2026-11-28", "to": "2026-11-28"}
 
@@ -68,12 +66,13 @@ async def test_stats_links_answer_without_link_id_is_503_not_the_codes_clicks(
 async def test_stats_revoked_key_stops_working_within_2_seconds(make_app: AppFactory) -> None:
     links = FakeLinks(owners={OWNER_KEY: {"abc1234"}})
     default_ttl = AnalyticsSettings.model_fields["owner_cache_ttl"].default
-    app = make_app(httpx.ASGITransport(links), owner_cache_ttl=default_ttl)
+    clock = Clock()
+    app = make_app(httpx.ASGITransport(links), owner_cache_ttl=default_ttl, clock=clock)
     headers = {"Authorization": OWNER_KEY}
     async with app_client(app) as client:
         first = await client.get("/api/v1/stats/abc1234", params=RANGE, headers=headers)
         del links.owners[OWNER_KEY]  # the key is revoked
-        await asyncio.sleep(2.0)
+        clock.now += 2.0
         revoked = await client.get("/api/v1/stats/abc1234", params=RANGE, headers=headers)
     assert first.status_code == 200
     assert (revoked.status_code, revoked.json()) == (401, {"detail": "Unknown or revoked API key."})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
@@ -12,7 +11,7 @@ from hop_analytics.settings import AnalyticsSettings
 from hop_contracts.testing import FakeLinks, fake_link_id, link_body
 from hop_instrumentation.testing import app_client
 
-from .conftest import OTHER_KEY, OWNER_KEY, AppFactory, event
+from .conftest import OTHER_KEY, OWNER_KEY, AppFactory, Clock, event
 
 DAY = "2026-11-28"
 RANGE = {"from": DAY, "to": DAY}
@@ -177,12 +176,13 @@ async def test_owner_stats_revoked_key_stops_working_within_2_seconds(
 ) -> None:
     links = owning(owner={"aaa"}, other=set())
     default_ttl = AnalyticsSettings.model_fields["owner_cache_ttl"].default
-    app = make_app(httpx.ASGITransport(links), owner_cache_ttl=default_ttl)
+    clock = Clock()
+    app = make_app(httpx.ASGITransport(links), owner_cache_ttl=default_ttl, clock=clock)
     async with app_client(app) as client:
         first = await owner_stats(client, OWNER_KEY, **RANGE)
         again = await owner_stats(client, OWNER_KEY, **RANGE)
         del links.owners[OWNER_KEY]  # the key is revoked
-        await asyncio.sleep(2.0)
+        clock.now += 2.0
         revoked = await owner_stats(client, OWNER_KEY, **RANGE)
     assert (first.status_code, again.status_code) == (200, 200)
     assert (revoked.status_code, revoked.json()) == (401, {"detail": "Unknown or revoked API key."})

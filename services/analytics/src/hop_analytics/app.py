@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Final
@@ -57,12 +58,14 @@ def create_app(
     links_transport: httpx.AsyncBaseTransport | None = None,
     link_feed_transport: httpx.AsyncBaseTransport | None = None,
     span_processors: tuple[SpanProcessor, ...] = (),
+    clock: Callable[[], float] = time.monotonic,
 ) -> FastAPI:
     """Return the analytics app; the transports replace the network to links (tests).
 
     links is called on two ports: its API (ownership) and its internal port (the feed of
     disables and enables, read in the background by `LinkFeedFollower`), each with its
-    own transport when given (the feed's defaults to ``links_transport``).
+    own transport when given (the feed's defaults to ``links_transport``). ``clock``
+    (monotonic seconds) times the cache of links' ownership answers.
     """
     app = create_instrumented_app(
         settings, lifespan=_lifespan, span_processors=span_processors, title="hop analytics"
@@ -96,7 +99,7 @@ def create_app(
         metrics=metrics,
         ingestor=ingestor,
         parser=parser,
-        owners=OwnerChecker(client, ttl=settings.owner_cache_ttl),
+        owners=OwnerChecker(client, ttl=settings.owner_cache_ttl, clock=clock),
         links_client=client,
         link_feed=link_feed,
         link_feed_client=feed_client,
