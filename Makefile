@@ -19,9 +19,20 @@ $(TOOLS)/bin/uv:
 install: $(if $(filter uv,$(UV)),,$(TOOLS)/bin/uv) ## Install hop and its development tools into .venv
 	$(UV) sync --frozen --all-packages --all-extras --compile-bytecode
 
-test: install ## Run every test (unit, PostgreSQL, Redis, processes) with branch coverage
+.PHONY: test-tools test-quick
+
+test-tools: ## Install the programs the tests run (Debian packages, the pinned helm) and start dockerd
+	tools/install-test-tools
+
+test: install test-tools ## Run every test (unit, PostgreSQL, Redis, processes) with branch coverage
 	$(RUN) coverage run -m pytest $(PYTEST_ARGS)
 	$(RUN) coverage report --fail-under=$(COVERAGE_FLOOR)
+
+# The inner loop: the services' unit tests and the contract tests, in process (PostgreSQL and
+# Redis included); no service processes, e2e stacks, charts, images or Prometheus.
+QUICK_TESTS := services tests/contracts tests/test_import_graph.py tests/test_security_doc.py
+test-quick: install ## The inner loop: unit and contract tests, no real processes (about 2 minutes)
+	$(RUN) pytest -q -m "not process" $(QUICK_TESTS) $(PYTEST_ARGS)
 
 lint: install ## Check formatting, lint rules and types
 	$(RUN) ruff format --check .

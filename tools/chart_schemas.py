@@ -3,10 +3,12 @@
 The thin charts share the hop-service library's values, whose defaults live in the library
 (charts/hop-service/templates/_hop-service.defaults.tpl, shown in each chart's values.yaml under
 ``global.serviceDefaults``); only their image, settings, secrets, call-graph edges and
-migration differ. A setting's bounds come from the service's pydantic ``Settings`` field (its
-JSON schema), never repeated here. Every object rejects keys it does not list; only what the
-library does not default is required (image.repository). ``make generate`` writes the files
-(tools/hop_generate); tests/ci/test_generated.py checks that the committed ones equal its output.
+migration differ, and the blocks one chart has alone (``CHART_VALUES``: redirect's click
+spool, set above the marker of its values.yaml). A setting's bounds come from the service's
+pydantic ``Settings`` field (its JSON schema), never repeated here. Every object rejects keys
+it does not list; only what the library does not default is required (image.repository).
+``make generate`` writes the files (tools/hop_generate); tests/ci/test_generated.py checks that
+the committed ones equal its output.
 """
 
 from __future__ import annotations
@@ -47,7 +49,19 @@ BOOL = {"type": "boolean"}
 NAME = {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63}
 PORT = {"type": "integer", "minimum": 1, "maximum": 65535}
 SECONDS = {"type": "integer", "minimum": 0, "maximum": 3600}
-QUANTITY = {"type": ["string", "number"]}
+# A Kubernetes quantity (100m, 0.5, 1Gi, 1e3): "lots" fails at render, not at apply.
+QUANTITY = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {
+            "type": "string",
+            "pattern": r"^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$",
+        },
+    ]
+}
+ID = {"type": ["integer", "null"], "minimum": 0}
+FLAG = {"type": ["boolean", "null"]}
+SECCOMP = {"type": ["object", "null"]}
 LABELS = {"type": "object", "additionalProperties": {"type": "string"}}
 SELECTOR = strict(
     {
@@ -199,6 +213,20 @@ def chart_settings(service: str) -> list[str]:
     return [*COMMON_SETTINGS, *own]
 
 
+SPOOL = defaulted(
+    {
+        "enabled": BOOL,
+        "path": {"type": "string", "pattern": "^/"},
+        "sizeMi": {"type": "integer", "minimum": 16},
+        "budgetPercent": {"type": "integer", "minimum": 1, "maximum": 100},
+        "eventBytes": {"type": "integer", "minimum": 64},
+        "persistent": defaulted({"enabled": BOOL, "storageClassName": STRING}),
+    }
+)
+#: Values blocks one chart has alone: redirect's click spool.
+CHART_VALUES: dict[str, Schema] = {"redirect": {"spool": SPOOL}}
+
+
 def service_schema(name: str) -> Schema:
     """Return the values schema of the thin chart ``name``, from the registry and its Settings."""
     service = by_name(name)
@@ -263,8 +291,36 @@ def service_schema(name: str) -> Schema:
         "topologySpread": defaulted(
             {
                 "enabled": BOOL,
+                "topologyKeys": {"type": "array", "items": {"type": "string", "minLength": 1}},
                 "maxSkew": {"type": "integer", "minimum": 1},
                 "whenUnsatisfiable": {"enum": ["ScheduleAnyway", "DoNotSchedule"]},
+            }
+        ),
+        "podSecurityContext": defaulted(
+            {
+                "runAsNonRoot": FLAG,
+                "runAsUser": ID,
+                "runAsGroup": ID,
+                "fsGroup": ID,
+                "fsGroupChangePolicy": {"enum": ["Always", "OnRootMismatch", None]},
+                "supplementalGroups": {"type": ["array", "null"], "items": {"type": "integer"}},
+                "seccompProfile": SECCOMP,
+                "seLinuxOptions": SECCOMP,
+                "appArmorProfile": SECCOMP,
+            }
+        ),
+        "containerSecurityContext": defaulted(
+            {
+                "runAsNonRoot": FLAG,
+                "runAsUser": ID,
+                "runAsGroup": ID,
+                "readOnlyRootFilesystem": FLAG,
+                "allowPrivilegeEscalation": FLAG,
+                "privileged": FLAG,
+                "capabilities": SECCOMP,
+                "seccompProfile": SECCOMP,
+                "seLinuxOptions": SECCOMP,
+                "appArmorProfile": SECCOMP,
             }
         ),
         "networkPolicy": defaulted(
@@ -310,6 +366,8 @@ def service_schema(name: str) -> Schema:
     properties["global"] = open_object(
         {**GLOBAL["properties"], "serviceDefaults": defaulted(shared_properties(properties))}
     )
+    # After serviceDefaults: a block one chart has alone is no default of every service.
+    properties.update(CHART_VALUES.get(name, {}))
     schema = strict(properties, required=["image"])
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",

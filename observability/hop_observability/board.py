@@ -15,6 +15,7 @@ from typing import Any, Final
 from hop_observability import metrics as m
 from hop_observability.panels import Panel
 from hop_observability.promql import job_matcher, select
+from hop_observability.rules.alerts import RUNBOOKS_URL
 
 with warnings.catch_warnings():
     # Importing the SDK warns that dashboard schema v2 is preferred; hop ships v1 on purpose:
@@ -22,7 +23,11 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from grafana_foundation_sdk.builders import dashboard as gd
     from grafana_foundation_sdk.builders import prometheus, stat, timeseries
-    from grafana_foundation_sdk.builders.common import StackingConfig, VizLegendOptions
+    from grafana_foundation_sdk.builders.common import (
+        GraphThresholdsStyleConfig,
+        StackingConfig,
+        VizLegendOptions,
+    )
     from grafana_foundation_sdk.cog.encoder import JSONEncoder
     from grafana_foundation_sdk.models import common
     from grafana_foundation_sdk.models.dashboard import (
@@ -155,9 +160,13 @@ def _panel(panel: Panel) -> Any:
             .display_mode(common.LegendDisplayMode.LIST)
             .placement(common.LegendPlacement.BOTTOM)
         )
-        builder = builder.fill_opacity(10).line_width(1).legend(legend)
+        # Draw the thresholds as dashed lines: a value's distance to them is the point.
+        drawn = GraphThresholdsStyleConfig().mode(common.GraphThresholdsStyleMode.DASHED)
+        builder = builder.fill_opacity(10).line_width(1).legend(legend).thresholds_style(drawn)
         if panel.stack:
             builder = builder.stacking(StackingConfig().mode(common.StackingMode.NORMAL))
+    if panel.runbooks:
+        builder = builder.links([_runbook(alert) for alert in panel.runbooks])
     for ref, query in zip("ABCDEFGH", panel.queries, strict=False):
         target = (
             prometheus.Dataquery()
@@ -168,6 +177,12 @@ def _panel(panel: Panel) -> Any:
         )
         builder = builder.with_target(target)
     return builder
+
+
+def _runbook(alert: str) -> gd.DashboardLink:
+    # The umbrella chart swaps RUNBOOKS_URL for prometheusRule.runbookUrl, as in the rules.
+    link = gd.DashboardLink(f"Runbook: {alert}").type(DashboardLinkType.LINK)
+    return link.url(f"{RUNBOOKS_URL}#{alert.lower()}").target_blank(True)
 
 
 def _thresholds(panel: Panel) -> gd.ThresholdsConfig:

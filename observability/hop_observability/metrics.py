@@ -30,14 +30,22 @@ __all__ = [
     "CONSOLE_PEER_FAILURES",
     "CONSOLE_SIGN_INS",
     "CONTAINER_CPU",
+    "CONTAINER_LIMITS",
     "CONTAINER_MEMORY",
     "CONTAINER_RESTARTS",
+    "CONTAINER_WAITING",
+    "CPU_PERIODS",
+    "CPU_THROTTLED_PERIODS",
     "DB_OPERATION_DURATION",
+    "DEPLOYMENT_AVAILABLE",
     "EVENT_LOOP_LAG",
+    "HPA_CURRENT_REPLICAS",
+    "HPA_MAX_REPLICAS",
     "LINKS_AUTH_FAILURES",
     "LINKS_CREATED",
     "LINKS_CREATE_FAILURES",
     "LINKS_RESOLVES",
+    "POD_PHASE",
     "RATE_LIMITED",
     "REDIRECT_CACHE_EVICTIONS",
     "REDIRECT_CACHE_HITS",
@@ -56,7 +64,11 @@ __all__ = [
     "REDIRECT_SPOOL_EVENTS",
     "REQUEST_DURATION",
     "SERVICES",
+    "TRAEFIK_DURATION",
+    "TRAEFIK_REQUESTS",
     "UP",
+    "VOLUME_AVAILABLE",
+    "VOLUME_CAPACITY",
 ]
 
 #: The services, as the ``job`` matcher and the SLOs name them (the registry's, generated).
@@ -119,10 +131,43 @@ CONSOLE_PEER_FAILURES: Final = "hop_console_peer_failures_total"
 # Prometheus' own scrape health.
 UP: Final = "up"
 
+# Traefik, the cluster's edge (its service metrics, by Traefik's name of the backend Service).
+TRAEFIK_REQUESTS: Final = "traefik_service_requests_total"
+TRAEFIK_DURATION: Final = "traefik_service_request_duration_seconds"
+
 # cAdvisor and kube-state-metrics: only in a cluster.
 CONTAINER_CPU: Final = "container_cpu_usage_seconds_total"
 CONTAINER_MEMORY: Final = "container_memory_working_set_bytes"
 CONTAINER_RESTARTS: Final = "kube_pod_container_status_restarts_total"
+DEPLOYMENT_AVAILABLE: Final = "kube_deployment_status_replicas_available"
+STATEFULSET_AVAILABLE: Final = "kube_statefulset_status_replicas_available"
+CONTAINER_LIMITS: Final = "kube_pod_container_resource_limits"
+CONTAINER_WAITING: Final = "kube_pod_container_status_waiting_reason"
+POD_PHASE: Final = "kube_pod_status_phase"
+HPA_CURRENT_REPLICAS: Final = "kube_horizontalpodautoscaler_status_current_replicas"
+HPA_MAX_REPLICAS: Final = "kube_horizontalpodautoscaler_spec_max_replicas"
+CPU_THROTTLED_PERIODS: Final = "container_cpu_cfs_throttled_periods_total"
+CPU_PERIODS: Final = "container_cpu_cfs_periods_total"
+VOLUME_AVAILABLE: Final = "kubelet_volume_stats_available_bytes"
+VOLUME_CAPACITY: Final = "kubelet_volume_stats_capacity_bytes"
 
 #: Metrics no process on a build machine exports; panels reading them are cluster-only.
-CLUSTER_METRICS: Final = frozenset({CONTAINER_CPU, CONTAINER_MEMORY, CONTAINER_RESTARTS})
+CLUSTER_METRICS: Final = frozenset(
+    {
+        CONTAINER_CPU,
+        CONTAINER_LIMITS,
+        CONTAINER_MEMORY,
+        CONTAINER_WAITING,
+        CPU_PERIODS,
+        CPU_THROTTLED_PERIODS,
+        HPA_CURRENT_REPLICAS,
+        HPA_MAX_REPLICAS,
+        POD_PHASE,
+        VOLUME_AVAILABLE,
+        VOLUME_CAPACITY,
+        CONTAINER_RESTARTS,
+        DEPLOYMENT_AVAILABLE,
+        TRAEFIK_REQUESTS,
+        TRAEFIK_DURATION,
+    }
+)

@@ -11,7 +11,7 @@ one call, e.g.::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from hop_observability import metrics as m
@@ -23,7 +23,14 @@ from hop_observability.promql import (
     select,
     sum_by,
 )
-from hop_observability.slos import PERIOD, WINDOWS, Slo, error_ratio_series
+from hop_observability.slos import (
+    ERRORS_RATE,
+    PERIOD,
+    REQUESTS_RATE,
+    WINDOWS,
+    Slo,
+    error_ratio_series,
+)
 
 __all__ = [
     "CLUSTER_ONLY",
@@ -31,6 +38,8 @@ __all__ = [
     "Query",
     "Threshold",
     "active_requests",
+    "alerted",
+    "budget_burndown",
     "budget_remaining",
     "burn_rates",
     "container_cpu",
@@ -80,6 +89,13 @@ class Panel:
     max: float | None = None
     cluster_only: str | None = None
     stack: bool = False
+    #: The alerts this panel shows the signal of: the panel links to their runbooks.
+    runbooks: tuple[str, ...] = ()
+
+
+def alerted(panel: Panel, *alerts: str) -> Panel:
+    """Return ``panel`` linking to the runbooks of ``alerts``, which read its signal."""
+    return replace(panel, runbooks=(*panel.runbooks, *alerts))
 
 
 def request_rate(by: Sequence[str] = ("job",), scope: Sequence[str] = DASHBOARD_SCOPE) -> Panel:
@@ -114,8 +130,11 @@ def latency(
     description: str = "",
 ) -> Panel:
     """p50, p90 and p99 of the request duration, with exemplars linking to traces."""
+    # Exemplars belong to the series, not the quantile: drawn once (on p99), not thrice.
     queries = tuple(
-        Query(quantile(q, m.REQUEST_DURATION, scope, by=by), f"p{q * 100:g} {_legend(by)}", True)
+        Query(
+            quantile(q, m.REQUEST_DURATION, scope, by=by), f"p{q * 100:g} {_legend(by)}", q == 0.99
+        )
         for q in (0.5, 0.9, 0.99)
     )
     return Panel(
@@ -259,15 +278,18 @@ def container_cpu() -> Panel:
 
 
 def container_memory() -> Panel:
-    """Working-set memory per pod (cAdvisor): what the OOM killer compares to the limit."""
-    expr = sum_by(("pod",), select(m.CONTAINER_MEMORY, _POD_SCOPE))
+    """Working-set memory per container as a share of its limit (cAdvisor, kube-state-metrics)."""
+    limits = (*_POD_SCOPE, 'resource="memory"')
+    used = sum_by(("pod", "container"), select(m.CONTAINER_MEMORY, _POD_SCOPE))
+    limit = sum_by(("pod", "container"), select(m.CONTAINER_LIMITS, limits))
     return Panel(
         "Memory per pod",
-        "Working-set bytes per pod: what the kubelet compares with the memory limit"
-        " (384 MiB in the production profile; the thresholds warn well before it).",
-        (Query(expr, "{{pod}}"),),
-        "bytes",
-        ((None, "green"), (288 * 2**20, "orange"), (352 * 2**20, "red")),
+        "Working-set bytes of each container as a share of its own memory limit: what the"
+        " kubelet compares with it, whatever the profile sets. At 100% the container is"
+        " OOM-killed.",
+        (Query(f"{used} / {limit}", "{{pod}} {{container}}"),),
+        "percentunit",
+        ((None, "green"), (0.75, "orange"), (0.9, "red")),
         cluster_only=CLUSTER_ONLY,
     )
 
@@ -289,19 +311,50 @@ def container_restarts() -> Panel:
 _SLO_SCOPE: Final = ('namespace=~"$namespace"',)
 
 
+def _spent(slo: Slo) -> str:
+    """The error ratio over the SLO period: errors over requests, or the share of bad time."""
+    if slo.requests is None:
+        return f"avg_over_time({error_ratio_series(slo, WINDOWS[0], *_SLO_SCOPE)}[{PERIOD}])"
+    scope = (f'slo="{slo.name}"', *_SLO_SCOPE)
+    errors, requests = (
+        sum_by(("namespace",), f"sum_over_time({select(name, scope)}[{PERIOD}])")
+        for name in (ERRORS_RATE, REQUESTS_RATE)
+    )
+    return f"{errors} / {requests}"
+
+
 def budget_remaining(slo: Slo, *, width: int = 6) -> Panel:
     """The share of the SLO period's error budget still unspent."""
-    spent = f"avg_over_time({error_ratio_series(slo, WINDOWS[0], *_SLO_SCOPE)}[{PERIOD}])"
+    spent = _spent(slo)
     return Panel(
         f"{slo.title}: budget left",
         f"{slo.description} Objective {slo.objective:.2%} over {PERIOD}; share of the"
-        " error budget not yet spent (below 0: the SLO is missed).",
+        " error budget not yet spent (below 0: the SLO is missed), weighed by requests.",
         (Query(f"1 - {spent} / {slo.budget:g}", "{{namespace}}"),),
         "percentunit",
         ((None, "red"), (0, "orange"), (0.25, "green")),
         kind="stat",
         width=width,
         min=None,
+        cluster_only=slo.cluster_only,
+        runbooks=(slo.alert,),
+    )
+
+
+def budget_burndown(slo: Slo) -> Panel:
+    """The budget left over time: how fast it went, and when."""
+    spent = _spent(slo)
+    return Panel(
+        f"{slo.title}: budget burndown",
+        f"Share of the {PERIOD} error budget left at each moment (of the {PERIOD} before it):"
+        " a steep drop is an incident, a steady slope a slow burn; below 0 the SLO is missed.",
+        (Query(f"1 - {spent} / {slo.budget:g}", "{{namespace}}"),),
+        "percentunit",
+        ((None, "red"), (0, "orange"), (0.25, "green")),
+        width=10,
+        min=None,
+        cluster_only=slo.cluster_only,
+        runbooks=(slo.alert,),
     )
 
 
@@ -317,7 +370,9 @@ def burn_rates(slo: Slo) -> Panel:
         queries,
         "short",
         ((None, "green"), (1, "orange"), (14.4, "red")),
-        width=18,
+        width=10,
+        cluster_only=slo.cluster_only,
+        runbooks=(slo.alert,),
     )
 
 

@@ -68,9 +68,11 @@ def sum_by(labels: Sequence[str], expr: str) -> str:
 def ratio_or_zero(bad: str, total: str) -> str:
     """Return ``bad / total``, 0 rather than no data when nothing was bad.
 
+    No data (rather than NaN) when there was no request at all: an idle window has no
+    ratio, so an average over time skips it instead of turning NaN.
     Both sides must carry the same labels (sum them by the same ones).
     """
-    return f"({bad} or {total} * 0) / {total}"
+    return f"({bad} or {total} * 0) / ({total} > 0)"
 
 
 def quantile(

@@ -11,16 +11,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from hop_observability import metrics as m
-from hop_observability.promql import job_matcher, rate, ratio_or_zero, select, sum_by
+from hop_observability import slis
+from hop_observability.promql import select
+from hop_observability.slis import (
+    ERROR_RATIO_INSTANT,
+    FRESHNESS_LIMIT_SECONDS,
+    LATENCY_LIMIT_SECONDS,
+)
 
 __all__ = [
     "BURN_POLICIES",
+    "ERRORS_RATE",
     "ERROR_RATIO",
     "ERROR_RATIO_INSTANT",
     "FRESHNESS_LIMIT_SECONDS",
     "LATENCY_LIMIT_SECONDS",
     "PERIOD",
+    "REQUESTS_RATE",
     "SLOS",
     "WINDOWS",
     "BurnPolicy",
@@ -33,16 +40,13 @@ __all__ = [
 WINDOWS: Final = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 #: The recorded error ratio's name without its window.
 ERROR_RATIO: Final = "slo:sli_error:ratio_rate"
-#: A gauge-based SLI's 0/1 state at each evaluation, averaged into the windows.
-ERROR_RATIO_INSTANT: Final = "slo:sli_error:instant"
-#: Redirect latency SLO: a 0.05 s bucket boundary exists in the request histogram.
-LATENCY_LIMIT_SECONDS: Final = 0.05
-#: Click freshness SLO: a click is fresh when ingested within this many seconds.
-FRESHNESS_LIMIT_SECONDS: Final = 60
+#: A request SLI's request rate and error rate over `WINDOWS[0]`: budgets sum them over time.
+REQUESTS_RATE: Final = "slo:requests:rate5m"
+ERRORS_RATE: Final = "slo:sli_errors:rate5m"
 #: The SLO period the burn rates are computed for.
 PERIOD: Final = "30d"
-
-BY: Final = ("namespace",)
+#: Why an edge SLO has no data outside a cluster.
+_EDGE_ONLY: Final = "Traefik's metrics exist only where the cluster's edge is scraped."
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,10 @@ class Slo:
     error_ratio: Callable[[str], str]
     #: A 0/1 "bad right now" expression recorded each evaluation, for gauge-based SLIs.
     instant: str | None = None
+    #: Why this SLO has no data outside a cluster (None: it has).
+    cluster_only: str | None = None
+    #: The request rate over a window, for request SLIs: budgets weigh each moment by it.
+    requests: Callable[[str], str] | None = None
 
     @property
     def budget(self) -> float:
@@ -100,48 +108,30 @@ BURN_POLICIES: Final = (
 )
 
 
-def _requests(service: str, *matchers: str) -> tuple[str, ...]:
-    return (job_matcher(service), *matchers)
-
-
-def _server_errors(service: str, *matchers: str) -> Callable[[str], str]:
-    def ratio(window: str) -> str:
-        scope = _requests(service, *matchers)
-        errors = (*scope, 'http_response_status_code=~"5.."')
-        bad = sum_by(BY, rate(f"{m.REQUEST_DURATION}_count", errors, window))
-        total = sum_by(BY, rate(f"{m.REQUEST_DURATION}_count", scope, window))
-        return ratio_or_zero(bad, total)
-
-    return ratio
-
-
-def _slow_requests(service: str) -> Callable[[str], str]:
-    def ratio(window: str) -> str:
-        scope = _requests(service)
-        fast_scope = (*scope, f'le="{LATENCY_LIMIT_SECONDS:g}"')
-        fast = sum_by(BY, rate(f"{m.REQUEST_DURATION}_bucket", fast_scope, window))
-        total = sum_by(BY, rate(f"{m.REQUEST_DURATION}_count", scope, window))
-        return f"1 - {fast} / {total}"
-
-    return ratio
-
-
-def _stale_now() -> str:
-    # A moment is stale when the newest batch was ingested late, or when analytics is not
-    # scraped at all (its lag gauge vanishes with it, and nothing is ingested then).
-    scope = (job_matcher("analytics"),)
-    lag = select(m.ANALYTICS_INGESTION_LAG, scope)
-    late = f"max by (namespace) ({lag}) > bool {FRESHNESS_LIMIT_SECONDS}"
-    down = f"max by (namespace) ({select(m.UP, scope)}) == bool 0"
-    return f"{late}\nor\n{down}"
-
-
-def _stale_share(window: str) -> str:
-    instant = select(f"{ERROR_RATIO_INSTANT}", ('slo="click-freshness"',))
-    return f"avg_over_time({instant}[{window}])"
-
-
 SLOS: Final = (
+    Slo(
+        "redirect-edge-availability",
+        "redirect",
+        "Redirect availability at the edge",
+        0.999,
+        "Redirects answered without a 5xx as clients see them (Traefik's answers included,"
+        " such as a 503 when no redirect pod is ready).",
+        "HopRedirectEdgeAvailabilityBurn",
+        slis.edge_errors,
+        cluster_only=_EDGE_ONLY,
+        requests=slis.edge_requests,
+    ),
+    Slo(
+        "redirect-edge-latency",
+        "redirect",
+        "Redirect latency at the edge",
+        0.99,
+        f"Redirects answered within {slis.EDGE_LATENCY_LIMIT_SECONDS * 1000:g} ms at the edge.",
+        "HopRedirectEdgeLatencyBurn",
+        slis.edge_slow_requests,
+        cluster_only=_EDGE_ONLY,
+        requests=slis.edge_requests,
+    ),
     Slo(
         "redirect-availability",
         "redirect",
@@ -149,7 +139,8 @@ SLOS: Final = (
         0.999,
         "Redirects answered without a 5xx at the server.",
         "HopRedirectAvailabilityBurn",
-        _server_errors("redirect"),
+        slis.server_errors("redirect"),
+        requests=slis.requests("redirect"),
     ),
     Slo(
         "redirect-latency",
@@ -158,7 +149,8 @@ SLOS: Final = (
         0.99,
         f"Redirects answered within {LATENCY_LIMIT_SECONDS * 1000:g} ms at the server.",
         "HopRedirectLatencyBurn",
-        _slow_requests("redirect"),
+        slis.slow_requests("redirect"),
+        requests=slis.requests("redirect"),
     ),
     Slo(
         "links-availability",
@@ -167,17 +159,39 @@ SLOS: Final = (
         0.995,
         "Public links API requests answered without a 5xx (internal resolves excluded).",
         "HopLinksAvailabilityBurn",
-        _server_errors("links", 'http_route!~"/internal/.*"'),
+        slis.server_errors("links", 'http_route!~"/internal/.*"'),
+        requests=slis.requests("links", 'http_route!~"/internal/.*"'),
+    ),
+    Slo(
+        "stats-availability",
+        "analytics",
+        "Stats API availability",
+        0.995,
+        "Stats API requests (/api/v1/stats...) answered without a 5xx (click intake excluded).",
+        "HopStatsAvailabilityBurn",
+        slis.server_errors("analytics", 'http_route=~"/api/v1/stats.*"'),
+        requests=slis.requests("analytics", 'http_route=~"/api/v1/stats.*"'),
+    ),
+    Slo(
+        "console-availability",
+        "console",
+        "Console availability",
+        0.99,
+        "Console pages and forms (/console...) answered without a 5xx.",
+        "HopConsoleAvailabilityBurn",
+        slis.server_errors("console", 'http_route=~"/console.*"'),
+        requests=slis.requests("console", 'http_route=~"/console.*"'),
     ),
     Slo(
         "click-freshness",
         "analytics",
         "Click freshness",
         0.99,
-        f"Minutes in which clicks were ingested within {FRESHNESS_LIMIT_SECONDS} s.",
+        f"Evaluations at which no click waited over {FRESHNESS_LIMIT_SECONDS} s uncounted"
+        " (redirect's buffer and spool, the stream) and analytics was scraped.",
         "HopClickFreshnessBurn",
-        _stale_share,
-        instant=_stale_now(),
+        slis.stale_share,
+        instant=slis.stale_now(),
     ),
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -34,8 +35,12 @@ LINT_PROFILES = {
 Render = Callable[..., list[dict[str, Any]]]
 
 
+@functools.cache
 def install_helm() -> Path:
-    """Install the pinned helm with tools/install-helm and build the charts' dependencies."""
+    """Install the pinned helm with tools/install-helm and build the charts' dependencies.
+
+    Once a session: every chart, CI and image test asks for it (about 5 s a time).
+    """
     out = subprocess.run(
         [str(ROOT / "tools" / "install-helm")], check=True, capture_output=True, text=True
     )
@@ -61,8 +66,13 @@ def run_helm(helm: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def workloads(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return the Deployments and Jobs."""
-    return [o for o in objects if o["kind"] in {"Deployment", "Job"}]
+    """Return the Deployments, StatefulSets and Jobs."""
+    return [o for o in objects if o["kind"] in {"Deployment", "StatefulSet", "Job"}]
+
+
+def serving(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Return the serving workloads by name: Deployments, and StatefulSets (a persistent spool)."""
+    return {**of_kind(objects, "Deployment"), **of_kind(objects, "StatefulSet")}
 
 
 def of_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:

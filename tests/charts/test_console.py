@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from hop_chart_helpers import Render, of_kind
+from hop_chart_helpers import Render, of_kind, serving
 
 
 def test_console_reads_its_session_key_from_a_mounted_secret_file(render: Render) -> None:
-    deployment = of_kind(render(), "Deployment")["hop-console"]
+    deployment = serving(render())["hop-console"]
     volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
     (source,) = volumes["secrets"]["projected"]["sources"]
     assert source["secret"] == {

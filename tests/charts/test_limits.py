@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from fastapi import FastAPI
-from hop_chart_helpers import CHARTS, PROFILES, WITH_CRDS, Render, of_kind, run_helm
+from hop_chart_helpers import CHARTS, PROFILES, WITH_CRDS, Render, of_kind, run_helm, serving
 from hop_local.edge import EdgeLimits
 from hop_local.services import ALL
 
@@ -74,7 +74,7 @@ def service_apps(objects: list[Obj], tmp_path: Path) -> dict[str, FastAPI]:
     """Build each service's app from its rendered ConfigMap and Secret files, by Service name."""
     configmaps = of_kind(objects, "ConfigMap")
     apps = {}
-    for name, deployment in of_kind(objects, "Deployment").items():
+    for name, deployment in serving(objects).items():
         with pytest.MonkeyPatch.context() as env:
             for variable in [v for v in os.environ if v.startswith(("HOP_", "OTEL_"))]:
                 env.delenv(variable)
@@ -180,7 +180,7 @@ def test_rate_limit_counters_in_the_click_streams_redis(render: Render, tmp_path
     for name in shared:
         settings = get_instrumentation(apps[name]).settings
         assert settings.rate_limit_redis_url == SECRET_VALUES["HOP_REDIS_URL"]
-        volumes = of_kind(objects, "Deployment")[name]["spec"]["template"]["spec"]["volumes"]
+        volumes = serving(objects)[name]["spec"]["template"]["spec"]["volumes"]
         (redis,) = [
             source["secret"]
             for volume in volumes

@@ -16,6 +16,7 @@ from hop_chart_helpers import (
     Render,
     of_kind,
     run_helm,
+    serving,
     workloads,
 )
 
@@ -70,9 +71,7 @@ def test_other_release_name_every_backend_url_and_peer_agrees(helm: Path) -> Non
         for key, value in config["data"].items():
             if key.endswith("_URL") and key != "HOP_PUBLIC_BASE_URL":
                 assert value.removeprefix("http://").split(":")[0] in services, key
-    pods = [
-        d["spec"]["template"]["metadata"]["labels"] for d in of_kind(objects, "Deployment").values()
-    ]
+    pods = [d["spec"]["template"]["metadata"]["labels"] for d in serving(objects).values()]
     for policy in of_kind(objects, "NetworkPolicy").values():
         rules = policy["spec"].get("ingress", []) + policy["spec"].get("egress", [])
         for rule in rules:
@@ -86,7 +85,7 @@ def test_selectors_hold_nothing_an_operator_sets(render: Render) -> None:
     objects = render(
         "--set", "links.podLabels.team=growth", "--set", "links.image.tag=9.9.9", *WITH_CRDS
     )
-    deployment = of_kind(objects, "Deployment")["hop-links"]
+    deployment = serving(objects)["hop-links"]
     assert deployment["spec"]["selector"]["matchLabels"] == {
         "app.kubernetes.io/name": "links",
         "app.kubernetes.io/instance": "hop",
@@ -122,13 +121,6 @@ def test_hook_objects_deleted_after_success(objects: list[Obj]) -> None:
         assert policy == HOOK_DELETE, hook["metadata"]["name"]
 
 
-def test_hpa_on_first_install_starts_min_replicas(render: Render) -> None:
-    objects = render(*PROFILES["production"])
-    hpas = of_kind(objects, "HorizontalPodAutoscaler")
-    for name, deployment in of_kind(objects, "Deployment").items():
-        assert deployment["spec"]["replicas"] == hpas[name]["spec"]["minReplicas"] == 3
-
-
 def test_migration_job_sized_for_scheduling_and_prioritisable(render: Render) -> None:
     objects = render("--set", "links.migration.priorityClassName=hop-migrations")
     for job in of_kind(objects, "Job").values():
@@ -140,7 +132,7 @@ def test_migration_job_sized_for_scheduling_and_prioritisable(render: Render) ->
 
 
 def test_startup_and_liveness_never_ask_for_dependencies(objects: list[Obj]) -> None:
-    for deployment in of_kind(objects, "Deployment").values():
+    for deployment in serving(objects).values():
         (container,) = _containers(deployment)
         assert container["startupProbe"]["httpGet"]["path"] == "/livez"
         assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
@@ -224,7 +216,7 @@ def test_escape_hatches_valid_kubernetes_objects(hatches: list[Obj]) -> None:
 
 def test_escape_hatches_land_in_the_pod(hatches: list[Obj]) -> None:
     for workload in (
-        of_kind(hatches, "Deployment")["hop-links"],
+        serving(hatches)["hop-links"],
         of_kind(hatches, "Job")["hop-links-migrate"],
     ):
         pod = workload["spec"]["template"]["spec"]
@@ -242,7 +234,7 @@ def test_escape_hatches_land_in_the_pod(hatches: list[Obj]) -> None:
         init = {c["name"]: c for c in pod["initContainers"]}
         assert init["proxy"]["restartPolicy"] == "Always"
         assert "restartPolicy" not in init["wait"]
-    deployment = of_kind(hatches, "Deployment")["hop-links"]
+    deployment = serving(hatches)["hop-links"]
     pod = deployment["spec"]["template"]
     assert pod["spec"]["priorityClassName"] == "hop-high"
     assert pod["metadata"]["labels"]["team"] == "growth"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hop_chart_helpers import SERVICES, of_kind, workloads
+from hop_chart_helpers import SERVICES, of_kind, serving, workloads
 from hop_local.services import ALL, PORT_NAMES, callers_of
 
 Obj = dict[str, Any]
@@ -48,7 +48,7 @@ def test_workload_tmp_is_an_emptydir(objects: list[Obj]) -> None:
 
 
 def test_deployments_probes_prestop_grace_checksum(objects: list[Obj]) -> None:
-    deployments = of_kind(objects, "Deployment")
+    deployments = serving(objects)
     assert len(deployments) == len(SERVICES)
     configmaps = of_kind(objects, "ConfigMap")
     for name, deployment in deployments.items():
@@ -85,7 +85,7 @@ def test_service_accounts_never_mount_tokens(objects: list[Obj]) -> None:
 
 
 def test_every_workload_has_its_networkpolicy(objects: list[Obj]) -> None:
-    deployments = set(of_kind(objects, "Deployment"))
+    deployments = set(serving(objects))
     jobs = set(of_kind(objects, "Job"))
     pods = set(of_kind(objects, "Pod"))  # the `helm test` pod
     assert set(of_kind(objects, "ServiceMonitor")) == deployments
@@ -99,9 +99,7 @@ def test_pod_selectors_never_match_migration_pods(objects: list[Obj]) -> None:
     assert jobs
     job_labels = [job["spec"]["template"]["metadata"]["labels"] for job in jobs.values()]
     selectors = [s["spec"]["selector"] for s in of_kind(objects, "Service").values()]
-    selectors += [
-        d["spec"]["selector"]["matchLabels"] for d in of_kind(objects, "Deployment").values()
-    ]
+    selectors += [d["spec"]["selector"]["matchLabels"] for d in serving(objects).values()]
     selectors += [
         p["spec"]["selector"]["matchLabels"]
         for p in of_kind(objects, "PodDisruptionBudget").values()
@@ -157,27 +155,32 @@ def test_networkpolicies_open_exactly_the_call_graph(objects: list[Obj]) -> None
         assert all(p["port"] != "internal" for rule in outside for p in rule["ports"])
 
 
-def test_pull_policy_always_only_in_the_default_profile(objects: list[Obj], profile: str) -> None:
-    # dev: images loaded into the cluster; production: tagged images (issue 23, item 1).
-    expected = "Always" if profile == "default" else "IfNotPresent"
+def test_pull_policy_if_not_present_for_tagged_images(objects: list[Obj]) -> None:
+    """A tag names one image: Always made a node ask the registry for an image it had loaded.
+
+    Every profile: dev's images come from the local registry, production's are tagged (issue 23,
+    item 1), and the library's default is IfNotPresent too.
+    """
     for workload in workloads(objects):
-        assert _pod(workload)["containers"][0]["imagePullPolicy"] == expected
+        container = _pod(workload)["containers"][0]
+        assert ":" in container["image"].rsplit("/", 1)[-1]
+        assert container["imagePullPolicy"] == "IfNotPresent"
 
 
 def test_production_scales_spreads_and_budgets(render: Any) -> None:
     from hop_chart_helpers import PROFILES
 
     objects = render(*PROFILES["production"])
-    assert set(of_kind(objects, "HorizontalPodAutoscaler")) == set(of_kind(objects, "Deployment"))
-    assert set(of_kind(objects, "PodDisruptionBudget")) == set(of_kind(objects, "Deployment"))
-    for deployment in of_kind(objects, "Deployment").values():
+    assert set(of_kind(objects, "HorizontalPodAutoscaler")) == set(serving(objects))
+    assert set(of_kind(objects, "PodDisruptionBudget")) == set(serving(objects))
+    for deployment in serving(objects).values():
         spread = _pod(deployment)["topologySpreadConstraints"]
         assert {c["topologyKey"] for c in spread} == {
             "topology.kubernetes.io/zone",
             "kubernetes.io/hostname",
         }
     settings = of_kind(objects, "ConfigMap")  # the dashboards' ConfigMaps are no settings
-    for name in of_kind(objects, "Deployment"):
+    for name in serving(objects):
         assert settings[name]["data"]["HOP_TRACE_SAMPLE_RATIO"] == "0.01"
 
 

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from hop_chart_helpers import CHARTS, SERVICES
+from hop_chart_helpers import CHARTS, PROFILES, SERVICES, Render, of_kind, serving
 
 README = CHARTS / "README.md"
 # Lines that need a cluster (or the network) are not run here: the cluster workflow does.
@@ -40,6 +40,7 @@ def test_readme_block_builds_lints_renders_then_installs() -> None:
         "lint",
         "template",
         "install",
+        "test",
     ]
     # Every chart but the umbrella vendors its dependencies first; the umbrella comes last.
     assert "helm dependency build" in helm[0]
@@ -60,3 +61,17 @@ def test_readme_commands_on_a_fresh_copy_pass(helm: Path, tmp_path: Path) -> Non
     assert done.returncode == 0, done.stdout + done.stderr
     for chart in SERVICES:
         assert list((root / "charts" / chart / "charts").glob("hop-service-*.tgz")), chart
+
+
+def test_first_try_creates_every_secret_the_production_profile_names(render: Render) -> None:
+    """The TLS Secret was missing: Traefik served its self-signed default certificate."""
+    section = README.read_text().split("## Install from a clone", 1)[1].split("\n## ", 1)[0]
+    created = set(re.findall(r"kubectl create secret (?:generic|tls) ([\w-]+)", section))
+    objects = render(*PROFILES["production"])
+    ingresses = of_kind(objects, "Ingress").values()
+    named = {tls["secretName"] for i in ingresses for tls in i["spec"].get("tls", [])}
+    for deployment in serving(objects).values():  # redirect's StatefulSet too
+        for volume in deployment["spec"]["template"]["spec"]["volumes"]:
+            sources = volume.get("projected", {}).get("sources", [])
+            named |= {source["secret"]["name"] for source in sources if "secret" in source}
+    assert created == named

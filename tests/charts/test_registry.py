@@ -11,7 +11,16 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from hop_chart_helpers import CHARTS, PROFILES, SERVICES, WITH_CRDS, Render, of_kind, run_helm
+from hop_chart_helpers import (
+    CHARTS,
+    PROFILES,
+    SERVICES,
+    WITH_CRDS,
+    Render,
+    of_kind,
+    run_helm,
+    serving,
+)
 from hop_generate.thin_charts import library_defaults
 
 Obj = dict[str, Any]
@@ -73,7 +82,7 @@ def test_every_service_is_enabled_by_default_and_schema_accepts_enabled(render: 
 
 
 def test_production_profile_pulls_tagged_images_if_not_present(render: Render) -> None:
-    for name, deployment in of_kind(render(*PROFILES["production"]), "Deployment").items():
+    for name, deployment in serving(render(*PROFILES["production"])).items():
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
         assert container["imagePullPolicy"] == "IfNotPresent", name
 

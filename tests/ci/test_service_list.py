@@ -233,7 +233,7 @@ def test_callers_are_derived_from_callees() -> None:
         assert values["internalCallers"] == callers_of(service.name, "internal")
         assert values["callees"] == service.callees("http")
         assert values["internalCallees"] == service.callees("internal")
-    assert callers_of("links", "internal") == ["redirect", "analytics"]
+    assert callers_of("links", "internal") == ["redirect", "analytics", "console"]
     assert callers_of("analytics", "http") == ["console"]
 
 

@@ -218,6 +218,9 @@ def test_port_forwards_name_services_that_exist() -> None:
         if o["kind"] == "Service"
     )
     assert forwards[("traefik", "traefik")]["port"] in {p["port"] for p in traefik["spec"]["ports"]}
-    assert ("monitoring", "kube-prometheus-stack-grafana") in forwards
+    grafana = _profile("observability")["portForward"]
+    assert [(f["namespace"], f["resourceName"]) for f in grafana] == [
+        ("monitoring", "kube-prometheus-stack-grafana")
+    ]
     load = _profile("load")["portForward"][0]
     assert load["resourceName"] == "locust-master"

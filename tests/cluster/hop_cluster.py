@@ -125,23 +125,34 @@ class Cluster:
         )
 
     def wait_for_rollout(self, service: str, *, timeout: float = 300.0) -> None:
-        """Wait until the service's Deployment has rolled out: every replica updated and ready."""
+        """Wait until the service's Deployment (or StatefulSet: redirect with a persistent
+        spool) has rolled out: every replica updated and ready."""
         apps = k8s.AppsV1Api(_api_client())
+        name = self.name(service)
+        statefulsets = {
+            d.metadata.name for d in apps.list_namespaced_stateful_set(self.namespace).items
+        }
+        read = (
+            apps.read_namespaced_stateful_set
+            if name in statefulsets
+            else apps.read_namespaced_deployment
+        )
 
-        def rolled_out(deployment: k8s.V1Deployment) -> bool:
-            status, wanted = deployment.status, deployment.spec.replicas or 0
+        def rolled_out(workload: k8s.V1Deployment | k8s.V1StatefulSet) -> bool:
+            status, wanted = workload.status, workload.spec.replicas or 0
+            revisions = (
+                getattr(status, "update_revision", None),
+                getattr(status, "current_revision", None),
+            )
             return (
-                (status.observed_generation or 0) >= deployment.metadata.generation
+                (status.observed_generation or 0) >= workload.metadata.generation
                 and (status.updated_replicas or 0) == wanted
                 and (status.ready_replicas or 0) == wanted
                 and (status.replicas or 0) == wanted
+                and revisions[0] == revisions[1]
             )
 
-        eventually(
-            lambda: apps.read_namespaced_deployment(self.name(service), self.namespace),
-            rolled_out,
-            timeout=timeout,
-        )
+        eventually(lambda: read(name, self.namespace), rolled_out, timeout=timeout)
 
     @contextmanager
     def port_forward(

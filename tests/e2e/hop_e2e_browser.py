@@ -1,18 +1,17 @@
 """A real browser for end-to-end tests: Debian's Chromium, driven by Selenium over chromedriver.
 
 Headless, sandbox off (tests may run as root), no background networking, a fresh profile
-per browser. When Chromium or its driver is missing, Debian's ``chromium`` and
-``chromium-driver`` packages are installed, as CI does on a fresh machine.
+per browser. Chromium and its driver come from Debian's ``chromium`` and ``chromium-driver``
+packages, which ``tools/install-test-tools`` installs on a fresh machine.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from hop_e2e_tools import debian_tool
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
@@ -30,22 +29,8 @@ USER_AGENT = (
 
 
 def chromium_binaries() -> tuple[str, str]:
-    """Return (chromium, chromedriver), installing Debian's packages if either is missing."""
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if chromium is None or driver is None:
-        env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
-        subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True, env=env)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium",
-             "chromium-driver"],
-            check=True,
-            capture_output=True,
-            env=env,
-        )  # fmt: skip
-        chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if chromium is None or driver is None:
-        raise RuntimeError("chromium is missing: apt-get install -y chromium chromium-driver")
-    return chromium, driver
+    """Return (chromium, chromedriver), Debian's packages, installed when missing."""
+    return debian_tool("chromium", "chromium"), debian_tool("chromedriver", "chromium-driver")
 
 
 @contextmanager

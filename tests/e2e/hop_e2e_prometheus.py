@@ -1,14 +1,12 @@
 """A real Prometheus (Debian's package) scraping the services' management ports.
 
 The binary is started directly (never the systemd unit) with a generated configuration,
-a free loopback port and a temporary storage folder. When it is missing, Debian's
-``prometheus`` package is installed, as CI does on a fresh machine.
+a free loopback port and a temporary storage folder. It comes from Debian's ``prometheus``
+package, which ``tools/install-test-tools`` installs on a fresh machine.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any
 
 import httpx
 import yaml
+from hop_e2e_tools import debian_tool
 
 from hop_instrumentation.testing import free_port, running_process
 
@@ -25,20 +24,8 @@ SCRAPE_INTERVAL = "1s"
 
 
 def prometheus_binary() -> str:
-    """Return the prometheus binary, installing Debian's package if it is missing."""
-    found = shutil.which("prometheus")
-    if found is None:
-        subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-q", "--no-install-recommends", "prometheus"],
-            check=True,
-            capture_output=True,
-            env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
-        )
-        found = shutil.which("prometheus")
-    if found is None:
-        raise RuntimeError("prometheus is missing: apt-get install -y prometheus")
-    return found
+    """Return the prometheus binary (Debian's ``prometheus``, installed when missing)."""
+    return debian_tool("prometheus", "prometheus")
 
 
 def scrape_config(targets: Mapping[str, str], rule_files: Sequence[Path] = ()) -> dict[str, Any]:
@@ -59,14 +46,15 @@ def scrape_config(targets: Mapping[str, str], rule_files: Sequence[Path] = ()) -
 
 
 class Prometheus:
-    """Query a running Prometheus' HTTP API."""
+    """Query a running Prometheus' HTTP API through ``client`` (one for every query)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, client: httpx.Client) -> None:
         self.url = url
+        self.client = client
 
     def query(self, promql: str) -> dict[str, float]:
         """Run an instant query; return each series' value keyed by its ``job`` label."""
-        answer = httpx.get(f"{self.url}/api/v1/query", params={"query": promql}, timeout=5.0)
+        answer = self.client.get(f"{self.url}/api/v1/query", params={"query": promql})
         answer.raise_for_status()
         body = answer.json()
         if body["status"] != "success":
@@ -93,11 +81,14 @@ def running_prometheus(
         f"--web.listen-address=127.0.0.1:{port}",
     ]
     url = f"http://127.0.0.1:{port}"
-    with running_process(
-        command,
-        log=root / "prometheus.log",
-        ready_url=f"{url}/-/ready",
-        ready_timeout=60.0,
-        stop_timeout=20.0,
+    with (
+        running_process(
+            command,
+            log=root / "prometheus.log",
+            ready_url=f"{url}/-/ready",
+            ready_timeout=60.0,
+            stop_timeout=20.0,
+        ),
+        httpx.Client(timeout=10.0) as client,
     ):
-        yield Prometheus(url)
+        yield Prometheus(url, client)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hop_e2e_prometheus import prometheus_binary
+from hop_e2e_tools import debian_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -16,11 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def promtool() -> str:
     """promtool from Debian's prometheus package (installed on a fresh machine)."""
-    prometheus_binary()
-    found = shutil.which("promtool")
-    if found is None:
-        raise RuntimeError("promtool is missing: apt-get install -y prometheus")
-    return found
+    return debian_tool("promtool", "prometheus")
 
 
 @pytest.fixture(scope="session")

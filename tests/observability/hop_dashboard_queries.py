@@ -7,7 +7,6 @@ import math
 import re
 from typing import Any
 
-import httpx
 from hop_e2e_prometheus import Prometheus
 
 __all__ = [
@@ -34,7 +33,7 @@ def variables(prom: Prometheus, board: dict[str, Any]) -> dict[str, str]:
         found = VARIABLE.match(variable["definition"])
         assert found, variable["definition"]
         match = substitute(found["match"], values)
-        answer = httpx.get(
+        answer = prom.client.get(
             f"{prom.url}/api/v1/label/{found['label']}/values", params={"match[]": match}
         ).json()["data"]
         values[variable["name"]] = variable.get("allValue") or (
@@ -58,7 +57,7 @@ def panel(board: dict[str, Any], title: str) -> dict[str, Any]:
 
 def query(prom: Prometheus, expr: str) -> list[dict[str, Any]]:
     """Return the series of an instant query."""
-    answer = httpx.get(f"{prom.url}/api/v1/query", params={"query": expr}, timeout=10.0)
+    answer = prom.client.get(f"{prom.url}/api/v1/query", params={"query": expr})
     body = answer.json()
     assert body["status"] == "success", f"{expr}: {body}"
     result: list[dict[str, Any]] = body["data"]["result"]
@@ -72,7 +71,7 @@ def has_values(result: list[dict[str, Any]]) -> bool:
 
 def alert_states(prom: Prometheus) -> dict[str, str]:
     """Return each active alert's state keyed ``<alertname>/<job or severity>``."""
-    alerts = httpx.get(f"{prom.url}/api/v1/alerts", timeout=5.0).json()["data"]["alerts"]
+    alerts = prom.client.get(f"{prom.url}/api/v1/alerts").json()["data"]["alerts"]
     return {
         f"{a['labels']['alertname']}/{a['labels'].get('job') or a['labels']['severity']}": a[
             "state"

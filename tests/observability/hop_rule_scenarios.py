@@ -74,10 +74,50 @@ def _links(ok: float, errors: float, minutes: int) -> dict[str, str]:
     }
 
 
-def _analytics(lag: float, minutes: int) -> dict[str, str]:
+#: Traefik's name of redirect's Service (namespace hop, release hop, port http).
+EDGE_SERVICE = "hop-hop-redirect-http@kubernetes"
+
+
+def _edge(ok: float, errors: float, fast: float, minutes: int) -> dict[str, str]:
+    """Traefik's counters for redirect's Service, scraped in Traefik's own namespace."""
+    edge = {"namespace": "traefik", "job": "traefik", "service": EDGE_SERVICE}
+    duration = m.TRAEFIK_DURATION
+    return {
+        _s(m.TRAEFIK_REQUESTS, **edge, code="302"): _per_minute(ok, minutes),
+        _s(m.TRAEFIK_REQUESTS, **edge, code="503"): _per_minute(errors, minutes),
+        _s(f"{duration}_bucket", **edge, code="302", le="0.1"): _per_minute(fast, minutes),
+        _s(f"{duration}_count", **edge, code="302"): _per_minute(ok, minutes),
+        _s(f"{duration}_bucket", **edge, code="503", le="0.1"): _per_minute(errors, minutes),
+        _s(f"{duration}_count", **edge, code="503"): _per_minute(errors, minutes),
+    }
+
+
+def _stats(ok: float, errors: float, minutes: int) -> dict[str, str]:
+    stats = {"job": "hop-analytics", "http_route": "/api/v1/stats/{code}"}
+    intake = {"job": "hop-analytics", "http_route": "/internal/v1/clicks"}
+    return {
+        _s(DURATION, **stats, http_response_status_code="200"): _per_minute(ok, minutes),
+        _s(DURATION, **stats, http_response_status_code="500"): _per_minute(errors, minutes),
+        # Click intake failing is the freshness SLO's business, not the stats API's.
+        _s(DURATION, **intake, http_response_status_code="503"): _per_minute(50, minutes),
+    }
+
+
+def _console(ok: float, errors: float, minutes: int) -> dict[str, str]:
+    page = {"job": "hop-console", "http_route": "/console/links"}
+    return {
+        _s(DURATION, **page, http_response_status_code="200"): _per_minute(ok, minutes),
+        _s(DURATION, **page, http_response_status_code="500"): _per_minute(errors, minutes),
+    }
+
+
+def _analytics(lag: float, minutes: int, *, ingested: float = 100) -> dict[str, str]:
     job = {"job": "hop-analytics"}
     return {
         _s(m.ANALYTICS_INGESTION_LAG, **job): _flat(lag, minutes),
+        _s(m.ANALYTICS_INGESTED, **job): _per_minute(ingested, minutes),
+        _s(m.ANALYTICS_STREAM_LAG, **job): _flat(0, minutes),
+        _s(m.ANALYTICS_STREAM_PENDING, **job): _flat(0, minutes),
         _s(m.UP, **job, instance="10.0.0.3:9000"): _flat(1, minutes),
         _s(m.ANALYTICS_REJECTED, **job, transport="http"): _flat(0, minutes),
         _s(m.ANALYTICS_REJECTED, **job, transport="redis"): _flat(0, minutes),
@@ -99,6 +139,7 @@ def _clicks(buffered: float, sent: float, dropped: float, minutes: int) -> dict[
         _s(m.REDIRECT_CLICKS_SENT, **job): _per_minute(sent, minutes),
         _s(m.REDIRECT_CLICKS_DROPPED, **job, reason="buffer_full"): _per_minute(dropped, minutes),
         _s(m.UP, job="hop-redirect", instance="10.0.0.1:9000"): _flat(1, minutes),
+        _s(m.DEPLOYMENT_AVAILABLE, deployment="hop-redirect"): _flat(2, minutes),
         _s(m.UP, job="hop-links", instance="10.0.0.2:9000"): _flat(1, minutes),
         _s(m.CONTAINER_RESTARTS, pod="hop-redirect-0", container="redirect"): _flat(0, minutes),
         **_spool(minutes, events=_flat(buffered, minutes), bytes_=_flat(buffered * 500, minutes)),
@@ -121,13 +162,45 @@ def _spool(minutes: int, *, events: str, bytes_: str) -> dict[str, str]:
     }
 
 
+#: redirect's pod, container, autoscaler and spool claim as kube-state-metrics, cAdvisor and
+#: the kubelet name them.
+POD = {"pod": "hop-redirect-0", "container": "redirect"}
+HPA = {"horizontalpodautoscaler": "hop-redirect"}
+CLAIM = {"persistentvolumeclaim": "spool-hop-redirect-0"}
+
+
+def _cluster(
+    minutes: int,
+    *,
+    crash_looping: float = 0,
+    pending: float = 0,
+    replicas: float = 2,
+    throttled: float = 1,
+    free: float = 9e9,
+) -> dict[str, str]:
+    return {
+        _s(m.CONTAINER_WAITING, **POD, reason="CrashLoopBackOff"): _flat(crash_looping, minutes),
+        _s(m.POD_PHASE, pod=POD["pod"], phase="Pending"): _flat(pending, minutes),
+        _s(m.HPA_CURRENT_REPLICAS, **HPA): _flat(replicas, minutes),
+        _s(m.HPA_MAX_REPLICAS, **HPA): _flat(10, minutes),
+        _s(m.CPU_THROTTLED_PERIODS, **POD): _per_minute(throttled, minutes),
+        _s(m.CPU_PERIODS, **POD): _per_minute(100, minutes),
+        _s(m.VOLUME_AVAILABLE, **CLAIM): _flat(free, minutes),
+        _s(m.VOLUME_CAPACITY, **CLAIM): _flat(10e9, minutes),
+    }
+
+
 def _healthy(minutes: int) -> dict[str, str]:
     # Within every objective: 0.05% redirect errors, 0.25% slow redirects, 0.2% links errors.
     return {
+        **_edge(ok=2000, errors=1, fast=1996, minutes=minutes),
         **_redirect(ok=2000, errors=1, fast=1996, minutes=minutes),
         **_links(ok=499, errors=1, minutes=minutes),
+        **_stats(ok=499, errors=1, minutes=minutes),
+        **_console(ok=499, errors=1, minutes=minutes),
         **_analytics(lag=2, minutes=minutes),
         **_clicks(buffered=5, sent=100, dropped=0, minutes=minutes),
+        **_cluster(minutes),
     }
 
 
@@ -157,8 +230,29 @@ def firing_scenarios() -> list[tuple[Scenario, dict[str, list[dict[str, str]]]]]
 
     job = {"job": "hop-redirect"}
     analytics = {"job": "hop-analytics"}
+    up_redirect = _s(m.UP, **job, instance="10.0.0.1:9000")
+    available = _s(m.DEPLOYMENT_AVAILABLE, deployment="hop-redirect")
+    available_set = _s(m.STATEFULSET_AVAILABLE, statefulset="hop-redirect")
     spool_filling = {**ns, **job, "pod": "hop-redirect-0", "severity": "warning"}
+    write_failed = {**ns, **job, "reason": "spool_write_failed"}
     return [
+        (
+            Scenario(
+                "spool writes fail on a full volume",
+                broken(
+                    w={
+                        _s(m.REDIRECT_CLICKS_DROPPED, **job, reason="spool_write_failed"): (
+                            _per_minute(5, minutes)
+                        )
+                    }
+                ),
+                minutes,
+            ),
+            {
+                "HopClicksDropped": [{**write_failed, "severity": "critical"}],
+                "HopClickSpoolDiskFailing": [{**write_failed, "severity": "warning"}],
+            },
+        ),
         (
             Scenario(
                 "redirect answers 5xx",
@@ -185,9 +279,132 @@ def firing_scenarios() -> list[tuple[Scenario, dict[str, list[dict[str, str]]]]]
         ),
         (
             Scenario(
-                "clicks ingested late", broken(a=_analytics(lag=300, minutes=minutes)), minutes
+                "redis: clicks wait in the stream, analytics up and counting none",
+                broken(
+                    a=_analytics(lag=2, minutes=minutes, ingested=0),
+                    s={_s(m.ANALYTICS_STREAM_LAG, **analytics): _per_minute(100, minutes)},
+                ),
+                minutes,
             ),
             {"HopClickFreshnessBurn": burn("click-freshness", "analytics")},
+        ),
+        (
+            Scenario(
+                "http: analytics up, batches refused with 503, clicks wait in redirect",
+                broken(
+                    a=_analytics(lag=2, minutes=minutes, ingested=0),
+                    c={_s(m.REDIRECT_CLICKS_BUFFERED, **job): _per_minute(100, minutes)},
+                ),
+                minutes,
+            ),
+            {"HopClickFreshnessBurn": burn("click-freshness", "analytics")},
+        ),
+        (
+            Scenario(
+                "quiet after a late last batch: nothing waits, the old lag stays high",
+                broken(
+                    a=_analytics(lag=300, minutes=minutes, ingested=0),
+                    c=_clicks(buffered=0, sent=0, dropped=0, minutes=minutes),
+                ),
+                minutes,
+            ),
+            {},
+        ),
+        (
+            Scenario(
+                "edge answers 503 (no redirect pod behind Traefik)",
+                broken(e=_edge(ok=2000, errors=200, fast=2000, minutes=minutes)),
+                minutes,
+            ),
+            {"HopRedirectEdgeAvailabilityBurn": burn("redirect-edge-availability", "redirect")},
+        ),
+        (
+            Scenario(
+                "edge slow", broken(e=_edge(ok=2000, errors=0, fast=1500, minutes=minutes)), minutes
+            ),
+            {"HopRedirectEdgeLatencyBurn": burn("redirect-edge-latency", "redirect")},
+        ),
+        (
+            Scenario(
+                "stats API answers 5xx",
+                broken(s=_stats(ok=400, errors=100, minutes=minutes)),
+                minutes,
+            ),
+            {"HopStatsAvailabilityBurn": burn("stats-availability", "analytics")},
+        ),
+        (
+            Scenario(
+                "console answers 5xx",
+                broken(c=_console(ok=400, errors=100, minutes=minutes)),
+                minutes,
+            ),
+            {"HopConsoleAvailabilityBurn": burn("console-availability", "console")},
+        ),
+        (
+            Scenario(
+                "redirect scaled to zero: its targets vanish, nobody asks the edge",
+                broken(
+                    u={up_redirect: f"1x{minutes - 10} stale"},
+                    d={available: f"2x{minutes - 10} 0x9"},
+                    c={
+                        _s(series, **job): f"5x{minutes - 10} stale"
+                        for series in (m.REDIRECT_CLICKS_BUFFERED, m.REDIRECT_CLICKS_SENT)
+                    },
+                    e=_edge(ok=0, errors=0, fast=0, minutes=minutes),
+                ),
+                minutes,
+            ),
+            {"HopRedirectDown": [{**ns, "severity": "critical"}]},
+        ),
+        (
+            Scenario(
+                "production: redirect's StatefulSet (persistent spool) scaled to zero",
+                broken(
+                    u={up_redirect: f"1x{minutes - 10} stale"},
+                    d={available: f"_x{minutes}"},
+                    t={available_set: f"2x{minutes - 10} 0x9"},
+                ),
+                minutes,
+            ),
+            {"HopRedirectDown": [{**ns, "severity": "critical"}]},
+        ),
+        (
+            Scenario(
+                "redirect crash-looping: its targets down, none available",
+                broken(
+                    u={up_redirect: f"1x{minutes - 10} 0x9"},
+                    d={available: f"2x{minutes - 10} 0x9"},
+                ),
+                minutes,
+            ),
+            {
+                "HopRedirectDown": [{**ns, "severity": "critical"}],
+                "HopTargetDown": [
+                    {**ns, **job, "instance": "10.0.0.1:9000", "severity": "warning"}
+                ],
+            },
+        ),
+        (
+            Scenario(
+                "no redirect target and no kube-state-metrics at all",
+                broken(
+                    u={up_redirect: f"1x{minutes - 10} stale"},
+                    d={available: f"2x{minutes - 10} stale"},
+                ),
+                minutes,
+            ),
+            {"HopRedirectDown": [{"severity": "critical"}]},
+        ),
+        (
+            Scenario(
+                "a rollout replaces the only pod: 2 minutes without a target do not page",
+                broken(
+                    u={up_redirect: f"1x{minutes - 3} stale"},
+                    n={_s(m.UP, **job, instance="10.0.0.9:9000"): f"_x{minutes - 1} 1"},
+                ),
+                minutes,
+            ),
+            {},
         ),
         (
             Scenario(
@@ -316,6 +533,30 @@ def firing_scenarios() -> list[tuple[Scenario, dict[str, list[dict[str, str]]]]]
                     {**ns, **analytics, "pod": "hop-analytics-0", "severity": "warning"}
                 ]
             },
+        ),
+        (
+            Scenario("crash-looping", broken(k=_cluster(minutes, crash_looping=1)), minutes),
+            {"HopPodCrashLooping": [{**ns, **POD, "severity": "warning"}]},
+        ),
+        (
+            Scenario("pod pending", broken(k=_cluster(minutes, pending=1)), minutes),
+            {"HopPodPending": [{**ns, "pod": POD["pod"], "severity": "warning"}]},
+        ),
+        (
+            Scenario(
+                "autoscaler at its maximum", broken(k=_cluster(minutes, replicas=10)), minutes
+            ),
+            {"HopHpaAtMax": [{**ns, **HPA, "severity": "warning"}]},
+        ),
+        (
+            Scenario(
+                "CPU throttled half the time", broken(k=_cluster(minutes, throttled=50)), minutes
+            ),
+            {"HopCpuThrottled": [{**ns, **POD, "severity": "warning"}]},
+        ),
+        (
+            Scenario("spool volume 90% full", broken(k=_cluster(minutes, free=1e9)), minutes),
+            {"HopSpoolVolumeFilling": [{**ns, **CLAIM, "severity": "warning"}]},
         ),
         (
             Scenario(

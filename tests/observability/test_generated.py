@@ -24,7 +24,7 @@ from hop_observability.dashboards import BOARDS
 from hop_observability.metrics import ANALYTICS_CONSUMER_STATE as CONSUMER_STATE
 from hop_observability.metrics import CLUSTER_METRICS, SERVICES
 from hop_observability.rules import RUNBOOKS_URL
-from hop_observability.slos import LATENCY_LIMIT_SECONDS
+from hop_observability.slos import LATENCY_LIMIT_SECONDS, SLOS, WINDOWS
 
 RULES = generate.FILES / generate.RULES
 SERVICE_METRIC = re.compile(r"\b(?:hop|http_server|db_client)_[a-z0-9_]+\b")
@@ -77,16 +77,36 @@ def test_dashboards_variables_datasource_namespace_service_pod(
     assert names == {t: scoped if t != "hop / SLOs" else scoped[:2] for t in names}
 
 
-def test_dashboards_latency_panels_show_exemplars(dashboards: dict[str, dict[str, Any]]) -> None:
+def test_dashboards_latency_panels_draw_exemplars_once(
+    dashboards: dict[str, dict[str, Any]],
+) -> None:
     latency = [
-        target
+        panel
         for board in dashboards.values()
         for panel in _panels(board)
         if "p50 / p90 / p99" in panel["title"]
-        for target in panel["targets"]
     ]
     assert latency
-    assert all(target["exemplar"] for target in latency)
+    for panel in latency:
+        drawn = [target["legendFormat"] for target in panel["targets"] if target["exemplar"]]
+        assert [legend.split()[0] for legend in drawn] == ["p99"], panel["title"]
+
+
+def test_every_alert_is_linked_from_a_panel_and_links_reach_runbook_sections(
+    dashboards: dict[str, dict[str, Any]],
+) -> None:
+    headings = re.findall(r"^## (\w+)$", (generate.ROOT / "docs" / "runbooks.md").read_text(), re.M)
+    anchors = {f"{RUNBOOKS_URL}#{heading.lower()}" for heading in headings}
+    links = {
+        link["url"]
+        for board in dashboards.values()
+        for panel in _panels(board)
+        for link in panel.get("links", [])
+    }
+    rules = yaml.safe_load(RULES.read_text())["groups"]
+    alerted = {r["annotations"]["runbook_url"] for g in rules for r in g["rules"] if "alert" in r}
+    assert links <= anchors
+    assert alerted <= links
 
 
 def test_latency_slo_limit_is_a_bucket_boundary() -> None:
@@ -139,9 +159,32 @@ def test_cluster_only_panels_are_exactly_those_reading_cluster_metrics() -> None
         for panel in board.panels
         if any(name in query.expr for query in panel.queries for name in CLUSTER_METRICS)
         or any(CONSUMER_STATE in query.expr for query in panel.queries)
+        or any(_reads_cluster_slo(query.expr) for query in panel.queries)
     }
     marked = {(b.title, p.title) for b in BOARDS for p in b.panels if p.cluster_only}
     assert marked == reads_cluster
+
+
+def _reads_cluster_slo(expr: str) -> bool:
+    """Say whether ``expr`` reads the recordings of an SLO measured on cluster-only metrics."""
+    return any(f'slo="{slo.name}"' in expr for slo in SLOS if slo.cluster_only)
+
+
+def test_cluster_only_slos_are_exactly_those_reading_cluster_metrics() -> None:
+    reads_cluster = {
+        slo.name
+        for slo in SLOS
+        for window in WINDOWS
+        if any(name in slo.error_ratio(window) for name in CLUSTER_METRICS)
+    }
+    assert (
+        {slo.name for slo in SLOS if slo.cluster_only}
+        == reads_cluster
+        == {
+            "redirect-edge-availability",
+            "redirect-edge-latency",
+        }
+    )
 
 
 def test_panel_titles_unique_per_dashboard() -> None:

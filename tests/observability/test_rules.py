@@ -7,7 +7,6 @@ the end of a healthy history longer than the longest burn-rate window (3 days).
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +80,4 @@ def test_promtool_each_alert_fires_in_its_scenario_alone(promtool: str, tmp_path
 
 
 def test_promtool_healthy_three_days_no_alert(promtool: str, tmp_path: Path) -> None:
-    start = time.monotonic()
     _promtool_test(promtool, tmp_path, "5m", [_group(healthy_scenario(), {})])
-    assert time.monotonic() - start < 120

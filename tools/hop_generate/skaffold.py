@@ -3,7 +3,8 @@
 The artifacts, the Helm release's image values and the dev profile's artifacts come from the
 registry (no patch names an artifact by its position); the rest of the file (the observability
 config, the other profiles) is ``skaffold.yaml.in`` beside this module: edit that, then run
-``make generate``.
+``make generate``. The dev profile syncs each image's Python sources, and the files of its
+package's ``templates/`` and ``static/`` folders where it has them (the console's pages).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 from string import Template
 from typing import Final
 
-from hop_local.services import Service
+from hop_local.services import ROOT, Service
 
 __all__ = ["skaffold_yaml"]
 
@@ -25,18 +26,20 @@ BUILD_ARGS: Final = {
     "BUILD_IMAGE": "python:3.11-slim",
     "UV_IMAGE": "ghcr.io/astral-sh/uv:0.13.9",
 }
+#: A service package's folders of non-Python files the running app reads, and the files synced.
+ASSET_FOLDERS: Final = {"templates": "*.html", "static": "*"}
 
 
-def skaffold_yaml(services: tuple[Service, ...]) -> str:
-    """Return skaffold.yaml for ``services``."""
+def skaffold_yaml(services: tuple[Service, ...], root: Path = ROOT) -> str:
+    """Return skaffold.yaml for ``services`` (their asset folders looked up under ``root``)."""
     return Template(TEMPLATE.read_text()).substitute(
-        artifacts=_artifacts(services, indent="  ", target="runtime"),
+        artifacts=_artifacts(services, root, indent="  ", target="runtime"),
         image_values="".join(_image_values(service) for service in services),
-        dev_artifacts=_artifacts(services, indent="      ", target="dev"),
+        dev_artifacts=_artifacts(services, root, indent="      ", target="dev"),
     )
 
 
-def _artifacts(services: tuple[Service, ...], *, indent: str, target: str) -> str:
+def _artifacts(services: tuple[Service, ...], root: Path, *, indent: str, target: str) -> str:
     anchor = "registry-images" if target == "runtime" else "dev-registry-images"
     lines = [f"{indent}artifacts:"]
     for index, service in enumerate(services):
@@ -58,10 +61,20 @@ def _artifacts(services: tuple[Service, ...], *, indent: str, target: str) -> st
             lines += [f"{indent}        SERVICE: {service.name}"]
         if target == "dev":
             lines += [f"{indent}    sync:", f"{indent}      manual:"]
-            for package in (service.name, *SHARED):
-                source = f"services/{package}/src/**/*.py"
+            for source in _sync_sources(service, root):
                 lines.append(f'{indent}        - {{src: "{source}", dest: /app}}')
     return "\n".join(lines) + "\n"
+
+
+def _sync_sources(service: Service, root: Path) -> list[str]:
+    package = f"services/{service.name}/src/{service.package}"
+    assets = [
+        f"{package}/{folder}/{pattern}"
+        for folder, pattern in ASSET_FOLDERS.items()
+        if (root / package / folder).is_dir()
+    ]
+    shared = [f"services/{name}/src/**/*.py" for name in SHARED]
+    return [f"services/{service.name}/src/**/*.py", *assets, *shared]
 
 
 def _image_values(service: Service) -> str:

@@ -1,13 +1,14 @@
 {{- /* hop-service.all: every object of a hop service, from its values over the library's defaults; a thin chart's one template includes only this. The ServiceMonitor renders only where the cluster serves its API. */ -}}
 {{- define "hop-service.all" -}}
 {{- include "hop-service.values" . }}
+{{- include "hop-service.preflight" . }}
 {{- include "hop-service.serviceAccount" . }}
 ---
 {{ include "hop-service.configmap" . }}
 ---
 {{ include "hop-service.service" . }}
 ---
-{{ include "hop-service.deployment" . }}
+{{ include "hop-service.workload" . }}
 {{- if .Values.podDisruptionBudget.enabled }}
 ---
 {{ include "hop-service.podDisruptionBudget" . }}

@@ -1,13 +1,4 @@
-{{- /* hop-service.containerSecurityContext: read-only root, no privilege escalation, every capability dropped. */ -}}
+{{- /* hop-service.containerSecurityContext: containerSecurityContext (read-only root, no privilege escalation, every capability dropped by default); keys set to null are left to the cluster. */ -}}
 {{- define "hop-service.containerSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 10001
-runAsGroup: 10001
-readOnlyRootFilesystem: true
-allowPrivilegeEscalation: false
-privileged: false
-capabilities:
-  drop: ["ALL"]
-seccompProfile:
-  type: RuntimeDefault
+{{- include "hop-service.withoutNulls" .Values.containerSecurityContext -}}
 {{- end -}}

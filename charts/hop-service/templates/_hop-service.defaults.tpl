@@ -37,7 +37,7 @@ global:
   serviceMonitor:
     # -- Render a ServiceMonitor for the management port.
     enabled: true
-    # -- Scrape interval.
+    # -- Scrape interval; the scrape timeout is the smaller of it and 10s.
     interval: 30s
     # -- Labels your Prometheus selects ServiceMonitors by (kube-prometheus-stack: its release).
     labels:
@@ -112,8 +112,9 @@ image:
   tag: ""
   # -- Optional digest ("sha256:..."), pinned after the tag.
   digest: ""
-  # -- Pull policy.
-  pullPolicy: Always
+  # -- Pull policy: a tag or digest names one image, so a node pulls it once (Always only
+  # for a moving tag).
+  pullPolicy: IfNotPresent
 
 # -- Pods when autoscaling is off.
 replicaCount: 1
@@ -203,10 +204,47 @@ autoscaling:
 topologySpread:
   # -- Render the constraints.
   enabled: true
+  # -- Node labels to spread over, one constraint each (nodes without a key's label count as
+  # one domain; drop the zone key when DoNotSchedule runs on nodes without zone labels).
+  topologyKeys: [topology.kubernetes.io/zone, kubernetes.io/hostname]
   # -- Largest allowed difference in pods between domains.
   maxSkew: 1
   # -- ScheduleAnyway or DoNotSchedule.
   whenUnsatisfiable: ScheduleAnyway
+
+# -- Pod security context; a key set to null is left to the cluster (OpenShift's restricted
+# SCC assigns its own UID, GID and fsGroup: set runAsUser, runAsGroup and fsGroup to null).
+podSecurityContext:
+  # -- Refuse to start a container as root.
+  runAsNonRoot: true
+  # -- UID of every container (the images' user).
+  runAsUser: 10001
+  # -- GID of every container.
+  runAsGroup: 10001
+  # -- Group owning the pod's volumes.
+  fsGroup: 10001
+  # -- Seccomp profile.
+  seccompProfile: {type: RuntimeDefault}
+
+# -- Security context of every hop container (service, migration, dev copy); a key set to null
+# is left to the cluster, as in podSecurityContext.
+containerSecurityContext:
+  # -- Refuse to start as root.
+  runAsNonRoot: true
+  # -- UID.
+  runAsUser: 10001
+  # -- GID.
+  runAsGroup: 10001
+  # -- Read-only root filesystem (/tmp and the secrets are volumes).
+  readOnlyRootFilesystem: true
+  # -- No setuid escalation.
+  allowPrivilegeEscalation: false
+  # -- Never privileged.
+  privileged: false
+  # -- Capabilities.
+  capabilities: {drop: [ALL]}
+  # -- Seccomp profile.
+  seccompProfile: {type: RuntimeDefault}
 
 # -- This service's edges of the call graph (peers come from global.networkPolicy); closed
 # unless the service chart opens them.

@@ -8,7 +8,10 @@ metadata:
   labels:
     {{- include "hop-service.labels" . | nindent 4 }}
 spec:
-  replicas: {{ include "hop-service.replicas" . }}
+  {{- /* With the HPA on, the HPA owns the count: no replicas here, or every sync resets it. */}}
+  {{- if not .Values.autoscaling.enabled }}
+  replicas: {{ .Values.replicaCount }}
+  {{- end }}
   revisionHistoryLimit: 5
   selector:
     matchLabels:
@@ -33,9 +36,9 @@ spec:
       {{- with .Values.priorityClassName }}
       priorityClassName: {{ . }}
       {{- end }}
-      {{- if .Values.topologySpread.enabled }}
+      {{- if and .Values.topologySpread.enabled .Values.topologySpread.topologyKeys }}
       topologySpreadConstraints:
-        {{- range list "topology.kubernetes.io/zone" "kubernetes.io/hostname" }}
+        {{- range .Values.topologySpread.topologyKeys }}
         - topologyKey: {{ . }}
           maxSkew: {{ $.Values.topologySpread.maxSkew }}
           whenUnsatisfiable: {{ $.Values.topologySpread.whenUnsatisfiable }}

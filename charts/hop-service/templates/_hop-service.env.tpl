@@ -19,6 +19,7 @@ HOP_SECRETS_DIR: "/var/run/secrets/hop"
 {{- if gt (int .Values.settings.workers) 1 }}
 PROMETHEUS_MULTIPROC_DIR: "/tmp/metrics"
 {{- end }}
+{{- include "hop-service.spoolEnv" . }}
 {{- with .Values.global.otlpEndpoint }}
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}

@@ -3,7 +3,7 @@
 apiVersion: batch/v1
 kind: Job
 metadata:
-  name: {{ include "hop-service.fullname" . }}-migrate
+  name: {{ include "hop-service.migrationName" . }}
   namespace: {{ .Release.Namespace }}
   labels:
     {{- include "hop-service.migrationLabels" . | nindent 4 }}
@@ -21,7 +21,7 @@ spec:
         {{- include "hop-service.migrationLabels" . | nindent 8 }}
     spec:
       restartPolicy: Never
-      serviceAccountName: {{ include "hop-service.fullname" . }}-migrate
+      serviceAccountName: {{ include "hop-service.migrationName" . }}
       {{- with default .Values.priorityClassName .Values.migration.priorityClassName }}
       priorityClassName: {{ . }}
       {{- end }}

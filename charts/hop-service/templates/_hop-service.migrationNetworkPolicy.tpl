@@ -4,7 +4,7 @@
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
-  name: {{ include "hop-service.fullname" . }}-migrate
+  name: {{ include "hop-service.migrationName" . }}
   namespace: {{ .Release.Namespace }}
   labels:
     {{- include "hop-service.migrationLabels" . | nindent 4 }}
@@ -19,18 +19,6 @@ spec:
       app.kubernetes.io/instance: {{ .Release.Name }}
       app.kubernetes.io/component: migration
   policyTypes: [Ingress, Egress]
-  egress:
-    - to:
-        {{- toYaml $np.dns.to | nindent 8 }}
-      ports:
-        {{- range $np.dns.ports }}
-        - {port: {{ . }}, protocol: UDP}
-        - {port: {{ . }}, protocol: TCP}
-        {{- end }}
-    - to:
-        {{- toYaml $np.database.to | nindent 8 }}
-      ports:
-        {{- range $np.database.ports }}
-        - {port: {{ . }}, protocol: TCP}
-        {{- end }}
+  {{- $egress := printf "%s\n%s" (include "hop-service.dnsEgress" $np.dns) (include "hop-service.egress" $np.database) | trim }}
+  egress:{{ if $egress }}{{ $egress | nindent 4 }}{{ else }} []{{ end }}
 {{- end -}}

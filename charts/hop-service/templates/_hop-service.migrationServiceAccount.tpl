@@ -3,7 +3,7 @@
 apiVersion: v1
 kind: ServiceAccount
 metadata:
-  name: {{ include "hop-service.fullname" . }}-migrate
+  name: {{ include "hop-service.migrationName" . }}
   namespace: {{ .Release.Namespace }}
   labels:
     {{- include "hop-service.labels" . | nindent 4 }}

@@ -1,4 +1,4 @@
-{{- /* hop-service.networkPolicy: default deny for the service's pods, opening exactly its edges of the call graph. */ -}}
+{{- /* hop-service.networkPolicy: default deny for the service's pods, opening exactly its edges of the call graph (an empty peer list opens nothing). */ -}}
 {{- define "hop-service.networkPolicy" -}}
 {{- $np := .Values.global.networkPolicy -}}
 {{- $own := .Values.networkPolicy -}}
@@ -34,10 +34,12 @@ spec:
       ports:
         - {port: internal, protocol: TCP}
     {{- end }}
+    {{- with $np.prometheus }}
     - from:
-        {{- toYaml $np.prometheus | nindent 8 }}
+        {{- toYaml . | nindent 8 }}
       ports:
         - {port: management, protocol: TCP}
+    {{- end }}
     # `helm test`: the release's smoke-test pod (charts/hop) reaches both ports.
     - from:
         - podSelector:
@@ -48,13 +50,9 @@ spec:
         - {port: http, protocol: TCP}
         - {port: management, protocol: TCP}
   egress:
-    - to:
-        {{- toYaml $np.dns.to | nindent 8 }}
-      ports:
-        {{- range $np.dns.ports }}
-        - {port: {{ . }}, protocol: UDP}
-        - {port: {{ . }}, protocol: TCP}
-        {{- end }}
+    {{- with include "hop-service.dnsEgress" $np.dns }}
+    {{- . | nindent 4 }}
+    {{- end }}
     {{- with $own.callees }}
     - to:
         {{- include "hop-service.peers" (dict "names" . "root" $) | trim | nindent 8 }}
@@ -69,13 +67,9 @@ spec:
     {{- end }}
     {{- range $name := list "database" "redis" "otlp" }}
     {{- if index $own $name }}
-    {{- $edge := index $np $name }}
-    - to:
-        {{- toYaml $edge.to | nindent 8 }}
-      ports:
-        {{- range $edge.ports }}
-        - {port: {{ . }}, protocol: TCP}
-        {{- end }}
+    {{- with include "hop-service.egress" (index $np $name) }}
+    {{- . | nindent 4 }}
+    {{- end }}
     {{- end }}
     {{- end }}
 {{- end -}}

@@ -1,8 +1,8 @@
 {{- /* hop-service.peerName: the Service name of another hop service of this release (the rule of hop-service.fullname). */ -}}
 {{- define "hop-service.peerName" -}}
 {{- if contains .service .root.Release.Name -}}
-{{- .root.Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- include "hop-service.shortName" .root.Release.Name -}}
 {{- else -}}
-{{- printf "%s-%s" .root.Release.Name .service | trunc 63 | trimSuffix "-" -}}
+{{- include "hop-service.shortName" (printf "%s-%s" .root.Release.Name .service) -}}
 {{- end -}}
 {{- end -}}

@@ -1,9 +1,4 @@
-{{- /* hop-service.podSecurityContext: non-root UID/GID 10001, fsGroup, seccomp RuntimeDefault. */ -}}
+{{- /* hop-service.podSecurityContext: podSecurityContext (non-root UID/GID/fsGroup 10001, seccomp RuntimeDefault by default); keys set to null are left to the cluster. */ -}}
 {{- define "hop-service.podSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 10001
-runAsGroup: 10001
-fsGroup: 10001
-seccompProfile:
-  type: RuntimeDefault
+{{- include "hop-service.withoutNulls" .Values.podSecurityContext -}}
 {{- end -}}

@@ -18,5 +18,5 @@ spec:
     - port: management
       path: /metrics
       interval: {{ .Values.global.serviceMonitor.interval }}
-      scrapeTimeout: 10s
+      scrapeTimeout: {{ include "hop-service.scrapeTimeout" .Values.global.serviceMonitor.interval }}
 {{- end -}}

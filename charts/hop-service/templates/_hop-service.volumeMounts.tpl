@@ -2,6 +2,7 @@
 {{- define "hop-service.volumeMounts" -}}
 - name: tmp
   mountPath: /tmp
+{{- include "hop-service.spoolVolumeMount" . }}
 {{- if .Values.secrets }}
 - name: secrets
   mountPath: /var/run/secrets/hop

@@ -5,6 +5,7 @@
     medium: Memory
     sizeLimit: {{ .Values.tmpSizeLimit }}
 {{- include "hop-service.secretVolume" . }}
+{{- include "hop-service.spoolVolume" . }}
 {{- if .Values.devSync.enabled }}
 - name: source
   emptyDir: {}

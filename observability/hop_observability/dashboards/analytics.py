@@ -75,12 +75,16 @@ BOARD: Final = Board(
                     by=("transport",),
                     description="Redelivered events recognised by id and not counted again.",
                 ),
-                p.counter_rate(
-                    "Rejected (422 or dead-lettered)",
-                    m.ANALYTICS_REJECTED,
-                    by=("transport",),
-                    description="Malformed events answered 422 or moved to the dead-letter stream.",
-                    thresholds=((None, "green"), (0.001, "orange")),
+                p.alerted(
+                    p.counter_rate(
+                        "Rejected (422 or dead-lettered)",
+                        m.ANALYTICS_REJECTED,
+                        by=("transport",),
+                        description="Malformed events answered 422 or moved to the dead-letter"
+                        " stream.",
+                        thresholds=((None, "green"), (0.001, "orange")),
+                    ),
+                    "HopClicksRejected",
                 ),
                 p.counter_rate(
                     "Not counted: link disabled",
@@ -89,14 +93,17 @@ BOARD: Final = Board(
                     description="Clicks on a link after its disable, served from redirect's"
                     " cache within its staleness bound (HOP_CACHE_TTL), and not counted.",
                 ),
-                p.counter_rate(
-                    "Dead-lettered by reason",
-                    m.ANALYTICS_DEAD_LETTERED,
-                    by=("reason",),
-                    description="Stream entries moved to the dead-letter stream: invalid (breaks"
-                    " the click contract) or refused (the database refused the event alone)."
-                    " 0 when healthy; those clicks are not counted until replayed.",
-                    thresholds=((None, "green"), (0.001, "red")),
+                p.alerted(
+                    p.counter_rate(
+                        "Dead-lettered by reason",
+                        m.ANALYTICS_DEAD_LETTERED,
+                        by=("reason",),
+                        description="Stream entries moved to the dead-letter stream: invalid"
+                        " (breaks the click contract) or refused (the database refused the event"
+                        " alone). 0 when healthy; those clicks are not counted until replayed.",
+                        thresholds=((None, "green"), (0.001, "red")),
+                    ),
+                    "HopClicksDeadLettered",
                 ),
                 _batch_size(),
                 p.gauge(
@@ -107,23 +114,28 @@ BOARD: Final = Board(
                     aggregate="max",
                     thresholds=((None, "green"), (10, "orange"), (60, "red")),
                 ),
-                _stream_backlog(),
-                p.gauge(
-                    "Stream consumer state",
-                    m.ANALYTICS_CONSUMER_STATE,
-                    description="1 for the consumer's current state: running, backoff, stopped.",
-                    unit="short",
-                    by=("pod", "state"),
-                    aggregate="max",
-                    cluster_only=_REDIS_ONLY,
+                p.alerted(_stream_backlog(), "HopClickFreshnessBurn"),
+                p.alerted(
+                    p.gauge(
+                        "Stream consumer state",
+                        m.ANALYTICS_CONSUMER_STATE,
+                        description="1 for the consumer's current state: running, backoff,"
+                        " stopped.",
+                        unit="short",
+                        by=("pod", "state"),
+                        aggregate="max",
+                        cluster_only=_REDIS_ONLY,
+                    ),
+                    "HopClickConsumerStalled",
                 ),
             ),
         ),
         Row(
             "Stats API",
             (
-                p.request_rate(by=("http_route",)),
-                p.error_ratio(),
+                # Stats routes only: click intake (/internal/...) has its own row above.
+                p.request_rate(by=("http_route",), scope=_STATS),
+                p.error_ratio(scope=_STATS),
                 p.latency("Stats latency p50 / p90 / p99", by=("http_route",), scope=_STATS),
                 p.rate_limited(),
             ),

@@ -108,13 +108,18 @@ BOARD: Final = Board(
         Row(
             "Clicks",
             (
-                p.gauge(
-                    "Clicks buffered",
-                    m.REDIRECT_CLICKS_BUFFERED,
-                    description="Click events waiting to be sent; grows while analytics is away.",
-                    unit="short",
-                    by=("pod",),
-                    thresholds=((None, "green"), (1000, "orange"), (5000, "red")),
+                p.alerted(
+                    p.gauge(
+                        "Clicks buffered",
+                        m.REDIRECT_CLICKS_BUFFERED,
+                        description="Click events waiting to be sent; grows while analytics is"
+                        " away.",
+                        unit="short",
+                        by=("pod",),
+                        thresholds=((None, "green"), (1000, "orange"), (5000, "red")),
+                    ),
+                    "HopClickDeliveryStalled",
+                    "HopClickFreshnessBurn",
                 ),
                 p.counter_rate(
                     "Clicks sent",
@@ -128,13 +133,17 @@ BOARD: Final = Board(
                     " was full or delivery was failing. They are delivered later, oldest first.",
                     thresholds=((None, "green"), (1, "orange")),
                 ),
-                _spool_fill(),
-                p.counter_rate(
-                    "Clicks dropped",
-                    m.REDIRECT_CLICKS_DROPPED,
-                    by=("reason",),
-                    description="Click events lost, by reason. Anything above 0 is data loss.",
-                    thresholds=((None, "green"), (0.001, "red")),
+                p.alerted(_spool_fill(), "HopClickSpoolFilling", "HopSpoolVolumeFilling"),
+                p.alerted(
+                    p.counter_rate(
+                        "Clicks dropped",
+                        m.REDIRECT_CLICKS_DROPPED,
+                        by=("reason",),
+                        description="Click events lost, by reason. Anything above 0 is data loss.",
+                        thresholds=((None, "green"), (0.001, "red")),
+                    ),
+                    "HopClicksDropped",
+                    "HopClickSpoolDiskFailing",
                 ),
             ),
         ),

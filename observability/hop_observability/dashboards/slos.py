@@ -14,6 +14,11 @@ BOARD: Final = Board(
     "hop-slos",
     "Error budget left over 30 days and burn rates per window, as the alerts see them.",
     m.SERVICES,
-    tuple(Row(slo.title, (p.budget_remaining(slo), p.burn_rates(slo))) for slo in SLOS),
+    tuple(
+        Row(
+            slo.title, (p.budget_burndown(slo), p.burn_rates(slo), p.budget_remaining(slo, width=4))
+        )
+        for slo in SLOS
+    ),
     scoped=False,
 )

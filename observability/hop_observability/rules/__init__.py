@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from hop_observability.rules.alerts import RUNBOOKS_URL, direct_alerts
+from hop_observability.rules.cluster import cluster_alerts
 from hop_observability.rules.slo import slo_alerts, slo_recording_rules
 
 __all__ = ["RUNBOOKS_URL", "rule_groups"]
@@ -21,5 +22,6 @@ def rule_groups() -> dict[str, Any]:
             {"name": "hop-slo-recordings", "rules": slo_recording_rules()},
             {"name": "hop-slo-alerts", "rules": slo_alerts()},
             {"name": "hop-alerts", "rules": direct_alerts()},
+            {"name": "hop-cluster-alerts", "rules": cluster_alerts()},
         ]
     }

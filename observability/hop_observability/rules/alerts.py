@@ -22,6 +22,11 @@ _POD: Final = ("namespace", "pod", "container")
 _HOP_CONTAINERS: Final = 'container=~"' + "|".join(m.SERVICES) + '"'
 #: The spool share above which `HopClickSpoolFilling` fires (half: minutes left at full load).
 SPOOL_FILLING: Final = 0.5
+#: The drop reasons of a spool whose disk fails it (full, read-only, I/O errors, lost files).
+SPOOL_DISK_REASONS: Final = ("spool_write_failed", "spool_abandoned")
+#: How long redirect may have no target up (or no available pod) before it pages: longer
+#: than a rollout of a single replica takes to replace its pod.
+REDIRECT_DOWN_FOR: Final = "3m"
 
 
 def alert(
@@ -66,6 +71,24 @@ def direct_alerts() -> list[dict[str, Any]]:
             summary="redirect dropped click events.",
             description="{{ $labels.job }} in {{ $labels.namespace }} lost click events"
             " ({{ $labels.reason }}) in the last 10 minutes: those clicks are gone for good.",
+        ),
+        alert(
+            "HopClickSpoolDiskFailing",
+            sum_by(
+                ("namespace", "job", "reason"),
+                increase(
+                    m.REDIRECT_CLICKS_DROPPED,
+                    (*redirect, f'reason=~"{"|".join(SPOOL_DISK_REASONS)}"'),
+                    "10m",
+                ),
+            )
+            + " > 0",
+            wait=None,
+            severity="warning",
+            summary="redirect's click spool disk refuses writes or lost events.",
+            description="{{ $labels.job }} in {{ $labels.namespace }} dropped clicks because"
+            " its spool's disk failed ({{ $labels.reason }}) in the last 10 minutes: the volume"
+            " is full, read-only or failing, whatever its budget says.",
         ),
         alert(
             "HopClickDeliveryStalled",
@@ -133,6 +156,7 @@ def direct_alerts() -> list[dict[str, Any]]:
             description="{{ $labels.instance }} of {{ $labels.job }} in"
             " {{ $labels.namespace }} has not answered scrapes for 2 minutes.",
         ),
+        _redirect_down(),
         alert(
             "HopPodRestarting",
             f"{sum_by(_POD, increase(m.CONTAINER_RESTARTS, (_HOP_CONTAINERS,), '30m'))} > 2",
@@ -143,3 +167,28 @@ def direct_alerts() -> list[dict[str, Any]]:
             " ({{ $labels.namespace }}) restarted more than twice in 30 minutes.",
         ),
     ]
+
+
+def _redirect_down() -> dict[str, Any]:
+    # No series at all is the outage the SLOs cannot see: every redirect SLI is a ratio of
+    # series the pods export (or Traefik's, which a vanished Service may stop reporting).
+    targets = select(m.UP, (job_matcher("redirect"),))
+    # redirect is a Deployment, or a StatefulSet where its spool is persistent (production).
+    available = (
+        select(m.DEPLOYMENT_AVAILABLE, ('deployment=~"(.+-)?redirect"',))
+        + " or "
+        + select(m.STATEFULSET_AVAILABLE, ('statefulset=~"(.+-)?redirect"',))
+    )
+    return alert(
+        "HopRedirectDown",
+        f"sum by (namespace) ({targets}) == 0\nor\n"
+        f"sum by (namespace) ({available}) == 0\nor\n"
+        # No target anywhere: once, without a namespace, unless the line above names it.
+        f"absent({targets}) unless on () sum by (namespace) ({available}) == 0",
+        wait=REDIRECT_DOWN_FOR,
+        severity="critical",
+        summary="No redirect pod is up: short links do not answer.",
+        description="redirect in {{ $labels.namespace }} has had no scrape target up, no"
+        f" available replica, or no target at all for {REDIRECT_DOWN_FOR}: every short link"
+        " fails (scaled to zero, pods Pending, crash-looping or evicted).",
+    )

@@ -9,6 +9,8 @@ from hop_observability.slos import (
     BURN_POLICIES,
     ERROR_RATIO,
     ERROR_RATIO_INSTANT,
+    ERRORS_RATE,
+    REQUESTS_RATE,
     SLOS,
     WINDOWS,
     BurnPolicy,
@@ -21,7 +23,8 @@ __all__ = ["slo_alerts", "slo_recording_rules"]
 
 
 def slo_recording_rules() -> list[dict[str, Any]]:
-    """Return one rule per SLO and window: ``slo:sli_error:ratio_rate<window>``."""
+    """Return one rule per SLO and window (``slo:sli_error:ratio_rate<window>``), and for
+    request SLIs their 5-minute request and error rates, which the budgets weigh by."""
     rules = []
     for slo in SLOS:
         labels = {"slo": slo.name, "service": slo.service}
@@ -31,7 +34,22 @@ def slo_recording_rules() -> list[dict[str, Any]]:
             {"record": f"{ERROR_RATIO}{window}", "expr": slo.error_ratio(window), "labels": labels}
             for window in WINDOWS
         ]
+        if slo.requests is not None:
+            rules += _weights(slo, labels, slo.requests(WINDOWS[0]))
     return rules
+
+
+def _weights(slo: Slo, labels: dict[str, str], requests: str) -> list[dict[str, Any]]:
+    # Rules of a group run in order: the product reads this evaluation's two recordings.
+    errors = f"{error_ratio_series(slo, WINDOWS[0])}\n*\n{_series(REQUESTS_RATE, slo)}"
+    return [
+        {"record": REQUESTS_RATE, "expr": requests, "labels": labels},
+        {"record": ERRORS_RATE, "expr": errors, "labels": labels},
+    ]
+
+
+def _series(name: str, slo: Slo) -> str:
+    return f'{name}{{slo="{slo.name}"}}'
 
 
 def slo_alerts() -> list[dict[str, Any]]:

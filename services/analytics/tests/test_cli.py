@@ -38,6 +38,7 @@ def test_cli_migrate_with_a_plain_postgresql_url_prepares_the_database(
     assert again.exit_code == 0
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("command", ["serve", "migrate", "prune"])
 def test_cli_bad_setting_exits_2_naming_the_variable_without_traceback(command: str) -> None:
     env = {**os.environ, "HOP_BATCH_SIZE": "0"}

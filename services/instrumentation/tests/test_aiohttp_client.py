@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -12,7 +13,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, StatusC
 from starlette.types import Receive, Scope, Send
 
 from hop_instrumentation.aiohttp_client import CLIENT_ERRORS, create_aiohttp_session
-from hop_instrumentation.testing import LoopbackServers, SpanCapture
+from hop_instrumentation.testing import LoopbackServers, SpanCapture, free_port
 
 TRACE_ID = 0x4BF92F3577B34DA6A3CE929D0E0E4736
 PARENT_ID = 0x00F067AA0BA902B7
@@ -36,7 +37,7 @@ class Upstream:
         if scope["path"] == "/slow":
             await asyncio.sleep(self.delay)
         headers = dict(scope["headers"])
-        status = 503 if scope["path"] == "/fail" else 200
+        status = {"/fail": 503, "/missing": 404}.get(scope["path"], 200)
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": headers.get(b"traceparent", b"")})
 
@@ -63,8 +64,10 @@ async def test_sampled_request_gets_a_client_span_whose_context_it_carries(
             sent = (await response.read()).decode()
         async with session.get("/fail") as failed:
             await failed.read()
+        async with session.get("/missing") as missing:
+            await missing.read()
     await session.close()
-    ok, error = spans.spans
+    ok, error, not_found = spans.spans
     assert ok.kind is SpanKind.CLIENT
     assert ok.parent is not None
     assert ok.parent.span_id == PARENT_ID
@@ -77,7 +80,26 @@ async def test_sampled_request_gets_a_client_span_whose_context_it_carries(
         "url.full": f"{url}/next",
         "http.response.status_code": 200,
     }
-    assert error.status.status_code is StatusCode.ERROR
+    # Client spans: every 4xx and 5xx is an error, named by its status code.
+    for span, status in ((error, "503"), (not_found, "404")):
+        assert span.status.status_code is StatusCode.ERROR
+        assert (span.attributes or {})["error.type"] == status
+    assert ok.status.status_code is StatusCode.UNSET
+
+
+async def test_request_without_answer_names_the_exception_in_error_type() -> None:
+    spans = SpanCapture()
+    closed = f"http://127.0.0.1:{free_port()}"
+    session = create_aiohttp_session(closed, tracer_provider=_provider(spans))
+    with trace.use_span(_parent(sampled=True)), pytest.raises(aiohttp.ClientConnectionError):
+        async with session.get("/next"):
+            pass
+    await session.close()
+    (span,) = spans.spans
+    assert span.status.status_code is StatusCode.ERROR
+    assert (span.attributes or {})["error.type"] == (
+        "aiohttp.client_exceptions.ClientConnectorError"
+    )
 
 
 async def test_unsampled_request_records_no_span_and_propagates_its_trace(

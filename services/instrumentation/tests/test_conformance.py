@@ -485,6 +485,8 @@ async def test_upstream_setting_gives_the_upstream_spans_and_hop_metrics(upstrea
             assert event["span_id"] == format(context.span_id, "016x"), case.name
         else:
             assert event["trace_id"] == TRACE_ID
+        # Only a sampled trace id leads to a stored trace: the log says which it is.
+        assert event["trace_sampled"] is case.sampled, case.name
 
 
 async def test_upstream_setting_leaves_hop_spans_to_a_front_app(stable_semconv: None) -> None:

@@ -41,8 +41,9 @@ def test_json_format_has_the_contract_fields() -> None:
     event = orjson.loads(line)
     assert set(event) == {
         "timestamp", "level", "logger", "message", "service", "service_version",
-        "trace_id", "span_id", "code",
+        "trace_id", "span_id", "trace_sampled", "code",
     }  # fmt: skip
+    assert (event["trace_id"], event["span_id"], event["trace_sampled"]) == (None, None, None)
     assert (event["level"], event["logger"], event["message"]) == (
         "info",
         "hop.test",
@@ -111,6 +112,7 @@ async def test_access_events_skip_logging_but_keep_the_json_shape(root_logging: 
         "service_version": "0.1.0",
         "trace_id": format(span.context.trace_id, "032x"),
         "span_id": format(span.context.span_id, "016x"),
+        "trace_sampled": True,
         "http_request_method": "GET",
         "http_route": "/items/{item_id}",
         "http_response_status_code": 200,

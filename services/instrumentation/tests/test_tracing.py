@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi import FastAPI, Request
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -195,3 +196,60 @@ async def test_sqlalchemy_engine_emits_a_span_per_statement() -> None:
     names = [span.name for span in spans.spans]
     assert names[-1] == "request"
     assert any(name.startswith("SELECT") for name in names)
+
+
+def test_span_linked_to_a_sampled_span_is_sampled_whatever_its_parent_and_the_ratio() -> None:
+    # analytics' ingest span links the traces of the clicks it stores: with the ratio alone
+    # (1% in production) only 1% of sampled clicks could be followed into ingestion.
+    spans = SpanCapture()
+    app = create_app(
+        make_test_settings(ServiceSettings, trace_sample_ratio=0.0),
+        span_processors=(spans.processor,),
+    )
+    tracer = get_instrumentation(app).tracer_provider.get_tracer("test")
+    sampled = trace.SpanContext(
+        int(TRACE_ID, 16), int(PARENT_ID, 16), True, trace.TraceFlags(trace.TraceFlags.SAMPLED)
+    )
+    unsampled = trace.SpanContext(int(TRACE_ID, 16), int(PARENT_ID, 16), True)
+    unsampled_parent = trace.set_span_in_context(trace.NonRecordingSpan(unsampled))
+    for context in (None, unsampled_parent):
+        with tracer.start_as_current_span("linked", context, links=[trace.Link(sampled)]):
+            pass
+        with tracer.start_as_current_span("unlinked", context, links=[trace.Link(unsampled)]):
+            pass
+    assert [span.name for span in spans.spans] == ["linked", "linked"]
+
+
+async def test_client_span_error_semantics_4xx_5xx_and_no_answer() -> None:
+    spans = SpanCapture()
+    provider = TracerProvider()
+    provider.add_span_processor(spans.processor)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/down":
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(int(request.url.path.strip("/")))
+
+    parent = trace.NonRecordingSpan(
+        trace.SpanContext(
+            int(TRACE_ID, 16), int(PARENT_ID, 16), True, trace.TraceFlags(trace.TraceFlags.SAMPLED)
+        )
+    )
+    client = create_http_client(
+        "http://peer", tracer_provider=provider, transport=httpx.MockTransport(answer)
+    )
+    async with client:
+        with trace.use_span(parent):
+            for path in ("/200", "/404", "/503"):
+                await client.get(path)
+            with pytest.raises(httpx.ConnectError):
+                await client.get("/down")
+    outcomes = [
+        (s.status.status_code.name, (s.attributes or {}).get("error.type")) for s in spans.spans
+    ]
+    assert outcomes == [
+        ("UNSET", None),
+        ("ERROR", "404"),
+        ("ERROR", "503"),
+        ("ERROR", "httpx.ConnectError"),
+    ]

@@ -102,6 +102,7 @@ def test_duplicate_owner_exits_1(database_url: str) -> None:
     )
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("command", [("serve",), ("migrate",), ("owners", "list")])
 def test_bad_settings_exit_2_with_the_message_and_no_traceback(command: tuple[str, ...]) -> None:
     env = {**os.environ, "HOP_DATABASE_URL": "mysql://db/hop"}

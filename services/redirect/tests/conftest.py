@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -98,3 +100,38 @@ class Processes:
 def processes() -> Iterator[Processes]:
     with ExitStack() as stack:
         yield Processes(stack)
+
+
+class SmallDisk:
+    """A 256 KiB tmpfs mounted for one test, that the test can fill up."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.filler = path / "filler"
+
+    def fill(self) -> None:
+        """Take every free block of the filesystem (`free` gives them back)."""
+        with self.filler.open("ab", buffering=0) as file:
+            try:
+                while True:
+                    file.write(b"\0" * 4096)
+            except OSError:
+                pass
+
+    def free(self) -> None:
+        """Give back what `fill` took."""
+        self.filler.unlink()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
+    """Mount a 256 KiB tmpfs in ``tmp_path`` (root only): a filesystem a test can fill."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small filesystem needs root and mount(8); run the tests as root")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], check=True)
+    try:
+        yield SmallDisk(disk)
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=True)

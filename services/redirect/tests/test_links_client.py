@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import httpx
 import orjson
 import pytest
 from fastapi import FastAPI
@@ -195,7 +196,9 @@ async def test_redirect_miss_carries_the_requests_trace_to_links(
     settings = make_settings(
         links_url=loopback.serve(links), health_check_interval=60.0, links_batch_size=batch_size
     )
-    app = create_app(settings)
+    # Clicks go to an in-process sink: with no analytics at all, shutdown would spend its
+    # whole flush budget (4 s) trying to deliver the click.
+    app = create_app(settings, analytics_transport=httpx.ASGITransport(ClickSink()))
     traceparent = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
     unsampled = f"00-{'1' * 32}-00f067aa0ba902b7-00"
     async with app_client(app) as client:

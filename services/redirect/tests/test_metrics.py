@@ -37,10 +37,20 @@ def test_metrics_register_keeps_the_names_dashboards_and_alerts_use() -> None:
         "hop_redirect_clicks_spool_capacity_bytes",
         "hop_redirect_clicks_spool_capacity_events",
         "hop_redirect_clicks_spool_events",
+        "hop_redirect_clicks_spool_left_total",
+        "hop_redirect_clicks_spool_recovered_total",
         "hop_redirect_clicks_spooled_total",
     ]
     dropped = names["hop_redirect_clicks_dropped_total"]
     assert sorted(labels["reason"] for labels in dropped) == sorted(DropReason.ALL)
+    assert sorted(DropReason.ALL) == [
+        "buffer_full",
+        "rejected",
+        "shutdown",
+        "spool_abandoned",
+        "spool_full",
+        "spool_write_failed",
+    ]
 
 
 def test_metrics_are_frozen_once_registered() -> None:

@@ -238,11 +238,13 @@ async def test_process_gunicorn_two_workers_metrics_add_up_to_the_requests_sent(
 
     async def load() -> None:
         nonlocal sent
-        # A fresh connection per request, so the kernel spreads them over both workers.
-        for _ in range(50):
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        # A fresh connection per request (none kept alive), so the kernel spreads them over
+        # both workers; one client, since each new one costs ~30 ms of CPU to load its CAs.
+        fresh = httpx.Limits(max_keepalive_connections=0)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=fresh) as client:
+            for _ in range(50):
                 assert (await client.get("/abc")).status_code == 302
-            sent += 1
+                sent += 1
 
     await asyncio.gather(*(load() for _ in range(8)))
     route = {"http_route": "/{code}", "http_response_status_code": "302"}
@@ -261,4 +263,5 @@ async def test_process_gunicorn_two_workers_metrics_add_up_to_the_requests_sent(
     assert len({event["id"] for event in body["events"]}) == sent
     assert sorted(p.name for p in spool.iterdir()) == ["0", "1"]  # one spool slot per worker
     capacity = metric_sum(management, "hop_redirect_clicks_spool_capacity_events")
-    assert capacity == 2 * RedirectSettings().click_spool_max_events
+    # Each worker's budget: the configured one, or its half of the disk's free space if less.
+    assert 0 < capacity <= 2 * RedirectSettings().click_spool_max_events

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from hop_redirect.spool import ClickSpool, SpoolState
+from hop_redirect.spool import ClickSpool, SpoolOpened, SpoolState
 
 OPENED: list[ClickSpool] = []
 
@@ -96,7 +97,66 @@ def test_spool_two_processes_never_share_a_slot(tmp_path: Path) -> None:
 
 
 def test_spool_without_a_free_slot_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("hop_redirect.spool._MAX_SLOTS", 1)
+    monkeypatch.setattr("hop_redirect._spool_files.MAX_SLOTS", 1)
     open_spool(tmp_path)
     with pytest.raises(OSError, match="in use"):
         open_spool(tmp_path)
+
+
+def test_spool_budget_over_the_free_space_is_lowered_to_it(tmp_path: Path) -> None:
+    stat = os.statvfs(tmp_path)
+    free = stat.f_bavail * stat.f_frsize
+    spool = open_spool(tmp_path, max_events=2**40, max_bytes=2**62)
+    assert 0 < spool.max_bytes <= free
+    assert spool.max_events == 2**40 * spool.max_bytes // 2**62
+    halves = open_spool(tmp_path / "shared", max_bytes=2**62, disk_share=2)
+    assert halves.max_bytes <= free // 2 + 2**20
+
+
+def test_spool_budget_under_the_free_space_is_kept(tmp_path: Path) -> None:
+    spool = open_spool(tmp_path, max_events=10, max_bytes=2**20)
+    assert (spool.max_events, spool.max_bytes) == (10, 2**20)
+
+
+def test_spool_orphaned_slot_is_adopted_oldest_slot_first(tmp_path: Path) -> None:
+    first, second = open_spool(tmp_path), open_spool(tmp_path)
+    first.append(events(3))
+    second.append(events(2, 3))
+    first.close()
+    second.close()
+    alone = ClickSpool(tmp_path, max_events=1000, max_bytes=2**20, segment_bytes=100)
+    opened = alone.open()
+    OPENED.append(alone)
+    assert opened == SpoolOpened(recovered=3, adopted=2, over_budget=0)
+    assert alone.read(10) == events(5)
+    assert open_spool(tmp_path).path.name == "1"
+    assert len(OPENED[-1]) == 0
+
+
+def test_spool_orphaned_slot_over_the_budget_reports_what_did_not_fit(tmp_path: Path) -> None:
+    first, orphan = open_spool(tmp_path), open_spool(tmp_path)
+    orphan.append(events(4))
+    first.close()
+    orphan.close()
+    small = ClickSpool(tmp_path, max_events=3, max_bytes=2**20, segment_bytes=100)
+    OPENED.append(small)
+    assert small.open() == SpoolOpened(recovered=0, adopted=3, over_budget=1)
+
+
+def test_spool_lost_segment_reads_short_and_discard_forgets_the_count(tmp_path: Path) -> None:
+    spool = open_spool(tmp_path, segment_bytes=2**20)
+    spool.append(events(4))
+    for segment in spool.path.glob("*.seg"):
+        segment.unlink()
+    assert spool.read(10) == []
+    assert spool.discard() == 4
+    assert spool.state == SpoolState(0, 0)
+    assert spool.append(events(1)) == []
+    spool.close()
+    assert open_spool(tmp_path).read(10) == events(1)
+
+
+def test_spool_not_opened_refuses_writes_with_a_clear_error(tmp_path: Path) -> None:
+    spool = ClickSpool(tmp_path, max_events=10, max_bytes=2**20, segment_bytes=100)
+    with pytest.raises(OSError, match="is not open"):
+        spool.append(events(1))

@@ -24,7 +24,7 @@ _MAX_PENDING: Final = 8192
 
 #: Only atomic values (no span objects): the garbage collector stops tracking such tuples,
 #: so events waiting for the next flush cost the collector nothing.
-Event = tuple[float, str, str, int, str, float, int, int]
+Event = tuple[float, str, str, int, str, float, int, int, bool]
 
 
 class AccessWriter:
@@ -49,8 +49,11 @@ class AccessWriter:
         if context is None:
             context = trace.get_current_span().get_span_context()
         trace_id, span_id = (context.trace_id, context.span_id) if context.is_valid else (0, 0)
+        sampled = context.trace_flags.sampled
         pending = self._pending
-        pending.append((time.time(), method, route, status, path, duration, trace_id, span_id))
+        pending.append(
+            (time.time(), method, route, status, path, duration, trace_id, span_id, sampled)
+        )
         if len(pending) >= _MAX_PENDING:
             self.drain()
 
@@ -59,7 +62,7 @@ class AccessWriter:
         pending, write, static = self._pending, self._writer.write, self._static
         while pending:
             try:
-                created, method, route, status, path, duration, trace_id, span_id = (
+                created, method, route, status, path, duration, trace_id, span_id, sampled = (
                     pending.popleft()
                 )
             except IndexError:  # another thread drained it meanwhile
@@ -72,6 +75,7 @@ class AccessWriter:
                 **static,
                 "trace_id": f"{trace_id:032x}" if trace_id else None,
                 "span_id": f"{span_id:016x}" if span_id else None,
+                "trace_sampled": sampled if trace_id else None,
                 "http_request_method": method,
                 "http_route": route,
                 "http_response_status_code": status,

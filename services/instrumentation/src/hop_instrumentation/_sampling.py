@@ -62,9 +62,42 @@ class DecidedRootSampler(Sampler):
         return f"DecidedRoot{{{self._ratio.get_description()}}}"
 
 
+class LinkedSampler(Sampler):
+    """Sample a span linked to a sampled span; leave any other span to ``decide``.
+
+    A span that gathers work from other traces (analytics' ingest span links the clicks'
+    traces) is worth keeping whenever one of them was kept, or a sampled click cannot be
+    followed into ingestion; the parent's decision (or the ratio) alone would drop it.
+    """
+
+    def __init__(self, decide: Sampler) -> None:
+        self._decide = decide
+
+    def should_sample(
+        self,
+        parent_context: otel_context.Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        """Return RECORD_AND_SAMPLE when a link is sampled, else ``decide``'s decision."""
+        if links and any(link.context.trace_flags.sampled for link in links):
+            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, trace_state)
+        return self._decide.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        """Describe the sampler and the one it defers to."""
+        return f"Linked{{{self._decide.get_description()}}}"
+
+
 def parent_based_ratio(ratio: float) -> Sampler:
-    """Return hop's sampler: follow the parent's decision, else sample ``ratio`` of roots."""
-    return ParentBased(DecidedRootSampler(ratio))
+    """Return hop's sampler: a sampled link or the parent's decision, else ``ratio`` of roots."""
+    return LinkedSampler(ParentBased(DecidedRootSampler(ratio)))
 
 
 class RootSampling:

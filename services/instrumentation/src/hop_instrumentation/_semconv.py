@@ -1,4 +1,4 @@
-"""The stable HTTP server span attributes hop records on a sampled request's span.
+"""The stable HTTP span attributes hop records on a sampled request's server and client spans.
 
 Only sampled requests pay for them: `complete_server_span` runs on recording spans.
 What hop records differently from opentelemetry-instrumentation-fastapi, and why, is
@@ -55,6 +55,19 @@ def complete_server_span(span: Span, scope: Scope, method: str, route: str, stat
         attributes["error.type"] = str(status)
         span.set_status(StatusCode.ERROR)
     span.set_attributes(attributes)
+
+
+def complete_client_span(span: Span, status: int) -> None:
+    """Record a client span's answer: per the conventions, every 4xx and 5xx is an error."""
+    span.set_attribute("http.response.status_code", status)
+    if status >= 400:
+        span.set_attribute("error.type", str(status))
+        span.set_status(StatusCode.ERROR)
+
+
+def fail_client_span(span: Span, err: BaseException) -> None:
+    """Record a request that got no answer: ``error.type`` is the exception's full class name."""
+    span.set_attribute("error.type", f"{type(err).__module__}.{type(err).__qualname__}")
 
 
 def _server_address(

@@ -26,8 +26,9 @@ from typing import Final
 
 import aiohttp
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import SpanKind
 
+from hop_instrumentation._semconv import complete_client_span, fail_client_span
 from hop_instrumentation.tracing import PROPAGATOR
 
 __all__ = ["CLIENT_ERRORS", "create_aiohttp_session"]
@@ -61,10 +62,12 @@ class _TracingMiddleware:
             request.method, kind=SpanKind.CLIENT, attributes=attributes
         ) as span:
             PROPAGATOR.inject(request.headers)
-            response = await handler(request)
-            span.set_attribute("http.response.status_code", response.status)
-            if response.status >= 500:
-                span.set_status(StatusCode.ERROR)
+            try:
+                response = await handler(request)
+            except Exception as err:
+                fail_client_span(span, err)
+                raise
+            complete_client_span(span, response.status)
             return response
 
 

@@ -7,8 +7,9 @@ Usage::
     logger.info("link created", extra={"code": code})
 
 Every event carries ``timestamp``, ``level``, ``logger``, ``message``, ``service``,
-``service_version``, ``trace_id`` and ``span_id`` (from the current OpenTelemetry
-context), plus the ``extra`` fields. Fields whose names look secret are redacted.
+``service_version``, ``trace_id``, ``span_id`` and ``trace_sampled`` (from the current
+OpenTelemetry context: only a sampled trace id leads to a stored trace; all three are null
+outside a trace), plus the ``extra`` fields. Fields whose names look secret are redacted.
 """
 
 from __future__ import annotations
@@ -141,10 +142,16 @@ def _is_secret(name: str) -> bool:
 
 
 def _trace_ids() -> tuple[str | None, str | None]:
+    trace_id, span_id, _ = _trace_context()
+    return trace_id, span_id
+
+
+def _trace_context() -> tuple[str | None, str | None, bool | None]:
     context = trace.get_current_span().get_span_context()
     if not context.is_valid:
-        return None, None
-    return format(context.trace_id, "032x"), format(context.span_id, "016x")
+        return None, None, None
+    ids = format(context.trace_id, "032x"), format(context.span_id, "016x")
+    return (*ids, context.trace_flags.sampled)
 
 
 class JsonFormatter(logging.Formatter):
@@ -156,7 +163,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """Render the record, its trace context and its extra fields as JSON."""
-        trace_id, span_id = _trace_ids()
+        trace_id, span_id, sampled = _trace_context()
         event: dict[str, Any] = {
             "timestamp": timestamp(record.created),
             "level": record.levelname.lower(),
@@ -165,6 +172,7 @@ class JsonFormatter(logging.Formatter):
             **self.static,
             "trace_id": trace_id,
             "span_id": span_id,
+            "trace_sampled": sampled,
         }
         event.update(event_fields(record))
         if record.exc_info:

@@ -27,10 +27,11 @@ from opentelemetry.metrics import NoOpMeter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from hop_instrumentation._sampling import parent_based_ratio
+from hop_instrumentation._semconv import complete_client_span, fail_client_span
 from hop_instrumentation.settings import ServiceSettings
 
 __all__ = [
@@ -104,10 +105,12 @@ class _TracingTransport(httpx.AsyncBaseTransport):
             request.method, kind=SpanKind.CLIENT, attributes=attributes
         ) as span:
             PROPAGATOR.inject(request.headers)
-            response = await self._inner.handle_async_request(request)
-            span.set_attribute("http.response.status_code", response.status_code)
-            if response.status_code >= 500:
-                span.set_status(StatusCode.ERROR)
+            try:
+                response = await self._inner.handle_async_request(request)
+            except Exception as err:
+                fail_client_span(span, err)
+                raise
+            complete_client_span(span, response.status_code)
             return response
 
     async def aclose(self) -> None:

@@ -13,6 +13,7 @@ the FastAPI app behind it, which has no routes, answers a JSON 404 for everythin
 from __future__ import annotations
 
 import gc
+import math
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -112,6 +113,8 @@ def _build_services(
         # A browser must not keep a 301/308 longer than this cache may serve a changed link.
         permanent_max_age=min(settings.permanent_max_age, int(settings.cache_ttl)),
         retry_after=settings.unavailable_retry_after,
+        # One unknown-code lookup comes back every 1/rate seconds.
+        throttled_retry_after=math.ceil(1 / settings.cache_unknown_lookup_rate),
     )
     shared_cache = None
     if settings.redis_cache and redis is not None:
@@ -139,11 +142,13 @@ def _build_services(
             max_events=settings.click_spool_max_events,
             max_bytes=settings.click_spool_max_bytes,
             segment_bytes=settings.click_spool_segment_bytes,
+            disk_share=settings.workers,  # each worker's spool is one slot on the same disk
         ),
         metrics.clicks,
         batch_size=settings.click_batch_size,
         interval=settings.click_flush_interval,
         max_retry_delay=settings.click_retry_max_delay,
+        persistent=settings.click_spool_persistent,
     )
     return RedirectServices(
         settings=settings,

@@ -12,9 +12,9 @@ Unknown codes cannot crowd known links out: they live in their own LRU
 ``unknown_lookup_rate`` per second that only unknown answers spend (a lookup takes a
 token and gets it back if the code exists). A flood of unique unknown codes therefore
 costs links at most ``unknown_lookup_burst`` lookups plus the rate; past that a miss
-raises `LookupsThrottledError` (the front answers 503 with ``Retry-After``: the code
-may exist, so 404 would be a lie) until the bucket refills. Cached codes, known or
-unknown, are answered as before.
+raises `LookupsThrottledError` (the front answers 429 with ``Retry-After``: the code
+may exist, so 404 would be a lie; a client's scan is no outage, so no 503) until the
+bucket refills. Cached codes, known or unknown, are answered as before.
 """
 
 from __future__ import annotations

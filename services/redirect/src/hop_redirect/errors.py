@@ -1,6 +1,7 @@
 """The redirect service's errors: one base and what can go wrong talking to its peers.
 
-No HTTP here: the front turns `LinksUnavailableError` into its precomputed 503, and the
+No HTTP here: the front turns `LinksUnavailableError` into its precomputed 503 (429 for
+`LookupsThrottledError`), and the
 click pipeline retries `DeliveryFailedError` and counts `BatchRejectedError` as dropped.
 """
 

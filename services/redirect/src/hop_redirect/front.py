@@ -8,7 +8,7 @@ Clicks: only a ``GET`` that is not a prefetch (``Sec-Purpose: prefetch``,
 ``Purpose: prefetch``, ``X-Moz: prefetch``) is recorded; ``HEAD`` and prefetches get
 the same status and headers but are not counted.
 
-Access-log policy: every answer other than a redirect (404, 405, 410, 503) is logged;
+Access-log policy: every answer other than a redirect (404, 405, 410, 429, 503) is logged;
 redirects are logged for a random ``access_log_sample_ratio`` share (1% by default).
 Metrics and (parent-based, sampled) traces cover every request, as for FastAPI routes.
 """
@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from hop_contracts import CODE_PATTERN, is_reserved
 from hop_instrumentation import RequestObserver
 from hop_redirect.dependencies import RedirectServices
-from hop_redirect.errors import LinksUnavailableError
+from hop_redirect.errors import LinksUnavailableError, LookupsThrottledError
 from hop_redirect.responses import EMPTY_BODY, PERMANENT, Answer, Route
 
 __all__ = ["ROUTE", "RedirectFront"]
@@ -110,6 +110,8 @@ class RedirectFront:
     async def _resolve(self, code: str) -> Route:
         try:
             return await self._fetch(code)
+        except LookupsThrottledError:
+            return Route(self._renderer.throttled)
         except LinksUnavailableError:
             return Route(self._renderer.unavailable)
 

@@ -18,12 +18,20 @@ _CLICKS: Final = "hop_redirect_clicks_"
 class DropReason:
     """The ``reason`` label values of ``hop_redirect_clicks_dropped_total``."""
 
+    #: Kept for old dashboards, never counted: the buffer spills to the spool instead.
     BUFFER_FULL = "buffer_full"
+    #: Analytics refused the batch (4xx): its events break the contract.
     REJECTED = "rejected"
+    #: Left in a spool that does not outlive the pod (``HOP_CLICK_SPOOL_PERSISTENT=false``)
+    #: at shutdown, the transport being down for the whole grace period.
     SHUTDOWN = "shutdown"
     #: The only overload drop: the spool's budget (events or bytes) is used up.
     SPOOL_FULL = "spool_full"
-    ALL = (BUFFER_FULL, REJECTED, SHUTDOWN, SPOOL_FULL)
+    #: The spool's disk refused the write (full, read-only, I/O error).
+    SPOOL_WRITE_FAILED = "spool_write_failed"
+    #: Held in a spool no process will deliver from: unreadable records, discarded.
+    SPOOL_ABANDONED = "spool_abandoned"
+    ALL = (BUFFER_FULL, REJECTED, SHUTDOWN, SPOOL_ABANDONED, SPOOL_FULL, SPOOL_WRITE_FAILED)
 
 
 @dataclass(slots=True, frozen=True)
@@ -80,6 +88,8 @@ class ClickMetrics:
     sent: Counter
     dropped: Counter
     spooled: Counter
+    spool_recovered: Counter
+    spool_left: Counter
     spool_events: Gauge
     spool_bytes: Gauge
     spool_capacity_events: Gauge
@@ -112,6 +122,16 @@ class ClickMetrics:
             dropped=dropped,
             spooled=Counter(
                 _CLICKS + "spooled", "Click events written to the durable spool.", registry=registry
+            ),
+            spool_recovered=Counter(
+                _CLICKS + "spool_recovered",
+                "Click events found at start in a spool a previous process left, to deliver.",
+                registry=registry,
+            ),
+            spool_left=Counter(
+                _CLICKS + "spool_left",
+                "Click events left at shutdown in a persistent spool, for the pod's successor.",
+                registry=registry,
             ),
             spool_events=gauge("spool_events", "Click events in the spool, waiting for delivery."),
             spool_bytes=gauge("spool_bytes", "Bytes of click events in the spool."),

@@ -11,9 +11,15 @@ tasks share the work:
   or crash finds the clicks on disk.
 
 Encoding and every file operation run in worker threads, so the event loop never waits
-on a batch being built or a disk. Only an exhausted spool budget drops clicks
-(``reason="spool_full"``). At shutdown the buffer goes to the spool first (durable in
-milliseconds), then the remaining grace drains the spool.
+on a batch being built or a disk. While delivery keeps up, no click touches the disk.
+
+Every loss is counted in ``hop_redirect_clicks_dropped_total`` with its reason: an
+exhausted spool budget (``spool_full``), a disk that refused the write
+(``spool_write_failed``), events the spool counts but cannot read back
+(``spool_abandoned``), a batch analytics refused (``rejected``), and events left at
+shutdown in a spool that does not outlive the pod (``shutdown``). At shutdown the buffer
+goes to the spool first (durable in milliseconds), then the remaining grace drains the
+spool; what a persistent spool still holds is the successor's (``spool_left``).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from hop_redirect.clicks import ClickBuffer, encode_events
 from hop_redirect.errors import BatchRejectedError, DeliveryFailedError
 from hop_redirect.metrics import ClickMetrics, DropReason
 from hop_redirect.senders import ClickSender
-from hop_redirect.spool import ClickSpool
+from hop_redirect.spool import ClickSpool, SpoolOpened
 
 __all__ = ["ClickPipeline"]
 
@@ -49,6 +55,7 @@ class ClickPipeline:
         batch_size: int,
         interval: float,
         max_retry_delay: float,
+        persistent: bool,
     ) -> None:
         self.buffer = buffer
         self.sender = sender
@@ -57,6 +64,7 @@ class ClickPipeline:
         self._batch_size = batch_size
         self._interval = interval
         self._max_retry_delay = max_retry_delay
+        self._persistent = persistent
         #: The batch being delivered, and whether it is still in the spool.
         self._batch: list[bytes] | None = None
         self._batch_spooled = False
@@ -67,17 +75,35 @@ class ClickPipeline:
         self._tasks: list[asyncio.Task[None]] = []
         self._failures = RateLimitedLog(logger, "click delivery failed; retrying")
         self._full = RateLimitedLog(logger, "click spool full; clicks dropped")
-        metrics.spool_capacity_events.set(spool.max_events)
-        metrics.spool_capacity_bytes.set(spool.max_bytes)
+        self._write_failed = RateLimitedLog(logger, "click spool write failed; clicks dropped")
 
     async def start(self) -> None:
         """Open the spool (what a previous run left is delivered first), start the tasks."""
-        await asyncio.to_thread(self.spool.open)
-        if len(self.spool):
+        try:
+            opened = await asyncio.to_thread(self.spool.open)
+        except OSError as err:
+            # Serve anyway: while delivery keeps up no click needs the disk; spills count drops.
+            logger.error(
+                "click spool cannot be opened; clicks that need it will be dropped",
+                extra={"error": str(err), "spool": str(self.spool.path)},
+            )
+            opened = SpoolOpened(recovered=0, adopted=0, over_budget=0)
+            self.spool.max_events = self.spool.max_bytes = 0
+        found = opened.recovered + opened.adopted
+        self._metrics.spool_recovered.inc(found)
+        if found:
             logger.info(
                 "click spool holds clicks from a previous run; delivering them first",
-                extra={"clicks": len(self.spool), "spool": str(self.spool.path)},
+                extra={"clicks": found, "adopted": opened.adopted, "spool": str(self.spool.path)},
             )
+        if opened.over_budget:
+            self._drop(DropReason.SPOOL_ABANDONED, opened.over_budget)
+            logger.error(
+                "clicks of an orphaned spool slot did not fit this spool's budget; dropped",
+                extra={"clicks": opened.over_budget, "spool": str(self.spool.path)},
+            )
+        self._metrics.spool_capacity_events.set(self.spool.max_events)
+        self._metrics.spool_capacity_bytes.set(self.spool.max_bytes)
         self._update_gauges()
         self._tasks = [
             asyncio.create_task(self._run_flusher(), name="click-flusher"),
@@ -98,13 +124,31 @@ class ClickPipeline:
             await asyncio.wait_for(
                 self.flush(deadline=deadline), max(deadline - time.monotonic(), 0)
             )
-        if len(self.spool):
-            logger.warning(
-                "clicks left in the spool at shutdown; the next start delivers them",
-                extra={"clicks": len(self.spool), "spool": str(self.spool.path)},
-            )
+        self._report_left()
         self._update_gauges()
         await asyncio.to_thread(self.spool.close)
+
+    def _report_left(self) -> None:
+        left = len(self.spool)
+        if not left:
+            return
+        fields = {"clicks": left, "spool": str(self.spool.path)}
+        if self._persistent:
+            self._metrics.spool_left.inc(left)
+            logger.warning(
+                "clicks left in the persistent spool at shutdown; "
+                "the next process on this volume delivers them",
+                extra=fields,
+            )
+        else:
+            self._drop(DropReason.SHUTDOWN, left)
+            logger.error(
+                "clicks left at shutdown in a spool that does not outlive the pod; lost",
+                extra=fields,
+            )
+
+    def _drop(self, reason: str, count: int) -> None:
+        self._metrics.dropped.labels(reason).inc(count)
 
     async def flush(self, *, deadline: float | None = None) -> None:
         """Deliver every buffered and spooled click, batch by batch, retrying until ``deadline``."""
@@ -128,8 +172,12 @@ class ClickPipeline:
             if records:
                 self._batch, self._batch_spooled = records, True
                 return
+            lost = await asyncio.to_thread(self.spool.discard)
+            self._drop(DropReason.SPOOL_ABANDONED, lost)
+            self._update_gauges()
             logger.error(
-                "click spool counts events it cannot read", extra={"spool": str(self.spool.path)}
+                "click spool counts events it cannot read; discarded them",
+                extra={"clicks": lost, "spool": str(self.spool.path)},
             )
         if len(self.buffer):
             raws = self.buffer.take(self._batch_size)
@@ -181,12 +229,13 @@ class ClickPipeline:
                 return
             try:
                 left = await asyncio.to_thread(self.spool.append, payloads)
-            except OSError:
-                logger.exception("click spool write failed", extra={"spool": str(self.spool.path)})
-                left = payloads
+            except OSError as err:
+                self._drop(DropReason.SPOOL_WRITE_FAILED, len(payloads))
+                self._write_failed.record(len(payloads), error=str(err), spool=str(self.spool.path))
+                return
             self._metrics.spooled.inc(len(payloads) - len(left))
             if left:
-                self._metrics.dropped.labels(DropReason.SPOOL_FULL).inc(len(left))
+                self._drop(DropReason.SPOOL_FULL, len(left))
                 self._full.record(len(left), events=self.spool.max_events)
             self._update_gauges()
 
@@ -197,7 +246,7 @@ class ClickPipeline:
             try:
                 await self.sender.send(batch)
             except BatchRejectedError as err:
-                self._metrics.dropped.labels(DropReason.REJECTED).inc(len(batch))
+                self._drop(DropReason.REJECTED, len(batch))
                 logger.error(
                     "click batch rejected", extra={"clicks": len(batch), "reason": str(err)}
                 )

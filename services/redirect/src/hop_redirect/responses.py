@@ -74,7 +74,9 @@ class Route:
 class Renderer:
     """Build the answers of the redirect service."""
 
-    def __init__(self, *, permanent_max_age: int, retry_after: int) -> None:
+    def __init__(
+        self, *, permanent_max_age: int, retry_after: int, throttled_retry_after: int
+    ) -> None:
         self._max_age = permanent_max_age
         self.not_found = _error(404, "No link has this code.", "Not found")
         self.unavailable = _error(
@@ -82,6 +84,15 @@ class Renderer:
             "The link cannot be resolved right now; retry shortly.",
             "Temporarily unavailable",
             [(b"retry-after", str(retry_after).encode())],
+        )
+        # A scan of unknown codes is the client's doing, not an outage: 429, never a 5xx
+        # that would spend the availability budget (and page) on someone else's behalf.
+        self.throttled = _error(
+            429,
+            "Too many unknown codes were asked for lately; this one is not looked up now."
+            " Retry after the time in Retry-After.",
+            "Too many requests",
+            [(b"retry-after", str(throttled_retry_after).encode())],
         )
 
     def route(self, code: str, link: Link | None) -> Route:

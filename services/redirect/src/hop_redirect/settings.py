@@ -72,7 +72,7 @@ class RedirectSettings(ServiceSettings):
         gt=0.0,
         le=1_000_000.0,
         description="Lookups per second of codes links does not know, past the burst; "
-        "over it a miss answers 503 with Retry-After.",
+        "over it a miss answers 429 with Retry-After.",
     )
     cache_unknown_lookup_burst: int = Field(default=1000, ge=1, le=1_000_000)
     cache_stale_if_error: float = Field(
@@ -98,6 +98,12 @@ class RedirectSettings(ServiceSettings):
         description="Directory of the durable click spool; default: hop-redirect-spool-<port> "
         "in the temporary directory.",
     )
+    click_spool_persistent: bool = Field(
+        default=True,
+        description="The spool directory outlives the pod (a PersistentVolume, or a machine's "
+        "own disk): clicks left in it at shutdown are the next process's. false (an emptyDir): "
+        "they are counted dropped, reason shutdown.",
+    )
     click_spool_max_events: int = Field(
         default=15_000_000,
         ge=1,
@@ -108,7 +114,8 @@ class RedirectSettings(ServiceSettings):
     click_spool_max_bytes: int = Field(
         default=7 * 2**30,
         ge=2**20,
-        description="Bytes the spool holds before dropping: 15M events of ~470 bytes.",
+        description="Bytes the spool holds before dropping: 15M events of ~470 bytes. Lowered "
+        "at start to the free space of the spool's filesystem (each worker's share of it).",
     )
     click_spool_segment_bytes: int = Field(default=64 * 2**20, ge=2**16, le=2**31)
     click_batch_size: int = Field(default=500, ge=1, le=1000)

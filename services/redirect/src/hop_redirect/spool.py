@@ -13,26 +13,44 @@ at most the batch being written. The cursor moves only after a batch was deliver
 (written to a temporary file, fsynced and renamed), so a crash redelivers at most one
 batch, which receivers drop by event id.
 
+The budget is the truth: `open` reads the free space of the directory's filesystem and
+lowers ``max_events``/``max_bytes`` to what this process' share of it (plus what the slot
+holds already) can really take. It also adopts sibling slots nobody holds that still hold
+events (a process of a previous run with more workers), so no slot is left unread.
+
+A write that fails (disk full, read-only, I/O error) raises `OSError` after cutting the
+segment back to its last whole record; where even the cut fails, the next write starts a
+fresh segment, so no record is ever appended after a torn one.
+
 Every method does blocking file I/O: call it from a worker thread (`asyncio.to_thread`).
 """
 
 from __future__ import annotations
 
-import fcntl
+import contextlib
+import errno
 import os
-import struct
 import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Final
 
-__all__ = ["ClickSpool", "SpoolState"]
+from hop_redirect._spool_files import (
+    HEADER,
+    SUFFIX,
+    fsync_directory,
+    load_cursor,
+    orphaned_slots,
+    read_records,
+    room_on_disk,
+    save_cursor,
+    take_slot,
+)
 
-_HEADER: Final = struct.Struct(">II")
-_CURSOR: Final = struct.Struct(">QQ")
-_SUFFIX: Final = ".seg"
-_MAX_SLOTS: Final = 256
+__all__ = ["ClickSpool", "SpoolOpened", "SpoolState"]
+
+_ADOPT_BATCH: Final = 1000
 
 
 @dataclass(slots=True, frozen=True)
@@ -43,14 +61,32 @@ class SpoolState:
     bytes: int
 
 
+@dataclass(slots=True, frozen=True)
+class SpoolOpened:
+    """What `ClickSpool.open` found: its slot's events, and those adopted or left over."""
+
+    recovered: int
+    adopted: int
+    #: Events of adopted slots over this spool's budget, dropped.
+    over_budget: int
+
+
 class ClickSpool:
     """Append encoded events at the tail, read and release them at the head (oldest first)."""
 
     def __init__(
-        self, directory: Path, *, max_events: int, max_bytes: int, segment_bytes: int
+        self,
+        directory: Path,
+        *,
+        max_events: int,
+        max_bytes: int,
+        segment_bytes: int,
+        disk_share: int = 1,
     ) -> None:
+        #: The configured budget until `open` lowers it to the space the filesystem has.
         self.max_events = max_events
         self.max_bytes = max_bytes
+        self._disk_share = disk_share
         self._segment_bytes = segment_bytes
         self._lock = threading.Lock()
         self._directory = directory
@@ -66,12 +102,65 @@ class ClickSpool:
         self._total_bytes = 0
         self._head = (0, 0)
         self._writer: BinaryIO | None = None
+        self._torn = False
 
-    def open(self) -> None:
-        """Take a free slot and recover what it holds (cut a torn tail, count the events)."""
+    def open(self) -> SpoolOpened:
+        """Take a free slot, recover it, fit the budget to the disk and adopt orphaned slots."""
         with self._lock:
-            self.path, self._lock_file = _take_slot(self._directory)
+            self.path, self._lock_file = take_slot(self._directory)
             self._recover()
+            self._fit_budget()
+        recovered = len(self)
+        adopted, over = 0, 0
+        for path, lock in orphaned_slots(self._directory, self.path):
+            moved, left = self._adopt(ClickSpool._held(path, lock))
+            adopted, over = adopted + moved, over + left
+        return SpoolOpened(recovered=recovered, adopted=adopted, over_budget=over)
+
+    def _fit_budget(self) -> None:
+        room = self._total_bytes + room_on_disk(self.path, share=self._disk_share)
+        if room < self.max_bytes:
+            self.max_events = max(1, self.max_events * room // self.max_bytes)
+            self.max_bytes = room
+
+    @classmethod
+    def _held(cls, slot: Path, lock: BinaryIO) -> ClickSpool:
+        """Return the spool of a slot whose lock is held, recovered, without a budget."""
+        spool = cls(slot, max_events=2**62, max_bytes=2**62, segment_bytes=2**62)
+        spool.path, spool._lock_file = slot, lock
+        spool._recover()
+        return spool
+
+    def _adopt(self, orphan: ClickSpool) -> tuple[int, int]:
+        """Move ``orphan``'s events into this spool; return how many moved and did not fit."""
+        moved = left = 0
+        try:
+            while records := orphan.read(_ADOPT_BATCH):
+                rest = self.append(records)
+                moved, left = moved + len(records) - len(rest), left + len(rest)
+                orphan.release(records)
+            left += len(orphan)  # counted, but unreadable
+            orphan.discard()
+        finally:
+            orphan.close()
+        return moved, left
+
+    def discard(self) -> int:
+        """Forget every event (unreadable ones included); return how many there were."""
+        with self._lock:
+            count = self._total_events
+            last = self._segments[-1]
+            for sequence in list(self._segments):
+                self._drop_segment(sequence)
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+            self._total_events = self._total_bytes = 0
+            self._head = (last + 1, 0)
+            with contextlib.suppress(OSError):  # a directory gone too: later writes fail, counted
+                self._open_segment(last + 1)
+                save_cursor(self.path, self._head)
+            return count
 
     @property
     def state(self) -> SpoolState:
@@ -84,16 +173,18 @@ class ClickSpool:
     def append(self, payloads: list[bytes]) -> list[bytes]:
         """Write ``payloads`` durably (one fsync); return those that did not fit the budget."""
         with self._lock:
+            if not self._segments:
+                raise OSError(errno.EBADF, f"The click spool in {self._directory} is not open.")
             state = self.state
             room_events = self.max_events - state.events
             room_bytes = self.max_bytes - state.bytes
             kept = 0
             chunks: list[bytes] = []
             for payload in payloads:
-                size = _HEADER.size + len(payload)
+                size = HEADER.size + len(payload)
                 if kept >= room_events or size > room_bytes:
                     break
-                chunks.append(_HEADER.pack(len(payload), zlib.crc32(payload)) + payload)
+                chunks.append(HEADER.pack(len(payload), zlib.crc32(payload)) + payload)
                 room_bytes -= size
                 kept += 1
             if chunks:
@@ -107,14 +198,17 @@ class ClickSpool:
             sequence, offset = self._head
             for current in self._segments:
                 start = offset if current == sequence else 0
-                out.extend(self._read_segment(current, start, limit - len(out))[0])
+                try:
+                    out.extend(read_records(self._segment(current), start, limit - len(out))[0])
+                except OSError:
+                    break  # unreadable (gone, I/O error): the caller sees fewer than counted
                 if len(out) >= limit:
                     break
             return out
 
     def release(self, records: list[bytes]) -> None:
         """Forget ``records``, the oldest events as `read` returned them, and persist the head."""
-        sizes = [_HEADER.size + len(record) for record in records]
+        sizes = [HEADER.size + len(record) for record in records]
         with self._lock:
             done = 0
             while done < len(sizes) or self._is_head_spent():
@@ -130,7 +224,8 @@ class ClickSpool:
                     break
                 else:
                     self._head = (sequence, offset + used)
-            self._save_cursor()
+            with contextlib.suppress(OSError):  # a stale cursor only redelivers: receivers dedupe
+                save_cursor(self.path, self._head)
 
     def _is_head_spent(self) -> bool:
         sequence = self._head[0]
@@ -148,16 +243,33 @@ class ClickSpool:
 
     def _write(self, chunks: list[bytes]) -> None:
         sequence = self._segments[-1]
-        if self._size(sequence) >= self._segment_bytes:
+        if self._torn or self._size(sequence) >= self._segment_bytes:
             sequence = self._open_segment(sequence + 1)
+            self._torn = False
         writer = self._writer
         if writer is None:
-            writer = self._writer = self._segment(sequence).open("ab")
-        data = b"".join(chunks)
-        writer.write(data)
-        writer.flush()
-        os.fsync(writer.fileno())
+            writer = self._writer = self._segment(sequence).open("ab", buffering=0)
+        start = writer.tell()
+        data = memoryview(b"".join(chunks))
+        try:
+            written = 0
+            while written < len(data):
+                written += writer.write(data[written:]) or 0
+            os.fsync(writer.fileno())
+        except OSError:
+            self._cut_failed_write(writer, start)
+            raise
         self._count(sequence, len(chunks), len(data))
+
+    def _cut_failed_write(self, writer: BinaryIO, start: int) -> None:
+        """Cut a failed write off the segment; where that fails too, never append after it."""
+        self._writer = None
+        try:
+            os.ftruncate(writer.fileno(), start)
+        except OSError:
+            self._torn = True  # reads and recovery stop before the torn record: append elsewhere
+        with contextlib.suppress(OSError):
+            writer.close()
 
     def _count(self, sequence: int, events: int, size: int) -> None:
         self._events[sequence] += events
@@ -173,7 +285,7 @@ class ClickSpool:
             self._writer.close()
             self._writer = None
         self._segment(sequence).touch()
-        _fsync_directory(self.path)
+        fsync_directory(self.path)
         self._segments.append(sequence)
         self._events[sequence] = 0
         self._bytes[sequence] = 0
@@ -185,36 +297,18 @@ class ClickSpool:
         self._segment(sequence).unlink(missing_ok=True)
 
     def _segment(self, sequence: int) -> Path:
-        return self.path / f"{sequence:020d}{_SUFFIX}"
-
-    def _read_segment(self, sequence: int, start: int, limit: int) -> tuple[list[bytes], int]:
-        """Return up to ``limit`` valid records from ``start`` and the offset after them."""
-        records: list[bytes] = []
-        with self._segment(sequence).open("rb") as file:
-            file.seek(start)
-            offset = start
-            while len(records) < limit:
-                header = file.read(_HEADER.size)
-                if len(header) < _HEADER.size:
-                    break
-                length, crc = _HEADER.unpack(header)
-                payload = file.read(length)
-                if len(payload) < length or zlib.crc32(payload) != crc:
-                    break
-                records.append(payload)
-                offset += _HEADER.size + length
-        return records, offset
+        return self.path / f"{sequence:020d}{SUFFIX}"
 
     def _recover(self) -> None:
-        found = sorted(int(p.stem) for p in self.path.glob(f"*{_SUFFIX}") if p.stem.isdigit())
-        head = self._load_cursor()
+        found = sorted(int(p.stem) for p in self.path.glob(f"*{SUFFIX}") if p.stem.isdigit())
+        head = load_cursor(self.path)
         for sequence in found:
             if sequence < head[0]:
                 self._segment(sequence).unlink(missing_ok=True)
                 continue
             start = min(head[1], self._size(sequence)) if sequence == head[0] else 0
             head = (head[0], start) if sequence == head[0] else head
-            records, end = self._read_segment(sequence, start, 2**62)
+            records, end = read_records(self._segment(sequence), start, 2**62)
             if end < self._size(sequence):
                 with self._segment(sequence).open("r+b") as torn:
                     torn.truncate(end)  # a torn or corrupt tail: the write that never finished
@@ -228,43 +322,3 @@ class ClickSpool:
         elif head[0] < self._segments[0]:
             head = (self._segments[0], 0)
         self._head = head
-
-    def _load_cursor(self) -> tuple[int, int]:
-        try:
-            data = (self.path / "cursor").read_bytes()
-        except FileNotFoundError:
-            return (0, 0)
-        if len(data) != _CURSOR.size:
-            return (0, 0)  # never written whole (it is replaced atomically): start over
-        sequence, offset = _CURSOR.unpack(data)
-        return (sequence, offset)
-
-    def _save_cursor(self) -> None:
-        temporary = self.path / "cursor.tmp"
-        with temporary.open("wb") as file:
-            file.write(_CURSOR.pack(*self._head))
-            file.flush()
-            os.fsync(file.fileno())
-        temporary.replace(self.path / "cursor")
-
-
-def _take_slot(directory: Path) -> tuple[Path, BinaryIO]:
-    for slot in range(_MAX_SLOTS):
-        path = directory / str(slot)
-        path.mkdir(parents=True, exist_ok=True)
-        lock = (path / "lock").open("ab")
-        try:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.close()
-            continue
-        return path, lock
-    raise OSError(f"Every one of the {_MAX_SLOTS} click spool slots in {directory} is in use.")
-
-
-def _fsync_directory(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
