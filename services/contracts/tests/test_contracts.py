@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +14,7 @@ from hop_contracts import (
     is_bot,
     is_code,
     is_reserved,
+    resolved_fields,
 )
 
 
@@ -100,3 +102,39 @@ def test_click_batch_holds_1_to_1000_events() -> None:
 
 def test_dead_letter_stream_is_named_after_the_stream() -> None:
     assert dead_letter_stream("hop:clicks") == "hop:clicks:dead"
+
+
+@dataclass(frozen=True)
+class _Record:
+    id: str
+    code: str
+    url: str
+    redirect_status: int
+    forward_query: bool
+    expires_at: datetime | float | None
+    disabled: bool
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "encoded"),
+    [
+        (datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC), "2030-01-02T03:04:05Z"),
+        (datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC).timestamp(), "2030-01-02T03:04:05Z"),
+        (None, None),
+    ],
+)
+def test_resolved_fields_are_the_resolve_body_whatever_the_record(
+    expires_at: datetime | float | None, encoded: str | None
+) -> None:
+    record = _Record("link0001", "abc1234", "https://example.com/", 307, True, expires_at, False)
+    fields = resolved_fields(record)
+    assert fields == {
+        "id": "link0001",
+        "code": "abc1234",
+        "url": "https://example.com/",
+        "redirect_status": 307,
+        "forward_query": True,
+        "expires_at": encoded,
+        "disabled": False,
+    }
+    assert ResolvedLink.model_validate(fields).code == "abc1234"

@@ -59,7 +59,9 @@ from hop_contracts.resolve import (
     RedirectStatus,
     ResolvedLink,
     ResolvedLinks,
+    ResolvedRecord,
     ResolveRequest,
+    resolved_fields,
 )
 from hop_contracts.routes import (
     CLICKS_PATH,
@@ -151,6 +153,7 @@ __all__ = [
     "ResolveRequest",
     "ResolvedLink",
     "ResolvedLinks",
+    "ResolvedRecord",
     "SessionInfo",
     "SessionList",
     "SessionRequest",
@@ -165,4 +168,5 @@ __all__ = [
     "is_code",
     "is_reserved",
     "link_cache_key",
+    "resolved_fields",
 ]

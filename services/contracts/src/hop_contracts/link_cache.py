@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Final, Protocol, TypedDict
+from typing import Final, TypedDict
 
-from hop_contracts.resolve import LINK_ID_MAX_LENGTH, REDIRECT_STATUSES
+from hop_contracts.resolve import LINK_ID_MAX_LENGTH, REDIRECT_STATUSES, ResolvedRecord
 
 __all__ = [
     "DEFAULT_LINK_CACHE_PREFIX",
@@ -47,23 +47,8 @@ class CachedLink(TypedDict):
     disabled: bool
 
 
-class CacheableLink(Protocol):
-    """A resolved link as a writer holds it: a record with the resolve body's fields."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def code(self) -> str: ...
-    @property
-    def url(self) -> str: ...
-    @property
-    def redirect_status(self) -> int: ...
-    @property
-    def forward_query(self) -> bool: ...
-    @property
-    def expires_at(self) -> datetime | float | None: ...
-    @property
-    def disabled(self) -> bool: ...
+#: A resolved link as a writer holds it (`hop_contracts.resolve.ResolvedRecord`).
+CacheableLink = ResolvedRecord
 
 
 def cached_link(link: CacheableLink) -> CachedLink:

@@ -6,6 +6,8 @@ Usage::
     link = ResolvedLink.model_validate_json(response.content)
     links = ResolvedLinks.model_validate_json(response.content).links  # code -> link | None
 
+    body = orjson.dumps(resolved_fields(record))  # links: any record with the seven fields
+
 For one code, a 404 with ``{"detail": ...}`` means the code is unknown (or deleted);
 anything else is links being unavailable. A batch (`ResolveRequest`, 1 to
 `MAX_RESOLVE_CODES` codes) is answered 200 with every code asked for as a key of
@@ -14,8 +16,8 @@ anything else is links being unavailable. A batch (`ResolveRequest`, 1 to
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Final, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Final, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
@@ -33,6 +35,8 @@ __all__ = [
     "ResolveRequest",
     "ResolvedLink",
     "ResolvedLinks",
+    "ResolvedRecord",
+    "resolved_fields",
 ]
 
 #: The statuses a link may redirect with.
@@ -91,3 +95,41 @@ class ResolvedLinks(BaseModel):
     )
 
     links: dict[str, ResolvedLink | None]
+
+
+class ResolvedRecord(Protocol):
+    """A resolved link as a service holds it: any record with the resolve body's fields."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def redirect_status(self) -> int: ...
+    @property
+    def forward_query(self) -> bool: ...
+    @property
+    def expires_at(self) -> datetime | float | None: ...
+    @property
+    def disabled(self) -> bool: ...
+
+
+def resolved_fields(link: ResolvedRecord) -> dict[str, object]:
+    """Return the resolve body of ``link`` as JSON types (`ResolvedLink`'s fields).
+
+    The expiry is ISO 8601 in UTC with a ``Z``, from a datetime or seconds since the epoch.
+    """
+    expires_at = link.expires_at
+    if isinstance(expires_at, int | float):
+        expires_at = datetime.fromtimestamp(expires_at, UTC)
+    return {
+        "id": link.id,
+        "code": link.code,
+        "url": link.url,
+        "redirect_status": link.redirect_status,
+        "forward_query": link.forward_query,
+        "expires_at": expires_at.isoformat().replace("+00:00", "Z") if expires_at else None,
+        "disabled": link.disabled,
+    }

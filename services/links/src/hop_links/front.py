@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import Receive, Scope, Send
 
-from hop_contracts import RESOLVE_PATH
+from hop_contracts import RESOLVE_PATH, resolved_fields
 from hop_instrumentation import get_instrumentation
 from hop_links.dependencies import services_of
 from hop_links.errors import DatabaseUnavailableError, LinkNotFoundError
@@ -75,24 +75,11 @@ class ResolveFront:
 
 def resolved_json(link: ResolvedLink) -> bytes:
     """Return the contract's JSON body for a resolved link."""
-    return orjson.dumps(_resolved_fields(link))
+    return orjson.dumps(resolved_fields(link))
 
 
 def resolved_links_json(codes: Iterable[str], found: Mapping[str, ResolvedLink]) -> bytes:
     """Return the contract's batch body: every code in ``codes``, null where not ``found``."""
-    links = {code: None if (link := found.get(code)) is None else _resolved_fields(link)
+    links = {code: None if (link := found.get(code)) is None else resolved_fields(link)
              for code in codes}  # fmt: skip
     return orjson.dumps({"links": links})
-
-
-def _resolved_fields(link: ResolvedLink) -> dict[str, object]:
-    expires_at = link.expires_at.isoformat().replace("+00:00", "Z") if link.expires_at else None
-    return {
-        "id": link.id,
-        "code": link.code,
-        "url": link.url,
-        "redirect_status": link.redirect_status,
-        "forward_query": link.forward_query,
-        "expires_at": expires_at,
-        "disabled": link.disabled,
-    }
