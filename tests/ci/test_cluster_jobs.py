@@ -36,12 +36,36 @@ def test_dev_loop_job_runs_skaffold_dev_and_asserts_a_synced_edit() -> None:
     synced = {
         path
         for artifact in dev["build"]["artifacts"]
+        if "sync" in artifact
         for rule in artifact["sync"]["manual"]
         for path in ROOT.glob(rule["src"])
     }
     assert ROOT / edited in synced
     for check in ("Syncing 1 files", 'grep -c "Building \\[', "$(pods)"):
         assert check in script, check
+
+
+def test_dev_loop_job_edits_the_library_and_a_thin_chart_and_waits_for_the_redeploy() -> None:
+    """The files check-dev-loop writes are ones the dev profile's charts artifact watches."""
+    script = (ROOT / "k8s" / "check-dev-loop").read_text()
+    configs = {d["metadata"]["name"]: d for d in yaml.safe_load_all(SKAFFOLD.read_text())}
+    (dev,) = [p for p in configs["hop"]["profiles"] if p["name"] == "dev"]
+    (charts,) = [a for a in dev["build"]["artifacts"] if "custom" in a]
+    watched = {
+        ROOT / charts["context"] / path for path in charts["custom"]["dependencies"]["paths"]
+    }
+    written = {
+        name: ROOT / path for name, path in re.findall(r'^(\w+_file)="\$root/(\S+)"', script, re.M)
+    }
+    assert set(written) == {"library_file", "thin_file"}
+    assert written["library_file"].parent.parent == ROOT / "charts" / "hop-service"
+    assert written["thin_file"].parent.parent == ROOT / "charts" / "redirect"
+    for path in written.values():
+        assert any(root in path.parents for root in watched), path
+    assert 'rm -f "$library_file" "$thin_file"' in script  # the cleanup removes both
+    # The library's edit alone must reach the cluster: the value the ConfigMap carries changes.
+    assert script.index("wait_for_value first") < script.index("library_define second")
+    assert script.index("library_define second") < script.index("wait_for_value second")
 
 
 def test_readme_job_runs_the_install_section_on_a_bare_cluster_with_a_registry() -> None:

@@ -162,7 +162,9 @@ def test_skaffold_builds_one_artifact_per_service() -> None:
         {key.split(".")[0] for key in release["setValueTemplates"]},
     )
     (dev,) = [p for p in hop["profiles"] if p["name"] == "dev"]
-    dev_artifacts = dev["build"]["artifacts"]
+    # Every service's image, then the charts' watch (no image of a service: test_skaffold.py).
+    *dev_artifacts, charts = dev["build"]["artifacts"]
+    assert charts["image"] == "hop-charts"
     assert [a["image"] for a in dev_artifacts] == [a["image"] for a in artifacts]
     assert {a["docker"]["target"] for a in dev_artifacts} == {"dev"}, "skaffold.yaml dev targets"
     for artifact in dev_artifacts:

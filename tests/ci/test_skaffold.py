@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,11 @@ def _patched(profile: str) -> dict[str, Any]:
     return dict(config)
 
 
+def _dev_images() -> list[dict[str, Any]]:
+    """The dev profile's service images (without the charts' watch, hop-charts)."""
+    return [a for a in _patched("dev")["build"]["artifacts"] if "docker" in a]
+
+
 def test_skaffold_every_document_valid_for_the_published_schema(tmp_path: Path) -> None:
     checker = Path(sys.executable).parent / "check-jsonschema"
     for name, config in _configs().items():
@@ -90,7 +97,7 @@ def test_artifacts_one_per_service_from_the_root_dockerfile() -> None:
         assert artifact["image"] == values["image"]["repository"] == f"hop-{service}"
         services.append(service)
     assert services == list(SERVICES)
-    for artifact in _patched("dev")["build"]["artifacts"]:
+    for artifact in _dev_images():
         assert artifact["docker"]["target"] == "dev" in stages
 
 
@@ -110,7 +117,7 @@ def test_dev_sync_paths_match_files_and_land_in_the_dev_images_source() -> None:
     dev_stage = dockerfile.split("AS dev", 1)[1].split("\nFROM ", 1)[0]
     assert 'ENTRYPOINT ["hop-service-reload"]' in dev_stage
     assert 'CMD ["serve"]' in dev_stage
-    for artifact in _patched("dev")["build"]["artifacts"]:
+    for artifact in _dev_images():
         service = artifact["docker"]["buildArgs"]["SERVICE"]
         sources = [rule["src"] for rule in artifact["sync"]["manual"]]
         assert f"services/{service}/src/**/*.py" in sources
@@ -224,3 +231,97 @@ def test_port_forwards_name_services_that_exist() -> None:
     ]
     load = _profile("load")["portForward"][0]
     assert load["resourceName"] == "locust-master"
+
+
+def _path_dependencies(chart: Path) -> set[Path]:
+    """The charts ``chart`` depends on by path (``file://``), and theirs, recursively."""
+    found: set[Path] = set()
+    for dependency in yaml.safe_load((chart / "Chart.yaml").read_text()).get("dependencies", []):
+        repository = dependency.get("repository", "")
+        if repository.startswith("file://"):
+            path = (chart / repository.removeprefix("file://")).resolve()
+            found |= {path, *_path_dependencies(path)}
+    return found
+
+
+def _charts_watch() -> tuple[Path, dict[str, Any]]:
+    """The dev profile's charts artifact: its context and its custom dependencies."""
+    (artifact,) = [a for a in _patched("dev")["build"]["artifacts"] if "custom" in a]
+    return ROOT / artifact["context"], artifact["custom"]["dependencies"]
+
+
+def _ignored(relative: str, patterns: list[str]) -> bool:
+    """Whether skaffold's watcher ignores ``relative`` (a pattern also covers what is under it)."""
+    parts = relative.split("/")
+    prefixes = ["/".join(parts[:end]) for end in range(1, len(parts) + 1)]
+    return any(fnmatch.fnmatchcase(prefix, p) for p in patterns for prefix in prefixes)
+
+
+def test_skaffold_dev_watches_every_chart_the_release_is_built_from(tmp_path: Path) -> None:
+    """An edit under charts/hop-service or a thin chart redeploys, as one under charts/hop does.
+
+    skaffold's helm deployer watches the release's chartPath and values files only; the
+    charts artifact of the dev profile watches every chart the release depends on by path,
+    but none of the files the dependency builds write (which would redeploy forever).
+    """
+    (release,) = _hop()["deploy"]["helm"]["releases"]
+    umbrella = ROOT / release["chartPath"]
+    context, dependencies = _charts_watch()
+    roots = {(context / path).resolve() for path in dependencies["paths"]}
+    assert _path_dependencies(umbrella) == roots  # charts/hop-service and every thin chart
+    assert {root.name for root in roots} == {"hop-service", *SERVICES}
+    tracked = subprocess.run(
+        ["git", "ls-files", "charts"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    sources = [
+        ROOT / path for path in tracked if any(root in (ROOT / path).parents for root in roots)
+    ]
+    assert any("templates" in path.parts for path in sources)
+    for source in sources:
+        assert not _ignored(source.relative_to(context).as_posix(), dependencies["ignore"]), source
+    # What the before-hook and skaffold's own `helm dependency build charts/hop` write.
+    helm = install_helm()
+    charts = tmp_path / "charts"
+    shutil.copytree(CHARTS, charts, ignore=shutil.ignore_patterns("charts", "Chart.lock"))
+    (hook,) = _hop()["deploy"]["helm"]["hooks"]["before"]
+    env = {**os.environ, "PATH": f"{helm.parent}{os.pathsep}{os.environ['PATH']}"}
+    subprocess.run(hook["host"]["command"], cwd=tmp_path, env=env, check=True, capture_output=True)
+    run_helm(helm, "dependency", "build", str(charts / "hop")).check_returncode()
+    copied = {tmp_path / path for path in tracked}
+    written = [p for p in charts.rglob("*") if p.is_file() and p not in copied]
+    assert any(p.suffix == ".tgz" for p in written)
+    for path in written:
+        assert _ignored(path.relative_to(charts).as_posix(), dependencies["ignore"]), path
+
+
+@pytest.mark.process
+def test_charts_image_builds_from_the_charts_alone() -> None:
+    """The charts artifact's build (k8s/build-charts-image) needs nothing but the charts."""
+    subprocess.run([str(ROOT / "tools" / "ensure-docker")], check=True, capture_output=True)
+    context, _ = _charts_watch()
+    (artifact,) = [a for a in _patched("dev")["build"]["artifacts"] if "custom" in a]
+    image = f"hop-charts-test:{uuid.uuid4().hex[:12]}"
+    command = (context / artifact["custom"]["buildCommand"]).resolve()
+    assert command == ROOT / "k8s" / "build-charts-image"
+    env = {**os.environ, "IMAGE": image, "PUSH_IMAGE": "false"}
+    try:
+        done = subprocess.run(
+            ["sh", "-c", artifact["custom"]["buildCommand"]],
+            cwd=context,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        listing = subprocess.run(
+            ["docker", "image", "inspect", "--format", "{{.Id}}", image],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert listing.returncode == 0, listing.stderr
+    finally:
+        subprocess.run(
+            ["docker", "image", "rm", "--force", image], capture_output=True, check=False
+        )

@@ -15,7 +15,7 @@ from typing import Final
 
 from hop_local.services import ROOT, Service
 
-__all__ = ["skaffold_yaml"]
+__all__ = ["CHARTS_IMAGE", "GENERATED_IN_CHARTS", "LIBRARY_CHART", "skaffold_yaml"]
 
 TEMPLATE: Final = Path(__file__).with_name("skaffold.yaml.in")
 #: Packages every image installs beside its service; the dev profile syncs their sources too.
@@ -26,6 +26,18 @@ BUILD_ARGS: Final = {
     "BUILD_IMAGE": "python:3.11-slim",
     "UV_IMAGE": "ghcr.io/astral-sh/uv:0.13.9",
 }
+#: The library chart every service chart vendors (charts/hop-service).
+LIBRARY_CHART: Final = "hop-service"
+#: The dev profile's artifact that makes `skaffold dev` watch the library and thin charts.
+CHARTS_IMAGE: Final = "hop-charts"
+#: What `helm dependency build` writes inside a chart: never a reason to redeploy.
+GENERATED_IN_CHARTS: Final = (
+    "*/charts",
+    "*/charts/**",
+    "*/tmpcharts",
+    "*/tmpcharts/**",
+    "*/Chart.lock",
+)
 #: A service package's folders of non-Python files the running app reads, and the files synced.
 ASSET_FOLDERS: Final = {"templates": "*.html", "static": "*"}
 
@@ -35,7 +47,8 @@ def skaffold_yaml(services: tuple[Service, ...], root: Path = ROOT) -> str:
     return Template(TEMPLATE.read_text()).substitute(
         artifacts=_artifacts(services, root, indent="  ", target="runtime"),
         image_values="".join(_image_values(service) for service in services),
-        dev_artifacts=_artifacts(services, root, indent="      ", target="dev"),
+        dev_artifacts=_artifacts(services, root, indent="      ", target="dev")
+        + _charts_artifact(services, indent="      "),
     )
 
 
@@ -64,6 +77,34 @@ def _artifacts(services: tuple[Service, ...], root: Path, *, indent: str, target
             for source in _sync_sources(service, root):
                 lines.append(f'{indent}        - {{src: "{source}", dest: /app}}')
     return "\n".join(lines) + "\n"
+
+
+def _charts_artifact(services: tuple[Service, ...], *, indent: str) -> str:
+    """The dev profile's watch on the charts skaffold's helm deployer does not watch.
+
+    The deployer watches the release's chartPath (charts/hop) and its values files, not the
+    charts it depends on by path: the library and the thin charts. This artifact's files are
+    exactly those, so an edit there rebuilds it (k8s/build-charts-image: the charts on an
+    empty base, run by no pod), and a rebuild redeploys the release. What the dependency
+    builds write (a chart's ``charts/`` and ``Chart.lock``) is ignored, or every deploy would
+    trigger the next.
+    """
+    charts = ", ".join([LIBRARY_CHART, *(service.name for service in services)])
+    ignored = ", ".join(f'"{pattern}"' for pattern in GENERATED_IN_CHARTS)
+    return (
+        "\n".join(
+            [
+                f"{indent}  - image: {CHARTS_IMAGE}",
+                f"{indent}    context: charts",
+                f"{indent}    custom:",
+                f"{indent}      buildCommand: ../k8s/build-charts-image",
+                f"{indent}      dependencies:",
+                f"{indent}        paths: [{charts}]",
+                f"{indent}        ignore: [{ignored}]",
+            ]
+        )
+        + "\n"
+    )
 
 
 def _sync_sources(service: Service, root: Path) -> list[str]:
