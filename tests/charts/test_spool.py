@@ -8,6 +8,7 @@ the spool on an emptyDir on the node's disk and needs no PersistentVolume.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -17,6 +18,7 @@ from hop_redirect.settings import RedirectSettings
 
 Obj = dict[str, Any]
 MIB = 2**20
+SPOOL_PATH = "/var/lib/hop/spool"
 
 
 def profile_spool(profile: str) -> Obj:
@@ -117,3 +119,36 @@ def test_spool_budget_is_split_between_the_workers(render: Render) -> None:
     one = spool_settings(render(*PROFILES["production"]))
     two = spool_settings(render(*PROFILES["production"], "--set", "redirect.settings.workers=2"))
     assert int(two["HOP_CLICK_SPOOL_MAX_BYTES"]) == int(one["HOP_CLICK_SPOOL_MAX_BYTES"]) // 2
+
+
+SPOOL_ROW = re.compile(
+    r"^\| (?P<files>`values[^|]*?) \(`spool\.persistent\.enabled: (?:true|false)`, "
+    r"`sizeMi: (?P<mi>\d+)`\) \| [^|]*? of (?P<gib>\d+) GiB[^|]*; "
+    r"budget (?P<budget>[\d.]+) GiB, about (?P<millions>[\d.]+) million clicks \|",
+    re.M,
+)
+
+
+def test_spool_sizes_in_the_chart_readme_are_the_rendered_ones(render: Render) -> None:
+    """charts/README.md's spool table states each profile's size and budget as rendered."""
+    rows = list(SPOOL_ROW.finditer((CHARTS / "README.md").read_text()))
+    profiles = {
+        re.sub(r"^values-?|\.yaml$", "", name) or "default": row
+        for row in rows
+        for name in re.findall(r"`(values[\w-]*\.yaml)`", row["files"])
+    }
+    assert set(profiles) == set(PROFILES)
+    for profile, row in profiles.items():
+        objects = render(*PROFILES[profile])
+        redirect = {**of_kind(objects, "Deployment"), **of_kind(objects, "StatefulSet")}
+        spec = redirect["hop-redirect"]["spec"]
+        claims = spec.get("volumeClaimTemplates", [])
+        if claims:
+            size = claims[0]["spec"]["resources"]["requests"]["storage"]
+        else:
+            size = mounts_by_path(redirect["hop-redirect"])[SPOOL_PATH]["emptyDir"]["sizeLimit"]
+        assert size == f"{row['mi']}Mi" == f"{int(row['gib']) * 1024}Mi", profile
+        settings = spool_settings(objects)
+        budget = int(settings["HOP_CLICK_SPOOL_MAX_BYTES"])
+        assert f"{budget / 2**30:.1f}" == row["budget"], profile
+        assert f"{int(settings['HOP_CLICK_SPOOL_MAX_EVENTS']) / 1e6:.1f}" == row["millions"]
