@@ -45,7 +45,9 @@ __all__ = [
     "LINKS_CREATED",
     "LINKS_CREATE_FAILURES",
     "LINKS_RESOLVES",
+    "POD_CLAIMS",
     "POD_PHASE",
+    "PVC_INFO",
     "RATE_LIMITED",
     "REDIRECT_CACHE_EVICTIONS",
     "REDIRECT_CACHE_HITS",
@@ -150,6 +152,9 @@ CPU_THROTTLED_PERIODS: Final = "container_cpu_cfs_throttled_periods_total"
 CPU_PERIODS: Final = "container_cpu_cfs_periods_total"
 VOLUME_AVAILABLE: Final = "kubelet_volume_stats_available_bytes"
 VOLUME_CAPACITY: Final = "kubelet_volume_stats_capacity_bytes"
+PVC_INFO: Final = "kube_persistentvolumeclaim_info"
+#: A pod's claims, from its spec: a claim no pod names here is mounted by none.
+POD_CLAIMS: Final = "kube_pod_spec_volumes_persistentvolumeclaims_info"
 
 #: Metrics no process on a build machine exports; panels reading them are cluster-only.
 CLUSTER_METRICS: Final = frozenset(
@@ -162,7 +167,9 @@ CLUSTER_METRICS: Final = frozenset(
         CPU_THROTTLED_PERIODS,
         HPA_CURRENT_REPLICAS,
         HPA_MAX_REPLICAS,
+        POD_CLAIMS,
         POD_PHASE,
+        PVC_INFO,
         VOLUME_AVAILABLE,
         VOLUME_CAPACITY,
         CONTAINER_RESTARTS,

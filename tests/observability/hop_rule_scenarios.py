@@ -187,6 +187,21 @@ def _cluster(
         _s(m.CPU_PERIODS, **POD): _per_minute(100, minutes),
         _s(m.VOLUME_AVAILABLE, **CLAIM): _flat(free, minutes),
         _s(m.VOLUME_CAPACITY, **CLAIM): _flat(10e9, minutes),
+        _s(m.PVC_INFO, **CLAIM, storageclass="standard"): _flat(1, minutes),
+        _s(m.POD_CLAIMS, **CLAIM, pod=POD["pod"], volume="spool"): _flat(1, minutes),
+        # Ordinal 1 was scaled away with its spool empty: its claim is kept, and is no alert.
+        **_retained_claim("hop-redirect-1", events=0, minutes=minutes),
+    }
+
+
+def _retained_claim(pod: str, *, events: float, minutes: int) -> dict[str, str]:
+    """A StatefulSet pod gone after 30 minutes with ``events`` in its spool; its claim stays."""
+    job = {"job": "hop-redirect", "pod": pod}
+    return {
+        _s(m.REDIRECT_SPOOL_EVENTS, **job): f"{events:g}+0x30 _x{minutes - 31}",
+        _s(m.PVC_INFO, persistentvolumeclaim=f"spool-{pod}", storageclass="standard"): _flat(
+            1, minutes
+        ),
     }
 
 
@@ -557,6 +572,18 @@ def firing_scenarios() -> list[tuple[Scenario, dict[str, list[dict[str, str]]]]]
         (
             Scenario("spool volume 90% full", broken(k=_cluster(minutes, free=1e9)), minutes),
             {"HopSpoolVolumeFilling": [{**ns, **CLAIM, "severity": "warning"}]},
+        ),
+        (
+            Scenario(
+                "a scaled-away ordinal's claim holds clicks",
+                broken(o=_retained_claim("hop-redirect-2", events=500, minutes=minutes)),
+                minutes,
+            ),
+            {
+                "HopSpoolClaimOrphaned": [
+                    {**ns, "persistentvolumeclaim": "spool-hop-redirect-2", "severity": "warning"}
+                ]
+            },
         ),
         (
             Scenario(

@@ -133,7 +133,12 @@ BOARD: Final = Board(
                     " was full or delivery was failing. They are delivered later, oldest first.",
                     thresholds=((None, "green"), (1, "orange")),
                 ),
-                p.alerted(_spool_fill(), "HopClickSpoolFilling", "HopSpoolVolumeFilling"),
+                p.alerted(
+                    _spool_fill(),
+                    "HopClickSpoolFilling",
+                    "HopSpoolVolumeFilling",
+                    "HopSpoolClaimOrphaned",
+                ),
                 p.alerted(
                     p.counter_rate(
                         "Clicks dropped",

@@ -2,7 +2,8 @@
 
 What kube-prometheus users expect for their own workloads, scoped to hop's containers so
 they name hop's pods: crash loops, Pending pods, an HPA pinned at its maximum, CPU
-throttling and the spool's volume filling up. All are warnings: the SLO alerts and
+throttling, the spool's volume filling up, and a spool claim left holding clicks with no pod
+to deliver them (a scaled-down StatefulSet ordinal). All are warnings: the SLO alerts and
 `HopRedirectDown` page for what users feel.
 """
 
@@ -14,7 +15,7 @@ from hop_observability import metrics as m
 from hop_observability.promql import rate, select, sum_by
 from hop_observability.rules.alerts import alert
 
-__all__ = ["THROTTLED_SHARE", "VOLUME_FREE_SHARE", "cluster_alerts"]
+__all__ = ["ORPHAN_LOOKBACK", "THROTTLED_SHARE", "VOLUME_FREE_SHARE", "cluster_alerts"]
 
 _SERVICES: Final = "|".join(m.SERVICES)
 _CONTAINERS: Final = (f'container=~"{_SERVICES}"',)
@@ -27,11 +28,20 @@ _CONTAINER: Final = ("namespace", "pod", "container")
 THROTTLED_SHARE: Final = 0.25
 #: The free share of the spool's volume below which `HopSpoolVolumeFilling` fires.
 VOLUME_FREE_SHARE: Final = 0.2
+#: How far back `HopSpoolClaimOrphaned` looks for what a gone pod's spool last held.
+ORPHAN_LOOKBACK: Final = "7d"
 
 
 def cluster_alerts() -> list[dict[str, Any]]:
     """Return the alerts on hop's pods, HPAs and volumes as the cluster sees them."""
-    return [_crash_looping(), _pending(), _hpa_at_max(), _throttled(), _volume_filling()]
+    return [
+        _crash_looping(),
+        _pending(),
+        _hpa_at_max(),
+        _throttled(),
+        _volume_filling(),
+        _spool_orphaned(),
+    ]
 
 
 def _crash_looping() -> dict[str, Any]:
@@ -101,4 +111,33 @@ def _volume_filling() -> dict[str, Any]:
         summary="The volume of redirect's click spool is filling up.",
         description="{{ $labels.persistentvolumeclaim }} in {{ $labels.namespace }} has"
         f" under {VOLUME_FREE_SHARE:.0%} of its space free: the spool soon drops clicks.",
+    )
+
+
+def _spool_orphaned() -> dict[str, Any]:
+    """A spool claim no pod mounts, whose pod last reported clicks in it.
+
+    A StatefulSet scaled down keeps the removed ordinals' claims (``whenScaled: Retain``):
+    what their spools hold waits, undelivered, until the ordinal comes back. Pod ``<n>``'s
+    claim is ``spool-<n>`` (``<n>`` the pod's name), so the pod's last spool gauge, looked up
+    to ORPHAN_LOOKBACK back, is joined to the claims kube-state-metrics lists and no pod's
+    spec names. Rollouts and rescheduling remount a claim within minutes: the wait covers them.
+    """
+    last = f"last_over_time({select(m.REDIRECT_SPOOL_EVENTS, ())}[{ORPHAN_LOOKBACK}])"
+    held = (
+        f"sum by (namespace, persistentvolumeclaim) (label_replace({last},"
+        ' "persistentvolumeclaim", "spool-$1", "pod", "(.+)"))'
+    )
+    claims = select(m.PVC_INFO, _SPOOL_CLAIMS)
+    mounted = select(m.POD_CLAIMS, _SPOOL_CLAIMS)
+    unmounted = f"{claims}\nunless on (namespace, persistentvolumeclaim)\n{mounted}"
+    return alert(
+        "HopSpoolClaimOrphaned",
+        f"{held} > 0\nand on (namespace, persistentvolumeclaim)\n({unmounted})",
+        wait="15m",
+        severity="warning",
+        summary="A redirect spool claim holds clicks that no pod delivers.",
+        description="{{ $labels.persistentvolumeclaim }} in {{ $labels.namespace }} is mounted"
+        " by no pod (its StatefulSet ordinal was scaled away) and its pod's spool last held"
+        " clicks: they are delivered only when that ordinal runs again.",
     )
