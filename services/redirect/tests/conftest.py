@@ -90,9 +90,14 @@ class Processes:
         )
 
     def start(
-        self, argv: list[str], *, ready_url: str, env: dict[str, str] | None = None
+        self,
+        argv: list[str],
+        *,
+        ready_url: str,
+        env: dict[str, str] | None = None,
+        log: Path | None = None,
     ) -> subprocess.Popen[bytes]:
-        started = running_process(argv, env=env, ready_url=ready_url, stop_timeout=10)
+        started = running_process(argv, env=env, log=log, ready_url=ready_url, stop_timeout=10)
         return self._stack.enter_context(started).process
 
 

@@ -54,10 +54,10 @@ class Redirect:
             **env,
         }
 
-    def start(self, **env: str) -> Any:
+    def start(self, log: Path | None = None, **env: str) -> Any:
         ready = f"http://127.0.0.1:{self.management}/readyz"
         argv = [sys.executable, "-m", "hop_redirect", "serve"]
-        return self._processes.start(argv, ready_url=ready, env={**self.env, **env})
+        return self._processes.start(argv, ready_url=ready, env={**self.env, **env}, log=log)
 
     async def redirect(self, count: int) -> int:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}") as client:
@@ -105,6 +105,63 @@ async def test_process_sigkilled_with_redis_down_successor_on_the_spool_delivers
     ids = [json.loads(fields[b"event"])["id"] for _, fields in entries]
     assert answered == 60
     assert len(ids) == len(set(ids)) == answered
+    assert redirect.metric("hop_redirect_clicks_dropped_total") == 0
+
+
+@pytest.mark.redis
+async def test_process_sigtermed_with_redis_down_leaves_its_clicks_to_the_ordinals_next_pod(
+    processes: Any, tmp_path: Path
+) -> None:
+    """A StatefulSet pod scaled away while Redis is down, then its ordinal scaled back.
+
+    SIGTERM cannot hand the spool to a transport that is down: the process spools what it
+    holds in memory, exits cleanly, and logs how many clicks it left in the persistent spool
+    (nothing counted dropped). A new process on the same directory (the pod that takes the
+    ordinal back, on the same claim) reports that many recovered and delivers each once.
+    """
+    (closed,) = free_ports(1)
+    stream = f"hop-test:clicks:{uuid.uuid4().hex}"
+    redirect = Redirect(
+        processes,
+        tmp_path,
+        tmp_path / "spool",
+        HOP_CLICK_TRANSPORT="redis",
+        HOP_CLICK_STREAM=stream,
+        HOP_CLICK_SPOOL_PERSISTENT="true",
+    )
+    first_log = tmp_path / "first.log"
+    first = redirect.start(first_log, HOP_REDIS_URL=f"redis://127.0.0.1:{closed}/0")
+    answered = await redirect.redirect(70)
+    first.send_signal(signal.SIGTERM)  # at once: some clicks are still in memory
+    assert first.wait(30) == 0
+    logged = [
+        json.loads(line) for line in first_log.read_text().splitlines() if line.startswith("{")
+    ]
+    left = [e for e in logged if e.get("message", "").startswith("clicks left in the persistent")]
+    assert [entry["clicks"] for entry in left] == [answered]
+    assert not [
+        e for e in logged if "lost" in e.get("message", "") or "dropped" in e.get("message", "")
+    ]
+    redis = aioredis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        redirect.start(HOP_REDIS_URL="redis://127.0.0.1:6379/0")
+        assert redirect.metric("hop_redirect_clicks_spool_recovered_total") == answered
+
+        async def delivered() -> bool:
+            return int(await redis.xlen(stream)) >= answered
+
+        await wait_until_async(delivered, what="the left clicks to reach the stream")
+        entries = await redis.xrange(stream)
+    finally:
+        await redis.delete(stream)
+        await redis.aclose()
+    ids = [json.loads(fields[b"event"])["id"] for _, fields in entries]
+    assert answered == 70
+    assert len(ids) == len(set(ids)) == answered
+    wait_until(
+        lambda: redirect.metric("hop_redirect_clicks_spool_events") == 0,
+        what="the spool to be empty",
+    )
     assert redirect.metric("hop_redirect_clicks_dropped_total") == 0
 
 
