@@ -152,3 +152,26 @@ def test_spool_sizes_in_the_chart_readme_are_the_rendered_ones(render: Render) -
         budget = int(settings["HOP_CLICK_SPOOL_MAX_BYTES"])
         assert f"{budget / 2**30:.1f}" == row["budget"], profile
         assert f"{int(settings['HOP_CLICK_SPOOL_MAX_EVENTS']) / 1e6:.1f}" == row["millions"]
+
+
+def test_spool_orphaned_claim_alert_joins_the_claims_the_statefulset_makes(render: Render) -> None:
+    """HopSpoolClaimOrphaned maps pod `<name>` to claim `spool-<name>`: the StatefulSet's names."""
+    objects = render(*PROFILES["production"])
+    statefulset = of_kind(objects, "StatefulSet")["hop-redirect"]
+    assert statefulset["spec"]["persistentVolumeClaimRetentionPolicy"]["whenScaled"] == "Retain"
+    (claim,) = statefulset["spec"]["volumeClaimTemplates"]
+    pod = f"{statefulset['metadata']['name']}-2"  # an ordinal scaled away
+    claim_name = f"{claim['metadata']['name']}-{pod}"  # what the StatefulSet controller names it
+    (rules,) = of_kind(objects, "PrometheusRule").values()
+    (alert,) = [
+        rule
+        for group in rules["spec"]["groups"]
+        for rule in group["rules"]
+        if rule.get("alert") == "HopSpoolClaimOrphaned"
+    ]
+    replacement, regex = re.search(
+        r'"persistentvolumeclaim", "([^"]+)", "pod", "([^"]+)"', alert["expr"]
+    ).groups()  # type: ignore[union-attr]
+    assert re.sub(f"^{regex}$", replacement.replace("$1", r"\1"), pod) == claim_name
+    for matcher in re.findall(r'persistentvolumeclaim=~"([^"]+)"', alert["expr"]):
+        assert re.fullmatch(matcher, claim_name), matcher
