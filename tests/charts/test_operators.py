@@ -326,6 +326,32 @@ def test_gateway_https_listener_timeouts_and_http_redirect(render: Render) -> No
     assert {"podSelector": {"matchLabels": {"gateway": "hop"}}} in peers
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        (),
+        ("--set", "links.image.pullPolicy=Always"),
+        ("--set", "global.serviceDefaults.image.pullPolicy=Never"),
+        (
+            "--set",
+            "global.serviceDefaults.image.pullPolicy=Never",
+            "--set",
+            "links.image.pullPolicy=Always",
+        ),
+    ],
+)
+def test_helm_test_pod_pulls_its_image_as_the_links_pods_do(
+    render: Render, profile: str, values: tuple[str, ...]
+) -> None:
+    """The test pod runs links' image: pulled as links' pods pull it (a clone's images, loaded
+    into a node with no registry, are found IfNotPresent; Always would pull from docker.io)."""
+    objects = render(*PROFILES[profile], *values)
+    (links,) = _containers(serving(objects)["hop-links"])
+    (smoke,) = of_kind(objects, "Pod")["hop-smoke-test"]["spec"]["containers"]
+    assert smoke["image"] == links["image"]
+    assert smoke["imagePullPolicy"] == links["imagePullPolicy"]
+
+
 def test_helm_test_pod_reaches_every_service(objects: list[Obj]) -> None:
     pod = of_kind(objects, "Pod")["hop-smoke-test"]
     assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
