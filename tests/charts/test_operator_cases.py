@@ -222,6 +222,19 @@ def test_other_controllers_get_one_ingress_for_every_route(render: Render, class
     assert not ingress["metadata"].get("annotations")
 
 
+@pytest.mark.parametrize("class_name", ["gce", "gce-internal", "alb"])
+def test_gke_and_alb_classes_alone_get_one_ingress_without_traefiks_annotations(
+    render: Render, class_name: str
+) -> None:
+    """className alone (traefik.enabled left at its default) is enough for these controllers."""
+    objects = render("--set", f"exposure.ingress.className={class_name}", *WITH_CRDS)
+    (ingress,) = of_kind(objects, "Ingress").values()
+    paths = {p["path"] for p in ingress["spec"]["rules"][0]["http"]["paths"]}
+    assert {"/api/v1/links", "/api/v1/links:batch", "/"} <= paths
+    assert not ingress["metadata"].get("annotations")
+    assert "Middleware" not in {o["kind"] for o in objects}
+
+
 def _notes(helm: Path, *args: str) -> str:
     done = run_helm(
         helm, "install", "hop", str(CHARTS / "hop"), "-n", "hop", "--dry-run=client", *args
