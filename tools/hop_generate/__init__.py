@@ -23,9 +23,22 @@ from pathlib import Path
 import chart_schemas
 from hop_local.services import ALL, ROOT
 
-from hop_generate import lists, skaffold, thin_charts, umbrella
+from hop_generate import chart_readme, lists, skaffold, thin_charts, umbrella
 
 __all__ = ["generated", "write"]
+
+_UMBRELLA_INTRO = """hop's services (links, redirect, analytics, console) behind one Ingress or
+HTTPRoute. Each service is a dependency chart whose values go under its name here (`links:`,
+`redirect:`...; each service chart's README lists its keys), and `global.serviceDefaults`
+sets the defaults they share per environment. Installing from a clone (images, Secrets,
+`helm install`, `helm test`), the profiles (`values-dev.yaml`, `values-production.yaml`),
+the sizes a cluster needs, exposure and TLS, the click spool and upgrades: `charts/README.md`
+in hop's repository."""
+
+_SERVICE_INTRO = """One hop service, built on the library chart hop-service and installed through
+the umbrella chart hop, where these values go under the service's name. The keys under
+`global.serviceDefaults` are the library's defaults, shared by every service (a profile sets
+them per environment; a key of the service's own wins over them)."""
 
 
 def generated(root: Path = ROOT) -> dict[str, str]:
@@ -37,11 +50,17 @@ def generated(root: Path = ROOT) -> dict[str, str]:
         files[f"{chart}/Chart.yaml"] = thin_charts.chart_yaml(service)
         files[f"{chart}/templates/{service.name}.yaml"] = thin_charts.template()
         files[f"{chart}/values.yaml"] = thin_charts.values(current, service, ALL, root)
+        files[f"{chart}/README.md"] = chart_readme.readme(
+            files[f"{chart}/Chart.yaml"], files[f"{chart}/values.yaml"], _SERVICE_INTRO
+        )
     hop = root / "charts" / "hop"
     files["charts/hop/Chart.yaml"] = umbrella.chart_yaml(ALL)
     files["charts/hop/values.yaml"] = umbrella.values((hop / "values.yaml").read_text(), ALL)
     schema = json.loads((hop / "values.schema.json").read_text())
     files["charts/hop/values.schema.json"] = umbrella.schema(schema, ALL)
+    files["charts/hop/README.md"] = chart_readme.readme(
+        files["charts/hop/Chart.yaml"], files["charts/hop/values.yaml"], _UMBRELLA_INTRO
+    )
     files["skaffold.yaml"] = skaffold.skaffold_yaml(ALL, root)
     observability = "observability/hop_observability"
     files[f"{observability}/_services.py"] = lists.services_module(ALL)
