@@ -32,6 +32,21 @@ class RecordingStore(ClickStore):
         return [IngestOutcome(len(batch), 0, None) for batch in batches]
 
 
+class GatedStore(RecordingStore):
+    """Hold every group's write until the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+
+    async def ingest_many(
+        self, batches: Sequence[Sequence[Click]], *, now: datetime | None = None
+    ) -> list[IngestOutcome]:
+        outcomes = await super().ingest_many(batches, now=now)
+        await self.gate.wait()
+        return outcomes
+
+
 def batch(size: int, prefix: str) -> list[Click]:
     bodies: list[dict[str, Any]] = [event(f"{prefix}{n}") for n in range(size)]
     return [Click.from_event(ClickEvent.model_validate(body)) for body in bodies]
@@ -96,3 +111,21 @@ async def test_group_commit_waits_for_no_batch_once_the_waiting_fill_a_group() -
     outcome = await group.ingest(batch(4, "c"))  # alone, but a full group: written at once
     assert outcome.accepted == 4
     assert store.groups == [[1, 1, 1], [4]]
+
+
+async def test_group_commit_counts_the_batches_that_waited_as_producers_to_wait_for() -> None:
+    store = GatedStore()
+    group = GroupCommit(store, max_events=10, linger=3600)
+    first = asyncio.ensure_future(group.ingest(batch(1, "a")))
+    while not store.groups:  # a's group is being written
+        await asyncio.sleep(0)
+    second = asyncio.ensure_future(group.ingest(batch(1, "b")))
+    await asyncio.sleep(0)
+    store.gate.set()
+    await first
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert store.groups == [[1]]  # b waits for a's producer, in flight beside it
+    outcomes = await asyncio.gather(second, group.ingest(batch(2, "c")))
+    assert [o.accepted for o in outcomes] == [1, 2]
+    assert store.groups == [[1], [1, 2]]

@@ -9,10 +9,12 @@ as if the batches had been stored one after another (`ClickStore.ingest_many`).
 
 Producers that wait for their answer (HTTP clients, the stream's consumers) send their
 next batch only after their group committed, and one arrives first: written at once, it
-would go alone, and the others would form the next group. So after a group of several
-batches the writer lingers (at most ``linger`` seconds) until as many batches wait as
-the last group had: the groups keep their size, and a producer that went away costs one
-linger, after which the groups are one batch smaller. A lone producer never waits.
+would go alone, and the others would form the next group (4 producers then settle into
+groups of 1 and 3, or 2 and 2). So the writer counts the producers in flight when a
+group commits (the group's batches, and those already waiting) and lingers, at most
+``linger`` seconds, until that many batches wait again: one group per round of all the
+producers. A producer that went away costs one linger, after which the groups are a
+batch smaller; a lone producer never waits.
 PostgreSQL writes concurrent batches in parallel, so it goes without (measured: grouping
 there cost wall-clock rate while it saved CPU).
 """
@@ -57,22 +59,25 @@ class GroupCommit:
 
     async def _write_groups(self) -> None:
         try:
-            expected = 1
-            while await self._gathered(expected):
+            in_flight = 1
+            while await self._gathered(in_flight):
                 group = self._next_group()
-                expected = len(group)
-                try:
-                    outcomes = await self._store.ingest_many([clicks for clicks, _ in group])
-                except Exception as err:  # each batch's caller decides what the error means
-                    for _, waiter in group:
-                        if not waiter.done():
-                            waiter.set_exception(err)
-                    continue
-                for (_, waiter), result in zip(group, outcomes, strict=True):
-                    if not waiter.done():
-                        waiter.set_result(result)
+                await self._write(group)
+                in_flight = len(group) + len(self._waiting)
         finally:
             self._writer = None
+
+    async def _write(self, group: list[_Waiting]) -> None:
+        try:
+            outcomes = await self._store.ingest_many([clicks for clicks, _ in group])
+        except Exception as err:  # each batch's caller decides what the error means
+            for _, waiter in group:
+                if not waiter.done():
+                    waiter.set_exception(err)
+            return
+        for (_, waiter), result in zip(group, outcomes, strict=True):
+            if not waiter.done():
+                waiter.set_result(result)
 
     async def _gathered(self, expected: int) -> bool:
         """Wait up to the linger for ``expected`` batches; tell whether any batch waits."""
