@@ -38,11 +38,13 @@ class GatedStore(RecordingStore):
     def __init__(self) -> None:
         super().__init__()
         self.gate = asyncio.Event()
+        self.writing = asyncio.Event()
 
     async def ingest_many(
         self, batches: Sequence[Sequence[Click]], *, now: datetime | None = None
     ) -> list[IngestOutcome]:
         outcomes = await super().ingest_many(batches, now=now)
+        self.writing.set()
         await self.gate.wait()
         return outcomes
 
@@ -117,8 +119,7 @@ async def test_group_commit_counts_the_batches_that_waited_as_producers_to_wait_
     store = GatedStore()
     group = GroupCommit(store, max_events=10, linger=3600)
     first = asyncio.ensure_future(group.ingest(batch(1, "a")))
-    while not store.groups:  # a's group is being written
-        await asyncio.sleep(0)
+    await store.writing.wait()  # a's group is being written
     second = asyncio.ensure_future(group.ingest(batch(1, "b")))
     await asyncio.sleep(0)
     store.gate.set()
