@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 
 from hop_analytics.app import app_from_environment
+from hop_analytics.database import SQLITE_CHECKPOINT_PAGES
+from hop_analytics.dependencies import services_of
 from hop_instrumentation.testing import app_client, management_client
 
 from .conftest import AppFactory, event
@@ -32,3 +34,14 @@ async def test_readyz_database_check_passes(make_app: AppFactory) -> None:
         response = await management.get("/readyz", params={"verbose": ""})
     assert response.status_code == 200
     assert "[+]database ok" in response.text
+
+
+async def test_app_on_sqlite_checkpoints_its_log_after_the_longer_interval(
+    make_app: AppFactory, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no write-ahead log to checkpoint by pages")
+    app = make_app()
+    async with app_client(app), services_of(app).engine.connect() as conn:
+        pages = (await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar_one()
+    assert pages == SQLITE_CHECKPOINT_PAGES == 10_000

@@ -20,7 +20,7 @@ def test_cli_migrate_then_prune_on_empty_database_reports_zero(
     runner = CliRunner()
     migrated = runner.invoke(cli, ["migrate"])
     pruned = runner.invoke(cli, ["prune", "--days", "3"])
-    assert (migrated.exit_code, migrated.output) == (0, "database at revision 0003\n")
+    assert (migrated.exit_code, migrated.output) == (0, "database at revision 0004\n")
     assert (pruned.exit_code, pruned.output) == (0, "pruned 0 raw click events older than 3 days\n")
     with sqlite3.connect(database) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
@@ -34,7 +34,7 @@ def test_cli_migrate_with_a_plain_postgresql_url_prepares_the_database(
     monkeypatch.setenv("HOP_DATABASE_URL", empty_postgres_url)
     migrated = CliRunner().invoke(cli, ["migrate"])
     again = CliRunner().invoke(cli, ["migrate"])
-    assert (migrated.exit_code, migrated.output) == (0, "database at revision 0003\n")
+    assert (migrated.exit_code, migrated.output) == (0, "database at revision 0004\n")
     assert again.exit_code == 0
 
 

@@ -32,6 +32,23 @@ class RecordingStore(ClickStore):
         return [IngestOutcome(len(batch), 0, None) for batch in batches]
 
 
+class GatedStore(RecordingStore):
+    """Hold every group's write until the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.writing = asyncio.Event()
+
+    async def ingest_many(
+        self, batches: Sequence[Sequence[Click]], *, now: datetime | None = None
+    ) -> list[IngestOutcome]:
+        outcomes = await super().ingest_many(batches, now=now)
+        self.writing.set()
+        await self.gate.wait()
+        return outcomes
+
+
 def batch(size: int, prefix: str) -> list[Click]:
     bodies: list[dict[str, Any]] = [event(f"{prefix}{n}") for n in range(size)]
     return [Click.from_event(ClickEvent.model_validate(body)) for body in bodies]
@@ -65,3 +82,51 @@ async def test_group_commit_failed_group_raises_in_every_batch_of_it() -> None:
     assert [str(r) for r in results] == ["database gone", "database gone"]
     with pytest.raises(RuntimeError, match="database gone"):
         await group.ingest(batch(1, "c"))  # the writer ended cleanly and starts again
+
+
+async def test_group_commit_after_a_group_waits_for_as_many_batches_before_writing() -> None:
+    store = RecordingStore()
+    group = GroupCommit(store, max_events=10, linger=3600)
+    await asyncio.gather(group.ingest(batch(1, "a")), group.ingest(batch(1, "b")))
+    first_back = asyncio.ensure_future(group.ingest(batch(1, "c")))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert store.groups == [[1, 1]]  # c waits for the other producer of the last group
+    outcomes = await asyncio.gather(first_back, group.ingest(batch(2, "d")))
+    assert [o.accepted for o in outcomes] == [1, 2]
+    assert store.groups == [[1, 1], [1, 2]]
+
+
+async def test_group_commit_waits_no_longer_than_the_linger_for_a_producer_gone() -> None:
+    store = RecordingStore()
+    group = GroupCommit(store, max_events=10, linger=0.01)
+    await asyncio.gather(group.ingest(batch(1, "a")), group.ingest(batch(1, "b")))
+    outcome = await group.ingest(batch(3, "c"))
+    assert outcome.accepted == 3
+    assert store.groups == [[1, 1], [3]]
+
+
+async def test_group_commit_waits_for_no_batch_once_the_waiting_fill_a_group() -> None:
+    store = RecordingStore()
+    group = GroupCommit(store, max_events=4, linger=3600)
+    await asyncio.gather(*(group.ingest(batch(1, f"a{i}-")) for i in range(3)))
+    outcome = await group.ingest(batch(4, "c"))  # alone, but a full group: written at once
+    assert outcome.accepted == 4
+    assert store.groups == [[1, 1, 1], [4]]
+
+
+async def test_group_commit_counts_the_batches_that_waited_as_producers_to_wait_for() -> None:
+    store = GatedStore()
+    group = GroupCommit(store, max_events=10, linger=3600)
+    first = asyncio.ensure_future(group.ingest(batch(1, "a")))
+    await store.writing.wait()  # a's group is being written
+    second = asyncio.ensure_future(group.ingest(batch(1, "b")))
+    await asyncio.sleep(0)
+    store.gate.set()
+    await first
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert store.groups == [[1]]  # b waits for a's producer, in flight beside it
+    outcomes = await asyncio.gather(second, group.ingest(batch(2, "c")))
+    assert [o.accepted for o in outcomes] == [1, 2]
+    assert store.groups == [[1], [1, 2]]

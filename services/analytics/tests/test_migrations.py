@@ -5,7 +5,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import Connection, inspect, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hop_analytics.database import MIGRATIONS
 from hop_analytics.store import ClickStore
@@ -29,7 +31,7 @@ async def test_upgrade_from_an_empty_sqlite_database_matches_the_tables(tmp_path
         assert await MIGRATIONS.current_revision(engine) is None
         await MIGRATIONS.upgrade(engine)
         await MIGRATIONS.upgrade(engine)  # a second run changes nothing
-        assert await MIGRATIONS.current_revision(engine) == "0003"
+        assert await MIGRATIONS.current_revision(engine) == "0004"
         async with engine.connect() as connection:
             tables = await connection.run_sync(_tables)
         diff = await schema_drift(engine, metadata)
@@ -50,7 +52,7 @@ async def test_upgrade_from_an_empty_sqlite_database_matches_the_tables(tmp_path
 async def test_migrated_database_matches_the_tables(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
-        assert await MIGRATIONS.current_revision(engine) == "0003"
+        assert await MIGRATIONS.current_revision(engine) == "0004"
         diff = await schema_drift(engine, metadata)
     finally:
         await engine.dispose()
@@ -107,4 +109,66 @@ async def test_upgrade_keeps_clicks_recorded_before_link_ids_under_legacy_keys(
     ]
     assert [tuple(row) for row in breakdown] == [("legacy:x", 5)]
     assert (stats.total_clicks, stats.bot_clicks) == (0, 0)  # a new link 'x' starts at zero
+    assert diff == []
+
+
+def _without_rowid(connection: Connection) -> dict[str, bool]:
+    rows = connection.execute(
+        text(
+            "SELECT name, sql FROM sqlite_master WHERE name IN ('daily_clicks', 'daily_breakdown')"
+        )
+    )
+    return {name: sql.rstrip().endswith("WITHOUT ROWID") for name, sql in rows}
+
+
+def _downgrade_to_0003(connection: Connection) -> None:
+    command.downgrade(MIGRATIONS.config(connection), "0003")
+
+
+async def _aggregate_rows(engine: AsyncEngine) -> tuple[list[tuple[object, ...]], ...]:
+    async with engine.connect() as conn:
+        daily = await conn.execute(text("SELECT * FROM daily_clicks ORDER BY link_id"))
+        breakdown = await conn.execute(text("SELECT * FROM daily_breakdown ORDER BY value"))
+        return [tuple(row) for row in daily], [tuple(row) for row in breakdown]
+
+
+async def test_upgrade_makes_sqlite_aggregates_without_rowid_keeping_their_rows(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path}/old.db")
+    link = fake_link_id("x")
+    try:
+        await MIGRATIONS.upgrade(engine, "0003")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("INSERT INTO daily_clicks VALUES (:link, '2026-11-28', 5, 1)"), {"link": link}
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO daily_breakdown VALUES (:link, '2026-11-28', 'browser',"
+                    " 'Chrome', 4, 1), (:link, '2026-11-28', 'browser', 'Firefox', 1, 0)"
+                ),
+                {"link": link},
+            )
+        before = await _aggregate_rows(engine)
+        await MIGRATIONS.upgrade(engine)
+        async with engine.connect() as conn:
+            upgraded = await conn.run_sync(_without_rowid)
+        after = await _aggregate_rows(engine)
+        stats = await ClickStore(engine).stats(link, DAY, DAY, code="x", include_bots=True, top_n=5)
+        diff = await schema_drift(engine, metadata)
+        async with engine.begin() as conn:
+            await conn.run_sync(_downgrade_to_0003)
+        async with engine.connect() as conn:
+            downgraded = await conn.run_sync(_without_rowid)
+        back = await _aggregate_rows(engine)
+    finally:
+        await engine.dispose()
+    assert upgraded == {"daily_clicks": True, "daily_breakdown": True}
+    assert downgraded == {"daily_clicks": False, "daily_breakdown": False}
+    assert before == after == back
+    assert len(before[0]) == 1
+    assert len(before[1]) == 2
+    assert (stats.total_clicks, stats.bot_clicks) == (5, 1)
+    assert [(r.value, r.clicks) for r in stats.top["browser"]] == [("Chrome", 5), ("Firefox", 1)]
     assert diff == []

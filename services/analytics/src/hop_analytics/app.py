@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from hop_analytics._disabled import LinkFeedStore
 from hop_analytics._user_agents import load_parser
 from hop_analytics.consumer import ConsumerOptions, StreamConsumer
+from hop_analytics.database import checkpoint_later
 from hop_analytics.dependencies import AnalyticsServices
 from hop_analytics.events import EventParser
 from hop_analytics.http_errors import install_error_handlers
@@ -66,6 +67,7 @@ def create_app(
     )
     hop = get_instrumentation(app)
     engine = create_engine(settings.database_url, pool=settings.database_pool)
+    checkpoint_later(engine)
     instrument_sqlalchemy(engine, tracer_provider=hop.tracer_provider)
     DatabaseMetrics(hop.metrics.registry).instrument(engine)
     store = ClickStore(engine)

@@ -31,6 +31,10 @@ __all__ = ["IngestReport", "Ingestor", "RefusedClick", "trace_links"]
 
 #: The most events one transaction takes from the batches waiting (five full batches).
 GROUP_MAX_EVENTS: Final = 5 * MAX_BATCH_EVENTS
+#: Seconds the writer waits for the producers of its last group to send again: enough
+#: for a few batches to be received and decoded (about 3 ms each), short beside the
+#: time a batch waits in redirect's buffer.
+GROUP_LINGER: Final = 0.025
 #: OpenTelemetry's default span limit on links.
 _MAX_LINKS: Final = 128
 
@@ -78,7 +82,7 @@ class Ingestor:
         self._tracer = tracer
         # Only where writes wait for each other anyway: PostgreSQL runs batches in parallel.
         self._write = (
-            GroupCommit(store, max_events=GROUP_MAX_EVENTS).ingest
+            GroupCommit(store, max_events=GROUP_MAX_EVENTS, linger=GROUP_LINGER).ingest
             if store.single_writer
             else store.ingest
         )

@@ -110,6 +110,7 @@ daily_clicks = Table(
     Column("bot_clicks", BigInteger, nullable=False),
     PrimaryKeyConstraint("link_id", "day"),
     postgresql_with={"fillfactor": 70},
+    sqlite_with_rowid=False,  # intake upserts through the key: one b-tree, not two
 )
 
 #: Clicks per link id per UTC day per value of one dimension (`hop_analytics.dimensions`).
@@ -124,6 +125,7 @@ daily_breakdown = Table(
     Column("bot_clicks", BigInteger, nullable=False),
     PrimaryKeyConstraint("link_id", "day", "dimension", "value"),
     postgresql_with={"fillfactor": 70},
+    sqlite_with_rowid=False,
 )
 
 #: When each link was disabled (links' clock), and enabled again (NULL: still disabled).
