@@ -41,7 +41,7 @@ PUBLIC = {
     ],
     "hop_instrumentation.metrics": [
         "ACTIVE_REQUESTS", "BUILD_INFO", "DURATION_BUCKETS", "REQUEST_DURATION", "Metrics",
-        "is_multiprocess", "labelled_counter",
+        "OldestWaitingAge", "is_multiprocess", "labelled_counter",
     ],
     "hop_instrumentation.ratelimit": [
         "RATE_LIMITED", "InProcessWindows", "RateLimitMiddleware", "RedisWindows", "Windows",

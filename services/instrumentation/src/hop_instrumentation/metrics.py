@@ -15,8 +15,10 @@ worker's last second may be missing from a scrape.
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Final
 
 from prometheus_client import (
@@ -40,6 +42,7 @@ __all__ = [
     "DURATION_BUCKETS",
     "REQUEST_DURATION",
     "Metrics",
+    "OldestWaitingAge",
     "is_multiprocess",
     "labelled_counter",
 ]
@@ -75,6 +78,61 @@ def labelled_counter(
     for value in values:
         counter.labels(value)
     return counter
+
+
+class OldestWaitingAge:
+    """Keep a gauge at the age of the oldest item still waiting, in seconds (0: none waits).
+
+    Usage::
+
+        age = OldestWaitingAge(gauge, lambda: queue[0].created if queue else None)
+        age.start()  # on the running loop; `refresh` every ``interval`` seconds
+        ...
+        await age.stop()
+
+    ``oldest`` returns the wall-clock time (`time.time`) the oldest waiting item was made,
+    or None when nothing waits. A background task refreshes the gauge, so the age grows
+    with time while whatever should take the item is stuck, not only when it moves, and
+    in multiprocess mode every worker's value stays current whichever worker is scraped.
+    """
+
+    def __init__(
+        self,
+        gauge: Gauge,
+        oldest: Callable[[], float | None],
+        *,
+        interval: float = 1.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.gauge = gauge
+        self._oldest = oldest
+        self._interval = interval
+        self._clock = clock
+        self._task: asyncio.Task[None] | None = None
+
+    def refresh(self) -> float:
+        """Set the gauge to the oldest item's age now, and return it."""
+        since = self._oldest()
+        age = 0.0 if since is None else max(0.0, self._clock() - since)
+        self.gauge.set(age)
+        return age
+
+    def start(self) -> None:
+        """Refresh the gauge every ``interval`` seconds on the running loop until `stop`."""
+        self.refresh()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="waiting-age")
+
+    async def stop(self) -> None:
+        """Stop refreshing; the gauge keeps its last value."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            self.refresh()
 
 
 def is_multiprocess() -> bool:
