@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
 from hop_instrumentation.metrics import OldestWaitingAge, labelled_counter
-from hop_instrumentation.testing import metric_value
+from hop_instrumentation.testing import metric_value, wait_until_async
 
 
 def test_labelled_counter_exports_every_value_from_0_before_any_count() -> None:
@@ -43,6 +41,9 @@ async def test_oldest_waiting_age_refreshes_by_itself_while_started() -> None:
     age.start()
     assert metric_value(registry, "hop_sample_oldest_age_seconds") == 100
     now[0] = 1500.0
-    while metric_value(registry, "hop_sample_oldest_age_seconds") != 600:
-        await asyncio.sleep(0.001)
+
+    async def refreshed() -> bool:
+        return metric_value(registry, "hop_sample_oldest_age_seconds") == 600
+
+    await wait_until_async(refreshed, what="the age to follow the clock")
     await age.stop()

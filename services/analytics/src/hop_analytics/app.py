@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from hop_analytics._disabled import LinkFeedStore
 from hop_analytics._user_agents import load_parser
-from hop_analytics.consumer import ConsumerOptions, StreamConsumer
+from hop_analytics.consumer import ConsumerOptions, StreamConsumer, oldest_waiting
 from hop_analytics.dependencies import AnalyticsServices
 from hop_analytics.events import EventParser
 from hop_analytics.http_errors import install_error_handlers
@@ -38,6 +38,7 @@ from hop_instrumentation import (
     create_app as create_instrumented_app,
 )
 from hop_instrumentation.database import DatabaseMetrics, create_engine
+from hop_instrumentation.metrics import OldestWaitingAge
 from hop_instrumentation.services import lifespan_of
 
 __all__ = ["app_from_environment", "create_app"]
@@ -99,6 +100,10 @@ def create_app(
         link_feed_client=feed_client,
         redis=redis,
         consumers=consumers,
+        waiting_ages=(
+            OldestWaitingAge(metrics.intake_oldest_age, ingestor.oldest_at),
+            OldestWaitingAge(metrics.stream_oldest_age, lambda: oldest_waiting(consumers)),
+        ),
     )
     hop.readiness.add_check(HealthCheck("database", store.ping))
     install_error_handlers(app)
