@@ -118,6 +118,8 @@ def _analytics(lag: float, minutes: int, *, ingested: float = 100) -> dict[str, 
         _s(m.ANALYTICS_INGESTED, **job): _per_minute(ingested, minutes),
         _s(m.ANALYTICS_STREAM_LAG, **job): _flat(0, minutes),
         _s(m.ANALYTICS_STREAM_PENDING, **job): _flat(0, minutes),
+        _s(m.ANALYTICS_STREAM_OLDEST_AGE, **job): _flat(1, minutes),
+        _s(m.ANALYTICS_INTAKE_OLDEST_AGE, **job): _flat(0, minutes),
         _s(m.UP, **job, instance="10.0.0.3:9000"): _flat(1, minutes),
         _s(m.ANALYTICS_REJECTED, **job, transport="http"): _flat(0, minutes),
         _s(m.ANALYTICS_REJECTED, **job, transport="redis"): _flat(0, minutes),
@@ -136,6 +138,8 @@ def _clicks(buffered: float, sent: float, dropped: float, minutes: int) -> dict[
     job = {"job": "hop-redirect"}
     return {
         _s(m.REDIRECT_CLICKS_BUFFERED, **job): _flat(buffered, minutes),
+        # A batch in flight: the oldest click waits a second or two.
+        _s(m.REDIRECT_CLICKS_OLDEST_AGE, **job): _flat(2 if buffered else 0, minutes),
         _s(m.REDIRECT_CLICKS_SENT, **job): _per_minute(sent, minutes),
         _s(m.REDIRECT_CLICKS_DROPPED, **job, reason="buffer_full"): _per_minute(dropped, minutes),
         _s(m.UP, job="hop-redirect", instance="10.0.0.1:9000"): _flat(1, minutes),
@@ -282,7 +286,10 @@ def firing_scenarios() -> list[tuple[Scenario, dict[str, list[dict[str, str]]]]]
                 "redis: clicks wait in the stream, analytics up and counting none",
                 broken(
                     a=_analytics(lag=2, minutes=minutes, ingested=0),
-                    s={_s(m.ANALYTICS_STREAM_LAG, **analytics): _per_minute(100, minutes)},
+                    s={
+                        _s(m.ANALYTICS_STREAM_LAG, **analytics): _per_minute(100, minutes),
+                        _s(m.ANALYTICS_STREAM_OLDEST_AGE, **analytics): _per_minute(60, minutes),
+                    },
                 ),
                 minutes,
             ),
@@ -293,7 +300,10 @@ def firing_scenarios() -> list[tuple[Scenario, dict[str, list[dict[str, str]]]]]
                 "http: analytics up, batches refused with 503, clicks wait in redirect",
                 broken(
                     a=_analytics(lag=2, minutes=minutes, ingested=0),
-                    c={_s(m.REDIRECT_CLICKS_BUFFERED, **job): _per_minute(100, minutes)},
+                    c={
+                        _s(m.REDIRECT_CLICKS_BUFFERED, **job): _per_minute(100, minutes),
+                        _s(m.REDIRECT_CLICKS_OLDEST_AGE, **job): _per_minute(60, minutes),
+                    },
                 ),
                 minutes,
             ),
@@ -301,10 +311,46 @@ def firing_scenarios() -> list[tuple[Scenario, dict[str, list[dict[str, str]]]]]
         ),
         (
             Scenario(
+                "stall: a batch held by a locked database, its clicks ageing in intake",
+                broken(
+                    a=_analytics(lag=2, minutes=minutes, ingested=0),
+                    i={_s(m.ANALYTICS_INTAKE_OLDEST_AGE, **analytics): _per_minute(60, minutes)},
+                ),
+                minutes,
+            ),
+            {"HopClickFreshnessBurn": burn("click-freshness", "analytics")},
+        ),
+        (
+            Scenario(
+                "ingestion commits every minute but falls behind: the oldest click 5 minutes old",
+                broken(
+                    s={
+                        _s(m.ANALYTICS_STREAM_LAG, **analytics): _flat(30_000, minutes),
+                        _s(m.ANALYTICS_STREAM_OLDEST_AGE, **analytics): _flat(300, minutes),
+                    },
+                ),
+                minutes,
+            ),
+            {"HopClickFreshnessBurn": burn("click-freshness", "analytics")},
+        ),
+        (
+            Scenario(
+                "slow but keeping up: the oldest click is always under 2 minutes old",
+                broken(
+                    s={_s(m.ANALYTICS_STREAM_OLDEST_AGE, **analytics): _flat(110, minutes)},
+                    c={_s(m.REDIRECT_CLICKS_OLDEST_AGE, **job): _flat(115, minutes)},
+                ),
+                minutes,
+            ),
+            {},
+        ),
+        (
+            Scenario(
                 "quiet after a late last batch: nothing waits, the old lag stays high",
                 broken(
                     a=_analytics(lag=300, minutes=minutes, ingested=0),
                     c=_clicks(buffered=0, sent=0, dropped=0, minutes=minutes),
+                    s={_s(m.ANALYTICS_STREAM_OLDEST_AGE, **analytics): _flat(0, minutes)},
                 ),
                 minutes,
             ),
