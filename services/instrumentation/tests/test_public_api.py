@@ -27,7 +27,7 @@ PUBLIC = {
     "hop_instrumentation.cli": ["run_command", "service_cli"],
     "hop_instrumentation.database": [
         "DB_DURATION_BUCKETS", "DB_OPERATION_DURATION", "DatabaseMetrics", "DatabaseSettings",
-        "Migrations", "PoolOptions", "create_engine", "is_sqlite",
+        "Migrations", "PoolOptions", "create_engine", "db_span_attributes", "is_sqlite",
         "normalise_database_url", "ping", "reader", "run_env", "run_on_engine",
     ],
     "hop_instrumentation.errors": ["ServiceError", "error_response", "install_error_handler"],

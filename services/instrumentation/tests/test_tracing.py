@@ -198,6 +198,45 @@ async def test_sqlalchemy_engine_emits_a_span_per_statement() -> None:
     assert any(name.startswith("SELECT") for name in names)
 
 
+async def test_sqlalchemy_spans_carry_the_current_database_attribute_names() -> None:
+    # The duration metric reads db_system_name/db_operation_name: the spans say the same.
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from hop_instrumentation import configure_tracing, instrument_sqlalchemy
+
+    spans = SpanCapture()
+    provider = configure_tracing(make_test_settings(ServiceSettings), processors=(spans.processor,))
+    engine = create_async_engine("sqlite+aiosqlite:///:memory:")
+    instrument_sqlalchemy(engine, tracer_provider=provider)
+    with provider.get_tracer("test").start_as_current_span("request"):
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    await engine.dispose()
+    [select] = [span for span in spans.spans if span.name.startswith("SELECT")]
+    attributes = dict(select.attributes or {})
+    assert attributes["db.system.name"] == "sqlite"
+    assert attributes["db.query.text"] == "SELECT 1"
+    assert attributes["db.operation.name"] == "SELECT"
+    assert not {"db.system", "db.statement", "db.operation", "db.name"} & set(attributes)
+
+
+def test_db_span_attributes_name_the_system_query_operation_and_collection() -> None:
+    from hop_instrumentation.database import db_span_attributes
+
+    statement = "SELECT uid FROM links WHERE code = $1"
+    assert db_span_attributes("postgresql", statement, collection="links") == {
+        "db.system.name": "postgresql",
+        "db.query.text": statement,
+        "db.operation.name": "SELECT",
+        "db.collection.name": "links",
+    }
+    assert db_span_attributes("sqlite", "PRAGMA foreign_keys=ON") == {
+        "db.system.name": "sqlite",
+        "db.query.text": "PRAGMA foreign_keys=ON",
+    }
+
+
 def test_span_linked_to_a_sampled_span_is_sampled_whatever_its_parent_and_the_ratio() -> None:
     # analytics' ingest span links the traces of the clicks it stores: with the ratio alone
     # (1% in production) only 1% of sampled clicks could be followed into ingestion.

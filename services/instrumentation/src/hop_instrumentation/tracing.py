@@ -137,15 +137,34 @@ def create_http_client(
 
 
 def instrument_sqlalchemy(engine: Any, *, tracer_provider: trace.TracerProvider) -> None:
-    """Emit a span per SQL statement of an (async or sync) SQLAlchemy engine."""
+    """Emit a span per SQL statement of an (async or sync) SQLAlchemy engine.
+
+    The spans carry the current database conventions' attributes (``db.system.name``,
+    ``db.query.text``, ``db.operation.name``, ``db.namespace``, ``server.address``), as
+    `hop_instrumentation.database.db_span_attributes` and the duration metric do, whatever
+    ``OTEL_SEMCONV_STABILITY_OPT_IN`` says: the contrib tracer's default is the old names.
+    """
+    from opentelemetry.instrumentation._semconv import _StabilityMode
     from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+
+    from hop_instrumentation.database import db_span_attributes
+
+    class _CurrentNamesTracer(EngineTracer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+            # Read at each statement for the connection's attributes (namespace, server).
+            self._sem_conv_opt_in_mode_db = _StabilityMode.DATABASE
+            self._sem_conv_opt_in_mode_http = _StabilityMode.HTTP
+
+        def _set_db_client_span_attributes(
+            self, span: Any, statement: Any, db_name: Any, attrs: Any
+        ) -> None:
+            span.set_attributes({**attrs, **db_span_attributes(self.vendor, str(statement))})
 
     sync_engine = getattr(engine, "sync_engine", engine)
     # hop exports pool metrics through Prometheus, not OTel metrics: count into a no-op.
     usage = NoOpMeter(_SCOPE).create_up_down_counter("db.client.connections.usage")
-    EngineTracer(  # type: ignore[no-untyped-call]
-        tracer_provider.get_tracer(_SCOPE), sync_engine, connections_usage=usage
-    )
+    _CurrentNamesTracer(tracer_provider.get_tracer(_SCOPE), sync_engine, connections_usage=usage)
 
 
 def instrument_redis(client: Any, *, tracer_provider: trace.TracerProvider) -> None:
