@@ -10,7 +10,13 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind
 
 from hop_instrumentation import ServiceSettings, create_app, create_http_client, get_instrumentation
-from hop_instrumentation.testing import SpanCapture, app_client, capture_logs, make_test_settings
+from hop_instrumentation.testing import (
+    SpanCapture,
+    app_client,
+    capture_logs,
+    make_test_settings,
+    metric_value,
+)
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"
@@ -292,3 +298,52 @@ async def test_client_span_error_semantics_4xx_5xx_and_no_answer() -> None:
         ("ERROR", "503"),
         ("ERROR", "httpx.ConnectError"),
     ]
+
+
+async def test_client_requests_are_timed_with_status_and_error_type_sampled_or_not() -> None:
+    from prometheus_client import CollectorRegistry
+
+    from hop_instrumentation.metrics import CLIENT_REQUEST_DURATION, HttpClientMetrics
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/down":
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(int(request.url.path.strip("/")))
+
+    registry = CollectorRegistry()
+    client = create_http_client(
+        "http://peer:8001",
+        tracer_provider=TracerProvider(),
+        transport=httpx.MockTransport(answer),
+        metrics=HttpClientMetrics(registry, multiprocess=False),
+    )
+    async with client:
+        for path in ("/200", "/200", "/404", "/503"):
+            await client.get(path)
+        with pytest.raises(httpx.ConnectError):
+            await client.post("/down")
+    peer = {"server_address": "peer", "server_port": "8001"}
+    counts = {
+        (labels["http_request_method"], labels["http_response_status_code"], labels["error_type"])
+        for labels in (
+            s.labels
+            for family in registry.collect()
+            for s in family.samples
+            if s.name == f"{CLIENT_REQUEST_DURATION}_count"
+            and s.labels["server_address"] == peer["server_address"]
+            and s.labels["server_port"] == peer["server_port"]
+        )
+    }
+    assert counts == {
+        ("GET", "200", ""),
+        ("GET", "404", "404"),
+        ("GET", "503", "503"),
+        ("POST", "", "httpx.ConnectError"),
+    }
+    ok = {
+        **peer,
+        "http_request_method": "GET",
+        "http_response_status_code": "200",
+        "error_type": "",
+    }
+    assert metric_value(registry, f"{CLIENT_REQUEST_DURATION}_count", ok) == 2

@@ -74,12 +74,16 @@ def create_app(
     ingestor = Ingestor(store, metrics, hop.tracer)
     parser = EventParser(max_skew=timedelta(seconds=settings.click_max_future_skew))
     client = create_http_client(
-        settings.links_url, tracer_provider=hop.tracer_provider, transport=links_transport
+        settings.links_url,
+        tracer_provider=hop.tracer_provider,
+        transport=links_transport,
+        metrics=hop.metrics.http_client,
     )
     feed_client = create_http_client(
         settings.links_internal_url,
         tracer_provider=hop.tracer_provider,
         transport=link_feed_transport or links_transport,
+        metrics=hop.metrics.http_client,
     )
     link_feed = LinkFeedFollower(
         feed_client,

@@ -32,6 +32,7 @@ from prometheus_client import (
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from hop_instrumentation._client_metrics import CLIENT_REQUEST_DURATION, HttpClientMetrics
 from hop_instrumentation._collectors import LockFreeGauge, LockFreeHistogram
 from hop_instrumentation._multiprocess import PUBLISH_INTERVAL, MultiprocessPublisher
 from hop_instrumentation.settings import ServiceSettings
@@ -39,8 +40,10 @@ from hop_instrumentation.settings import ServiceSettings
 __all__ = [
     "ACTIVE_REQUESTS",
     "BUILD_INFO",
+    "CLIENT_REQUEST_DURATION",
     "DURATION_BUCKETS",
     "REQUEST_DURATION",
+    "HttpClientMetrics",
     "Metrics",
     "OldestWaitingAge",
     "is_multiprocess",
@@ -171,6 +174,8 @@ class Metrics:
         self.build_info.labels(
             settings.service_name, settings.service_version, settings.service_commit
         ).set(1)
+        #: Calls to other services (`create_http_client(..., metrics=...)`).
+        self.http_client = HttpClientMetrics(self.registry, multiprocess=is_multiprocess())
         if not is_multiprocess():
             for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
                 self.registry.register(collector)
