@@ -34,7 +34,12 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from hop_instrumentation._client_metrics import CLIENT_REQUEST_DURATION, HttpClientMetrics
 from hop_instrumentation._collectors import LockFreeGauge, LockFreeHistogram
-from hop_instrumentation._multiprocess import PUBLISH_INTERVAL, MultiprocessPublisher
+from hop_instrumentation._multiprocess import (
+    PUBLISH_INTERVAL,
+    ExemplarsCollector,
+    MultiprocessPublisher,
+    exemplars_file,
+)
 from hop_instrumentation.settings import ServiceSettings
 
 __all__ = [
@@ -159,7 +164,10 @@ class Metrics:
         self.publisher: MultiprocessPublisher | None = None
         if is_multiprocess():
             self.publisher = MultiprocessPublisher(
-                self.request_duration, self.active_requests, interval=PUBLISH_INTERVAL
+                self.request_duration,
+                self.active_requests,
+                interval=PUBLISH_INTERVAL,
+                exemplars=exemplars_file(os.environ[_MULTIPROC_ENV], os.getpid()),
             )
         else:
             self.registry.register(self.request_duration)
@@ -191,5 +199,7 @@ class Metrics:
         if not is_multiprocess():
             return self.registry
         registry = CollectorRegistry()
-        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        directory = os.environ[_MULTIPROC_ENV]
+        files = MultiProcessCollector(None)  # type: ignore[no-untyped-call]
+        registry.register(ExemplarsCollector(files, directory, REQUEST_DURATION))
         return registry
