@@ -27,6 +27,7 @@ __all__ = [
     "ANALYTICS_STREAM_OLDEST_AGE",
     "ANALYTICS_STREAM_PENDING",
     "BUILD_INFO",
+    "CLIENT_REQUEST_DURATION",
     "CLUSTER_METRICS",
     "CONSOLE_CSRF_REJECTIONS",
     "CONSOLE_PEER_FAILURES",
@@ -80,6 +81,8 @@ SERVICES: Final = _services.SERVICES
 # Every service (hop_instrumentation).
 REQUEST_DURATION: Final = "http_server_request_duration_seconds"
 ACTIVE_REQUESTS: Final = "http_server_active_requests"
+#: Calls to other hop services (OTel's http.client.request.duration), by peer and outcome.
+CLIENT_REQUEST_DURATION: Final = "http_client_request_duration_seconds"
 BUILD_INFO: Final = "hop_build_info"
 EVENT_LOOP_LAG: Final = "hop_event_loop_lag_seconds"
 #: Requests refused with 429 on the rate-limited paths (``/api/`` by default), by ``reason``.

@@ -159,6 +159,6 @@ BOARD: Final = Board(
                 p.rate_limited(),
             ),
         ),
-        Row("Saturation", (*p.saturation(), p.database_latency())),
+        Row("Saturation", (*p.saturation(), p.database_latency(), p.peer_latency())),
     ),
 )
