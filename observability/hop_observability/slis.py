@@ -128,10 +128,14 @@ def oldest_waiting() -> str:
         f"max by (namespace) ({select(gauge, (job_matcher(service),))})"
         for gauge, service in WAITING_AGES
     ]
-    return "max by (namespace) (\n  " + "\n  or\n  ".join(
-        f'label_replace({age}, "where", "{gauge}", "", "")'
-        for age, (gauge, _service) in zip(ages, WAITING_AGES, strict=True)
-    ) + "\n)"
+    return (
+        "max by (namespace) (\n  "
+        + "\n  or\n  ".join(
+            f'label_replace({age}, "where", "{gauge}", "", "")'
+            for age, (gauge, _service) in zip(ages, WAITING_AGES, strict=True)
+        )
+        + "\n)"
+    )
 
 
 def stale_now() -> str:
