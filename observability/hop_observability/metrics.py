@@ -20,11 +20,14 @@ __all__ = [
     "ANALYTICS_DUPLICATES",
     "ANALYTICS_INGESTED",
     "ANALYTICS_INGESTION_LAG",
+    "ANALYTICS_INTAKE_OLDEST_AGE",
     "ANALYTICS_RECEIVED",
     "ANALYTICS_REJECTED",
     "ANALYTICS_STREAM_LAG",
+    "ANALYTICS_STREAM_OLDEST_AGE",
     "ANALYTICS_STREAM_PENDING",
     "BUILD_INFO",
+    "CLIENT_REQUEST_DURATION",
     "CLUSTER_METRICS",
     "CONSOLE_CSRF_REJECTIONS",
     "CONSOLE_PEER_FAILURES",
@@ -58,6 +61,7 @@ __all__ = [
     "REDIRECT_CACHE_STALE_SERVED",
     "REDIRECT_CLICKS_BUFFERED",
     "REDIRECT_CLICKS_DROPPED",
+    "REDIRECT_CLICKS_OLDEST_AGE",
     "REDIRECT_CLICKS_SENT",
     "REDIRECT_CLICKS_SPOOLED",
     "REDIRECT_SPOOL_BYTES",
@@ -79,6 +83,8 @@ SERVICES: Final = _services.SERVICES
 # Every service (hop_instrumentation).
 REQUEST_DURATION: Final = "http_server_request_duration_seconds"
 ACTIVE_REQUESTS: Final = "http_server_active_requests"
+#: Calls to other hop services (OTel's http.client.request.duration), by peer and outcome.
+CLIENT_REQUEST_DURATION: Final = "http_client_request_duration_seconds"
 BUILD_INFO: Final = "hop_build_info"
 EVENT_LOOP_LAG: Final = "hop_event_loop_lag_seconds"
 #: Requests refused with 429 on the rate-limited paths (``/api/`` by default), by ``reason``.
@@ -99,6 +105,8 @@ REDIRECT_CLICKS_BUFFERED: Final = "hop_redirect_clicks_buffered"
 REDIRECT_CLICKS_SENT: Final = "hop_redirect_clicks_sent_total"
 REDIRECT_CLICKS_DROPPED: Final = "hop_redirect_clicks_dropped_total"
 REDIRECT_CLICKS_SPOOLED: Final = "hop_redirect_clicks_spooled_total"
+#: Seconds the oldest click still in redirect (memory or spool) has waited; 0 when none.
+REDIRECT_CLICKS_OLDEST_AGE: Final = "hop_redirect_clicks_oldest_age_seconds"
 REDIRECT_SPOOL_EVENTS: Final = "hop_redirect_clicks_spool_events"
 REDIRECT_SPOOL_BYTES: Final = "hop_redirect_clicks_spool_bytes"
 REDIRECT_SPOOL_CAPACITY_EVENTS: Final = "hop_redirect_clicks_spool_capacity_events"
@@ -124,6 +132,9 @@ ANALYTICS_DEAD_LETTERED: Final = "hop_analytics_events_dead_lettered_total"
 #: The consumer group's entries not delivered yet, and delivered but not acknowledged.
 ANALYTICS_STREAM_LAG: Final = "hop_analytics_stream_lag_events"
 ANALYTICS_STREAM_PENDING: Final = "hop_analytics_stream_pending_events"
+#: Seconds the oldest click not yet counted has waited in the stream, and in intake.
+ANALYTICS_STREAM_OLDEST_AGE: Final = "hop_analytics_stream_oldest_age_seconds"
+ANALYTICS_INTAKE_OLDEST_AGE: Final = "hop_analytics_intake_oldest_age_seconds"
 
 # console
 CONSOLE_SIGN_INS: Final = "hop_console_sign_ins_total"

@@ -196,6 +196,27 @@ def database_latency(by: Sequence[str] = ("db_operation_name",)) -> Panel:
     )
 
 
+def peer_latency(by: Sequence[str] = ("server_address",)) -> Panel:
+    """p50 and p99 of the service's calls to its peers, by peer, as the service waited."""
+    queries = tuple(
+        Query(
+            quantile(q, m.CLIENT_REQUEST_DURATION, DASHBOARD_SCOPE, by=by),
+            f"p{q * 100:g} {_legend(by)}",
+        )
+        for q in (0.5, 0.99)
+    )
+    return Panel(
+        "Calls to peers p50 / p99",
+        "Duration of this service's HTTP requests to other hop services, by peer host, until"
+        " the answer's head (http_client_request_duration_seconds), errors and requests"
+        " without an answer included: a slow peer shows here before this service's own"
+        " latency does.",
+        queries,
+        "s",
+        ((None, "green"), (0.05, "orange"), (0.25, "red")),
+    )
+
+
 def saturation(by: Sequence[str] = ("pod",)) -> tuple[Panel, ...]:
     """What a service dashboard's saturation row shows: requests in flight and loop lag."""
     return (active_requests(by), loop_lag(by))

@@ -2,7 +2,8 @@
 
 Request SLIs count bad requests among all requests, at the server (the services' own
 histogram) or at the edge (Traefik's, which also sees requests no pod answered). The
-freshness SLI is the share of evaluations at which clicks waited without being counted.
+freshness SLI is the share of evaluations at which the oldest click not yet counted was
+older than `FRESHNESS_LIMIT_SECONDS`.
 Every ratio is aggregated by ``namespace``.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from typing import Final
 
 from hop_observability import metrics as m
-from hop_observability.promql import increase, job_matcher, rate, ratio_or_zero, select, sum_by
+from hop_observability.promql import job_matcher, rate, ratio_or_zero, select, sum_by
 
 __all__ = [
     "EDGE_LATENCY_LIMIT_SECONDS",
@@ -20,9 +21,11 @@ __all__ = [
     "ERROR_RATIO_INSTANT",
     "FRESHNESS_LIMIT_SECONDS",
     "LATENCY_LIMIT_SECONDS",
+    "WAITING_AGES",
     "edge_errors",
     "edge_requests",
     "edge_slow_requests",
+    "oldest_waiting",
     "requests",
     "server_errors",
     "slow_requests",
@@ -36,8 +39,8 @@ Ratio = Callable[[str], str]
 LATENCY_LIMIT_SECONDS: Final = 0.05
 #: Redirect latency SLO at the edge: 0.1 s is one of Traefik's default histogram buckets.
 EDGE_LATENCY_LIMIT_SECONDS: Final = 0.1
-#: Click freshness SLO: clicks may wait this long without any being counted (four scrapes
-#: at the cluster's 30 s, so both the waiting and the counting are seen in the window).
+#: Click freshness SLO: the oldest click not yet counted may be this old (a batch in flight
+#: and a retry or two take seconds; a stall reaches it within four scrapes at 30 s).
 FRESHNESS_LIMIT_SECONDS: Final = 120
 #: A gauge-based SLI's 0/1 state at each evaluation, averaged into the windows.
 ERROR_RATIO_INSTANT: Final = "slo:sli_error:instant"
@@ -111,31 +114,44 @@ def edge_slow_requests(window: str) -> str:
     return f"1 - {fast} / ({_at_edge(f'{m.TRAEFIK_DURATION}_count', (), window)} > 0)"
 
 
-def stale_now() -> str:
-    """Return 1 while clicks wait and none is counted, or analytics is unscraped; else 0.
+#: Where clicks wait to be counted, each gauge the age of the oldest click waiting there.
+WAITING_AGES: Final = (
+    (m.REDIRECT_CLICKS_OLDEST_AGE, "redirect"),
+    (m.ANALYTICS_STREAM_OLDEST_AGE, "analytics"),
+    (m.ANALYTICS_INTAKE_OLDEST_AGE, "analytics"),
+)
 
-    Clicks wait in redirect's buffer and spool (``clicks_buffered``) and in the stream
-    (undelivered or unacknowledged entries). Waiting alone is normal (a batch in flight);
-    something waiting without a break for `FRESHNESS_LIMIT_SECONDS` (and already seen that
-    long ago, so a first scrape is no evidence) while nothing is ingested is not. No click
-    waiting is fresh however quiet the traffic, so a quiet spell never pages.
-    """
-    redirect, analytics = (job_matcher("redirect"),), (job_matcher("analytics"),)
-    window = f"{FRESHNESS_LIMIT_SECONDS}s"
-    waiting = "\nor\n".join(
-        f"max by (namespace) (min_over_time({select(gauge, scope)}[{window}]) > 0"
-        f" and {select(gauge, scope)} offset {window} > 0)"
-        for gauge, scope in (
-            (m.REDIRECT_CLICKS_BUFFERED, redirect),
-            (m.ANALYTICS_STREAM_LAG, analytics),
-            (m.ANALYTICS_STREAM_PENDING, analytics),
+
+def oldest_waiting() -> str:
+    """Return the age of the oldest click not yet counted, by namespace (0: none waits)."""
+    ages = [
+        f"max by (namespace) ({select(gauge, (job_matcher(service),))})"
+        for gauge, service in WAITING_AGES
+    ]
+    return (
+        "max by (namespace) (\n  "
+        + "\n  or\n  ".join(
+            f'label_replace({age}, "where", "{gauge}", "", "")'
+            for age, (gauge, _service) in zip(ages, WAITING_AGES, strict=True)
         )
+        + "\n)"
     )
-    # An ingested counter not exported yet (nothing ever ingested) counts none either.
-    ingested = sum_by(BY, increase(m.ANALYTICS_INGESTED, analytics, window))
-    idle = f"({ingested} or {sum_by(BY, select(m.UP, analytics))} * 0) == 0"
+
+
+def stale_now() -> str:
+    """Return 1 while a click has waited uncounted `FRESHNESS_LIMIT_SECONDS`, or analytics is
+    unscraped; else 0.
+
+    Clicks wait in redirect's buffer and spool, in the stream (undelivered or pending) and
+    in analytics' intake (a batch being stored); each exports the age of its oldest click,
+    which grows with time while it waits, so a stall shows whether or not anything commits,
+    and so does ingestion that commits but falls behind. Nothing waiting is age 0: a quiet
+    spell is fresh, and so is a late batch once it committed.
+    """
+    analytics = (job_matcher("analytics"),)
+    stale = f"{oldest_waiting()} >= {FRESHNESS_LIMIT_SECONDS}"
     down = f"max by (namespace) ({select(m.UP, analytics)}) == bool 0"
-    return f"(\n  (\n{waiting}\n  )\n  and\n  {idle}\n) * 0 + 1\nor\n{down}"
+    return f"(\n{stale}\n) * 0 + 1\nor\n{down}"
 
 
 def stale_share(window: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hop_rule_scenarios import EDGE_SERVICE, NS
+from hop_rule_series import EDGE_SERVICE, NS
 
 from hop_observability import metrics as m
 from hop_observability.slos import SLOS, Slo

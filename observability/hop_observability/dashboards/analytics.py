@@ -47,6 +47,24 @@ def _stream_backlog() -> p.Panel:
     )
 
 
+def _oldest_waiting() -> p.Panel:
+    scope = DASHBOARD_SCOPE
+    queries = (
+        p.Query(f"max by (job) ({select(m.ANALYTICS_STREAM_OLDEST_AGE, scope)})", "stream"),
+        p.Query(f"max by (job) ({select(m.ANALYTICS_INTAKE_OLDEST_AGE, scope)})", "intake"),
+    )
+    return p.Panel(
+        "Oldest click waiting",
+        "Age of the oldest click not yet counted: in the Redis stream (undelivered or pending)"
+        " and in intake (a batch being stored). It grows with time while ingestion is stuck"
+        " and is 0 when nothing waits; click freshness is stale past 2 minutes here or in"
+        " redirect (its own panel).",
+        queries,
+        "s",
+        ((None, "green"), (60, "orange"), (120, "red")),
+    )
+
+
 BOARD: Final = Board(
     "hop / analytics",
     "hop-analytics",
@@ -114,6 +132,7 @@ BOARD: Final = Board(
                     aggregate="max",
                     thresholds=((None, "green"), (10, "orange"), (60, "red")),
                 ),
+                p.alerted(_oldest_waiting(), "HopClickFreshnessBurn"),
                 p.alerted(_stream_backlog(), "HopClickFreshnessBurn"),
                 p.alerted(
                     p.gauge(
@@ -140,6 +159,6 @@ BOARD: Final = Board(
                 p.rate_limited(),
             ),
         ),
-        Row("Saturation", (*p.saturation(), p.database_latency())),
+        Row("Saturation", (*p.saturation(), p.database_latency(), p.peer_latency())),
     ),
 )

@@ -48,6 +48,6 @@ BOARD: Final = Board(
                 ),
             ),
         ),
-        Row("Saturation", p.saturation()),
+        Row("Saturation", (*p.saturation(), p.peer_latency())),
     ),
 )

@@ -119,6 +119,19 @@ BOARD: Final = Board(
                         thresholds=((None, "green"), (1000, "orange"), (5000, "red")),
                     ),
                     "HopClickDeliveryStalled",
+                ),
+                p.alerted(
+                    p.gauge(
+                        "Oldest click waiting",
+                        m.REDIRECT_CLICKS_OLDEST_AGE,
+                        description="Age of the oldest click not yet delivered, in memory or in"
+                        " the spool: grows with time while delivery is stuck, 0 when nothing"
+                        " waits. Click freshness is stale past 2 minutes.",
+                        unit="s",
+                        by=("pod",),
+                        aggregate="max",
+                        thresholds=((None, "green"), (60, "orange"), (120, "red")),
+                    ),
                     "HopClickFreshnessBurn",
                 ),
                 p.counter_rate(
@@ -152,6 +165,6 @@ BOARD: Final = Board(
                 ),
             ),
         ),
-        Row("Saturation", p.saturation()),
+        Row("Saturation", (*p.saturation(), p.peer_latency())),
     ),
 )

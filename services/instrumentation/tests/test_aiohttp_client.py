@@ -10,10 +10,12 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, StatusCode, TraceFlags
+from prometheus_client import CollectorRegistry
 from starlette.types import Receive, Scope, Send
 
 from hop_instrumentation.aiohttp_client import CLIENT_ERRORS, create_aiohttp_session
-from hop_instrumentation.testing import LoopbackServers, SpanCapture, free_port
+from hop_instrumentation.metrics import CLIENT_REQUEST_DURATION, HttpClientMetrics
+from hop_instrumentation.testing import LoopbackServers, SpanCapture, free_port, metric_value
 
 TRACE_ID = 0x4BF92F3577B34DA6A3CE929D0E0E4736
 PARENT_ID = 0x00F067AA0BA902B7
@@ -142,3 +144,34 @@ async def test_request_slower_than_the_timeout_raises_a_client_error(
         async with session.get("/slow") as response:
             await response.read()
     await session.close()
+
+
+async def test_requests_are_timed_with_status_and_error_type_sampled_or_not(
+    loopback: LoopbackServers,
+) -> None:
+    registry = CollectorRegistry()
+    metrics = HttpClientMetrics(registry, multiprocess=False)
+    url = loopback.serve(Upstream())
+    session = create_aiohttp_session(url, tracer_provider=_provider(SpanCapture()), metrics=metrics)
+    with trace.use_span(_parent(sampled=False)):  # unsampled: no span, timed all the same
+        for path in ("/next", "/missing"):
+            async with session.get(path) as response:
+                await response.read()
+    await session.close()
+    closed_port = free_port()
+    closed = create_aiohttp_session(
+        f"http://127.0.0.1:{closed_port}", tracer_provider=_provider(SpanCapture()), metrics=metrics
+    )
+    with trace.use_span(_parent(sampled=True)), pytest.raises(aiohttp.ClientConnectionError):
+        async with closed.get("/next"):
+            pass
+    await closed.close()
+    count = f"{CLIENT_REQUEST_DURATION}_count"
+    peer = {"http_request_method": "GET", "server_address": "127.0.0.1"}
+    port = url.rsplit(":", 1)[1]
+    for status, error in (("200", ""), ("404", "404")):
+        labels = {**peer, "server_port": port, "http_response_status_code": status}
+        assert metric_value(registry, count, {**labels, "error_type": error}) == 1
+    refused = {**peer, "server_port": str(closed_port), "http_response_status_code": ""}
+    error = "aiohttp.client_exceptions.ClientConnectorError"
+    assert metric_value(registry, count, {**refused, "error_type": error}) == 1

@@ -27,7 +27,7 @@ PUBLIC = {
     "hop_instrumentation.cli": ["run_command", "service_cli"],
     "hop_instrumentation.database": [
         "DB_DURATION_BUCKETS", "DB_OPERATION_DURATION", "DatabaseMetrics", "DatabaseSettings",
-        "Migrations", "PoolOptions", "create_engine", "is_sqlite",
+        "Migrations", "PoolOptions", "create_engine", "db_span_attributes", "is_sqlite",
         "normalise_database_url", "ping", "reader", "run_env", "run_on_engine",
     ],
     "hop_instrumentation.errors": ["ServiceError", "error_response", "install_error_handler"],
@@ -40,7 +40,8 @@ PUBLIC = {
         "ACCESS_LOGGER", "ConsoleFormatter", "JsonFormatter", "configure_logging", "log_access",
     ],
     "hop_instrumentation.metrics": [
-        "ACTIVE_REQUESTS", "BUILD_INFO", "DURATION_BUCKETS", "REQUEST_DURATION", "Metrics",
+        "ACTIVE_REQUESTS", "BUILD_INFO", "CLIENT_REQUEST_DURATION", "DURATION_BUCKETS",
+        "REQUEST_DURATION", "HttpClientMetrics", "Metrics", "OldestWaitingAge",
         "is_multiprocess", "labelled_counter",
     ],
     "hop_instrumentation.ratelimit": [
@@ -89,11 +90,13 @@ def test_metric_names_follow_the_design() -> None:
     families = {f.name: f.type for f in get_instrumentation(app).metrics.registry.collect()}
     assert families["http_server_request_duration_seconds"] == "histogram"
     assert families["http_server_active_requests"] == "gauge"
+    assert families["http_client_request_duration_seconds"] == "histogram"
     assert families["hop_build_info"] == "gauge"
     hop_families = {name for name in families if name.startswith(("http_", "hop_"))}
     assert hop_families == {
         "http_server_request_duration_seconds",
         "http_server_active_requests",
+        "http_client_request_duration_seconds",
         "hop_build_info",
         "hop_event_loop_lag_seconds",
         "hop_http_rate_limited_requests",

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.openmetrics.parser import (
+    text_string_to_metric_families as openmetrics_families,
+)
 from prometheus_client.parser import text_string_to_metric_families
 
 from hop_instrumentation.testing import (
@@ -160,6 +163,38 @@ def test_multicore_aggregates_metrics_across_workers_and_survives_a_killed_worke
     assert request_count(multicore.management, route) == 40  # the dead worker's samples stay
     assert _active(multicore) == 0  # ...but not its live gauge
     assert multicore.stop() == 0
+
+
+@pytest.fixture
+def sampled_multicore(tmp_path: Path) -> Iterator[Service]:
+    yield from start(tmp_path, HOP_WORKERS="2", HOP_TRACE_SAMPLE_RATIO="1")
+
+
+def test_multicore_scrape_carries_the_workers_exemplars(
+    sampled_multicore: Service,
+) -> None:
+    # prometheus_client's shared files hold no exemplars: hop's workers write their own.
+    service = sampled_multicore
+    with httpx.Client() as client:
+        for n in range(40):
+            assert client.get(service.api + f"/api/v1/items/{n}").status_code == 200
+
+    def exemplar_trace_ids() -> set[str]:
+        text = httpx.get(
+            service.management + "/metrics",
+            headers={"Accept": "application/openmetrics-text; version=1.0.0"},
+            timeout=5,
+        ).text
+        return {
+            sample.exemplar.labels["trace_id"]
+            for family in openmetrics_families(text)
+            for sample in family.samples
+            if sample.name == "http_server_request_duration_seconds_bucket" and sample.exemplar
+        }
+
+    wait_until(lambda: bool(exemplar_trace_ids()), what="exemplars in the aggregated scrape")
+    assert all(len(trace_id) == 32 for trace_id in exemplar_trace_ids())
+    assert service.stop() == 0
 
 
 def test_multicore_opens_no_control_socket(tmp_path: Path) -> None:

@@ -10,7 +10,13 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind
 
 from hop_instrumentation import ServiceSettings, create_app, create_http_client, get_instrumentation
-from hop_instrumentation.testing import SpanCapture, app_client, capture_logs, make_test_settings
+from hop_instrumentation.testing import (
+    SpanCapture,
+    app_client,
+    capture_logs,
+    make_test_settings,
+    metric_value,
+)
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"
@@ -198,6 +204,45 @@ async def test_sqlalchemy_engine_emits_a_span_per_statement() -> None:
     assert any(name.startswith("SELECT") for name in names)
 
 
+async def test_sqlalchemy_spans_carry_the_current_database_attribute_names() -> None:
+    # The duration metric reads db_system_name/db_operation_name: the spans say the same.
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from hop_instrumentation import configure_tracing, instrument_sqlalchemy
+
+    spans = SpanCapture()
+    provider = configure_tracing(make_test_settings(ServiceSettings), processors=(spans.processor,))
+    engine = create_async_engine("sqlite+aiosqlite:///:memory:")
+    instrument_sqlalchemy(engine, tracer_provider=provider)
+    with provider.get_tracer("test").start_as_current_span("request"):
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    await engine.dispose()
+    [select] = [span for span in spans.spans if span.name.startswith("SELECT")]
+    attributes = dict(select.attributes or {})
+    assert attributes["db.system.name"] == "sqlite"
+    assert attributes["db.query.text"] == "SELECT 1"
+    assert attributes["db.operation.name"] == "SELECT"
+    assert not {"db.system", "db.statement", "db.operation", "db.name"} & set(attributes)
+
+
+def test_db_span_attributes_name_the_system_query_operation_and_collection() -> None:
+    from hop_instrumentation.database import db_span_attributes
+
+    statement = "SELECT uid FROM links WHERE code = $1"
+    assert db_span_attributes("postgresql", statement, collection="links") == {
+        "db.system.name": "postgresql",
+        "db.query.text": statement,
+        "db.operation.name": "SELECT",
+        "db.collection.name": "links",
+    }
+    assert db_span_attributes("sqlite", "PRAGMA foreign_keys=ON") == {
+        "db.system.name": "sqlite",
+        "db.query.text": "PRAGMA foreign_keys=ON",
+    }
+
+
 def test_span_linked_to_a_sampled_span_is_sampled_whatever_its_parent_and_the_ratio() -> None:
     # analytics' ingest span links the traces of the clicks it stores: with the ratio alone
     # (1% in production) only 1% of sampled clicks could be followed into ingestion.
@@ -253,3 +298,52 @@ async def test_client_span_error_semantics_4xx_5xx_and_no_answer() -> None:
         ("ERROR", "503"),
         ("ERROR", "httpx.ConnectError"),
     ]
+
+
+async def test_client_requests_are_timed_with_status_and_error_type_sampled_or_not() -> None:
+    from prometheus_client import CollectorRegistry
+
+    from hop_instrumentation.metrics import CLIENT_REQUEST_DURATION, HttpClientMetrics
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/down":
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(int(request.url.path.strip("/")))
+
+    registry = CollectorRegistry()
+    client = create_http_client(
+        "http://peer:8001",
+        tracer_provider=TracerProvider(),
+        transport=httpx.MockTransport(answer),
+        metrics=HttpClientMetrics(registry, multiprocess=False),
+    )
+    async with client:
+        for path in ("/200", "/200", "/404", "/503"):
+            await client.get(path)
+        with pytest.raises(httpx.ConnectError):
+            await client.post("/down")
+    peer = {"server_address": "peer", "server_port": "8001"}
+    counts = {
+        (labels["http_request_method"], labels["http_response_status_code"], labels["error_type"])
+        for labels in (
+            s.labels
+            for family in registry.collect()
+            for s in family.samples
+            if s.name == f"{CLIENT_REQUEST_DURATION}_count"
+            and s.labels["server_address"] == peer["server_address"]
+            and s.labels["server_port"] == peer["server_port"]
+        )
+    }
+    assert counts == {
+        ("GET", "200", ""),
+        ("GET", "404", "404"),
+        ("GET", "503", "503"),
+        ("POST", "", "httpx.ConnectError"),
+    }
+    ok = {
+        **peer,
+        "http_request_method": "GET",
+        "http_response_status_code": "200",
+        "error_type": "",
+    }
+    assert metric_value(registry, f"{CLIENT_REQUEST_DURATION}_count", ok) == 2

@@ -9,7 +9,10 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hop_instrumentation import configure_tracing
 from hop_instrumentation.database import PoolOptions, create_engine
+from hop_instrumentation.settings import ServiceSettings
+from hop_instrumentation.testing import SpanCapture, make_test_settings
 from hop_links.direct import DirectPostgres
 from hop_links.errors import DatabaseUnavailableError
 
@@ -59,3 +62,21 @@ async def test_direct_statement_on_an_unreachable_database_is_unavailable() -> N
             await DirectPostgres(engine).fetchrow("SELECT 1")
     finally:
         await engine.dispose()
+
+
+async def test_direct_statement_span_carries_the_current_database_attribute_names(
+    small_pool: AsyncEngine,
+) -> None:
+    spans = SpanCapture()
+    provider = configure_tracing(make_test_settings(ServiceSettings), processors=(spans.processor,))
+    tracer = provider.get_tracer("test")
+    direct = DirectPostgres(small_pool, tracer=tracer)
+    with tracer.start_as_current_span("request"):
+        await direct.fetchrow("SELECT $1::int", 7)
+    [statement] = [span for span in spans.spans if span.name != "request"]
+    assert statement.name == "SELECT links"
+    assert dict(statement.attributes or {}) == {
+        "db.system.name": "postgresql",
+        "db.query.text": "SELECT $1::int",
+        "db.operation.name": "SELECT",
+    }

@@ -41,3 +41,20 @@ async def test_services_stopping_publishes_cache_hits_and_delivers_clicks(
     assert metric_value(registry, "hop_redirect_cache_hits_total") == 1
     assert metric_value(registry, "hop_redirect_cache_misses_total") == 1
     assert len(sink.events) == 2
+
+
+async def test_calls_to_links_and_analytics_are_timed_as_http_client_requests(
+    make_app: AppFactory,
+) -> None:
+    app, _, _ = make_app(click_flush_interval=60.0)
+    async with app_client(app) as client:
+        await client.get("/abc")  # a miss: links resolves it; stopping sends the click
+    registry = get_instrumentation(app).metrics.registry
+    peers = {
+        (s.labels["http_request_method"], s.labels["http_response_status_code"])
+        for family in registry.collect()
+        for s in family.samples
+        if s.name == "http_client_request_duration_seconds_count" and s.value > 0
+    }
+    assert ("GET", "200") in peers  # links' resolve
+    assert ("POST", "200") in peers  # the click batch to analytics

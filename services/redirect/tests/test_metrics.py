@@ -32,6 +32,7 @@ def test_metrics_register_keeps_the_names_dashboards_and_alerts_use() -> None:
         "hop_redirect_cache_stale_served_total",
         "hop_redirect_clicks_buffered",
         "hop_redirect_clicks_dropped_total",
+        "hop_redirect_clicks_oldest_age_seconds",
         "hop_redirect_clicks_sent_total",
         "hop_redirect_clicks_spool_bytes",
         "hop_redirect_clicks_spool_capacity_bytes",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from hop_redirect.pipeline import ClickPipeline
 from hop_redirect.spool import ClickSpool
 
 DROPPED = "hop_redirect_clicks_dropped_total"
+OLDEST = "hop_redirect_clicks_oldest_age_seconds"
 
 
 class Sender:
@@ -39,7 +41,14 @@ class Sender:
 
 
 class Harness:
-    def __init__(self, spool_dir: Path, *, persistent: bool = True, **spool: int) -> None:
+    def __init__(
+        self,
+        spool_dir: Path,
+        *,
+        persistent: bool = True,
+        clock: Callable[[], float] = time.time,
+        **spool: int,
+    ) -> None:
         self.registry = CollectorRegistry()
         self.sender = Sender()
         self.buffer = ClickBuffer(spill_at=100_000, batch_size=500)
@@ -53,6 +62,7 @@ class Harness:
             interval=0.05,
             max_retry_delay=0.05,
             persistent=persistent,
+            clock=clock,
         )
 
     def click(self, count: int) -> None:
@@ -187,3 +197,29 @@ async def test_pipeline_orphaned_slot_over_the_budget_is_counted_abandoned_at_st
     assert harness.metric("hop_redirect_clicks_spool_recovered_total") == 3
     assert harness.metric(DROPPED, reason="spool_abandoned") == 2
     assert harness.metric("hop_redirect_clicks_spool_events") == 3
+
+
+async def test_pipeline_oldest_click_age_grows_while_delivery_is_down_and_is_0_once_sent(
+    make: Make,
+) -> None:
+    now = [time.time()]
+    harness: Harness = await make(clock=lambda: now[0])
+    assert harness.metric(OLDEST) == 0
+    harness.click(3)
+    made = harness.buffer.oldest_at
+    assert made is not None
+    await harness.until("hop_redirect_clicks_spooled_total", 3)  # the receiver is down
+
+    async def aged(seconds: float) -> None:
+        async def reached() -> bool:  # the spool keeps the time to the millisecond
+            return seconds - 0.001 <= harness.metric(OLDEST) <= seconds + 0.001
+
+        await wait_until_async(reached, what=f"the oldest click to be {seconds} s old")
+
+    now[0] = made + 300
+    await aged(300)
+    now[0] = made + 900  # nothing moved but time, and the age says so
+    await aged(900)
+    harness.sender.up = True
+    await harness.until("hop_redirect_clicks_sent_total", 3)
+    await harness.until(OLDEST, 0)

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from hop_analytics._disabled import LinkFeedStore
 from hop_analytics._user_agents import load_parser
-from hop_analytics.consumer import ConsumerOptions, StreamConsumer
+from hop_analytics.consumer import ConsumerOptions, StreamConsumer, oldest_waiting
 from hop_analytics.database import checkpoint_later
 from hop_analytics.dependencies import AnalyticsServices
 from hop_analytics.events import EventParser
@@ -39,6 +39,7 @@ from hop_instrumentation import (
     create_app as create_instrumented_app,
 )
 from hop_instrumentation.database import DatabaseMetrics, create_engine
+from hop_instrumentation.metrics import OldestWaitingAge
 from hop_instrumentation.services import lifespan_of
 
 __all__ = ["app_from_environment", "create_app"]
@@ -75,12 +76,16 @@ def create_app(
     ingestor = Ingestor(store, metrics, hop.tracer)
     parser = EventParser(max_skew=timedelta(seconds=settings.click_max_future_skew))
     client = create_http_client(
-        settings.links_url, tracer_provider=hop.tracer_provider, transport=links_transport
+        settings.links_url,
+        tracer_provider=hop.tracer_provider,
+        transport=links_transport,
+        metrics=hop.metrics.http_client,
     )
     feed_client = create_http_client(
         settings.links_internal_url,
         tracer_provider=hop.tracer_provider,
         transport=link_feed_transport or links_transport,
+        metrics=hop.metrics.http_client,
     )
     link_feed = LinkFeedFollower(
         feed_client,
@@ -101,6 +106,10 @@ def create_app(
         link_feed_client=feed_client,
         redis=redis,
         consumers=consumers,
+        waiting_ages=(
+            OldestWaitingAge(metrics.intake_oldest_age, ingestor.oldest_at),
+            OldestWaitingAge(metrics.stream_oldest_age, lambda: oldest_waiting(consumers)),
+        ),
     )
     hop.readiness.add_check(HealthCheck("database", store.ping))
     install_error_handlers(app)

@@ -9,7 +9,9 @@ splitting the batch) go to ``<stream>:dead`` with the reason and are acknowledge
 entry can stall the stream. A consumer that makes no progress for ``stall_after``
 seconds (the database down, Redis failing) reports itself stalled to ``/readyz``.
 Once a second (``backlog_every``) a poll also reads the group's backlog (XINFO GROUPS:
-entries not delivered yet, and delivered but not acknowledged) into two gauges.
+entries not delivered yet, and delivered but not acknowledged) into two gauges, and
+the time of the stream's first entry (`StreamConsumer.oldest_at`): committed entries are
+deleted, so the first one left is the oldest click waiting there.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from hop_analytics.ingestion import Ingestor
 from hop_analytics.metrics import ConsumerState
 from hop_contracts import dead_letter_stream
 
-__all__ = ["ConsumerOptions", "StreamConsumer"]
+__all__ = ["ConsumerOptions", "StreamConsumer", "oldest_waiting"]
 
 logger = logging.getLogger("hop.analytics.consumer")
 Entry = tuple[bytes, dict[bytes, bytes] | None]
@@ -77,6 +79,9 @@ class StreamConsumer:
         self._backlog = True
         self._next_claim = 0.0
         self._next_backlog = 0.0
+        #: When the oldest entry still in the stream was added (its id's milliseconds),
+        #: None while the stream is empty, as the last backlog reading saw it.
+        self.oldest_at: float | None = None
         self.state = ConsumerState.STARTING
         self._set_state(ConsumerState.STARTING)
 
@@ -164,7 +169,9 @@ class StreamConsumer:
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.xlen(options.stream)
             pipe.xinfo_groups(options.stream)
-            length, groups = await pipe.execute()
+            pipe.xrange(options.stream, count=1)
+            length, groups, first = await pipe.execute()
+        self.oldest_at = _added_at(first[0][0]) if first else None
         names = (options.group, options.group.encode())
         group = next((g for g in groups if g["name"] in names), None)
         if group is None:
@@ -250,3 +257,14 @@ class StreamConsumer:
         if state is not self.state or state is ConsumerState.STARTING:
             self._metrics.set_consumer_state(state)
         self.state = state
+
+
+def oldest_waiting(consumers: Sequence[StreamConsumer]) -> float | None:
+    """Return when the oldest entry any of ``consumers`` saw in the stream was added."""
+    return min((c.oldest_at for c in consumers if c.oldest_at is not None), default=None)
+
+
+def _added_at(entry_id: bytes | str) -> float:
+    """Return the wall-clock time of a stream entry id (``<milliseconds>-<sequence>``)."""
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    return int(text.partition("-")[0]) / 1000

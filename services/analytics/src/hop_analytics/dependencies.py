@@ -24,6 +24,7 @@ from hop_analytics.owners import OwnerChecker
 from hop_analytics.settings import AnalyticsSettings
 from hop_analytics.store import ClickStore
 from hop_instrumentation.bearer import BearerToken
+from hop_instrumentation.metrics import OldestWaitingAge
 from hop_instrumentation.ratelimit import client_address
 from hop_instrumentation.services import services_of as shared_services_of
 
@@ -65,6 +66,8 @@ class AnalyticsServices:
     #: The Redis client the stream consumers share; None with the ``http`` transport.
     redis: Redis | None
     consumers: tuple[StreamConsumer, ...]
+    #: The ages of the oldest clicks waiting in the stream and in intake, kept current.
+    waiting_ages: tuple[OldestWaitingAge, ...] = ()
     #: The background tasks `start` runs: pruning, the link feed, the consumers.
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -75,6 +78,8 @@ class AnalyticsServices:
         self.tasks.append(asyncio.create_task(self._prune_forever(), name="prune"))
         self.tasks.append(asyncio.create_task(self.link_feed.run(), name="link-feed"))
         self.tasks.extend(asyncio.create_task(consumer.run()) for consumer in self.consumers)
+        for age in self.waiting_ages:
+            age.start()
 
     async def aclose(self) -> None:
         """Let the feed and consumers finish the batch in hand, then close every pool."""
@@ -87,6 +92,8 @@ class AnalyticsServices:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        for age in self.waiting_ages:
+            await age.stop()
         if self.redis is not None:
             await self.redis.aclose()
         await self.links_client.aclose()

@@ -7,10 +7,14 @@ alone: the good events commit, and each refused one is returned with the databas
 reason, for the dead-letter stream (Redis) or the 422 answer (HTTP). Any other failure
 (database down) raises `StoreUnavailableError`: nothing is lost, the caller retries the
 whole batch later.
+
+While a batch is being stored, its oldest click counts as waiting (`Ingestor.oldest_at`,
+exported as ``hop_analytics_intake_oldest_age_seconds``).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -86,9 +90,26 @@ class Ingestor:
             if store.single_writer
             else store.ingest
         )
+        #: When the oldest click of each batch being stored was made, by batch.
+        self._waiting: dict[int, float] = {}
+        self._tokens = itertools.count()
+
+    def oldest_at(self) -> float | None:
+        """Return when the oldest click of the batches being stored was made, None if none."""
+        return min(self._waiting.values(), default=None)
 
     async def ingest(self, clicks: Sequence[Click], *, transport: str) -> IngestReport:
         """Store a batch idempotently (split around refused events); record metrics, a span."""
+        if not clicks:
+            return await self._ingest(clicks, transport)
+        token = next(self._tokens)
+        self._waiting[token] = min(click.timestamp for click in clicks).timestamp()
+        try:
+            return await self._ingest(clicks, transport)
+        finally:
+            del self._waiting[token]
+
+    async def _ingest(self, clicks: Sequence[Click], transport: str) -> IngestReport:
         with self._tracer.start_as_current_span(
             "ingest clicks",
             kind=SpanKind.CONSUMER if transport == "redis" else SpanKind.INTERNAL,

@@ -46,6 +46,8 @@ class AnalyticsMetrics:
     consumer_state: Gauge
     stream_lag: Gauge
     stream_pending: Gauge
+    stream_oldest_age: Gauge
+    intake_oldest_age: Gauge
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> AnalyticsMetrics:
@@ -121,6 +123,20 @@ class AnalyticsMetrics:
             stream_pending=Gauge(
                 "hop_analytics_stream_pending_events",
                 "Stream entries delivered to a consumer and not yet committed and acknowledged.",
+                registry=registry,
+                multiprocess_mode="livemax",
+            ),
+            stream_oldest_age=Gauge(
+                "hop_analytics_stream_oldest_age_seconds",
+                "Seconds since the oldest stream entry not yet committed (undelivered or "
+                "pending) was added; 0 when none waits or over http.",
+                registry=registry,
+                multiprocess_mode="livemax",
+            ),
+            intake_oldest_age=Gauge(
+                "hop_analytics_intake_oldest_age_seconds",
+                "Seconds since the oldest click of the batches being stored was made; "
+                "0 when none is being stored.",
                 registry=registry,
                 multiprocess_mode="livemax",
             ),

@@ -112,7 +112,11 @@ def _build_services(
 
     def client(url: str, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
         return create_http_client(
-            url, tracer_provider=hop.tracer_provider, timeout=timeout, transport=transport
+            url,
+            tracer_provider=hop.tracer_provider,
+            timeout=timeout,
+            transport=transport,
+            metrics=hop.metrics.http_client,
         )
 
     secret = settings.session_secret

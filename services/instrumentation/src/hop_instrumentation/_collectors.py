@@ -42,6 +42,14 @@ class HistogramChild:
         """Return a copy of the per-bucket (not cumulative) counts, ``+Inf`` last."""
         return list(self._counts)
 
+    def exemplars(self) -> dict[str, Exemplar]:
+        """Return the last exemplar of each bucket that has one, by its ``le``."""
+        return {
+            le: exemplar
+            for le, exemplar in zip(_les(self._bounds), self._exemplars, strict=True)
+            if exemplar is not None
+        }
+
     def buckets(self) -> list[tuple[str, float] | tuple[str, float, Exemplar]]:
         """Return the cumulative buckets as the exposition wants them."""
         result: list[tuple[str, float] | tuple[str, float, Exemplar]] = []
@@ -81,6 +89,11 @@ class LockFreeHistogram:
     def snapshot(self) -> dict[tuple[str, ...], tuple[list[int], float]]:
         """Return each label set's per-bucket counts and sum as they are now."""
         return {key: (child.counts(), child.sum) for key, child in list(self._children.items())}
+
+    def exemplars(self) -> dict[tuple[str, ...], dict[str, Exemplar]]:
+        """Return each label set's last exemplar per bucket (``le``), where it has any."""
+        found = {key: child.exemplars() for key, child in list(self._children.items())}
+        return {key: exemplars for key, exemplars in found.items() if exemplars}
 
     def collect(self) -> Iterator[Metric]:
         """Yield the family for the registry."""

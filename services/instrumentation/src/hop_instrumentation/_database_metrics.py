@@ -19,7 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hop_instrumentation._collectors import LockFreeHistogram
 from hop_instrumentation.metrics import is_multiprocess
 
-__all__ = ["DB_DURATION_BUCKETS", "DB_OPERATION_DURATION", "DatabaseMetrics", "operation_name"]
+__all__ = [
+    "DB_DURATION_BUCKETS",
+    "DB_OPERATION_DURATION",
+    "DatabaseMetrics",
+    "db_span_attributes",
+    "operation_name",
+]
 
 DB_OPERATION_DURATION: Final = "db_client_operation_duration_seconds"
 #: The boundaries the database semantic conventions advise, plus finer ones at the low
@@ -45,6 +51,24 @@ def operation_name(statement: str) -> str:
     words = statement[:16].split(None, 1)
     word = words[0].upper() if words else ""
     return word if word in OPERATIONS else _OTHER
+
+
+def db_span_attributes(
+    system: str, statement: str, *, collection: str | None = None
+) -> dict[str, str]:
+    """Return a database client span's attributes, on the current conventions' names.
+
+    ``db.system.name``, ``db.query.text`` and ``db.operation.name`` (the statement's first
+    keyword, as the duration metric's ``db_operation_name``; left out when it is
+    ``_OTHER``), and ``db.collection.name`` when the caller knows the table.
+    """
+    attributes = {"db.system.name": system, "db.query.text": statement}
+    operation = operation_name(statement)
+    if operation != _OTHER:
+        attributes["db.operation.name"] = operation
+    if collection is not None:
+        attributes["db.collection.name"] = collection
+    return attributes
 
 
 class DatabaseMetrics:

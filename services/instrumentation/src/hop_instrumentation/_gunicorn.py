@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import sys
 from typing import Any, ClassVar
 
@@ -13,6 +14,7 @@ from gunicorn.glogging import Logger
 from prometheus_client import multiprocess
 from uvicorn_worker import UvicornWorker
 
+from hop_instrumentation._multiprocess import exemplars_file
 from hop_instrumentation._uvicorn import (
     GracefulServer,
     build_asgi_app,
@@ -58,6 +60,9 @@ class _Logger(Logger):  # type: ignore[misc]
 
 def _child_exit(server: Any, worker: Any) -> None:
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        exemplars_file(directory, worker.pid).unlink(missing_ok=True)
 
 
 class _Application(BaseApplication):  # type: ignore[misc]

@@ -15,7 +15,7 @@ from hop_instrumentation._routes import KNOWN_METHODS, route_template
 from hop_instrumentation._sampling import RootSampling
 from hop_instrumentation._semconv import complete_server_span
 from hop_instrumentation.logging import log_access
-from hop_instrumentation.metrics import Metrics, is_multiprocess
+from hop_instrumentation.metrics import Metrics
 from hop_instrumentation.tracing import PROPAGATOR
 
 _TRACEPARENT: Final = b"traceparent"
@@ -59,7 +59,6 @@ class RequestObserver:
         self._sampling = sampling
         self._durations: dict[tuple[str, str, int], Observable] = {}
         self._active: dict[str, UpDown] = {}
-        self._exemplars = not is_multiprocess()
 
     def start(self, scope: Scope) -> Opened:
         """Open the request: count it active, start its server span and attach the context."""
@@ -104,7 +103,7 @@ class RequestObserver:
         active.dec()
         context = span.get_span_context()
         if recording:
-            if self._exemplars and context.trace_flags.sampled:
+            if context.trace_flags.sampled:
                 histogram.observe(duration, {"trace_id": format(context.trace_id, "032x")})
             else:
                 histogram.observe(duration)

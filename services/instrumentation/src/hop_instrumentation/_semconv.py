@@ -12,6 +12,7 @@ from typing import Final
 from opentelemetry.trace import Span, StatusCode
 from starlette.types import Scope
 
+from hop_instrumentation._client_metrics import error_type
 from hop_instrumentation._routes import UNMATCHED_ROUTE
 
 _HOST: Final = b"host"
@@ -61,13 +62,13 @@ def complete_client_span(span: Span, status: int) -> None:
     """Record a client span's answer: per the conventions, every 4xx and 5xx is an error."""
     span.set_attribute("http.response.status_code", status)
     if status >= 400:
-        span.set_attribute("error.type", str(status))
+        span.set_attribute("error.type", error_type(status))
         span.set_status(StatusCode.ERROR)
 
 
 def fail_client_span(span: Span, err: BaseException) -> None:
     """Record a request that got no answer: ``error.type`` is the exception's full class name."""
-    span.set_attribute("error.type", f"{type(err).__module__}.{type(err).__qualname__}")
+    span.set_attribute("error.type", error_type(err=err))
 
 
 def _server_address(

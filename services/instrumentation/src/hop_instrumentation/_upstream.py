@@ -89,7 +89,7 @@ class UpstreamRequestObserver(RequestObserver):
             histogram = self._durations[key] = self._metrics.request_duration.labels(*key)
         active.dec()
         context = span.get_span_context()
-        if self._exemplars and context.trace_flags.sampled:
+        if context.trace_flags.sampled:
             histogram.observe(duration, {"trace_id": format(context.trace_id, "032x")})
         else:
             histogram.observe(duration)

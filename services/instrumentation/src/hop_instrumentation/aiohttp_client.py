@@ -28,6 +28,7 @@ import aiohttp
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
+from hop_instrumentation._client_metrics import HttpClientMetrics
 from hop_instrumentation._semconv import complete_client_span, fail_client_span
 from hop_instrumentation.tracing import PROPAGATOR
 
@@ -41,16 +42,18 @@ _SCOPE: Final = "hop_instrumentation"
 class _TracingMiddleware:
     """One client span per sampled request; W3C context in every request's headers."""
 
-    def __init__(self, tracer: trace.Tracer) -> None:
+    def __init__(self, tracer: trace.Tracer, metrics: HttpClientMetrics | None) -> None:
         self._tracer = tracer
+        self._metrics = metrics
 
     async def __call__(
         self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
     ) -> aiohttp.ClientResponse:
+        started = HttpClientMetrics.start()
         context = trace.get_current_span().get_span_context()
         if context.is_valid and not context.trace_flags.sampled:
             PROPAGATOR.inject(request.headers)  # the parent-based sampler would drop the span
-            return await handler(request)
+            return await self._timed(request, handler, started)
         url = request.url
         attributes: dict[str, str | int] = {
             "http.request.method": request.method,
@@ -63,12 +66,31 @@ class _TracingMiddleware:
         ) as span:
             PROPAGATOR.inject(request.headers)
             try:
-                response = await handler(request)
+                response = await self._timed(request, handler, started)
             except Exception as err:
                 fail_client_span(span, err)
                 raise
             complete_client_span(span, response.status)
             return response
+
+    async def _timed(
+        self,
+        request: aiohttp.ClientRequest,
+        handler: aiohttp.ClientHandlerType,
+        started: float,
+    ) -> aiohttp.ClientResponse:
+        metrics = self._metrics
+        if metrics is None:
+            return await handler(request)
+        url = request.url
+        address, port = url.host or "", url.port or 0
+        try:
+            response = await handler(request)
+        except Exception as err:
+            metrics.observe(started, request.method, address, port, err=err)
+            raise
+        metrics.observe(started, request.method, address, port, status=response.status)
+        return response
 
 
 def create_aiohttp_session(
@@ -79,19 +101,21 @@ def create_aiohttp_session(
     connect_timeout: float = 2.0,
     pool_size: int = 100,
     keepalive_timeout: float = 30.0,
+    metrics: HttpClientMetrics | None = None,
 ) -> aiohttp.ClientSession:
     """Return an `aiohttp.ClientSession` for calling another service: pool, timeouts, spans.
 
-    ``timeout`` bounds a whole request (connecting, sending, reading the body) and
-    ``connect_timeout`` its connection; both raise a `TimeoutError`. Catch
-    `CLIENT_ERRORS` for every failure to reach the peer.
+    Given ``metrics`` (the app's ``hop.metrics.http_client``), every request is timed into
+    ``http_client_request_duration_seconds``. ``timeout`` bounds a whole request
+    (connecting, sending, reading the body) and ``connect_timeout`` its connection; both
+    raise a `TimeoutError`. Catch `CLIENT_ERRORS` for every failure to reach the peer.
     """
     connector = aiohttp.TCPConnector(limit=pool_size, keepalive_timeout=keepalive_timeout)
     return aiohttp.ClientSession(
         base_url,
         connector=connector,
         timeout=aiohttp.ClientTimeout(total=timeout, connect=connect_timeout),
-        middlewares=(_TracingMiddleware(tracer_provider.get_tracer(_SCOPE)),),
+        middlewares=(_TracingMiddleware(tracer_provider.get_tracer(_SCOPE), metrics),),
         cookie_jar=aiohttp.DummyCookieJar(),  # a peer's cookies are no session state
         raise_for_status=False,
     )

@@ -23,7 +23,9 @@ URLs are normalised to the async drivers hop runs on: the plain ``postgresql://`
 foreign keys, WAL, ``synchronous=NORMAL`` and a 30 s busy timeout on every connection;
 PostgreSQL gets a bounded pool (`PoolOptions`). The migrations' ``env.py`` is one call:
 ``run_env(metadata)``. `DatabaseMetrics` times every statement into
-``db_client_operation_duration_seconds{db_system_name, db_operation_name}``.
+``db_client_operation_duration_seconds{db_system_name, db_operation_name}``, and
+`db_span_attributes` names a database span's attributes the same (current) way for the
+driver calls SQLAlchemy never sees.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from hop_instrumentation._database_metrics import (
     DB_DURATION_BUCKETS,
     DB_OPERATION_DURATION,
     DatabaseMetrics,
+    db_span_attributes,
 )
 from hop_instrumentation._migrations import Migrations, run_env
 from hop_instrumentation.settings import ServiceSettings, SettingsError, _redact_url
@@ -54,6 +57,7 @@ __all__ = [
     "Migrations",
     "PoolOptions",
     "create_engine",
+    "db_span_attributes",
     "is_sqlite",
     "normalise_database_url",
     "ping",

@@ -15,8 +15,10 @@ worker's last second may be missing from a scrape.
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Final
 
 from prometheus_client import (
@@ -30,16 +32,25 @@ from prometheus_client import (
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from hop_instrumentation._client_metrics import CLIENT_REQUEST_DURATION, HttpClientMetrics
 from hop_instrumentation._collectors import LockFreeGauge, LockFreeHistogram
-from hop_instrumentation._multiprocess import PUBLISH_INTERVAL, MultiprocessPublisher
+from hop_instrumentation._multiprocess import (
+    PUBLISH_INTERVAL,
+    ExemplarsCollector,
+    MultiprocessPublisher,
+    exemplars_file,
+)
 from hop_instrumentation.settings import ServiceSettings
 
 __all__ = [
     "ACTIVE_REQUESTS",
     "BUILD_INFO",
+    "CLIENT_REQUEST_DURATION",
     "DURATION_BUCKETS",
     "REQUEST_DURATION",
+    "HttpClientMetrics",
     "Metrics",
+    "OldestWaitingAge",
     "is_multiprocess",
     "labelled_counter",
 ]
@@ -77,6 +88,61 @@ def labelled_counter(
     return counter
 
 
+class OldestWaitingAge:
+    """Keep a gauge at the age of the oldest item still waiting, in seconds (0: none waits).
+
+    Usage::
+
+        age = OldestWaitingAge(gauge, lambda: queue[0].created if queue else None)
+        age.start()  # on the running loop; `refresh` every ``interval`` seconds
+        ...
+        await age.stop()
+
+    ``oldest`` returns the wall-clock time (`time.time`) the oldest waiting item was made,
+    or None when nothing waits. A background task refreshes the gauge, so the age grows
+    with time while whatever should take the item is stuck, not only when it moves, and
+    in multiprocess mode every worker's value stays current whichever worker is scraped.
+    """
+
+    def __init__(
+        self,
+        gauge: Gauge,
+        oldest: Callable[[], float | None],
+        *,
+        interval: float = 1.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.gauge = gauge
+        self._oldest = oldest
+        self._interval = interval
+        self._clock = clock
+        self._task: asyncio.Task[None] | None = None
+
+    def refresh(self) -> float:
+        """Set the gauge to the oldest item's age now, and return it."""
+        since = self._oldest()
+        age = 0.0 if since is None else max(0.0, self._clock() - since)
+        self.gauge.set(age)
+        return age
+
+    def start(self) -> None:
+        """Refresh the gauge every ``interval`` seconds on the running loop until `stop`."""
+        self.refresh()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="waiting-age")
+
+    async def stop(self) -> None:
+        """Stop refreshing; the gauge keeps its last value."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            self.refresh()
+
+
 def is_multiprocess() -> bool:
     """Tell whether samples go to the shared multiprocess directory (gunicorn mode)."""
     return bool(os.environ.get(_MULTIPROC_ENV))
@@ -98,7 +164,10 @@ class Metrics:
         self.publisher: MultiprocessPublisher | None = None
         if is_multiprocess():
             self.publisher = MultiprocessPublisher(
-                self.request_duration, self.active_requests, interval=PUBLISH_INTERVAL
+                self.request_duration,
+                self.active_requests,
+                interval=PUBLISH_INTERVAL,
+                exemplars=exemplars_file(os.environ[_MULTIPROC_ENV], os.getpid()),
             )
         else:
             self.registry.register(self.request_duration)
@@ -113,6 +182,8 @@ class Metrics:
         self.build_info.labels(
             settings.service_name, settings.service_version, settings.service_commit
         ).set(1)
+        #: Calls to other services (`create_http_client(..., metrics=...)`).
+        self.http_client = HttpClientMetrics(self.registry, multiprocess=is_multiprocess())
         if not is_multiprocess():
             for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
                 self.registry.register(collector)
@@ -128,5 +199,7 @@ class Metrics:
         if not is_multiprocess():
             return self.registry
         registry = CollectorRegistry()
-        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        directory = os.environ[_MULTIPROC_ENV]
+        files = MultiProcessCollector(None)  # type: ignore[no-untyped-call]
+        registry.register(ExemplarsCollector(files, directory, REQUEST_DURATION))
         return registry

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util.concurrency import greenlet_spawn
 
-from hop_instrumentation.database import DatabaseMetrics
+from hop_instrumentation.database import DatabaseMetrics, db_span_attributes
 from hop_links.errors import DatabaseUnavailableError
 
 __all__ = ["RESOLVE", "RESOLVE_MANY", "DirectPostgres", "UniqueViolation", "is_postgres"]
@@ -170,7 +170,7 @@ class DirectPostgres:
         return self._tracer.start_as_current_span(
             f"{operation} links",
             kind=trace.SpanKind.CLIENT,
-            attributes={"db.system": "postgresql", "db.statement": statement},
+            attributes=db_span_attributes("postgresql", statement),
         )
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hop_contracts import is_code
-from hop_instrumentation.database import reader
+from hop_instrumentation.database import db_span_attributes, reader
 from hop_links.direct import RESOLVE, RESOLVE_MANY, DirectPostgres
 from hop_links.errors import DatabaseUnavailableError, LinkNotFoundError
 from hop_links.records import ResolvedLink
@@ -32,8 +32,8 @@ from hop_links.tables import links
 
 __all__ = ["EngineResolver", "PostgresResolver", "Resolver"]
 
-_SPAN_ATTRIBUTES: Final = {"db.system": "postgresql", "db.statement": RESOLVE}
-_MANY_SPAN_ATTRIBUTES: Final = {"db.system": "postgresql", "db.statement": RESOLVE_MANY}
+_SPAN_ATTRIBUTES: Final = db_span_attributes("postgresql", RESOLVE, collection="links")
+_MANY_SPAN_ATTRIBUTES: Final = db_span_attributes("postgresql", RESOLVE_MANY, collection="links")
 _RESOLVED = select(
     links.c.uid,
     links.c.code,

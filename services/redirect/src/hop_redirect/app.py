@@ -107,6 +107,7 @@ def _build_services(
         tracer_provider=provider,
         timeout=settings.links_timeout,
         pool_size=settings.links_pool_size,
+        metrics=hop.metrics.http_client,
     )
     redis = _redis_client(settings, provider)
     renderer = Renderer(
@@ -136,7 +137,7 @@ def _build_services(
     clicks = ClickBuffer(spill_at=settings.click_buffer_size, batch_size=settings.click_batch_size)
     pipeline = ClickPipeline(
         clicks,
-        _click_sender(settings, provider, redis, analytics_transport),
+        _click_sender(settings, hop, redis, analytics_transport),
         ClickSpool(
             settings.spool_directory,
             max_events=settings.click_spool_max_events,
@@ -183,14 +184,17 @@ def _redis_client(settings: RedirectSettings, provider: TracerProvider) -> Redis
 
 def _click_sender(
     settings: RedirectSettings,
-    provider: TracerProvider,
+    hop: Instrumentation,
     redis: Redis | None,
     analytics_transport: httpx.AsyncBaseTransport | None,
 ) -> ClickSender:
     if settings.click_transport is ClickTransport.REDIS and redis is not None:
         return RedisClickSender(redis, stream=settings.click_stream)
     client = create_http_client(
-        settings.analytics_url, tracer_provider=provider, transport=analytics_transport
+        settings.analytics_url,
+        tracer_provider=hop.tracer_provider,
+        transport=analytics_transport,
+        metrics=hop.metrics.http_client,
     )
     return HttpClickSender(client)
 

@@ -51,6 +51,12 @@ class ClickBuffer:
         return len(self._items)
 
     @property
+    def oldest_at(self) -> float | None:
+        """Return the wall-clock time of the oldest click held, None if empty."""
+        items = self._items
+        return items[0][2] if items else None
+
+    @property
     def is_over(self) -> bool:
         """Return whether the buffer holds more than it should keep in memory."""
         return len(self._items) > self._spill_at

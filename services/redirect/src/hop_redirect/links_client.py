@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from hop_contracts import RESOLVE_BATCH_PATH, RESOLVE_PATH, ResolvedLink, ResolvedLinks
 from hop_instrumentation.aiohttp_client import CLIENT_ERRORS, create_aiohttp_session
+from hop_instrumentation.metrics import HttpClientMetrics
 from hop_redirect.errors import LinksUnavailableError
 from hop_redirect.records import Link
 
@@ -56,8 +57,10 @@ class LinksClient:
         tracer_provider: TracerProvider,
         timeout: float,
         pool_size: int,
+        metrics: HttpClientMetrics | None = None,
     ) -> None:
         self._base_url = base_url
+        self._metrics = metrics
         self._tracer_provider = tracer_provider
         self._timeout = timeout
         self._pool_size = pool_size
@@ -112,6 +115,7 @@ class LinksClient:
                 timeout=self._timeout,
                 connect_timeout=self._timeout,
                 pool_size=self._pool_size,
+                metrics=self._metrics,
             )
         try:
             if json is None:

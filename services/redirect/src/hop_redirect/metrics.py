@@ -85,6 +85,7 @@ class ClickMetrics:
     """Count what happens to click events."""
 
     buffered: Gauge
+    oldest_age: Gauge
     sent: Counter
     dropped: Counter
     spooled: Counter
@@ -117,6 +118,13 @@ class ClickMetrics:
                 "Click events waiting to be sent, in memory or in the spool.",
                 registry=registry,
                 multiprocess_mode="livesum",
+            ),
+            oldest_age=Gauge(
+                _CLICKS + "oldest_age_seconds",
+                "Seconds since the oldest click waiting to be sent (memory or spool) was "
+                "made; 0 when none waits.",
+                registry=registry,
+                multiprocess_mode="livemax",
             ),
             sent=Counter(_CLICKS + "sent", "Click events delivered.", registry=registry),
             dropped=dropped,

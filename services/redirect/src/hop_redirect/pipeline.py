@@ -20,6 +20,10 @@ exhausted spool budget (``spool_full``), a disk that refused the write
 shutdown in a spool that does not outlive the pod (``shutdown``). At shutdown the buffer
 goes to the spool first (durable in milliseconds), then the remaining grace drains the
 spool; what a persistent spool still holds is the successor's (``spool_left``).
+
+``hop_redirect_clicks_oldest_age_seconds`` is how long the oldest click still here has
+waited (the batch in flight, else the spool's head, else the buffer's), refreshed every
+``interval`` by a task of its own, so it grows while delivery is stuck.
 """
 
 from __future__ import annotations
@@ -28,7 +32,12 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
+from datetime import datetime
 
+import orjson
+
+from hop_instrumentation.metrics import OldestWaitingAge
 from hop_redirect._rate_limited_log import RateLimitedLog
 from hop_redirect.clicks import ClickBuffer, encode_events
 from hop_redirect.errors import BatchRejectedError, DeliveryFailedError
@@ -56,6 +65,7 @@ class ClickPipeline:
         interval: float,
         max_retry_delay: float,
         persistent: bool,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.buffer = buffer
         self.sender = sender
@@ -68,6 +78,12 @@ class ClickPipeline:
         #: The batch being delivered, and whether it is still in the spool.
         self._batch: list[bytes] | None = None
         self._batch_spooled = False
+        #: When the spool's head click was made, once known (a spill into an empty spool,
+        #: or a batch read from it): the batch in flight, when any, is older still.
+        self._spool_head_at: float | None = None
+        self._age = OldestWaitingAge(
+            metrics.oldest_age, self._oldest_waiting, interval=interval, clock=clock
+        )
         self._failing = False
         self._order = asyncio.Lock()  # a spill and the choice of the next batch exclude each other
         self._delivering = asyncio.Lock()
@@ -105,6 +121,7 @@ class ClickPipeline:
         self._metrics.spool_capacity_events.set(self.spool.max_events)
         self._metrics.spool_capacity_bytes.set(self.spool.max_bytes)
         self._update_gauges()
+        self._age.start()
         self._tasks = [
             asyncio.create_task(self._run_flusher(), name="click-flusher"),
             asyncio.create_task(self._run_spiller(), name="click-spiller"),
@@ -126,6 +143,7 @@ class ClickPipeline:
             )
         self._report_left()
         self._update_gauges()
+        await self._age.stop()
         await asyncio.to_thread(self.spool.close)
 
     def _report_left(self) -> None:
@@ -171,6 +189,7 @@ class ClickPipeline:
             records = await asyncio.to_thread(self.spool.read, self._batch_size)
             if records:
                 self._batch, self._batch_spooled = records, True
+                self._spool_head_at = _made_at(records[0])
                 return
             lost = await asyncio.to_thread(self.spool.discard)
             self._drop(DropReason.SPOOL_ABANDONED, lost)
@@ -227,6 +246,7 @@ class ClickPipeline:
                 self._batch = None
             if not payloads:
                 return
+            was_empty = not len(self.spool)
             try:
                 left = await asyncio.to_thread(self.spool.append, payloads)
             except OSError as err:
@@ -234,6 +254,8 @@ class ClickPipeline:
                 self._write_failed.record(len(payloads), error=str(err), spool=str(self.spool.path))
                 return
             self._metrics.spooled.inc(len(payloads) - len(left))
+            if was_empty and len(left) < len(payloads):
+                self._spool_head_at = _made_at(payloads[0])
             if left:
                 self._drop(DropReason.SPOOL_FULL, len(left))
                 self._full.record(len(left), events=self.spool.max_events)
@@ -278,3 +300,23 @@ class ClickPipeline:
         metrics.buffered.set(len(self.buffer) + in_flight + state.events)
         metrics.spool_events.set(state.events)
         metrics.spool_bytes.set(state.bytes)
+        if not state.events:
+            self._spool_head_at = None
+        self._age.refresh()
+
+    def _oldest_waiting(self) -> float | None:
+        """Return when the oldest click still waiting here was made, None if none waits."""
+        if self._batch:
+            return _made_at(self._batch[0])
+        if len(self.spool):
+            # Unknown only until the flusher reads the spool's head (recovered at start).
+            return self._spool_head_at
+        return self.buffer.oldest_at
+
+
+def _made_at(event: bytes) -> float | None:
+    """Return the wall-clock time of an encoded event's click, None if it has none."""
+    try:
+        return datetime.fromisoformat(orjson.loads(event)["timestamp"]).timestamp()
+    except (ValueError, TypeError, KeyError):  # orjson.JSONDecodeError is a ValueError
+        return None
