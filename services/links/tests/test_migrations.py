@@ -17,7 +17,7 @@ from hop_links.records import LinkDraft
 from hop_links.store import LinkStore
 from hop_links.tables import metadata
 
-HEAD: Final = "0004"
+HEAD: Final = "0005"
 
 
 def _tables(connection: Connection) -> set[str]:
@@ -44,6 +44,7 @@ async def test_upgrade_from_an_empty_sqlite_database_matches_the_tables(tmp_path
         "link_tags",
         "link_state_changes",
         "sessions",
+        "domains",
     }
     assert diff == []
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from hop_links.domain_proofs import ProvingChecker
 from hop_links.domain_store import DomainStore
@@ -42,12 +45,16 @@ class CountingChecker:
         return await self.inner.check(domain)
 
 
-async def domain_store(database_url: str, clock: Clock) -> tuple[DomainStore, int, Any]:
+@pytest.fixture
+async def acme(database_url: str) -> AsyncIterator[tuple[DomainStore, int, Clock]]:
+    """A domain store on the test database with a clock, and the owner acme's id."""
     app = build_app(database_url)
     services = app.state.services
+    clock = Clock()
     store = DomainStore(services.engine, rules=services.domains.rules, now=clock)
     owner = await services.accounts.create_owner("acme")
-    return store, owner.id, app
+    yield store, owner.id, clock
+    await services.engine.dispose()
 
 
 def rechecks(store: DomainStore, checker: Any, clock: Clock) -> DomainRechecks:
@@ -74,10 +81,9 @@ def test_schedule_backs_off_pending_and_spaces_verified() -> None:
 
 
 async def test_rechecks_pending_domains_at_growing_intervals_until_proved(
-    database_url: str, dns_zone: Any
+    acme: Any, dns_zone: Any
 ) -> None:
-    clock = Clock()
-    store, owner, _ = await domain_store(database_url, clock)
+    store, owner, clock = acme
     domain = await store.add(owner, "go.acme.test")
     checker = CountingChecker(proving(dns_zone))
     loop = rechecks(store, checker, clock)
@@ -90,7 +96,7 @@ async def test_rechecks_pending_domains_at_growing_intervals_until_proved(
         (0, []), (59, []), (60, ["go.acme.test"]), (61, []), (119, []),
         (120, ["go.acme.test"]), (200, []), (240, ["go.acme.test"]),
     ]  # fmt: skip
-    dns_zone.txt[f"_hop-challenge.go.acme.test"] = [f"hop-challenge={domain.token}"]
+    dns_zone.txt["_hop-challenge.go.acme.test"] = [f"hop-challenge={domain.token}"]
     clock.at(480)
     assert await loop.check_due() == ["go.acme.test"]
     (proved,) = await store.of_owner(owner)
@@ -106,9 +112,8 @@ async def test_rechecks_pending_domains_at_growing_intervals_until_proved(
     assert failed.reason.startswith("TXT _hop-challenge.go.acme.test not found; ")
 
 
-async def test_claimed_check_is_made_by_one_replica_only(database_url: str, dns_zone: Any) -> None:
-    clock = Clock()
-    store, owner, _ = await domain_store(database_url, clock)
+async def test_claimed_check_is_made_by_one_replica_only(acme: Any, dns_zone: Any) -> None:
+    store, owner, clock = acme
     for index in range(6):
         await store.add(owner, f"d{index}.acme.test")
     first, second = CountingChecker(proving(dns_zone)), CountingChecker(proving(dns_zone))
@@ -121,11 +126,8 @@ async def test_claimed_check_is_made_by_one_replica_only(database_url: str, dns_
     assert sorted(first.asked + second.asked) == [f"d{index}.acme.test" for index in range(6)]
 
 
-async def test_claim_check_is_a_compare_and_set_of_the_last_check(
-    database_url: str, dns_zone: Any
-) -> None:
-    clock = Clock()
-    store, owner, _ = await domain_store(database_url, clock)
+async def test_claim_check_is_a_compare_and_set_of_the_last_check(acme: Any) -> None:
+    store, owner, clock = acme
     await store.add(owner, "go.acme.test")
     clock.at(60)
 
@@ -146,7 +148,9 @@ async def test_verify_route_checks_through_dns_and_counts_the_result(
     app = make_app(verification_nameservers=(dns_zone.nameserver,), verification_timeout=2.0)
     async with app_client(app) as client:
         auth = bearer(await new_key(app))
-        created = (await client.post("/api/v1/domains", json={"name": "Go.Acme.Test"}, headers=auth)).json()
+        created = (
+            await client.post("/api/v1/domains", json={"name": "Go.Acme.Test"}, headers=auth)
+        ).json()
         first = await client.post("/api/v1/domains/go.acme.test:verify", headers=auth)
         dns_zone.txt["_hop-challenge.go.acme.test"] = [created["verification"]["txt_value"]]
         second = await client.post("/api/v1/domains/go.acme.test:verify", headers=auth)

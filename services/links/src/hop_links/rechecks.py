@@ -33,8 +33,10 @@ _BATCH: Final = 100
 class RecheckStore(Protocol):
     """The part of `hop_links.domain_store.DomainStore` the re-checks use."""
 
-    async def due_for_check(self, *, before: datetime, limit: int = 100) -> list[DomainRecord]:
-        """Return domains never checked or last checked before ``before``."""
+    async def due_for_check(
+        self, *, before: datetime, limit: int = 100, pending: bool | None = None
+    ) -> list[DomainRecord]:
+        """Return domains (pending ones, or the others) last checked before ``before``."""
 
     async def claim_check(self, name: str, *, seen: datetime | None, at: datetime) -> bool:
         """Mark ``name`` checked at ``at`` if its last check is still ``seen``."""
@@ -84,14 +86,16 @@ class DomainRechecks:
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
-        """Check what is due every ``poll`` seconds until `stop`; failures are retried."""
-        while not self._stopping.is_set():
+        """Check what is due every ``poll`` seconds (the first after one) until `stop`."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._poll)
+            if self._stopping.is_set():
+                return
             try:
                 await self.check_due()
             except Exception:  # the database down: the next poll tries again
                 logger.warning("domain re-checks failed; retrying", exc_info=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._poll)
 
     def stop(self) -> None:
         """Make `run` return after the check in hand."""
@@ -100,15 +104,22 @@ class DomainRechecks:
     async def check_due(self) -> list[str]:
         """Check every domain due now that this replica could claim; return their names."""
         now = self._now()
-        earliest = now - timedelta(seconds=self._schedule.pending_interval)
-        candidates = await self._store.due_for_check(before=earliest, limit=_BATCH)
+        # Pending and verified domains apart: a hundred verified ones not due yet must not
+        # hide a pending one that is. "Before" is exclusive: one microsecond past the bound.
+        tick = timedelta(microseconds=1)
+        pending = timedelta(seconds=self._schedule.pending_interval)
+        verified = timedelta(seconds=self._schedule.verified_interval)
+        candidates = await self._store.due_for_check(
+            before=now - pending + tick, limit=_BATCH, pending=True
+        )
+        candidates += await self._store.due_for_check(
+            before=now - verified + tick, limit=_BATCH, pending=False
+        )
         checked = []
         for domain in candidates:
             if self._schedule.due_at(domain) > now:
                 continue
-            if not await self._store.claim_check(
-                domain.name, seen=domain.last_checked_at, at=now
-            ):
+            if not await self._store.claim_check(domain.name, seen=domain.last_checked_at, at=now):
                 continue  # another replica has it
             outcome = await self._checker.check(domain)
             if outcome is not None:
