@@ -208,7 +208,9 @@ async def test_link_ids_list_only_the_owners_current_links_oldest_first(
             ]
         },
     )
-    assert their_ids.json() == {"items": [{"id": theirs["id"], "code": "gone", "domain": "hop.test"}]}
+    assert their_ids.json() == {
+        "items": [{"id": theirs["id"], "code": "gone", "domain": "hop.test"}]
+    }
 
 
 async def test_link_ids_without_a_key_answer_401(client: httpx.AsyncClient) -> None:
