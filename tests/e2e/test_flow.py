@@ -36,6 +36,9 @@ def _answered_by(hop: RunningStack, path: str) -> set[str]:
         ("/api/v1/links:batch", "links"),
         ("/api/v1/links:ids", "links"),
         ("/api/v1/links/e2e-route-probe", "links"),
+        ("/api/v1/domains", "links"),
+        ("/api/v1/domains/e2e.example:verify", "links"),
+        ("/.well-known/hop-challenge/e2e-route-probe", "links"),
         ("/api/v1/stats/e2e-route-probe", "analytics"),
         ("/api/v1/stats", "analytics"),
         ("/e2e-route-probe", "redirect"),
@@ -88,8 +91,8 @@ def test_owner_wide_stats_through_the_edge_count_only_the_owners_current_links(
     assert (before["total_clicks"], before["bot_clicks"], before["links"]) == (7, 1, 3)
     assert (after["total_clicks"], after["bot_clicks"]) == (3, 1)
     assert after["top_links"] == [
-        {"code": kept, "clicks": 2, "bot_clicks": 1},
-        {"code": other, "clicks": 1, "bot_clicks": 0},
+        {"code": kept, "domain": "127.0.0.1", "clicks": 2, "bot_clicks": 1},
+        {"code": other, "domain": "127.0.0.1", "clicks": 1, "bot_clicks": 0},
     ]
 
 

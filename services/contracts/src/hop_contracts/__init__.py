@@ -7,10 +7,10 @@ Usage::
 Modules: `codes` (the code alphabet and reserved words), `routes` (paths one service calls
 on another and the public prefixes), `resolve` (links' resolve bodies, one code or a
 batch, and the link id), `sessions` (console sessions links mints), `owned` (an owner's
-link ids and codes), `link_changes` (links' feed of disables and enables), `links` (the
-link body of links' public API), `stats` (analytics' stats bodies), `link_cache` (the
-shared Redis cache's key and entry), `clicks` (click events, batches, transports) and
-`bots` (the bot rule). The package depends on
+link ids and codes), `domains` (branded domains and their proof), `link_changes` (links'
+feed of disables and enables), `links` (the link body of links' public API), `stats`
+(analytics' stats bodies), `link_cache` (the shared Redis cache's key and entry), `clicks`
+(click events, batches, transports) and `bots` (the bot rule). The package depends on
 pydantic and ua-parser only: no web framework, no database, no service.
 """
 
@@ -38,6 +38,17 @@ from hop_contracts.codes import (
     is_code,
     is_reserved,
 )
+from hop_contracts.domains import (
+    CHALLENGE_RECORD_PREFIX,
+    CHALLENGE_VALUE_PREFIX,
+    DOMAIN_NAME_MAX_LENGTH,
+    Domain,
+    DomainCreate,
+    DomainPage,
+    DomainStatus,
+    DomainVerification,
+    VerifiedDomains,
+)
 from hop_contracts.link_cache import (
     DEFAULT_LINK_CACHE_PREFIX,
     CacheableLink,
@@ -64,7 +75,11 @@ from hop_contracts.resolve import (
     resolved_fields,
 )
 from hop_contracts.routes import (
+    CHALLENGE_PATH,
+    CHALLENGE_PREFIX,
     CLICKS_PATH,
+    DOMAIN_PATH,
+    DOMAINS_PREFIX,
     INTERNAL_PREFIX,
     LINK_CHANGES_PATH,
     LINK_IDS_PATH,
@@ -76,6 +91,7 @@ from hop_contracts.routes import (
     SESSION_PATH,
     SESSIONS_PATH,
     STATS_PREFIX,
+    VERIFIED_DOMAINS_PATH,
 )
 from hop_contracts.sessions import (
     MAX_SESSION_AGE,
@@ -89,6 +105,7 @@ from hop_contracts.sessions import (
 from hop_contracts.stats import (
     BREAKDOWN_FIELDS,
     DailyClicks,
+    DomainClicksValue,
     LinkClicksValue,
     OwnerStatsResponse,
     RankedValue,
@@ -98,6 +115,10 @@ from hop_contracts.stats import (
 
 __all__ = [
     "BREAKDOWN_FIELDS",
+    "CHALLENGE_PATH",
+    "CHALLENGE_PREFIX",
+    "CHALLENGE_RECORD_PREFIX",
+    "CHALLENGE_VALUE_PREFIX",
     "CLICKS_PATH",
     "CODE_CHARACTERS",
     "CODE_MAX_LENGTH",
@@ -105,6 +126,9 @@ __all__ = [
     "CONSUMER_GROUP",
     "DEFAULT_CLICK_STREAM",
     "DEFAULT_LINK_CACHE_PREFIX",
+    "DOMAINS_PREFIX",
+    "DOMAIN_NAME_MAX_LENGTH",
+    "DOMAIN_PATH",
     "INTERNAL_PREFIX",
     "LINKS_PREFIX",
     "LINK_CHANGES_PATH",
@@ -130,6 +154,7 @@ __all__ = [
     "SESSION_PATH",
     "SESSION_TOKEN_PREFIX",
     "STATS_PREFIX",
+    "VERIFIED_DOMAINS_PATH",
     "CacheableLink",
     "CachedLink",
     "ClickBatch",
@@ -138,6 +163,12 @@ __all__ = [
     "ClickTransport",
     "Code",
     "DailyClicks",
+    "Domain",
+    "DomainClicksValue",
+    "DomainCreate",
+    "DomainPage",
+    "DomainStatus",
+    "DomainVerification",
     "Link",
     "LinkChange",
     "LinkChangePage",
@@ -159,6 +190,7 @@ __all__ = [
     "SessionRequest",
     "StatsResponse",
     "TopValues",
+    "VerifiedDomains",
     "cached_link",
     "dead_letter_stream",
     "decode_cached_link",

@@ -65,9 +65,15 @@ def cached_link(link: CacheableLink) -> CachedLink:
     )
 
 
-def link_cache_key(code: str, prefix: str = DEFAULT_LINK_CACHE_PREFIX) -> str:
-    """Return the Redis key of ``code``'s entry."""
-    return prefix + code
+def link_cache_key(
+    code: str, prefix: str = DEFAULT_LINK_CACHE_PREFIX, domain: str | None = None
+) -> str:
+    """Return the Redis key of ``code``'s entry on ``domain`` (None: the platform domain).
+
+    A platform code's key is the prefix and the code, as before domains existed; a branded
+    domain's code is ``<prefix><domain>/<code>`` (no code holds a ``/``, so no two collide).
+    """
+    return prefix + code if domain is None else f"{prefix}{domain}/{code}"
 
 
 def encode_cached_link(link: CachedLink | None, *, stored_at: float) -> bytes:

@@ -24,6 +24,7 @@ LINK_EXAMPLE: Final[dict[str, Any]] = {
     "id": "5f0c6a3e9b2d4c1fa7e8d9c0b1a2f3e4",
     "url": "https://example.com/docs/getting-started?ref=hop",
     "code": "spring-sale",
+    "domain": "hop.example",
     "redirect_status": 302,
     "forward_query": False,
     "expires_at": "2030-01-01T00:00:00Z",
@@ -46,6 +47,11 @@ class Link(BaseModel):
         examples=["5f0c6a3e9b2d4c1fa7e8d9c0b1a2f3e4"],
     )
     code: str = Field(examples=["spring-sale"])
+    domain: str = Field(
+        description="The domain the code lives on: the platform's host or a branded domain "
+        "of the owner (canonical name). short_url is built on it.",
+        examples=["hop.example"],
+    )
     short_url: str = Field(examples=["https://hop.example/spring-sale"])
     url: str
     redirect_status: RedirectStatus

@@ -21,12 +21,14 @@ __all__ = ["OwnedLink", "OwnedLinks"]
 
 
 class OwnedLink(BaseModel):
-    """One of the owner's links: its stable id and its code."""
+    """One of the owner's links: its stable id, its code and the domain the code lives on."""
 
     model_config = ConfigDict(frozen=True)
 
     id: LinkId
     code: str
+    #: The canonical name of the link's domain (the platform's host for a platform link).
+    domain: str
 
 
 class OwnedLinks(BaseModel):
@@ -35,7 +37,17 @@ class OwnedLinks(BaseModel):
     model_config = ConfigDict(
         frozen=True,
         json_schema_extra={
-            "examples": [{"items": [{"id": "5f0c6a3e9b2d4c1fa7e8d9c0b1a2f3e4", "code": "abc1234"}]}]
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "id": "5f0c6a3e9b2d4c1fa7e8d9c0b1a2f3e4",
+                            "code": "abc1234",
+                            "domain": "hop.example",
+                        }
+                    ]
+                }
+            ]
         },
     )
 

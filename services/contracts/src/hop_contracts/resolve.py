@@ -79,11 +79,14 @@ class ResolvedLink(BaseModel):
 
 
 class ResolveRequest(BaseModel):
-    """The codes a batch resolve asks for (duplicates are answered once)."""
+    """The codes a batch resolve asks for, all on one domain (duplicates are answered once)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"codes": ["abc1234", "x9"]}]})
 
     codes: list[Code] = Field(min_length=1, max_length=MAX_RESOLVE_CODES)
+    #: The verified branded domain the codes live on; None: the platform domain. A domain
+    #: that is unknown or not verified answers every code null.
+    domain: str | None = Field(default=None, max_length=253)
 
 
 class ResolvedLinks(BaseModel):
