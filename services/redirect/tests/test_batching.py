@@ -30,18 +30,20 @@ class HeldLinks:
 
     def __init__(self, *, failing: bool = False, leave_out: str | None = None) -> None:
         self.batches: list[list[str]] = []
+        self.domains: list[str] = []
         self.singles: list[str] = []
         self.contexts: list[SpanContext] = []
         self.release = asyncio.Event()
         self.failing = failing
         self.leave_out = leave_out
 
-    async def resolve(self, code: str) -> Link | None:
+    async def resolve(self, code: str, domain: str = "") -> Link | None:
         self.singles.append(code)
-        return (await self.resolve_many([code]))[code]
+        return (await self.resolve_many([code], domain))[code]
 
-    async def resolve_many(self, codes: Sequence[str]) -> dict[str, Link | None]:
+    async def resolve_many(self, codes: Sequence[str], domain: str = "") -> dict[str, Link | None]:
         self.batches.append(list(codes))
+        self.domains.append(domain)
         self.contexts.append(trace.get_current_span().get_span_context())
         await self.release.wait()
         if self.failing:
