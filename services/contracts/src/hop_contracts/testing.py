@@ -38,6 +38,7 @@ from hop_contracts.routes import (
     LINKS_PREFIX,
     RESOLVE_BATCH_PATH,
     RESOLVE_PATH,
+    VERIFIED_DOMAINS_PATH,
 )
 
 __all__ = ["ClickSink", "FakeLinks", "fake_link_id", "link_body", "link_change", "main"]
@@ -94,6 +95,11 @@ class FakeLinks:
     to the codes its owner has (``GET /api/v1/links/{code}``: 200 with the link's ``id``
     and ``code``, 404 or 401; ``GET /api/v1/links:ids``: every owned link's ``id`` and
     ``code`` in code order, or 401).
+
+    Branded domains: ``domains`` maps a domain name to its codes' resolve bodies, served
+    (``?domain=``, a batch's ``domain``) while the name is in ``verified``; with a
+    ``platform`` name the verified list (`VERIFIED_DOMAINS_PATH`) answers it and
+    ``verified``; without, that route answers 404, as a links older than domains does.
     """
 
     def __init__(
@@ -101,9 +107,15 @@ class FakeLinks:
         links: dict[str, dict[str, Any]] | None = None,
         *,
         owners: dict[str, set[str]] | None = None,
+        domains: dict[str, dict[str, dict[str, Any]]] | None = None,
+        platform: str | None = None,
+        verified: set[str] | None = None,
     ) -> None:
         self.links = dict(links or {})
         self.owners = dict(owners or {})
+        self.domains = dict(domains or {})
+        self.platform = platform
+        self.verified = set(verified or ())
         self.changes: list[dict[str, Any]] = []
         self.calls: Counter[str] = Counter()
         self.batches: list[list[str]] = []
@@ -121,31 +133,50 @@ class FakeLinks:
             await self._changes(scope.get("query_string", b"").decode("latin-1"), send)
         elif path == LINK_IDS_PATH:
             await self._owned_ids(_header(scope, b"authorization"), send)
+        elif path == VERIFIED_DOMAINS_PATH:
+            await self._verified(send)
         elif path == RESOLVE_BATCH_PATH and scope["method"] == "POST":
             await self._resolve_many(await _body(receive), send)
         elif path.startswith(_RESOLVE):
-            await self._resolve(path.removeprefix(_RESOLVE), send)
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            await self._resolve(path.removeprefix(_RESOLVE), query.get("domain"), send)
         elif path.startswith(_LINK):
             await self._owned(path.removeprefix(_LINK), _header(scope, b"authorization"), send)
         else:
             await _json(send, 404, {"detail": "Not Found"})
 
-    async def _resolve(self, code: str, send: Send) -> None:
-        self.calls[code] += 1
-        if code in self.links:
-            await _json(send, 200, self.links[code])
+    def _served(self, domain: str | None) -> dict[str, dict[str, Any]]:
+        if domain is None or domain == self.platform:
+            return self.links
+        return self.domains.get(domain, {}) if domain in self.verified else {}
+
+    async def _verified(self, send: Send) -> None:
+        self.calls[VERIFIED_DOMAINS_PATH] += 1
+        if self.platform is None:
+            await _json(send, 404, {"detail": "Not Found"})
+            return
+        await _json(send, 200, {"platform": self.platform, "domains": sorted(self.verified)})
+
+    async def _resolve(self, code: str, domain: str | None, send: Send) -> None:
+        self.calls[code if domain is None else f"{domain}/{code}"] += 1
+        served = self._served(domain)
+        if code in served:
+            await _json(send, 200, served[code])
         else:
             await _json(send, 404, {"detail": f"No link with code {code!r} exists."})
 
     async def _resolve_many(self, raw: bytes, send: Send) -> None:
         try:
-            codes = list(dict.fromkeys(ResolveRequest.model_validate_json(raw).codes))
+            request = ResolveRequest.model_validate_json(raw)
         except ValidationError as err:
             await _json(send, 422, {"detail": err.errors(include_url=False, include_input=False)})
             return
-        self.batches.append(codes)
-        self.calls.update(codes)
-        await _json(send, 200, {"links": {code: self.links.get(code) for code in codes}})
+        codes = list(dict.fromkeys(request.codes))
+        prefix = "" if request.domain is None else f"{request.domain}/"
+        self.batches.append([prefix + code for code in codes])
+        self.calls.update(prefix + code for code in codes)
+        served = self._served(request.domain)
+        await _json(send, 200, {"links": {code: served.get(code) for code in codes}})
 
     async def _owned(self, code: str, authorization: str, send: Send) -> None:
         self.calls[code] += 1

@@ -48,8 +48,8 @@ def canonical_host(raw: bytes | str) -> str | None:
         return None
     text = text.strip()
     if text.startswith("["):
-        address, _, rest = text[1:].partition("]")
-        if rest and (rest[0] != ":" or not _PORT.fullmatch(rest[1:])):
+        address, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and (rest[0] != ":" or not _PORT.fullmatch(rest[1:]))):
             return None
         return _ipv6(address)
     if text.count(":") > 1:
