@@ -52,6 +52,17 @@ def test_host_drives_ingress_and_links_public_base_url(render: Render) -> None:
     )
 
 
+def test_host_and_in_cluster_names_are_redirects_platform_hosts(render: Render) -> None:
+    objects = render(
+        "--set", "global.host=go.example.org",
+        "--set", "redirect.settings.platformHosts={edge.internal}",
+    )  # fmt: skip
+    data = of_kind(objects, "ConfigMap")["hop-redirect"]["data"]
+    assert data["HOP_PLATFORM_HOSTS"] == (
+        "go.example.org,hop-redirect,hop-redirect.hop,hop-redirect.hop.svc,edge.internal"
+    )
+
+
 def test_explicit_public_base_url_wins(render: Render) -> None:
     objects = render("--set", "links.settings.publicBaseUrl=https://s.example.org")
     data = of_kind(objects, "ConfigMap")["hop-links"]["data"]
