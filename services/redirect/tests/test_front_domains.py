@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 from fastapi import FastAPI
 
+from hop_contracts import decode_cached_link, link_cache_key
 from hop_contracts.testing import ClickSink, FakeLinks, link_body
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import LoopbackServers, app_client, metric_value
@@ -266,3 +269,28 @@ async def test_front_links_without_domains_serves_every_host_as_the_platform(
     async with app_client(app) as client:
         response = await _get(client, "hop.anything.test:8080")
     assert response.headers["location"] == "https://example.com/platform"
+
+
+@pytest.mark.redis
+async def test_front_shared_cache_keeps_each_domains_entry_under_its_own_key(
+    make_settings: MakeSettings, loopback: LoopbackServers
+) -> None:
+    prefix = f"hop-test:redirect:{uuid.uuid4().hex}:"
+    links = _links()
+    app, _ = _app(make_settings, loopback.serve(links), redis_cache=True, redis_cache_prefix=prefix)
+    redis = aioredis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        async with app_client(app) as client:
+            await _get(client, "hop.test")
+            await _get(client, ACME)
+        platform = await redis.get(prefix + "spring")  # the key as before domains
+        acme = await redis.get(link_cache_key("spring", prefix, ACME))
+        keys = sorted(key.decode() for key in await redis.keys(prefix + "*"))
+    finally:
+        await redis.delete(*await redis.keys(prefix + "*"))
+        await redis.aclose()
+    assert keys == [f"{prefix}{ACME}/spring", f"{prefix}spring"]
+    assert platform is not None
+    assert acme is not None
+    urls = [(decode_cached_link(raw)[0] or {}).get("url") for raw in (platform, acme)]
+    assert urls == ["https://example.com/platform", "https://acme.example/spring"]
