@@ -23,6 +23,7 @@ from hop_redirect.hosts import PLATFORM, UNKNOWN, UNSURE, Hosts, canonical_host
         (b"[0:0::1]", "::1"),
         (b"::1", "::1"),
         (b"localhost", "localhost"),
+        (b"go.acme.test:", "go.acme.test"),  # an empty port is a port (RFC 9110)
     ],
 )
 def test_canonical_host_folds_every_spelling_of_a_name(raw: bytes, name: str) -> None:
@@ -34,6 +35,7 @@ def test_canonical_host_folds_every_spelling_of_a_name(raw: bytes, name: str) ->
     [
         b"",
         b":80",
+        b":",
         b"go.acme.test:http",
         b"go.acme.test:123456",
         b"go.acme.test:80:80x",

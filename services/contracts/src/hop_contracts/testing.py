@@ -296,11 +296,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("kind", choices=["links", "sink"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--links", type=Path, help="JSON list of resolve bodies")
+    parser.add_argument(
+        "--domains",
+        type=Path,
+        help='JSON {"platform": name, "verified": [names], "links": {name: [bodies]}}',
+    )
     args = parser.parse_args(argv)
     app: FakeLinks | ClickSink = ClickSink()
     if args.kind == "links":
         bodies = json.loads(args.links.read_text()) if args.links else []
-        app = FakeLinks({body["code"]: body for body in bodies})
+        domains = json.loads(args.domains.read_text()) if args.domains else {}
+        app = FakeLinks(
+            {body["code"]: body for body in bodies},
+            domains={
+                name: {body["code"]: body for body in found}
+                for name, found in domains.get("links", {}).items()
+            },
+            platform=domains.get("platform"),
+            verified=set(domains.get("verified", ())),
+        )
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 
 

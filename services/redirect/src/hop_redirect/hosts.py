@@ -36,7 +36,7 @@ UNKNOWN: Final = "\x00unknown"
 UNSURE: Final = "\x00unsure"
 
 _LABEL: Final = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
-_PORT: Final = re.compile(r"[0-9]{1,5}")
+_PORT: Final = re.compile(r"[0-9]{0,5}")  # RFC 9110: the port may be empty
 _DOTS: Final = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 
 
