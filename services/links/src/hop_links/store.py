@@ -14,18 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from hop_contracts import is_code
 from hop_instrumentation.database import reader
 from hop_links._cursor import decode_cursor, encode_cursor
+from hop_links._link_batches import ATTEMPTS, BatchInserts, foreign_domain, no_free_code
 from hop_links._link_inserts import (
     insert_link_direct,
     insert_links,
-    insert_links_direct,
     insert_tags,
 )
-from hop_links._link_rows import link_record, link_row, load_tags
+from hop_links._link_rows import link_record, load_tags
 from hop_links.codes import CodeGenerator, validate_alias
 from hop_links.direct import (
     DirectPostgres,
     UniqueViolation,
 )
+from hop_links.domain_store import DomainStore, lookup_name
 from hop_links.errors import AliasTakenError, InvalidLinkError, LinkNotFoundError, LinksError
 from hop_links.records import (
     BatchOutcome,
@@ -35,12 +36,10 @@ from hop_links.records import (
     LinkRecord,
     LinkStateChange,
 )
-from hop_links.tables import link_state_changes, link_tags, links
+from hop_links.tables import PLATFORM_DOMAIN, link_state_changes, link_tags, links
 from hop_links.validation import validate_expiry, validate_tags, validate_target
 
 __all__ = ["LinkStore"]
-
-_ATTEMPTS: Final = 5
 
 #: A write that changes nothing: on SQLite it begins the transaction with the write lock.
 _TAKE_WRITE_LOCK: Final = update(links).where(false()).values(disabled=links.c.disabled)
@@ -53,10 +52,13 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class LinkStore:
+class LinkStore(BatchInserts):
     """Create, read and change links; every read and write is scoped to an owner.
 
-    Resolving a code (any owner's) is `hop_links.resolver`'s.
+    A link lives on a domain: `PLATFORM_DOMAIN` ("") or the canonical name of one of its
+    owner's branded domains (``domains``), and its code is unique on that domain. Methods
+    that name a link take the domain as stored ("" unless given). Resolving a code (any
+    owner's) is `hop_links.resolver`'s.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class LinkStore:
         *,
         public_host: str,
         allow_internal_targets: bool = False,
+        domains: DomainStore | None = None,
         direct: DirectPostgres | None = None,
         now: Callable[[], datetime] = _utcnow,
         generate: Callable[[], str] | None = None,
@@ -72,15 +75,18 @@ class LinkStore:
         self._engine = engine
         self._reader = reader(engine)
         self._public_host = public_host
+        self._platform = lookup_name(public_host) or public_host
         self._allow_internal = allow_internal_targets
+        self._domains = domains
         self._direct = direct
         self._now = now
         self._generate = generate or CodeGenerator()
 
     async def create(self, owner_id: int, draft: LinkDraft) -> LinkRecord:
         """Create a link; raise `InvalidLinkError` or `AliasTakenError` when refused."""
-        draft = self.validate(draft)
-        for _ in range(_ATTEMPTS):
+        draft = self.validate(draft, await self._branded_hosts())
+        await self._check_domain(owner_id, draft.domain)
+        for _ in range(ATTEMPTS):
             code = draft.code or self._generate()
             try:
                 if self._direct is not None:
@@ -92,8 +98,8 @@ class LinkStore:
                     return (await insert_links(connection, owner_id, pairs, self._now()))[0]
             except (IntegrityError, UniqueViolation):
                 if draft.code:
-                    raise AliasTakenError(code) from None
-        raise _no_free_code()
+                    raise AliasTakenError(code, draft.domain) from None
+        raise no_free_code()
 
     async def create_many(
         self, owner_id: int, items: Sequence[LinkDraft | LinksError]
@@ -101,13 +107,15 @@ class LinkStore:
         """Create many links at once; a refused item does not stop the others."""
         outcomes: dict[int, BatchOutcome] = {}
         drafts: dict[int, LinkDraft] = {}
+        branded = await self._branded_hosts()
         for index, item in enumerate(items):
             try:
                 if isinstance(item, LinksError):
                     raise item
-                drafts[index] = self.validate(item)
+                drafts[index] = self.validate(item, branded)
             except LinksError as err:
                 outcomes[index] = BatchOutcome(index, error=err)
+        await self._refuse_foreign_domains(owner_id, drafts, outcomes)
         codes = self._assign_codes(drafts, outcomes)
         if self._direct is not None:
             await self._insert_many_direct(self._direct, owner_id, codes, drafts, outcomes)
@@ -115,16 +123,25 @@ class LinkStore:
             await self._insert_many(owner_id, codes, drafts, outcomes)
         return [outcomes[index] for index in range(len(items))]
 
-    async def get(self, owner_id: int, code: str) -> LinkRecord:
-        """Return the owner's link ``code`` or raise `LinkNotFoundError`."""
+    async def get(self, owner_id: int, code: str, domain: str = PLATFORM_DOMAIN) -> LinkRecord:
+        """Return the owner's link ``code`` on ``domain`` or raise `LinkNotFoundError`."""
         async with self._reader.connect() as connection:
-            return await self._load(connection, owner_id, code)
+            return await self._load(connection, owner_id, code, domain)
 
     async def page(
-        self, owner_id: int, *, limit: int, cursor: str | None = None, tag: str | None = None
+        self,
+        owner_id: int,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        tag: str | None = None,
+        domain: str | None = None,
     ) -> LinkPage:
-        """Return one page of the owner's links, newest first, optionally with one tag."""
+        """Return one page of the owner's links, newest first, optionally with one tag or
+        on one domain."""
         query = select(links).where(links.c.owner_id == owner_id)
+        if domain is not None:
+            query = query.where(links.c.domain == domain)
         if cursor is not None:
             query = query.where(links.c.id < decode_cursor(cursor))
         if tag is not None:
@@ -138,36 +155,56 @@ class LinkStore:
         next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
         return LinkPage(items=items, next_cursor=next_cursor)
 
-    async def owned(self, owner_id: int) -> list[tuple[str, str]]:
-        """Return ``(id, code)`` of every link the owner has now, oldest first."""
+    async def owned(self, owner_id: int) -> list[tuple[str, str, str]]:
+        """Return ``(id, code, domain)`` of every link the owner has now, oldest first."""
         query = (
-            select(links.c.uid, links.c.code)
+            select(links.c.uid, links.c.code, links.c.domain)
             .where(links.c.owner_id == owner_id)
             .order_by(links.c.id)
         )
         async with self._reader.connect() as connection:
-            return [(row.uid, row.code) for row in await connection.execute(query)]
+            return [(row.uid, row.code, row.domain) for row in await connection.execute(query)]
 
-    async def update(self, owner_id: int, code: str, changes: LinkChanges) -> LinkRecord:
-        """Apply ``changes`` to the owner's link ``code`` and return it.
+    async def update(
+        self, owner_id: int, code: str, changes: LinkChanges, domain: str = PLATFORM_DOMAIN
+    ) -> LinkRecord:
+        """Apply ``changes`` to the owner's link ``code`` on ``domain`` and return it.
 
         A change of the ``disabled`` flag is appended to ``link_state_changes`` in the same
-        transaction (the feed `state_changes` serves).
+        transaction (the feed `state_changes` serves). A move to another domain keeps the
+        code, which must be free there (`AliasTakenError`).
         """
-        values = self._validated_changes(changes)
-        async with self._engine.begin() as connection:
-            link_id, uid, disabled = await self._locked_state(connection, owner_id, code)
-            # Stamped once the row is ours: a change that waited for the lock must not carry
-            # an earlier time than the one it waited for, or the feed would say it first.
-            values["updated_at"] = self._now()
-            tags = values.pop("tags", None)
-            await connection.execute(update(links).where(links.c.id == link_id).values(values))
-            if values.get("disabled", disabled) != disabled:
-                await self._record_state(connection, uid, not disabled, values["updated_at"])
-            if tags is not None:
-                await connection.execute(delete(link_tags).where(link_tags.c.link_id == link_id))
-                await insert_tags(connection, {link_id: tags})
-            return await self._load(connection, owner_id, code)
+        values = self._validated_changes(changes, await self._branded_hosts())
+        if "domain" in values:
+            await self._check_domain(owner_id, values["domain"])
+        target = values.get("domain", domain)
+        try:
+            async with self._engine.begin() as connection:
+                return await self._update(connection, owner_id, code, domain, values, target)
+        except IntegrityError:
+            raise AliasTakenError(code, target) from None
+
+    async def _update(
+        self,
+        connection: AsyncConnection,
+        owner_id: int,
+        code: str,
+        domain: str,
+        values: dict[str, Any],
+        target: str,
+    ) -> LinkRecord:
+        link_id, uid, disabled = await self._locked_state(connection, owner_id, code, domain)
+        # Stamped once the row is ours: a change that waited for the lock must not carry
+        # an earlier time than the one it waited for, or the feed would say it first.
+        values["updated_at"] = self._now()
+        tags = values.pop("tags", None)
+        await connection.execute(update(links).where(links.c.id == link_id).values(values))
+        if values.get("disabled", disabled) != disabled:
+            await self._record_state(connection, uid, not disabled, values["updated_at"])
+        if tags is not None:
+            await connection.execute(delete(link_tags).where(link_tags.c.link_id == link_id))
+            await insert_tags(connection, {link_id: tags})
+        return await self._load(connection, owner_id, code, target)
 
     async def state_changes(self, *, after: int, limit: int) -> list[LinkStateChange]:
         """Return up to ``limit`` disable and enable transitions after ``seq`` ``after``."""
@@ -177,26 +214,64 @@ class LinkStore:
             rows = await connection.execute(query)
             return [LinkStateChange(row.seq, row.link_id, row.disabled, row.at) for row in rows]
 
-    async def delete(self, owner_id: int, code: str) -> None:
-        """Delete the owner's link ``code`` or raise `LinkNotFoundError`."""
+    async def delete(self, owner_id: int, code: str, domain: str = PLATFORM_DOMAIN) -> None:
+        """Delete the owner's link ``code`` on ``domain`` or raise `LinkNotFoundError`."""
         async with self._engine.begin() as connection:
-            link_id = await self._link_id(connection, owner_id, code)
+            link_id = await self._link_id(connection, owner_id, code, domain)
             await connection.execute(delete(link_tags).where(link_tags.c.link_id == link_id))
             await connection.execute(delete(links).where(links.c.id == link_id))
 
-    def validate(self, draft: LinkDraft) -> LinkDraft:
-        """Return ``draft`` normalised, or raise `InvalidLinkError` naming the bad field."""
-        self._validate_target(draft.url)
+    def validate(self, draft: LinkDraft, branded: frozenset[str] = frozenset()) -> LinkDraft:
+        """Return ``draft`` normalised, or raise `InvalidLinkError` naming the bad field.
+
+        ``branded``: the verified domains, which targets may not point at (loops).
+        """
+        self._validate_target(draft.url, branded)
         if draft.code is not None:
             validate_alias(draft.code)
         _check_status(draft.redirect_status)
         expires_at = validate_expiry(draft.expires_at, now=self._now())
-        return replace(draft, expires_at=expires_at, tags=validate_tags(draft.tags))
+        return replace(
+            draft,
+            domain=self.stored_domain(draft.domain),
+            expires_at=expires_at,
+            tags=validate_tags(draft.tags),
+        )
 
-    def _validate_target(self, url: str) -> None:
-        validate_target(url, public_host=self._public_host, allow_internal=self._allow_internal)
+    def stored_domain(self, written: str | None) -> str:
+        """Return how a domain named by a caller is stored: "" for the platform's own host.
 
-    def _validated_changes(self, changes: LinkChanges) -> dict[str, Any]:
+        Raises `InvalidLinkError` (field ``domain``) for a name no domain can have.
+        """
+        if not written:
+            return PLATFORM_DOMAIN
+        name = lookup_name(written)
+        if name is None:
+            raise InvalidLinkError(
+                "domain", f"The domain {written[:100]!r} is not a valid domain name."
+            )
+        return PLATFORM_DOMAIN if name == self._platform else name
+
+    def _validate_target(self, url: str, branded: frozenset[str]) -> None:
+        validate_target(
+            url,
+            public_host=self._public_host,
+            allow_internal=self._allow_internal,
+            branded_hosts=branded,
+        )
+
+    async def _branded_hosts(self) -> frozenset[str]:
+        return frozenset() if self._domains is None else await self._domains.verified()
+
+    async def _check_domain(self, owner_id: int, domain: str) -> None:
+        if domain == PLATFORM_DOMAIN:
+            return
+        if self._domains is None or await self._domains.status(owner_id, domain) is None:
+            raise foreign_domain(domain)
+
+    def _validated_changes(
+        self, changes: LinkChanges, branded: frozenset[str] = frozenset()
+    ) -> dict[str, Any]:
         values: dict[str, Any] = {"updated_at": self._now()}
         for name in sorted(changes.fields):
             value = getattr(changes, name)
@@ -204,7 +279,9 @@ class LinkStore:
                 continue  # null leaves a non-nullable field unchanged
             values[name] = value
         if "url" in values:
-            self._validate_target(values["url"])
+            self._validate_target(values["url"], branded)
+        if "domain" in values:
+            values["domain"] = self.stored_domain(values["domain"])
         if "redirect_status" in values:
             _check_status(values["redirect_status"])
         if "expires_at" in values:
@@ -213,107 +290,12 @@ class LinkStore:
             values["tags"] = validate_tags(values["tags"])
         return values
 
-    def _assign_codes(
-        self, drafts: dict[int, LinkDraft], outcomes: dict[int, BatchOutcome]
-    ) -> dict[int, str]:
-        """Give every draft a code unique within the batch: aliases first, then random ones."""
-        codes: dict[int, str] = {}
-        used: set[str] = set()
-        for index, draft in drafts.items():
-            if draft.code is None:
-                continue
-            if draft.code in used:
-                outcomes[index] = BatchOutcome(index, error=AliasTakenError(draft.code))
-                continue
-            used.add(draft.code)
-            codes[index] = draft.code
-        for index, draft in drafts.items():
-            if draft.code is None:
-                codes[index] = self._unused_code(used)
-        return dict(sorted(codes.items()))
-
-    def _unused_code(self, used: set[str]) -> str:
-        code = self._generate()
-        for _ in range(_ATTEMPTS):
-            if code not in used:
-                break
-            code = self._generate()  # a clash left after this is the insert's to refuse
-        used.add(code)
-        return code
-
-    async def _insert_many_direct(
-        self,
-        direct: DirectPostgres,
-        owner_id: int,
-        codes: dict[int, str],
-        drafts: dict[int, LinkDraft],
-        outcomes: dict[int, BatchOutcome],
-    ) -> None:
-        """Insert the batch in one statement; give random codes that were taken new ones."""
-        now, used = self._now(), set(codes.values())
-        for _ in range(_ATTEMPTS):
-            if not codes:
-                return
-            rows = {
-                index: link_row(owner_id, code, drafts[index], now) for index, code in codes.items()
-            }
-            inserted = await insert_links_direct(direct, owner_id, rows, drafts, now)
-            retry: dict[int, str] = {}
-            for index, row in rows.items():
-                if row["code"] in inserted:
-                    outcomes[index] = BatchOutcome(index, link=link_record(row, drafts[index].tags))
-                elif drafts[index].code:
-                    outcomes[index] = BatchOutcome(index, error=AliasTakenError(row["code"]))
-                else:
-                    retry[index] = self._unused_code(used)
-            codes = retry
-        for index in codes:
-            outcomes[index] = BatchOutcome(index, error=_no_free_code())
-
-    async def _insert_many(
-        self,
-        owner_id: int,
-        codes: dict[int, str],
-        drafts: dict[int, LinkDraft],
-        outcomes: dict[int, BatchOutcome],
-    ) -> None:
-        """Insert the batch through SQLAlchemy, after asking which codes are taken."""
-        async with self._engine.connect() as connection:
-            query = select(links.c.code).where(links.c.code.in_(list(codes.values())))
-            taken = set((await connection.execute(query)).scalars())
-        used = set(codes.values()) | taken
-        for index in [index for index, code in codes.items() if code in taken]:
-            if drafts[index].code:
-                outcomes[index] = BatchOutcome(index, error=AliasTakenError(codes.pop(index)))
-            else:
-                codes[index] = self._unused_code(used)
-        try:
-            async with self._engine.begin() as connection:
-                pairs = [(codes[index], drafts[index]) for index in codes]
-                created = await insert_links(connection, owner_id, pairs, self._now())
-        except IntegrityError:  # a concurrent writer took a code: go one by one
-            await self._create_each(owner_id, drafts, outcomes)
-            return
-        for index, record in zip(codes, created, strict=True):
-            outcomes[index] = BatchOutcome(index, link=record)
-
-    async def _create_each(
-        self, owner_id: int, drafts: dict[int, LinkDraft], outcomes: dict[int, BatchOutcome]
-    ) -> None:
-        for index, draft in drafts.items():
-            if index in outcomes:
-                continue
-            try:
-                outcomes[index] = BatchOutcome(index, link=await self.create(owner_id, draft))
-            except LinksError as err:
-                outcomes[index] = BatchOutcome(index, error=err)
-
     async def _locked_state(
-        self, connection: AsyncConnection, owner_id: int, code: str
+        self, connection: AsyncConnection, owner_id: int, code: str, domain: str
     ) -> tuple[int, str, bool]:
         """Return the link's row id, uid and ``disabled`` flag, its row locked until commit."""
         if not is_code(code):
-            raise LinkNotFoundError(code)
+            raise LinkNotFoundError(code, domain)
         if connection.dialect.name == "sqlite":
             # SQLite ignores FOR UPDATE, and its driver begins the transaction at the first
             # write only: a read first could see a flag another update then changes. This
@@ -321,12 +303,12 @@ class LinkStore:
             await connection.execute(_TAKE_WRITE_LOCK)
         query = (
             select(links.c.id, links.c.uid, links.c.disabled)
-            .where(links.c.code == code, links.c.owner_id == owner_id)
+            .where(links.c.domain == domain, links.c.code == code, links.c.owner_id == owner_id)
             .with_for_update()  # two concurrent changes of the flag record two transitions
         )
         row = (await connection.execute(query)).first()
         if row is None:
-            raise LinkNotFoundError(code)
+            raise LinkNotFoundError(code, domain)
         return int(row.id), str(row.uid), bool(row.disabled)
 
     async def _record_state(
@@ -340,28 +322,32 @@ class LinkStore:
         row = {"link_id": uid, "disabled": disabled, "at": at}
         await connection.execute(insert(link_state_changes), row)
 
-    async def _link_id(self, connection: AsyncConnection, owner_id: int, code: str) -> int:
+    async def _link_id(
+        self, connection: AsyncConnection, owner_id: int, code: str, domain: str
+    ) -> int:
         if not is_code(code):
-            raise LinkNotFoundError(code)
-        query = select(links.c.id).where(links.c.code == code, links.c.owner_id == owner_id)
+            raise LinkNotFoundError(code, domain)
+        query = select(links.c.id).where(
+            links.c.domain == domain, links.c.code == code, links.c.owner_id == owner_id
+        )
         link_id = (await connection.execute(query)).scalar()
         if link_id is None:
-            raise LinkNotFoundError(code)
+            raise LinkNotFoundError(code, domain)
         return int(link_id)
 
-    async def _load(self, connection: AsyncConnection, owner_id: int, code: str) -> LinkRecord:
+    async def _load(
+        self, connection: AsyncConnection, owner_id: int, code: str, domain: str
+    ) -> LinkRecord:
         if not is_code(code):
-            raise LinkNotFoundError(code)
-        query = select(links).where(links.c.code == code, links.c.owner_id == owner_id)
+            raise LinkNotFoundError(code, domain)
+        query = select(links).where(
+            links.c.domain == domain, links.c.code == code, links.c.owner_id == owner_id
+        )
         row = (await connection.execute(query)).first()
         if row is None:
-            raise LinkNotFoundError(code)
+            raise LinkNotFoundError(code, domain)
         tags = await load_tags(connection, [row.id])
         return link_record(row._mapping, tags.get(row.id, []))
-
-
-def _no_free_code() -> LinksError:
-    return LinksError(f"No free code was found in {_ATTEMPTS} attempts; try again.")
 
 
 def _check_status(status: int) -> None:
