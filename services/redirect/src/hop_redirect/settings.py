@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Self
@@ -175,7 +176,14 @@ class RedirectSettings(ServiceSettings):
     @classmethod
     def _canonical_hosts(cls, value: Any) -> Any:
         """Accept ``a,b`` or a JSON list; keep each name in its canonical form."""
-        if isinstance(value, str):
+        if isinstance(value, str) and value.strip().startswith("["):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ValueError(
+                    'HOP_PLATFORM_HOSTS is not a JSON list; use a,b or ["a", "b"].'
+                ) from None
+        elif isinstance(value, str):
             value = [part for part in value.split(",") if part.strip()]
         if not isinstance(value, list | tuple):
             return value
