@@ -112,6 +112,13 @@ def test_hosts_remember_a_bounded_number_of_raw_values() -> None:
     assert len(hosts.known) <= 3
 
 
+def test_hosts_never_remember_a_value_too_long_to_be_a_host() -> None:
+    hosts = _hosts()
+    hosts.update(VerifiedDomains(platform="hop.test", domains=[]))
+    assert hosts.learn(b"a" * 10_000) == UNKNOWN
+    assert hosts.known == {}
+
+
 @pytest.mark.parametrize(
     ("url", "served"),
     [

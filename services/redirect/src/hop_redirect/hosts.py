@@ -37,6 +37,8 @@ UNSURE: Final = "\x00unsure"
 
 _LABEL: Final = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 _PORT: Final = re.compile(r"[0-9]{0,5}")  # RFC 9110: the port may be empty
+#: The longest Host value that can name a host: a name of 253 characters and a port.
+_LONGEST_HOST: Final = DOMAIN_NAME_MAX_LENGTH + len(":65535")
 _DOTS: Final = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 
 
@@ -125,6 +127,8 @@ class Hosts:
 
     def learn(self, raw: bytes) -> str:
         """Return the domain ``raw`` serves and remember it (the slow path of the front)."""
+        if len(raw) > _LONGEST_HOST:
+            return self.domain_of(None)  # no host: not worth its memory (header caps: 32 KiB)
         domain = self.domain_of(canonical_host(raw))
         known = self.known
         if len(known) >= self._size:
