@@ -240,6 +240,9 @@ async def test_front_with_links_down_at_start_serves_the_platform_and_503_elsewh
     )
     assert (unsure.status_code, unsure.headers["retry-after"]) == (503, "5")
     assert served.headers["location"] == "https://acme.example/spring"
+    registry = get_instrumentation(app).metrics.registry
+    assert metric_value(registry, "hop_redirect_domains_refresh_failures_total") == 1
+    assert metric_value(registry, "hop_redirect_domains_served") == 1
 
 
 @pytest.mark.parametrize(

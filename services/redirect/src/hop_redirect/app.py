@@ -164,7 +164,9 @@ def _build_services(
         cache_publisher=CacheMetricsPublisher(cache),
         shared_cache=shared_cache,
         hosts=hosts,
-        domains=DomainsRefresher(links, hosts, interval=settings.domains_refresh_seconds),
+        domains=DomainsRefresher(
+            links, hosts, metrics.domains, interval=settings.domains_refresh_seconds
+        ),
         clicks=clicks,
         pipeline=pipeline,
         redis=redis,

@@ -17,6 +17,7 @@ from hop_contracts import VerifiedDomains
 from hop_redirect._rate_limited_log import RateLimitedLog
 from hop_redirect.errors import LinksUnavailableError
 from hop_redirect.hosts import Hosts
+from hop_redirect.metrics import DomainMetrics
 
 __all__ = ["DomainsRefresher", "DomainsSource"]
 
@@ -35,10 +36,17 @@ class DomainsRefresher:
     """Read links' verified domains into ``hosts`` at start and every ``interval`` seconds."""
 
     def __init__(
-        self, source: DomainsSource, hosts: Hosts, *, interval: float, retry: float = 1.0
+        self,
+        source: DomainsSource,
+        hosts: Hosts,
+        metrics: DomainMetrics,
+        *,
+        interval: float,
+        retry: float = 1.0,
     ) -> None:
         self._source = source
         self._hosts = hosts
+        self._metrics = metrics
         self._interval = interval
         self._retry = min(retry, interval)
         self._task: asyncio.Task[None] | None = None
@@ -51,9 +59,11 @@ class DomainsRefresher:
         try:
             verified = await self._source.verified_domains()
         except LinksUnavailableError as err:
+            self._metrics.refresh_failures.inc()
             self._failures.record(error=str(err), listed=self._hosts.is_listed)
             return False
         self._hosts.update(verified)
+        self._metrics.served.set(len(self._hosts.domains))
         return True
 
     async def start(self) -> None:
