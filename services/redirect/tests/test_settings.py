@@ -27,6 +27,10 @@ def test_settings_unknown_host_url_must_be_http_or_https(url: str) -> None:
         RedirectSettings(unknown_host_url=url)
 
 
+def test_settings_empty_unknown_host_url_is_unset() -> None:
+    assert RedirectSettings(unknown_host_url="").unknown_host_url is None
+
+
 def test_settings_domains_are_refreshed_within_the_cache_ttl() -> None:
     assert RedirectSettings(cache_ttl=4.0, cache_negative_ttl=1.0).domains_refresh_seconds == 4.0
     assert RedirectSettings(domains_refresh_interval=3.0).domains_refresh_seconds == 3.0

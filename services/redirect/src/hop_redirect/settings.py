@@ -69,9 +69,9 @@ class RedirectSettings(ServiceSettings):
     )
     unknown_host_url: str | None = Field(
         default=None,
-        pattern=r"^https?://[^\s]+$",
+        pattern=r"^(https?://[^\s]+)?$",
         max_length=2048,
-        description="Where a Host hop does not serve is redirected (302); unset: 404.",
+        description="Where a Host hop does not serve is redirected (302); unset or empty: 404.",
     )
 
     cache_size: int = Field(default=100_000, ge=1, le=10_000_000)
@@ -171,6 +171,12 @@ class RedirectSettings(ServiceSettings):
         if self.click_spool_dir is not None:
             return self.click_spool_dir
         return Path(tempfile.gettempdir()) / f"hop-redirect-spool-{self.http_port}"
+
+    @field_validator("unknown_host_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        """Read an empty HOP_UNKNOWN_HOST_URL (the chart's default) as unset."""
+        return None if value == "" else value
 
     @field_validator("platform_hosts", mode="before")
     @classmethod
