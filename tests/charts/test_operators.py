@@ -52,6 +52,17 @@ def test_host_drives_ingress_and_links_public_base_url(render: Render) -> None:
     )
 
 
+def test_host_and_in_cluster_names_are_redirects_platform_hosts(render: Render) -> None:
+    objects = render(
+        "--set", "global.host=go.example.org",
+        "--set", "redirect.settings.platformHosts={edge.internal}",
+    )  # fmt: skip
+    data = of_kind(objects, "ConfigMap")["hop-redirect"]["data"]
+    assert data["HOP_PLATFORM_HOSTS"] == (
+        "go.example.org,hop-redirect,hop-redirect.hop,hop-redirect.hop.svc,edge.internal"
+    )
+
+
 def test_explicit_public_base_url_wins(render: Render) -> None:
     objects = render("--set", "links.settings.publicBaseUrl=https://s.example.org")
     data = of_kind(objects, "ConfigMap")["hop-links"]["data"]
@@ -80,7 +91,7 @@ def test_other_release_name_every_backend_url_and_peer_agrees(helm: Path) -> Non
             assert path["backend"]["service"]["name"] in services
     for config in of_kind(objects, "ConfigMap").values():
         for key, value in config["data"].items():
-            if key.endswith("_URL") and key != "HOP_PUBLIC_BASE_URL":
+            if key.endswith("_URL") and key not in ("HOP_PUBLIC_BASE_URL", "HOP_UNKNOWN_HOST_URL"):
                 assert value.removeprefix("http://").split(":")[0] in services, key
     pods = [d["spec"]["template"]["metadata"]["labels"] for d in serving(objects).values()]
     for policy in of_kind(objects, "NetworkPolicy").values():

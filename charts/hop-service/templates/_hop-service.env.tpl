@@ -33,6 +33,8 @@ OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- range $key, $value := .Values.settings }}
 {{- if and (eq $key "publicBaseUrl") (not $value) }}
 HOP_PUBLIC_BASE_URL: {{ include "hop-service.publicBaseUrl" $ | quote }}
+{{- else if eq $key "platformHosts" }}
+HOP_PLATFORM_HOSTS: {{ include "hop-service.platformHosts" $ | quote }}
 {{- else }}
 {{ printf "HOP_%s" ($key | snakecase | upper) }}: {{ ternary (toJson $value) (toString $value) (kindIs "slice" $value) | quote }}
 {{- end }}

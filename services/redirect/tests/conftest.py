@@ -27,6 +27,8 @@ def settings(**overrides: Any) -> RedirectSettings:
     values: dict[str, Any] = {
         "links_url": "http://links.test",
         "analytics_url": "http://analytics.test",
+        # The in-process client's Host: the platform's, whatever links answers for its domains.
+        "platform_hosts": ("testserver", "localhost", "127.0.0.1"),
         "click_flush_interval": 0.05,
         "click_retry_max_delay": 0.1,
         "click_spool_dir": tempfile.mkdtemp(prefix="hop-redirect-spool-"),

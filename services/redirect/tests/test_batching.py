@@ -30,18 +30,20 @@ class HeldLinks:
 
     def __init__(self, *, failing: bool = False, leave_out: str | None = None) -> None:
         self.batches: list[list[str]] = []
+        self.domains: list[str] = []
         self.singles: list[str] = []
         self.contexts: list[SpanContext] = []
         self.release = asyncio.Event()
         self.failing = failing
         self.leave_out = leave_out
 
-    async def resolve(self, code: str) -> Link | None:
+    async def resolve(self, code: str, domain: str = "") -> Link | None:
         self.singles.append(code)
-        return (await self.resolve_many([code]))[code]
+        return (await self.resolve_many([code], domain))[code]
 
-    async def resolve_many(self, codes: Sequence[str]) -> dict[str, Link | None]:
+    async def resolve_many(self, codes: Sequence[str], domain: str = "") -> dict[str, Link | None]:
         self.batches.append(list(codes))
+        self.domains.append(domain)
         self.contexts.append(trace.get_current_span().get_span_context())
         await self.release.wait()
         if self.failing:
@@ -94,6 +96,24 @@ async def test_batch_resolver_splits_pending_misses_by_batch_size_and_in_flight(
     links.release.set()
     await asyncio.gather(*tasks)
     assert links.batches == [["k1", "k2"], ["k3", "k4"], ["k5"]]
+
+
+async def test_batch_resolver_groups_pending_misses_by_domain_oldest_domain_first() -> None:
+    links = HeldLinks()
+    resolver = BatchResolver(links, batch_size=2, in_flight=1)
+    first = await _started(resolver, ["k0"])
+    misses = [("k1", "a.test"), ("k1", ""), ("k2", "a.test"), ("k3", "a.test"), ("k4", "")]
+    rest = [asyncio.create_task(resolver.resolve(code, domain)) for code, domain in misses]
+    await _settled()
+    links.release.set()
+    answers = await asyncio.gather(*first, *rest)
+    assert list(zip(links.domains, links.batches, strict=True)) == [
+        ("", ["k0"]),
+        ("a.test", ["k1", "k2"]),
+        ("", ["k1", "k4"]),
+        ("a.test", ["k3"]),
+    ]
+    assert answers == [_link(code) for code in ("k0", "k1", "k1", "k2", "k3", "k4")]
 
 
 async def test_batch_resolver_asks_a_code_pending_twice_once() -> None:

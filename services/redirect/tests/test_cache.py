@@ -6,7 +6,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from hop_instrumentation.testing import metric_value
-from hop_redirect.cache import LinkCache
+from hop_redirect.cache import LinkCache, cache_key
 from hop_redirect.errors import LinksUnavailableError, LookupsThrottledError
 from hop_redirect.metrics import CacheMetrics
 from hop_redirect.records import Link
@@ -29,13 +29,14 @@ class Source:
         self.gate: asyncio.Event | None = None
         self.down = False
 
-    async def resolve(self, code: str) -> Link | None:
-        self.calls.append(code)
+    async def resolve(self, code: str, domain: str = "") -> Link | None:
+        key = cache_key(code, domain)
+        self.calls.append(key)
         if self.gate is not None:
             await self.gate.wait()
         if self.down:
             raise LinksUnavailableError("down")
-        url = self.urls.get(code)
+        url = self.urls.get(key)
         return None if url is None else Link(f"id-{code}", code, url, 302, False, None, False)
 
 

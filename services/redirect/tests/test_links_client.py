@@ -12,7 +12,13 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 from starlette.types import Receive, Scope, Send
 
-from hop_contracts import MAX_RESOLVE_CODES, RESOLVE_BATCH_PATH, RESOLVE_PATH, ResolvedLink
+from hop_contracts import (
+    MAX_RESOLVE_CODES,
+    RESOLVE_BATCH_PATH,
+    RESOLVE_PATH,
+    ResolvedLink,
+    VerifiedDomains,
+)
 from hop_contracts.testing import ClickSink, FakeLinks, link_body
 from hop_instrumentation.testing import LoopbackServers, app_client
 from hop_redirect.app import create_app
@@ -62,6 +68,55 @@ async def test_links_client_resolves_a_link_and_an_unknown_code(
         disabled=False,
     )
     assert unknown is None
+
+
+async def test_links_client_resolves_codes_on_a_branded_domain_one_and_many(
+    loopback: LoopbackServers,
+) -> None:
+    acme = {"abc": link_body("abc", "https://acme.example/"), "x": link_body("x", "https://x/")}
+    links = FakeLinks(
+        {"abc": link_body("abc", "https://example.com/")},
+        domains={"go.acme.test": acme, "go.other.test": acme},
+        platform="hop.test",
+        verified={"go.acme.test"},
+    )
+    client = _client(loopback.serve(links))
+    try:
+        one = await client.resolve("abc", "go.acme.test")
+        many = await client.resolve_many(["abc", "x", "nope"], "go.acme.test")
+        unverified = await client.resolve_many(["abc", "x"], "go.other.test")
+        platform = await client.resolve("abc")
+    finally:
+        await client.aclose()
+    assert (one and one.url) == "https://acme.example/"
+    assert {code: link and link.url for code, link in many.items()} == {
+        "abc": "https://acme.example/",
+        "x": "https://x/",
+        "nope": None,
+    }
+    assert unverified == {"abc": None, "x": None}
+    assert (platform and platform.url) == "https://example.com/"
+    assert links.batches == [
+        ["go.acme.test/abc", "go.acme.test/x", "go.acme.test/nope"],
+        ["go.other.test/abc", "go.other.test/x"],
+    ]
+
+
+async def test_links_client_reads_verified_domains_and_none_from_an_older_links(
+    loopback: LoopbackServers,
+) -> None:
+    newer = _client(loopback.serve(FakeLinks(platform="hop.test", verified={"go.acme.test"})))
+    older = _client(loopback.serve(FakeLinks()))
+    broken = _client(loopback.serve(Answering(200, b'{"platform": 1}')))
+    try:
+        listed, unlisted = await newer.verified_domains(), await older.verified_domains()
+        with pytest.raises(LinksUnavailableError, match=r"^links answered a malformed domains"):
+            await broken.verified_domains()
+    finally:
+        for client in (newer, older, broken):
+            await client.aclose()
+    assert listed == VerifiedDomains(platform="hop.test", domains=["go.acme.test"])
+    assert unlisted is None
 
 
 @pytest.mark.parametrize(
@@ -171,6 +226,7 @@ async def test_links_client_ping_accepts_a_404_and_refuses_a_5xx(
 
 
 _LINK = link_body("abc", "https://example.com/")
+_RESOLVES = RESOLVE_PATH.removesuffix("{code}").removesuffix("/")
 
 
 @pytest.mark.parametrize(
@@ -208,7 +264,8 @@ async def test_redirect_miss_carries_the_requests_trace_to_links(
             for code in codes
         ))  # fmt: skip
     assert [a.status_code for a in answers] == [302 if c == "abc" else 404 for c in codes]
-    assert [asked for asked in links.requests if PROBE_CODE not in asked] == [path]
+    resolves = [asked for asked in links.requests if asked.startswith(_RESOLVES)]
+    assert [asked for asked in resolves if PROBE_CODE not in asked] == [path]
     sent = links.requests[path][b"traceparent"].decode()
     version, trace_id, parent, flags = sent.split("-")
     assert (version, trace_id, flags) == ("00", TRACE_ID, "01")

@@ -41,6 +41,8 @@ def test_metrics_register_keeps_the_names_dashboards_and_alerts_use() -> None:
         "hop_redirect_clicks_spool_left_total",
         "hop_redirect_clicks_spool_recovered_total",
         "hop_redirect_clicks_spooled_total",
+        "hop_redirect_domains_refresh_failures_total",
+        "hop_redirect_domains_served",
     ]
     dropped = names["hop_redirect_clicks_dropped_total"]
     assert sorted(labels["reason"] for labels in dropped) == sorted(DropReason.ALL)

@@ -38,6 +38,7 @@ from hop_contracts.routes import (
     LINKS_PREFIX,
     RESOLVE_BATCH_PATH,
     RESOLVE_PATH,
+    VERIFIED_DOMAINS_PATH,
 )
 
 __all__ = ["ClickSink", "FakeLinks", "fake_link_id", "link_body", "link_change", "main"]
@@ -91,11 +92,17 @@ class FakeLinks:
 
     ``links`` maps a code to its resolve body, answered one code at a time or in batches
     (``batches`` lists the codes of each batch request); ``owners`` maps an ``Authorization`` header
-    to the codes its owner has, ``code`` on the platform domain (``platform``) or
-    ``domain/code`` on a branded one (``GET /api/v1/links/{code}?domain=``: 200 with the
-    link's ``id`` and ``code``, 404 or 401; ``GET /api/v1/links:ids``: every owned link's
-    ``id``, ``code`` and ``domain`` in the order of those keys, or 401). A branded link's id
-    is `fake_link_id` of ``domain/code``.
+    to the codes its owner has, ``code`` on the platform domain or ``domain/code`` on a
+    branded one (``GET /api/v1/links/{code}?domain=``: 200 with the link's ``id`` and
+    ``code``, 404 or 401; ``GET /api/v1/links:ids``: every owned link's ``id``, ``code`` and
+    ``domain`` in the order of those keys, or 401). A branded link's id is `fake_link_id` of
+    ``domain/code``.
+
+    Branded domains: ``domains`` maps a domain name to its codes' resolve bodies, served
+    (``?domain=``, a batch's ``domain``) while the name is in ``verified``; with a
+    ``platform`` name the verified list (`VERIFIED_DOMAINS_PATH`) answers it and
+    ``verified``; without, that route answers 404, as a links older than domains does (the
+    owned links then name the platform ``hop.test``).
     """
 
     def __init__(
@@ -103,15 +110,26 @@ class FakeLinks:
         links: dict[str, dict[str, Any]] | None = None,
         *,
         owners: dict[str, set[str]] | None = None,
-        platform: str = "hop.test",
+        domains: dict[str, dict[str, dict[str, Any]]] | None = None,
+        platform: str | None = None,
+        verified: set[str] | None = None,
     ) -> None:
         self.links = dict(links or {})
         self.owners = dict(owners or {})
+        self.domains = dict(domains or {})
         self.platform = platform
+        self.verified = set(verified or ())
+        #: Reads of the verified list (``calls`` counts codes).
+        self.lists = 0
         self.changes: list[dict[str, Any]] = []
         self.calls: Counter[str] = Counter()
         self.batches: list[list[str]] = []
         self.down = False
+
+    @property
+    def platform_name(self) -> str:
+        """Return the platform domain's name as the owned links give it."""
+        return self.platform or "hop.test"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one ASGI request."""
@@ -125,36 +143,55 @@ class FakeLinks:
             await self._changes(scope.get("query_string", b"").decode("latin-1"), send)
         elif path == LINK_IDS_PATH:
             await self._owned_ids(_header(scope, b"authorization"), send)
+        elif path == VERIFIED_DOMAINS_PATH:
+            await self._verified(send)
         elif path == RESOLVE_BATCH_PATH and scope["method"] == "POST":
             await self._resolve_many(await _body(receive), send)
         elif path.startswith(_RESOLVE):
-            await self._resolve(path.removeprefix(_RESOLVE), send)
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            await self._resolve(path.removeprefix(_RESOLVE), query.get("domain"), send)
         elif path.startswith(_LINK):
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
             domain = query.get("domain", "").lower().rstrip(".")
             key = path.removeprefix(_LINK)
-            if domain and domain != self.platform:
+            if domain and domain != self.platform_name:
                 key = f"{domain}/{key}"
             await self._owned(key, _header(scope, b"authorization"), send)
         else:
             await _json(send, 404, {"detail": "Not Found"})
 
-    async def _resolve(self, code: str, send: Send) -> None:
-        self.calls[code] += 1
-        if code in self.links:
-            await _json(send, 200, self.links[code])
+    def _served(self, domain: str | None) -> dict[str, dict[str, Any]]:
+        if domain is None or domain == self.platform:
+            return self.links
+        return self.domains.get(domain, {}) if domain in self.verified else {}
+
+    async def _verified(self, send: Send) -> None:
+        self.lists += 1
+        if self.platform is None:
+            await _json(send, 404, {"detail": "Not Found"})
+            return
+        await _json(send, 200, {"platform": self.platform, "domains": sorted(self.verified)})
+
+    async def _resolve(self, code: str, domain: str | None, send: Send) -> None:
+        self.calls[code if domain is None else f"{domain}/{code}"] += 1
+        served = self._served(domain)
+        if code in served:
+            await _json(send, 200, served[code])
         else:
             await _json(send, 404, {"detail": f"No link with code {code!r} exists."})
 
     async def _resolve_many(self, raw: bytes, send: Send) -> None:
         try:
-            codes = list(dict.fromkeys(ResolveRequest.model_validate_json(raw).codes))
+            request = ResolveRequest.model_validate_json(raw)
         except ValidationError as err:
             await _json(send, 422, {"detail": err.errors(include_url=False, include_input=False)})
             return
-        self.batches.append(codes)
-        self.calls.update(codes)
-        await _json(send, 200, {"links": {code: self.links.get(code) for code in codes}})
+        codes = list(dict.fromkeys(request.codes))
+        prefix = "" if request.domain is None else f"{request.domain}/"
+        self.batches.append([prefix + code for code in codes])
+        self.calls.update(prefix + code for code in codes)
+        served = self._served(request.domain)
+        await _json(send, 200, {"links": {code: served.get(code) for code in codes}})
 
     async def _owned(self, code: str, authorization: str, send: Send) -> None:
         self.calls[code] += 1
@@ -173,7 +210,9 @@ class FakeLinks:
         items = []
         for key in sorted(self.owners[authorization]):
             domain, _, code = key.rpartition("/")
-            items.append({"id": self._id_of(key), "code": code, "domain": domain or self.platform})
+            items.append(
+                {"id": self._id_of(key), "code": code, "domain": domain or self.platform_name}
+            )
         await _json(send, 200, {"items": items})
 
     async def _changes(self, query: str, send: Send) -> None:
@@ -276,11 +315,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("kind", choices=["links", "sink"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--links", type=Path, help="JSON list of resolve bodies")
+    parser.add_argument(
+        "--domains",
+        type=Path,
+        help='JSON {"platform": name, "verified": [names], "links": {name: [bodies]}}',
+    )
     args = parser.parse_args(argv)
     app: FakeLinks | ClickSink = ClickSink()
     if args.kind == "links":
         bodies = json.loads(args.links.read_text()) if args.links else []
-        app = FakeLinks({body["code"]: body for body in bodies})
+        domains = json.loads(args.domains.read_text()) if args.domains else {}
+        app = FakeLinks(
+            {body["code"]: body for body in bodies},
+            domains={
+                name: {body["code"]: body for body in found}
+                for name, found in domains.get("links", {}).items()
+            },
+            platform=domains.get("platform"),
+            verified=set(domains.get("verified", ())),
+        )
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 
 

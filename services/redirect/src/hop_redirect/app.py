@@ -37,7 +37,9 @@ from hop_redirect.batching import BatchResolver
 from hop_redirect.cache import CacheMetricsPublisher, LinkCache, Resolver
 from hop_redirect.clicks import ClickBuffer
 from hop_redirect.dependencies import RedirectServices, services_of
+from hop_redirect.domains import DomainsRefresher
 from hop_redirect.front import RedirectFront
+from hop_redirect.hosts import Hosts
 from hop_redirect.http_errors import install_error_handlers
 from hop_redirect.links_client import LinksClient
 from hop_redirect.metrics import RedirectMetrics
@@ -110,12 +112,15 @@ def _build_services(
         metrics=hop.metrics.http_client,
     )
     redis = _redis_client(settings, provider)
+    hosts = Hosts(settings.platform_hosts, size=settings.cache_negative_size)
     renderer = Renderer(
         # A browser must not keep a 301/308 longer than this cache may serve a changed link.
         permanent_max_age=min(settings.permanent_max_age, int(settings.cache_ttl)),
         retry_after=settings.unavailable_retry_after,
         # One unknown-code lookup comes back every 1/rate seconds.
         throttled_retry_after=math.ceil(1 / settings.cache_unknown_lookup_rate),
+        unknown_host_url=settings.unknown_host_url,
+        is_served=hosts.is_served,  # the loop guard, decided once per cache entry
     )
     shared_cache = None
     if settings.redis_cache and redis is not None:
@@ -159,6 +164,10 @@ def _build_services(
         cache=cache,
         cache_publisher=CacheMetricsPublisher(cache),
         shared_cache=shared_cache,
+        hosts=hosts,
+        domains=DomainsRefresher(
+            links, hosts, metrics.domains, interval=settings.domains_refresh_seconds
+        ),
         clicks=clicks,
         pipeline=pipeline,
         redis=redis,

@@ -8,6 +8,8 @@ when a request comes back leaves in the next one (up to ``batch_size`` codes eac
 timer: at low load a miss costs one request, as before, and the batches grow with the
 load, in step with links' answer time. A batch of one code goes to links' one-code route
 (``GET``, answered by its pure ASGI front), quicker than the batch route for a lone miss.
+A batch asks for codes of one domain (`hop_contracts.ResolveRequest`): pending misses are
+grouped by domain, the oldest miss's domain first.
 
 A batch's request carries the trace context of a sampled miss in it if there is one
 (else of its first miss), so a sampled click's trace still reaches links. A failed
@@ -33,20 +35,21 @@ __all__ = ["BatchResolver", "ManyResolver"]
 class ManyResolver(Protocol):
     """Resolve one code or many in one call (`hop_redirect.links_client.LinksClient`)."""
 
-    async def resolve(self, code: str) -> Link | None:
+    async def resolve(self, code: str, domain: str = "") -> Link | None:
         """Return the link, None if unknown; raise `LinksUnavailableError` on failure."""
         ...
 
-    async def resolve_many(self, codes: Sequence[str]) -> dict[str, Link | None]:
+    async def resolve_many(self, codes: Sequence[str], domain: str = "") -> dict[str, Link | None]:
         """Return each code's link (None: unknown); raise `LinksUnavailableError` on failure."""
         ...
 
 
 class _Miss:
-    __slots__ = ("code", "context", "waiter")
+    __slots__ = ("code", "context", "domain", "waiter")
 
-    def __init__(self, code: str, waiter: asyncio.Future[Link | None]) -> None:
+    def __init__(self, code: str, domain: str, waiter: asyncio.Future[Link | None]) -> None:
         self.code = code
+        self.domain = domain
         self.waiter = waiter
         self.context = otel_context.get_current()
 
@@ -63,11 +66,11 @@ class BatchResolver:
         self._pending: list[_Miss] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def resolve(self, code: str) -> Link | None:
+    async def resolve(self, code: str, domain: str = "") -> Link | None:
         """Return the link, None if unknown; raise `LinksUnavailableError` on failure."""
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[Link | None] = loop.create_future()
-        self._pending.append(_Miss(code, waiter))
+        self._pending.append(_Miss(code, domain, waiter))
         if not self._scheduled and self._in_flight < self._max_in_flight:
             self._scheduled = True
             loop.call_soon(self._dispatch)  # after this iteration's other misses
@@ -76,20 +79,37 @@ class BatchResolver:
     def _dispatch(self) -> None:
         self._scheduled = False
         while self._pending and self._in_flight < self._max_in_flight:
-            batch = self._pending[: self._batch_size]
-            del self._pending[: self._batch_size]
+            batch = self._take_batch()
             self._in_flight += 1
             task = asyncio.create_task(self._send(batch), context=_context_of(batch))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    def _take_batch(self) -> list[_Miss]:
+        """Take up to ``batch_size`` pending misses on the oldest pending miss's domain."""
+        pending = self._pending
+        domain = pending[0].domain
+        batch: list[_Miss]
+        if all(miss.domain == domain for miss in pending):  # the usual case: one domain
+            batch = pending[: self._batch_size]
+            del pending[: self._batch_size]
+            return batch
+        batch = []
+        rest: list[_Miss] = []
+        for miss in pending:
+            fits = miss.domain == domain and len(batch) < self._batch_size
+            (batch if fits else rest).append(miss)
+        self._pending = rest
+        return batch
+
     async def _send(self, batch: list[_Miss]) -> None:
+        domain = batch[0].domain
         try:
             codes = list(dict.fromkeys(miss.code for miss in batch))
             if len(codes) == 1:  # links' one-code route skips its FastAPI routing: faster alone
-                answered = {codes[0]: await self._links.resolve(codes[0])}
+                answered = {codes[0]: await self._links.resolve(codes[0], domain)}
             else:
-                answered = await self._links.resolve_many(codes)
+                answered = await self._links.resolve_many(codes, domain)
         except LinksUnavailableError as err:
             for miss in batch:
                 _fail(miss.waiter, type(err)(*err.args))

@@ -29,15 +29,20 @@ from hop_redirect.errors import LinksUnavailableError, LookupsThrottledError
 from hop_redirect.metrics import CacheMetrics
 from hop_redirect.records import Link
 
-__all__ = ["CacheMetricsPublisher", "LinkCache", "Resolver", "SharedCache"]
+__all__ = ["CacheMetricsPublisher", "LinkCache", "Resolver", "SharedCache", "cache_key"]
 
 V = TypeVar("V")
+
+
+def cache_key(code: str, domain: str = "") -> str:
+    """Return the in-process key of ``code`` on ``domain`` ("": the platform's, the code alone)."""
+    return f"{domain}/{code}" if domain else code
 
 
 class Resolver(Protocol):
     """Resolve a code at the source of truth (links)."""
 
-    async def resolve(self, code: str) -> Link | None:
+    async def resolve(self, code: str, domain: str = "") -> Link | None:
         """Return the link, None if unknown; raise `LinksUnavailableError` on failure."""
         ...
 
@@ -45,11 +50,11 @@ class Resolver(Protocol):
 class SharedCache(Protocol):
     """A cache shared by every replica (L2); failures must not fail a redirect."""
 
-    async def get(self, code: str) -> tuple[Link | None, float] | None:
+    async def get(self, code: str, domain: str = "") -> tuple[Link | None, float] | None:
         """Return the cached link (None: known unknown) and its age in seconds, or None."""
         ...
 
-    async def put(self, code: str, link: Link | None, ttl: float) -> None:
+    async def put(self, code: str, domain: str, link: Link | None, ttl: float) -> None:
         """Store the link (or its absence) for ``ttl`` seconds."""
         ...
 
@@ -92,7 +97,11 @@ class TokenBucket:
 
 
 class LinkCache(Generic[V]):
-    """Map codes to what ``build`` makes of their link, resolving misses once per code."""
+    """Map (domain, code) to what ``build`` makes of the link, resolving misses once each.
+
+    Keys are `cache_key`'s: a platform code's is the code, a branded domain's
+    ``<domain>/<code>`` (no code holds a ``/``).
+    """
 
     def __init__(
         self,
@@ -139,16 +148,16 @@ class LinkCache(Generic[V]):
         """Return how many unknown codes are remembered."""
         return len(self._negatives)
 
-    def lookup(self, code: str) -> V | None:
-        """Return the fresh cached value for ``code``, or None (the caller then calls `fetch`)."""
-        entry = self._entries.get(code)
+    def lookup(self, key: str) -> V | None:
+        """Return the fresh cached value for `cache_key` ``key``, or None (then call `fetch`)."""
+        entry = self._entries.get(key)
         if entry is not None:
             if entry.fresh_until <= self._clock():
                 return None
-            self._entries.move_to_end(code)
+            self._entries.move_to_end(key)
             self._hits += 1
             return entry.value
-        entry = self._negatives.get(code)
+        entry = self._negatives.get(key)
         if entry is None or entry.fresh_until <= self._clock():
             return None
         self._negative_hits += 1
@@ -163,45 +172,59 @@ class LinkCache(Generic[V]):
         if negative_hits:
             self._metrics.negative_hits.inc(negative_hits)
 
-    async def fetch(self, code: str) -> V:
-        """Resolve ``code`` (one call to links however many requests wait) and cache it."""
-        flight = self._flights.get(code)
+    def count_unknown_host(self, *, remembered: bool) -> None:
+        """Count an unknown host's answer as an unknown code's; raise if throttled.
+
+        A host seen for the first time spends a lookup token as an unknown code does
+        (no call to links, but the same budget for a client's scan); a remembered one is
+        a negative hit. Raise `LookupsThrottledError` when no token is left.
+        """
+        if remembered:
+            self._negative_hits += 1
+        elif not self._lookups.take():
+            self._metrics.lookups_throttled.inc()
+            raise LookupsThrottledError("Too many lookups of unknown hosts lately.")
+
+    async def fetch(self, code: str, domain: str = "") -> V:
+        """Resolve ``code`` on ``domain`` (one call to links however many wait) and cache it."""
+        key = cache_key(code, domain)
+        flight = self._flights.get(key)
         if flight is None:
-            flight = asyncio.ensure_future(self._load(code))
-            self._flights[code] = flight
-            flight.add_done_callback(lambda done: self._landed(code, done))
+            flight = asyncio.ensure_future(self._load(key, code, domain))
+            self._flights[key] = flight
+            flight.add_done_callback(lambda done: self._landed(key, done))
         return await asyncio.shield(flight)
 
-    def _landed(self, code: str, flight: asyncio.Future[V]) -> None:
-        self._flights.pop(code, None)
+    def _landed(self, key: str, flight: asyncio.Future[V]) -> None:
+        self._flights.pop(key, None)
         if not flight.cancelled():
             flight.exception()  # retrieved here: every waiter may have gone away
 
-    async def _load(self, code: str) -> V:
+    async def _load(self, key: str, code: str, domain: str) -> V:
         self._metrics.misses.inc()
         started = self._clock()
         if self._shared is not None:
-            shared = await self._shared.get(code)
+            shared = await self._shared.get(code, domain)
             if shared is not None:
                 link, age = shared
-                return self._store(code, link, started - age)
+                return self._store(key, code, link, started - age)
         try:
-            link = await self._resolve(code)
+            link = await self._resolve(code, domain)
         except LinksUnavailableError as err:
-            return self._stale_or_raise(code, err)
-        value = self._store(code, link, started)
+            return self._stale_or_raise(key, err)
+        value = self._store(key, code, link, started)
         if self._shared is not None:
-            await self._shared.put(code, link, self._ttl_of(link))
+            await self._shared.put(code, domain, link, self._ttl_of(link))
         return value
 
-    async def _resolve(self, code: str) -> Link | None:
+    async def _resolve(self, code: str, domain: str) -> Link | None:
         if not self._lookups.take():
             self._metrics.lookups_throttled.inc()
             raise LookupsThrottledError(
                 f"Too many lookups of unknown codes; {code!r} is not looked up right now."
             )
         try:
-            link = await self._resolver.resolve(code)
+            link = await self._resolver.resolve(code, domain)
         except LinksUnavailableError:
             self._lookups.give_back()  # only answers that a code is unknown spend tokens
             raise
@@ -209,8 +232,8 @@ class LinkCache(Generic[V]):
             self._lookups.give_back()
         return link
 
-    def _stale_or_raise(self, code: str, err: LinksUnavailableError) -> V:
-        entry = self._entries.get(code)
+    def _stale_or_raise(self, key: str, err: LinksUnavailableError) -> V:
+        entry = self._entries.get(key)
         if entry is None or entry.stale_until <= self._clock():
             raise err
         self._metrics.stale_served.inc()
@@ -219,18 +242,18 @@ class LinkCache(Generic[V]):
     def _ttl_of(self, link: Link | None) -> float:
         return self._negative_ttl if link is None else self._ttl
 
-    def _store(self, code: str, link: Link | None, resolved_at: float) -> V:
+    def _store(self, key: str, code: str, link: Link | None, resolved_at: float) -> V:
         value = self._build(code, link)
         fresh_until = resolved_at + self._ttl_of(link)
         if link is None:
-            self._entries.pop(code, None)
-            self._put(self._negatives, code, _Entry(value, True, fresh_until, fresh_until))
+            self._entries.pop(key, None)
+            self._put(self._negatives, key, _Entry(value, True, fresh_until, fresh_until))
             while len(self._negatives) > self._negative_size:
                 self._negatives.popitem(last=False)  # unknown codes evict only each other
         else:
-            self._negatives.pop(code, None)
+            self._negatives.pop(key, None)
             stale_until = fresh_until + self._stale_if_error
-            self._put(self._entries, code, _Entry(value, False, fresh_until, stale_until))
+            self._put(self._entries, key, _Entry(value, False, fresh_until, stale_until))
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
                 self._metrics.evictions.inc()
@@ -239,9 +262,9 @@ class LinkCache(Generic[V]):
         return value
 
     @staticmethod
-    def _put(entries: OrderedDict[str, _Entry[V]], code: str, entry: _Entry[V]) -> None:
-        entries[code] = entry
-        entries.move_to_end(code)
+    def _put(entries: OrderedDict[str, _Entry[V]], key: str, entry: _Entry[V]) -> None:
+        entries[key] = entry
+        entries.move_to_end(key)
 
 
 class CacheMetricsPublisher:

@@ -15,6 +15,8 @@ from redis.asyncio import Redis
 from hop_instrumentation.services import services_of as shared_services_of
 from hop_redirect.cache import CacheMetricsPublisher, LinkCache
 from hop_redirect.clicks import ClickBuffer
+from hop_redirect.domains import DomainsRefresher
+from hop_redirect.hosts import Hosts
 from hop_redirect.links_client import LinksClient
 from hop_redirect.metrics import RedirectMetrics
 from hop_redirect.pipeline import ClickPipeline
@@ -36,17 +38,21 @@ class RedirectServices:
     cache: LinkCache[Route]
     cache_publisher: CacheMetricsPublisher
     shared_cache: RedisSharedCache | None
+    hosts: Hosts
+    domains: DomainsRefresher
     clicks: ClickBuffer
     pipeline: ClickPipeline
     redis: Redis | None
 
     async def start(self) -> None:
-        """Start the background tasks: the click pipeline's and the cache metrics publisher."""
+        """Read the served domains, start the background tasks (clicks, metrics, domains)."""
         await self.pipeline.start()
         self.cache_publisher.start()
+        await self.domains.start()
 
     async def aclose(self) -> None:
         """Stop the background tasks, flushing clicks within the budget, then close every pool."""
+        await self.domains.stop()
         await self.cache_publisher.stop()
         await self.pipeline.stop(self.settings.click_shutdown_timeout)
         await self.links.aclose()

@@ -4,6 +4,11 @@ Anything that is not a single valid code segment (``/``, two segments, encoded
 slashes, dots, unicode, codes over 64 characters) or is a reserved word (``/docs``,
 ``/api``...) goes to the FastAPI app, which answers a JSON 404.
 
+Hosts: the ``Host`` header picks the domain (`hop_redirect.hosts`): the platform domain's
+codes are looked up as before, a verified branded domain's under ``<domain>/<code>``; a
+host hop does not serve answers 404 (or ``HOP_UNKNOWN_HOST_URL``) without asking links,
+counted and throttled as an unknown code is.
+
 Clicks: only a ``GET`` that is not a prefetch (``Sec-Purpose: prefetch``,
 ``Purpose: prefetch``, ``X-Moz: prefetch``) is recorded; ``HEAD`` and prefetches get
 the same status and headers but are not counted.
@@ -28,6 +33,7 @@ from hop_contracts import CODE_PATTERN, is_reserved
 from hop_instrumentation import RequestObserver
 from hop_redirect.dependencies import RedirectServices
 from hop_redirect.errors import LinksUnavailableError, LookupsThrottledError
+from hop_redirect.hosts import PLATFORM, UNKNOWN, UNSURE
 from hop_redirect.responses import EMPTY_BODY, PERMANENT, Answer, Route
 
 __all__ = ["ROUTE", "RedirectFront"]
@@ -51,6 +57,9 @@ class RedirectFront:
         self.app = app
         self._lookup = services.cache.lookup
         self._fetch = services.cache.fetch
+        self._count_unknown_host = services.cache.count_unknown_host
+        self._known_hosts = services.hosts.known  # emptied in place, never replaced
+        self._learn_host = services.hosts.learn
         self._renderer = services.renderer
         self._record = services.clicks.record
         self._observer = observer
@@ -76,14 +85,13 @@ class RedirectFront:
             if method != "GET" and method != "HEAD":
                 status = await self._not_allowed(send)
                 return
-            route = self._lookup(code)
-            if route is None:
-                route = await self._resolve(code)
-            accept = referrer = agent = country = None
+            host = accept = referrer = agent = country = None
             is_click = method == "GET"
             country_header = self._country
             for name, value in scope["headers"]:
-                if name == b"accept":
+                if name == b"host":
+                    host = value if host is None else b""  # two Hosts: which one? neither
+                elif name == b"accept":
                     accept = value
                 elif name == b"user-agent":
                     agent = value
@@ -93,6 +101,23 @@ class RedirectFront:
                     country = value
                 elif name in _PREFETCH_HEADERS and b"prefetch" in value.lower():
                     is_click = False
+            learned = False
+            domain: str | None
+            route: Route | None
+            if host is None:
+                domain = PLATFORM  # HTTP/1.0 without Host: no branded domain was asked for
+            else:
+                domain = self._known_hosts.get(host)
+                if domain is None:
+                    domain = self._learn_host(host)
+                    learned = True
+            if domain is UNKNOWN or domain is UNSURE:
+                route = self._refuse_host(domain, learned)
+                is_click = False
+            else:
+                route = self._lookup(f"{domain}/{code}" if domain else code)
+                if route is None:
+                    route = await self._resolve(code, domain)
             answer = route.answer if route.plain else self._choose(route, scope)
             if accept is not None and b"text/html" in accept:
                 await send(answer.html_start)
@@ -107,13 +132,22 @@ class RedirectFront:
             log = status >= 400 or random.random() < self._sample
             observer.finish(scope, opened, ROUTE, status, log=log)
 
-    async def _resolve(self, code: str) -> Route:
+    async def _resolve(self, code: str, domain: str) -> Route:
         try:
-            return await self._fetch(code)
+            return await self._fetch(code, domain)
         except LookupsThrottledError:
             return Route(self._renderer.throttled)
         except LinksUnavailableError:
             return Route(self._renderer.unavailable)
+
+    def _refuse_host(self, domain: str, learned: bool) -> Route:
+        if domain is UNSURE:
+            return Route(self._renderer.unavailable)
+        try:
+            self._count_unknown_host(remembered=not learned)
+        except LookupsThrottledError:
+            return Route(self._renderer.throttled)
+        return Route(self._renderer.unknown_host)
 
     async def _not_allowed(self, send: Send) -> int:
         await send(self._method_not_allowed.json_start)

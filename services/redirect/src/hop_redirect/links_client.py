@@ -4,7 +4,8 @@ Every cache miss is one call here, so it runs on a pooled aiohttp session
 (`hop_instrumentation.aiohttp_client`): httpx's connection pool scans every pooled
 connection, with a readability syscall each, on every request, and was the bound of
 the miss path. The session is made on first use, inside the event loop that serves.
-`resolve_many` asks for many codes in one request (`hop_redirect.batching` gathers them);
+`resolve_many` asks for many codes of one domain in one request (`hop_redirect.batching`
+gathers them);
 a links that does not know that route yet (404: mid-rollout) gets one request per code.
 """
 
@@ -13,13 +14,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from typing import Final
+from urllib.parse import quote
 
 import aiohttp
 import orjson
 from opentelemetry.trace import TracerProvider
 from pydantic import ValidationError
 
-from hop_contracts import RESOLVE_BATCH_PATH, RESOLVE_PATH, ResolvedLink, ResolvedLinks
+from hop_contracts import (
+    RESOLVE_BATCH_PATH,
+    RESOLVE_PATH,
+    VERIFIED_DOMAINS_PATH,
+    ResolvedLink,
+    ResolvedLinks,
+    VerifiedDomains,
+)
 from hop_instrumentation.aiohttp_client import CLIENT_ERRORS, create_aiohttp_session
 from hop_instrumentation.metrics import HttpClientMetrics
 from hop_redirect.errors import LinksUnavailableError
@@ -66,9 +75,10 @@ class LinksClient:
         self._pool_size = pool_size
         self._session: aiohttp.ClientSession | None = None
 
-    async def resolve(self, code: str) -> Link | None:
-        """Return the link for ``code``, or None if links says it does not exist."""
-        status, body = await self._request(_RESOLVE + code)
+    async def resolve(self, code: str, domain: str = "") -> Link | None:
+        """Return the link for ``code`` on ``domain`` ("": the platform's), or None if unknown."""
+        path = _RESOLVE + code if not domain else f"{_RESOLVE}{code}?domain={quote(domain)}"
+        status, body = await self._request(path)
         if status == 404:
             return None
         if status != 200:
@@ -78,11 +88,12 @@ class LinksClient:
         except ValidationError as err:
             raise LinksUnavailableError(f"links answered a malformed link for {code!r}.") from err
 
-    async def resolve_many(self, codes: Sequence[str]) -> dict[str, Link | None]:
-        """Return every code's link (None: unknown) from one request; at most 100 codes."""
-        status, body = await self._request(RESOLVE_BATCH_PATH, orjson.dumps({"codes": codes}))
+    async def resolve_many(self, codes: Sequence[str], domain: str = "") -> dict[str, Link | None]:
+        """Return every code's link on ``domain`` (None: unknown) from one request (100 at most)."""
+        request = {"codes": codes, "domain": domain} if domain else {"codes": codes}
+        status, body = await self._request(RESOLVE_BATCH_PATH, orjson.dumps(request))
         if status == 404:  # a links older than the batch route (mid-rollout): one call each
-            found = await asyncio.gather(*(self.resolve(code) for code in codes))
+            found = await asyncio.gather(*(self.resolve(code, domain) for code in codes))
             return dict(zip(codes, found, strict=True))
         if status != 200:
             raise LinksUnavailableError(f"links answered {status} for {len(codes)} codes.")
@@ -93,6 +104,18 @@ class LinksClient:
                 f"links answered a malformed batch for {len(codes)} codes."
             ) from err
         return {code: None if link is None else to_link(link) for code, link in answered.items()}
+
+    async def verified_domains(self) -> VerifiedDomains | None:
+        """Return the hosts links serves, or None if links has no such list (no domains yet)."""
+        status, body = await self._request(VERIFIED_DOMAINS_PATH)
+        if status == 404:
+            return None
+        if status != 200:
+            raise LinksUnavailableError(f"links answered {status} for the verified domains.")
+        try:
+            return VerifiedDomains.model_validate_json(body)
+        except ValidationError as err:
+            raise LinksUnavailableError("links answered a malformed domains list.") from err
 
     async def ping(self) -> None:
         """Raise unless links answers the resolve API (a 404 for the probe code is healthy)."""

@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from hop_instrumentation.metrics import labelled_counter
 
-__all__ = ["CacheMetrics", "ClickMetrics", "DropReason", "RedirectMetrics"]
+__all__ = ["CacheMetrics", "ClickMetrics", "DomainMetrics", "DropReason", "RedirectMetrics"]
 
 _CACHE: Final = "hop_redirect_cache_"
 _CLICKS: Final = "hop_redirect_clicks_"
@@ -153,13 +153,43 @@ class ClickMetrics:
 
 
 @dataclass(slots=True, frozen=True)
+class DomainMetrics:
+    """Follow the list of branded domains read from links."""
+
+    served: Gauge
+    refresh_failures: Counter
+
+    @classmethod
+    def register(cls, registry: CollectorRegistry) -> DomainMetrics:
+        """Create the domain list's collectors on ``registry``."""
+        return cls(
+            served=Gauge(
+                "hop_redirect_domains_served",
+                "Verified branded domains served, from links' last list.",
+                registry=registry,
+                multiprocess_mode="max",
+            ),
+            refresh_failures=Counter(
+                "hop_redirect_domains_refresh_failures",
+                "Reads of links' verified domains that failed (the last list stays).",
+                registry=registry,
+            ),
+        )
+
+
+@dataclass(slots=True, frozen=True)
 class RedirectMetrics:
-    """Every metric of the redirect service: the link cache's and the click pipeline's."""
+    """Every metric of the redirect service: the link cache's, the clicks' and the domains'."""
 
     cache: CacheMetrics
     clicks: ClickMetrics
+    domains: DomainMetrics
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> RedirectMetrics:
         """Create every collector of the service on ``registry``."""
-        return cls(cache=CacheMetrics.register(registry), clicks=ClickMetrics.register(registry))
+        return cls(
+            cache=CacheMetrics.register(registry),
+            clicks=ClickMetrics.register(registry),
+            domains=DomainMetrics.register(registry),
+        )

@@ -12,6 +12,7 @@ producing clicks).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from html import escape
 from typing import Any, Final
 from urllib.parse import quote, quote_from_bytes
@@ -75,10 +76,27 @@ class Renderer:
     """Build the answers of the redirect service."""
 
     def __init__(
-        self, *, permanent_max_age: int, retry_after: int, throttled_retry_after: int
+        self,
+        *,
+        permanent_max_age: int,
+        retry_after: int,
+        throttled_retry_after: int,
+        unknown_host_url: str | None = None,
+        is_served: Callable[[str], bool] = lambda url: False,
     ) -> None:
         self._max_age = permanent_max_age
+        self._is_served = is_served
         self.not_found = _error(404, "No link has this code.", "Not found")
+        self.unknown_host = (
+            self.redirect(302, quote(unknown_host_url, safe=_URL_SAFE))
+            if unknown_host_url is not None
+            else _error(404, "hop serves no links on this host.", "Not found")
+        )
+        # links refuses these targets; one created before its domain was verified is not
+        # followed either: hop would redirect to itself.
+        self.loop = _error(
+            404, "This link points back at a host hop serves; it is not followed.", "Not found"
+        )
         self.unavailable = _error(
             503,
             "The link cannot be resolved right now; retry shortly.",
@@ -99,6 +117,8 @@ class Renderer:
         """Return the route of a code: its redirect, or the error it answers."""
         if link is None or link.disabled:
             return Route(self.not_found)
+        if self._is_served(link.url):
+            return Route(self.loop)
         url = quote(link.url, safe=_URL_SAFE)
         gone = None
         if link.expires_at is not None:

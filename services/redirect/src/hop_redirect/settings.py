@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode
 
 from hop_contracts import (
     DEFAULT_CLICK_STREAM,
@@ -16,6 +18,7 @@ from hop_contracts import (
 )
 from hop_instrumentation import ServiceSettings
 from hop_instrumentation.settings import RedisUrl
+from hop_redirect.hosts import canonical_host
 
 __all__ = ["RedirectSettings"]
 
@@ -52,6 +55,24 @@ class RedirectSettings(ServiceSettings):
         "leaves with the others pending when one comes back.",
     )
     analytics_url: str = "http://127.0.0.1:7003"
+
+    platform_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=("localhost", "127.0.0.1"),
+        description="Host names served as the platform domain besides links' public host "
+        "(comma-separated; ports are ignored): what make run's edge and in-cluster callers "
+        "send. Served even while links cannot list its domains.",
+    )
+    domains_refresh_interval: Seconds = Field(
+        default=10.0,
+        description="Seconds between reads of links' verified domains (HOP_CACHE_TTL if that "
+        "is shorter): a domain deleted or failed stops being served within it.",
+    )
+    unknown_host_url: str | None = Field(
+        default=None,
+        pattern=r"^(https?://[^\s]+)?$",
+        max_length=2048,
+        description="Where a Host hop does not serve is redirected (302); unset or empty: 404.",
+    )
 
     cache_size: int = Field(default=100_000, ge=1, le=10_000_000)
     cache_ttl: Seconds = Field(
@@ -140,11 +161,48 @@ class RedirectSettings(ServiceSettings):
     unavailable_retry_after: int = Field(default=5, ge=1, le=3600)
 
     @property
+    def domains_refresh_seconds(self) -> float:
+        """Return the seconds between reads of links' domains: never past the cache TTL."""
+        return min(self.domains_refresh_interval, self.cache_ttl)
+
+    @property
     def spool_directory(self) -> Path:
         """Return the click spool's directory (its own per HTTP port unless configured)."""
         if self.click_spool_dir is not None:
             return self.click_spool_dir
         return Path(tempfile.gettempdir()) / f"hop-redirect-spool-{self.http_port}"
+
+    @field_validator("unknown_host_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        """Read an empty HOP_UNKNOWN_HOST_URL (the chart's default) as unset."""
+        return None if value == "" else value
+
+    @field_validator("platform_hosts", mode="before")
+    @classmethod
+    def _canonical_hosts(cls, value: Any) -> Any:
+        """Accept ``a,b`` or a JSON list; keep each name in its canonical form."""
+        if isinstance(value, str) and value.strip().startswith("["):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ValueError(
+                    'HOP_PLATFORM_HOSTS is not a JSON list; use a,b or ["a", "b"].'
+                ) from None
+        elif isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if not isinstance(value, list | tuple):
+            return value
+        names = []
+        for written in value:
+            name = canonical_host(str(written))
+            if name is None:
+                raise ValueError(
+                    f"HOP_PLATFORM_HOSTS holds {str(written)[:100]!r}, which is not a host "
+                    "name or IP address; list names such as hop.example.com,localhost."
+                )
+            names.append(name)
+        return tuple(names)
 
     @model_validator(mode="after")
     def _negative_ttl_not_longer(self) -> Self:
