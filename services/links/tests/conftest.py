@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import socket
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from dnslib import QTYPE, RCODE, RR, TXT, A, DNSRecord
+from dnslib.server import BaseResolver, DNSHandler, DNSLogger, DNSServer
 from fastapi import FastAPI
 from sqlalchemy import text
 
@@ -192,3 +198,87 @@ def empty_postgres_url() -> Iterator[str]:
     """A plain ``postgresql://`` URL (as operators publish it) of a fresh, empty database."""
     with temporary_database(prefix="hop_links_test") as url:
         yield url
+
+
+@dataclass
+class DnsZone(BaseResolver):  # type: ignore[misc]
+    """A real DNS server on loopback (UDP) answering from ``txt`` and ``a``; NXDOMAIN else."""
+
+    txt: dict[str, list[str | list[str]]] = field(default_factory=dict)
+    a: dict[str, list[str]] = field(default_factory=dict)
+    nameserver: str = ""
+    queries: list[str] = field(default_factory=list)
+
+    def resolve(self, request: DNSRecord, handler: DNSHandler) -> DNSRecord:
+        reply = request.reply()
+        name = str(request.q.qname).rstrip(".").lower()
+        kind = QTYPE[request.q.qtype]
+        self.queries.append(f"{kind} {name}")
+        if name not in self.txt and name not in self.a:
+            reply.header.rcode = RCODE.NXDOMAIN
+        for value in self.txt.get(name, []) if kind == "TXT" else []:
+            reply.add_answer(RR(name, QTYPE.TXT, rdata=TXT(value), ttl=60))
+        for value in self.a.get(name, []) if kind == "A" else []:
+            reply.add_answer(RR(name, QTYPE.A, rdata=A(value), ttl=60))
+        return reply
+
+
+@pytest.fixture
+def dns_zone() -> Iterator[DnsZone]:
+    """A DNS server on 127.0.0.1 (``dns_zone.nameserver`` is its ``host:port``)."""
+    zone = DnsZone()
+    server = DNSServer(zone, address="127.0.0.1", port=0, logger=DNSLogger(logf=lambda _: None))
+    host, port = server.server.server_address
+    zone.nameserver = f"{host}:{port}"
+    server.start_thread()
+    yield zone
+    server.stop()
+    server.server.server_close()
+
+
+@pytest.fixture
+def silent_nameserver() -> Iterator[str]:
+    """A UDP port on loopback that takes DNS queries and never answers: a timeout."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        host, port = sock.getsockname()
+        yield f"{host}:{port}"
+
+
+@dataclass
+class ChallengeSite:
+    """A real HTTP server on loopback answering ``pages[path] = (status, body, headers)``."""
+
+    pages: dict[str, tuple[int, bytes, dict[str, str]]] = field(default_factory=dict)
+    address: str = ""
+    hosts: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def challenge_site() -> Iterator[ChallengeSite]:
+    """An HTTP server on 127.0.0.1 (``challenge_site.address`` is its ``host:port``)."""
+    site = ChallengeSite()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            site.hosts.append(self.headers.get("Host", ""))
+            status, body, headers = site.pages.get(self.path, (404, b"not found", {}))
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    host, port = server.server_address[:2]
+    site.address = f"{host}:{port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield site
+    server.shutdown()
+    server.server_close()
+    thread.join()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from hop_contracts import DEFAULT_LINK_CACHE_PREFIX, SESSIONS_PATH
 from hop_instrumentation.database import DatabaseSettings
 from hop_instrumentation.settings import RedisUrl
+from hop_links.verification import VerificationOptions, parse_host_port
 
 __all__ = ["LinksSettings"]
 
@@ -64,6 +65,93 @@ class LinksSettings(DatabaseSettings):
         "their own asyncpg pool, opened on demand and kept, beside HOP_DATABASE_POOL_SIZE's; "
         "0 resolves on the engine's pool. Count them in the database's connection budget.",
     )
+    verification_enabled: bool = Field(
+        default=True,
+        description="Check branded domains' proofs (DNS TXT, HTTP): on POST ...:verify and "
+        "periodically. Off: domains stay as they are (the chart's NetworkPolicy then gives "
+        "links no egress to DNS or ports 80/443).",
+    )
+    verification_nameservers: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="DNS servers the checks ask, host:port (port 53 if left out), comma-"
+        "separated; empty: the system's resolvers (/etc/resolv.conf).",
+    )
+    verification_timeout: float = Field(
+        default=5.0, ge=0.1, le=30, description="Seconds one check (DNS or HTTP) may take."
+    )
+    verification_connect_to: str | None = Field(
+        default=None,
+        description="host:port the HTTP check connects to instead of the domain's own "
+        "addresses, sending Host: <domain> (like curl --resolve): make run's edge, tests.",
+    )
+    verification_allow_internal: bool = Field(
+        default=False,
+        description="Let the HTTP check connect to loopback, private and metadata addresses "
+        "(make run, tests): by default a domain pointing there is refused.",
+    )
+    verification_pending_interval: float = Field(
+        default=60.0,
+        ge=5,
+        le=3600,
+        description="Seconds from a pending domain's creation to its first periodic check; "
+        "each failed check doubles it, up to HOP_VERIFICATION_PENDING_MAX_INTERVAL.",
+    )
+    verification_pending_max_interval: float = Field(
+        default=3600.0, ge=60, le=86400, description="The longest wait between pending checks."
+    )
+    verification_verified_interval: float = Field(
+        default=14400.0,
+        ge=300,
+        le=604800,
+        description="Seconds between re-checks of a verified (or failed) domain.",
+    )
+    verification_poll_interval: float = Field(
+        default=15.0,
+        ge=1,
+        le=600,
+        description="Seconds between two looks for due domains (each replica; a domain is "
+        "claimed by one replica at a time).",
+    )
+
+    @field_validator("verification_nameservers", mode="before")
+    @classmethod
+    def _nameserver_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("verification_nameservers")
+    @classmethod
+    def _nameservers_parse(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for text in value:
+            parse_host_port(text, 53)
+        return value
+
+    @field_validator("verification_connect_to")
+    @classmethod
+    def _connect_to_parses(cls, value: str | None) -> str | None:
+        if value:
+            parse_host_port(value, 80)
+        return value or None
+
+    @model_validator(mode="after")
+    def _pending_intervals_ordered(self) -> Self:
+        if self.verification_pending_max_interval < self.verification_pending_interval:
+            raise ValueError(
+                "HOP_VERIFICATION_PENDING_MAX_INTERVAL must be at least "
+                "HOP_VERIFICATION_PENDING_INTERVAL"
+            )
+        return self
+
+    @property
+    def verification(self) -> VerificationOptions:
+        """Return how domain checks reach DNS and HTTP."""
+        return VerificationOptions(
+            nameservers=self.verification_nameservers,
+            timeout=self.verification_timeout,
+            connect_to=self.verification_connect_to,
+            allow_internal=self.verification_allow_internal,
+        )
 
     @field_validator("public_base_url")
     @classmethod
