@@ -28,7 +28,7 @@ from hop_links.dependencies import services_of
 from hop_links.settings import LinksSettings
 
 PUBLIC_BASE_URL = "https://hop.test"
-TABLES = "sessions, link_state_changes, link_tags, links, api_keys, owners"
+TABLES = "domains, sessions, link_state_changes, link_tags, links, api_keys, owners"
 
 
 def _migrate(url: str) -> None:

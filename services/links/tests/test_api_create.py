@@ -15,6 +15,7 @@ LINK_ID = re.compile(r"^[0-9a-f]{32}$")
 def link_body(code: str, url: str = "https://example.com/a", **changes: Any) -> dict[str, Any]:
     return {
         "code": code,
+        "domain": "hop.test",
         "short_url": f"https://hop.test/{code}",
         "url": url,
         "redirect_status": 302,

@@ -201,9 +201,16 @@ async def test_link_ids_list_only_the_owners_current_links_oldest_first(
     their_ids = await client.get("/api/v1/links:ids", headers=other)
     assert (mine.status_code, mine.json()) == (
         200,
-        {"items": [{"id": first["id"], "code": "first"}, {"id": second["id"], "code": "second"}]},
+        {
+            "items": [
+                {"id": first["id"], "code": "first", "domain": "hop.test"},
+                {"id": second["id"], "code": "second", "domain": "hop.test"},
+            ]
+        },
     )
-    assert their_ids.json() == {"items": [{"id": theirs["id"], "code": "gone"}]}
+    assert their_ids.json() == {
+        "items": [{"id": theirs["id"], "code": "gone", "domain": "hop.test"}]
+    }
 
 
 async def test_link_ids_without_a_key_answer_401(client: httpx.AsyncClient) -> None:

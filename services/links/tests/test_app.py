@@ -87,7 +87,8 @@ async def test_openapi_documents_models_errors_and_security(make_app: Any) -> No
     assert {"Link", "LinkCreate", "LinkUpdate", "LinkPage", "BatchCreate", "BatchResult",
             "BatchItemResult", "ResolvedLink", "ResolveRequest", "ResolvedLinks", "OwnedLinks",
             "LinkChangePage", "ErrorMessage", "SessionRequest", "NewSession", "SessionList",
-            "HTTPValidationError"} <= schemas  # fmt: skip
+            "HTTPValidationError", "Domain", "DomainCreate", "DomainPage", "DomainDeleted",
+            "VerifiedDomains"} <= schemas  # fmt: skip
     assert document["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
     paths = document["paths"]
     assert set(paths) == {
@@ -95,7 +96,12 @@ async def test_openapi_documents_models_errors_and_security(make_app: Any) -> No
         "/api/v1/links:batch",
         "/api/v1/links:ids",
         "/api/v1/links/{code}",
+        "/api/v1/domains",
+        "/api/v1/domains/{name}",
+        "/api/v1/domains/{name}:verify",
+        "/.well-known/hop-challenge/{token}",
         "/internal/v1/links/{code}",
+        "/internal/v1/domains:verified",
         "/internal/v1/links:resolve",
         "/internal/v1/link-changes",
         "/internal/v1/sessions",
@@ -103,10 +109,10 @@ async def test_openapi_documents_models_errors_and_security(make_app: Any) -> No
     }
     for path, methods in paths.items():
         for method, operation in methods.items():
-            expected = set() if path.startswith("/internal") else {"401"}
+            expected = set() if path.startswith(("/internal", "/.well-known")) else {"401"}
             if "parameters" in operation or "requestBody" in operation:
                 expected.add("422")  # only input can be invalid
-            if "{code}" in path:
+            if "{code}" in path or "{name}" in path or "{token}" in path:
                 expected.add("404")
             assert expected <= set(operation["responses"]), (method, path)
     create = paths["/api/v1/links"]["post"]

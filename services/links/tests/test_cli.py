@@ -34,21 +34,21 @@ def authenticate(database_url: str, secret: str) -> int:
 
 def test_migrate_prepares_an_empty_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/cli.db"
-    assert run(url, "migrate") == (0, "database at revision 0004\n", "")
+    assert run(url, "migrate") == (0, "database at revision 0005\n", "")
     assert run(url, "migrate")[0] == 0
 
 
 def test_migrate_to_a_named_revision_stops_there_and_head_goes_on(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/cli.db"
     assert run(url, "migrate", "0001") == (0, "database at revision 0001\n", "")
-    assert run(url, "migrate", "head") == (0, "database at revision 0004\n", "")
+    assert run(url, "migrate", "head") == (0, "database at revision 0005\n", "")
 
 
 @pytest.mark.postgres
 def test_migrate_with_a_plain_postgresql_url_prepares_an_empty_database(
     empty_postgres_url: str,
 ) -> None:
-    assert run(empty_postgres_url, "migrate") == (0, "database at revision 0004\n", "")
+    assert run(empty_postgres_url, "migrate") == (0, "database at revision 0005\n", "")
     assert run(empty_postgres_url, "owners", "create", "erin")[0] == 0
 
 

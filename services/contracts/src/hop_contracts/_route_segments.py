@@ -10,6 +10,7 @@ __all__ = ["ROUTE_SEGMENTS"]
 
 ROUTE_SEGMENTS: Final = frozenset(
     {
+        ".well-known",
         "api",
         "console",
     }

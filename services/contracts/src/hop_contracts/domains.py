@@ -20,7 +20,7 @@ hop at ``http://<name>/.well-known/hop-challenge/<token>`` (`CHALLENGE_PATH`).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,7 +46,7 @@ CHALLENGE_VALUE_PREFIX: Final = "hop-challenge="
 #: proved it no longer does (``reason`` says why) - its links are not served.
 DomainStatus = Literal["pending", "verified", "failed"]
 
-_EXAMPLE: Final = {
+_EXAMPLE: Final[dict[str, Any]] = {
     "name": "go.acme.com",
     "status": "pending",
     "reason": None,

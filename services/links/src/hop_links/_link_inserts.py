@@ -30,6 +30,7 @@ _INSERT_COLUMNS: Final = (
     "disabled",
     "created_at",
     "updated_at",
+    "domain",
 )
 
 
@@ -68,11 +69,13 @@ async def insert_links_direct(
     rows: dict[int, dict[str, Any]],
     drafts: dict[int, LinkDraft],
     now: datetime,
-) -> set[str]:
-    """Insert the rows whose code is free, with their tags; return the codes inserted."""
-    return {
-        row[0] for row in await direct.fetch(INSERT_LINKS, *_arrays(owner_id, rows, drafts, now))
-    }
+) -> set[tuple[str, str]]:
+    """Insert the rows whose code is free on their domain, with their tags.
+
+    Returns the (domain, code) of the rows inserted.
+    """
+    arrays = _arrays(owner_id, rows, drafts, now)
+    return {(row[0], row[1]) for row in await direct.fetch(INSERT_LINKS, *arrays)}
 
 
 def _arrays(
@@ -80,7 +83,11 @@ def _arrays(
 ) -> tuple[Any, ...]:
     """Return the parameters of `hop_links.direct.INSERT_LINKS` for ``rows``."""
     values = list(rows.values())
-    tagged = [(row["code"], tag) for index, row in rows.items() for tag in drafts[index].tags]
+    tagged = [
+        (row["domain"], row["code"], tag)
+        for index, row in rows.items()
+        for tag in drafts[index].tags
+    ]
     return (
         [row["uid"] for row in values],
         [row["code"] for row in values],
@@ -90,8 +97,10 @@ def _arrays(
         [row["forward_query"] for row in values],
         now,
         [row["expires_at"] for row in values],
-        [code for code, _ in tagged],
-        [tag for _, tag in tagged],
+        [code for _, code, _ in tagged],
+        [tag for _, _, tag in tagged],
+        [row["domain"] for row in values],
+        [domain for domain, _, _ in tagged],
     )
 
 

@@ -21,6 +21,7 @@ def link_row(owner_id: int, code: str, draft: LinkDraft, now: datetime) -> dict[
     return {
         "uid": uuid.uuid4().hex,
         "code": code,
+        "domain": draft.domain,
         "owner_id": owner_id,
         "url": draft.url,
         "redirect_status": draft.redirect_status,
@@ -42,6 +43,7 @@ def link_record(row: Mapping[Any, Any], tags: list[str]) -> LinkRecord:
         forward_query=row["forward_query"],
         expires_at=row["expires_at"],
         disabled=row["disabled"],
+        domain=row["domain"],
         tags=tags,
         created_at=row["created_at"],
         updated_at=row["updated_at"],

@@ -27,11 +27,13 @@ from hop_links.accounts import AccountStore
 from hop_links.create_front import CreateFront
 from hop_links.dependencies import LinksServices, authenticate_before_body
 from hop_links.direct import DirectPostgres, is_postgres
+from hop_links.domain_names import DomainRules
+from hop_links.domain_store import DomainStore
 from hop_links.front import ResolveFront
 from hop_links.http_errors import install_error_handlers
 from hop_links.metrics import LinksMetrics
 from hop_links.resolver import EngineResolver, PostgresResolver, Resolver
-from hop_links.routers import internal, links, sessions
+from hop_links.routers import challenge, domains, internal, links, sessions
 from hop_links.settings import LinksSettings
 from hop_links.shared_cache import SharedLinkCache
 from hop_links.store import LinkStore
@@ -41,8 +43,10 @@ __all__ = ["app_from_environment", "create_app"]
 DESCRIPTION = """\
 Short links, their owners and API keys.
 
-Every `/api/v1/links` route needs `Authorization: Bearer <api key>`; an operator creates
-keys with `hop-links keys create OWNER`. An API key sees and changes only its owner's links.
+Every `/api/v1/links` and `/api/v1/domains` route needs `Authorization: Bearer <api key>`;
+an operator creates keys with `hop-links keys create OWNER`. An API key sees and changes
+only its owner's links and branded domains. `/.well-known/hop-challenge/{token}` answers a
+branded domain's HTTP proof.
 `/internal/v1/links/{code}` and `/internal/v1/links:resolve` (many codes at once) are
 cluster-internal: the redirect service's cache-miss path. `/internal/v1/sessions` (also
 internal) exchanges an API key for a console session token, lists and ends sessions.
@@ -78,6 +82,15 @@ def create_app(
         direct = DirectPostgres(
             engine, tracer=tracer, metrics=database_metrics, timeout=settings.database_pool_timeout
         )
+    domain_store = DomainStore(
+        engine,
+        rules=DomainRules(
+            platform_host=settings.platform_domain,
+            allow_platform_subdomains=settings.allow_platform_subdomains,
+            denied=settings.domain_deny_list,
+        ),
+        max_per_owner=settings.max_domains_per_owner,
+    )
     app.state.services = LinksServices(
         settings=settings,
         engine=engine,
@@ -85,8 +98,10 @@ def create_app(
             engine,
             public_host=settings.public_host,
             allow_internal_targets=settings.allow_internal_targets,
+            domains=domain_store,
             direct=direct,
         ),
+        domains=domain_store,
         accounts=AccountStore(
             engine, direct=direct, key_cache_ttl=settings.api_key_cache_ttl, clock=clock
         ),
@@ -97,11 +112,13 @@ def create_app(
     hop.readiness.add_check(HealthCheck("database", lambda: ping(engine)))
     install_error_handlers(app)
     app.include_router(links.router)
+    app.include_router(domains.router)
+    app.include_router(challenge.router)
     app.include_router(internal.router)  # served on the internal port only
     app.include_router(sessions.router)  # the console's sessions: internal port too
     hop.limits.route_body_bytes[f"{links.router.prefix}:batch"] = settings.max_batch_body_bytes
     hop.limits.authenticate = authenticate_before_body(app.state.services)
-    hop.limits.authenticated_prefixes = (links.router.prefix,)
+    hop.limits.authenticated_prefixes = (links.router.prefix, domains.router.prefix)
     # Innermost of hop's middlewares (add_middleware would make it the outermost): the
     # limits, rate limits and instrumentation see its creates as the route's.
     app.user_middleware.append(Middleware(CreateFront, services=app.state.services))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
@@ -16,6 +16,8 @@ from hop_instrumentation.limits import Authenticator
 from hop_instrumentation.services import services_of as shared_services_of
 from hop_links.accounts import AccountStore
 from hop_links.database import MIGRATIONS
+from hop_links.domain_checks import DomainChecker, NotChecked
+from hop_links.domain_store import DomainStore
 from hop_links.errors import DatabaseUnavailableError, UnauthorizedError
 from hop_links.metrics import LinksMetrics
 from hop_links.records import Caller
@@ -46,12 +48,15 @@ class LinksServices:
     settings: LinksSettings
     engine: AsyncEngine
     links: LinkStore
+    domains: DomainStore
     accounts: AccountStore
     metrics: LinksMetrics
     #: Resolves codes for redirect: on its own pool on PostgreSQL if sized, else the engine.
     resolver: Resolver
     #: redirect's shared Redis cache, written on create, change and delete (if configured).
     shared_cache: SharedLinkCache | None = None
+    #: Checks a domain's proof for ``:verify`` (`hop_links.domain_checks`).
+    checker: DomainChecker = field(default_factory=NotChecked)
 
     async def start(self) -> None:
         """Migrate the database (if the settings say so) and open the resolver's pool."""

@@ -33,43 +33,58 @@ from sqlalchemy.util.concurrency import greenlet_spawn
 from hop_instrumentation.database import DatabaseMetrics
 from hop_links.errors import DatabaseUnavailableError
 
-__all__ = ["RESOLVE", "RESOLVE_MANY", "DirectPostgres", "UniqueViolation", "is_postgres"]
+__all__ = [
+    "RESOLVE",
+    "RESOLVE_MANY",
+    "RESOLVE_MANY_ON_DOMAIN",
+    "RESOLVE_ON_DOMAIN",
+    "DirectPostgres",
+    "UniqueViolation",
+    "is_postgres",
+]
 
-RESOLVE: Final = (
-    "SELECT uid, code, url, redirect_status, forward_query, expires_at, disabled "
-    "FROM links WHERE code = $1"
-)
+_RESOLVED: Final = "SELECT uid, code, url, redirect_status, forward_query, expires_at, disabled "
+#: A platform code: the unique (domain, code) index answers it as the code's index did.
+RESOLVE: Final = _RESOLVED + "FROM links WHERE domain = '' AND code = $1"
 #: A batch resolve: every code in one array parameter (one statement however many codes).
-RESOLVE_MANY: Final = (
-    "SELECT uid, code, url, redirect_status, forward_query, expires_at, disabled "
-    "FROM links WHERE code = ANY($1::text[])"
+RESOLVE_MANY: Final = _RESOLVED + "FROM links WHERE domain = '' AND code = ANY($1::text[])"
+#: A code on a branded domain ($2), served only while the domain is verified and only if
+#: the link's owner is the domain's (a link left by a domain's former owner never is).
+_ON_DOMAIN: Final = (
+    "FROM links JOIN domains ON domains.name = links.domain "
+    "AND domains.owner_id = links.owner_id AND domains.status = 'verified' "
+    "WHERE links.domain = $2 AND "
 )
+RESOLVE_ON_DOMAIN: Final = _RESOLVED + _ON_DOMAIN + "code = $1"
+RESOLVE_MANY_ON_DOMAIN: Final = _RESOLVED + _ON_DOMAIN + "code = ANY($1::text[])"
 AUTHENTICATE: Final = "SELECT id, owner_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"
 INSERT_LINK: Final = (
     "INSERT INTO links (uid, code, owner_id, url, redirect_status, forward_query, expires_at, "
-    "disabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-    "RETURNING id"
+    "disabled, created_at, updated_at, domain) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id"
 )
 #: A whole batch in one statement: one array per column (unnest keeps the items' order, so
 #: ids rise with it), a taken code skipped rather than failing the rest, and the tags of
-#: the rows inserted written by the same statement. Returns the codes inserted.
+#: the rows inserted written by the same statement. Returns the (domain, code) inserted.
 INSERT_LINKS: Final = """\
 WITH new AS (
     INSERT INTO links (uid, code, owner_id, url, redirect_status, forward_query, expires_at,
-                       disabled, created_at, updated_at)
-    SELECT uid, code, $3, url, redirect_status, forward_query, expires_at, false, $7, $7
+                       disabled, created_at, updated_at, domain)
+    SELECT uid, code, $3, url, redirect_status, forward_query, expires_at, false, $7, $7, domain
     FROM unnest($1::text[], $2::text[], $4::text[], $5::smallint[], $6::boolean[],
-                $8::timestamptz[])
-        WITH ORDINALITY AS item(uid, code, url, redirect_status, forward_query, expires_at, n)
+                $8::timestamptz[], $11::text[])
+        WITH ORDINALITY
+        AS item(uid, code, url, redirect_status, forward_query, expires_at, domain, n)
     ORDER BY n
-    ON CONFLICT (code) DO NOTHING
-    RETURNING id, code
+    ON CONFLICT (domain, code) DO NOTHING
+    RETURNING id, domain, code
 ), tagged AS (
     INSERT INTO link_tags (link_id, tag)
-    SELECT new.id, tag.tag FROM new JOIN unnest($9::text[], $10::text[]) AS tag(code, tag)
-        USING (code)
+    SELECT new.id, tag.tag
+    FROM new JOIN unnest($12::text[], $9::text[], $10::text[]) AS tag(domain, code, tag)
+        USING (domain, code)
 )
-SELECT code FROM new"""
+SELECT domain, code FROM new"""
 _SCOPE: Final = "hop_links.direct"
 
 

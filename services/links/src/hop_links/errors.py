@@ -13,7 +13,11 @@ from hop_instrumentation.errors import ServiceError
 __all__ = [
     "AliasTakenError",
     "DatabaseUnavailableError",
+    "DomainLimitError",
+    "DomainNotFoundError",
+    "DomainTakenError",
     "InvalidCursorError",
+    "InvalidDomainError",
     "InvalidLinkError",
     "KeyNotFoundError",
     "LinkNotFoundError",
@@ -62,19 +66,61 @@ class LinkNotFoundError(LinksError):
 
     status: ClassVar[int] = 404
 
-    def __init__(self, code: str) -> None:
-        super().__init__(f"No link with code {code!r} exists for this API key.")
+    def __init__(self, code: str, domain: str | None = None) -> None:
+        where = "" if not domain else f" on the domain {domain!r}"
+        super().__init__(f"No link with code {code!r}{where} exists for this API key.")
         self.code = code
 
 
 class AliasTakenError(LinksError):
-    """Raise when a custom code is already in use."""
+    """Raise when a custom code is already in use (on the domain, if it names one)."""
 
     status: ClassVar[int] = 409
 
-    def __init__(self, code: str) -> None:
-        super().__init__(f"The code {code!r} is already taken; choose another alias.")
+    def __init__(self, code: str, domain: str | None = None) -> None:
+        where = "" if not domain else f" on the domain {domain!r}"
+        super().__init__(f"The code {code!r} is already taken{where}; choose another alias.")
         self.code = code
+
+
+class InvalidDomainError(LinksError):
+    """Raise when a domain name breaks a rule (`hop_links.domain_names`)."""
+
+    status: ClassVar[int] = 422
+
+    @property
+    def detail(self) -> object:
+        """Return FastAPI's shape of a validation error, naming the body's ``name``."""
+        return [{"loc": ["body", "name"], "msg": self.message, "type": "value_error"}]
+
+
+class DomainNotFoundError(LinksError):
+    """Raise when the caller's owner has no domain of this name (another owner's included)."""
+
+    status: ClassVar[int] = 404
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"No domain {name!r} exists for this API key.")
+        self.name = name
+
+
+class DomainTakenError(LinksError):
+    """Raise when a name is already a domain of an owner (this one or another)."""
+
+    status: ClassVar[int] = 409
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"The domain {name!r} is already claimed on this hop; an owner may add it only "
+            "once it is deleted."
+        )
+        self.name = name
+
+
+class DomainLimitError(LinksError):
+    """Raise when an owner already has as many domains as the settings allow."""
+
+    status: ClassVar[int] = 409
 
 
 class UnauthorizedError(LinksError):

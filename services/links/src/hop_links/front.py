@@ -1,6 +1,7 @@
 """The resolve hot path as pure ASGI, in front of FastAPI (`Instrumentation.front`).
 
-``GET /internal/v1/links/{code}`` is every redirect's cache-miss path; answering it here
+``GET /internal/v1/links/{code}`` (``?domain=`` for a branded domain's code) is every
+redirect's cache-miss path; answering it here
 skips FastAPI's routing and dependency machinery. The FastAPI route of the same path
 stays: it documents the endpoint in OpenAPI and answers anything this front passes on.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Final
+from urllib.parse import parse_qs
 
 import orjson
 from fastapi import FastAPI
@@ -19,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from hop_contracts import RESOLVE_PATH, resolved_fields
 from hop_instrumentation import get_instrumentation
 from hop_links.dependencies import services_of
+from hop_links.domain_store import resolved_domain
 from hop_links.errors import DatabaseUnavailableError, LinkNotFoundError
 from hop_links.records import ResolvedLink
 
@@ -36,6 +39,7 @@ class ResolveFront:
 
     def __init__(self, app: FastAPI) -> None:
         services = services_of(app)
+        self._platform = services.settings.platform_domain
         self._app = app
         self._observer = get_instrumentation(app).observer
         self._resolve_link = services.resolver.resolve
@@ -54,15 +58,22 @@ class ResolveFront:
         opened = self._observer.start(scope)
         status = 500
         try:
-            status, body = await self._resolve(code)
+            query: bytes = scope.get("query_string", b"")
+            # The platform's codes (no query) are every redirect's misses: nothing more to do.
+            domain = self._domain(query) if query else None
+            status, body = await self._resolve(code, domain)
             await send({"type": "http.response.start", "status": status, "headers": _HEADERS})
             await send({"type": "http.response.body", "body": body})
         finally:
             self._observer.finish(scope, opened, ROUTE, status)
 
-    async def _resolve(self, code: str) -> tuple[int, bytes]:
+    def _domain(self, query: bytes) -> str | None:
+        written = parse_qs(query.decode("latin-1")).get("domain", [""])[-1]
+        return resolved_domain(written[:1024], self._platform)
+
+    async def _resolve(self, code: str, domain: str | None) -> tuple[int, bytes]:
         try:
-            link = await self._resolve_link(code)
+            link = await self._resolve_link(code, domain)
         except LinkNotFoundError as err:
             self._miss.inc()
             return 404, orjson.dumps({"detail": err.message})

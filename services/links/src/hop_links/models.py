@@ -28,6 +28,8 @@ __all__ = [
     "BatchCreate",
     "BatchItemResult",
     "BatchResult",
+    "DomainDeleted",
+    "DomainName",
     "ErrorMessage",
     "InvalidItem",
     "LinkCreate",
@@ -63,6 +65,16 @@ Tags = Annotated[
     list[Tag], Field(max_length=MAX_TAGS, description=f"At most {MAX_TAGS} tags; kept sorted.")
 ]
 MAX_BATCH: Final = 1000
+DomainName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=1024,
+        description="A branded domain of yours, any spelling (Unicode or punycode, any "
+        "case); omitted, empty or the platform's own host: the platform domain.",
+        examples=["go.acme.com"],
+    ),
+]
 Expiry = Annotated[
     AwareDatetime,
     Field(
@@ -83,6 +95,7 @@ class LinkCreate(BaseModel):
 
     url: TargetUrl
     code: Alias | None = Field(default=None, description="Custom alias; omit for a random code.")
+    domain: DomainName | None = None
     redirect_status: RedirectStatus = Field(
         default=302, description="302 (default) and 307 keep every click counted."
     )
@@ -102,6 +115,10 @@ class LinkUpdate(BaseModel):
     )
 
     url: TargetUrl | None = None
+    domain: DomainName | None = Field(
+        default=None,
+        description="Move the link to this domain of yours (its code must be free there).",
+    )
     redirect_status: RedirectStatus | None = None
     forward_query: bool | None = None
     expires_at: Expiry | None = Field(default=None, description="null removes the expiry.")
@@ -170,3 +187,14 @@ class BatchResult(BaseModel):
     created: int
     failed: int
     results: list[BatchItemResult]
+
+
+class DomainDeleted(BaseModel):
+    """What deleting a domain did: every link on it was deleted with it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "go.acme.com", "deleted_links": 3}]}
+    )
+
+    name: str = Field(description="The domain's canonical name.")
+    deleted_links: int = Field(ge=0, description="How many links were deleted with it.")

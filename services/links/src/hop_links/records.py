@@ -11,6 +11,8 @@ __all__ = [
     "ApiKey",
     "BatchOutcome",
     "Caller",
+    "DomainCheck",
+    "DomainRecord",
     "LinkChanges",
     "LinkDraft",
     "LinkPage",
@@ -66,6 +68,8 @@ class LinkDraft:
 
     url: str
     code: str | None = None
+    #: A branded domain's canonical name; "" (the default) is the platform domain.
+    domain: str = ""
     redirect_status: int = 302
     forward_query: bool = False
     expires_at: datetime | None = None
@@ -78,6 +82,8 @@ class LinkChanges:
 
     fields: frozenset[str]
     url: str | None = None
+    #: Move the link to this domain (canonical name; "" for the platform domain).
+    domain: str | None = None
     redirect_status: int | None = None
     forward_query: bool | None = None
     expires_at: datetime | None = None
@@ -100,8 +106,12 @@ class ResolvedLink:
 
 @dataclass(slots=True, frozen=True)
 class LinkRecord(ResolvedLink):
-    """A stored link: what a resolve answers, its tags and times; ``id`` is never reused."""
+    """A stored link: what a resolve answers, its domain, tags and times; ``id`` is never reused.
 
+    ``domain`` is the canonical name of a branded domain, or "" for the platform domain.
+    """
+
+    domain: str
     tags: list[str]
     created_at: datetime
     updated_at: datetime
@@ -144,3 +154,27 @@ class SessionRecord:
     label: str
     created_at: datetime
     expires_at: datetime
+
+
+@dataclass(slots=True, frozen=True)
+class DomainRecord:
+    """A branded domain as stored, with how many links live on it now."""
+
+    id: int
+    owner_id: int
+    name: str
+    token: str
+    status: str
+    reason: str | None
+    created_at: datetime
+    verified_at: datetime | None
+    last_checked_at: datetime | None
+    links: int = 0
+
+
+@dataclass(slots=True, frozen=True)
+class DomainCheck:
+    """The outcome of one ownership check: proved, or why not."""
+
+    proved: bool
+    reason: str | None = None

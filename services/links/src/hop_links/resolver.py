@@ -25,10 +25,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hop_contracts import is_code
 from hop_instrumentation.database import reader
-from hop_links.direct import RESOLVE, RESOLVE_MANY, DirectPostgres
+from hop_links.direct import (
+    RESOLVE,
+    RESOLVE_MANY,
+    RESOLVE_MANY_ON_DOMAIN,
+    RESOLVE_ON_DOMAIN,
+    DirectPostgres,
+)
 from hop_links.errors import DatabaseUnavailableError, LinkNotFoundError
 from hop_links.records import ResolvedLink
-from hop_links.tables import links
+from hop_links.tables import PLATFORM_DOMAIN, domains, links
 
 __all__ = ["EngineResolver", "PostgresResolver", "Resolver"]
 
@@ -43,8 +49,18 @@ _RESOLVED = select(
     links.c.expires_at,
     links.c.disabled,
 )
-_RESOLVE = _RESOLVED.where(links.c.code == bindparam("code"))
-_RESOLVE_MANY = _RESOLVED.where(links.c.code.in_(bindparam("codes", expanding=True)))
+_PLATFORM = _RESOLVED.where(links.c.domain == PLATFORM_DOMAIN)
+_RESOLVE = _PLATFORM.where(links.c.code == bindparam("code"))
+_RESOLVE_MANY = _PLATFORM.where(links.c.code.in_(bindparam("codes", expanding=True)))
+#: As `hop_links.direct.RESOLVE_ON_DOMAIN`: a verified domain, links of its owner only.
+_ON_DOMAIN = _RESOLVED.join(
+    domains,
+    (domains.c.name == links.c.domain)
+    & (domains.c.owner_id == links.c.owner_id)
+    & (domains.c.status == "verified"),
+).where(links.c.domain == bindparam("domain"))
+_RESOLVE_ON_DOMAIN = _ON_DOMAIN.where(links.c.code == bindparam("code"))
+_RESOLVE_MANY_ON_DOMAIN = _ON_DOMAIN.where(links.c.code.in_(bindparam("codes", expanding=True)))
 
 
 class Resolver(Protocol):
@@ -56,36 +72,51 @@ class Resolver(Protocol):
     async def aclose(self) -> None:
         """Close what `start` opened."""
 
-    async def resolve(self, code: str) -> ResolvedLink:
-        """Return what redirect needs for ``code``, or raise `LinkNotFoundError`."""
+    async def resolve(self, code: str, domain: str | None = None) -> ResolvedLink:
+        """Return what redirect needs for ``code``, or raise `LinkNotFoundError`.
 
-    async def resolve_many(self, codes: Sequence[str]) -> dict[str, ResolvedLink]:
-        """Return the links of those ``codes`` that exist, keyed by code."""
+        ``domain`` is a branded domain's canonical name (None: the platform domain); a
+        domain that is unknown or not verified has no links to serve, nor has "".
+        """
+
+    async def resolve_many(
+        self, codes: Sequence[str], domain: str | None = None
+    ) -> dict[str, ResolvedLink]:
+        """Return the links of those ``codes`` that exist (on ``domain``), keyed by code."""
 
 
 class _RowResolver:
     """Turn the rows a subclass fetches into resolved links; only valid codes are asked."""
 
-    async def resolve(self, code: str) -> ResolvedLink:
+    async def resolve(self, code: str, domain: str | None = None) -> ResolvedLink:
         """Return what redirect needs for ``code`` (any owner), or raise `LinkNotFoundError`."""
-        if not is_code(code):
-            raise LinkNotFoundError(code)
-        row = await self._row(code)
+        if not is_code(code) or domain == "":
+            raise LinkNotFoundError(code, domain)
+        row = await (self._row(code) if domain is None else self._row_on(code, domain))
         if row is None:
-            raise LinkNotFoundError(code)
+            raise LinkNotFoundError(code, domain)
         return ResolvedLink(*row)
 
-    async def resolve_many(self, codes: Sequence[str]) -> dict[str, ResolvedLink]:
+    async def resolve_many(
+        self, codes: Sequence[str], domain: str | None = None
+    ) -> dict[str, ResolvedLink]:
         """Return the links of those ``codes`` that exist (any owner), keyed by code."""
         codes = [code for code in codes if is_code(code)]
-        if not codes:
+        if not codes or domain == "":
             return {}
-        return {row[1]: ResolvedLink(*row) for row in await self._rows(codes)}
+        rows = await (self._rows(codes) if domain is None else self._rows_on(codes, domain))
+        return {row[1]: ResolvedLink(*row) for row in rows}
 
     async def _row(self, code: str) -> Sequence[Any] | None:
         raise NotImplementedError
 
     async def _rows(self, codes: list[str]) -> Sequence[Sequence[Any]]:
+        raise NotImplementedError
+
+    async def _row_on(self, code: str, domain: str) -> Sequence[Any] | None:
+        raise NotImplementedError
+
+    async def _rows_on(self, codes: list[str], domain: str) -> Sequence[Sequence[Any]]:
         raise NotImplementedError
 
 
@@ -113,6 +144,20 @@ class EngineResolver(_RowResolver):
             return await self._direct.fetch(RESOLVE_MANY, codes)
         async with self._reader.connect() as connection:
             return (await connection.execute(_RESOLVE_MANY, {"codes": codes})).all()
+
+    async def _row_on(self, code: str, domain: str) -> Sequence[Any] | None:
+        if self._direct is not None:
+            return await self._direct.fetchrow(RESOLVE_ON_DOMAIN, code, domain)
+        async with self._reader.connect() as connection:
+            parameters = {"code": code, "domain": domain}
+            return (await connection.execute(_RESOLVE_ON_DOMAIN, parameters)).first()
+
+    async def _rows_on(self, codes: list[str], domain: str) -> Sequence[Sequence[Any]]:
+        if self._direct is not None:
+            return await self._direct.fetch(RESOLVE_MANY_ON_DOMAIN, codes, domain)
+        async with self._reader.connect() as connection:
+            parameters = {"codes": codes, "domain": domain}
+            return (await connection.execute(_RESOLVE_MANY_ON_DOMAIN, parameters)).all()
 
 
 def _libpq_dsn(url: URL) -> str:
@@ -176,23 +221,37 @@ class PostgresResolver(_RowResolver):
         )
         return rows
 
+    async def _row_on(self, code: str, domain: str) -> Sequence[Any] | None:
+        attributes = {**_SPAN_ATTRIBUTES, "db.statement": RESOLVE_ON_DOMAIN}
+        row: Sequence[Any] | None = await self._traced(attributes, RESOLVE_ON_DOMAIN, code, domain)
+        return row
+
+    async def _rows_on(self, codes: list[str], domain: str) -> Sequence[Sequence[Any]]:
+        attributes = {**_SPAN_ATTRIBUTES, "db.statement": RESOLVE_MANY_ON_DOMAIN}
+        rows: Sequence[Sequence[Any]] = await self._traced(
+            attributes, RESOLVE_MANY_ON_DOMAIN, codes, domain, many=True
+        )
+        return rows
+
     async def _traced(
-        self, attributes: dict[str, str], statement: str, argument: object, *, many: bool = False
+        self, attributes: dict[str, str], statement: str, *arguments: object, many: bool = False
     ) -> Any:
         if not trace.get_current_span().is_recording():
-            return await self._fetch(statement, argument, many=many)
+            return await self._fetch(statement, arguments, many=many)
         with self._tracer.start_as_current_span(
             "SELECT links", kind=trace.SpanKind.CLIENT, attributes=attributes
         ):
-            return await self._fetch(statement, argument, many=many)
+            return await self._fetch(statement, arguments, many=many)
 
-    async def _fetch(self, statement: str, argument: object, *, many: bool = False) -> Any:
+    async def _fetch(
+        self, statement: str, arguments: tuple[object, ...], *, many: bool = False
+    ) -> Any:
         if self._pool is None:
             raise DatabaseUnavailableError("The resolve pool is not started; retry later.")
         try:
             async with self._pool.acquire(timeout=self._timeout) as connection:
                 if many:
-                    return await connection.fetch(statement, argument, timeout=self._timeout)
-                return await connection.fetchrow(statement, argument, timeout=self._timeout)
+                    return await connection.fetch(statement, *arguments, timeout=self._timeout)
+                return await connection.fetchrow(statement, *arguments, timeout=self._timeout)
         except self._failures as err:
             raise DatabaseUnavailableError("The database is unavailable; retry later.") from err

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Self
+import json
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
@@ -11,6 +12,7 @@ from pydantic_settings import NoDecode
 from hop_contracts import DEFAULT_LINK_CACHE_PREFIX, SESSIONS_PATH
 from hop_instrumentation.database import DatabaseSettings
 from hop_instrumentation.settings import RedisUrl
+from hop_links.hosts import InvalidHostError, canonical_host
 from hop_links.verification import VerificationOptions, parse_host_port
 
 __all__ = ["LinksSettings"]
@@ -153,6 +155,54 @@ class LinksSettings(DatabaseSettings):
             allow_internal=self.verification_allow_internal,
         )
 
+    max_domains_per_owner: int = Field(
+        default=20,
+        ge=0,
+        le=10000,
+        description="Branded domains an owner may add (0 to 10000; 0 turns adding off); a "
+        "domain is counted whatever its status.",
+    )
+    allow_platform_subdomains: bool = Field(
+        default=False,
+        description="Let owners add subdomains of the public base URL's host as branded "
+        "domains (only where every such name is the operator's to give).",
+    )
+    domain_deny_list: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        max_length=1000,
+        description="Domain names owners may not add, with their subdomains (a,b or a JSON "
+        "list; any spelling, compared canonically).",
+    )
+    branded_url_scheme: Literal["https", "http"] = Field(
+        default="https",
+        description="Scheme of a branded domain's short_url (https://<domain>/<code>); http "
+        "for local runs without TLS.",
+    )
+
+    @field_validator("domain_deny_list", mode="before")
+    @classmethod
+    def _names_list(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except ValueError:
+                raise ValueError('is not a JSON list; use a,b or ["a", "b"]') from None
+        return tuple(part.strip() for part in text.split(",") if part.strip())
+
+    @field_validator("domain_deny_list")
+    @classmethod
+    def _canonical_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        names = []
+        for written in value:
+            try:
+                names.append(canonical_host(written).name)
+            except InvalidHostError as err:
+                raise ValueError(f"{written[:100]!r} is not a domain name: {err}") from None
+        return tuple(names)
+
     @field_validator("public_base_url")
     @classmethod
     def _absolute_base(cls, value: str) -> str:
@@ -166,6 +216,13 @@ class LinksSettings(DatabaseSettings):
         """Return the public base URL's host, lower-cased: the one host targets may not use."""
         return (urlsplit(self.public_base_url).hostname or "").lower()
 
-    def short_url(self, code: str) -> str:
-        """Return the short URL that redirects through ``code``."""
-        return f"{self.public_base_url}/{code}"
+    @property
+    def platform_domain(self) -> str:
+        """Return the platform domain's canonical name (the public base URL's host)."""
+        return canonical_host(self.public_host).name
+
+    def short_url(self, code: str, domain: str = "") -> str:
+        """Return the short URL of ``code`` on ``domain`` (a branded name; "": the platform's)."""
+        if not domain:
+            return f"{self.public_base_url}/{code}"
+        return f"{self.branded_url_scheme}://{domain}/{code}"

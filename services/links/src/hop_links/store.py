@@ -26,6 +26,7 @@ from hop_links.direct import (
     DirectPostgres,
     UniqueViolation,
 )
+from hop_links.domain_store import DomainStore, lookup_name
 from hop_links.errors import AliasTakenError, InvalidLinkError, LinkNotFoundError, LinksError
 from hop_links.records import (
     BatchOutcome,
@@ -35,7 +36,7 @@ from hop_links.records import (
     LinkRecord,
     LinkStateChange,
 )
-from hop_links.tables import link_state_changes, link_tags, links
+from hop_links.tables import PLATFORM_DOMAIN, link_state_changes, link_tags, links
 from hop_links.validation import validate_expiry, validate_tags, validate_target
 
 __all__ = ["LinkStore"]
@@ -56,7 +57,10 @@ def _utcnow() -> datetime:
 class LinkStore:
     """Create, read and change links; every read and write is scoped to an owner.
 
-    Resolving a code (any owner's) is `hop_links.resolver`'s.
+    A link lives on a domain: `PLATFORM_DOMAIN` ("") or the canonical name of one of its
+    owner's branded domains (``domains``), and its code is unique on that domain. Methods
+    that name a link take the domain as stored ("" unless given). Resolving a code (any
+    owner's) is `hop_links.resolver`'s.
     """
 
     def __init__(
@@ -65,6 +69,7 @@ class LinkStore:
         *,
         public_host: str,
         allow_internal_targets: bool = False,
+        domains: DomainStore | None = None,
         direct: DirectPostgres | None = None,
         now: Callable[[], datetime] = _utcnow,
         generate: Callable[[], str] | None = None,
@@ -72,14 +77,17 @@ class LinkStore:
         self._engine = engine
         self._reader = reader(engine)
         self._public_host = public_host
+        self._platform = lookup_name(public_host) or public_host
         self._allow_internal = allow_internal_targets
+        self._domains = domains
         self._direct = direct
         self._now = now
         self._generate = generate or CodeGenerator()
 
     async def create(self, owner_id: int, draft: LinkDraft) -> LinkRecord:
         """Create a link; raise `InvalidLinkError` or `AliasTakenError` when refused."""
-        draft = self.validate(draft)
+        draft = self.validate(draft, await self._branded_hosts())
+        await self._check_domain(owner_id, draft.domain)
         for _ in range(_ATTEMPTS):
             code = draft.code or self._generate()
             try:
@@ -92,7 +100,7 @@ class LinkStore:
                     return (await insert_links(connection, owner_id, pairs, self._now()))[0]
             except (IntegrityError, UniqueViolation):
                 if draft.code:
-                    raise AliasTakenError(code) from None
+                    raise AliasTakenError(code, draft.domain) from None
         raise _no_free_code()
 
     async def create_many(
@@ -101,13 +109,15 @@ class LinkStore:
         """Create many links at once; a refused item does not stop the others."""
         outcomes: dict[int, BatchOutcome] = {}
         drafts: dict[int, LinkDraft] = {}
+        branded = await self._branded_hosts()
         for index, item in enumerate(items):
             try:
                 if isinstance(item, LinksError):
                     raise item
-                drafts[index] = self.validate(item)
+                drafts[index] = self.validate(item, branded)
             except LinksError as err:
                 outcomes[index] = BatchOutcome(index, error=err)
+        await self._refuse_foreign_domains(owner_id, drafts, outcomes)
         codes = self._assign_codes(drafts, outcomes)
         if self._direct is not None:
             await self._insert_many_direct(self._direct, owner_id, codes, drafts, outcomes)
@@ -115,16 +125,25 @@ class LinkStore:
             await self._insert_many(owner_id, codes, drafts, outcomes)
         return [outcomes[index] for index in range(len(items))]
 
-    async def get(self, owner_id: int, code: str) -> LinkRecord:
-        """Return the owner's link ``code`` or raise `LinkNotFoundError`."""
+    async def get(self, owner_id: int, code: str, domain: str = PLATFORM_DOMAIN) -> LinkRecord:
+        """Return the owner's link ``code`` on ``domain`` or raise `LinkNotFoundError`."""
         async with self._reader.connect() as connection:
-            return await self._load(connection, owner_id, code)
+            return await self._load(connection, owner_id, code, domain)
 
     async def page(
-        self, owner_id: int, *, limit: int, cursor: str | None = None, tag: str | None = None
+        self,
+        owner_id: int,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        tag: str | None = None,
+        domain: str | None = None,
     ) -> LinkPage:
-        """Return one page of the owner's links, newest first, optionally with one tag."""
+        """Return one page of the owner's links, newest first, optionally with one tag or
+        on one domain."""
         query = select(links).where(links.c.owner_id == owner_id)
+        if domain is not None:
+            query = query.where(links.c.domain == domain)
         if cursor is not None:
             query = query.where(links.c.id < decode_cursor(cursor))
         if tag is not None:
@@ -138,36 +157,56 @@ class LinkStore:
         next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
         return LinkPage(items=items, next_cursor=next_cursor)
 
-    async def owned(self, owner_id: int) -> list[tuple[str, str]]:
-        """Return ``(id, code)`` of every link the owner has now, oldest first."""
+    async def owned(self, owner_id: int) -> list[tuple[str, str, str]]:
+        """Return ``(id, code, domain)`` of every link the owner has now, oldest first."""
         query = (
-            select(links.c.uid, links.c.code)
+            select(links.c.uid, links.c.code, links.c.domain)
             .where(links.c.owner_id == owner_id)
             .order_by(links.c.id)
         )
         async with self._reader.connect() as connection:
-            return [(row.uid, row.code) for row in await connection.execute(query)]
+            return [(row.uid, row.code, row.domain) for row in await connection.execute(query)]
 
-    async def update(self, owner_id: int, code: str, changes: LinkChanges) -> LinkRecord:
-        """Apply ``changes`` to the owner's link ``code`` and return it.
+    async def update(
+        self, owner_id: int, code: str, changes: LinkChanges, domain: str = PLATFORM_DOMAIN
+    ) -> LinkRecord:
+        """Apply ``changes`` to the owner's link ``code`` on ``domain`` and return it.
 
         A change of the ``disabled`` flag is appended to ``link_state_changes`` in the same
-        transaction (the feed `state_changes` serves).
+        transaction (the feed `state_changes` serves). A move to another domain keeps the
+        code, which must be free there (`AliasTakenError`).
         """
-        values = self._validated_changes(changes)
-        async with self._engine.begin() as connection:
-            link_id, uid, disabled = await self._locked_state(connection, owner_id, code)
-            # Stamped once the row is ours: a change that waited for the lock must not carry
-            # an earlier time than the one it waited for, or the feed would say it first.
-            values["updated_at"] = self._now()
-            tags = values.pop("tags", None)
-            await connection.execute(update(links).where(links.c.id == link_id).values(values))
-            if values.get("disabled", disabled) != disabled:
-                await self._record_state(connection, uid, not disabled, values["updated_at"])
-            if tags is not None:
-                await connection.execute(delete(link_tags).where(link_tags.c.link_id == link_id))
-                await insert_tags(connection, {link_id: tags})
-            return await self._load(connection, owner_id, code)
+        values = self._validated_changes(changes, await self._branded_hosts())
+        if "domain" in values:
+            await self._check_domain(owner_id, values["domain"])
+        target = values.get("domain", domain)
+        try:
+            async with self._engine.begin() as connection:
+                return await self._update(connection, owner_id, code, domain, values, target)
+        except IntegrityError:
+            raise AliasTakenError(code, target) from None
+
+    async def _update(
+        self,
+        connection: AsyncConnection,
+        owner_id: int,
+        code: str,
+        domain: str,
+        values: dict[str, Any],
+        target: str,
+    ) -> LinkRecord:
+        link_id, uid, disabled = await self._locked_state(connection, owner_id, code, domain)
+        # Stamped once the row is ours: a change that waited for the lock must not carry
+        # an earlier time than the one it waited for, or the feed would say it first.
+        values["updated_at"] = self._now()
+        tags = values.pop("tags", None)
+        await connection.execute(update(links).where(links.c.id == link_id).values(values))
+        if values.get("disabled", disabled) != disabled:
+            await self._record_state(connection, uid, not disabled, values["updated_at"])
+        if tags is not None:
+            await connection.execute(delete(link_tags).where(link_tags.c.link_id == link_id))
+            await insert_tags(connection, {link_id: tags})
+        return await self._load(connection, owner_id, code, target)
 
     async def state_changes(self, *, after: int, limit: int) -> list[LinkStateChange]:
         """Return up to ``limit`` disable and enable transitions after ``seq`` ``after``."""
@@ -177,26 +216,77 @@ class LinkStore:
             rows = await connection.execute(query)
             return [LinkStateChange(row.seq, row.link_id, row.disabled, row.at) for row in rows]
 
-    async def delete(self, owner_id: int, code: str) -> None:
-        """Delete the owner's link ``code`` or raise `LinkNotFoundError`."""
+    async def delete(self, owner_id: int, code: str, domain: str = PLATFORM_DOMAIN) -> None:
+        """Delete the owner's link ``code`` on ``domain`` or raise `LinkNotFoundError`."""
         async with self._engine.begin() as connection:
-            link_id = await self._link_id(connection, owner_id, code)
+            link_id = await self._link_id(connection, owner_id, code, domain)
             await connection.execute(delete(link_tags).where(link_tags.c.link_id == link_id))
             await connection.execute(delete(links).where(links.c.id == link_id))
 
-    def validate(self, draft: LinkDraft) -> LinkDraft:
-        """Return ``draft`` normalised, or raise `InvalidLinkError` naming the bad field."""
-        self._validate_target(draft.url)
+    def validate(self, draft: LinkDraft, branded: frozenset[str] = frozenset()) -> LinkDraft:
+        """Return ``draft`` normalised, or raise `InvalidLinkError` naming the bad field.
+
+        ``branded``: the verified domains, which targets may not point at (loops).
+        """
+        self._validate_target(draft.url, branded)
         if draft.code is not None:
             validate_alias(draft.code)
         _check_status(draft.redirect_status)
         expires_at = validate_expiry(draft.expires_at, now=self._now())
-        return replace(draft, expires_at=expires_at, tags=validate_tags(draft.tags))
+        return replace(
+            draft,
+            domain=self.stored_domain(draft.domain),
+            expires_at=expires_at,
+            tags=validate_tags(draft.tags),
+        )
 
-    def _validate_target(self, url: str) -> None:
-        validate_target(url, public_host=self._public_host, allow_internal=self._allow_internal)
+    def stored_domain(self, written: str | None) -> str:
+        """Return how a domain named by a caller is stored: "" for the platform's own host.
 
-    def _validated_changes(self, changes: LinkChanges) -> dict[str, Any]:
+        Raises `InvalidLinkError` (field ``domain``) for a name no domain can have.
+        """
+        if not written:
+            return PLATFORM_DOMAIN
+        name = lookup_name(written)
+        if name is None:
+            raise InvalidLinkError(
+                "domain", f"The domain {written[:100]!r} is not a valid domain name."
+            )
+        return PLATFORM_DOMAIN if name == self._platform else name
+
+    def _validate_target(self, url: str, branded: frozenset[str]) -> None:
+        validate_target(
+            url,
+            public_host=self._public_host,
+            allow_internal=self._allow_internal,
+            branded_hosts=branded,
+        )
+
+    async def _branded_hosts(self) -> frozenset[str]:
+        return frozenset() if self._domains is None else await self._domains.verified()
+
+    async def _check_domain(self, owner_id: int, domain: str) -> None:
+        if domain == PLATFORM_DOMAIN:
+            return
+        if self._domains is None or await self._domains.status(owner_id, domain) is None:
+            raise _foreign_domain(domain)
+
+    async def _refuse_foreign_domains(
+        self, owner_id: int, drafts: dict[int, LinkDraft], outcomes: dict[int, BatchOutcome]
+    ) -> None:
+        names = {draft.domain for draft in drafts.values()} - {PLATFORM_DOMAIN}
+        foreign: set[str] = set()
+        for name in sorted(names):
+            try:
+                await self._check_domain(owner_id, name)
+            except InvalidLinkError:
+                foreign.add(name)
+        for index in [index for index, draft in drafts.items() if draft.domain in foreign]:
+            outcomes[index] = BatchOutcome(index, error=_foreign_domain(drafts.pop(index).domain))
+
+    def _validated_changes(
+        self, changes: LinkChanges, branded: frozenset[str] = frozenset()
+    ) -> dict[str, Any]:
         values: dict[str, Any] = {"updated_at": self._now()}
         for name in sorted(changes.fields):
             value = getattr(changes, name)
@@ -204,7 +294,9 @@ class LinkStore:
                 continue  # null leaves a non-nullable field unchanged
             values[name] = value
         if "url" in values:
-            self._validate_target(values["url"])
+            self._validate_target(values["url"], branded)
+        if "domain" in values:
+            values["domain"] = self.stored_domain(values["domain"])
         if "redirect_status" in values:
             _check_status(values["redirect_status"])
         if "expires_at" in values:
@@ -216,29 +308,30 @@ class LinkStore:
     def _assign_codes(
         self, drafts: dict[int, LinkDraft], outcomes: dict[int, BatchOutcome]
     ) -> dict[int, str]:
-        """Give every draft a code unique within the batch: aliases first, then random ones."""
+        """Give every draft a code unique on its domain within the batch: aliases first."""
         codes: dict[int, str] = {}
-        used: set[str] = set()
+        used: set[tuple[str, str]] = set()
         for index, draft in drafts.items():
             if draft.code is None:
                 continue
-            if draft.code in used:
-                outcomes[index] = BatchOutcome(index, error=AliasTakenError(draft.code))
+            if (draft.domain, draft.code) in used:
+                error = AliasTakenError(draft.code, draft.domain)
+                outcomes[index] = BatchOutcome(index, error=error)
                 continue
-            used.add(draft.code)
+            used.add((draft.domain, draft.code))
             codes[index] = draft.code
         for index, draft in drafts.items():
             if draft.code is None:
-                codes[index] = self._unused_code(used)
+                codes[index] = self._unused_code(used, draft.domain)
         return dict(sorted(codes.items()))
 
-    def _unused_code(self, used: set[str]) -> str:
+    def _unused_code(self, used: set[tuple[str, str]], domain: str) -> str:
         code = self._generate()
         for _ in range(_ATTEMPTS):
-            if code not in used:
+            if (domain, code) not in used:
                 break
             code = self._generate()  # a clash left after this is the insert's to refuse
-        used.add(code)
+        used.add((domain, code))
         return code
 
     async def _insert_many_direct(
@@ -250,7 +343,8 @@ class LinkStore:
         outcomes: dict[int, BatchOutcome],
     ) -> None:
         """Insert the batch in one statement; give random codes that were taken new ones."""
-        now, used = self._now(), set(codes.values())
+        now = self._now()
+        used = {(drafts[index].domain, code) for index, code in codes.items()}
         for _ in range(_ATTEMPTS):
             if not codes:
                 return
@@ -260,12 +354,14 @@ class LinkStore:
             inserted = await insert_links_direct(direct, owner_id, rows, drafts, now)
             retry: dict[int, str] = {}
             for index, row in rows.items():
-                if row["code"] in inserted:
+                domain = drafts[index].domain
+                if (domain, row["code"]) in inserted:
                     outcomes[index] = BatchOutcome(index, link=link_record(row, drafts[index].tags))
                 elif drafts[index].code:
-                    outcomes[index] = BatchOutcome(index, error=AliasTakenError(row["code"]))
+                    error = AliasTakenError(row["code"], domain)
+                    outcomes[index] = BatchOutcome(index, error=error)
                 else:
-                    retry[index] = self._unused_code(used)
+                    retry[index] = self._unused_code(used, domain)
             codes = retry
         for index in codes:
             outcomes[index] = BatchOutcome(index, error=_no_free_code())
@@ -279,14 +375,18 @@ class LinkStore:
     ) -> None:
         """Insert the batch through SQLAlchemy, after asking which codes are taken."""
         async with self._engine.connect() as connection:
-            query = select(links.c.code).where(links.c.code.in_(list(codes.values())))
-            taken = set((await connection.execute(query)).scalars())
-        used = set(codes.values()) | taken
-        for index in [index for index, code in codes.items() if code in taken]:
+            query = select(links.c.domain, links.c.code).where(
+                links.c.code.in_(list(codes.values()))
+            )
+            taken = {(row.domain, row.code) for row in await connection.execute(query)}
+        used = {(drafts[index].domain, code) for index, code in codes.items()} | taken
+        for index in [i for i, code in codes.items() if (drafts[i].domain, code) in taken]:
+            domain = drafts[index].domain
             if drafts[index].code:
-                outcomes[index] = BatchOutcome(index, error=AliasTakenError(codes.pop(index)))
+                error = AliasTakenError(codes.pop(index), domain)
+                outcomes[index] = BatchOutcome(index, error=error)
             else:
-                codes[index] = self._unused_code(used)
+                codes[index] = self._unused_code(used, domain)
         try:
             async with self._engine.begin() as connection:
                 pairs = [(codes[index], drafts[index]) for index in codes]
@@ -309,11 +409,11 @@ class LinkStore:
                 outcomes[index] = BatchOutcome(index, error=err)
 
     async def _locked_state(
-        self, connection: AsyncConnection, owner_id: int, code: str
+        self, connection: AsyncConnection, owner_id: int, code: str, domain: str
     ) -> tuple[int, str, bool]:
         """Return the link's row id, uid and ``disabled`` flag, its row locked until commit."""
         if not is_code(code):
-            raise LinkNotFoundError(code)
+            raise LinkNotFoundError(code, domain)
         if connection.dialect.name == "sqlite":
             # SQLite ignores FOR UPDATE, and its driver begins the transaction at the first
             # write only: a read first could see a flag another update then changes. This
@@ -321,12 +421,12 @@ class LinkStore:
             await connection.execute(_TAKE_WRITE_LOCK)
         query = (
             select(links.c.id, links.c.uid, links.c.disabled)
-            .where(links.c.code == code, links.c.owner_id == owner_id)
+            .where(links.c.domain == domain, links.c.code == code, links.c.owner_id == owner_id)
             .with_for_update()  # two concurrent changes of the flag record two transitions
         )
         row = (await connection.execute(query)).first()
         if row is None:
-            raise LinkNotFoundError(code)
+            raise LinkNotFoundError(code, domain)
         return int(row.id), str(row.uid), bool(row.disabled)
 
     async def _record_state(
@@ -340,24 +440,40 @@ class LinkStore:
         row = {"link_id": uid, "disabled": disabled, "at": at}
         await connection.execute(insert(link_state_changes), row)
 
-    async def _link_id(self, connection: AsyncConnection, owner_id: int, code: str) -> int:
+    async def _link_id(
+        self, connection: AsyncConnection, owner_id: int, code: str, domain: str
+    ) -> int:
         if not is_code(code):
-            raise LinkNotFoundError(code)
-        query = select(links.c.id).where(links.c.code == code, links.c.owner_id == owner_id)
+            raise LinkNotFoundError(code, domain)
+        query = select(links.c.id).where(
+            links.c.domain == domain, links.c.code == code, links.c.owner_id == owner_id
+        )
         link_id = (await connection.execute(query)).scalar()
         if link_id is None:
-            raise LinkNotFoundError(code)
+            raise LinkNotFoundError(code, domain)
         return int(link_id)
 
-    async def _load(self, connection: AsyncConnection, owner_id: int, code: str) -> LinkRecord:
+    async def _load(
+        self, connection: AsyncConnection, owner_id: int, code: str, domain: str
+    ) -> LinkRecord:
         if not is_code(code):
-            raise LinkNotFoundError(code)
-        query = select(links).where(links.c.code == code, links.c.owner_id == owner_id)
+            raise LinkNotFoundError(code, domain)
+        query = select(links).where(
+            links.c.domain == domain, links.c.code == code, links.c.owner_id == owner_id
+        )
         row = (await connection.execute(query)).first()
         if row is None:
-            raise LinkNotFoundError(code)
+            raise LinkNotFoundError(code, domain)
         tags = await load_tags(connection, [row.id])
         return link_record(row._mapping, tags.get(row.id, []))
+
+
+def _foreign_domain(domain: str) -> InvalidLinkError:
+    return InvalidLinkError(
+        "domain",
+        f"The domain {domain!r} is not one of this API key's domains; add it with "
+        "POST /api/v1/domains first.",
+    )
 
 
 def _no_free_code() -> LinksError:

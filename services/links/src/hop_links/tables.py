@@ -19,11 +19,14 @@ from sqlalchemy import (
     String,
     Table,
     TypeDecorator,
+    UniqueConstraint,
 )
 
 __all__ = [
+    "PLATFORM_DOMAIN",
     "UTCDateTime",
     "api_keys",
+    "domains",
     "link_state_changes",
     "link_tags",
     "links",
@@ -39,6 +42,11 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 metadata = MetaData(naming_convention=NAMING)
+#: ``links.domain`` of a link on the platform's own host: a sentinel, not the host's name,
+#: so a change of the public base URL moves nothing.
+PLATFORM_DOMAIN = ""
+#: The longest domain name (RFC 1035), as `hop_contracts.DOMAIN_NAME_MAX_LENGTH`.
+_NAME_LENGTH = 253
 #: SQLite only auto-increments INTEGER primary keys.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -89,7 +97,7 @@ links = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     # The link's public, stable identity (clicks belong to it): random, never reused.
     Column("uid", String(32), nullable=False, unique=True),
-    Column("code", String(64), nullable=False, unique=True),
+    Column("code", String(64), nullable=False),
     Column("owner_id", Id, ForeignKey("owners.id", ondelete="CASCADE"), nullable=False),
     Column("url", String(2048), nullable=False),
     Column("redirect_status", SmallInteger(), nullable=False),
@@ -98,8 +106,30 @@ links = Table(
     Column("disabled", Boolean(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # The canonical name of a branded domain, or `PLATFORM_DOMAIN`; a code is unique per domain.
+    Column("domain", String(_NAME_LENGTH), nullable=False, server_default=PLATFORM_DOMAIN),
+    UniqueConstraint("domain", "code", name="uq_links_domain_code"),
     Index("ix_links_owner_id_id", "owner_id", "id"),
     sqlite_autoincrement=True,  # never reuse ids: cursors and tags rely on it
+)
+
+#: Branded domains (`hop_links.domain_store`): a name is one owner's, whatever its status.
+#: ``token`` is the secret the owner publishes to prove the name (`hop_contracts.domains`).
+domains = Table(
+    "domains",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("owner_id", Id, ForeignKey("owners.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(_NAME_LENGTH), nullable=False, unique=True),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(500), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("verified_at", UTCDateTime(), nullable=True),
+    Column("last_checked_at", UTCDateTime(), nullable=True),
+    Index("ix_domains_owner_id", "owner_id"),
+    Index("ix_domains_last_checked_at", "last_checked_at"),
+    sqlite_autoincrement=True,
 )
 
 link_tags = Table(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Final
 from urllib.parse import urlsplit
@@ -31,12 +32,19 @@ _UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 _LATEST: Final = datetime(9000, 1, 1, tzinfo=UTC)
 
 
-def validate_target(url: str, *, public_host: str, allow_internal: bool = False) -> str:
+def validate_target(
+    url: str,
+    *,
+    public_host: str,
+    allow_internal: bool = False,
+    branded_hosts: Collection[str] = (),
+) -> str:
     """Return ``url`` if it is a target hop may redirect to, else raise `InvalidLinkError`.
 
     Hosts are compared in their canonical form (`hop_links.hosts`), so no spelling of
-    hop's own host gets past the loop guard; loopback, private, link-local and metadata
-    hosts are refused unless ``allow_internal`` (intranet deployments).
+    hop's own host, nor of a verified branded domain (``branded_hosts``, canonical names),
+    gets past the loop guard; loopback, private, link-local and metadata hosts are
+    refused unless ``allow_internal`` (intranet deployments).
     """
     if not url or len(url) > MAX_URL_LENGTH:
         raise InvalidLinkError(
@@ -53,6 +61,12 @@ def validate_target(url: str, *, public_host: str, allow_internal: bool = False)
             "url",
             f"The url points at hop's own host {host.name!r} (written {written!r}), which "
             "would redirect in a loop.",
+        )
+    if host.name in branded_hosts:
+        raise InvalidLinkError(
+            "url",
+            f"The url points at {host.name!r} (written {written!r}), a domain this hop serves, "
+            "which would redirect in a loop.",
         )
     kind = host.internal_kind
     if kind is not None and not allow_internal:

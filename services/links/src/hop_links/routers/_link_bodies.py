@@ -20,6 +20,7 @@ def to_draft(body: LinkCreate | InvalidItem) -> LinkDraft | LinksError:
     return LinkDraft(
         url=body.url,
         code=body.code,
+        domain=body.domain or "",
         redirect_status=body.redirect_status,
         forward_query=body.forward_query,
         expires_at=body.expires_at,
@@ -32,6 +33,7 @@ def to_changes(body: LinkUpdate) -> LinkChanges:
     return LinkChanges(
         fields=frozenset(body.model_fields_set),
         url=body.url,
+        domain=body.domain,
         redirect_status=body.redirect_status,
         forward_query=body.forward_query,
         expires_at=body.expires_at,
@@ -50,7 +52,8 @@ def to_link(record: LinkRecord, settings: LinksSettings) -> Link:
     return Link.model_construct(
         id=record.id,
         code=record.code,
-        short_url=settings.short_url(record.code),
+        domain=record.domain or settings.platform_domain,
+        short_url=settings.short_url(record.code, record.domain),
         url=record.url,
         redirect_status=cast(RedirectStatus, record.redirect_status),
         forward_query=record.forward_query,

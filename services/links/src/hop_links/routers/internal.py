@@ -17,13 +17,16 @@ from hop_contracts import (
     MAX_LINK_CHANGES,
     RESOLVE_BATCH_PATH,
     RESOLVE_PATH,
+    VERIFIED_DOMAINS_PATH,
     LinkChange,
     LinkChangePage,
     ResolvedLink,
     ResolvedLinks,
     ResolveRequest,
+    VerifiedDomains,
 )
 from hop_links.dependencies import ServicesDep
+from hop_links.domain_store import resolved_domain
 from hop_links.errors import LinkNotFoundError
 from hop_links.front import resolved_json, resolved_links_json
 from hop_links.http_errors import ERROR_RESPONSES
@@ -41,11 +44,22 @@ _MAX_SEQ = 2**63 - 1
     responses={404: ERROR_RESPONSES[404], 503: ERROR_RESPONSES[503]},
 )
 async def resolve_link(
-    code: Annotated[str, Path(description="The code to resolve.")], services: ServicesDep
+    code: Annotated[str, Path(description="The code to resolve.")],
+    services: ServicesDep,
+    domain: Annotated[
+        str | None,
+        Query(
+            max_length=1024,
+            description="The verified branded domain the code lives on; omitted: the "
+            "platform domain. An unknown or unverified domain answers 404.",
+        ),
+    ] = None,
 ) -> Response:
     """Return the target, status, query forwarding, expiry and disabled state of any code."""
     try:
-        link = await services.resolver.resolve(code)
+        link = await services.resolver.resolve(
+            code, resolved_domain(domain, services.settings.platform_domain)
+        )
     except LinkNotFoundError:
         services.metrics.resolves.labels("miss").inc()
         raise
@@ -62,10 +76,23 @@ async def resolve_link(
 async def resolve_links(body: ResolveRequest, services: ServicesDep) -> Response:
     """Return every code asked for with what a resolve of it answers, or null if unknown."""
     codes = dict.fromkeys(body.codes)  # asked twice, answered once; the order kept
-    found = await services.resolver.resolve_many(list(codes))
+    found = await services.resolver.resolve_many(
+        list(codes), resolved_domain(body.domain, services.settings.platform_domain)
+    )
     services.metrics.resolves.labels("hit").inc(len(found))
     services.metrics.resolves.labels("miss").inc(len(codes) - len(found))
     return Response(resolved_links_json(codes, found), media_type="application/json")
+
+
+@router.get(
+    VERIFIED_DOMAINS_PATH,
+    summary="The hosts redirect serves: the platform's and every verified domain",
+    responses={503: ERROR_RESPONSES[503]},
+)
+async def verified_domains(services: ServicesDep) -> VerifiedDomains:
+    """Return the platform domain and every verified branded domain (canonical names)."""
+    names = await services.domains.verified_names()
+    return VerifiedDomains(platform=services.settings.platform_domain, domains=names)
 
 
 @router.get(

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from hop_contracts import LINK_IDS_PATH, LINKS_PREFIX, Link, LinkPage, OwnedLink, OwnedLinks
 from hop_links.create_front import create_from_body
-from hop_links.dependencies import CallerDep, ServicesDep
+from hop_links.dependencies import CallerDep, LinksServices, ServicesDep
+from hop_links.errors import InvalidLinkError, LinkNotFoundError
 from hop_links.http_errors import ERROR_RESPONSES
-from hop_links.models import BatchCreate, BatchResult, LinkCreate, LinkUpdate, Tag
+from hop_links.models import BatchCreate, BatchResult, DomainName, LinkCreate, LinkUpdate, Tag
 from hop_links.routers._link_bodies import batch_result, to_changes, to_draft, to_link
 
 __all__ = ["router"]
@@ -19,6 +20,18 @@ _AUTH: dict[int | str, dict[str, Any]] = {401: ERROR_RESPONSES[401], 503: ERROR_
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {**_AUTH, 404: ERROR_RESPONSES[404]}
 router = APIRouter(prefix=LINKS_PREFIX, tags=["links"], responses=_AUTH)
 CodePath = Annotated[str, Path(description="The link's code.", examples=["spring-sale"])]
+DomainQuery = Annotated[
+    DomainName | None,
+    Query(description="The domain the code lives on; omitted: the platform domain."),
+]
+
+
+def _stored_domain(services: LinksServices, code: str, domain: str | None) -> str:
+    """Return the stored form of a link path's domain; a name no domain has finds no link."""
+    try:
+        return services.links.stored_domain(domain)
+    except InvalidLinkError:
+        raise LinkNotFoundError(code, domain) from None
 
 
 @router.post(
@@ -59,9 +72,16 @@ async def list_links(
         str | None, Query(max_length=100, description="next_cursor of the previous page.")
     ] = None,
     tag: Annotated[Tag | None, Query(description="Only links with this tag.")] = None,
+    domain: Annotated[
+        DomainName | None,
+        Query(description="Only links on this domain (the platform's host: platform links)."),
+    ] = None,
 ) -> LinkPage:
     """List the caller's links, newest first, a page at a time."""
-    page = await services.links.page(caller.owner_id, limit=limit, cursor=cursor, tag=tag)
+    on = None if domain is None else services.links.stored_domain(domain)
+    page = await services.links.page(
+        caller.owner_id, limit=limit, cursor=cursor, tag=tag, domain=on
+    )
     items = [to_link(record, services.settings) for record in page.items]
     return LinkPage(items=items, next_cursor=page.next_cursor)
 
@@ -70,28 +90,48 @@ async def list_links(
     LINK_IDS_PATH.removeprefix(LINKS_PREFIX), summary="List the ids and codes of all your links"
 )
 async def list_link_ids(caller: CallerDep, services: ServicesDep) -> OwnedLinks:
-    """Return the stable id and the code of every link you have now, oldest first.
+    """Return the stable id, the code and the domain of every link you have now, oldest first.
 
     analytics reads the owner-wide stats over these ids, so a deleted link (and a code
     deleted and created again by another owner) never counts for you.
     """
     owned = await services.links.owned(caller.owner_id)
-    return OwnedLinks(items=[OwnedLink(id=link_id, code=code) for link_id, code in owned])
+    platform = services.settings.platform_domain
+    return OwnedLinks(
+        items=[
+            OwnedLink(id=link_id, code=code, domain=domain or platform)
+            for link_id, code, domain in owned
+        ]
+    )
 
 
 @router.get("/{code}", summary="Get one of your links", responses=_NOT_FOUND)
-async def get_link(code: CodePath, caller: CallerDep, services: ServicesDep) -> Link:
-    """Return the link; another owner's code answers 404 as if it did not exist."""
-    return to_link(await services.links.get(caller.owner_id, code), services.settings)
-
-
-@router.patch("/{code}", summary="Change one of your links", responses=_NOT_FOUND)
-async def update_link(
-    code: CodePath, body: LinkUpdate, caller: CallerDep, services: ServicesDep
+async def get_link(
+    code: CodePath, caller: CallerDep, services: ServicesDep, domain: DomainQuery = None
 ) -> Link:
-    """Change the target, status, query forwarding, expiry or tags, or disable the link."""
-    record = await services.links.update(caller.owner_id, code, to_changes(body))
+    """Return the link; another owner's code answers 404 as if it did not exist."""
+    on = _stored_domain(services, code, domain)
+    return to_link(await services.links.get(caller.owner_id, code, on), services.settings)
+
+
+@router.patch(
+    "/{code}",
+    summary="Change one of your links",
+    responses={**_NOT_FOUND, 409: ERROR_RESPONSES[409]},
+)
+async def update_link(
+    code: CodePath,
+    body: LinkUpdate,
+    caller: CallerDep,
+    services: ServicesDep,
+    domain: DomainQuery = None,
+) -> Link:
+    """Change the target, domain, status, query forwarding, expiry or tags, or disable it."""
+    on = _stored_domain(services, code, domain)
+    record = await services.links.update(caller.owner_id, code, to_changes(body), on)
     if services.shared_cache is not None:
+        if record.domain != on:
+            await services.shared_cache.forget([code], on)
         await services.shared_cache.put([record])
     return to_link(record, services.settings)
 
@@ -102,9 +142,12 @@ async def update_link(
     summary="Delete one of your links",
     responses=_NOT_FOUND,
 )
-async def delete_link(code: CodePath, caller: CallerDep, services: ServicesDep) -> Response:
+async def delete_link(
+    code: CodePath, caller: CallerDep, services: ServicesDep, domain: DomainQuery = None
+) -> Response:
     """Delete the link; its code stops resolving."""
-    await services.links.delete(caller.owner_id, code)
+    on = _stored_domain(services, code, domain)
+    await services.links.delete(caller.owner_id, code, on)
     if services.shared_cache is not None:
-        await services.shared_cache.forget(code)
+        await services.shared_cache.forget([code], on)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
