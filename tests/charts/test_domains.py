@@ -14,8 +14,6 @@ from hop_chart_helpers import CHARTS, WITH_CRDS, Render, of_kind, run_helm
 Obj = dict[str, Any]
 SCHEMAS = Path(__file__).parent / "schemas"
 DOMAINS = ("--set", "global.domains={go.acme.com,links.beta.io}")
-# links' ownership challenge, set here until links' registry declares it (then a no-op).
-CHALLENGE = ("--set", "routes./\\.well-known/hop-challenge=links")
 ISSUER = ("--set", "exposure.tls.issuer=letsencrypt")
 TRAEFIK = ("--api-versions", "traefik.io/v1alpha1/Middleware")
 GATEWAY = ("--set", "exposure.kind=httproute", *WITH_CRDS)
@@ -43,16 +41,16 @@ def _route_paths(route: Obj) -> dict[str, str]:
 
 
 def test_no_domains_render_only_the_host(render: Render) -> None:
-    objects = render(*CHALLENGE, *TRAEFIK)
+    objects = render(*TRAEFIK)
     for ingress in of_kind(objects, "Ingress").values():
         assert set(_rules(ingress)) == {"hop.example.com"}
-    gateway = render(*CHALLENGE, *GATEWAY, *CERT_MANAGER, *ISSUER)
+    gateway = render(*GATEWAY, *CERT_MANAGER, *ISSUER)
     assert set(of_kind(gateway, "HTTPRoute")) == {"hop", "hop-redirect-https"}
     assert of_kind(gateway, "Certificate") == {}
 
 
 def test_domains_route_only_short_links_and_the_challenge(render: Render) -> None:
-    ingress = of_kind(render(*DOMAINS, *CHALLENGE), "Ingress")["hop"]
+    ingress = of_kind(render(*DOMAINS), "Ingress")["hop"]
     rules = _rules(ingress)
     assert rules["go.acme.com"] == DOMAIN_ROUTES
     assert rules["links.beta.io"] == DOMAIN_ROUTES
@@ -72,7 +70,7 @@ def test_domains_each_get_a_certificate_through_the_issuer(render: Render) -> No
 
 
 def test_plain_http_keeps_the_challenge_and_redirects_the_rest(render: Render) -> None:
-    ingresses = of_kind(render(*DOMAINS, *CHALLENGE, *TRAEFIK), "Ingress")
+    ingresses = of_kind(render(*DOMAINS, *TRAEFIK), "Ingress")
     challenge = {"/.well-known/hop-challenge": "hop-links"}
     assert _rules(ingresses["hop-well-known-http"]) == {
         "hop.example.com": challenge,
@@ -89,7 +87,7 @@ def test_plain_http_keeps_the_challenge_and_redirects_the_rest(render: Render) -
     [(), TRAEFIK, GATEWAY, (*GATEWAY, *CERT_MANAGER, *ISSUER), ("--set", "global.https=false")],
 )
 def test_no_route_ever_claims_the_acme_challenge(render: Render, args: tuple[str, ...]) -> None:
-    objects = render(*DOMAINS, *CHALLENGE, "--set", "exposure.domains.catchAll=true", *args)
+    objects = render(*DOMAINS, "--set", "exposure.domains.catchAll=true", *args)
     paths = [
         p["path"]
         for i in of_kind(objects, "Ingress").values()
@@ -103,16 +101,16 @@ def test_no_route_ever_claims_the_acme_challenge(render: Render, args: tuple[str
 
 
 def test_catch_all_routes_any_host_to_redirect(render: Render) -> None:
-    objects = render(*CHALLENGE, "--set", "exposure.domains.catchAll=true")
+    objects = render("--set", "exposure.domains.catchAll=true")
     assert _rules(of_kind(objects, "Ingress")["hop"])[None] == DOMAIN_ROUTES
-    route = of_kind(render(*CHALLENGE, *GATEWAY, "--set", "exposure.domains.catchAll=true"),
+    route = of_kind(render(*GATEWAY, "--set", "exposure.domains.catchAll=true"),
                     "HTTPRoute")["hop-domains"]  # fmt: skip
     assert "hostnames" not in route["spec"]
     assert _route_paths(route) == DOMAIN_ROUTES
 
 
 def test_gateway_domains_route_and_one_certificate_per_domain(render: Render) -> None:
-    objects = render(*DOMAINS, *CHALLENGE, *GATEWAY, *CERT_MANAGER, *ISSUER)
+    objects = render(*DOMAINS, *GATEWAY, *CERT_MANAGER, *ISSUER)
     routes = of_kind(objects, "HTTPRoute")
     domains = routes["hop-domains"]
     assert domains["spec"]["hostnames"] == ["go.acme.com", "links.beta.io"]
