@@ -148,6 +148,8 @@ GLOBAL = open_object(
                 "database": EDGE,
                 "redis": EDGE,
                 "otlp": EDGE,
+                "externalDns": EDGE,
+                "web": EDGE,
             }
         ),
     }
@@ -333,6 +335,7 @@ def service_schema(name: str) -> Schema:
                 "database": BOOL,
                 "redis": BOOL,
                 "otlp": BOOL,
+                "externalWhen": STRING,
             }
         ),
         "serviceAccount": defaulted({"annotations": LABELS}),

@@ -44,6 +44,7 @@ __all__ = [
     "LINKS_AUTH_FAILURES",
     "LINKS_CREATED",
     "LINKS_CREATE_FAILURES",
+    "LINKS_DOMAIN_CHECKS",
     "LINKS_RESOLVES",
     "POD_PHASE",
     "RATE_LIMITED",
@@ -107,6 +108,8 @@ LINKS_CREATED: Final = "hop_links_links_created_total"
 LINKS_CREATE_FAILURES: Final = "hop_links_create_failures_total"
 LINKS_RESOLVES: Final = "hop_links_resolves_total"
 LINKS_AUTH_FAILURES: Final = "hop_links_auth_failures_total"
+#: Branded domains' ownership checks, by result (proved, not_proved).
+LINKS_DOMAIN_CHECKS: Final = "hop_links_domain_checks_total"
 
 # analytics
 ANALYTICS_RECEIVED: Final = "hop_analytics_events_received_total"

@@ -190,3 +190,35 @@ def test_migration_jobs_are_pre_install_hooks_for_links_and_analytics(objects: l
     for job in jobs.values():
         assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
         assert _pod(job)["containers"][0]["args"] == ["migrate"]
+
+
+def _egress_ports(objects: list[Obj], name: str) -> set[tuple[int, str]]:
+    spec = of_kind(objects, "NetworkPolicy")[name]["spec"]
+    return {(port["port"], port["protocol"]) for rule in spec["egress"] for port in rule["ports"]}
+
+
+def _outside_rules(objects: list[Obj], name: str) -> list[Obj]:
+    spec = of_kind(objects, "NetworkPolicy")[name]["spec"]
+    return [rule for rule in spec["egress"] if any("ipBlock" in peer for peer in rule["to"])]
+
+
+def test_links_egress_outside_the_cluster_only_while_verification_is_on(render: Any) -> None:
+    off = render()
+    on = render("--set", "links.settings.verificationEnabled=true")
+    outside = {(53, "UDP"), (53, "TCP"), (80, "TCP"), (443, "TCP")}
+    assert _outside_rules(off, "hop-links") == []
+    assert of_kind(off, "ConfigMap")["hop-links"]["data"]["HOP_VERIFICATION_ENABLED"] == "false"
+    assert of_kind(on, "ConfigMap")["hop-links"]["data"]["HOP_VERIFICATION_ENABLED"] == "true"
+    rules = _outside_rules(on, "hop-links")
+    assert {(p["port"], p["protocol"]) for rule in rules for p in rule["ports"]} == outside
+    for rule in rules:  # never the cluster's own ranges, nor a cloud's metadata address
+        (peer,) = rule["to"]
+        assert peer["ipBlock"]["cidr"] == "0.0.0.0/0"
+        assert {"10.0.0.0/8", "169.254.0.0/16"} <= set(peer["ipBlock"]["except"])
+    assert _egress_ports(on, "hop-links") - _egress_ports(off, "hop-links") == outside - {
+        (53, "UDP"),
+        (53, "TCP"),
+    }  # 53 was already open, to cluster DNS only
+    # The other services never get it, whatever links' setting.
+    for service in ("redirect", "analytics", "console"):
+        assert _outside_rules(on, f"hop-{service}") == []

@@ -16,11 +16,17 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
 from hop_analytics.app import create_app as create_analytics_app
-from hop_analytics.errors import UnauthorizedError
+from hop_analytics.errors import LinkNotFoundError, UnauthorizedError
 from hop_analytics.owners import OwnerChecker, Ownership
 from hop_analytics.settings import AnalyticsSettings
-from hop_contracts import RESOLVE_BATCH_PATH, RESOLVE_PATH, ResolvedLink, ResolvedLinks
-from hop_contracts.testing import FakeLinks, link_body
+from hop_contracts import (
+    RESOLVE_BATCH_PATH,
+    RESOLVE_PATH,
+    OwnedLink,
+    ResolvedLink,
+    ResolvedLinks,
+)
+from hop_contracts.testing import FakeLinks, fake_link_id, link_body
 from hop_instrumentation import get_instrumentation
 from hop_instrumentation.testing import LoopbackServers, app_client, make_test_settings
 from hop_links.app import create_app as create_links_app
@@ -187,7 +193,10 @@ async def test_analytics_owned_links_agree_on_real_links_and_the_fake(
             except UnauthorizedError:
                 answers.append(None)
     expected = {
-        "alice": {body["id"]: code for code, body in bodies.items()},
+        "alice": {
+            body["id"]: OwnedLink(id=body["id"], code=code, domain="hop.test")
+            for code, body in bodies.items()
+        },
         "bob": {},
         "nobody": None,
     }[who]
@@ -233,3 +242,45 @@ async def test_analytics_passes_real_links_429_on_with_its_retry_after_and_ratel
         "detail": "links refused the ownership check: too many requests; "
         f"retry in {second.headers['retry-after']} s."
     }
+
+
+async def test_analytics_ownership_by_domain_agrees_on_real_links_and_the_fake(
+    links: RealLinks,
+) -> None:
+    auth = links.auth(links.alice)
+    added = await links.client.post("/api/v1/domains", json={"name": "go.acme.test"}, headers=auth)
+    assert added.status_code == 201, added.text
+    ids = {}
+    for domain in (None, "go.acme.test"):
+        body = {"url": "https://example.com/", "code": "spring", "domain": domain}
+        created = await links.client.post("/api/v1/links", json=body, headers=auth)
+        assert created.status_code == 201, created.text
+        ids[domain] = created.json()["id"]
+    # The fake's ids are its own: compared by which link each domain finds.
+    fake = FakeLinks(owners={f"Bearer {links.alice}": {"spring", "go.acme.test/spring"}})
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(fake), base_url="http://links"
+    ) as fake_http:
+        found = []
+        for client in (links.client, fake_http):
+            checker = OwnerChecker(client, ttl=0)
+            answers = []
+            for domain in (None, "go.acme.test", "other.test"):
+                try:
+                    answers.append(
+                        await checker.require_owner(
+                            f"Bearer {links.alice}", "spring", domain=domain
+                        )
+                    )
+                except LinkNotFoundError:
+                    answers.append(None)
+            owned = await checker.owned_links(f"Bearer {links.alice}")
+            found.append((answers, sorted((o.code, o.domain) for o in owned.values())))
+    (real_answers, real_owned), (fake_answers, fake_owned) = found
+    assert real_answers == [ids[None], ids["go.acme.test"], None]
+    assert fake_answers == [
+        fake_link_id("spring"),
+        fake_link_id("go.acme.test/spring"),
+        None,
+    ]
+    assert real_owned == fake_owned == [("spring", "go.acme.test"), ("spring", "hop.test")]

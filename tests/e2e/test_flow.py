@@ -88,8 +88,8 @@ def test_owner_wide_stats_through_the_edge_count_only_the_owners_current_links(
     assert (before["total_clicks"], before["bot_clicks"], before["links"]) == (7, 1, 3)
     assert (after["total_clicks"], after["bot_clicks"]) == (3, 1)
     assert after["top_links"] == [
-        {"code": kept, "clicks": 2, "bot_clicks": 1},
-        {"code": other, "clicks": 1, "bot_clicks": 0},
+        {"code": kept, "domain": "127.0.0.1", "clicks": 2, "bot_clicks": 1},
+        {"code": other, "domain": "127.0.0.1", "clicks": 1, "bot_clicks": 0},
     ]
 
 

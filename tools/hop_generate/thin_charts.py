@@ -143,6 +143,9 @@ def _network_policy(service: Service, services: tuple[Service, ...]) -> str:
         f"  database: {_bool(service.database)}\n"
         "  # -- Egress to Redis.\n"
         f"  redis: {_bool(service.redis)}\n"
+        "  # -- The setting (under settings:) that, when true, opens egress outside the cluster:\n"
+        '  # global.networkPolicy.externalDns and .web ("": never).\n'
+        f'  externalWhen: "{service.external_egress}"\n'
     )
 
 

@@ -105,6 +105,25 @@ global:
               app.kubernetes.io/name: opentelemetry-collector
       # -- OTLP ports (gRPC, HTTP).
       ports: [4317, 4318]
+    # -- DNS servers outside the cluster, for a service whose networkPolicy.externalWhen
+    # setting is true (links' domain verification with HOP_VERIFICATION_NAMESERVERS).
+    externalDns:
+      # -- Peers serving DNS: any address but the private, link-local and metadata ranges.
+      to:
+        - ipBlock:
+            cidr: 0.0.0.0/0
+            except: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16, 100.64.0.0/10]
+      # -- DNS ports (opened for UDP and TCP).
+      ports: [53]
+    # -- Web servers outside the cluster, for the same services (links' HTTP proof of a domain).
+    web:
+      # -- Peers serving HTTP: any address but the private, link-local and metadata ranges.
+      to:
+        - ipBlock:
+            cidr: 0.0.0.0/0
+            except: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16, 100.64.0.0/10]
+      # -- Web ports.
+      ports: [80, 443]
 
 # -- Container image; the service chart sets image.repository.
 image:

@@ -72,4 +72,12 @@ spec:
     {{- end }}
     {{- end }}
     {{- end }}
+    {{- if and $own.externalWhen (index ($.Values.settings | default dict) $own.externalWhen) }}
+    {{- with include "hop-service.dnsEgress" $np.externalDns }}
+    {{- . | nindent 4 }}
+    {{- end }}
+    {{- with include "hop-service.egress" $np.web }}
+    {{- . | nindent 4 }}
+    {{- end }}
+    {{- end }}
 {{- end -}}

@@ -48,6 +48,13 @@ BOARD: Final = Board(
                     description="Requests refused for a missing, unknown or revoked API key.",
                     thresholds=((None, "green"), (1, "orange"), (10, "red")),
                 ),
+                p.counter_rate(
+                    "Domain checks",
+                    m.LINKS_DOMAIN_CHECKS,
+                    by=("result",),
+                    description="Branded domains' ownership checks (on request and periodic): "
+                    "proved by the TXT record or the HTTP token, or not proved.",
+                ),
                 p.rate_limited(),
             ),
         ),

@@ -25,7 +25,9 @@ class FakeLinks(BaseHTTPRequestHandler):
         owner = key == "Bearer owner"
         if self.path == LINK_IDS_PATH:
             status, body = (
-                (200, b'{"items": [{"id": "L1", "code": "abc"}]}') if owner else (401, b"{}")
+                (200, b'{"items": [{"id": "L1", "code": "abc", "domain": "hop.test"}]}')
+                if owner
+                else (401, b"{}")
             )
         else:
             status = 200 if owner else 404 if key.startswith("Bearer ") else 401

@@ -8,6 +8,7 @@ import httpx
 
 from hop_analytics.owners import OwnerChecker
 from hop_analytics.settings import AnalyticsSettings
+from hop_contracts import OwnedLink
 from hop_contracts.testing import FakeLinks, fake_link_id, link_body
 from hop_instrumentation.testing import app_client
 
@@ -21,6 +22,10 @@ FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.
 def owning(**owned: set[str]) -> FakeLinks:
     """A fake links where OWNER_KEY has ``owner`` and OTHER_KEY has ``other``."""
     return FakeLinks(owners={OWNER_KEY: owned.get("owner", set()), OTHER_KEY: owned["other"]})
+
+
+def platform(code: str) -> OwnedLink:
+    return OwnedLink(id=fake_link_id(code), code=code, domain="hop.test")
 
 
 async def clicks(client: httpx.AsyncClient, *events: dict[str, Any]) -> None:
@@ -70,9 +75,10 @@ async def test_owner_stats_add_up_every_owned_link_bots_apart(make_app: AppFacto
             "countries": [{"value": "DE", "clicks": 3}],
         },
         "top_links": [
-            {"code": "aaa", "clicks": 2, "bot_clicks": 1},
-            {"code": "bbb", "clicks": 1, "bot_clicks": 0},
+            {"code": "aaa", "domain": "hop.test", "clicks": 2, "bot_clicks": 1},
+            {"code": "bbb", "domain": "hop.test", "clicks": 1, "bot_clicks": 0},
         ],
+        "domains": [{"domain": "hop.test", "links": 3, "clicks": 3, "bot_clicks": 1}],
     }
 
 
@@ -85,13 +91,15 @@ async def test_owner_stats_include_bots_counts_bots_in_top_lists_and_links(
         await clicks(client, event("a1", code="aaa"), *bots)
         humans = await owner_stats(client, OWNER_KEY, **RANGE)
         everyone = await owner_stats(client, OWNER_KEY, **RANGE, include_bots="true")
-    assert humans.json()["top_links"] == [{"code": "aaa", "clicks": 1, "bot_clicks": 0}]
+    assert humans.json()["top_links"] == [
+        {"code": "aaa", "domain": "hop.test", "clicks": 1, "bot_clicks": 0}
+    ]
     assert humans.json()["top"]["devices"] == [{"value": "desktop", "clicks": 1}]
     body = everyone.json()
     assert (body["total_clicks"], body["bot_clicks"], body["include_bots"]) == (1, 3, True)
     assert body["top_links"] == [
-        {"code": "bbb", "clicks": 0, "bot_clicks": 3},
-        {"code": "aaa", "clicks": 1, "bot_clicks": 0},
+        {"code": "bbb", "domain": "hop.test", "clicks": 0, "bot_clicks": 3},
+        {"code": "aaa", "domain": "hop.test", "clicks": 1, "bot_clicks": 0},
     ]
     assert body["top"]["devices"] == [
         {"value": "bot", "clicks": 3},
@@ -119,7 +127,9 @@ async def test_owner_stats_deleted_code_recreated_by_another_owner_shows_them_ze
     assert theirs.json()["top_links"] == []
     assert theirs.json()["top"]["referrers"] == []
     assert mine.json()["total_clicks"] == 1
-    assert mine.json()["top_links"] == [{"code": "keep", "clicks": 1, "bot_clicks": 0}]
+    assert mine.json()["top_links"] == [
+        {"code": "keep", "domain": "hop.test", "clicks": 1, "bot_clicks": 0}
+    ]
 
 
 async def test_owner_stats_of_an_owner_without_links_are_zero_filled(
@@ -220,7 +230,7 @@ async def test_owner_checker_reuses_an_owners_links_for_ttl_seconds_per_key() ->
         other = await checker.owned_links(OTHER_KEY)
         now[0] += 1.0
         fresh = await checker.owned_links(OWNER_KEY)
-    assert first == cached == {fake_link_id("aaa"): "aaa"}
-    assert other == {fake_link_id("zzz"): "zzz"}
-    assert fresh == {fake_link_id("aaa"): "aaa", fake_link_id("bbb"): "bbb"}
+    assert first == cached == {fake_link_id("aaa"): platform("aaa")}
+    assert other == {fake_link_id("zzz"): platform("zzz")}
+    assert fresh == {fake_link_id("aaa"): platform("aaa"), fake_link_id("bbb"): platform("bbb")}
     assert links.calls == {"/api/v1/links:ids": 3}

@@ -293,7 +293,7 @@ class FakeStatsApi:
         for code in codes:
             referrers.update(self.referrers.get(code, {}))
         totals = [
-            {"code": code, "clicks": sum(d["clicks"] for d in days),
+            {"code": code, "domain": "hop.test", "clicks": sum(d["clicks"] for d in days),
              "bot_clicks": sum(d["bot_clicks"] for d in days)}
             for code, days in each.items()
         ]  # fmt: skip
@@ -307,6 +307,9 @@ class FakeStatsApi:
                 "browsers": [], "operating_systems": [], "devices": [], "countries": [],
             },
             "top_links": ranked[:10],
+            "domains": [{"domain": "hop.test", "links": len(codes),
+                         "clicks": sum(d["clicks"] for d in daily),
+                         "bot_clicks": sum(d["bot_clicks"] for d in daily)}] if codes else [],
         }  # fmt: skip
 
     def _build(self) -> FastAPI:

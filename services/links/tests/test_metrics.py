@@ -31,6 +31,8 @@ def test_every_label_value_the_routers_use_is_exported_at_zero_from_start() -> N
         ("hop_links_resolves_total", "hit"): 0.0,
         ("hop_links_resolves_total", "miss"): 0.0,
         ("hop_links_auth_failures_total",): 0.0,
+        ("hop_links_domain_checks_total", "proved"): 0.0,
+        ("hop_links_domain_checks_total", "not_proved"): 0.0,
     }
 
 

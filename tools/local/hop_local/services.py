@@ -11,6 +11,8 @@ table (the shared packages, ``instrumentation`` and ``contracts``, have none)::
     calls = { analytics = ["internal"] }  # the services it calls, and on which port
     secrets = { redis = { name = "hop-redis", key = "url" } }  # existing Secrets it mounts
     dashboard = true                 # observability/hop_observability/dashboards/<name>.py
+    external_egress = "verificationEnabled"  # the chart setting that, when true, opens egress
+                                     # to DNS and web ports outside the cluster
 
 Everything else follows from the name: the package ``hop_<name>``, the command and image
 ``hop-<name>``, the chart ``charts/<name>``. Callers are derived from the callees. This is the
@@ -78,6 +80,7 @@ class Service:
     secrets: dict[str, Secret] = field(default_factory=dict)
     dashboard: bool = True
     description: str = ""
+    external_egress: str = ""
 
     @property
     def package(self) -> str:
@@ -120,6 +123,12 @@ def _service(name: str, table: dict[str, Any], source: Path, description: str) -
     for flag in ("database", "redis", "dashboard"):
         if not isinstance(table.get(flag, False), bool):
             raise ValueError(f"{source}: [tool.hop] {flag} = {table[flag]!r}; write true or false.")
+    external = table.get("external_egress", "")
+    if not isinstance(external, str) or (external and not external.replace("_", "").isalnum()):
+        raise ValueError(
+            f"{source}: [tool.hop] external_egress = {external!r}; name a chart setting "
+            "(camelCase, as in values.yaml's settings:)."
+        )
     return Service(
         name=name,
         ports=ports,
@@ -130,6 +139,7 @@ def _service(name: str, table: dict[str, Any], source: Path, description: str) -
         secrets=_secrets(table.get("secrets", {}), source),
         dashboard=table.get("dashboard", True),
         description=description,
+        external_egress=external,
     )
 
 

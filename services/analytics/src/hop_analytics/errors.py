@@ -13,6 +13,7 @@ from hop_instrumentation.errors import ServiceError
 
 __all__ = [
     "AnalyticsError",
+    "InvalidDomainError",
     "InvalidRangeError",
     "LinkNotFoundError",
     "LinksRateLimitedError",
@@ -37,6 +38,15 @@ class InvalidRangeError(AnalyticsError):
     """Raise when a stats range is malformed, reversed or too long."""
 
     status: ClassVar[int] = 422
+
+
+class InvalidDomainError(AnalyticsError):
+    """Raise when ``?domain=`` is not a domain name."""
+
+    status: ClassVar[int] = 422
+
+    def __init__(self, text: str, why: str) -> None:
+        super().__init__(f"The domain {text[:100]!r} is not a domain name: {why}.")
 
 
 class MissingApiKeyError(AnalyticsError):
@@ -64,8 +74,9 @@ class LinkNotFoundError(AnalyticsError):
 
     status: ClassVar[int] = 404
 
-    def __init__(self, code: str) -> None:
-        super().__init__(f"No link with code {code!r} among your links.")
+    def __init__(self, code: str, domain: str | None = None) -> None:
+        where = f" on {domain}" if domain else ""
+        super().__init__(f"No link with code {code!r}{where} among your links.")
         self.code = code
 
 

@@ -1,9 +1,11 @@
 """Ask links whether the caller's API key owns a code and which link it is now.
 
 Stats belong to the link's id, which links' 200 answer carries: a deleted and re-created
-code is another id, so its stats start at zero. For the owner-wide stats, links lists
-every link the key's owner has now (``GET /api/v1/links:ids``): a deleted link is absent,
-and a re-created code appears with its new id under its new owner only. Answers are
+code is another id, so its stats start at zero. A code lives on a domain (``?domain=``,
+left out: the platform's), so the same code on two domains is two links. For the
+owner-wide stats, links lists every link the key's owner has now, with its domain
+(``GET /api/v1/links:ids``): a deleted link is absent, and a re-created code appears
+with its new id under its new owner only. Answers are
 reused for at most ``ttl`` seconds (settings cap it at 1), so a revoked key or a deleted
 link stops reading stats within that bound; the caches hold a digest of the key, never
 the key. Each request to links carries the caller's address (``X-Forwarded-For``), so
@@ -30,7 +32,7 @@ from hop_analytics.errors import (
     MissingApiKeyError,
     UnauthorizedError,
 )
-from hop_contracts import LINK_IDS_PATH, LINK_PATH, OwnedLinks, is_code
+from hop_contracts import LINK_IDS_PATH, LINK_PATH, OwnedLink, OwnedLinks, is_code
 from hop_instrumentation.cache import TtlCache
 
 __all__ = ["OwnerChecker", "Ownership"]
@@ -60,6 +62,8 @@ _BY_STATUS: Final = {
 
 
 Answer = tuple[Ownership, str | None]
+#: The links of an owner: id -> the link (its code and domain).
+Owned = dict[str, OwnedLink]
 
 
 class OwnerChecker:
@@ -74,36 +78,41 @@ class OwnerChecker:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
-        self._answers = TtlCache[tuple[str, str], Answer](
+        self._answers = TtlCache[tuple[str, str, str], Answer](
             ttl=ttl, max_entries=max_entries, clock=clock
         )
         # Lists can be long: fewer are kept, and expired ones go at once (`TtlCache.put`).
-        self._owned = TtlCache[str, dict[str, str]](
-            ttl=ttl, max_entries=_MAX_OWNED_ENTRIES, clock=clock
-        )
+        self._owned = TtlCache[str, Owned](ttl=ttl, max_entries=_MAX_OWNED_ENTRIES, clock=clock)
 
-    async def check(self, authorization: str, code: str, *, address: str = "") -> Ownership:
+    async def check(
+        self, authorization: str, code: str, *, address: str = "", domain: str | None = None
+    ) -> Ownership:
         """Return what links says about this key and code; cached for ``ttl`` seconds."""
-        return (await self._answer(authorization, code, address))[0]
+        return (await self._answer(authorization, code, address, domain))[0]
 
     async def require_owner(
-        self, authorization: str | None, code: str, *, address: str = ""
+        self,
+        authorization: str | None,
+        code: str,
+        *,
+        address: str = "",
+        domain: str | None = None,
     ) -> str:
-        """Return the id of the key owner's link ``code``; else raise saying why not."""
+        """Return the id of the key owner's link ``code`` (on ``domain``); else raise why not."""
         if authorization is None:
             raise MissingApiKeyError()
-        ownership, link_id = await self._answer(authorization, code, address)
+        ownership, link_id = await self._answer(authorization, code, address, domain)
         if ownership is Ownership.UNAUTHENTICATED:
             raise UnauthorizedError()
         if ownership is Ownership.NOT_OWNER:
-            raise LinkNotFoundError(code)
+            raise LinkNotFoundError(code, domain)
         if link_id is None:
             logger.warning("links answered without the link id")
             raise LinksUnavailableError("links did not say which link the code is.")
         return link_id
 
-    async def owned_links(self, authorization: str | None, *, address: str = "") -> dict[str, str]:
-        """Return the id -> code of every link the key's owner has now; else raise why not."""
+    async def owned_links(self, authorization: str | None, *, address: str = "") -> Owned:
+        """Return the id -> link of every link the key's owner has now; else raise why not."""
         if authorization is None:
             raise MissingApiKeyError()
         digest = _digest(authorization)
@@ -114,7 +123,7 @@ class OwnerChecker:
         self._owned.put(digest, owned)
         return owned
 
-    async def _ask_owned(self, authorization: str, address: str) -> dict[str, str]:
+    async def _ask_owned(self, authorization: str, address: str) -> Owned:
         response = await self._get(LINK_IDS_PATH, authorization, address, "the owner's link list")
         if response.status_code == 401:
             raise UnauthorizedError()
@@ -126,7 +135,7 @@ class OwnerChecker:
         except ValidationError:
             logger.warning("links answered a malformed list of link ids")
             raise LinksUnavailableError("links did not say which links the owner has.") from None
-        return {link.id: link.code for link in owned.items}
+        return {link.id: link for link in owned.items}
 
     async def _get(
         self, path: str, authorization: str, address: str, question: str
@@ -145,18 +154,22 @@ class OwnerChecker:
             raise LinksRateLimitedError(_rate_limit_headers(response))
         return response
 
-    async def _answer(self, authorization: str, code: str, address: str) -> Answer:
+    async def _answer(
+        self, authorization: str, code: str, address: str, domain: str | None
+    ) -> Answer:
         # Only a digest of the key is kept in memory, never the key itself.
-        key = (_digest(authorization), code)
+        key = (_digest(authorization), domain or "", code)
         cached = self._answers.get(key)
         if cached is not None:
             return cached
-        answer = await self._ask(authorization, code, address)
+        answer = await self._ask(authorization, code, address, domain)
         self._answers.put(key, answer)
         return answer
 
-    async def _ask(self, authorization: str, code: str, address: str) -> Answer:
+    async def _ask(self, authorization: str, code: str, address: str, domain: str | None) -> Answer:
         path = LINK_PATH.format(code=quote(code, safe=""))
+        if domain:
+            path += f"?domain={quote(domain, safe='')}"
         response = await self._get(path, authorization, address, "the ownership check")
         answer = _BY_STATUS.get(response.status_code)
         if answer is None:

@@ -8,6 +8,7 @@ from hop_analytics.dimensions import DIMENSIONS
 from hop_analytics.store import DailyCount, LinkStats, OwnerStats, RangeStats, Ranked
 from hop_contracts import (
     DailyClicks,
+    DomainClicksValue,
     LinkClicksValue,
     OwnerStatsResponse,
     RankedValue,
@@ -26,10 +27,20 @@ def stats_response(stats: LinkStats) -> StatsResponse:
 def owner_stats_response(stats: OwnerStats) -> OwnerStatsResponse:
     """Return the body of an owner's stats."""
     top_links = [
-        LinkClicksValue(code=link.code, clicks=link.clicks, bot_clicks=link.bot_clicks)
+        LinkClicksValue(
+            code=link.code, domain=link.domain, clicks=link.clicks, bot_clicks=link.bot_clicks
+        )
         for link in stats.top_links
     ]
-    return OwnerStatsResponse(links=stats.links, **_range_fields(stats), top_links=top_links)
+    domains = [
+        DomainClicksValue(
+            domain=each.domain, links=each.links, clicks=each.clicks, bot_clicks=each.bot_clicks
+        )
+        for each in stats.domains
+    ]
+    return OwnerStatsResponse(
+        links=stats.links, **_range_fields(stats), top_links=top_links, domains=domains
+    )
 
 
 def _range_fields(stats: RangeStats) -> dict[str, Any]:

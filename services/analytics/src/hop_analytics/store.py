@@ -23,11 +23,13 @@ from hop_analytics._link_sets import is_one_of
 from hop_analytics.dimensions import DIMENSION_NAMES
 from hop_analytics.events import Click
 from hop_analytics.tables import click_events, daily_breakdown, daily_clicks, held_clicks
+from hop_contracts import OwnedLink
 from hop_instrumentation.database import ping
 
 __all__ = [
     "ClickStore",
     "DailyCount",
+    "DomainClicks",
     "IngestOutcome",
     "LinkClicks",
     "LinkStats",
@@ -109,6 +111,17 @@ class LinkClicks:
     """One link's clicks in an owner-wide range."""
 
     code: str
+    domain: str
+    clicks: int
+    bot_clicks: int
+
+
+@dataclass(slots=True, frozen=True)
+class DomainClicks:
+    """The clicks of an owner's links on one domain in the range."""
+
+    domain: str
+    links: int
     clicks: int
     bot_clicks: int
 
@@ -119,6 +132,7 @@ class OwnerStats(RangeStats):
 
     links: int
     top_links: list[LinkClicks]
+    domains: list[DomainClicks]
 
 
 #: Builds "this link-id column is among the links asked about".
@@ -270,33 +284,41 @@ class ClickStore:
 
     async def owner_stats(
         self,
-        links: Mapping[str, str],
+        links: Mapping[str, OwnedLink],
         start: date,
         end: date,
         *,
         include_bots: bool,
         top_n: int,
     ) -> OwnerStats:
-        """Return the stats of the links ``links`` (id -> code) added up, and the top links."""
+        """Return the stats of ``links`` (id -> link) added up, the top links and domains."""
         counted: dict[date, tuple[int, int]] = {}
         top = _top_of([])
-        top_links: list[LinkClicks] = []
+        per_link: list[LinkClicks] = []
         if links:
             dialect = self.engine.dialect.name
 
             def of_links(column: ColumnElement[str]) -> ColumnElement[bool]:
                 return is_one_of(column, links, dialect=dialect)
 
-            ranking = (of_links, start, end, include_bots, top_n)
             async with self.engine.connect() as conn:
                 days = await conn.execute(_daily_query(of_links, start, end))
                 counted = {row.day: (int(row.clicks), int(row.bot_clicks)) for row in days}
-                top = _top_of(await conn.execute(_top_query(*ranking)))
-                ranked = await conn.execute(_links_query(*ranking))
-                top_links = [_link_clicks(links, row) for row in ranked]
+                top = _top_of(
+                    await conn.execute(_top_query(of_links, start, end, include_bots, top_n))
+                )
+                rows = await conn.execute(_links_query(of_links, start, end))
+                per_link = [_link_clicks(links, row) for row in rows]
         daily = _zero_filled(counted, start, end)
         return OwnerStats(
-            start, end, include_bots, daily, top, links=len(links), top_links=top_links
+            start,
+            end,
+            include_bots,
+            daily,
+            top,
+            links=len(links),
+            top_links=_top_links(per_link, include_bots, top_n),
+            domains=_by_domain(links, per_link, include_bots),
         )
 
 
@@ -305,9 +327,36 @@ async def _forget(conn: AsyncConnection, ids: Sequence[str]) -> None:
         await conn.execute(delete(click_events).where(click_events.c.id.in_(ids)))
 
 
-def _link_clicks(links: Mapping[str, str], row: Any) -> LinkClicks:
+def _link_clicks(links: Mapping[str, OwnedLink], row: Any) -> LinkClicks:
+    link = links[row.link_id]
     # PostgreSQL sums bigints as numeric: counts come back as Decimal there.
-    return LinkClicks(links[row.link_id], int(row.clicks), int(row.bot_clicks))
+    return LinkClicks(link.code, link.domain, int(row.clicks), int(row.bot_clicks))
+
+
+def _counted(clicks: int, bot_clicks: int, include_bots: bool) -> int:
+    return clicks + bot_clicks if include_bots else clicks
+
+
+def _top_links(per_link: list[LinkClicks], include_bots: bool, top_n: int) -> list[LinkClicks]:
+    # per_link comes in link id order: the sort is stable, so ties stay in that order.
+    ranked = [link for link in per_link if _counted(link.clicks, link.bot_clicks, include_bots)]
+    ranked.sort(key=lambda link: -_counted(link.clicks, link.bot_clicks, include_bots))
+    return ranked[:top_n]
+
+
+def _by_domain(
+    links: Mapping[str, OwnedLink], per_link: list[LinkClicks], include_bots: bool
+) -> list[DomainClicks]:
+    sizes: dict[str, int] = {}
+    for link in links.values():
+        sizes[link.domain] = sizes.get(link.domain, 0) + 1
+    sums = {domain: [0, 0] for domain in sizes}
+    for clicked in per_link:
+        sums[clicked.domain][0] += clicked.clicks
+        sums[clicked.domain][1] += clicked.bot_clicks
+    domains = [DomainClicks(name, sizes[name], *sums[name]) for name in sorted(sizes)]
+    domains.sort(key=lambda d: -_counted(d.clicks, d.bot_clicks, include_bots))
+    return domains
 
 
 def _top_of(rows: Iterable[Any]) -> dict[str, list[Ranked]]:
@@ -330,20 +379,17 @@ def _daily_query(of_links: LinkFilter, start: date, end: date) -> Select[tuple[d
     )
 
 
-def _links_query(
-    of_links: LinkFilter, start: date, end: date, include_bots: bool, top_n: int
-) -> Select[tuple[str, int, int]]:
+def _links_query(of_links: LinkFilter, start: date, end: date) -> Select[tuple[str, int, int]]:
     table = daily_clicks
-    clicks = func.sum(table.c.clicks)
-    bots = func.sum(table.c.bot_clicks)
-    total = clicks + bots if include_bots else clicks
     return (
-        select(table.c.link_id, clicks.label("clicks"), bots.label("bot_clicks"))
+        select(
+            table.c.link_id,
+            func.sum(table.c.clicks).label("clicks"),
+            func.sum(table.c.bot_clicks).label("bot_clicks"),
+        )
         .where(of_links(table.c.link_id), table.c.day >= start, table.c.day <= end)
         .group_by(table.c.link_id)
-        .having(total > 0)
-        .order_by(total.desc(), table.c.link_id)
-        .limit(top_n)
+        .order_by(table.c.link_id)
     )
 
 

@@ -105,6 +105,7 @@ from hop_contracts.sessions import (
 from hop_contracts.stats import (
     BREAKDOWN_FIELDS,
     DailyClicks,
+    DomainClicksValue,
     LinkClicksValue,
     OwnerStatsResponse,
     RankedValue,
@@ -163,6 +164,7 @@ __all__ = [
     "Code",
     "DailyClicks",
     "Domain",
+    "DomainClicksValue",
     "DomainCreate",
     "DomainPage",
     "DomainStatus",

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "BREAKDOWN_FIELDS",
     "DailyClicks",
+    "DomainClicksValue",
     "LinkClicksValue",
     "OwnerStatsResponse",
     "RankedValue",
@@ -62,6 +63,16 @@ class LinkClicksValue(BaseModel):
     """One of the owner's links and its clicks in the range."""
 
     code: str
+    domain: str = Field(description="The canonical name of the domain the code lives on.")
+    clicks: int
+    bot_clicks: int
+
+
+class DomainClicksValue(BaseModel):
+    """One domain of the owner's links: how many links live on it and their clicks."""
+
+    domain: str = Field(description="The canonical name (the platform's host included).")
+    links: int = Field(description="How many of the owner's links live on it now.")
     clicks: int
     bot_clicks: int
 
@@ -84,7 +95,7 @@ class StatsResponse(BaseModel):
 
 
 class OwnerStatsResponse(BaseModel):
-    """Every link the key's owner has now, its clicks over ``from``..``to`` added up."""
+    """Every link the key's owner has now (or on ``?domain=``), clicks over ``from``..``to``."""
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -98,4 +109,8 @@ class OwnerStatsResponse(BaseModel):
     top: TopValues
     top_links: list[LinkClicksValue] = Field(
         description="The links with the most clicks, most first (at most ``HOP_TOP_N``)."
+    )
+    domains: list[DomainClicksValue] = Field(
+        description="Every domain the counted links live on, most clicks first (bots too "
+        "with include_bots), then by name."
     )

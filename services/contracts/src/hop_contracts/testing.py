@@ -91,9 +91,11 @@ class FakeLinks:
 
     ``links`` maps a code to its resolve body, answered one code at a time or in batches
     (``batches`` lists the codes of each batch request); ``owners`` maps an ``Authorization`` header
-    to the codes its owner has (``GET /api/v1/links/{code}``: 200 with the link's ``id``
-    and ``code``, 404 or 401; ``GET /api/v1/links:ids``: every owned link's ``id`` and
-    ``code`` in code order, or 401).
+    to the codes its owner has, ``code`` on the platform domain (``platform``) or
+    ``domain/code`` on a branded one (``GET /api/v1/links/{code}?domain=``: 200 with the
+    link's ``id`` and ``code``, 404 or 401; ``GET /api/v1/links:ids``: every owned link's
+    ``id``, ``code`` and ``domain`` in the order of those keys, or 401). A branded link's id
+    is `fake_link_id` of ``domain/code``.
     """
 
     def __init__(
@@ -101,9 +103,11 @@ class FakeLinks:
         links: dict[str, dict[str, Any]] | None = None,
         *,
         owners: dict[str, set[str]] | None = None,
+        platform: str = "hop.test",
     ) -> None:
         self.links = dict(links or {})
         self.owners = dict(owners or {})
+        self.platform = platform
         self.changes: list[dict[str, Any]] = []
         self.calls: Counter[str] = Counter()
         self.batches: list[list[str]] = []
@@ -126,7 +130,12 @@ class FakeLinks:
         elif path.startswith(_RESOLVE):
             await self._resolve(path.removeprefix(_RESOLVE), send)
         elif path.startswith(_LINK):
-            await self._owned(path.removeprefix(_LINK), _header(scope, b"authorization"), send)
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            domain = query.get("domain", "").lower().rstrip(".")
+            key = path.removeprefix(_LINK)
+            if domain and domain != self.platform:
+                key = f"{domain}/{key}"
+            await self._owned(key, _header(scope, b"authorization"), send)
         else:
             await _json(send, 404, {"detail": "Not Found"})
 
@@ -154,15 +163,17 @@ class FakeLinks:
         elif code not in self.owners[authorization]:
             await _json(send, 404, {"detail": f"No link with code {code!r} exists."})
         else:
-            await _json(send, 200, {"id": self._id_of(code), "code": code})
+            await _json(send, 200, {"id": self._id_of(code), "code": code.rpartition("/")[2]})
 
     async def _owned_ids(self, authorization: str, send: Send) -> None:
         self.calls[LINK_IDS_PATH] += 1
         if authorization not in self.owners:
             await _json(send, 401, {"detail": "The API key is missing, unknown or revoked."})
             return
-        codes = sorted(self.owners[authorization])
-        items = [{"id": self._id_of(code), "code": code} for code in codes]
+        items = []
+        for key in sorted(self.owners[authorization]):
+            domain, _, code = key.rpartition("/")
+            items.append({"id": self._id_of(key), "code": code, "domain": domain or self.platform})
         await _json(send, 200, {"items": items})
 
     async def _changes(self, query: str, send: Send) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
@@ -28,15 +29,18 @@ from hop_links.create_front import CreateFront
 from hop_links.dependencies import LinksServices, authenticate_before_body
 from hop_links.direct import DirectPostgres, is_postgres
 from hop_links.domain_names import DomainRules
+from hop_links.domain_proofs import ProvingChecker
 from hop_links.domain_store import DomainStore
 from hop_links.front import ResolveFront
 from hop_links.http_errors import install_error_handlers
 from hop_links.metrics import LinksMetrics
+from hop_links.rechecks import DomainRechecks, RecheckSchedule
 from hop_links.resolver import EngineResolver, PostgresResolver, Resolver
 from hop_links.routers import challenge, domains, internal, links, sessions
 from hop_links.settings import LinksSettings
 from hop_links.shared_cache import SharedLinkCache
 from hop_links.store import LinkStore
+from hop_links.verification import ProofChecker
 
 __all__ = ["app_from_environment", "create_app"]
 
@@ -91,6 +95,7 @@ def create_app(
         ),
         max_per_owner=settings.max_domains_per_owner,
     )
+    metrics = LinksMetrics.register(hop.metrics.registry)
     app.state.services = LinksServices(
         settings=settings,
         engine=engine,
@@ -105,9 +110,10 @@ def create_app(
         accounts=AccountStore(
             engine, direct=direct, key_cache_ttl=settings.api_key_cache_ttl, clock=clock
         ),
-        metrics=LinksMetrics.register(hop.metrics.registry),
+        metrics=metrics,
         shared_cache=_shared_cache(settings, hop.tracer_provider),
         resolver=_resolver(settings, engine, direct, hop.tracer_provider),
+        **_verification(settings, domain_store, metrics),
     )
     hop.readiness.add_check(HealthCheck("database", lambda: ping(engine)))
     install_error_handlers(app)
@@ -124,6 +130,27 @@ def create_app(
     app.user_middleware.append(Middleware(CreateFront, services=app.state.services))
     hop.front = ResolveFront(app)
     return app
+
+
+def _verification(
+    settings: LinksSettings, store: DomainStore, metrics: LinksMetrics
+) -> dict[str, Any]:
+    if not settings.verification_enabled:
+        return {}
+    checker = ProvingChecker(ProofChecker(settings.verification), metrics=metrics)
+    schedule = RecheckSchedule(
+        pending_interval=settings.verification_pending_interval,
+        pending_max_interval=settings.verification_pending_max_interval,
+        verified_interval=settings.verification_verified_interval,
+    )
+    rechecks = DomainRechecks(
+        store,
+        checker,
+        schedule=schedule,
+        now=store.now,
+        poll=settings.verification_poll_interval,
+    )
+    return {"checker": checker, "rechecks": rechecks}
 
 
 def _shared_cache(settings: LinksSettings, provider: TracerProvider) -> SharedLinkCache | None:

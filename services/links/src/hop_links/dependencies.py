@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -20,6 +22,7 @@ from hop_links.domain_checks import DomainChecker, NotChecked
 from hop_links.domain_store import DomainStore
 from hop_links.errors import DatabaseUnavailableError, UnauthorizedError
 from hop_links.metrics import LinksMetrics
+from hop_links.rechecks import DomainRechecks
 from hop_links.records import Caller
 from hop_links.resolver import Resolver
 from hop_links.settings import LinksSettings
@@ -57,15 +60,27 @@ class LinksServices:
     shared_cache: SharedLinkCache | None = None
     #: Checks a domain's proof for ``:verify`` (`hop_links.domain_checks`).
     checker: DomainChecker = field(default_factory=NotChecked)
+    #: Re-checks domains periodically (`hop_links.rechecks`), when verification is on.
+    rechecks: DomainRechecks | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
-        """Migrate the database (if the settings say so) and open the resolver's pool."""
+        """Migrate the database (if the settings say so), open the resolver's pool and start
+        the re-checks of domains."""
         if self.settings.run_migrations:
             await MIGRATIONS.upgrade(self.engine)
         await self.resolver.start()
+        if self.rechecks is not None:
+            self._tasks.append(asyncio.create_task(self.rechecks.run(), name="domain-rechecks"))
 
     async def aclose(self) -> None:
-        """Close the resolver's pool, the engine and the shared cache's client."""
+        """Stop the re-checks; close the resolver's pool, the engine and the shared cache."""
+        if self.rechecks is not None:
+            self.rechecks.stop()
+        for task in self._tasks:
+            task.cancel()  # a check in hand (DNS, HTTP) need not finish
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self.resolver.aclose()
         await self.engine.dispose()
         if self.shared_cache is not None:

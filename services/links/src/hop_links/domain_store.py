@@ -180,21 +180,36 @@ class DomainStore:
         self._verified = None
         return _record({**row._mapping, **values}, counts.get(name, 0))
 
-    async def due_for_check(self, *, before: datetime, limit: int = 100) -> list[DomainRecord]:
+    async def due_for_check(
+        self, *, before: datetime, limit: int = 100, pending: bool | None = None
+    ) -> list[DomainRecord]:
         """Return up to ``limit`` domains never checked or last checked before ``before``.
 
-        Never-checked ones come first, then the longest unchecked.
+        Never-checked ones come first, then the longest unchecked. ``pending`` True: only
+        pending domains; False: only verified and failed ones.
         """
         checked = domains.c.last_checked_at
-        query = (
-            select(domains)
-            .where(checked.is_(None) | (checked < before))
-            .order_by(checked.is_not(None), checked, domains.c.id)
-            .limit(limit)
-        )
+        query = select(domains).where(checked.is_(None) | (checked < before))
+        if pending is not None:
+            is_pending = domains.c.status == "pending"
+            query = query.where(is_pending if pending else ~is_pending)
+        query = query.order_by(checked.is_not(None), checked, domains.c.id).limit(limit)
         async with self._reader.connect() as connection:
             rows = (await connection.execute(query)).all()
         return [_record(row._mapping, 0) for row in rows]
+
+    async def claim_check(self, name: str, *, seen: datetime | None, at: datetime) -> bool:
+        """Mark ``name`` checked at ``at`` if its last check is still ``seen``; True if so.
+
+        Replicas that found the same domain due race here: one wins and checks it
+        (`hop_links.rechecks`); a gone domain is never won.
+        """
+        last = domains.c.last_checked_at
+        unchanged = last.is_(None) if seen is None else last == seen
+        query = update(domains).where(domains.c.name == name, unchanged).values(last_checked_at=at)
+        async with self._engine.begin() as connection:
+            result = await connection.execute(query)
+        return bool(result.rowcount == 1)
 
     async def name_of_token(self, token: str) -> str | None:
         """Return the name of the domain whose challenge token is ``token``, or None."""

@@ -15,6 +15,7 @@ __all__ = ["LinksMetrics"]
 CREATE_ROUTES: Final = ("single", "batch")
 CREATE_FAILURE_REASONS: Final = ("invalid", "taken")
 RESOLVE_RESULTS: Final = ("hit", "miss")
+DOMAIN_CHECK_RESULTS: Final = ("proved", "not_proved")
 
 
 @dataclass(slots=True, frozen=True)
@@ -25,6 +26,7 @@ class LinksMetrics:
     create_failures: Counter
     resolves: Counter
     auth_failures: Counter
+    domain_checks: Counter
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> LinksMetrics:
@@ -58,5 +60,12 @@ class LinksMetrics:
                 "hop_links_auth_failures",
                 "Requests refused for a missing, unknown or revoked API key.",
                 registry=registry,
+            ),
+            domain_checks=counter(
+                "hop_links_domain_checks",
+                "Branded domains' ownership checks (on request and periodic), by result "
+                "(proved: the TXT record or the HTTP token; not_proved: neither).",
+                "result",
+                DOMAIN_CHECK_RESULTS,
             ),
         )

@@ -2,7 +2,7 @@
 
 Usage::
 
-    checker = DomainChecker(VerificationOptions(nameservers=("127.0.0.1:5353",)))
+    checker = ProofChecker(VerificationOptions(nameservers=("127.0.0.1:5353",)))
     result = await checker.check("go.acme.com", token)
     if not result.proved:
         print(result.reason)  # "TXT _hop-challenge.go.acme.com not found; HTTP 404 from ..."
@@ -35,7 +35,7 @@ import httpx
 from hop_contracts import CHALLENGE_PREFIX, CHALLENGE_RECORD_PREFIX, CHALLENGE_VALUE_PREFIX
 from hop_links.hosts import CanonicalHost
 
-__all__ = ["CheckResult", "DomainChecker", "VerificationOptions", "parse_host_port"]
+__all__ = ["CheckResult", "ProofChecker", "VerificationOptions", "parse_host_port"]
 
 #: The most of a challenge answer read: the value is about 40 bytes.
 BODY_LIMIT: Final = 4096
@@ -76,7 +76,7 @@ def parse_host_port(text: str, default_port: int) -> tuple[str, int]:
     return host, int(port)
 
 
-class DomainChecker:
+class ProofChecker:
     """Check a domain's TXT record and HTTP challenge with one set of options."""
 
     def __init__(self, options: VerificationOptions) -> None:

@@ -1,7 +1,8 @@
 """The public stats API: a link's clicks, or all of an owner's, per day and top values.
 
-Only the owner reads them: a link's stats after links says the key owns its code, the
-owner-wide stats over the ids of the links links says the key's owner has now.
+Only the owner reads them: a link's stats after links says the key owns its code (on
+``?domain=``), the owner-wide stats over the ids of the links links says the key's owner
+has now (those on ``?domain=`` only, when it is given), with their clicks by domain.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from fastapi import APIRouter, Path, Query
 
 from hop_analytics.date_range import validate_range
 from hop_analytics.dependencies import AuthorizationDep, ClientAddressDep, ServicesDep
+from hop_analytics.domains import canonical_domain
 from hop_analytics.http_errors import ERROR_RESPONSES
 from hop_analytics.schemas import owner_stats_response, stats_response
 from hop_contracts import (
     CODE_PATTERN,
+    DOMAIN_NAME_MAX_LENGTH,
     OWNER_STATS_PATH,
     STATS_PREFIX,
     OwnerStatsResponse,
@@ -34,6 +37,13 @@ FromQuery = Annotated[
 ]
 ToQuery = Annotated[str | None, Query(description="Last UTC day, YYYY-MM-DD (default: today).")]
 BotsQuery = Annotated[bool, Query(description="Count bots in the top lists.")]
+DomainQuery = Annotated[
+    str | None,
+    Query(
+        max_length=4 * DOMAIN_NAME_MAX_LENGTH,
+        description="A domain name (any spelling: Unicode, upper case, trailing dot).",
+    ),
+]
 
 router = APIRouter(tags=["stats"])
 
@@ -46,15 +56,21 @@ async def get_owner_stats(
     from_: FromQuery = None,
     to: ToQuery = None,
     include_bots: BotsQuery = False,
+    domain: DomainQuery = None,
 ) -> OwnerStatsResponse:
     """Return the clicks of every link the key's owner has now, added up, and the top links.
 
     Deleted links are not counted, nor clicks of a code's earlier owner. Same range rules
-    and top lists as a link's stats; `top_links` ranks the owner's links by clicks.
+    and top lists as a link's stats; `top_links` ranks the owner's links by clicks,
+    `domains` adds them up per domain. `domain` counts only the links on that domain (the
+    platform's host for platform links): a domain with none of the owner's links counts 0.
     """
     settings = services.settings
     start, end = validate_range(from_, to, settings.max_range_days)
+    name = canonical_domain(domain) if domain is not None else None
     links = await services.owners.owned_links(authorization, address=address)
+    if name is not None:
+        links = {link_id: link for link_id, link in links.items() if link.domain == name}
     result = await services.store.owner_stats(
         links, start, end, include_bots=include_bots, top_n=settings.top_n
     )
@@ -70,15 +86,18 @@ async def get_stats(
     from_: FromQuery = None,
     to: ToQuery = None,
     include_bots: BotsQuery = False,
+    domain: DomainQuery = None,
 ) -> StatsResponse:
     """Return a link's clicks per day and its top referrers, browsers, OSes, devices, countries.
 
-    Only the owner of the link may read them. A range covers at most `HOP_MAX_RANGE_DAYS`
-    days (366 by default); each top list has at most `HOP_TOP_N` entries (10 by default).
+    Only the owner of the link may read them. `domain` names the domain the code lives on
+    (left out: the platform domain). A range covers at most `HOP_MAX_RANGE_DAYS` days (366
+    by default); each top list has at most `HOP_TOP_N` entries (10 by default).
     """
     settings = services.settings
     start, end = validate_range(from_, to, settings.max_range_days)
-    link_id = await services.owners.require_owner(authorization, code, address=address)
+    name = canonical_domain(domain) if domain is not None else None
+    link_id = await services.owners.require_owner(authorization, code, address=address, domain=name)
     result = await services.store.stats(
         link_id, start, end, code=code, include_bots=include_bots, top_n=settings.top_n
     )
