@@ -70,3 +70,4 @@ def test_run_links_proves_domains_over_http_through_the_edge(
     # Host: go.acme.test on the edge's port reaches links' challenge route (no DNS needed).
     assert settings.verification_connect_to == "127.0.0.1:8123"
     assert settings.verification_allow_internal is True
+    assert settings.branded_url_scheme == "http"  # the edge has no TLS

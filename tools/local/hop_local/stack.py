@@ -130,6 +130,8 @@ class Stack:
             "HOP_PUBLIC_BASE_URL": self.edge_url,
             "HOP_VERIFICATION_CONNECT_TO": f"127.0.0.1:{self.ports.edge}",
             "HOP_VERIFICATION_ALLOW_INTERNAL": "true",
+            # The edge serves plain HTTP: a branded short URL says so (http://go.acme.test/x).
+            "HOP_BRANDED_URL_SCHEME": "http",
         }
 
     def _pipeline(self) -> dict[str, str]:
