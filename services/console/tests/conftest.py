@@ -3,8 +3,9 @@
 ``FakeLinksApi`` keeps each link with its owner: a key sees only its own links (another
 owner's code answers 404 as links does); an unknown key answers 401. It keeps branded
 domains too (a code is unique per domain; ``provable`` names the domains a check proves).
-``FakeStatsApi`` answers a link's stats for its owner from ``clicks`` (code -> day ->
-(clicks, bots)), and the owner-wide stats over every link the key's owner has now.
+``FakeStatsApi`` answers a link's stats for its owner from ``clicks`` (code, or
+``domain/code`` on a branded domain, -> day -> (clicks, bots)), and the owner-wide stats
+over every link the key's owner has now.
 hop_contracts.testing.FakeLinks stands in where only links' availability matters.
 """
 
@@ -293,10 +294,20 @@ class FakeStatsApi:
         for code in codes:
             referrers.update(self.referrers.get(code, {}))
         totals = [
-            {"code": code, "domain": "hop.test", "clicks": sum(d["clicks"] for d in days),
+            {"code": self.links.links[key]["code"], "domain": self.links.links[key]["domain"],
+             "clicks": sum(d["clicks"] for d in days),
              "bot_clicks": sum(d["bot_clicks"] for d in days)}
-            for code, days in each.items()
+            for key, days in each.items()
         ]  # fmt: skip
+        by_domain: dict[str, dict[str, Any]] = {}
+        for total in totals:
+            row = by_domain.setdefault(
+                total["domain"],
+                {"domain": total["domain"], "links": 0, "clicks": 0, "bot_clicks": 0},
+            )
+            row["links"] += 1
+            row["clicks"] += total["clicks"]
+            row["bot_clicks"] += total["bot_clicks"]
         ranked = sorted((t for t in totals if t["clicks"]), key=lambda t: -t["clicks"])
         return {
             "links": len(codes), "from": start.isoformat(), "to": end.isoformat(),
@@ -307,9 +318,7 @@ class FakeStatsApi:
                 "browsers": [], "operating_systems": [], "devices": [], "countries": [],
             },
             "top_links": ranked[:10],
-            "domains": [{"domain": "hop.test", "links": len(codes),
-                         "clicks": sum(d["clicks"] for d in daily),
-                         "bot_clicks": sum(d["bot_clicks"] for d in daily)}] if codes else [],
+            "domains": sorted(by_domain.values(), key=lambda d: (-d["clicks"], d["domain"])),
         }  # fmt: skip
 
     def _build(self) -> FastAPI:
@@ -335,7 +344,8 @@ class FakeStatsApi:
         ) -> dict[str, Any]:
             self.calls += 1
             self.links._mine(self.links._owner(authorization), code, domain)
-            daily = self._days(code, date.fromisoformat(from_), date.fromisoformat(to))
+            key = _key(domain or PLATFORM, code)
+            daily = self._days(key, date.fromisoformat(from_), date.fromisoformat(to))
             referrers = self.referrers.get(code, {})
             return {
                 "code": code, "from": from_, "to": to, "include_bots": False,

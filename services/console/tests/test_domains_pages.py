@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import zxingcpp
@@ -221,3 +222,26 @@ async def test_branded_qr_code_copy_button_and_stats_use_the_domain(signed_in: A
     assert stats.status_code == 200
     assert 'name="domain" value="go.acme.com"' in stats.text
     assert platform.status_code == 404
+
+
+async def test_overview_adds_clicks_up_by_domain_and_links_each_to_its_stats(
+    signed_in: Any,
+) -> None:
+    signed_in.links.add_domain("alice", "go.acme.com", status="verified")
+    signed_in.links.add("alice", "spring", "https://example.com/p")
+    signed_in.links.add("alice", "spring", "https://example.com/b", domain="go.acme.com")
+    today = datetime.now(UTC).date()
+    signed_in.stats.clicks = {"spring": {today: (2, 0)}, "go.acme.com/spring": {today: (5, 1)}}
+
+    page = await signed_in.client.get("/console/overview")
+    branded = await signed_in.client.get(
+        "/console/links/spring/stats", params={"domain": "go.acme.com"}
+    )
+
+    rows = re.findall(r"<tr><td>([a-z][^<]*)</td>((?:<td class=\"num\">\d+</td>)+)</tr>", page.text)
+    assert [(name, re.findall(r"\d+", cells)) for name, cells in rows] == [
+        ("go.acme.com", ["1", "5", "1"]),
+        ("hop.test", ["1", "2", "0"]),
+    ]
+    assert "/console/links/spring/stats?domain=go.acme.com&amp;from=" in page.text
+    assert 'id="total-clicks">5<' in branded.text
