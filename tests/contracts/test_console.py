@@ -135,7 +135,9 @@ async def test_console_sessions_with_real_links_and_analytics(
         await sessions.open(Caller("hop_unknown", address=""), label="", max_age=600)
 
 
-async def test_console_domains_and_branded_links_with_real_links(make_links: MakeLinks) -> None:
+async def test_console_domains_and_branded_links_with_real_links(
+    make_links: MakeLinks, make_analytics: MakeAnalytics
+) -> None:
     # A check that fails at once: no DNS server answers, and the HTTP proof meets a closed port.
     unreachable = {
         "verification_nameservers": "127.0.0.1:9",
@@ -155,6 +157,19 @@ async def test_console_domains_and_branded_links_with_real_links(make_links: Mak
         branded = await api.create(
             alice, {"url": "https://example.com/b", "code": "spring", "domain": "go.acme.test"}
         )
+        analytics = make_analytics(links.transport())
+        async with app_client(analytics, base_url="http://analytics") as client:
+            now = datetime.now(UTC)
+            click = {"id": str(uuid.uuid4()), "link_id": branded.id, "code": "spring",
+                     "timestamp": now.isoformat(), "referrer": None, "user_agent": "Mozilla/5.0",
+                     "is_bot": False, "country": None}  # fmt: skip
+            assert (await client.post(CLICKS_PATH, json={"events": [click]})).status_code == 200
+            stats = AnalyticsApi(client, failures)
+            day = now.date()
+            branded_stats = await stats.stats(
+                alice, "spring", start=day, end=day, domain=branded.domain
+            )
+            platform_stats = await stats.stats(alice, "spring", start=day, end=day)
         disabled = await api.update(alice, "spring", {"disabled": True}, "go.acme.test")
         on_domain = await api.page(alice, limit=10, domain="go.acme.test")
         listed = await api.domains(alice)
@@ -175,5 +190,8 @@ async def test_console_domains_and_branded_links_with_real_links(make_links: Mak
     assert on_domain.items == [disabled]
     assert [(d.name, d.links) for d in listed.items] == [("go.acme.test", 1)]
     assert (checked.name, checked.status) == ("go.acme.test", "pending")  # not proved
+    assert checked.reason
+    assert checked.last_checked_at is not None
+    assert (branded_stats.total_clicks, platform_stats.total_clicks) == (1, 0)
     assert (deleted.name, deleted.deleted_links) == ("go.acme.test", 1)
     assert left.items == [platform]
