@@ -33,8 +33,8 @@ ALICE_KEY = "hop_alice_key"
 BOB_KEY = "hop_bob_key"
 SECRET = "s" * 40
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-SHORT_BASE = "https://hop.test/"
-PLATFORM = "hop.test"
+SHORT_BASE = "https://console.test/"
+PLATFORM = "console.test"  # the console is served on the platform host
 RESERVED = {"console", "api", "links"}
 
 

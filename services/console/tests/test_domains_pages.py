@@ -241,7 +241,7 @@ async def test_overview_adds_clicks_up_by_domain_and_links_each_to_its_stats(
     rows = re.findall(r"<tr><td>([a-z][^<]*)</td>((?:<td class=\"num\">\d+</td>)+)</tr>", page.text)
     assert [(name, re.findall(r"\d+", cells)) for name, cells in rows] == [
         ("go.acme.com", ["1", "5", "1"]),
-        ("hop.test", ["1", "2", "0"]),
+        ("console.test", ["1", "2", "0"]),
     ]
     assert "/console/links/spring/stats?domain=go.acme.com&amp;from=" in page.text
     assert 'id="total-clicks">5<' in branded.text

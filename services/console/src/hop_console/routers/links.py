@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from hop_console.dependencies import FormDep, Owner, OwnerDep, ServicesDep
 from hop_console.errors import LinkNotFoundError, RejectedError
 from hop_console.forms import create_body, update_body
 from hop_console.models import Link
-from hop_console.paths import link_path
+from hop_console.paths import link_path, platform_of
 from hop_console.peers import Caller
 from hop_console.qr import QR_FORMATS, qr_code
 from hop_console.views import page, see_other
@@ -33,6 +33,7 @@ _NEW_LINK: Final = {"redirect_status": "302"}
 
 @router.get("")
 async def list_links(
+    request: Request,
     services: ServicesDep,
     owner: OwnerDep,
     tag: Annotated[str | None, Query(max_length=64)] = None,
@@ -40,17 +41,19 @@ async def list_links(
     deleted: Annotated[str | None, Query(max_length=64)] = None,
     domain: DomainQuery = "",
 ) -> Response:
-    """List the owner's links, newest first, optionally only those with ``tag`` or on ``domain``."""
+    """List the owner's links, newest first, optionally only those with ``tag`` or on ``domain``.
+
+    One call to links, as before domains: a link on another domain than the one the console
+    is served on gets ``?domain=`` in its paths (`platform_of`).
+    """
     tag = tag.strip() if tag else None
     links = await services.links.page(
         owner.caller, limit=services.settings.page_size, cursor=cursor, tag=tag or None,
         domain=domain or None,
     )  # fmt: skip
-    domains = await services.links.domains(owner.caller)
     return page(
         services, "links.html", owner.session, page=links, tag=tag or "", cursor=cursor,
-        deleted=deleted, domain=domain, domains=domains.items,
-        branded={d.name for d in domains.items},
+        deleted=deleted, domain=domain, platform=platform_of(request),
     )  # fmt: skip
 
 

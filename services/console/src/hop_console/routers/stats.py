@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from hop_console.dependencies import OwnerDep, ServicesDep
@@ -13,6 +13,7 @@ from hop_console.errors import LinkNotFoundError
 from hop_console.exports import stats_csv
 from hop_console.forms import DateRange, date_range
 from hop_console.models import Link
+from hop_console.paths import platform_of
 from hop_console.peers import Caller
 from hop_console.views import page
 from hop_contracts import DOMAIN_NAME_MAX_LENGTH, is_code
@@ -71,6 +72,7 @@ async def link_stats_csv(
 
 @router.get("/overview")
 async def overview(
+    request: Request,
     services: ServicesDep,
     owner: OwnerDep,
     from_: FromQuery = None,
@@ -79,7 +81,10 @@ async def overview(
     """Show the clicks of every link the owner has, added up, and the most-clicked links."""
     days = _range(from_, to)
     stats = await services.analytics.owner_stats(owner.caller, start=days.start, end=days.end)
-    return page(services, "overview.html", owner.session, overview=stats, days=days)
+    return page(
+        services, "overview.html", owner.session, overview=stats, days=days,
+        platform=platform_of(request),
+    )  # fmt: skip
 
 
 def _range(start: str | None, end: str | None) -> DateRange:
