@@ -58,6 +58,17 @@ def test_explicit_public_base_url_wins(render: Render) -> None:
     assert data["HOP_PUBLIC_BASE_URL"] == "https://s.example.org"
 
 
+def test_a_list_setting_renders_as_json_links_reads(render: Render) -> None:
+    from hop_links.settings import LinksSettings
+
+    objects = render("--set", "links.settings.domainDenyList={Bank.example,evil.test}")
+    data = of_kind(objects, "ConfigMap")["hop-links"]["data"]
+    denied = LinksSettings(domain_deny_list=data["HOP_DOMAIN_DENY_LIST"]).domain_deny_list
+    assert data["HOP_DOMAIN_DENY_LIST"] == '["Bank.example","evil.test"]'
+    assert denied == ("bank.example", "evil.test")
+    assert of_kind(render(), "ConfigMap")["hop-links"]["data"]["HOP_DOMAIN_DENY_LIST"] == "[]"
+
+
 def test_other_release_name_every_backend_url_and_peer_agrees(helm: Path) -> None:
     done = run_helm(helm, "template", "edge", str(CHARTS / "hop"), "-n", "hop", *WITH_CRDS)
     assert done.returncode == 0, done.stderr

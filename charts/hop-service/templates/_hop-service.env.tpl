@@ -1,4 +1,4 @@
-{{- /* hop-service.env: the HOP_* settings as a map (settings.fooBar -> HOP_FOO_BAR), callees' URLs (HOP_<NAME>_URL; HOP_<NAME>_INTERNAL_URL for a peer called on both ports); shared by the ConfigMap and the migration Job. */ -}}
+{{- /* hop-service.env: the HOP_* settings as a map (settings.fooBar -> HOP_FOO_BAR; a list as JSON), callees' URLs (HOP_<NAME>_URL; HOP_<NAME>_INTERNAL_URL for a peer called on both ports); shared by the ConfigMap and the migration Job. */ -}}
 {{- define "hop-service.env" -}}
 HOP_SERVICE_NAME: {{ include "hop-service.name" . | quote }}
 HOP_SERVICE_VERSION: {{ default .Chart.AppVersion .Values.image.tag | quote }}
@@ -34,7 +34,7 @@ OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- if and (eq $key "publicBaseUrl") (not $value) }}
 HOP_PUBLIC_BASE_URL: {{ include "hop-service.publicBaseUrl" $ | quote }}
 {{- else }}
-{{ printf "HOP_%s" ($key | snakecase | upper) }}: {{ $value | toString | quote }}
+{{ printf "HOP_%s" ($key | snakecase | upper) }}: {{ ternary (toJson $value) (toString $value) (kindIs "slice" $value) | quote }}
 {{- end }}
 {{- end }}
 {{- end -}}

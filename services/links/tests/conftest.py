@@ -94,8 +94,10 @@ def build_app(database_url: str, **overrides: Any) -> FastAPI:
         # Python 3.11's wait_for can swallow a cancel that races a check finishing, which
         # hangs Readiness.stop(); a slow re-check interval keeps that race out of tests.
         "health_check_interval": 30.0,
-        # The periodic domain re-checks start, but look for due domains only after this;
-        # tests drive them through `DomainRechecks.check_due` with a clock instead.
+        # No domain checks (no DNS query leaves the machine): the tests that check domains
+        # turn them on, with a DNS server on loopback (`dns_zone`). Turned on, the periodic
+        # re-checks look for due domains only after this; tests drive `check_due` instead.
+        "verification_enabled": False,
         "verification_poll_interval": 600.0,
         **overrides,
     }

@@ -41,6 +41,8 @@ def test_canonical_name_folds_every_spelling_to_one(written: str, canonical: str
         ("go.acme.com/path", "not a domain name"),
         ("user@go.acme.com", "not a domain name"),
         ("go acme.com", "not a domain name"),
+        ("go.acme.com%3A8080", "not a domain name"),
+        ("go%2Eacme.com", "not a domain name"),
         ("com", "one label"),
         ("a" * 64 + ".com", "label of 64 characters"),
         ("go..acme.com", "label of 0 characters"),

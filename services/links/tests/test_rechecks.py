@@ -145,7 +145,11 @@ async def test_verify_route_checks_through_dns_and_counts_the_result(
 
     from .conftest import bearer, new_key
 
-    app = make_app(verification_nameservers=(dns_zone.nameserver,), verification_timeout=2.0)
+    app = make_app(
+        verification_enabled=True,
+        verification_nameservers=(dns_zone.nameserver,),
+        verification_timeout=2.0,
+    )
     async with app_client(app) as client:
         auth = bearer(await new_key(app))
         created = (

@@ -23,7 +23,7 @@ __all__ = ["DomainRules", "canonical_name"]
 
 _LABEL: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _PORT: Final = re.compile(r":[0-9]*$")
-_NOT_A_NAME: Final = re.compile(r"[\s/@?#\\]")
+_NOT_A_NAME: Final = re.compile(r"[\s/@?#%\\]")
 
 
 @dataclass(slots=True, frozen=True)
@@ -51,7 +51,7 @@ def _parse(written: str) -> str:
     if _NOT_A_NAME.search(written) or "://" in written:
         raise InvalidDomainError(
             f"The name {shown!r} is not a domain name: give the host alone, as in go.acme.com "
-            "(no scheme, path, spaces or user name)."
+            "(no scheme, path, spaces, percent-escapes or user name)."
         )
     if written.startswith("[") or written.count(":") > 1:
         raise InvalidDomainError(f"The name {shown!r} is an IP address; give a domain name.")

@@ -75,8 +75,8 @@ class LinksSettings(DatabaseSettings):
     )
     verification_nameservers: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
-        description="DNS servers the checks ask, host:port (port 53 if left out), comma-"
-        "separated; empty: the system's resolvers (/etc/resolv.conf).",
+        description="DNS servers the checks ask, host:port (port 53 if left out; a,b or a "
+        "JSON list); empty: the system's resolvers (/etc/resolv.conf).",
     )
     verification_timeout: float = Field(
         default=5.0, ge=0.1, le=30, description="Seconds one check (DNS or HTTP) may take."
@@ -114,13 +114,6 @@ class LinksSettings(DatabaseSettings):
         description="Seconds between two looks for due domains (each replica; a domain is "
         "claimed by one replica at a time).",
     )
-
-    @field_validator("verification_nameservers", mode="before")
-    @classmethod
-    def _nameserver_list(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
 
     @field_validator("verification_nameservers")
     @classmethod
@@ -179,7 +172,7 @@ class LinksSettings(DatabaseSettings):
         "for local runs without TLS.",
     )
 
-    @field_validator("domain_deny_list", mode="before")
+    @field_validator("domain_deny_list", "verification_nameservers", mode="before")
     @classmethod
     def _names_list(cls, value: Any) -> Any:
         if not isinstance(value, str):

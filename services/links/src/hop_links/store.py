@@ -14,13 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from hop_contracts import is_code
 from hop_instrumentation.database import reader
 from hop_links._cursor import decode_cursor, encode_cursor
+from hop_links._link_batches import ATTEMPTS, BatchInserts, foreign_domain, no_free_code
 from hop_links._link_inserts import (
     insert_link_direct,
     insert_links,
-    insert_links_direct,
     insert_tags,
 )
-from hop_links._link_rows import link_record, link_row, load_tags
+from hop_links._link_rows import link_record, load_tags
 from hop_links.codes import CodeGenerator, validate_alias
 from hop_links.direct import (
     DirectPostgres,
@@ -41,8 +41,6 @@ from hop_links.validation import validate_expiry, validate_tags, validate_target
 
 __all__ = ["LinkStore"]
 
-_ATTEMPTS: Final = 5
-
 #: A write that changes nothing: on SQLite it begins the transaction with the write lock.
 _TAKE_WRITE_LOCK: Final = update(links).where(false()).values(disabled=links.c.disabled)
 
@@ -54,7 +52,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class LinkStore:
+class LinkStore(BatchInserts):
     """Create, read and change links; every read and write is scoped to an owner.
 
     A link lives on a domain: `PLATFORM_DOMAIN` ("") or the canonical name of one of its
@@ -88,7 +86,7 @@ class LinkStore:
         """Create a link; raise `InvalidLinkError` or `AliasTakenError` when refused."""
         draft = self.validate(draft, await self._branded_hosts())
         await self._check_domain(owner_id, draft.domain)
-        for _ in range(_ATTEMPTS):
+        for _ in range(ATTEMPTS):
             code = draft.code or self._generate()
             try:
                 if self._direct is not None:
@@ -101,7 +99,7 @@ class LinkStore:
             except (IntegrityError, UniqueViolation):
                 if draft.code:
                     raise AliasTakenError(code, draft.domain) from None
-        raise _no_free_code()
+        raise no_free_code()
 
     async def create_many(
         self, owner_id: int, items: Sequence[LinkDraft | LinksError]
@@ -269,20 +267,7 @@ class LinkStore:
         if domain == PLATFORM_DOMAIN:
             return
         if self._domains is None or await self._domains.status(owner_id, domain) is None:
-            raise _foreign_domain(domain)
-
-    async def _refuse_foreign_domains(
-        self, owner_id: int, drafts: dict[int, LinkDraft], outcomes: dict[int, BatchOutcome]
-    ) -> None:
-        names = {draft.domain for draft in drafts.values()} - {PLATFORM_DOMAIN}
-        foreign: set[str] = set()
-        for name in sorted(names):
-            try:
-                await self._check_domain(owner_id, name)
-            except InvalidLinkError:
-                foreign.add(name)
-        for index in [index for index, draft in drafts.items() if draft.domain in foreign]:
-            outcomes[index] = BatchOutcome(index, error=_foreign_domain(drafts.pop(index).domain))
+            raise foreign_domain(domain)
 
     def _validated_changes(
         self, changes: LinkChanges, branded: frozenset[str] = frozenset()
@@ -304,109 +289,6 @@ class LinkStore:
         if "tags" in values:
             values["tags"] = validate_tags(values["tags"])
         return values
-
-    def _assign_codes(
-        self, drafts: dict[int, LinkDraft], outcomes: dict[int, BatchOutcome]
-    ) -> dict[int, str]:
-        """Give every draft a code unique on its domain within the batch: aliases first."""
-        codes: dict[int, str] = {}
-        used: set[tuple[str, str]] = set()
-        for index, draft in drafts.items():
-            if draft.code is None:
-                continue
-            if (draft.domain, draft.code) in used:
-                error = AliasTakenError(draft.code, draft.domain)
-                outcomes[index] = BatchOutcome(index, error=error)
-                continue
-            used.add((draft.domain, draft.code))
-            codes[index] = draft.code
-        for index, draft in drafts.items():
-            if draft.code is None:
-                codes[index] = self._unused_code(used, draft.domain)
-        return dict(sorted(codes.items()))
-
-    def _unused_code(self, used: set[tuple[str, str]], domain: str) -> str:
-        code = self._generate()
-        for _ in range(_ATTEMPTS):
-            if (domain, code) not in used:
-                break
-            code = self._generate()  # a clash left after this is the insert's to refuse
-        used.add((domain, code))
-        return code
-
-    async def _insert_many_direct(
-        self,
-        direct: DirectPostgres,
-        owner_id: int,
-        codes: dict[int, str],
-        drafts: dict[int, LinkDraft],
-        outcomes: dict[int, BatchOutcome],
-    ) -> None:
-        """Insert the batch in one statement; give random codes that were taken new ones."""
-        now = self._now()
-        used = {(drafts[index].domain, code) for index, code in codes.items()}
-        for _ in range(_ATTEMPTS):
-            if not codes:
-                return
-            rows = {
-                index: link_row(owner_id, code, drafts[index], now) for index, code in codes.items()
-            }
-            inserted = await insert_links_direct(direct, owner_id, rows, drafts, now)
-            retry: dict[int, str] = {}
-            for index, row in rows.items():
-                domain = drafts[index].domain
-                if (domain, row["code"]) in inserted:
-                    outcomes[index] = BatchOutcome(index, link=link_record(row, drafts[index].tags))
-                elif drafts[index].code:
-                    error = AliasTakenError(row["code"], domain)
-                    outcomes[index] = BatchOutcome(index, error=error)
-                else:
-                    retry[index] = self._unused_code(used, domain)
-            codes = retry
-        for index in codes:
-            outcomes[index] = BatchOutcome(index, error=_no_free_code())
-
-    async def _insert_many(
-        self,
-        owner_id: int,
-        codes: dict[int, str],
-        drafts: dict[int, LinkDraft],
-        outcomes: dict[int, BatchOutcome],
-    ) -> None:
-        """Insert the batch through SQLAlchemy, after asking which codes are taken."""
-        async with self._engine.connect() as connection:
-            query = select(links.c.domain, links.c.code).where(
-                links.c.code.in_(list(codes.values()))
-            )
-            taken = {(row.domain, row.code) for row in await connection.execute(query)}
-        used = {(drafts[index].domain, code) for index, code in codes.items()} | taken
-        for index in [i for i, code in codes.items() if (drafts[i].domain, code) in taken]:
-            domain = drafts[index].domain
-            if drafts[index].code:
-                error = AliasTakenError(codes.pop(index), domain)
-                outcomes[index] = BatchOutcome(index, error=error)
-            else:
-                codes[index] = self._unused_code(used, domain)
-        try:
-            async with self._engine.begin() as connection:
-                pairs = [(codes[index], drafts[index]) for index in codes]
-                created = await insert_links(connection, owner_id, pairs, self._now())
-        except IntegrityError:  # a concurrent writer took a code: go one by one
-            await self._create_each(owner_id, drafts, outcomes)
-            return
-        for index, record in zip(codes, created, strict=True):
-            outcomes[index] = BatchOutcome(index, link=record)
-
-    async def _create_each(
-        self, owner_id: int, drafts: dict[int, LinkDraft], outcomes: dict[int, BatchOutcome]
-    ) -> None:
-        for index, draft in drafts.items():
-            if index in outcomes:
-                continue
-            try:
-                outcomes[index] = BatchOutcome(index, link=await self.create(owner_id, draft))
-            except LinksError as err:
-                outcomes[index] = BatchOutcome(index, error=err)
 
     async def _locked_state(
         self, connection: AsyncConnection, owner_id: int, code: str, domain: str
@@ -466,18 +348,6 @@ class LinkStore:
             raise LinkNotFoundError(code, domain)
         tags = await load_tags(connection, [row.id])
         return link_record(row._mapping, tags.get(row.id, []))
-
-
-def _foreign_domain(domain: str) -> InvalidLinkError:
-    return InvalidLinkError(
-        "domain",
-        f"The domain {domain!r} is not one of this API key's domains; add it with "
-        "POST /api/v1/domains first.",
-    )
-
-
-def _no_free_code() -> LinksError:
-    return LinksError(f"No free code was found in {_ATTEMPTS} attempts; try again.")
 
 
 def _check_status(status: int) -> None:
