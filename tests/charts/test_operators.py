@@ -333,7 +333,13 @@ def test_gateway_https_listener_timeouts_and_http_redirect(render: Render) -> No
         assert rule["timeouts"] == {"request": "30s", "backendRequest": "15s"}
     redirect = routes["hop-redirect-https"]["spec"]
     assert redirect["parentRefs"] == [{"name": "hop", "sectionName": "http"}]
-    assert redirect["rules"] == [
+    # Plain HTTP serves links' ownership challenge (a domain proves itself before it has a
+    # certificate) and redirects everything else.
+    challenge = {"path": {"type": "PathPrefix", "value": "/.well-known/hop-challenge"}}
+    assert redirect["rules"][:-1] == [
+        {"matches": [challenge], "backendRefs": [{"name": "hop-links", "port": 8000}]}
+    ]
+    assert redirect["rules"][-1:] == [
         {
             "filters": [
                 {

@@ -16,14 +16,14 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
-from hop_console.errors import NotSignedInError
+from hop_console.errors import DomainNotFoundError, NotSignedInError, RejectedError
 from hop_console.links_sessions import SessionsApi
 from hop_console.metrics import ConsoleMetrics
 from hop_console.peers import AnalyticsApi, Caller, LinksApi
 from hop_contracts import CLICKS_PATH, Link, RankedValue
 from hop_instrumentation.testing import app_client
 
-from .conftest import MakeAnalytics, RealLinks
+from .conftest import MakeAnalytics, MakeLinks, RealLinks
 
 NEW_LINK = {
     "url": "https://example.com/a",
@@ -133,3 +133,65 @@ async def test_console_sessions_with_real_links_and_analytics(
         await links_api.page(caller, limit=1)
     with pytest.raises(NotSignedInError):
         await sessions.open(Caller("hop_unknown", address=""), label="", max_age=600)
+
+
+async def test_console_domains_and_branded_links_with_real_links(
+    make_links: MakeLinks, make_analytics: MakeAnalytics
+) -> None:
+    # A check that fails at once: no DNS server answers, and the HTTP proof meets a closed port.
+    unreachable = {
+        "verification_nameservers": "127.0.0.1:9",
+        "verification_connect_to": "127.0.0.1:9",
+        "verification_allow_internal": True,
+        "verification_timeout": 0.5,
+    }
+    async with make_links(**unreachable) as links:
+        failures = ConsoleMetrics.register(CollectorRegistry()).peer_failures
+        api = LinksApi(links.client, failures)
+        alice, bob = Caller(links.alice, address=""), Caller(links.bob, address="")
+
+        added = await api.add_domain(alice, "Go.Acme.TEST.")
+        with pytest.raises(RejectedError) as taken:
+            await api.add_domain(bob, "go.acme.test")
+        platform = await api.create(alice, {"url": "https://example.com/p", "code": "spring"})
+        branded = await api.create(
+            alice, {"url": "https://example.com/b", "code": "spring", "domain": "go.acme.test"}
+        )
+        analytics = make_analytics(links.transport())
+        async with app_client(analytics, base_url="http://analytics") as client:
+            now = datetime.now(UTC)
+            click = {"id": str(uuid.uuid4()), "link_id": branded.id, "code": "spring",
+                     "timestamp": now.isoformat(), "referrer": None, "user_agent": "Mozilla/5.0",
+                     "is_bot": False, "country": None}  # fmt: skip
+            assert (await client.post(CLICKS_PATH, json={"events": [click]})).status_code == 200
+            stats = AnalyticsApi(client, failures)
+            day = now.date()
+            branded_stats = await stats.stats(
+                alice, "spring", start=day, end=day, domain=branded.domain
+            )
+            platform_stats = await stats.stats(alice, "spring", start=day, end=day)
+        disabled = await api.update(alice, "spring", {"disabled": True}, "go.acme.test")
+        on_domain = await api.page(alice, limit=10, domain="go.acme.test")
+        listed = await api.domains(alice)
+        checked = await api.verify_domain(alice, "go.acme.test")
+        with pytest.raises(DomainNotFoundError):
+            await api.domain(bob, "go.acme.test")
+        deleted = await api.delete_domain(alice, "go.acme.test")
+        left = await api.page(alice, limit=10)
+
+    assert (added.name, added.status, added.links) == ("go.acme.test", "pending", 0)
+    assert added.verification.txt_name == "_hop-challenge.go.acme.test"
+    assert added.verification.txt_value.startswith("hop-challenge=")
+    assert taken.value.status == 409
+    assert branded.domain == "go.acme.test"
+    assert branded.short_url == "https://go.acme.test/spring"
+    assert platform.short_url == "https://hop.test/spring"
+    assert disabled.disabled
+    assert on_domain.items == [disabled]
+    assert [(d.name, d.links) for d in listed.items] == [("go.acme.test", 1)]
+    assert (checked.name, checked.status) == ("go.acme.test", "pending")  # not proved
+    assert checked.reason
+    assert checked.last_checked_at is not None
+    assert (branded_stats.total_clicks, platform_stats.total_clicks) == (1, 0)
+    assert (deleted.name, deleted.deleted_links) == ("go.acme.test", 1)
+    assert left.items == [platform]

@@ -56,3 +56,18 @@ def test_run_links_and_analytics_trust_the_loopback_peers_that_forward_addresses
 
     # The console and analytics call from 127.0.0.1 with their user's X-Forwarded-For.
     assert any(ip_address("127.0.0.1") in network for network in cls().trusted_proxies)
+
+
+def test_run_links_proves_domains_over_http_through_the_edge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack = stack_from_args(parse_args(["--data-dir", str(tmp_path), "--edge-port", "8123"]), {})
+    for name, value in stack.env("links").items():
+        monkeypatch.setenv(name, value)
+
+    settings = LinksSettings()
+
+    # Host: go.acme.test on the edge's port reaches links' challenge route (no DNS needed).
+    assert settings.verification_connect_to == "127.0.0.1:8123"
+    assert settings.verification_allow_internal is True
+    assert settings.branded_url_scheme == "http"  # the edge has no TLS

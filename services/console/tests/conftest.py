@@ -1,9 +1,11 @@
 """Fixtures: a console app over fake links and analytics, and a browser-like client.
 
 ``FakeLinksApi`` keeps each link with its owner: a key sees only its own links (another
-owner's code answers 404 as links does); an unknown key answers 401. ``FakeStatsApi``
-answers a link's stats for its owner from ``clicks`` (code -> day -> (clicks, bots)), and
-the owner-wide stats over every link the key's owner has now.
+owner's code answers 404 as links does); an unknown key answers 401. It keeps branded
+domains too (a code is unique per domain; ``provable`` names the domains a check proves).
+``FakeStatsApi`` answers a link's stats for its owner from ``clicks`` (code, or
+``domain/code`` on a branded domain, -> day -> (clicks, bots)), and the owner-wide stats
+over every link the key's owner has now.
 hop_contracts.testing.FakeLinks stands in where only links' availability matters.
 """
 
@@ -31,7 +33,8 @@ ALICE_KEY = "hop_alice_key"
 BOB_KEY = "hop_bob_key"
 SECRET = "s" * 40
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-SHORT_BASE = "https://hop.test/"
+SHORT_BASE = "https://console.test/"
+PLATFORM = "console.test"  # the console is served on the platform host
 RESERVED = {"console", "api", "links"}
 
 
@@ -48,6 +51,10 @@ class FakeLinksApi:
         #: Live sessions: token -> (id, owner, label).
         self.sessions: dict[str, tuple[int, str, str]] = {}
         self.opened: list[dict[str, Any]] = []
+        #: Branded domains by name, their owners, and the names a check proves.
+        self.domains: dict[str, dict[str, Any]] = {}
+        self.domain_owner: dict[str, str] = {}
+        self.provable: set[str] = set()
         self.app = self._build()
         self.internal = self._build_internal()
         self._counter = 0
@@ -55,15 +62,37 @@ class FakeLinksApi:
     def add(self, owner: str, code: str, url: str, **fields: Any) -> dict[str, Any]:
         """Store a link of ``owner`` directly."""
         now = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=len(self.links))
+        domain = fields.pop("domain", None) or PLATFORM
         link = {
-            "id": fake_link_id(code), "code": code, "short_url": SHORT_BASE + code, "url": url,
-            "redirect_status": 302,
+            "id": fake_link_id(f"{domain}/{code}"), "code": code, "domain": domain,
+            "short_url": f"https://{domain}/{code}", "url": url, "redirect_status": 302,
             "forward_query": False, "expires_at": None, "disabled": False, "tags": [],
             "created_at": now.isoformat(), "updated_at": now.isoformat(), **fields,
         }  # fmt: skip
-        self.links[code] = link
-        self.owner_of[code] = owner
+        self.links[_key(domain, code)] = link
+        self.owner_of[_key(domain, code)] = owner
         return link
+
+    def add_domain(self, owner: str, name: str, **fields: Any) -> dict[str, Any]:
+        """Store a branded domain of ``owner`` directly (pending unless ``fields`` say)."""
+        token = f"tok-{name.replace('.', '-')}"
+        self.domains[name] = {
+            "name": name, "status": "pending", "reason": None,
+            "verification": {
+                "txt_name": f"_hop-challenge.{name}", "txt_value": f"hop-challenge={token}",
+                "http_url": f"http://{name}/.well-known/hop-challenge/{token}",
+            },
+            "links": 0, "created_at": "2026-11-01T00:00:00Z", "verified_at": None,
+            "last_checked_at": None, **fields,
+        }  # fmt: skip
+        self.domain_owner[name] = owner
+        return self.domains[name]
+
+    def _domain(self, owner: str, name: str) -> dict[str, Any]:
+        if self.domain_owner.get(name) != owner:
+            raise HTTPException(404, f"You have no domain {name!r}.")
+        on = [key for key in self.links if self.links[key]["domain"] == name]
+        return {**self.domains[name], "links": len(on)}
 
     def _owner(self, authorization: str | None) -> str:
         key = (authorization or "").removeprefix("Bearer ")
@@ -110,10 +139,57 @@ class FakeLinksApi:
 
         return app
 
-    def _mine(self, owner: str, code: str) -> dict[str, Any]:
-        if self.owner_of.get(code) != owner:
+    def _mine(self, owner: str, code: str, domain: str | None = None) -> dict[str, Any]:
+        key = _key(domain or PLATFORM, code)
+        if self.owner_of.get(key) != owner:
             raise HTTPException(404, f"No link with code {code!r} exists for this API key.")
-        return self.links[code]
+        return self.links[key]
+
+    def _add_domain_routes(self, app: FastAPI) -> None:
+        @app.get("/api/v1/domains")
+        async def domains(authorization: str | None = Header(None)) -> Any:
+            owner = self._owner(authorization)
+            mine = [n for n, who in self.domain_owner.items() if who == owner]
+            return {"items": [self._domain(owner, name) for name in mine]}
+
+        @app.post("/api/v1/domains", status_code=201)
+        async def add(request: Request, authorization: str | None = Header(None)) -> Any:
+            owner = self._owner(authorization)
+            name = str((await request.json()).get("name", "")).strip().lower().rstrip(".")
+            if "." not in name or not re.fullmatch(r"[a-z0-9.-]+", name):
+                return JSONResponse({"detail": f"name: {name!r} is not a domain name."}, 422)
+            if name in self.domains:
+                return JSONResponse({"detail": f"The domain {name!r} is already taken."}, 409)
+            self.add_domain(owner, name)
+            return self._domain(owner, name)
+
+        @app.get("/api/v1/domains/{name}")
+        async def read(name: str, authorization: str | None = Header(None)) -> Any:
+            return self._domain(self._owner(authorization), name)
+
+        @app.post("/api/v1/domains/{name}:verify")
+        async def verify(name: str, authorization: str | None = Header(None)) -> Any:
+            owner = self._owner(authorization)
+            self._domain(owner, name)
+            proved = name in self.provable
+            self.domains[name].update(
+                status="verified" if proved else "pending",
+                reason=None if proved else f"No TXT record _hop-challenge.{name}.",
+                last_checked_at="2026-11-02T09:30:00Z",
+                verified_at="2026-11-02T09:30:00Z" if proved else None,
+            )
+            return self._domain(owner, name)
+
+        @app.delete("/api/v1/domains/{name}")
+        async def delete(name: str, authorization: str | None = Header(None)) -> Any:
+            self._domain(self._owner(authorization), name)
+            on = [key for key in self.links if self.links[key]["domain"] == name]
+            for key in on:
+                del self.links[key]
+                del self.owner_of[key]
+            del self.domains[name]
+            del self.domain_owner[name]
+            return {"name": name, "deleted_links": len(on)}
 
     def _build(self) -> FastAPI:
         app = FastAPI()
@@ -124,10 +200,12 @@ class FakeLinksApi:
             limit: int = 20,
             cursor: str | None = None,
             tag: str | None = None,
+            domain: str | None = None,
         ) -> dict[str, Any]:
             owner = self._owner(authorization)
             mine = [link for c, link in self.links.items() if self.owner_of[c] == owner]
             mine = [link for link in reversed(mine) if tag is None or tag in link["tags"]]
+            mine = [link for link in mine if domain is None or link["domain"] == domain]
             start = int(cursor or 0)
             items = mine[start : start + limit]
             more = start + limit < len(mine)
@@ -140,9 +218,12 @@ class FakeLinksApi:
             if not str(body.get("url", "")).startswith(("http://", "https://")):
                 return JSONResponse({"detail": "url: must be an absolute http(s) URL."}, 422)
             code = body.pop("code", None)
+            domain = body.get("domain") or PLATFORM
+            if domain != PLATFORM and self.domain_owner.get(domain) != owner:
+                return JSONResponse({"detail": f"domain: You have no domain {domain!r}."}, 422)
             if code in RESERVED:
                 return JSONResponse({"detail": f"The code {code!r} is reserved."}, 422)
-            if code in self.links:
+            if _key(domain, code) in self.links:
                 return JSONResponse({"detail": f"The code {code!r} is already taken."}, 409)
             if code is None:
                 self._counter += 1
@@ -150,14 +231,19 @@ class FakeLinksApi:
             return self.add(owner, code, **body)
 
         @app.get("/api/v1/links/{code}")
-        async def get(code: str, authorization: str | None = Header(None)) -> Any:
-            return self._mine(self._owner(authorization), code)
+        async def get(
+            code: str, authorization: str | None = Header(None), domain: str | None = None
+        ) -> Any:
+            return self._mine(self._owner(authorization), code, domain)
 
         @app.patch("/api/v1/links/{code}")
         async def update(
-            code: str, request: Request, authorization: str | None = Header(None)
+            code: str,
+            request: Request,
+            authorization: str | None = Header(None),
+            domain: str | None = None,
         ) -> Any:
-            link = self._mine(self._owner(authorization), code)
+            link = self._mine(self._owner(authorization), code, domain)
             changes = await request.json()
             if "url" in changes and not str(changes["url"]).startswith("http"):
                 return JSONResponse({"detail": "url: must be an absolute http(s) URL."}, 422)
@@ -165,12 +251,15 @@ class FakeLinksApi:
             return link
 
         @app.delete("/api/v1/links/{code}", status_code=204)
-        async def delete(code: str, authorization: str | None = Header(None)) -> Response:
-            self._mine(self._owner(authorization), code)
-            del self.links[code]
-            del self.owner_of[code]
+        async def delete(
+            code: str, authorization: str | None = Header(None), domain: str | None = None
+        ) -> Response:
+            link = self._mine(self._owner(authorization), code, domain)
+            del self.links[_key(link["domain"], code)]
+            del self.owner_of[_key(link["domain"], code)]
             return Response(status_code=204)
 
+        self._add_domain_routes(app)
         return app
 
 
@@ -205,10 +294,20 @@ class FakeStatsApi:
         for code in codes:
             referrers.update(self.referrers.get(code, {}))
         totals = [
-            {"code": code, "domain": "hop.test", "clicks": sum(d["clicks"] for d in days),
+            {"code": self.links.links[key]["code"], "domain": self.links.links[key]["domain"],
+             "clicks": sum(d["clicks"] for d in days),
              "bot_clicks": sum(d["bot_clicks"] for d in days)}
-            for code, days in each.items()
+            for key, days in each.items()
         ]  # fmt: skip
+        by_domain: dict[str, dict[str, Any]] = {}
+        for total in totals:
+            row = by_domain.setdefault(
+                total["domain"],
+                {"domain": total["domain"], "links": 0, "clicks": 0, "bot_clicks": 0},
+            )
+            row["links"] += 1
+            row["clicks"] += total["clicks"]
+            row["bot_clicks"] += total["bot_clicks"]
         ranked = sorted((t for t in totals if t["clicks"]), key=lambda t: -t["clicks"])
         return {
             "links": len(codes), "from": start.isoformat(), "to": end.isoformat(),
@@ -219,9 +318,7 @@ class FakeStatsApi:
                 "browsers": [], "operating_systems": [], "devices": [], "countries": [],
             },
             "top_links": ranked[:10],
-            "domains": [{"domain": "hop.test", "links": len(codes),
-                         "clicks": sum(d["clicks"] for d in daily),
-                         "bot_clicks": sum(d["bot_clicks"] for d in daily)}] if codes else [],
+            "domains": sorted(by_domain.values(), key=lambda d: (-d["clicks"], d["domain"])),
         }  # fmt: skip
 
     def _build(self) -> FastAPI:
@@ -243,10 +340,12 @@ class FakeStatsApi:
             authorization: str | None = Header(None),
             from_: str = Query(alias="from"),
             to: str = "",
+            domain: str | None = None,
         ) -> dict[str, Any]:
             self.calls += 1
-            self.links._mine(self.links._owner(authorization), code)
-            daily = self._days(code, date.fromisoformat(from_), date.fromisoformat(to))
+            self.links._mine(self.links._owner(authorization), code, domain)
+            key = _key(domain or PLATFORM, code)
+            daily = self._days(key, date.fromisoformat(from_), date.fromisoformat(to))
             referrers = self.referrers.get(code, {})
             return {
                 "code": code, "from": from_, "to": to, "include_bots": False,
@@ -260,6 +359,11 @@ class FakeStatsApi:
             }  # fmt: skip
 
         return app
+
+
+def _key(domain: str, code: str) -> str:
+    """Return where a link is kept: its code on the platform domain, else ``domain/code``."""
+    return code if domain == PLATFORM else f"{domain}/{code}"
 
 
 def settings(**overrides: Any) -> ConsoleSettings:

@@ -28,9 +28,13 @@ FORMS = (
     "/console/sessions/2/end",
     "/console/sessions/{text}/end",
     "/console/links/{text}",
+    "/console/domains",
+    "/console/domains/go.acme.com/verify",
+    "/console/domains/go.acme.com/delete",
+    "/console/domains/{text}/delete",
 )
 FIELDS = ("csrf", "key", "next", "url", "code", "redirect_status", "forward_query", "tags",
-          "expires_at", "disabled")  # fmt: skip
+          "expires_at", "disabled", "domain", "name", "confirm")  # fmt: skip
 _NASTY = st.sampled_from(["\x00", "\ud800", "%", "%zz", "%FF%FE", "é", "😀", "\r\n", "&", "="])
 _TEXT = st.one_of(st.text(max_size=60), _NASTY, st.text(min_size=2000, max_size=2100))
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -64,8 +68,11 @@ def runner() -> Iterator[asyncio.Runner]:
 
 
 async def _prepare(console: Console) -> str:
-    """Sign alice in (again) and give her the link the forms change; return the CSRF token."""
+    """Sign alice in (again), give her the link and domain the forms change; return the CSRF
+    token."""
     console.links.add("alice", "mine", "https://example.com/mine")
+    if "go.acme.com" not in console.links.domains:
+        console.links.add_domain("alice", "go.acme.com")
     if (await console.client.get("/console/links")).status_code != 200:
         await console.sign_in(ALICE_KEY)
     found = _CSRF.search((await console.client.get("/console/links/new")).text)

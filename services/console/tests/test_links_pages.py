@@ -34,7 +34,7 @@ async def test_create_form_creates_the_link_and_shows_it(signed_in: Any) -> None
     page = await signed_in.client.get(response.headers["location"])
     assert page.status_code == 200
     assert "Link created." in page.text
-    assert 'value="https://hop.test/spring"' in page.text
+    assert 'value="https://console.test/spring"' in page.text
 
 
 async def test_create_with_a_taken_alias_shows_the_form_again_with_409(signed_in: Any) -> None:
@@ -190,7 +190,7 @@ async def test_qr_codes_decode_to_the_short_url(signed_in: Any) -> None:
     assert png.headers["content-type"] == "image/png"
     assert png.headers["content-disposition"] == 'attachment; filename="hop-qr.png"'
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
-    assert [result.text for result in decoded] == ["https://hop.test/qr"]
+    assert [result.text for result in decoded] == ["https://console.test/qr"]
     assert svg.headers["content-type"] == "image/svg+xml"
     assert svg.content.startswith(b"<svg")
 

@@ -124,7 +124,15 @@ class Stack:
         return {**(database if by_name(service).database else {}), **(own() if own else {})}
 
     def _links_settings(self) -> dict[str, str]:
-        return {"HOP_PUBLIC_BASE_URL": self.edge_url}
+        # A branded domain's HTTP proof goes through the edge, as a CNAME to hop would take
+        # it: connect to the loopback edge, send Host: <domain> (docs/local.md).
+        return {
+            "HOP_PUBLIC_BASE_URL": self.edge_url,
+            "HOP_VERIFICATION_CONNECT_TO": f"127.0.0.1:{self.ports.edge}",
+            "HOP_VERIFICATION_ALLOW_INTERNAL": "true",
+            # The edge serves plain HTTP: a branded short URL says so (http://go.acme.test/x).
+            "HOP_BRANDED_URL_SCHEME": "http",
+        }
 
     def _pipeline(self) -> dict[str, str]:
         return {

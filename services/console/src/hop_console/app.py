@@ -29,7 +29,7 @@ from hop_console.links_sessions import SessionsApi
 from hop_console.metrics import ConsoleMetrics
 from hop_console.pages import Pages
 from hop_console.peers import AnalyticsApi, LinksApi
-from hop_console.routers import links, session, stats
+from hop_console.routers import domains, links, session, stats
 from hop_console.security import SameOriginMiddleware, SecurityHeadersMiddleware
 from hop_console.sessions import SessionCodec
 from hop_console.settings import ConsoleSettings
@@ -86,7 +86,7 @@ def create_app(
     app.state.services = services
     _add_readiness_checks(hop, services)
     base = settings.base_path
-    for router in (session.router, links.router, stats.router):
+    for router in (session.router, links.router, domains.router, stats.router):
         app.include_router(router, prefix=base)
     app.mount(base + "/static", StaticFiles(directory=STATIC), name="static")
     error_page = error_page_of(app)

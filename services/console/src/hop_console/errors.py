@@ -8,6 +8,7 @@ from __future__ import annotations
 __all__ = [
     "ConsoleError",
     "CsrfError",
+    "DomainNotFoundError",
     "LinkNotFoundError",
     "NotSignedInError",
     "PeerUnavailableError",
@@ -38,6 +39,14 @@ class LinkNotFoundError(ConsoleError):
     def __init__(self, code: str) -> None:
         super().__init__(f"You have no link with the code {code!r}.")
         self.code = code
+
+
+class DomainNotFoundError(ConsoleError):
+    """Raise when the signed-in owner has no branded domain of this name (or it is another's)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"You have no domain {name!r}.")
+        self.name = name
 
 
 class RejectedError(ConsoleError):

@@ -79,7 +79,7 @@ class Form:
 
 
 def create_body(form: Form) -> dict[str, Any]:
-    """Return links' `LinkCreate` body of the create form."""
+    """Return links' `LinkCreate` body of the create form (the picked domain, if any)."""
     body: dict[str, Any] = {
         "url": form.get("url"),
         "redirect_status": _status(form.get("redirect_status")),
@@ -88,6 +88,8 @@ def create_body(form: Form) -> dict[str, Any]:
     }
     if form.get("code"):
         body["code"] = form.get("code")
+    if form.get("domain"):  # left out: the platform domain
+        body["domain"] = form.get("domain")
     if form.get("expires_at"):
         body["expires_at"] = _expiry(form.get("expires_at"))
     return body

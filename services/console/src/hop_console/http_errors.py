@@ -2,7 +2,7 @@
 
 A missing, expired or refused session answers 401 with the sign-in form (and a fresh
 anonymous session, so that form works); a form without its CSRF token 403; another
-owner's or an unknown link 404; a refused form or range its 4xx; a peer that does not
+owner's or an unknown link or domain 404; a refused form or range its 4xx; a peer that does not
 answer 503 with ``Retry-After``. Unknown paths and bad query values get pages too, and
 so does an unexpected error: a 500 page with the security headers, logged.
 """
@@ -20,6 +20,7 @@ from starlette.responses import Response
 from hop_console.dependencies import get_visit, services_of
 from hop_console.errors import (
     CsrfError,
+    DomainNotFoundError,
     LinkNotFoundError,
     NotSignedInError,
     PeerUnavailableError,
@@ -58,6 +59,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotSignedInError, _not_signed_in)
     app.add_exception_handler(CsrfError, _csrf)
     app.add_exception_handler(LinkNotFoundError, _not_found)
+    app.add_exception_handler(DomainNotFoundError, _not_found)
     app.add_exception_handler(RejectedError, _rejected)
     app.add_exception_handler(PeerUnavailableError, _unavailable)
     app.add_exception_handler(RateLimitedError, _rate_limited)

@@ -4,8 +4,12 @@ breakdowns the stats pages show.
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from hop_contracts import (
     DailyClicks,
+    Domain,
+    DomainPage,
     Link,
     LinkClicksValue,
     LinkPage,
@@ -21,6 +25,9 @@ from hop_contracts import (
 __all__ = [
     "BREAKDOWNS",
     "DailyClicks",
+    "Domain",
+    "DomainDeleted",
+    "DomainPage",
     "Link",
     "LinkClicksValue",
     "LinkPage",
@@ -37,3 +44,10 @@ BREAKDOWNS: tuple[tuple[str, str, str], ...] = (
     ("devices", "Devices", "Device"),
     ("countries", "Countries", "Country"),
 )
+
+
+class DomainDeleted(BaseModel):
+    """links' answer to deleting a domain: its name and how many links went with it."""
+
+    name: str
+    deleted_links: int

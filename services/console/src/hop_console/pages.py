@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 from hop_console.charts import clicks_chart
 from hop_console.forms import REDIRECT_STATUSES
 from hop_console.models import BREAKDOWNS
+from hop_console.paths import link_path
 from hop_console.sessions import Session
 
 __all__ = ["Pages"]
@@ -35,6 +36,7 @@ class Pages:
             breakdowns=BREAKDOWNS,
             redirect_statuses=REDIRECT_STATUSES,
             clicks_chart=clicks_chart,
+            link_path=link_path,
         )
 
     def render(

@@ -6,8 +6,8 @@ console serves, sent as ``X-Forwarded-For`` so links counts its per-address rate
 (and its failed-authentication budget) per browser, not once for the whole console.
 
 Errors come back as the console's own: 401 is `NotSignedInError`, 404
-`LinkNotFoundError`, 409/422 `RejectedError`, 429 `RateLimitedError` (with the peer's
-``Retry-After``); anything else, a timeout, a refused
+`LinkNotFoundError` (`DomainNotFoundError` for a domain), 409/422 `RejectedError`, 429
+`RateLimitedError` (with the peer's ``Retry-After``); anything else, a timeout, a refused
 connection or a body that does not parse is `PeerUnavailableError`.
 """
 
@@ -23,14 +23,30 @@ from prometheus_client import Counter
 from pydantic import ValidationError
 
 from hop_console.errors import (
+    DomainNotFoundError,
     LinkNotFoundError,
     NotSignedInError,
     PeerUnavailableError,
     RateLimitedError,
     RejectedError,
 )
-from hop_console.models import Link, LinkPage, OwnerStats, Stats
-from hop_contracts import LINK_PATH, LINKS_PREFIX, OWNER_STATS_PATH, STATS_PREFIX
+from hop_console.models import (
+    Domain,
+    DomainDeleted,
+    DomainPage,
+    Link,
+    LinkPage,
+    OwnerStats,
+    Stats,
+)
+from hop_contracts import (
+    DOMAIN_PATH,
+    DOMAINS_PREFIX,
+    LINK_PATH,
+    LINKS_PREFIX,
+    OWNER_STATS_PATH,
+    STATS_PREFIX,
+)
 
 __all__ = ["AnalyticsApi", "Caller", "LinksApi"]
 
@@ -73,6 +89,7 @@ class _Peer:
         caller: Caller,
         *,
         code: str = "",
+        domain: str = "",
         gone_ok: bool = False,
         **kwargs: Any,
     ) -> httpx.Response:
@@ -87,6 +104,8 @@ class _Peer:
             raise NotSignedInError(_KEY_REFUSED)
         if response.status_code in (403, 404) and code:
             raise LinkNotFoundError(code)
+        if response.status_code in (403, 404) and domain:
+            raise DomainNotFoundError(domain)
         if response.status_code in _REJECTED:
             raise RejectedError(response.status_code, _detail(response))
         if response.status_code == 429:  # a burst of this browser's, not an outage
@@ -123,19 +142,25 @@ class LinksApi(_Peer):
         super().__init__("links", client, failures)
 
     async def page(
-        self, caller: Caller, *, limit: int, cursor: str | None = None, tag: str | None = None
+        self,
+        caller: Caller,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        tag: str | None = None,
+        domain: str | None = None,
     ) -> LinkPage:
-        """Return one page of the owner's links, newest first."""
-        params = {"limit": limit, "cursor": cursor, "tag": tag}
+        """Return one page of the owner's links, newest first (``domain``: on it only)."""
+        params = {"limit": limit, "cursor": cursor, "tag": tag, "domain": domain}
         query = {name: value for name, value in params.items() if value is not None}
         page: LinkPage = self.parse(
             await self.call("GET", LINKS_PREFIX, caller, params=query), LinkPage
         )
         return page
 
-    async def get(self, caller: Caller, code: str) -> Link:
-        """Return one of the owner's links."""
-        response = await self.call("GET", _link_path(code), caller, code=code)
+    async def get(self, caller: Caller, code: str, domain: str = "") -> Link:
+        """Return one of the owner's links (``domain`` "": on the platform domain)."""
+        response = await self.call("GET", _link_path(code), caller, code=code, params=_on(domain))
         link: Link = self.parse(response, Link)
         return link
 
@@ -144,15 +169,48 @@ class LinksApi(_Peer):
         link: Link = self.parse(await self.call("POST", LINKS_PREFIX, caller, json=body), Link)
         return link
 
-    async def update(self, caller: Caller, code: str, changes: dict[str, Any]) -> Link:
+    async def update(
+        self, caller: Caller, code: str, changes: dict[str, Any], domain: str = ""
+    ) -> Link:
         """Change a link; ``changes`` is links' `LinkUpdate`."""
-        response = await self.call("PATCH", _link_path(code), caller, code=code, json=changes)
+        response = await self.call(
+            "PATCH", _link_path(code), caller, code=code, json=changes, params=_on(domain)
+        )
         link: Link = self.parse(response, Link)
         return link
 
-    async def delete(self, caller: Caller, code: str) -> None:
+    async def delete(self, caller: Caller, code: str, domain: str = "") -> None:
         """Delete a link."""
-        await self.call("DELETE", _link_path(code), caller, code=code)
+        await self.call("DELETE", _link_path(code), caller, code=code, params=_on(domain))
+
+    async def domains(self, caller: Caller) -> DomainPage:
+        """Return the owner's branded domains, oldest first."""
+        page: DomainPage = self.parse(await self.call("GET", DOMAINS_PREFIX, caller), DomainPage)
+        return page
+
+    async def domain(self, caller: Caller, name: str) -> Domain:
+        """Return one of the owner's domains, its state and the records that prove it."""
+        response = await self.call("GET", _domain_path(name), caller, domain=name)
+        domain: Domain = self.parse(response, Domain)
+        return domain
+
+    async def add_domain(self, caller: Caller, name: str) -> Domain:
+        """Add a domain (pending until proved); 409 if another owner has it."""
+        response = await self.call("POST", DOMAINS_PREFIX, caller, json={"name": name})
+        domain: Domain = self.parse(response, Domain)
+        return domain
+
+    async def verify_domain(self, caller: Caller, name: str) -> Domain:
+        """Check a domain's proof now and return its new state."""
+        response = await self.call("POST", _domain_path(name) + ":verify", caller, domain=name)
+        domain: Domain = self.parse(response, Domain)
+        return domain
+
+    async def delete_domain(self, caller: Caller, name: str) -> DomainDeleted:
+        """Delete a domain with every link on it; the answer says how many."""
+        response = await self.call("DELETE", _domain_path(name), caller, domain=name)
+        deleted: DomainDeleted = self.parse(response, DomainDeleted)
+        return deleted
 
 
 class AnalyticsApi(_Peer):
@@ -163,9 +221,11 @@ class AnalyticsApi(_Peer):
     def __init__(self, client: httpx.AsyncClient, failures: Counter) -> None:
         super().__init__("analytics", client, failures)
 
-    async def stats(self, caller: Caller, code: str, *, start: date, end: date) -> Stats:
+    async def stats(
+        self, caller: Caller, code: str, *, start: date, end: date, domain: str = ""
+    ) -> Stats:
         """Return a link's stats over ``start``..``end``, bots counted apart."""
-        params = {"from": start.isoformat(), "to": end.isoformat()}
+        params = {"from": start.isoformat(), "to": end.isoformat(), **_on(domain)}
         response = await self.call(
             "GET", f"{STATS_PREFIX}/{_quoted(code)}", caller, code=code, params=params
         )
@@ -182,6 +242,14 @@ class AnalyticsApi(_Peer):
 
 def _link_path(code: str) -> str:
     return LINK_PATH.format(code=_quoted(code))
+
+
+def _domain_path(name: str) -> str:
+    return DOMAIN_PATH.format(name=_quoted(name))
+
+
+def _on(domain: str) -> dict[str, str]:
+    return {"domain": domain} if domain else {}
 
 
 def _quoted(code: str) -> str:
