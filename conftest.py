@@ -28,6 +28,7 @@ from collections.abc import Generator
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 
 pytest_plugins = ("pytester",)  # tests/test_process_owner.py runs sessions of its own
 
@@ -68,10 +69,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the test ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under ``--dist loadgroup``, group the tests that share an expensive fixture."""
-    if getattr(config.option, "dist", "no") != "loadgroup":
+    # xdist's workers collect; they see ``--dist loadgroup`` as ``option.loadgroup``.
+    if not getattr(config.option, "loadgroup", False):
         return
     for item, group in shared_fixture_groups(items).items():
         item.add_marker(pytest.mark.xdist_group(group))
+        if "@" not in item.nodeid:
+            # xdist 3.8 sends a group as the id's ``@group`` suffix, set through ``_nodeid``,
+            # which pytest 9 no longer reads (its id is ``_id``): set it here.
+            item._id = coerce_node_id(f"{item.nodeid}@{group}")  # type: ignore[attr-defined]
 
 
 def shared_fixture_groups(items: list[pytest.Item]) -> dict[pytest.Item, str]:
