@@ -24,15 +24,21 @@ install: $(if $(filter uv,$(UV)),,$(TOOLS)/bin/uv) ## Install hop and its develo
 test-tools: ## Install the programs the tests run (Debian packages, the pinned helm) and start dockerd
 	tools/install-test-tools
 
-test: install test-tools ## Run every test (unit, PostgreSQL, Redis, processes) with branch coverage
-	$(RUN) coverage run -m pytest $(PYTEST_ARGS)
+# pytest-xdist: TEST_WORKERS processes (CI's machine has 2 cores; most of the suite waits on
+# processes, outages and scrapes). loadgroup keeps the tests of one shared fixture (a stack,
+# Prometheus, the charts' renders, the images) on one worker (the root conftest.py groups
+# them); pytest-cov combines the workers' branch coverage into .coverage.
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadgroup
+test: install test-tools ## Run every test (unit, PostgreSQL, Redis, processes) with branch coverage, on 2 workers
+	$(RUN) pytest $(XDIST) --cov --cov-report= $(PYTEST_ARGS)
 	$(RUN) coverage report --fail-under=$(COVERAGE_FLOOR)
 
 # The inner loop: the services' unit tests and the contract tests, in process (PostgreSQL and
 # Redis included); no service processes, e2e stacks, charts, images or Prometheus.
 QUICK_TESTS := services tests/contracts tests/test_import_graph.py tests/test_security_doc.py
 test-quick: install ## The inner loop: unit and contract tests, no real processes (about 2 minutes)
-	$(RUN) pytest -q -m "not process" $(QUICK_TESTS) $(PYTEST_ARGS)
+	$(RUN) pytest -q $(XDIST) -m "not process" $(QUICK_TESTS) $(PYTEST_ARGS)
 
 lint: install ## Check formatting, lint rules and types
 	$(RUN) ruff format --check .

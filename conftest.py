@@ -1,4 +1,5 @@
-"""The test session owns every process its tests start: none may outlive it.
+"""The test session owns every process its tests start: none may outlive it; and under
+pytest-xdist, tests that share an expensive fixture run on one worker.
 
 At the start of a session, ``PYTEST_PROCESS_OWNER`` is set to an id of this session in the
 environment, so every process a test starts inherits it (children, their children, and
@@ -6,11 +7,19 @@ orphans whose parent died; xdist workers keep their controller's). When the sess
 after every fixture is torn down, a process still carrying the id is a leak: it is
 killed, named in the report, and the session fails. A daemon meant to outlive the tests
 (dockerd) is started without the variable (tools/ensure-docker).
+
+`make test` runs the suite on two xdist workers (``--dist loadgroup``). A module- or
+session-scoped fixture of the repository (a stack of processes, Prometheus, the charts'
+renders, the images) would otherwise be built once on each worker that runs one of its
+tests, and a module's tests that rely on their order would be split: so every test is put
+in the ``xdist_group`` of the shared fixtures it uses (tests linked through a fixture land
+in one group). Fixtures cheap enough to build once per worker are named in `PER_WORKER`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import signal
 import time
@@ -19,15 +28,24 @@ from collections.abc import Generator
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 
 pytest_plugins = ("pytester",)  # tests/test_process_owner.py runs sessions of its own
 
+ROOT = Path(__file__).resolve().parent
 OWNER = "PYTEST_PROCESS_OWNER"
 #: How long processes that are already stopping (a browser's helpers) get to exit.
 GRACE_SECONDS = 2.0
 
 
 _OUTER_OWNER = pytest.StashKey[str | None]()
+
+#: Shared fixtures that each xdist worker may build for itself: a migrated database or
+#: template file of the worker's own, a program found on the PATH, files read once.
+PER_WORKER = frozenset(
+    {"sqlite_template", "postgres_url", "postgres_server_url", "helm", "promtool", "amtool",
+     "dashboards"}
+)  # fmt: skip
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -46,6 +64,65 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         os.environ.pop(OWNER, None)
     else:
         os.environ[OWNER] = outer
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the test ids
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup``, group the tests that share an expensive fixture."""
+    # xdist's workers collect; they see ``--dist loadgroup`` as ``option.loadgroup``.
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item, group in shared_fixture_groups(items).items():
+        item.add_marker(pytest.mark.xdist_group(group))
+        if "@" not in item.nodeid:
+            # xdist 3.8 sends a group as the id's ``@group`` suffix, set through ``_nodeid``,
+            # which pytest 9 no longer reads (its id is ``_id``): set it here.
+            item._id = coerce_node_id(f"{item.nodeid}@{group}")  # type: ignore[attr-defined]
+
+
+def shared_fixture_groups(items: list[pytest.Item]) -> dict[pytest.Item, str]:
+    """Map each test using a shared fixture of the repository to the group of its fixtures.
+
+    A shared fixture is one scoped wider than a function, written in this repository and
+    not in `PER_WORKER`; tests are in one group when a chain of such fixtures links them.
+    The group is named after the first fixture found (``path:name``).
+    """
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    keys_of: dict[pytest.Item, list[str]] = {}
+    for item in items:
+        keys = [_shared_key(item, name) for name in getattr(item, "fixturenames", ())]
+        found = [key for key in keys if key is not None]
+        if found:
+            keys_of[item] = found
+            for key in found[1:]:
+                parent[root(key)] = root(found[0])
+    return {item: root(keys[0]) for item, keys in keys_of.items()}
+
+
+def _shared_key(item: pytest.Item, name: str) -> str | None:
+    """Return the key of fixture ``name`` as ``item`` sees it, when it is a shared one."""
+    definitions = item._fixtureinfo.name2fixturedefs.get(name)  # type: ignore[attr-defined]
+    if not definitions or name in PER_WORKER:
+        return None
+    definition = definitions[-1]
+    if definition.scope == "function":
+        return None
+    try:
+        source = Path(inspect.getsourcefile(definition.func) or "").resolve()
+    except TypeError:
+        return None
+    if ROOT not in source.parents or ".venv" in source.parts:
+        return None
+    where = source.relative_to(ROOT)
+    if definition.scope == "module" and source.name == "conftest.py":
+        where = item.path.relative_to(ROOT)  # built again for each module using it
+    return f"{where}:{name}"
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -51,14 +51,19 @@ def leaked(pytester: pytest.Pytester) -> Iterator[Path]:
         os.kill(pid, signal.SIGKILL)
 
 
-@pytest.mark.parametrize("passes", [True, False], ids=["passing", "failing"])
+@pytest.mark.parametrize(
+    ("passes", "workers"),
+    [(True, ()), (False, ()), (False, ("-n", "2", "--dist", "loadgroup"))],
+    ids=["passing", "failing", "failing-on-an-xdist-worker"],
+)
 def test_session_process_left_running_fails_the_session_and_is_killed(
-    pytester: pytest.Pytester, leaked: Path, passes: bool
+    pytester: pytest.Pytester, leaked: Path, passes: bool, workers: tuple[str, ...]
 ) -> None:
+    """As `make test` runs it too: the test on an xdist worker, the check in the controller."""
     pytester.makeconftest((ROOT / "conftest.py").read_text())
     ends = "passes" if passes else "fails"
     pytester.makepyfile(LEAKY_TEST.format(ends=ends, passes=passes))
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *workers)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
