@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import idna
 import pytest
 from hop_e2e_flow import BROWSER, CRAWLER, settled_events
 from hop_e2e_stack import RunningStack, hermetic_env
@@ -357,3 +358,33 @@ def test_hostile_host_headers_never_reach_another_owners_link_nor_5xx(
         else:
             assert 400 <= answer.status_code < 500, (host, answer.status_code)
     assert {host for host, answer in answers.items() if answer.status_code == 302} == alices
+
+
+def test_unicode_and_punycode_hosts_reach_one_verified_domain(hop: RunningStack) -> None:
+    label = f"straße-{secrets.token_hex(3)}"
+    unicode = f"go.{label}.test"
+    punycode = f"go.{label.encode('idna').decode()}.test"  # IDNA 2003 maps ß to ss
+    with hop.client() as client:
+        dora = _owner(hop, client, "dora", secrets.token_hex(3))
+        added = client.post("/api/v1/domains", json={"name": unicode}, headers=dora.auth)
+        assert added.status_code == 201, added.text
+        name = added.json()["name"]
+        proved = client.post(f"/api/v1/domains/{name}:verify", headers=dora.auth)
+        assert proved.json()["status"] == "verified", proved.text
+        link = _create(client, dora, "https://dora.example/idn", code="idn", domain=unicode)
+        assert link["short_url"] == f"http://{name}/idn"
+        assert _until_live(client, name, "idn").status_code == 302
+        # A raw UTF-8 Host is no valid Host (RFC 9110: reg-name is ASCII): the edge refuses it.
+        raw = client.get("/idn", headers={"Host": unicode.encode()})
+        spelled = _follow(client, name.upper(), "idn")
+    assert name in {punycode, f"go.{idna_2008(label)}.test"}
+    assert raw.status_code == 400, raw.text
+    assert (spelled.status_code, spelled.headers.get("location")) == (
+        302,
+        "https://dora.example/idn",
+    )
+
+
+def idna_2008(label: str) -> str:
+    """Return ``label`` in IDNA 2008 (UTS 46) punycode: ß kept, as browsers do."""
+    return str(idna.encode(label, uts46=True).decode())
