@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
+from hop_analytics.domains import canonical_domain
 from hop_contracts.testing import FakeLinks, fake_link_id
 from hop_instrumentation.testing import app_client
 
@@ -147,3 +149,17 @@ async def test_link_stats_domain_names_which_link_the_code_is(make_app: AppFacto
     assert links.calls["spring"] == 1
     assert links.calls[f"{BRANDED}/spring"] == 1
     assert links.calls["other.test/spring"] == 1
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("GO.Acme.test.", "go.acme.test"),
+        ("bücher.example", "xn--bcher-kva.example"),
+        # IDNA 2008, as links stores it and browsers send it: ß kept, never folded to "ss".
+        ("go.straße.de", "go.xn--strae-oqa.de"),
+        ("go.xn--strae-oqa.de", "go.xn--strae-oqa.de"),
+    ],
+)
+def test_domain_filter_names_a_domain_as_links_stores_it(written: str, canonical: str) -> None:
+    assert canonical_domain(written) == canonical

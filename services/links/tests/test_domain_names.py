@@ -17,6 +17,11 @@ RULES = DomainRules(platform_host="hop.test", denied=("evil.example",))
         ("bücher.example", "xn--bcher-kva.example"),
         ("BÜCHER.example.", "xn--bcher-kva.example"),
         ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+        # IDNA 2008 as browsers compute it: ß is kept (IDNA 2003 folded it to "ss", a name
+        # no browser sends, and refused the browser's punycode as not round-tripping).
+        ("go.straße.de", "go.xn--strae-oqa.de"),
+        ("go.xn--strae-oqa.de", "go.xn--strae-oqa.de"),
+        ("go.strasse.de", "go.strasse.de"),
         ("go\u3002acme\uff0ecom", "go.acme.com"),  # ideographic and full-width dots
         ("a-b.c0", "a-b.c0"),
         ("go.acme.test", "go.acme.test"),

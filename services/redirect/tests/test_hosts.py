@@ -18,6 +18,8 @@ from hop_redirect.hosts import PLATFORM, UNKNOWN, UNSURE, Hosts, canonical_host
         ("BÜCHER.example.".encode(), "xn--bcher-kva.example"),
         ("bücher\u3002example".encode(), "xn--bcher-kva.example"),  # ideographic full stop
         (b"xn--bcher-kva.example", "xn--bcher-kva.example"),
+        ("go.straße.de".encode(), "go.xn--strae-oqa.de"),  # IDNA 2008, as browsers send it
+        (b"go.xn--strae-oqa.de", "go.xn--strae-oqa.de"),
         (b"127.0.0.1:8080", "127.0.0.1"),
         (b"[::1]:8000", "::1"),
         (b"[0:0::1]", "::1"),

@@ -11,7 +11,7 @@ import re
 from typing import Final
 
 from hop_analytics.errors import InvalidDomainError
-from hop_contracts import DOMAIN_NAME_MAX_LENGTH
+from hop_contracts import DOMAIN_NAME_MAX_LENGTH, idna_to_ascii
 
 __all__ = ["canonical_domain"]
 
@@ -23,7 +23,7 @@ def canonical_domain(text: str) -> str:
     name = text.strip().rstrip(".").lower()
     if not name.isascii():
         try:
-            name = name.encode("idna").decode("ascii")
+            name = idna_to_ascii(name)
         except UnicodeError:
             raise InvalidDomainError(text, "it is not a valid internationalised name") from None
     if not name or len(name) > DOMAIN_NAME_MAX_LENGTH:

@@ -48,6 +48,8 @@ from hop_contracts.domains import (
     DomainStatus,
     DomainVerification,
     VerifiedDomains,
+    idna_to_ascii,
+    is_valid_a_label,
 )
 from hop_contracts.link_cache import (
     DEFAULT_LINK_CACHE_PREFIX,
@@ -195,10 +197,12 @@ __all__ = [
     "dead_letter_stream",
     "decode_cached_link",
     "encode_cached_link",
+    "idna_to_ascii",
     "is_bot",
     "is_bot_device",
     "is_code",
     "is_reserved",
+    "is_valid_a_label",
     "link_cache_key",
     "resolved_fields",
 ]

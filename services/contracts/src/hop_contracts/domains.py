@@ -22,6 +22,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final, Literal
 
+import idna
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
@@ -34,7 +35,30 @@ __all__ = [
     "DomainStatus",
     "DomainVerification",
     "VerifiedDomains",
+    "idna_to_ascii",
+    "is_valid_a_label",
 ]
+
+
+def idna_to_ascii(name: str) -> str:
+    """Return the punycode form of a Unicode host ``name`` as browsers compute it.
+
+    UTS #46 non-transitional processing (IDNA 2008), as Chrome, Firefox and Safari do:
+    ``straße`` stays ``xn--strae-oqa``, where Python's ``"idna"`` codec (IDNA 2003) would
+    fold it to ``strasse``, another name a browser never sends. Raise `UnicodeError` if
+    the name is no valid internationalised name.
+    """
+    return idna.encode(name, uts46=True, transitional=False).decode("ascii")
+
+
+def is_valid_a_label(label: str) -> bool:
+    """Return whether an ``xn--`` label decodes to a valid IDNA 2008 name."""
+    try:
+        idna.decode(label)
+    except UnicodeError:  # idna.IDNAError is one
+        return False
+    return True
+
 
 #: The longest domain name DNS allows (RFC 1035), in its punycode form.
 DOMAIN_NAME_MAX_LENGTH: Final = 253

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from hop_contracts import DOMAIN_NAME_MAX_LENGTH
+from hop_contracts import DOMAIN_NAME_MAX_LENGTH, is_valid_a_label
 from hop_links.errors import InvalidDomainError
 from hop_links.hosts import InvalidHostError, canonical_host
 
@@ -96,11 +96,7 @@ def _check_labels(name: str, written: str) -> None:
 def _is_valid_punycode(label: str) -> bool:
     if not label.startswith("xn--"):
         return True
-    try:
-        label.encode("ascii").decode("idna")
-    except UnicodeError:
-        return False
-    return True
+    return is_valid_a_label(label)
 
 
 def _check_allowed(name: str, written: str, rules: DomainRules) -> None:

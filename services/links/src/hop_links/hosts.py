@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import unquote
 
+from hop_contracts import idna_to_ascii
+
 __all__ = ["CanonicalHost", "InvalidHostError", "canonical_host"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -114,7 +116,7 @@ def _ascii(name: str) -> str:
     if name.isascii():
         return name
     try:
-        return name.encode("idna").decode("ascii")
+        return idna_to_ascii(name)
     except UnicodeError:
         raise InvalidHostError(
             f"The host {name[:100]!r} is not a valid internationalised domain name."

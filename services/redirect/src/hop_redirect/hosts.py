@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from typing import Final
 from urllib.parse import urlsplit
 
-from hop_contracts import DOMAIN_NAME_MAX_LENGTH, VerifiedDomains
+from hop_contracts import DOMAIN_NAME_MAX_LENGTH, VerifiedDomains, idna_to_ascii
 
 __all__ = ["PLATFORM", "UNKNOWN", "UNSURE", "Hosts", "canonical_host"]
 
@@ -74,7 +74,7 @@ def _name(text: str) -> str | None:
     text = text.removesuffix(".")
     if not text.isascii():
         try:
-            text = text.encode("idna").decode("ascii")
+            text = idna_to_ascii(text)
         except UnicodeError:
             return None
     if not text or len(text) > DOMAIN_NAME_MAX_LENGTH:
