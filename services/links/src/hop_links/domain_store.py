@@ -181,18 +181,18 @@ class DomainStore:
         return _record({**row._mapping, **values}, counts.get(name, 0))
 
     async def due_for_check(
-        self, *, before: datetime, limit: int = 100, pending: bool | None = None
+        self, *, before: datetime, limit: int = 100, verified: bool | None = None
     ) -> list[DomainRecord]:
         """Return up to ``limit`` domains never checked or last checked before ``before``.
 
-        Never-checked ones come first, then the longest unchecked. ``pending`` True: only
-        pending domains; False: only verified and failed ones.
+        Never-checked ones come first, then the longest unchecked. ``verified`` True: only
+        verified domains; False: only pending and failed ones.
         """
         checked = domains.c.last_checked_at
         query = select(domains).where(checked.is_(None) | (checked < before))
-        if pending is not None:
-            is_pending = domains.c.status == "pending"
-            query = query.where(is_pending if pending else ~is_pending)
+        if verified is not None:
+            is_verified = domains.c.status == "verified"
+            query = query.where(is_verified if verified else ~is_verified)
         query = query.order_by(checked.is_not(None), checked, domains.c.id).limit(limit)
         async with self._reader.connect() as connection:
             rows = (await connection.execute(query)).all()
