@@ -154,7 +154,9 @@ class DomainStore:
         `DomainNotFoundError`.
         """
         async with self._engine.begin() as connection:
-            row = await _owned_row(connection, owner_id, written)
+            # Locked before its links go: a link create holding the row (FOR SHARE) is
+            # waited for, and its link deleted with the rest (`hop_links.store`).
+            row = await _owned_row(connection, owner_id, written, lock=True)
             codes = await _delete_links(connection, row.name)
             await connection.execute(delete(domains).where(domains.c.id == row.id))
         self._verified = None
@@ -253,11 +255,15 @@ def _checked(status: str, *, proved: bool, reason: str | None, at: datetime) -> 
     return {"status": failed, "reason": reason, "last_checked_at": at}
 
 
-async def _owned_row(connection: AsyncConnection, owner_id: int, written: str) -> Any:
+async def _owned_row(
+    connection: AsyncConnection, owner_id: int, written: str, *, lock: bool = False
+) -> Any:
     name = lookup_name(written)
     if name is None:
         raise DomainNotFoundError(written[:100])
     query = select(domains).where(domains.c.name == name, domains.c.owner_id == owner_id)
+    if lock:
+        query = query.with_for_update()
     row = (await connection.execute(query)).first()
     if row is None:
         raise DomainNotFoundError(name)

@@ -36,7 +36,7 @@ from hop_links.records import (
     LinkRecord,
     LinkStateChange,
 )
-from hop_links.tables import PLATFORM_DOMAIN, link_state_changes, link_tags, links
+from hop_links.tables import PLATFORM_DOMAIN, domains, link_state_changes, link_tags, links
 from hop_links.validation import validate_expiry, validate_tags, validate_target
 
 __all__ = ["LinkStore"]
@@ -85,7 +85,8 @@ class LinkStore(BatchInserts):
     async def create(self, owner_id: int, draft: LinkDraft) -> LinkRecord:
         """Create a link; raise `InvalidLinkError` or `AliasTakenError` when refused."""
         draft = self.validate(draft, await self._branded_hosts())
-        await self._check_domain(owner_id, draft.domain)
+        if draft.domain != PLATFORM_DOMAIN:
+            return await self._create_on_domain(owner_id, draft)
         for _ in range(ATTEMPTS):
             code = draft.code or self._generate()
             try:
@@ -97,6 +98,25 @@ class LinkStore(BatchInserts):
                     pairs = [(code, draft)]
                     return (await insert_links(connection, owner_id, pairs, self._now()))[0]
             except (IntegrityError, UniqueViolation):
+                if draft.code:
+                    raise AliasTakenError(code, draft.domain) from None
+        raise no_free_code()
+
+    async def _create_on_domain(self, owner_id: int, draft: LinkDraft) -> LinkRecord:
+        """Create a link on a branded domain, in one transaction with the domain held.
+
+        The domain's row is read and held (`_hold_domain`) where the link is inserted: a
+        domain deleted meanwhile refuses the link rather than leave it behind, and a delete
+        that comes after waits for the link and deletes it with the rest.
+        """
+        for _ in range(ATTEMPTS):
+            code = draft.code or self._generate()
+            try:
+                async with self._engine.begin() as connection:
+                    await _hold_domain(connection, owner_id, draft.domain)
+                    pairs = [(code, draft)]
+                    return (await insert_links(connection, owner_id, pairs, self._now()))[0]
+            except IntegrityError:
                 if draft.code:
                     raise AliasTakenError(code, draft.domain) from None
         raise no_free_code()
@@ -194,6 +214,8 @@ class LinkStore(BatchInserts):
         target: str,
     ) -> LinkRecord:
         link_id, uid, disabled = await self._locked_state(connection, owner_id, code, domain)
+        if target != domain and target != PLATFORM_DOMAIN:
+            await _hold_domain(connection, owner_id, target)  # a move races its deletion
         # Stamped once the row is ours: a change that waited for the lock must not carry
         # an earlier time than the one it waited for, or the feed would say it first.
         values["updated_at"] = self._now()
@@ -348,6 +370,24 @@ class LinkStore(BatchInserts):
             raise LinkNotFoundError(code, domain)
         tags = await load_tags(connection, [row.id])
         return link_record(row._mapping, tags.get(row.id, []))
+
+
+async def _hold_domain(connection: AsyncConnection, owner_id: int, domain: str) -> None:
+    """Hold the owner's branded ``domain`` until commit, or raise `InvalidLinkError`.
+
+    PostgreSQL: the row is locked FOR SHARE (`DomainStore.delete` locks it FOR UPDATE
+    before it deletes the domain's links). SQLite: the write lock is taken first, so no
+    delete runs between this read and the insert.
+    """
+    if connection.dialect.name == "sqlite":
+        await connection.execute(_TAKE_WRITE_LOCK)
+    query = (
+        select(domains.c.id)
+        .where(domains.c.name == domain, domains.c.owner_id == owner_id)
+        .with_for_update(read=True)
+    )
+    if (await connection.execute(query)).first() is None:
+        raise foreign_domain(domain)
 
 
 def _check_status(status: int) -> None:
