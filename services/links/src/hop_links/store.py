@@ -7,14 +7,21 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import delete, false, insert, select, text, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hop_contracts import is_code
 from hop_instrumentation.database import reader
 from hop_links._cursor import decode_cursor, encode_cursor
-from hop_links._link_batches import ATTEMPTS, BatchInserts, foreign_domain, no_free_code
+from hop_links._link_batches import (
+    ATTEMPTS,
+    TAKE_WRITE_LOCK,
+    BatchInserts,
+    foreign_domain,
+    hold_domain,
+    no_free_code,
+)
 from hop_links._link_inserts import (
     insert_link_direct,
     insert_links,
@@ -36,13 +43,11 @@ from hop_links.records import (
     LinkRecord,
     LinkStateChange,
 )
-from hop_links.tables import PLATFORM_DOMAIN, domains, link_state_changes, link_tags, links
+from hop_links.tables import PLATFORM_DOMAIN, link_state_changes, link_tags, links
 from hop_links.validation import validate_expiry, validate_tags, validate_target
 
 __all__ = ["LinkStore"]
 
-#: A write that changes nothing: on SQLite it begins the transaction with the write lock.
-_TAKE_WRITE_LOCK: Final = update(links).where(false()).values(disabled=links.c.disabled)
 
 #: Appends to the feed wait for each other's commit (SQLite's writes already do).
 _SERIALISE_CHANGES: Final = "LOCK TABLE link_state_changes IN EXCLUSIVE MODE"
@@ -105,15 +110,15 @@ class LinkStore(BatchInserts):
     async def _create_on_domain(self, owner_id: int, draft: LinkDraft) -> LinkRecord:
         """Create a link on a branded domain, in one transaction with the domain held.
 
-        The domain's row is read and held (`_hold_domain`) where the link is inserted: a
-        domain deleted meanwhile refuses the link rather than leave it behind, and a delete
-        that comes after waits for the link and deletes it with the rest.
+        The domain's row is read and held (`hop_links._link_batches.hold_domain`) where the
+        link is inserted: a domain deleted meanwhile refuses the link rather than leave it
+        behind, and a delete that comes after waits for the link and deletes it with the rest.
         """
         for _ in range(ATTEMPTS):
             code = draft.code or self._generate()
             try:
                 async with self._engine.begin() as connection:
-                    await _hold_domain(connection, owner_id, draft.domain)
+                    await hold_domain(connection, owner_id, draft.domain)
                     pairs = [(code, draft)]
                     return (await insert_links(connection, owner_id, pairs, self._now()))[0]
             except IntegrityError:
@@ -137,7 +142,8 @@ class LinkStore(BatchInserts):
                 outcomes[index] = BatchOutcome(index, error=err)
         await self._refuse_foreign_domains(owner_id, drafts, outcomes)
         codes = self._assign_codes(drafts, outcomes)
-        if self._direct is not None:
+        branded = any(draft.domain != PLATFORM_DOMAIN for draft in drafts.values())
+        if self._direct is not None and not branded:  # a branded batch holds its domains
             await self._insert_many_direct(self._direct, owner_id, codes, drafts, outcomes)
         else:
             await self._insert_many(owner_id, codes, drafts, outcomes)
@@ -215,7 +221,7 @@ class LinkStore(BatchInserts):
     ) -> LinkRecord:
         link_id, uid, disabled = await self._locked_state(connection, owner_id, code, domain)
         if target != domain and target != PLATFORM_DOMAIN:
-            await _hold_domain(connection, owner_id, target)  # a move races its deletion
+            await hold_domain(connection, owner_id, target)  # a move races its deletion
         # Stamped once the row is ours: a change that waited for the lock must not carry
         # an earlier time than the one it waited for, or the feed would say it first.
         values["updated_at"] = self._now()
@@ -322,7 +328,7 @@ class LinkStore(BatchInserts):
             # SQLite ignores FOR UPDATE, and its driver begins the transaction at the first
             # write only: a read first could see a flag another update then changes. This
             # no-op write takes the database's write lock before the flag is read.
-            await connection.execute(_TAKE_WRITE_LOCK)
+            await connection.execute(TAKE_WRITE_LOCK)
         query = (
             select(links.c.id, links.c.uid, links.c.disabled)
             .where(links.c.domain == domain, links.c.code == code, links.c.owner_id == owner_id)
@@ -370,24 +376,6 @@ class LinkStore(BatchInserts):
             raise LinkNotFoundError(code, domain)
         tags = await load_tags(connection, [row.id])
         return link_record(row._mapping, tags.get(row.id, []))
-
-
-async def _hold_domain(connection: AsyncConnection, owner_id: int, domain: str) -> None:
-    """Hold the owner's branded ``domain`` until commit, or raise `InvalidLinkError`.
-
-    PostgreSQL: the row is locked FOR SHARE (`DomainStore.delete` locks it FOR UPDATE
-    before it deletes the domain's links). SQLite: the write lock is taken first, so no
-    delete runs between this read and the insert.
-    """
-    if connection.dialect.name == "sqlite":
-        await connection.execute(_TAKE_WRITE_LOCK)
-    query = (
-        select(domains.c.id)
-        .where(domains.c.name == domain, domains.c.owner_id == owner_id)
-        .with_for_update(read=True)
-    )
-    if (await connection.execute(query)).first() is None:
-        raise foreign_domain(domain)
 
 
 def _check_status(status: int) -> None:
