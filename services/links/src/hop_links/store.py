@@ -142,8 +142,8 @@ class LinkStore(BatchInserts):
                 outcomes[index] = BatchOutcome(index, error=err)
         await self._refuse_foreign_domains(owner_id, drafts, outcomes)
         codes = self._assign_codes(drafts, outcomes)
-        branded = any(draft.domain != PLATFORM_DOMAIN for draft in drafts.values())
-        if self._direct is not None and not branded:  # a branded batch holds its domains
+        on_domains = any(draft.domain != PLATFORM_DOMAIN for draft in drafts.values())
+        if self._direct is not None and not on_domains:  # a branded batch holds its domains
             await self._insert_many_direct(self._direct, owner_id, codes, drafts, outcomes)
         else:
             await self._insert_many(owner_id, codes, drafts, outcomes)
