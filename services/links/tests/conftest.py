@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from dnslib import QTYPE, RCODE, RR, TXT, A, DNSRecord
+from dnslib import AAAA, QTYPE, RCODE, RR, TXT, A, DNSRecord
 from dnslib.server import BaseResolver, DNSHandler, DNSLogger, DNSServer
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -207,10 +207,11 @@ def empty_postgres_url() -> Iterator[str]:
 
 @dataclass
 class DnsZone(BaseResolver):  # type: ignore[misc]
-    """A real DNS server on loopback (UDP) answering from ``txt`` and ``a``; NXDOMAIN else."""
+    """A real DNS server on loopback (UDP) answering from its records; NXDOMAIN else."""
 
     txt: dict[str, list[str | list[str]]] = field(default_factory=dict)
     a: dict[str, list[str]] = field(default_factory=dict)
+    aaaa: dict[str, list[str]] = field(default_factory=dict)
     nameserver: str = ""
     queries: list[str] = field(default_factory=list)
 
@@ -219,12 +220,14 @@ class DnsZone(BaseResolver):  # type: ignore[misc]
         name = str(request.q.qname).rstrip(".").lower()
         kind = QTYPE[request.q.qtype]
         self.queries.append(f"{kind} {name}")
-        if name not in self.txt and name not in self.a:
+        if name not in self.txt and name not in self.a and name not in self.aaaa:
             reply.header.rcode = RCODE.NXDOMAIN
         for value in self.txt.get(name, []) if kind == "TXT" else []:
             reply.add_answer(RR(name, QTYPE.TXT, rdata=TXT(value), ttl=60))
         for value in self.a.get(name, []) if kind == "A" else []:
             reply.add_answer(RR(name, QTYPE.A, rdata=A(value), ttl=60))
+        for value in self.aaaa.get(name, []) if kind == "AAAA" else []:
+            reply.add_answer(RR(name, QTYPE.AAAA, rdata=AAAA(value), ttl=60))
         return reply
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from hop_contracts import link_cache_key
 from hop_instrumentation.testing import app_client
@@ -318,3 +320,68 @@ async def test_the_shared_cache_keys_branded_links_by_domain_and_forgets_a_delet
         ]
     )
     assert after == [platform]
+
+
+RACING_WRITES = {
+    "create": (
+        "POST",
+        LINKS,
+        {"url": "https://example.com/", "code": "late", "domain": "go.acme.com"},
+    ),
+    "batch": (
+        "POST",
+        f"{LINKS}:batch",
+        {
+            "items": [
+                {"url": "https://example.com/", "code": "late", "domain": "go.acme.com"},
+                {"url": "https://example.com/", "code": "kept"},
+            ]
+        },
+    ),
+    "move": ("PATCH", f"{LINKS}/late", {"domain": "go.acme.com"}),
+}
+
+
+@pytest.mark.parametrize("write", sorted(RACING_WRITES))
+async def test_a_write_racing_its_domains_delete_is_refused_and_leaves_no_link(
+    database_url: str, app: FastAPI, client: httpx.AsyncClient, auth: dict[str, str], write: str
+) -> None:
+    """A link created on (or moved to) a domain whose delete is in flight is never left."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one write at a time: the race needs PostgreSQL's sessions")
+    engine = services_of(app).engine
+    await add_domain(app, client, auth, "go.acme.com", verified=True)
+    if write == "move":
+        await create_link(client, auth, code="late", url="https://example.com/p")
+    method, path, body = RACING_WRITES[write]
+    async with engine.connect() as deleting:
+        # The domain's delete, as DomainStore.delete runs it, not committed yet.
+        await deleting.begin()
+        await deleting.execute(text("DELETE FROM links WHERE domain = 'go.acme.com'"))
+        await deleting.execute(text("DELETE FROM domains WHERE name = 'go.acme.com'"))
+        racing = asyncio.ensure_future(client.request(method, path, json=body, headers=auth))
+        await _until_waiting_on_a_lock(engine, racing)
+        await deleting.commit()
+        response = await racing
+    async with engine.connect() as connection:
+        left = await connection.execute(text("SELECT domain FROM links WHERE domain <> ''"))
+        assert left.all() == []
+    refused = response.json()["results"][0] if write == "batch" else response.json()
+    assert "not one of this API key's domains" in str(refused), response.text
+    if write == "batch":
+        assert [r["status"] for r in response.json()["results"]] == [422, 201]
+
+
+async def _until_waiting_on_a_lock(engine: Any, task: asyncio.Future[Any]) -> None:
+    """Return once ``task`` is done or a session of ``engine``'s database waits on a lock."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    for _ in range(500):
+        if task.done():
+            return
+        async with engine.connect() as connection:
+            if (await connection.execute(waiting)).scalar():
+                return
+        await asyncio.sleep(0.01)

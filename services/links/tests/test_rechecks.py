@@ -77,7 +77,8 @@ def test_schedule_backs_off_pending_and_spaces_verified() -> None:
     assert [due("pending", c) for c in (None, 60, 120, 240, 480, 2000)] == [
         60, 120, 240, 480, 960, 2600,
     ]  # fmt: skip
-    assert due("verified", 100) == due("failed", 100) == 3700
+    assert due("verified", 100) == 3700
+    assert due("failed", 100) == 160  # off the air: checked again as often as a pending one
 
 
 async def test_rechecks_pending_domains_at_growing_intervals_until_proved(
@@ -110,6 +111,13 @@ async def test_rechecks_pending_domains_at_growing_intervals_until_proved(
     assert failed.status == "failed"
     assert failed.reason is not None
     assert failed.reason.startswith("TXT _hop-challenge.go.acme.test not found; ")
+    dns_zone.txt["_hop-challenge.go.acme.test"] = [f"hop-challenge={domain.token}"]
+    clock.at(480 + 3600 + 59)
+    assert await loop.check_due() == []
+    clock.at(480 + 3600 + 60)  # failed: checked again a pending interval later, not an hour
+    assert await loop.check_due() == ["go.acme.test"]
+    (back,) = await store.of_owner(owner)
+    assert (back.status, back.reason) == ("verified", None)
 
 
 async def test_claimed_check_is_made_by_one_replica_only(acme: Any, dns_zone: Any) -> None:

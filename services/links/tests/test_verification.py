@@ -169,6 +169,28 @@ async def test_check_refuses_an_internal_connect_address_unless_allowed(
 
 
 @pytest.mark.parametrize(
+    ("address", "shown", "kind"),
+    [
+        ("64:ff9b::a9fe:a9fe", "64:ff9b::a9fe:a9fe", "metadata"),  # NAT64 of 169.254.169.254
+        ("2002:a00:1::", "2002:a00:1::", "private"),  # 6to4 of 10.0.0.1
+        ("::a00:1", "::10.0.0.1", "private"),  # IPv4-compatible 10.0.0.1
+    ],
+)
+async def test_check_refuses_an_ipv6_address_that_embeds_an_internal_one(
+    dns_zone: Any, address: str, shown: str, kind: str
+) -> None:
+    dns_zone.aaaa[NAME] = [address]
+
+    result = await checker(dns_zone.nameserver).check(NAME, TOKEN)
+
+    assert result == CheckResult(
+        proved=False,
+        reason=f"TXT {RECORD} not found; "
+        f"HTTP check refused: {NAME} reaches {shown}, a {kind} address",
+    )
+
+
+@pytest.mark.parametrize(
     ("text", "parsed"),
     [
         ("127.0.0.1:5353", ("127.0.0.1", 5353)),

@@ -11,21 +11,30 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import false, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hop_links._link_inserts import insert_links, insert_links_direct
 from hop_links._link_rows import link_record, link_row
 from hop_links.direct import DirectPostgres
 from hop_links.errors import AliasTakenError, InvalidLinkError, LinksError
 from hop_links.records import BatchOutcome, LinkDraft, LinkRecord
-from hop_links.tables import PLATFORM_DOMAIN, links
+from hop_links.tables import PLATFORM_DOMAIN, domains, links
 
-__all__ = ["ATTEMPTS", "BatchInserts", "foreign_domain", "no_free_code"]
+__all__ = [
+    "ATTEMPTS",
+    "TAKE_WRITE_LOCK",
+    "BatchInserts",
+    "foreign_domain",
+    "hold_domain",
+    "no_free_code",
+]
 
 #: Codes tried for one link before giving up.
 ATTEMPTS: Final = 5
+#: A write that changes nothing: on SQLite it begins the transaction with the write lock.
+TAKE_WRITE_LOCK: Final = update(links).where(false()).values(disabled=links.c.disabled)
 
 
 def no_free_code() -> LinksError:
@@ -40,6 +49,24 @@ def foreign_domain(domain: str) -> InvalidLinkError:
         f"The domain {domain!r} is not one of this API key's domains; add it with "
         "POST /api/v1/domains first.",
     )
+
+
+async def hold_domain(connection: AsyncConnection, owner_id: int, domain: str) -> None:
+    """Hold the owner's branded ``domain`` until commit, or raise `InvalidLinkError`.
+
+    PostgreSQL: the row is locked FOR SHARE (`DomainStore.delete` locks it FOR UPDATE
+    before it deletes the domain's links). SQLite: the write lock is taken first, so no
+    delete runs between this read and the insert.
+    """
+    if connection.dialect.name == "sqlite":
+        await connection.execute(TAKE_WRITE_LOCK)
+    query = (
+        select(domains.c.id)
+        .where(domains.c.name == domain, domains.c.owner_id == owner_id)
+        .with_for_update(read=True)
+    )
+    if (await connection.execute(query)).first() is None:
+        raise foreign_domain(domain)
 
 
 class BatchInserts:
@@ -151,11 +178,14 @@ class BatchInserts:
                 outcomes[index] = BatchOutcome(index, error=error)
             else:
                 codes[index] = self._unused_code(used, domain)
+        branded = sorted({drafts[index].domain for index in codes} - {PLATFORM_DOMAIN})
         try:
             async with self._engine.begin() as connection:
+                for name in branded:  # held until commit: a delete waits, or refuses these
+                    await hold_domain(connection, owner_id, name)
                 pairs = [(codes[index], drafts[index]) for index in codes]
                 created = await insert_links(connection, owner_id, pairs, self._now())
-        except IntegrityError:  # a concurrent writer took a code: go one by one
+        except (IntegrityError, InvalidLinkError):  # a code taken, a domain gone: one by one
             await self._create_each(owner_id, drafts, outcomes)
             return
         for index, record in zip(codes, created, strict=True):

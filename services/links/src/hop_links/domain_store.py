@@ -154,7 +154,9 @@ class DomainStore:
         `DomainNotFoundError`.
         """
         async with self._engine.begin() as connection:
-            row = await _owned_row(connection, owner_id, written)
+            # Locked before its links go: a link create holding the row (FOR SHARE) is
+            # waited for, and its link deleted with the rest (`hop_links.store`).
+            row = await _owned_row(connection, owner_id, written, lock=True)
             codes = await _delete_links(connection, row.name)
             await connection.execute(delete(domains).where(domains.c.id == row.id))
         self._verified = None
@@ -181,18 +183,18 @@ class DomainStore:
         return _record({**row._mapping, **values}, counts.get(name, 0))
 
     async def due_for_check(
-        self, *, before: datetime, limit: int = 100, pending: bool | None = None
+        self, *, before: datetime, limit: int = 100, verified: bool | None = None
     ) -> list[DomainRecord]:
         """Return up to ``limit`` domains never checked or last checked before ``before``.
 
-        Never-checked ones come first, then the longest unchecked. ``pending`` True: only
-        pending domains; False: only verified and failed ones.
+        Never-checked ones come first, then the longest unchecked. ``verified`` True: only
+        verified domains; False: only pending and failed ones.
         """
         checked = domains.c.last_checked_at
         query = select(domains).where(checked.is_(None) | (checked < before))
-        if pending is not None:
-            is_pending = domains.c.status == "pending"
-            query = query.where(is_pending if pending else ~is_pending)
+        if verified is not None:
+            is_verified = domains.c.status == "verified"
+            query = query.where(is_verified if verified else ~is_verified)
         query = query.order_by(checked.is_not(None), checked, domains.c.id).limit(limit)
         async with self._reader.connect() as connection:
             rows = (await connection.execute(query)).all()
@@ -253,11 +255,15 @@ def _checked(status: str, *, proved: bool, reason: str | None, at: datetime) -> 
     return {"status": failed, "reason": reason, "last_checked_at": at}
 
 
-async def _owned_row(connection: AsyncConnection, owner_id: int, written: str) -> Any:
+async def _owned_row(
+    connection: AsyncConnection, owner_id: int, written: str, *, lock: bool = False
+) -> Any:
     name = lookup_name(written)
     if name is None:
         raise DomainNotFoundError(written[:100])
     query = select(domains).where(domains.c.name == name, domains.c.owner_id == owner_id)
+    if lock:
+        query = query.with_for_update()
     row = (await connection.execute(query)).first()
     if row is None:
         raise DomainNotFoundError(name)

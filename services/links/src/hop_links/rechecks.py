@@ -1,10 +1,12 @@
 """Periodic re-checks of branded domains: pending ones often at first, verified ones rarely.
 
 Every ``poll`` seconds each replica asks the store for domains that may be due, and checks
-those that are: a verified (or failed) domain ``verified_interval`` after its last check; a
-pending one after as long as it has been waiting since it was added (at least
-``pending_interval``, at most ``pending_max_interval``), so its checks come 1, 2, 4, 8...
-intervals after its creation and then settle at the maximum. A replica claims a domain
+those that are: a verified domain ``verified_interval`` after its last check; a failed
+one ``pending_interval`` after it (a check that failed once, a DNS timeout, must not keep a
+domain that proves itself again off the air for hours); a pending one after as long as it
+has been waiting since it was added (at least ``pending_interval``, at most
+``pending_max_interval``), so its checks come 1, 2, 4, 8... intervals after its creation
+and then settle at the maximum. A replica claims a domain
 before checking it (`DomainStore.claim_check`, a compare-and-set of its last check), so
 several replicas never check the same domain at once; a replica that dies after its claim
 leaves the domain for the next interval.
@@ -34,9 +36,9 @@ class RecheckStore(Protocol):
     """The part of `hop_links.domain_store.DomainStore` the re-checks use."""
 
     async def due_for_check(
-        self, *, before: datetime, limit: int = 100, pending: bool | None = None
+        self, *, before: datetime, limit: int = 100, verified: bool | None = None
     ) -> list[DomainRecord]:
-        """Return domains (pending ones, or the others) last checked before ``before``."""
+        """Return domains (verified ones, or the others) last checked before ``before``."""
 
     async def claim_check(self, name: str, *, seen: datetime | None, at: datetime) -> bool:
         """Mark ``name`` checked at ``at`` if its last check is still ``seen``."""
@@ -59,8 +61,10 @@ class RecheckSchedule:
         """Return when ``domain`` should be checked next."""
         if domain.last_checked_at is None:
             return domain.created_at + timedelta(seconds=self.pending_interval)
-        if domain.status != "pending":
+        if domain.status == "verified":
             return domain.last_checked_at + timedelta(seconds=self.verified_interval)
+        if domain.status == "failed":
+            return domain.last_checked_at + timedelta(seconds=self.pending_interval)
         waited = (domain.last_checked_at - domain.created_at).total_seconds()
         wait = min(max(waited, self.pending_interval), self.pending_max_interval)
         return domain.last_checked_at + timedelta(seconds=wait)
@@ -104,16 +108,17 @@ class DomainRechecks:
     async def check_due(self) -> list[str]:
         """Check every domain due now that this replica could claim; return their names."""
         now = self._now()
-        # Pending and verified domains apart: a hundred verified ones not due yet must not
-        # hide a pending one that is. "Before" is exclusive: one microsecond past the bound.
+        # Unserved (pending, failed) and verified domains apart: a hundred verified ones not
+        # due yet must not hide an unserved one that is. "Before" is exclusive: one
+        # microsecond past the bound.
         tick = timedelta(microseconds=1)
         pending = timedelta(seconds=self._schedule.pending_interval)
         verified = timedelta(seconds=self._schedule.verified_interval)
         candidates = await self._store.due_for_check(
-            before=now - pending + tick, limit=_BATCH, pending=True
+            before=now - pending + tick, limit=_BATCH, verified=False
         )
         candidates += await self._store.due_for_check(
-            before=now - verified + tick, limit=_BATCH, pending=False
+            before=now - verified + tick, limit=_BATCH, verified=True
         )
         checked = []
         for domain in candidates:

@@ -96,7 +96,8 @@ class LinksSettings(DatabaseSettings):
         ge=5,
         le=3600,
         description="Seconds from a pending domain's creation to its first periodic check; "
-        "each failed check doubles it, up to HOP_VERIFICATION_PENDING_MAX_INTERVAL.",
+        "each failed check doubles it, up to HOP_VERIFICATION_PENDING_MAX_INTERVAL. A failed "
+        "domain is re-checked this often.",
     )
     verification_pending_max_interval: float = Field(
         default=3600.0, ge=60, le=86400, description="The longest wait between pending checks."
@@ -105,7 +106,7 @@ class LinksSettings(DatabaseSettings):
         default=14400.0,
         ge=300,
         le=604800,
-        description="Seconds between re-checks of a verified (or failed) domain.",
+        description="Seconds between re-checks of a verified domain.",
     )
     verification_poll_interval: float = Field(
         default=15.0,

@@ -7,14 +7,21 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import delete, false, insert, select, text, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hop_contracts import is_code
 from hop_instrumentation.database import reader
 from hop_links._cursor import decode_cursor, encode_cursor
-from hop_links._link_batches import ATTEMPTS, BatchInserts, foreign_domain, no_free_code
+from hop_links._link_batches import (
+    ATTEMPTS,
+    TAKE_WRITE_LOCK,
+    BatchInserts,
+    foreign_domain,
+    hold_domain,
+    no_free_code,
+)
 from hop_links._link_inserts import (
     insert_link_direct,
     insert_links,
@@ -41,8 +48,6 @@ from hop_links.validation import validate_expiry, validate_tags, validate_target
 
 __all__ = ["LinkStore"]
 
-#: A write that changes nothing: on SQLite it begins the transaction with the write lock.
-_TAKE_WRITE_LOCK: Final = update(links).where(false()).values(disabled=links.c.disabled)
 
 #: Appends to the feed wait for each other's commit (SQLite's writes already do).
 _SERIALISE_CHANGES: Final = "LOCK TABLE link_state_changes IN EXCLUSIVE MODE"
@@ -85,7 +90,8 @@ class LinkStore(BatchInserts):
     async def create(self, owner_id: int, draft: LinkDraft) -> LinkRecord:
         """Create a link; raise `InvalidLinkError` or `AliasTakenError` when refused."""
         draft = self.validate(draft, await self._branded_hosts())
-        await self._check_domain(owner_id, draft.domain)
+        if draft.domain != PLATFORM_DOMAIN:
+            return await self._create_on_domain(owner_id, draft)
         for _ in range(ATTEMPTS):
             code = draft.code or self._generate()
             try:
@@ -97,6 +103,25 @@ class LinkStore(BatchInserts):
                     pairs = [(code, draft)]
                     return (await insert_links(connection, owner_id, pairs, self._now()))[0]
             except (IntegrityError, UniqueViolation):
+                if draft.code:
+                    raise AliasTakenError(code, draft.domain) from None
+        raise no_free_code()
+
+    async def _create_on_domain(self, owner_id: int, draft: LinkDraft) -> LinkRecord:
+        """Create a link on a branded domain, in one transaction with the domain held.
+
+        The domain's row is read and held (`hop_links._link_batches.hold_domain`) where the
+        link is inserted: a domain deleted meanwhile refuses the link rather than leave it
+        behind, and a delete that comes after waits for the link and deletes it with the rest.
+        """
+        for _ in range(ATTEMPTS):
+            code = draft.code or self._generate()
+            try:
+                async with self._engine.begin() as connection:
+                    await hold_domain(connection, owner_id, draft.domain)
+                    pairs = [(code, draft)]
+                    return (await insert_links(connection, owner_id, pairs, self._now()))[0]
+            except IntegrityError:
                 if draft.code:
                     raise AliasTakenError(code, draft.domain) from None
         raise no_free_code()
@@ -117,7 +142,8 @@ class LinkStore(BatchInserts):
                 outcomes[index] = BatchOutcome(index, error=err)
         await self._refuse_foreign_domains(owner_id, drafts, outcomes)
         codes = self._assign_codes(drafts, outcomes)
-        if self._direct is not None:
+        on_domains = any(draft.domain != PLATFORM_DOMAIN for draft in drafts.values())
+        if self._direct is not None and not on_domains:  # a branded batch holds its domains
             await self._insert_many_direct(self._direct, owner_id, codes, drafts, outcomes)
         else:
             await self._insert_many(owner_id, codes, drafts, outcomes)
@@ -194,6 +220,8 @@ class LinkStore(BatchInserts):
         target: str,
     ) -> LinkRecord:
         link_id, uid, disabled = await self._locked_state(connection, owner_id, code, domain)
+        if target != domain and target != PLATFORM_DOMAIN:
+            await hold_domain(connection, owner_id, target)  # a move races its deletion
         # Stamped once the row is ours: a change that waited for the lock must not carry
         # an earlier time than the one it waited for, or the feed would say it first.
         values["updated_at"] = self._now()
@@ -300,7 +328,7 @@ class LinkStore(BatchInserts):
             # SQLite ignores FOR UPDATE, and its driver begins the transaction at the first
             # write only: a read first could see a flag another update then changes. This
             # no-op write takes the database's write lock before the flag is read.
-            await connection.execute(_TAKE_WRITE_LOCK)
+            await connection.execute(TAKE_WRITE_LOCK)
         query = (
             select(links.c.id, links.c.uid, links.c.disabled)
             .where(links.c.domain == domain, links.c.code == code, links.c.owner_id == owner_id)

@@ -22,7 +22,6 @@ the check to one fixed address instead: the local edge in ``make run`` and in te
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from dataclasses import dataclass
 from typing import Final
 
@@ -33,7 +32,7 @@ import dns.resolver
 import httpx
 
 from hop_contracts import CHALLENGE_PREFIX, CHALLENGE_RECORD_PREFIX, CHALLENGE_VALUE_PREFIX
-from hop_links.hosts import CanonicalHost
+from hop_links.hosts import InvalidHostError, canonical_host
 
 __all__ = ["CheckResult", "ProofChecker", "VerificationOptions", "parse_host_port"]
 
@@ -206,11 +205,16 @@ async def _read_capped(response: httpx.Response) -> bytes | None:
 
 
 def _internal_kind(host: str) -> str | None:
+    """Return why ``host`` (an address a name resolved to, or ``connect_to``'s) is refused.
+
+    Read as the links' target guard reads hosts (`hop_links.hosts.canonical_host`), so an
+    IPv6 address that embeds an internal IPv4 one (``::ffff:``, NAT64 ``64:ff9b::``, 6to4
+    ``2002::``, IPv4-compatible ``::a.b.c.d``) is refused as that IPv4 address is.
+    """
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return CanonicalHost(host.lower()).internal_kind
-    return CanonicalHost(str(address), address).internal_kind
+        return canonical_host(host).internal_kind
+    except InvalidHostError:
+        return "malformed"
 
 
 def _dns_failure(error: dns.exception.DNSException) -> str:
