@@ -126,6 +126,22 @@ async def test_front_unserved_host_answers_404_without_asking_links(
     assert sink.events == {}
 
 
+async def test_front_follows_a_link_to_an_extra_platform_name(
+    make_settings: MakeSettings, loopback: LoopbackServers
+) -> None:
+    # localhost routes requests to redirect (HOP_PLATFORM_HOSTS) but is not hop's public
+    # host: links accepts a target there (make run's landing pages), and redirect follows it.
+    links = _links()
+    links.domains[ACME]["away"] = link_body("away", "http://localhost:8080/x")
+    app, _ = _app(make_settings, loopback.serve(links))
+    async with app_client(app) as client:
+        response = await _get(client, ACME, "/away")
+    assert (response.status_code, response.headers["location"]) == (
+        302,
+        "http://localhost:8080/x",
+    )
+
+
 async def test_front_unserved_host_goes_to_the_fallback_url_when_set(
     make_settings: MakeSettings, loopback: LoopbackServers
 ) -> None:
@@ -245,9 +261,7 @@ async def test_front_with_links_down_at_start_serves_the_platform_and_503_elsewh
     assert metric_value(registry, "hop_redirect_domains_served") == 1
 
 
-@pytest.mark.parametrize(
-    "target", ["https://go.acme.test/spring", "https://HOP.test./x", "http://localhost:8080/x"]
-)
+@pytest.mark.parametrize("target", ["https://go.acme.test/spring", "https://HOP.test./x"])
 async def test_front_link_to_a_served_host_is_not_followed(
     make_settings: MakeSettings, loopback: LoopbackServers, target: str
 ) -> None:

@@ -99,6 +99,10 @@ class Hosts:
         self._configured = frozenset(platform_hosts)
         self._platform = self._configured
         self._domains: frozenset[str] = frozenset()
+        #: The hosts a target must not be on: links' own host and the verified domains, as
+        #: links' guard has them; the extra platform names (``localhost``, in-cluster
+        #: names) route requests here but are not hop's public host, so links accepts them.
+        self._loop_hosts: frozenset[str] = frozenset()
         self._listed = False
         self._every_host_is_platform = False
         self._size = size
@@ -120,9 +124,11 @@ class Hosts:
         self._every_host_is_platform = verified is None
         if verified is None:
             self._platform, self._domains = self._configured, frozenset()
+            self._loop_hosts = frozenset()
         else:
             self._platform = self._configured | {verified.platform}
             self._domains = frozenset(verified.domains) - self._platform
+            self._loop_hosts = self._domains | {verified.platform}
         self.known.clear()
 
     def learn(self, raw: bytes) -> str:
@@ -157,4 +163,4 @@ class Hosts:
         if host is None:
             return False
         name = canonical_host(host if ":" not in host else f"[{host}]")
-        return name is not None and (name in self._platform or name in self._domains)
+        return name is not None and name in self._loop_hosts
