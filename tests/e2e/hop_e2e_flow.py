@@ -14,7 +14,9 @@ from hop_instrumentation.testing import eventually
 
 #: analytics' counters of events it is done with: stored, already known, or dropped as
 #: clicks of a disabled link.
-_SETTLED: Final = (
+#: analytics' counters of the click events it is done with: stored, already stored, or inside
+#: a disabled period (a deleted link's or domain's clicks served from a cache land there).
+SETTLED_COUNTERS: Final = (
     "hop_analytics_events_ingested",
     "hop_analytics_events_duplicates",
     "hop_analytics_events_disabled",
@@ -23,11 +25,13 @@ _SETTLED: Final = (
 __all__ = [
     "BROWSER",
     "CRAWLER",
+    "SETTLED_COUNTERS",
     "Clicks",
     "assert_counted_exactly",
     "assert_disabled_link_stops_counting",
     "click",
     "create_link",
+    "settled_events",
     "stats",
     "wait_for_stats",
 ]
@@ -107,7 +111,7 @@ def settled_events(hop: RunningStack) -> float:
     return sum(
         sample.value
         for family in text_string_to_metric_families(metrics)
-        if family.name in _SETTLED
+        if family.name in SETTLED_COUNTERS
         for sample in family.samples
         if sample.name.endswith("_total")
     )
